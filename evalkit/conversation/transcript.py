@@ -1,0 +1,100 @@
+"""The transcript: everything one session produced, and what the judge reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from evalkit.llm.types import ToolCall, Usage
+
+
+class TerminationReason(StrEnum):
+    user_stop = "user_stop"
+    agent_stop = "agent_stop"
+    max_turns = "max_turns"
+    timeout = "timeout"
+    agent_error = "agent_error"
+    simulator_error = "simulator_error"
+    infrastructure_error = "infrastructure_error"
+    cancelled = "cancelled"
+
+
+class ToolResult(BaseModel):
+    call_id: str
+    name: str
+    output: Any = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class TranscriptMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_result: ToolResult | None = None  # set on role="tool"
+    timestamp: float = 0.0  # unix seconds
+    latency_s: float | None = None  # time to produce this message
+    turn: int = 0  # 1-based conversation turn (a user message and the agent's reply share it)
+    scripted: bool = False  # user message that came from the scenario's script, not the simulator
+
+
+class RoleUsage(BaseModel):
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = 0.0  # None once any call had an unknown price
+    calls: int = 0
+    cached_calls: int = 0
+
+
+class GuardrailFlag(BaseModel):
+    name: str  # empty_reply | role_flip | goal_copy | unknown_disclosed | early_stop
+    turn: int
+    detail: str
+    action: Literal["warn", "invalidate"]
+
+
+class TranscriptMeta(BaseModel):
+    run_id: str | None = None
+    suite: str | None = None
+    scenario_id: str
+    trial: int = 0
+    seed: int = 0
+    agent_model: str | None = None
+    simulator_model: str | None = None
+    agent_tier: str | None = None
+    frozen_from: str | None = None  # content hash of the transcript whose user turns were replayed
+    diverged_at_turn: int | None = None
+
+
+class Transcript(BaseModel):
+    meta: TranscriptMeta
+    messages: list[TranscriptMessage] = Field(default_factory=list)
+    termination: TerminationReason | None = None
+    termination_detail: str = ""
+    error_traceback: str | None = None
+    usage_by_role: dict[str, RoleUsage] = Field(default_factory=dict)  # agent | simulator | judge
+    guardrail_flags: list[GuardrailFlag] = Field(default_factory=list)
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    incomplete: bool = False
+
+    @property
+    def invalidated_by_simulator(self) -> bool:
+        """A session spoiled by the simulator must not be blamed on the agent."""
+        return self.termination == TerminationReason.simulator_error or any(
+            f.action == "invalidate" for f in self.guardrail_flags
+        )
+
+    def content_hash(self) -> str:
+        """Stable id of what was said: ignores timing, usage and run metadata."""
+        payload = [
+            m.model_dump(mode="json", include={"role", "content", "tool_calls", "tool_result"}) for m in self.messages
+        ]
+        blob = json.dumps([self.meta.scenario_id, payload], sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

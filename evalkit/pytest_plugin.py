@@ -1,0 +1,1 @@
+"""evalkit's pytest plugin. Inert unless the project has evalkit suites."""

@@ -1,0 +1,102 @@
+"""Deterministic checks as users author them (evaluated by `evalkit.judging`).
+
+One `Check` model covers every kind so a check reads the same as a rubric
+criterion (`check: {not_regex: ..., on: agent}`) and as a scenario check
+(`- tool_called: {name: refund_order}`). Exactly one kind key must be set.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Speaker = Literal["agent", "user", "any"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolCalledSpec(_Strict):
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict, description="Subset of arguments that must match.")
+    count: int | None = Field(default=None, ge=0, description="Exact number of matching calls; default: at least one.")
+    min_count: int | None = Field(default=None, ge=0)
+    max_count: int | None = Field(default=None, ge=0)
+
+
+class ToolSequenceSpec(_Strict):
+    names: list[str] = Field(min_length=1)
+    mode: Literal["strict", "in_order", "subset", "superset"] = "in_order"
+
+
+class JsonSchemaSpec(_Strict):
+    schema_: dict[str, Any] = Field(alias="schema")
+    tool: str | None = Field(default=None, description="Validate this tool's call arguments instead of agent text.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class BudgetSpec(_Strict):
+    max_tokens: int | None = Field(default=None, gt=0)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_latency_s: float | None = Field(default=None, gt=0, description="Slowest single agent turn.")
+
+
+class ClaimsSpec(_Strict):
+    """Claims-versus-actions: actions the agent says it did must match successful tool calls."""
+
+    judge_model: str | None = None
+    actions: dict[str, list[str]] = Field(
+        default_factory=dict, description="Action verb -> tool names that perform it, e.g. refund: [refund_order]."
+    )
+
+
+CHECK_KINDS = (
+    "regex",
+    "not_regex",
+    "contains",
+    "not_contains",
+    "json_schema",
+    "tool_called",
+    "tool_not_called",
+    "tool_sequence",
+    "max_turns",
+    "budget",
+    "claims_match_actions",
+)
+
+
+class Check(_Strict):
+    """A deterministic check. Set exactly one of the kind keys; `on` picks whose turns are searched."""
+
+    regex: str | None = None
+    not_regex: str | None = None
+    contains: str | None = None
+    not_contains: str | None = None
+    json_schema: JsonSchemaSpec | None = None
+    tool_called: ToolCalledSpec | None = None
+    tool_not_called: str | None = None
+    tool_sequence: ToolSequenceSpec | None = None
+    max_turns: int | None = Field(default=None, gt=0)
+    budget: BudgetSpec | None = None
+    claims_match_actions: ClaimsSpec | None = None
+    on: Speaker = "agent"
+    ignore_case: bool = False
+    name: str | None = Field(default=None, description="Label shown in reports; defaults to the kind.")
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> "Check":
+        set_kinds = [k for k in CHECK_KINDS if getattr(self, k) is not None]
+        if len(set_kinds) != 1:
+            raise ValueError(f"a check needs exactly one of {', '.join(CHECK_KINDS)} (got {set_kinds or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CHECK_KINDS if getattr(self, k) is not None)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind

@@ -1,0 +1,227 @@
+"""What users author: rubrics, personas, scenarios and suites.
+
+These models are the single source of truth for YAML validation and for the
+JSON Schemas editors use. Engine output (transcripts, scores) lives elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from evalkit.spec.checks import Check
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- rubrics
+
+
+class ScaleRange(_Strict):
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ScaleRange":
+        if self.min >= self.max:
+            raise ValueError(f"scale min ({self.min}) must be below max ({self.max})")
+        return self
+
+
+Scale = Literal["binary"] | ScaleRange
+
+
+class JudgeConfig(_Strict):
+    """Which model(s) judge and how. Temperature defaults to 0; there is no fallback to the agent's model."""
+
+    model: str | None = Field(default=None, description="provider:model, e.g. openai:gpt-4.1-mini")
+    panel: list[str] | None = Field(default=None, description="Several judge models; scores are aggregated.")
+    samples: int = Field(default=1, ge=1, le=20)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    base_url: str | None = None
+    logprob_scoring: bool = Field(default=False, description="G-Eval: probability-weighted mean over score tokens.")
+
+    def models(self) -> list[str]:
+        return list(self.panel) if self.panel else ([self.model] if self.model else [])
+
+
+class Criterion(_Strict):
+    """One thing the judge (or a deterministic check) scores."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    question: str | None = None
+    scale: Scale = "binary"
+    anchors: dict[int, str] | None = None
+    weight: float = Field(default=1.0, gt=0)
+    must_pass: bool = False
+    threshold: float | None = Field(default=None, ge=0, le=1, description="Normalised score this criterion must reach.")
+    check: Check | None = None
+
+    @model_validator(mode="after")
+    def _question_or_check(self) -> "Criterion":
+        if (self.question is None) == (self.check is None):
+            raise ValueError("a criterion needs exactly one of 'question' (LLM-judged) or 'check' (deterministic)")
+        if self.anchors:
+            low, high = (0, 1) if self.scale == "binary" else (self.scale.min, self.scale.max)
+            outside = sorted(k for k in self.anchors if not low <= k <= high)
+            if outside:
+                raise ValueError(f"anchors {outside} are outside the scale {low}..{high}")
+        return self
+
+    @property
+    def is_llm(self) -> bool:
+        return self.question is not None
+
+
+class Rubric(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    version: int = Field(ge=1)
+    description: str = ""
+    judge: JudgeConfig | None = None
+    threshold: float = Field(default=0.7, ge=0, le=1)
+    granularity: Literal["rubric", "criterion"] = "rubric"
+    evidence: Literal["invalidate", "warn"] = Field(
+        default="invalidate", description="What unsupported evidence does to a criterion."
+    )
+    max_invalid_weight: float = Field(
+        default=0.5, ge=0, le=1, description="Share of weight that may be invalid before the trial is invalid."
+    )
+    template: str | None = Field(default=None, description="Path to a jinja2 judge template, relative to the rubric.")
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @field_validator("criteria")
+    @classmethod
+    def _unique_ids(cls, criteria: list[Criterion]) -> list[Criterion]:
+        seen: set[str] = set()
+        for c in criteria:
+            if c.id in seen:
+                raise ValueError(f"duplicate criterion id '{c.id}'")
+            seen.add(c.id)
+        return criteria
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+# ---------------------------------------------------------------- personas and scenarios
+
+
+class Persona(_Strict):
+    id: str
+    description: str
+    style: str = ""
+    traits: list[str] = Field(default_factory=list)
+    variations: list[str] = Field(default_factory=list, description="One is picked per trial from the trial's seed.")
+
+
+class UserTurn(_Strict):
+    """A fixed user message in a scripted conversation."""
+
+    user: str
+
+
+ScriptedTurn = UserTurn | Literal["simulate"]
+
+
+class Scenario(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    persona: str | Persona | None = None
+    goal: str
+    known: dict[str, Any] = Field(default_factory=dict)
+    unknown: list[str] = Field(default_factory=list)
+    opening: str | None = None
+    turns: list[ScriptedTurn] = Field(default_factory=list)
+    max_turns: int | None = Field(default=None, gt=0)
+    min_turns: int | None = Field(default=None, ge=0)
+    checks: list[Check] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    rubrics: list[str] | None = Field(default=None, description="Overrides the suite's rubrics for this scenario.")
+    trials: int | None = Field(default=None, ge=1)
+    params: dict[str, Any] = Field(default_factory=dict, description="Extra agent factory parameters.")
+
+
+# ---------------------------------------------------------------- suites
+
+
+class CallableAgent(_Strict):
+    kind: Literal["callable"] = "callable"
+    target: str = Field(pattern=r"^[\w.]+:[\w.]+$", description="module:attr of a factory, class, function or object")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelAgent(_Strict):
+    kind: Literal["model"]
+    model: str | None = None
+    system_prompt: str
+    tools: list[str] = Field(default_factory=list, description="module:function, schema from type hints")
+    max_steps: int = Field(default=8, gt=0)
+    temperature: float | None = None
+
+
+class HttpAgent(_Strict):
+    kind: Literal["http"]
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict, description="Values may use ${ENV_VAR}; never logged.")
+    body_template: str | None = Field(default=None, description="jinja2 template rendering the request JSON body.")
+    reply_path: str = Field(default="reply", description="Dotted path of the reply text in the response JSON.")
+    timeout_s: float = Field(default=60, gt=0)
+
+
+AgentConfig = CallableAgent | ModelAgent | HttpAgent
+
+
+class SimulatorConfig(_Strict):
+    model: str | None = None
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    template: str | None = None
+    guardrails: dict[str, Literal["warn", "invalidate", "off"]] = Field(default_factory=dict)
+
+
+class GateConfig(_Strict):
+    mode: Literal["pass_rate", "pass_hat_k"] = "pass_rate"
+    scenario_pass_rate: float = Field(default=0.8, ge=0, le=1)
+    min_valid_trials: int = Field(default=1, ge=1)
+    suite_mean_lower_ci: float | None = Field(default=None, ge=0, le=1)
+    max_invalid_rate: float = Field(default=0.1, ge=0, le=1)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    inconclusive: Literal["fail", "warn"] = "fail"
+    regression_margin: float = Field(default=0.05, ge=0, le=1)
+    criterion_thresholds: dict[str, float] = Field(default_factory=dict)
+
+
+class ScenarioDefaults(_Strict):
+    persona: str | Persona | None = None
+    max_turns: int = Field(default=10, gt=0)
+    min_turns: int = Field(default=0, ge=0)
+    checks: list[Check] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    agent_turn_timeout_s: float = Field(default=120, gt=0)
+    session_timeout_s: float = Field(default=600, gt=0)
+
+
+class Suite(_Strict):
+    suite: str = Field(description="Suite name")
+    description: str = ""
+    agent: str | AgentConfig = Field(description="module:attr shorthand or an inline agent config")
+    agent_params: dict[str, Any] = Field(default_factory=dict)
+    agent_models: list[str] = Field(default_factory=list, description="Tiers to run and compare.")
+    simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
+    judge: JudgeConfig | None = None
+    rubrics: list[str] = Field(default_factory=list, description="'id@version' or 'id' (newest)")
+    trials: int = Field(default=3, ge=1)
+    seed: int = 0
+    gate: GateConfig = Field(default_factory=GateConfig)
+    defaults: ScenarioDefaults = Field(default_factory=ScenarioDefaults)
+    personas: list[Persona] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(min_length=1)
+
+    @property
+    def agent_config(self) -> AgentConfig:
+        return CallableAgent(target=self.agent) if isinstance(self.agent, str) else self.agent
