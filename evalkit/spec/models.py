@@ -220,6 +220,9 @@ class Suite(_Strict):
     gate: GateConfig = Field(default_factory=GateConfig)
     defaults: ScenarioDefaults = Field(default_factory=ScenarioDefaults)
     personas: list[Persona] = Field(default_factory=list)
+    offline_rules: str | None = Field(
+        default=None, description="Mock rules file (relative to the suite) served by the fake LLM server in --offline runs."
+    )
     scenarios: list[Scenario] = Field(min_length=1)
 
     @property
