@@ -1,0 +1,41 @@
+"""Statistics for repeated, non-deterministic trials: pure functions, no evalkit imports.
+
+Pass rates get Wilson intervals; mean scores are averaged per scenario first
+and get clustered (cluster = scenario) or bootstrap intervals; two runs are
+compared paired by scenario (exact McNemar, paired bootstrap).
+"""
+
+from evalkit.stats.distributions import (
+    normal_cdf,
+    normal_quantile,
+    student_t_cdf,
+    student_t_quantile,
+    two_sided_t,
+    two_sided_z,
+)
+from evalkit.stats.flakiness import FlakinessReport, flakiness, flaky_scenarios
+from evalkit.stats.intervals import Bounded, GateDecision, Interval, gate_decision, wilson_interval
+from evalkit.stats.means import MeanEstimate, bootstrap_mean_ci, clustered_mean, pass_rate_estimate
+from evalkit.stats.paired import (
+    DiffEstimate,
+    McNemarResult,
+    NonInferiority,
+    mcnemar_exact,
+    non_inferiority,
+    paired_bootstrap_diff,
+    paired_pass_fail_test,
+    sign_flip_p_value,
+)
+from evalkit.stats.pass_k import SuitePassK, mean_pass_at_k, mean_pass_hat_k, pass_at_k, pass_hat_k
+from evalkit.stats.power import minimum_detectable_effect, trials_needed
+
+__all__ = [
+    "Bounded", "DiffEstimate", "FlakinessReport", "GateDecision", "Interval", "McNemarResult",
+    "MeanEstimate", "NonInferiority", "SuitePassK",
+    "bootstrap_mean_ci", "clustered_mean", "flakiness", "flaky_scenarios", "gate_decision",
+    "mcnemar_exact", "mean_pass_at_k", "mean_pass_hat_k", "minimum_detectable_effect",
+    "non_inferiority", "normal_cdf", "normal_quantile", "paired_bootstrap_diff",
+    "paired_pass_fail_test", "pass_at_k", "pass_hat_k", "pass_rate_estimate",
+    "sign_flip_p_value", "student_t_cdf", "student_t_quantile", "trials_needed", "two_sided_t",
+    "two_sided_z", "wilson_interval",
+]
