@@ -1,0 +1,138 @@
+"""Suite gates: statistical checks over all trials of a suite (one tier), decided once.
+
+Each gate is three-way: pass, fail, or inconclusive when the confidence
+interval straddles the threshold. Inconclusive fails or warns per
+`gate.inconclusive`, and always says how many trials would settle it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from evalkit.plugin.rows import TrialRow
+from evalkit.spec.models import GateConfig
+from evalkit.stats import gate_decision, paired_bootstrap_diff, pass_rate_estimate, trials_needed
+
+Decision = Literal["pass", "fail", "inconclusive", "skipped"]
+
+
+class GateCheck(BaseModel):
+    name: str  # suite_mean | invalid_rate | regression
+    decision: Decision
+    detail: str
+
+
+class GateResult(BaseModel):
+    """All checks of one suite gate; `outcome` is what the gate item reports."""
+
+    suite: str
+    tier: str
+    checks: list[GateCheck] = Field(default_factory=list)
+    inconclusive_policy: Literal["fail", "warn"] = "fail"
+
+    @property
+    def outcome(self) -> Decision:
+        decisions = {c.decision for c in self.checks}
+        if "fail" in decisions:
+            return "fail"
+        if "inconclusive" in decisions:
+            return "inconclusive"
+        return "pass" if "pass" in decisions else "skipped"
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "fail" or (self.outcome == "inconclusive" and self.inconclusive_policy == "fail")
+
+    def message(self) -> str:
+        head = f"gate {self.suite}[{self.tier}]: {self.outcome.upper()}"
+        return "\n".join([head] + [f"  {c.name}: {c.decision.upper()} - {c.detail}" for c in self.checks])
+
+
+def decide_gate(
+    trials: list[TrialRow],
+    gate: GateConfig,
+    baseline: list[TrialRow] | None = None,
+    expected: list[str] | None = None,
+) -> GateResult:
+    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any)."""
+    first = trials[0] if trials else None
+    result = GateResult(suite=first.suite if first else "", tier=first.tier if first else "",
+                        inconclusive_policy=gate.inconclusive)
+    if not trials:
+        result.checks.append(GateCheck(name="trials", decision="skipped", detail="no trials ran for this suite"))
+        return result
+    if gate.suite_mean_lower_ci is not None:
+        result.checks.append(suite_mean_check(trials, gate))
+    result.checks.append(invalid_rate_check(trials, gate))
+    if baseline is not None:
+        result.checks.append(regression_check(trials, baseline, gate))
+    if expected:
+        missing = sorted(set(expected) - {t.scenario_id for t in trials})
+        if missing:
+            result.checks.append(GateCheck(name="coverage", decision="skipped",
+                                           detail=f"not run, so not gated: {', '.join(missing)}"))
+    return result
+
+
+def suite_mean_check(trials: list[TrialRow], gate: GateConfig) -> GateCheck:
+    """Per-scenario pass rates first, then their mean; the lower bound must reach the threshold."""
+    threshold = gate.suite_mean_lower_ci or 0.0
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for t in trials:
+        if t.outcome in ("pass", "fail"):
+            counts[t.scenario_id][0] += t.outcome == "pass"
+            counts[t.scenario_id][1] += 1
+    est = pass_rate_estimate({k: (c, n) for k, (c, n) in counts.items()}, gate.confidence)
+    decision = gate_decision(est, threshold)
+    low = "n/a" if est.low is None else f"{est.low:.2f}"
+    high = "n/a" if est.high is None else f"{est.high:.2f}"
+    mean = "n/a" if est.mean is None else f"{est.mean:.2f}"
+    detail = (f"suite mean pass rate {mean}, {gate.confidence:.0%} CI [{low}, {high}] ({est.method}, "
+              f"{est.n_obs} valid trials over {est.n_clusters} scenarios); lower bound must reach {threshold:.2f}")
+    if decision == "inconclusive":
+        detail += "; INCONCLUSIVE: the interval straddles the threshold" + _needed(est.mean, threshold, gate, est.n_obs)
+    return GateCheck(name="suite_mean", decision=decision, detail=detail)
+
+
+def _needed(mean: float | None, threshold: float, gate: GateConfig, have: int) -> str:
+    if mean is None:
+        return "; no valid trials to extrapolate from"
+    need = trials_needed(mean, threshold, gate.confidence)
+    if need is None:
+        return "; the observed rate sits on the threshold, so no number of trials settles it"
+    return f"; about {need} valid trials in total would settle it (have {have})"
+
+
+def invalid_rate_check(trials: list[TrialRow], gate: GateConfig) -> GateCheck:
+    invalid = sum(t.outcome == "invalid" for t in trials)
+    rate = invalid / len(trials)
+    ok = rate <= gate.max_invalid_rate
+    detail = f"{invalid}/{len(trials)} trials invalid ({rate:.0%}); allowed at most {gate.max_invalid_rate:.0%}"
+    return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail)
+
+
+def regression_check(trials: list[TrialRow], baseline: list[TrialRow], gate: GateConfig) -> GateCheck:
+    """Fail only on a drop that is both significant (paired by scenario) and beyond `regression_margin`."""
+    now, before = _pass_values(trials), _pass_values(baseline)
+    diff = paired_bootstrap_diff(before, now, gate.confidence)
+    missing = sorted(set(before) - set(now))
+    gone = f"; scenarios in the baseline but not in this run: {', '.join(missing)}" if missing else ""
+    if diff.mean_diff is None or diff.high is None:
+        return GateCheck(name="regression", decision="skipped", detail="no scenario in common with the baseline" + gone)
+    significant = diff.high < 0 and (diff.p_value is None or diff.p_value < 1 - gate.confidence)
+    large = -diff.mean_diff > gate.regression_margin
+    detail = (f"pass rate {diff.mean_a:.2f} -> {diff.mean_b:.2f} (change {diff.mean_diff:+.2f}, "
+              f"{gate.confidence:.0%} CI [{diff.low:+.2f}, {diff.high:+.2f}], {diff.n_pairs} paired scenarios); "
+              f"fails when significant and beyond -{gate.regression_margin:.2f}{gone}")
+    return GateCheck(name="regression", decision="fail" if significant and large else "pass", detail=detail)
+
+
+def _pass_values(trials: list[TrialRow]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = defaultdict(list)
+    for t in trials:
+        if t.outcome in ("pass", "fail"):
+            out[t.scenario_id].append(1.0 if t.outcome == "pass" else 0.0)
+    return dict(out)

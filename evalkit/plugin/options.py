@@ -1,0 +1,163 @@
+"""Command-line options, ini settings and `[tool.evalkit]`, resolved into one settings object.
+
+Every option is namespaced `--evalkit-*` so the plugin never collides with
+another plugin; precedence is command line > ini (`evalkit_*`) > pyproject's
+`[tool.evalkit]` > environment > default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+ENV_LIVE = "EVALKIT_LIVE"
+
+
+class PluginSettings(BaseModel):
+    """What the plugin was asked to do for this pytest session."""
+
+    suites: list[Path] = Field(default_factory=list)  # absolute suite roots
+    suites_configured: bool = False  # True when the user named suite paths explicitly
+    agent: str | None = None
+    agent_models: list[str] | None = None
+    simulator_model: str | None = None
+    judge_model: str | None = None
+    trials: int | None = None
+    concurrency: int | None = None
+    max_cost: float | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    record: Path | None = None
+    replay: Path | None = None
+    resume: Path | None = None
+    report_dir: Path = Path("reports")
+    baseline: Path | None = None
+    live: bool = False
+    offline: bool = False
+    base_urls: dict[str, str] = Field(default_factory=dict)
+    seed: int | None = None
+    progress: bool = True
+
+    @property
+    def spends(self) -> bool:
+        """Whether models may be called over the network at real cost."""
+        return self.live and not self.offline
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register the `--evalkit-*` options and `evalkit_*` ini keys."""
+    group = parser.getgroup("evalkit", "evalkit: evaluate LLM agents from YAML suites")
+    add = group.addoption
+    add("--evalkit-suites", action="append", default=None, metavar="PATH", help="suite file or directory (repeatable)")
+    add("--evalkit-agent", default=None, metavar="MODULE:ATTR", help="override the suites' agent factory")
+    add("--evalkit-agent-models", default=None, metavar="A,B", help="agent model tiers to run, comma separated")
+    add("--evalkit-simulator-model", default=None, metavar="PROVIDER:MODEL", help="override the user simulator model")
+    add("--evalkit-judge-model", default=None, metavar="PROVIDER:MODEL", help="override the judge model")
+    add("--evalkit-trials", type=int, default=None, metavar="N", help="trials per scenario (overrides the suites)")
+    add("--evalkit-concurrency", type=int, default=None, metavar="N", help="max concurrent model connections")
+    add("--evalkit-max-cost", type=float, default=None, metavar="USD", help="refuse to start a live run estimated above this")
+    add("--evalkit-cache-dir", default=None, metavar="DIR", help="response cache directory")
+    add("--evalkit-no-cache", action="store_true", default=False, help="do not read or write the response cache")
+    add("--evalkit-record", default=None, metavar="PATH", help="record model calls to this cassette")
+    add("--evalkit-replay", default=None, metavar="PATH", help="serve model calls from this cassette")
+    add("--evalkit-resume", default=None, metavar="RUN_DIR", help="resume an interrupted run")
+    add("--evalkit-report-dir", default=None, metavar="DIR", help="where run directories go (default reports/)")
+    add("--evalkit-baseline", default=None, metavar="RUN_DIR", help="fail on significant regressions against this run")
+    add("--evalkit-live", action="store_true", default=False, help="allow paid model calls (or EVALKIT_LIVE=1)")
+    add("--evalkit-offline", action="store_true", default=False, help="serve every model from a local fake server")
+    add("--evalkit-base-url", action="append", default=None, metavar="PROVIDER=URL", help="endpoint per provider")
+    add("--evalkit-seed", type=int, default=None, metavar="N", help="base seed (overrides the suites)")
+    add("--evalkit-no-progress", action="store_true", default=False, help="no live progress display")
+    parser.addini("evalkit_suites", "suite files or directories (default: suites)", type="paths", default=[])
+    parser.addini("evalkit_report_dir", "where run directories go", default="")
+
+
+def resolve_settings(config: pytest.Config) -> PluginSettings:
+    """Merge command line, ini, pyproject and environment into `PluginSettings`."""
+    root = Path(config.rootpath)
+    tool = _tool_table(root)
+    opt = config.getoption
+    suites, configured = _suite_paths(config, root, tool)
+    report_dir = opt("evalkit_report_dir") or config.getini("evalkit_report_dir") or tool.get("report_dir") or "reports"
+    return PluginSettings(
+        suites=suites,
+        suites_configured=configured,
+        agent=opt("evalkit_agent") or tool.get("agent"),
+        agent_models=_split(opt("evalkit_agent_models")) or tool.get("agent_models"),
+        simulator_model=opt("evalkit_simulator_model") or tool.get("simulator_model"),
+        judge_model=opt("evalkit_judge_model") or tool.get("judge_model"),
+        trials=_first(opt("evalkit_trials"), tool.get("trials")),
+        concurrency=_first(opt("evalkit_concurrency"), tool.get("concurrency")),
+        max_cost=_first(opt("evalkit_max_cost"), tool.get("max_cost")),
+        cache_dir=_path(root, opt("evalkit_cache_dir") or tool.get("cache_dir")),
+        no_cache=bool(opt("evalkit_no_cache") or tool.get("no_cache", False)),
+        record=_path(root, opt("evalkit_record"), cwd=True),
+        replay=_path(root, opt("evalkit_replay") or tool.get("replay"), cwd=True),
+        resume=_path(root, opt("evalkit_resume"), cwd=True),
+        report_dir=_path(root, report_dir) or root / "reports",
+        baseline=_path(root, opt("evalkit_baseline"), cwd=True),
+        live=bool(opt("evalkit_live")) or os.environ.get(ENV_LIVE, "") in {"1", "true", "yes"},
+        offline=bool(opt("evalkit_offline")),
+        base_urls={**tool.get("base_urls", {}), **parse_base_urls(opt("evalkit_base_url") or [])},
+        seed=opt("evalkit_seed"),
+        progress=not opt("evalkit_no_progress"),
+    )
+
+
+def parse_base_urls(values: list[str]) -> dict[str, str]:
+    """["openai=http://h/v1"] -> {"openai": "http://h/v1"}; a bad value is a usage error."""
+    out: dict[str, str] = {}
+    for value in values:
+        provider, sep, url = value.partition("=")
+        if not sep or not provider or not url:
+            raise pytest.UsageError(f"--evalkit-base-url: expected PROVIDER=URL, got {value!r}")
+        out[provider.strip()] = url.strip()
+    return out
+
+
+def _suite_paths(config: pytest.Config, root: Path, tool: dict[str, Any]) -> tuple[list[Path], bool]:
+    cli = config.getoption("evalkit_suites")
+    if cli:
+        return [_path(root, p, cwd=True) for p in cli], True  # type: ignore[misc]
+    ini = config.getini("evalkit_suites")
+    if ini:
+        return [Path(p).resolve() for p in ini], True
+    if tool.get("suites") is not None:
+        return [(root / p).resolve() for p in tool["suites"]], True
+    return [(root / "suites").resolve()], False
+
+
+def _tool_table(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise pytest.UsageError(f"{path}: cannot read [tool.evalkit]: {exc}") from None
+    table = data.get("tool", {}).get("evalkit", {})
+    return table if isinstance(table, dict) else {}
+
+
+def _split(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _path(root: Path, value: str | os.PathLike[str] | None, cwd: bool = False) -> Path | None:
+    if value in (None, ""):
+        return None
+    path = Path(value)  # type: ignore[arg-type]
+    if path.is_absolute():
+        return path
+    return (Path.cwd() if cwd else root).joinpath(path).resolve()

@@ -1,0 +1,77 @@
+"""The run-directory rows the plugin reads (`trials.jsonl`, `results.jsonl`).
+
+Only the fields the plugin needs are typed; everything else is kept so rows
+round-trip unchanged when worker results are merged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrialRow(BaseModel):
+    """One session: scenario x tier x trial, with its decided outcome."""
+
+    model_config = ConfigDict(extra="allow")
+
+    suite: str = ""
+    suite_path: str = ""
+    scenario_id: str
+    tier: str = "default"
+    trial: int = 0
+    outcome: str  # pass | fail | invalid
+    score: float | None = None
+    fail_reasons: list[str] = Field(default_factory=list)
+    invalid_reason: str | None = None
+    termination: str | None = None
+    termination_detail: str = ""
+    transcript_path: str | None = None
+    turns: int = 0
+    cost_usd: dict[str, float | None] = Field(default_factory=dict)
+    tokens: dict[str, dict[str, int]] = Field(default_factory=dict)
+    rubric_refs: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.scenario_id, self.tier, self.trial)
+
+    def cost(self, role: str = "total") -> float | None:
+        return self.cost_usd.get(role)
+
+
+class CriterionRow(BaseModel):
+    """One criterion (or scenario check, rubric_ref "checks") scored on one trial."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scenario_id: str
+    tier: str = "default"
+    trial: int = 0
+    rubric_ref: str = ""
+    rubric_id: str | None = None
+    criterion_id: str
+    outcome: str
+    score: float | None = None
+    reasoning: str = ""
+    invalid_reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        """`rubric_ref:criterion` so equal criterion ids of two rubrics stay apart."""
+        return f"{self.rubric_ref}:{self.criterion_id}" if self.rubric_ref else self.criterion_id
+
+
+def sum_costs(values: list[float | None]) -> float | None:
+    """Sum known costs; None when any one is unknown (an unknown price never reads as free)."""
+    total = 0.0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def parse_rows(rows: list[dict[str, Any]], model: type[BaseModel]) -> list[Any]:
+    return [model.model_validate(r) for r in rows]
