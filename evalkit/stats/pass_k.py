@@ -38,7 +38,8 @@ def pass_at_k(n: int, c: int, k: int) -> float:
         ValueError: If k > n, k < 1, or the counts are inconsistent.
     """
     _check(n, c, k)
-    return 1.0 - comb(n - c, k) / comb(n, k)
+    total = comb(n, k)
+    return (total - comb(n - c, k)) / total  # exact integers, one rounding
 
 
 def pass_hat_k(n: int, c: int, k: int) -> float:
