@@ -1,1 +1,68 @@
-"""evalkit.spec"""
+"""evalkit.spec: what users author (rubrics, personas, suites) and how it is loaded.
+
+Loading reports every problem in a file at once as `path:line:col: key: message`,
+pins rubric references to id@version+fingerprint, and exports JSON Schemas.
+"""
+
+from evalkit.spec.checks import CHECK_KINDS, Check
+from evalkit.spec.fingerprint import canonical_content, fingerprint
+from evalkit.spec.models import (
+    AgentConfig,
+    CallableAgent,
+    Criterion,
+    GateConfig,
+    HttpAgent,
+    JudgeConfig,
+    ModelAgent,
+    Persona,
+    Rubric,
+    ScaleRange,
+    Scenario,
+    ScenarioDefaults,
+    ScriptedTurn,
+    SimulatorConfig,
+    Suite,
+    UserTurn,
+)
+from evalkit.spec.personas import load_persona, load_personas
+from evalkit.spec.problems import Problem, SpecError
+from evalkit.spec.project import find_project_root
+from evalkit.spec.rubrics import ResolvedRubric, RubricNotFound, RubricRegistry, load_rubric
+from evalkit.spec.schema import json_schema
+from evalkit.spec.suites import LoadedSuite, is_suite_file, load_suite
+
+__all__ = [
+    "AgentConfig",
+    "CHECK_KINDS",
+    "CallableAgent",
+    "Check",
+    "Criterion",
+    "GateConfig",
+    "HttpAgent",
+    "JudgeConfig",
+    "LoadedSuite",
+    "ModelAgent",
+    "Persona",
+    "Problem",
+    "ResolvedRubric",
+    "Rubric",
+    "RubricNotFound",
+    "RubricRegistry",
+    "ScaleRange",
+    "Scenario",
+    "ScenarioDefaults",
+    "ScriptedTurn",
+    "SimulatorConfig",
+    "SpecError",
+    "Suite",
+    "UserTurn",
+    "canonical_content",
+    "find_project_root",
+    "fingerprint",
+    "is_suite_file",
+    "json_schema",
+    "load_persona",
+    "load_personas",
+    "load_rubric",
+    "load_suite",
+]

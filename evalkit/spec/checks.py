@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from evalkit.spec.problems import LocatedValueError
+
 Speaker = Literal["agent", "user", "any"]
 
 
@@ -89,8 +91,14 @@ class Check(_Strict):
     @model_validator(mode="after")
     def _exactly_one_kind(self) -> "Check":
         set_kinds = [k for k in CHECK_KINDS if getattr(self, k) is not None]
-        if len(set_kinds) != 1:
-            raise ValueError(f"a check needs exactly one of {', '.join(CHECK_KINDS)} (got {set_kinds or 'none'})")
+        if not set_kinds:
+            raise LocatedValueError(f"check has no kind (expected one of: {', '.join(CHECK_KINDS)})")
+        if len(set_kinds) > 1:
+            raise LocatedValueError(
+                f"check has {len(set_kinds)} kinds: {', '.join(set_kinds)} (expected exactly one kind per check; write separate checks)",
+                (set_kinds[1],),
+                True,
+            )
         return self
 
     @property

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evalkit.spec.checks import Check
+from evalkit.spec.problems import LocatedValueError
 
 
 class _Strict(BaseModel):
@@ -27,7 +28,7 @@ class ScaleRange(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> "ScaleRange":
         if self.min >= self.max:
-            raise ValueError(f"scale min ({self.min}) must be below max ({self.max})")
+            raise LocatedValueError(f"scale min {self.min} is not below max {self.max} (expected min < max)", ("min",))
         return self
 
 
@@ -55,7 +56,11 @@ class Criterion(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     question: str | None = None
     scale: Scale = "binary"
-    anchors: dict[int, str] | None = None
+    anchors: dict[int, str] | None = Field(
+        default=None,
+        description="Meaning of each scale level, e.g. {1: Rude, 5: Warm and precise}.",
+        json_schema_extra={"propertyNames": {"pattern": "^-?[0-9]+$"}},
+    )
     weight: float = Field(default=1.0, gt=0)
     must_pass: bool = False
     threshold: float | None = Field(default=None, ge=0, le=1, description="Normalised score this criterion must reach.")
@@ -63,13 +68,22 @@ class Criterion(_Strict):
 
     @model_validator(mode="after")
     def _question_or_check(self) -> "Criterion":
-        if (self.question is None) == (self.check is None):
-            raise ValueError("a criterion needs exactly one of 'question' (LLM-judged) or 'check' (deterministic)")
+        if self.question is None and self.check is None:
+            raise LocatedValueError(
+                "criterion has neither 'question' nor 'check' (expected 'question' for an LLM-judged criterion "
+                "or 'check' for a deterministic one)"
+            )
+        if self.question is not None and self.check is not None:
+            raise LocatedValueError(
+                "criterion has both 'question' and 'check' (expected exactly one: split it into two criteria)", ("check",), True
+            )
         if self.anchors:
             low, high = (0, 1) if self.scale == "binary" else (self.scale.min, self.scale.max)
-            outside = sorted(k for k in self.anchors if not low <= k <= high)
-            if outside:
-                raise ValueError(f"anchors {outside} are outside the scale {low}..{high}")
+            for level in self.anchors:
+                if not low <= level <= high:
+                    raise LocatedValueError(
+                        f"anchor {level} is outside the scale (expected levels {low}..{high})", ("anchors", str(level)), True
+                    )
         return self
 
     @property
@@ -96,11 +110,13 @@ class Rubric(_Strict):
     @field_validator("criteria")
     @classmethod
     def _unique_ids(cls, criteria: list[Criterion]) -> list[Criterion]:
-        seen: set[str] = set()
-        for c in criteria:
-            if c.id in seen:
-                raise ValueError(f"duplicate criterion id '{c.id}'")
-            seen.add(c.id)
+        first: dict[str, int] = {}
+        for index, c in enumerate(criteria):
+            if c.id in first:
+                raise LocatedValueError(
+                    f"duplicate criterion id '{c.id}' (first used by criteria[{first[c.id]}]; expected unique ids)", (index, "id")
+                )
+            first[c.id] = index
         return criteria
 
     @property

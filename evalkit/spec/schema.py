@@ -1,0 +1,45 @@
+"""JSON Schemas for authored files, generated from the pydantic models.
+
+The same schema feeds editors (via the `# yaml-language-server: $schema=`
+comment) and evalkit's own loader, so both flag the same mistakes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from evalkit.spec.models import Persona, Rubric, Suite
+
+Kind = Literal["rubric", "suite", "persona"]
+KINDS: tuple[Kind, ...] = ("rubric", "suite", "persona")
+MODELS: dict[str, type[BaseModel]] = {"rubric": Rubric, "suite": Suite, "persona": Persona}
+_TITLES = {
+    "rubric": "evalkit rubric: versioned criteria an LLM judge or a deterministic check scores",
+    "suite": "evalkit suite: the agent under test, its model tiers, rubrics, gates and scenarios",
+    "persona": "evalkit persona: a reusable simulated user",
+}
+
+
+@lru_cache(maxsize=None)
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) for one kind of authored file."""
+    schema = MODELS[kind].model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://evalkit.dev/schemas/{kind}.schema.json",
+        "title": _TITLES[kind],
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def schema_text(kind: str) -> str:
+    """Stable, diff-friendly JSON text of a schema (what `schemas/*.json` hold)."""
+    return json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
+
+
+def schema_filename(kind: str) -> str:
+    return f"{kind}.schema.json"

@@ -1,0 +1,91 @@
+"""Validate many authored files at once (what `evalkit validate` runs).
+
+Each file's kind (suite, rubric, persona) comes from its schema comment, the
+directory it lives in, or a top-level `suite:` key, in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalkit.spec.personas import load_persona
+from evalkit.spec.problems import Problem, SpecError
+from evalkit.spec.project import yaml_files
+from evalkit.spec.rubrics import RubricRegistry, load_rubric
+from evalkit.spec.suites import is_suite_file, load_suite
+
+_SCHEMA_COMMENT = re.compile(r"\$schema=\S*?(rubric|suite|persona)\.schema\.json")
+_DIR_KINDS = {"rubrics": "rubric", "personas": "persona"}
+
+
+@dataclass
+class Survey:
+    """The outcome of validating a set of paths."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def kind_of(path: Path) -> str | None:
+    """"rubric", "suite", "persona", or None when the file does not say."""
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _SCHEMA_COMMENT.search(head)
+    if match:
+        return match[1]
+    for part in reversed(path.parent.parts):
+        if part in _DIR_KINDS:
+            return _DIR_KINDS[part]
+    return "suite" if is_suite_file(path) else None
+
+
+def survey(paths: Iterable[str | Path], root: Path) -> Survey:
+    """Validate every authored file named by or found under `paths`."""
+    result = Survey()
+    rubric_paths: list[Path] = []
+    for item in paths:
+        explicit = Path(item).is_file()
+        for file in yaml_files([item]):
+            kind = kind_of(file)
+            if kind is None:
+                if explicit:
+                    result.files.append(file)
+                    result.problems.append(Problem(str(file), 1, 1, "", _UNKNOWN_KIND))
+                continue  # e.g. offline rules next to a suite
+            result.files.append(file)
+            if kind == "rubric":
+                rubric_paths.append(file)
+            result.problems += _check(file, kind, root)
+    result.problems += RubricRegistry.from_dirs(rubric_paths).problems if len(rubric_paths) > 1 else []
+    result.problems = sorted(set(result.problems))
+    return result
+
+
+_UNKNOWN_KIND = (
+    "cannot tell what kind of file this is (expected a top-level 'suite:' key, a file under rubrics/ or personas/, "
+    "or a '# yaml-language-server: $schema=.../rubric.schema.json' comment)"
+)
+
+
+def _check(file: Path, kind: str, root: Path) -> list[Problem]:
+    try:
+        if kind == "suite":
+            load_suite(file, root=root)
+        elif kind == "rubric":
+            load_rubric(file)
+        else:
+            load_persona(file)
+    except SpecError as err:
+        return err.problems
+    except Exception as exc:  # noqa: BLE001 - a validator bug must still be one line, never a traceback
+        return [Problem(str(file), 1, 1, "", f"internal error while validating: {type(exc).__name__}: {exc} (please report this)")]
+    return []

@@ -1,0 +1,238 @@
+"""Safe YAML reading that remembers where every key and value came from.
+
+PyYAML is only used to *compose* nodes (SafeLoader, no object construction);
+this module turns nodes into plain data itself so it can keep line/column
+for each key path, reject duplicate keys, and stop YAML bombs and absurd
+nesting with one clear message instead of a hang or a RecursionError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evalkit.spec.problems import Problem, SpecError, format_key_path
+
+MAX_BYTES = 2_000_000
+MAX_DEPTH = 40
+MAX_NODES = 50_000
+
+KeyPath = tuple[str | int, ...]
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+_MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_PLAIN_TAGS = {_STR, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary", "!"}
+
+
+@dataclass
+class Located:
+    """Plain data from one YAML file plus the position of every key path."""
+
+    path: str
+    data: Any
+    text: str
+    values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, parts: KeyPath, at_key: bool = False) -> tuple[int, int]:
+        """Line/col of the longest known prefix of `parts` (the key itself if `at_key`)."""
+        for end in range(len(parts), -1, -1):
+            prefix = tuple(parts[:end])
+            if at_key and prefix in self.keys:
+                return self.keys[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return (1, 1)
+
+    def problem(self, parts: KeyPath, message: str, at_key: bool = False) -> Problem:
+        line, col = self.where(parts, at_key)
+        return Problem(self.path, line, col, format_key_path(parts), message)
+
+
+def read_yaml(path: str | Path) -> Located:
+    """Read one YAML file into plain data; raises SpecError with every problem found."""
+    shown = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError([Problem(shown, 1, 1, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    return parse_yaml(raw, shown)
+
+
+def parse_yaml(raw: bytes, shown: str) -> Located:
+    """Parse bytes already read from `shown` (the path used in messages)."""
+    if len(raw) > MAX_BYTES:
+        raise SpecError([_doc(shown, f"file is {len(raw)} bytes (expected at most {MAX_BYTES})")])
+    text = _decode(raw, shown)
+    if not _has_content(text):
+        raise SpecError([_doc(shown, "file is empty (expected a YAML mapping)")])
+    _check_depth(text, shown)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise SpecError([_syntax_problem(shown, exc)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([_doc(shown, f"invalid YAML: {exc}")]) from None
+    if node is None:
+        raise SpecError([_doc(shown, "file is empty (expected a YAML mapping)")])
+    located = Located(shown, None, text)
+    builder = _Builder(located)
+    located.data = builder.build(node, (), 0)
+    if builder.problems:
+        raise SpecError(builder.problems)
+    if not isinstance(located.data, dict):
+        line, col = _mark(node)
+        raise SpecError([Problem(shown, line, col, "", f"top level is {describe(located.data)} (expected a mapping of keys)")])
+    return located
+
+
+def _doc(shown: str, message: str) -> Problem:
+    return Problem(shown, 1, 1, "", message)
+
+
+def _decode(raw: bytes, shown: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise SpecError(
+            [Problem(shown, line, col, "", f"file is not valid UTF-8 (byte 0x{bad}; save the file as UTF-8)")]
+        ) from None
+
+
+def _has_content(text: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def _check_depth(text: str, shown: str) -> None:
+    """Walk parser events (no recursion) so deep nesting fails before composing."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = _mark_of(event.start_mark)
+                    raise SpecError(
+                        [Problem(shown, line, col, "", f"document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)")]
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise SpecError([_syntax_problem(shown, exc)]) from None
+
+
+def _syntax_problem(shown: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = _mark_of(mark) if mark else (1, 1)
+    what = exc.problem or "invalid YAML"
+    context = exc.context or ""
+    if "'\\t'" in what:
+        message = "a tab character (indent with spaces, not tabs)"
+    elif "single document" in context:
+        message = "more than one YAML document in the file (expected exactly one, no '---' separators)"
+    elif "expected <block end>" in what or "expected <block end>" in context:
+        message = "this line is indented differently from the lines above it (expected the same indentation as its siblings)"
+    elif "mapping values are not allowed" in what:
+        message = "unexpected ':' (quote a value that contains ': ', or check the indentation)"
+    else:
+        message = f"{context} {what}".strip() + " (check the indentation and quoting on this line or the one above)"
+    return Problem(shown, line, col, "", f"invalid YAML: {message}")
+
+
+def _mark_of(mark: yaml.Mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return _mark_of(node.start_mark)
+
+
+def describe(value: Any) -> str:
+    """A short human description of a YAML value's type, e.g. "a list"."""
+    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+    if value is None:
+        return "empty (null)"
+    return names.get(type(value), type(value).__name__)
+
+
+class _Builder:
+    """Node -> plain data, recording positions; counts nodes so aliases cannot explode."""
+
+    def __init__(self, located: Located) -> None:
+        self.located = located
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def build(self, node: yaml.Node, parts: KeyPath, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            top = parts[:1]
+            line, col = self.located.keys.get(top, _mark(node))
+            message = f"document expands to more than {MAX_NODES} values through nested aliases (a 'YAML bomb'; expected a plain document)"
+            raise SpecError([Problem(self.located.path, line, col, format_key_path(top), message)])
+        if depth > MAX_DEPTH:
+            raise SpecError([self._at(node, parts, f"document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)")])
+        self.located.values.setdefault(parts, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, parts, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, parts + (i,), depth + 1) for i, child in enumerate(node.value)]
+        return self._scalar(node, parts)
+
+    def _mapping(self, node: yaml.MappingNode, parts: KeyPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self._merge(out, value_node, parts, depth)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(self._at(key_node, parts, "a key must be a plain word (expected 'name: value')"))
+                continue
+            key = key_node.value
+            if key in first_line:
+                self.problems.append(
+                    self._at(key_node, parts + (key,), f"duplicate key '{key}' (first set on line {first_line[key]}; expected each key once)")
+                )
+                continue
+            first_line[key] = _mark(key_node)[0]
+            self.located.keys[parts + (key,)] = _mark(key_node)
+            out[key] = self.build(value_node, parts + (key,), depth + 1)
+        return out
+
+    def _merge(self, out: dict[str, Any], value_node: yaml.Node, parts: KeyPath, depth: int) -> None:
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            merged = self.build(source, parts, depth + 1)
+            if not isinstance(merged, dict):
+                self.problems.append(self._at(source, parts, "'<<' must merge a mapping (expected an alias of a mapping)"))
+                continue
+            for key, value in merged.items():
+                out.setdefault(key, value)
+
+    def _scalar(self, node: yaml.ScalarNode, parts: KeyPath) -> Any:
+        tag, value = node.tag, node.value
+        if tag in _PLAIN_TAGS:
+            return value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            # YAML 1.1 reads yes/no/on/off as booleans; only true/false are booleans here.
+            return {"true": True, "false": False}.get(value.lower(), value)
+        if tag == _INT:
+            return _CONSTRUCTOR.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _CONSTRUCTOR.construct_yaml_float(node)
+        self.problems.append(self._at(node, parts, f"unsupported YAML tag '{tag}' (expected plain values, no tags)"))
+        return None
+
+    def _at(self, node: yaml.Node, parts: KeyPath, message: str) -> Problem:
+        line, col = _mark(node)
+        return Problem(self.located.path, line, col, format_key_path(parts), message)
