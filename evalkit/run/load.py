@@ -1,0 +1,99 @@
+"""Reading a run directory back: for notebooks, the report and compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalkit.run.events import read_events
+from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
+
+_ROLES = ("agent", "simulator", "judge")
+
+
+@dataclass
+class RunFrames:
+    """Tidy DataFrames of one run: one row per session, per criterion score, per session x role cost."""
+
+    sessions: Any  # pandas.DataFrame
+    scores: Any
+    costs: Any
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def keys(self) -> list[str]:
+        return ["sessions", "scores", "costs"]
+
+
+def _flatten_session(row: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in row.items() if k not in ("tokens", "cost_usd")}
+    tokens = row.get("tokens") or {}
+    cost = row.get("cost_usd") or {}
+    for role in _ROLES:
+        t = tokens.get(role) or {}
+        flat[f"tokens_{role}_input"] = t.get("input", 0)
+        flat[f"tokens_{role}_output"] = t.get("output", 0)
+        flat[f"cost_{role}_usd"] = cost.get(role)
+    flat["cost_total_usd"] = cost.get("total")
+    return flat
+
+
+def _cost_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    tokens = row.get("tokens") or {}
+    cost = row.get("cost_usd") or {}
+    return [
+        {
+            "scenario_id": row["scenario_id"],
+            "tier": row["tier"],
+            "trial": row["trial"],
+            "role": role,
+            "input_tokens": (tokens.get(role) or {}).get("input", 0),
+            "output_tokens": (tokens.get(role) or {}).get("output", 0),
+            "cost_usd": cost.get(role),
+        }
+        for role in _ROLES
+    ]
+
+
+class LoadedRun:
+    """A finished (or interrupted) run read from disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._dir = RunDir(path)
+        self.manifest: dict[str, Any] = self._dir.read_manifest()
+        self.trials: list[dict[str, Any]] = read_rows(path / TRIALS)
+        self.results: list[dict[str, Any]] = read_rows(path / RESULTS)
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.get("run_id", self.path.name)
+
+    @property
+    def status(self) -> str:
+        return self.manifest.get("status", "unknown")
+
+    def events(self) -> list[dict[str, Any]]:
+        return list(read_events(self.path / EVENTS))
+
+    def transcript(self, trial: dict[str, Any]) -> Any:
+        """The Transcript of a trials row (None when its file is missing)."""
+        return self._dir.read_transcript(trial["transcript_path"])
+
+    def to_pandas(self) -> RunFrames:
+        import pandas as pd
+
+        session_cols = ["run_id", "suite", "scenario_id", "tier", "trial", "outcome", "score"]
+        score_cols = ["run_id", "suite", "scenario_id", "tier", "trial", "rubric_ref", "criterion_id", "outcome", "score"]
+        cost_cols = ["scenario_id", "tier", "trial", "role", "input_tokens", "output_tokens", "cost_usd"]
+        sessions = pd.DataFrame([_flatten_session(r) for r in self.trials] or None, columns=None if self.trials else session_cols)
+        scores = pd.DataFrame(self.results or None, columns=None if self.results else score_cols)
+        costs = pd.DataFrame([c for r in self.trials for c in _cost_rows(r)] or None, columns=None if self.trials else cost_cols)
+        return RunFrames(sessions=sessions, scores=scores, costs=costs)
+
+
+def load_run(path: str | Path = "latest", report_dir: str | Path | None = None) -> LoadedRun:
+    """Load a run directory, `latest`, or a reports directory's latest run."""
+    return LoadedRun(resolve_run_dir(path, Path(report_dir) if report_dir else None))

@@ -1,0 +1,135 @@
+"""run.json: what ran, with what, from which files, and how it ended."""
+
+from __future__ import annotations
+
+import platform
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from evalkit import __version__
+from evalkit.run.config import RunConfig
+from evalkit.run.plan import WorkItem
+
+_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization|auth|cookie)", re.I)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def scrub(value: Any, key: str = "") -> Any:
+    """Drop secrets from a config tree: secret-looking keys, URL credentials and URL query strings."""
+    if isinstance(value, dict):
+        return {k: scrub(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, key) for v in value]
+    if isinstance(value, str) and value and key and _SECRET_KEY.search(key):
+        return "***"
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return value
+
+
+def git_commit(start: Path) -> str | None:
+    """Commit of the project under test, when it is a git checkout with git installed."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=start, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _rubrics(loaded: Any) -> dict[str, str]:
+    refs: dict[str, str] = {}
+    for scenario in loaded.scenarios:
+        for r in loaded.rubrics_for(scenario):
+            refs[r.ref] = r.fingerprint
+    return refs
+
+
+def _models(items: list[WorkItem], config: RunConfig, suites: list[Any]) -> dict[str, list[str]]:
+    agent = {i.agent_model for i in items if i.agent_model}
+    simulator = {config.simulator_model or s.suite.simulator.model for s in suites} - {None}
+    judge: set[str] = set()
+    for s in suites:
+        if config.judge_model:
+            judge.add(config.judge_model)
+            continue
+        for scenario in s.scenarios:
+            for r in s.rubrics_for(scenario):
+                cfg = r.rubric.judge or s.suite.judge
+                judge.update(cfg.models() if cfg else [])
+    return {"agent": sorted(agent), "simulator": sorted(simulator), "judge": sorted(judge)}
+
+
+def suite_entries(items: list[WorkItem], suites: list[Any]) -> list[dict[str, Any]]:
+    entries = []
+    for s in suites:
+        mine = [i for i in items if i.suite is s]
+        entries.append(
+            {
+                "path": str(s.path),
+                "name": s.suite.suite,
+                "file_hash": s.file_hash,
+                "rubric_files_hash": getattr(s, "rubric_files_hash", None),
+                "scenarios": sorted({i.scenario_id for i in mine}),
+                "tiers": sorted({i.tier for i in mine}),
+                "trials": len(mine),
+            }
+        )
+    return entries
+
+
+def build_manifest(run_id: str, items: list[WorkItem], config: RunConfig) -> dict[str, Any]:
+    """The manifest written when a run starts (status running); totals are filled in at the end."""
+    suites = list({id(i.suite): i.suite for i in items}.values())
+    rubrics: dict[str, str] = {}
+    for s in suites:
+        rubrics.update(_rubrics(s))
+    root = Path(suites[0].path).resolve().parent if suites else Path.cwd()
+    return {
+        "run_id": run_id,
+        "evalkit_version": __version__,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "argv": sys.argv[:1],
+        "git_commit": git_commit(root),
+        "started_at": utc_now(),
+        "ended_at": None,
+        "status": "running",
+        "status_reason": None,
+        "resumed_at": [],
+        "config": scrub(config.model_dump(mode="json")),
+        "suites": suite_entries(items, suites),
+        "models": _models(items, config, suites),
+        "rubrics": [{"ref": ref, "fingerprint": fp} for ref, fp in sorted(rubrics.items())],
+        "planned_sessions": len(items),
+        "totals": {},
+    }
+
+
+def totals(trials: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run totals from trials.jsonl rows (so a resumed run's totals include the earlier part)."""
+    outcomes: dict[str, int] = {}
+    tokens: dict[str, dict[str, int]] = {}
+    cost: dict[str, float | None] = {}
+    for row in trials:
+        outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+        for role, t in (row.get("tokens") or {}).items():
+            acc = tokens.setdefault(role, {"input": 0, "output": 0})
+            acc["input"] += t.get("input", 0)
+            acc["output"] += t.get("output", 0)
+        for role, c in (row.get("cost_usd") or {}).items():
+            prev = cost.get(role, 0.0)
+            cost[role] = None if prev is None or c is None else round(prev + c, 8)
+    return {"sessions": len(trials), "trials": outcomes, "tokens": tokens, "cost_usd": cost}

@@ -1,0 +1,107 @@
+"""Opening a run directory (new or resumed) and closing it with its final status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalkit.run.config import RunConfig
+from evalkit.run.events import EventLog
+from evalkit.run.manifest import build_manifest, totals, utc_now
+from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
+from evalkit.run.plan import WorkItem
+from evalkit.run.resume import ResumeError, check_unchanged, load_state, prune_rows, resolve_resume
+from evalkit.run.run_dir import EVENTS, TRIALS, RunDir, read_rows, resolve_run_dir, update_latest
+
+
+@dataclass
+class OpenedRun:
+    """A run directory ready to write into, and what of the plan is still to do."""
+
+    dir: RunDir
+    config: RunConfig
+    items: list[WorkItem]
+    events: EventLog
+    manifest: dict[str, Any]
+    pending: list[WorkItem] = field(default_factory=list)
+    kept: dict[str, ItemResult] = field(default_factory=dict)  # decided before this invocation
+    transcripts: dict[str, str] = field(default_factory=dict)  # finished, not yet decided: key -> path
+    judged: dict[str, dict[str, Any]] = field(default_factory=dict)  # judged, not yet decided
+
+    @property
+    def run_id(self) -> str:
+        return self.dir.run_id
+
+    def finish(self, status: RunStatus, reason: str | None) -> None:
+        """Final manifest (totals from trials.jsonl, so a resumed run counts its earlier part), then the last event."""
+        self.manifest.update(
+            ended_at=utc_now(), status=status, status_reason=reason, totals=totals(read_rows(self.dir.file(TRIALS)))
+        )
+        self.dir.write_manifest(self.manifest)
+        self.events.emit("run_ended", {"status": status, "reason": reason})
+        self.events.close()
+
+    def summary(self, status: RunStatus, reason: str | None, decided: int) -> RunSummary:
+        return RunSummary(
+            run_id=self.run_id,
+            run_dir=self.dir.path,
+            status=status,
+            status_reason=reason,
+            planned=len(self.items),
+            decided=decided,
+            kept_from_resume=len(self.kept),
+            not_run=len(self.items) - decided,
+            totals=self.manifest.get("totals", {}),
+        )
+
+
+def open_run(items: list[WorkItem], config: RunConfig) -> OpenedRun:
+    """Create the run directory, or reopen the one being resumed after checking nothing changed since."""
+    if config.resume:
+        return _reopen(items, resolve_resume(config))
+    run_dir = RunDir.create(config.report_dir, config.run_id)
+    manifest = build_manifest(run_dir.run_id, items, config)
+    run_dir.write_manifest(manifest)
+    update_latest(config.report_dir, run_dir.path)
+    events = EventLog(run_dir.file(EVENTS), config.fsync_interval_s)
+    events.emit("run_started", {"run_id": run_dir.run_id, "planned": len(items)})
+    return OpenedRun(run_dir, config, items, events, manifest, pending=list(items))
+
+
+def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
+    run_dir = RunDir(resolve_run_dir(str(config.resume), config.report_dir))
+    manifest = run_dir.read_manifest()
+    check_unchanged(manifest, items, run_dir.path)
+    planned = {i.key for i in items}
+    state = load_state(run_dir)
+    trials, results = prune_rows(run_dir, state.decided & planned)
+    kept = {
+        key: ItemResult(key=key, item_key=key.rsplit("#", 1)[0], status="done", trial=row,
+                        results=results.get(key, []), resumed=True)
+        for key, row in trials.items()
+    }
+    manifest.update(status="running", status_reason=None, ended_at=None)
+    manifest.setdefault("resumed_at", []).append(utc_now())
+    run_dir.write_manifest(manifest)
+    events = EventLog(run_dir.file(EVENTS), config.fsync_interval_s)
+    events.emit("run_started", {"run_id": run_dir.run_id, "planned": len(items), "resumed": True, "kept": len(kept)})
+    transcripts = {k: v for k, v in state.transcripts.items() if k not in kept}
+    transcripts.update(_complete_transcripts_on_disk(run_dir, items, kept, transcripts))
+    pending = sorted((i for i in items if i.key not in kept), key=lambda i: i.key not in transcripts)
+    judged = {k: v for k, v in state.judged.items() if k in transcripts and k not in kept}
+    return OpenedRun(run_dir, config, items, events, manifest, pending, kept, transcripts, judged)
+
+
+def _complete_transcripts_on_disk(run_dir: RunDir, items: list[WorkItem], kept: dict, known: dict) -> dict[str, str]:
+    """Transcripts are written atomically before `session_ended`; one on disk is a finished, paid-for session."""
+    found: dict[str, str] = {}
+    for item in items:
+        if item.key in kept or item.key in known:
+            continue
+        rel = run_dir.transcript_relpath(item.file_stem)
+        if (run_dir.path / rel).exists():
+            found[item.key] = rel
+    return found
+
+
+__all__ = ["OpenedRun", "ResumeError", "open_run"]

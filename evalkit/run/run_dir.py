@@ -1,0 +1,143 @@
+"""The run directory: `reports/<UTC timestamp>-<shortid>/` and everything written into it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from evalkit.conversation.transcript import Transcript
+
+MANIFEST = "run.json"
+EVENTS = "events.jsonl"
+TRIALS = "trials.jsonl"
+RESULTS = "results.jsonl"
+TRANSCRIPTS = "transcripts"
+LATEST = "latest"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by time, unique across concurrent runs: `20261127T033800Z-1a2b3c`."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write-then-rename: a reader (or a crash) never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def dump_line(row: BaseModel | dict[str, Any]) -> str:
+    if isinstance(row, BaseModel):
+        return row.model_dump_json() + "\n"
+    return json.dumps(row, separators=(",", ":"), default=str) + "\n"
+
+
+class RunDir:
+    """Paths and writers of one run directory. All writes are small appends or atomic replaces."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.run_id = path.name
+
+    @classmethod
+    def create(cls, report_dir: Path, run_id: str | None = None) -> "RunDir":
+        path = Path(report_dir) / (run_id or new_run_id())
+        (path / TRANSCRIPTS).mkdir(parents=True, exist_ok=False)
+        for name in (TRIALS, RESULTS):
+            (path / name).touch()
+        return cls(path)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_atomic(self.file(MANIFEST), json.dumps(manifest, indent=2, default=str).encode())
+
+    def read_manifest(self) -> dict[str, Any]:
+        return json.loads(self.file(MANIFEST).read_text())
+
+    def transcript_relpath(self, stem: str) -> str:
+        return f"{TRANSCRIPTS}/{stem}.json"
+
+    def write_transcript(self, stem: str, transcript: Transcript) -> str:
+        """Write atomically, so a transcript file that exists is complete (resume relies on it)."""
+        rel = self.transcript_relpath(stem)
+        write_atomic(self.path / rel, transcript.model_dump_json().encode())
+        return rel
+
+    def read_transcript(self, rel: str) -> Transcript | None:
+        path = self.path / rel
+        try:
+            return Transcript.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def append_rows(self, name: str, rows: Iterable[BaseModel | dict[str, Any]]) -> None:
+        """One write per call, O_APPEND: rows of one trial land together or (on a crash) as a torn tail."""
+        data = "".join(dump_line(r) for r in rows).encode()
+        if not data:
+            return
+        fd = os.open(self.file(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def rewrite_rows(self, name: str, rows: Iterable[dict[str, Any]]) -> None:
+        write_atomic(self.file(name), "".join(dump_line(r) for r in rows).encode())
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Read a JSONL file, skipping a torn or blank line."""
+    rows: list[dict[str, Any]] = []
+    if not path.exists():
+        return rows
+    with open(path, "rb") as fh:
+        for raw in fh:
+            try:
+                row = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                rows.append(row)
+    return rows
+
+
+def update_latest(report_dir: Path, run_dir: Path) -> None:
+    """Point `reports/latest` at the newest run: a relative symlink, or a text file where symlinks fail."""
+    link = Path(report_dir) / LATEST
+    tmp = link.with_name(f".{LATEST}.{os.getpid()}.tmp")
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(run_dir.name, tmp)
+        os.replace(tmp, link)
+    except OSError:
+        if link.is_symlink():
+            link.unlink()
+        write_atomic(link, (run_dir.name + "\n").encode())
+
+
+def resolve_run_dir(path: str | Path, report_dir: Path | None = None) -> Path:
+    """A run directory from a path, `latest`, or a reports directory (its latest run)."""
+    candidate = Path(path)
+    if str(path) == LATEST:
+        candidate = Path(report_dir or "reports") / LATEST
+    if candidate.is_dir() and not (candidate / MANIFEST).exists() and (candidate / LATEST).exists():
+        candidate = candidate / LATEST
+    if candidate.is_file() and candidate.name == LATEST:
+        candidate = candidate.parent / candidate.read_text().strip()
+    resolved = candidate.resolve()
+    if not (resolved / MANIFEST).exists():
+        raise FileNotFoundError(f"{path}: not a run directory (no {MANIFEST})")
+    return resolved

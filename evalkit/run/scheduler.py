@@ -1,0 +1,207 @@
+"""Run every session and its judging concurrently on one event loop, writing as it goes.
+
+Model-call concurrency is bounded per endpoint by the hub's limiters, so a slow
+judge endpoint does not starve the agent endpoint. The only limit here is
+`max_open_sessions` (started, not yet judged), which bounds memory. Judging of a
+transcript starts the moment its session ends, in the same task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from typing import Any
+
+from evalkit.conversation.transcript import TerminationReason, Transcript, TranscriptMeta
+from evalkit.judging.verdict import Outcome
+from evalkit.run.config import RunConfig
+from evalkit.run.opening import OpenedRun, open_run
+from evalkit.run.outcome import ItemResult, ResultCallback, RunStatus, RunSummary
+from evalkit.run.plan import WorkItem
+from evalkit.run.progress import ProgressCallback, Tally
+from evalkit.run.records import result_rows, trial_record
+from evalkit.run.run_dir import RESULTS, TRIALS
+from evalkit.run.stages import Judgement, StageContext, Stages
+
+
+def _failed_transcript(item: WorkItem, exc: BaseException) -> Transcript:
+    """A session stage that raised still yields a transcript, so the failure is recorded, not fatal."""
+    return Transcript(
+        meta=TranscriptMeta(scenario_id=item.scenario_id, trial=item.trial, seed=item.seed, agent_model=item.agent_model),
+        termination=TerminationReason.infrastructure_error,
+        termination_detail=f"session stage raised {type(exc).__name__}: {exc}",
+        error_traceback="".join(traceback.format_exception(exc)),
+    )
+
+
+def _spent(transcript: Transcript) -> tuple[int, float | None]:
+    tokens, cost = 0, 0.0
+    for ru in transcript.usage_by_role.values():
+        tokens += ru.usage.input_tokens + ru.usage.output_tokens
+        cost = None if cost is None or ru.cost_usd is None else cost + ru.cost_usd
+    return tokens, cost
+
+
+class Scheduler:
+    """Drives one opened run to its end: complete, budget_stopped or interrupted."""
+
+    def __init__(self, opened: OpenedRun, hub: Any, stages: Stages | None, progress: ProgressCallback | None,
+                 on_result: ResultCallback | None) -> None:
+        self.run = opened
+        self.session_stage, self.judge_stage = (stages or Stages()).resolved()
+        self.progress = progress
+        self.on_result = on_result
+        self.tally = Tally(planned=len(opened.items), kept=len(opened.kept))
+        self.tally.decided = len(opened.kept)
+        self.ctx = StageContext(opened.run_id, opened.config, hub, opened.events.emit)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.decided: set[str] = set(opened.kept)
+        self.summary: RunSummary | None = None  # set when the run ends, also when it was cancelled
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.tally.snapshot())
+
+    def _publish(self, result: ItemResult) -> None:
+        if self.on_result is not None:
+            self.on_result(result)
+
+    async def execute(self) -> RunSummary:
+        for kept in self.run.kept.values():
+            self._publish(kept)
+        self._report()
+        status: RunStatus = "complete"
+        try:
+            await self._dispatch()
+            if self.tasks:
+                await asyncio.gather(*self.tasks)
+            if self.tally.stopped_reason:
+                status = "budget_stopped"
+        except asyncio.CancelledError:
+            await self._cancel_all()
+            self._finish("interrupted", "cancelled")
+            raise
+        except BaseException as exc:
+            await self._cancel_all()
+            self._finish("interrupted", f"{type(exc).__name__}: {exc}")
+            raise
+        return self._finish(status, self.tally.stopped_reason)
+
+    async def _dispatch(self) -> None:
+        """Start work in plan order, never more than max_open_sessions at once, until done or over budget."""
+        slots = asyncio.Semaphore(self.run.config.max_open_sessions)
+        for item in self.run.pending:
+            await slots.acquire()
+            judge_only = item.key in self.run.transcripts
+            if not judge_only:
+                reason = self.tally.budget_exceeded(self.run.config)
+                if reason:
+                    slots.release()
+                    self.tally.stopped_reason = reason
+                    self._report()
+                    return
+            task = asyncio.create_task(self._process(item), name=f"evalkit:{item.key}")
+            self.tasks.add(task)
+            task.add_done_callback(lambda t: (self.tasks.discard(t), slots.release()))
+
+    async def _process(self, item: WorkItem) -> None:
+        transcript, rel = await self._session(item)
+        judgement = await self._judge(item, transcript)
+        self._decide(item, transcript, rel, judgement)
+
+    async def _session(self, item: WorkItem) -> tuple[Transcript, str]:
+        rel = self.run.transcripts.get(item.key)
+        if rel is not None:
+            transcript = self.run.dir.read_transcript(rel)
+            if transcript is not None:
+                return transcript, rel
+        emit = self.ctx.emit
+        self.tally.started += 1
+        self.tally.running += 1
+        emit("session_started", {"key": item.key, "seed": item.seed})
+        self._report()
+        try:
+            transcript = await self.session_stage(item, self.ctx)
+        except Exception as exc:  # a broken stage is recorded as the session's failure
+            transcript = _failed_transcript(item, exc)
+        finally:
+            self.tally.running -= 1
+        if transcript.incomplete or transcript.termination == TerminationReason.cancelled:
+            self.run.dir.write_transcript(item.file_stem + ".incomplete", transcript)
+            raise asyncio.CancelledError()
+        rel = self.run.dir.write_transcript(item.file_stem, transcript)
+        self.tally.spend(*_spent(transcript))
+        emit(
+            "session_ended",
+            {"key": item.key, "transcript_path": rel, "transcript_hash": transcript.content_hash(),
+             "termination": transcript.termination, "turns": max((m.turn for m in transcript.messages), default=0)},
+        )
+        return transcript, rel
+
+    async def _judge(self, item: WorkItem, transcript: Transcript) -> Judgement:
+        stored = self.run.judged.get(item.key)
+        if stored is not None:
+            return Judgement.model_validate(stored)
+        self.tally.judging += 1
+        self._report()
+        try:
+            judgement = await self.judge_stage(item, transcript, self.ctx)
+        except Exception as exc:  # judging failures make the trial invalid, never crash the run
+            judgement = Judgement(outcome=Outcome.invalid, invalid_reason=f"judging raised {type(exc).__name__}: {exc}")
+        finally:
+            self.tally.judging -= 1
+        for verdict in judgement.verdicts:
+            self.tally.spend(verdict.usage.input_tokens + verdict.usage.output_tokens, verdict.cost_usd)
+        self.ctx.emit("judged", {"key": item.key, "judgement": judgement.model_dump(mode="json")})
+        return judgement
+
+    def _decide(self, item: WorkItem, transcript: Transcript, rel: str, judgement: Judgement) -> None:
+        """Results rows, then the trial row, then the event: a crash in between is repaired on resume."""
+        run_id = self.run.run_id
+        record = trial_record(run_id, item, transcript, judgement, rel)
+        rows = result_rows(run_id, item, record.transcript_hash, judgement)
+        self.run.dir.append_rows(RESULTS, rows)
+        self.run.dir.append_rows(TRIALS, [record])
+        self.ctx.emit("trial_decided", {"key": item.key, "outcome": record.outcome, "score": record.score})
+        self.tally.decided += 1
+        self.decided.add(item.key)
+        self._publish(
+            ItemResult(key=item.key, item_key=item.item_key, status="done", trial=record.model_dump(mode="json"),
+                       results=[r.model_dump(mode="json") for r in rows])
+        )
+        self._report()
+
+    async def _cancel_all(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def _finish(self, status: RunStatus, reason: str | None) -> RunSummary:
+        self.run.finish(status, reason)
+        for item in self.run.items:
+            if item.key not in self.decided:
+                self._publish(ItemResult(key=item.key, item_key=item.item_key, status="not_run",
+                                         reason=reason or status))
+        self._report()
+        self.summary = self.run.summary(status, reason, decided=len(self.decided))
+        return self.summary
+
+
+async def execute_run(
+    items: list[WorkItem],
+    config: RunConfig,
+    hub: Any,
+    progress: ProgressCallback | None = None,
+    *,
+    stages: Stages | None = None,
+    on_result: ResultCallback | None = None,
+    opened: OpenedRun | None = None,
+) -> RunSummary:
+    """Run all items to completion on the current loop and return the summary.
+
+    The caller owns `hub` (and closes it). Pass `opened` when the run directory was
+    opened beforehand (e.g. by `run_in_thread`, to fail fast on a bad resume in the caller's thread).
+    """
+    opened = opened or open_run(items, config)
+    return await Scheduler(opened, hub, stages, progress, on_result).execute()
