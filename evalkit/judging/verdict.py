@@ -48,6 +48,10 @@ class Provenance(BaseModel):
     template_hash: str | None = None
     evalkit_version: str = ""
 
+    @property
+    def rubric_ref(self) -> str:
+        return f"{self.rubric_id}@{self.rubric_version}"
+
 
 class RubricVerdict(BaseModel):
     """One transcript judged against one rubric."""
@@ -58,7 +62,18 @@ class RubricVerdict(BaseModel):
     score: float | None = None  # weighted mean of valid criteria, None when invalid
     criteria: list[CriterionScore] = Field(default_factory=list)
     invalid_reason: str | None = None
+    fail_reasons: list[str] = Field(default_factory=list)  # why the rubric failed (threshold, must_pass, ...)
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float | None = 0.0
     judge_calls: int = 0
     cached_calls: int = 0
+    flags: list[str] = Field(default_factory=list)  # verdict-level warnings, e.g. extra_criterion:<id>
+
+
+class TrialVerdict(BaseModel):
+    """The decision for one session: see `evalkit.judging.decide` for the rule."""
+
+    outcome: Outcome
+    score: float | None = None  # mean over rubric scores; None when invalid or nothing was scored
+    fail_reasons: list[str] = Field(default_factory=list)
+    invalid_reason: str | None = None

@@ -1,0 +1,94 @@
+"""Checks on what was said: regex / not_regex / contains / not_contains, and json_schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonschema
+
+from evalkit.conversation.transcript import Transcript
+from evalkit.judging.check_common import Finding, clip, spoken_turns, tool_calls
+from evalkit.judging.verdict import Evidence
+from evalkit.spec.checks import Check, JsonSchemaSpec
+
+_FENCE = re.compile(r"```(?:json)?\s*\n(.*?)\n?```", re.DOTALL)
+
+
+def _matches(check: Check, transcript: Transcript, pattern: str, literal: bool) -> list[Evidence] | str:
+    """Evidence for every occurrence in `on`'s turns, or an error string for a bad pattern."""
+    flags = re.IGNORECASE if check.ignore_case else 0
+    try:
+        compiled = re.compile(re.escape(pattern) if literal else pattern, flags)
+    except re.error as exc:
+        return f"invalid regex {pattern!r}: {exc}"
+    return [Evidence(turn=n, quote=m.group(0), verified=True) for n, text in spoken_turns(transcript, check.on) for m in compiled.finditer(text)]
+
+
+def check_pattern(check: Check, transcript: Transcript) -> Finding:
+    """regex / contains pass when the pattern occurs in some `on` turn; not_* pass when it occurs in none."""
+    kind = check.kind
+    pattern: str = getattr(check, kind)
+    found = _matches(check, transcript, pattern, literal=kind in ("contains", "not_contains"))
+    if isinstance(found, str):
+        return Finding(passed=None, reasoning=found)
+    where = f"{check.on} turns"
+    if kind in ("regex", "contains"):
+        if found:
+            return Finding(passed=True, reasoning=f"{pattern!r} found in turn {found[0].turn}", evidence=found[:1])
+        return Finding(passed=False, reasoning=f"{pattern!r} not found in {where}")
+    if found:
+        turns = sorted({e.turn for e in found})
+        return Finding(passed=False, reasoning=f"{pattern!r} found in turn(s) {turns}", evidence=found[:5])
+    return Finding(passed=True, reasoning=f"{pattern!r} absent from {where}")
+
+
+def parse_json_reply(text: str) -> Any:
+    """Parse an agent reply as JSON, accepting one fenced ```json block around it."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        fenced = _FENCE.search(text)
+        if fenced is None:
+            raise
+        return json.loads(fenced.group(1))
+
+
+def _validate(instance: Any, schema: dict[str, Any]) -> str | None:
+    errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(instance), key=lambda e: list(e.path))
+    if not errors:
+        return None
+    path = "/".join(str(p) for p in errors[0].path) or "(root)"
+    return f"{path}: {errors[0].message}"
+
+
+def check_json_schema(spec: JsonSchemaSpec, transcript: Transcript) -> Finding:
+    """Validate the last agent message (parsed as JSON), or every call of `spec.tool` (must be called)."""
+    try:
+        jsonschema.validators.validator_for(spec.schema_).check_schema(spec.schema_)
+    except jsonschema.SchemaError as exc:
+        return Finding(passed=None, reasoning=f"invalid JSON schema in check: {exc.message}")
+    if spec.tool:
+        calls = [(n, c) for n, c, _ in tool_calls(transcript) if c.name == spec.tool]
+        if not calls:
+            return Finding(passed=False, reasoning=f"tool {spec.tool!r} was never called")
+        for n, call in calls:
+            error = _validate(call.arguments, spec.schema_)
+            if error:
+                quote = json.dumps(call.arguments, sort_keys=True, ensure_ascii=False)
+                return Finding(passed=False, reasoning=f"{spec.tool} arguments in turn {n} violate the schema: {error}", evidence=[Evidence(turn=n, quote=clip(quote), verified=True)])
+        return Finding(passed=True, reasoning=f"all {len(calls)} call(s) of {spec.tool} match the schema")
+    replies = spoken_turns(transcript, "agent")
+    if not replies:
+        return Finding(passed=False, reasoning="no agent message to validate")
+    n, text = replies[-1]
+    evidence = [Evidence(turn=n, quote=clip(text), verified=True)]
+    try:
+        instance = parse_json_reply(text)
+    except json.JSONDecodeError as exc:
+        return Finding(passed=False, reasoning=f"last agent message (turn {n}) is not JSON: {exc.msg}", evidence=evidence)
+    error = _validate(instance, spec.schema_)
+    if error:
+        return Finding(passed=False, reasoning=f"last agent message (turn {n}) violates the schema: {error}", evidence=evidence)
+    return Finding(passed=True, reasoning=f"last agent message (turn {n}) matches the schema", evidence=evidence)

@@ -1,0 +1,116 @@
+"""Claims versus actions: what the agent says it did must match tool calls that succeeded.
+
+A small judge call extracts the completed actions the agent claims ("I've
+refunded your order"); the comparison is deterministic. A claim matches when a
+tool call made at or before the claiming turn *succeeded* (its ToolResult has no
+error) and its name matches the action: through `ClaimsSpec.actions` (verb ->
+tool names or globs) when the verb is mapped, else by default any tool whose
+name contains the verb's stem (refund -> *refund*, cancelled -> *cancel*).
+A claim with no such call fails the check as `hallucinated_action`. A claim
+whose quote is not in the transcript is the judge's invention: it is dropped
+and flagged `unsupported_claim`, never blamed on the agent.
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+from typing import Any
+
+from evalkit.conversation.transcript import Transcript
+from evalkit.judging.calls import CallPlan, request, stats_of
+from evalkit.judging.check_common import Finding, clip, tool_calls
+from evalkit.judging.evidence import quote_in_text
+from evalkit.judging.render import render_claims_prompt
+from evalkit.judging.schema import Claim, ClaimList
+from evalkit.judging.turns import TurnView
+from evalkit.judging.verdict import Evidence
+from evalkit.llm.types import CallTag, GenerateConfig, Unparseable
+from evalkit.spec.checks import ClaimsSpec
+from evalkit.spec.models import JudgeConfig
+
+_IRREGULAR = {"sent": "send", "made": "make", "paid": "pay", "gave": "give", "given": "give", "put": "put", "set": "set"}
+
+
+def stem(verb: str) -> str:
+    """A crude verb stem good enough to match tool names: cancelled/canceled/cancel -> cancel, updated -> updat."""
+    words = re.findall(r"[a-z]+", verb.lower())
+    word = words[0] if words else ""
+    word = _IRREGULAR.get(word, word)
+    if word.endswith("ied"):
+        word = word[:-3] + "y"
+    elif word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    if word.endswith("ll") and len(word) > 4:
+        word = word[:-1]
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def tool_patterns(action: str, actions: dict[str, list[str]]) -> list[str]:
+    """Tool-name globs that perform `action`: the configured mapping, else *stem*."""
+    key = stem(action)
+    for verb, tools in actions.items():
+        if stem(verb) == key:
+            return list(tools)
+    return [f"*{key}*"] if key else []
+
+
+def _locate(claim: Claim, agent_turns: dict[int, TurnView]) -> int | None:
+    """The agent turn that really contains the claim's quote: the cited one, else the first that does."""
+    cited = agent_turns.get(claim.turn)
+    if cited is not None and quote_in_text(claim.quote, cited.text):
+        return claim.turn
+    return next((n for n, t in agent_turns.items() if quote_in_text(claim.quote, t.text)), None)
+
+
+def compare_claims(claims: list[Claim], transcript: Transcript, turns: list[TurnView], spec: ClaimsSpec) -> Finding:
+    """Deterministic half: every supported claim needs a matching successful call at or before its turn."""
+    agent_turns = {t.n: t for t in turns if t.role == "agent"}
+    succeeded = [(n, call.name.lower()) for n, call, ok in tool_calls(transcript) if ok]
+    hallucinated, matched, evidence, flags = [], [], [], []
+    for claim in claims:
+        turn = _locate(claim, agent_turns)
+        if turn is None:
+            flags.append("unsupported_claim")
+            evidence.append(Evidence(turn=claim.turn, quote=claim.quote, verified=False))
+            continue
+        evidence.append(Evidence(turn=turn, quote=claim.quote, verified=True))
+        patterns = [p.lower() for p in tool_patterns(claim.action, spec.actions)]
+        label = f"{claim.action} {claim.object}".strip()
+        if any(n <= turn and fnmatchcase(name, p) for n, name in succeeded for p in patterns):
+            matched.append(label)
+        else:
+            hallucinated.append(f"{label} (turn {turn}: {clip(claim.quote, 80)!r}; no successful call of {', '.join(patterns) or '?'})")
+    flags = sorted(set(flags))
+    if hallucinated:
+        return Finding(passed=False, reasoning="hallucinated_action: " + "; ".join(hallucinated), evidence=evidence, flags=["hallucinated_action", *flags])
+    summary = f"{len(matched)} claimed action(s) backed by successful tool calls" + (f": {', '.join(matched)}" if matched else "")
+    return Finding(passed=True, reasoning=summary, evidence=evidence, flags=flags)
+
+
+def claims_model(spec: ClaimsSpec, default_judge: JudgeConfig | None) -> str | None:
+    models = default_judge.models() if default_judge else []
+    return spec.judge_model or (models[0] if models else None)
+
+
+async def check_claims(spec: ClaimsSpec, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None) -> Finding:
+    """Extract claims with a judge call (temperature 0, cached like any judge call), then compare."""
+    model = claims_model(spec, default_judge)
+    if model is None:
+        return Finding(passed=None, reasoning="no judge model configured for claims_match_actions (set judge_model or a suite/rubric judge)")
+    prompt = render_claims_prompt(transcript)
+    tag = CallTag(role="judge", scenario_id=transcript.meta.scenario_id, session_id=transcript.meta.session_id)
+    plan = CallPlan(model=model, config=GenerateConfig(temperature=0.0, tag=tag))
+    reply = await request(hub, plan, prompt, ClaimList)
+    if isinstance(reply, str):
+        return Finding(passed=None, reasoning=f"claims extraction failed: {reply}", flags=["infrastructure"])
+    if isinstance(reply, Unparseable) or not isinstance(reply.parsed, ClaimList):
+        error = reply.error if isinstance(reply, Unparseable) else "no structured output"
+        stats = [stats_of(model, reply.response if isinstance(reply, Unparseable) else reply)]
+        return Finding(passed=None, reasoning=f"claims extraction unparseable after repair: {error}", flags=["unparseable"], calls=stats)
+    finding = compare_claims(reply.parsed.claims, transcript, prompt.turns, spec)
+    return finding.model_copy(update={"calls": [stats_of(model, reply)]})

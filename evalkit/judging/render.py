@@ -1,0 +1,113 @@
+"""Rendering judge prompts from jinja2 templates (sandboxed, strict undefined).
+
+A template renders the user message; a top-level `{% set system %}...{% endset %}`
+block, if present, becomes the system message. The transcript is pre-rendered
+by the fixed `judge/transcript.j2` into a nonce-delimited data block with every
+delimiter-like sequence in the content escaped, so a custom rubric template can
+change the instructions but cannot weaken the data boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel
+
+from evalkit.conversation.transcript import Transcript
+from evalkit.judging.turns import TurnView, numbered_turns, turn_nonce
+from evalkit.llm.types import Message
+from evalkit.spec.models import Criterion, Rubric, Scenario
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_JUDGE_TEMPLATE = "judge/rubric.j2"
+CLAIMS_TEMPLATE = "judge/claims.j2"
+_TRANSCRIPT_TEMPLATE = "judge/transcript.j2"
+
+_ENV = SandboxedEnvironment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    keep_trailing_newline=True,
+)
+
+
+class RenderError(Exception):
+    """A judge template failed to render (syntax error or undefined variable)."""
+
+
+class JudgePrompt(BaseModel):
+    system: str | None
+    user: str
+    template_hash: str
+    nonce: str
+    turns: list[TurnView]
+
+    def messages(self) -> list[Message]:
+        head = [Message(role="system", content=self.system)] if self.system else []
+        return head + [Message(role="user", content=self.user)]
+
+
+def template_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def builtin_template(name: str) -> str:
+    return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+
+
+def criterion_view(criterion: Criterion) -> dict[str, Any]:
+    low, high = (0, 1) if criterion.scale == "binary" else (criterion.scale.min, criterion.scale.max)
+    anchors = sorted((criterion.anchors or {}).items())
+    if criterion.scale == "binary" and anchors:
+        anchors = [("true" if k else "false", v) for k, v in anchors]
+    return {
+        "id": criterion.id,
+        "question": criterion.question or "",
+        "scale": "binary" if criterion.scale == "binary" else "scale",
+        "min": low,
+        "max": high,
+        "anchors": anchors,
+    }
+
+
+def _render(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
+    try:
+        module = _ENV.from_string(text).make_module(context)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"judge template: {type(exc).__name__}: {exc}") from exc
+    system = getattr(module, "system", None)
+    return str(module), (str(system).strip() if system is not None else None)
+
+
+def render_prompt(template_text: str, transcript: Transcript, salt: str, extra: dict[str, Any]) -> JudgePrompt:
+    """Render any judge-side template around the transcript's delimited data block."""
+    nonce = turn_nonce(transcript, salt)
+    turns = numbered_turns(transcript, nonce)
+    block = _ENV.get_template(_TRANSCRIPT_TEMPLATE).render(turns=turns, nonce=nonce)
+    user, system = _render(template_text, {**extra, "transcript": block, "turns": turns, "nonce": nonce})
+    return JudgePrompt(system=system, user=user.strip() + "\n", template_hash=template_hash(template_text), nonce=nonce, turns=turns)
+
+
+def render_judge_prompt(
+    transcript: Transcript,
+    rubric: Rubric,
+    criteria: list[Criterion],
+    template_text: str | None = None,
+    scenario: Scenario | None = None,
+) -> JudgePrompt:
+    """The rubric judge prompt for `criteria` (all LLM criteria, or one with granularity=criterion)."""
+    text = template_text if template_text is not None else builtin_template(DEFAULT_JUDGE_TEMPLATE)
+    context = {
+        "rubric": {"id": rubric.id, "version": rubric.version, "description": rubric.description},
+        "criteria": [criterion_view(c) for c in criteria],
+        "scenario": {"goal": scenario.goal, "description": scenario.description} if scenario else None,
+    }
+    return render_prompt(text, transcript, salt=f"{rubric.ref}|{','.join(c.id for c in criteria)}", extra=context)
+
+
+def render_claims_prompt(transcript: Transcript) -> JudgePrompt:
+    return render_prompt(builtin_template(CLAIMS_TEMPLATE), transcript, salt="claims", extra={})

@@ -1,0 +1,89 @@
+"""The judge's view of a transcript: numbered turns, escaped so content cannot close its delimiters.
+
+Turn numbers are the 1-based positions of the transcript's messages (system
+messages included, tool results as their own turns). Evidence cites these
+numbers, claims cite them, and reports can show them next to each message, so
+"turn 4" means the same thing to the judge, the evidence check and the reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from evalkit.conversation.transcript import Transcript, TranscriptMessage
+
+ROLE_NAMES = {"assistant": "agent", "user": "user", "tool": "tool", "system": "system"}
+
+# Anything that looks like an opening or closing tag of the data block or of a turn:
+# "<transcript", "</transcript", "< / TURN", ... ; the "<" becomes "&lt;" so it is inert.
+_DELIMITER_LIKE = re.compile(r"<(\s*/?\s*)(transcript|turn)\b", re.IGNORECASE)
+
+
+class TurnView(BaseModel):
+    """One numbered message as the judge sees it."""
+
+    n: int
+    role: str  # user | agent | tool | system
+    text: str  # raw body: content, tool calls and tool result, exactly as rendered before escaping
+    body: str  # `text` with delimiter-like sequences escaped; what goes into the prompt
+    tool_name: str | None = None
+    tool_status: str | None = None  # ok | error on tool turns
+
+
+def escape_data(text: str, nonce: str) -> str:
+    """Neutralise delimiter-like text so transcript content cannot end the data block."""
+    escaped = _DELIMITER_LIKE.sub(lambda m: "&lt;" + m.group(1) + m.group(2), text)
+    return escaped.replace(nonce, "[nonce]") if nonce else escaped
+
+
+def _dump(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def message_text(message: TranscriptMessage) -> str:
+    """The text the judge sees for one message (before escaping)."""
+    parts = [message.content] if message.content else []
+    for call in message.tool_calls:
+        parts.append(f"[tool call {call.name} {_dump(call.arguments)}]")
+    result = message.tool_result
+    if result is not None:
+        if result.error is not None:
+            parts.append(f"[error] {result.error}")
+        elif result.output is not None:
+            parts.append(_dump(result.output))
+    return "\n".join(parts)
+
+
+def turn_nonce(transcript: Transcript, salt: str = "") -> str:
+    """Hash-derived, so identical transcripts render identical prompts (and hit the cache).
+
+    The nonce depends on the content it wraps, so content cannot be written to
+    contain its own nonce; it is also replaced if it appears.
+    """
+    return hashlib.sha256(f"{transcript.content_hash()}|{salt}".encode()).hexdigest()[:12]
+
+
+def numbered_turns(transcript: Transcript, nonce: str = "") -> list[TurnView]:
+    """All messages of the transcript, numbered from 1, with escaped bodies."""
+    views = []
+    for n, message in enumerate(transcript.messages, start=1):
+        text = message_text(message)
+        result = message.tool_result
+        views.append(
+            TurnView(
+                n=n,
+                role=ROLE_NAMES[message.role],
+                text=text,
+                body=escape_data(text, nonce),
+                tool_name=result.name if result else None,
+                tool_status=("ok" if result.ok else "error") if result else None,
+            )
+        )
+    return views
