@@ -1,0 +1,1 @@
+"""Provider backends: translate LLMRequest to a wire call and the answer back to ModelResponse."""

@@ -1,0 +1,55 @@
+"""What every backend offers, and the per-event-loop SDK client holder they share."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+
+from evalkit.llm.request import LLMRequest
+from evalkit.llm.types import ModelResponse
+
+C = TypeVar("C")
+
+try:  # the SDKs moved to httpx2; fall back for older SDK releases
+    import httpx2 as httpx
+except ImportError:  # pragma: no cover - depends on the installed SDK generation
+    import httpx  # type: ignore[no-redef]
+
+
+class Backend(Protocol):
+    """One endpoint of one provider. `send` makes exactly one attempt; the hub retries."""
+
+    async def send(self, request: LLMRequest, timeout_s: float) -> ModelResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+def http_client(max_connections: int, timeout_s: float) -> Any:
+    """An httpx client whose pool matches our own concurrency limit (no hidden queueing)."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30)
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)))
+
+
+class PerLoopClient(Generic[C]):
+    """SDK clients hold connection pools bound to one event loop: keep one per loop."""
+
+    def __init__(self, factory: Callable[[], C]) -> None:
+        self._factory = factory
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, C] = weakref.WeakKeyDictionary()
+
+    def get(self) -> C:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._factory()
+        return client
+
+    async def aclose(self) -> None:
+        """Close the client of the running loop; clients of dead loops are simply dropped."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.pop(loop, None)
+        self._clients.clear()
+        if client is not None:
+            await client.close()  # type: ignore[attr-defined]

@@ -1,0 +1,109 @@
+"""Record model exchanges to a JSONL cassette and replay them with zero network calls.
+
+One line per exchange: {"key", "request": normalised request, "response"}.
+Keys and auth headers are never part of the normalised request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from evalkit.llm.keys import cassette_key
+from evalkit.llm.request import LLMRequest
+from evalkit.llm.types import ErrorKind, ModelError, ModelResponse
+
+_RESPONSE_EXCLUDE = {"parsed", "cached", "cost_usd", "latency_s"}
+
+
+class CassetteWriter:
+    """Appends one line per exchange with a single write, so concurrent writers never interleave."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._lock = threading.Lock()
+
+    def write(self, request: LLMRequest, response: ModelResponse) -> None:
+        line = json.dumps(
+            {
+                "key": cassette_key(request),
+                "request": request.normalised(),
+                "response": response.model_dump(mode="json", exclude=_RESPONSE_EXCLUDE),
+            },
+            ensure_ascii=False,
+        )
+        with self._lock:
+            if self._fd is not None:
+                os.write(self._fd, (line + "\n").encode())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+class Cassette:
+    """Recorded exchanges by request key; repeats of one key are served in order, then the last repeats."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._by_key: dict[str, list[dict[str, Any]]] = {}
+        self._requests: dict[str, dict[str, Any]] = {}
+        self._served: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ModelError(ErrorKind.no_recording, f"cannot read cassette {self.path}: {exc.strerror}", attempts=0) from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                key = entry["key"]
+                self._by_key.setdefault(key, []).append(entry["response"])
+                self._requests.setdefault(key, entry["request"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise ModelError(ErrorKind.no_recording, f"{self.path}:{number}: not a cassette entry", attempts=0) from None
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_key.values())
+
+    def lookup(self, request: LLMRequest) -> ModelResponse:
+        """The recorded response, or ModelError(no_recording) showing the nearest recording as a diff."""
+        key = cassette_key(request)
+        with self._lock:
+            responses = self._by_key.get(key)
+            if responses:
+                index = self._served.get(key, 0)
+                self._served[key] = index + 1
+                return ModelResponse.model_validate(responses[min(index, len(responses) - 1)])
+        raise ModelError(ErrorKind.no_recording, self._miss_message(request.normalised()), attempts=0)
+
+    def _miss_message(self, wanted: dict[str, Any]) -> str:
+        head = f"no recording in {self.path} for this {wanted['provider']}:{wanted['model']} request"
+        if not self._requests:
+            return head + " (the cassette is empty)"
+        wanted_lines = _pretty(wanted)
+        nearest = max(self._requests.values(), key=lambda r: _similarity(wanted_lines, _pretty(r)))
+        diff = difflib.unified_diff(_pretty(nearest), wanted_lines, "nearest recorded request", "this request", lineterm="", n=2)
+        return head + "; diff against the nearest recording:\n" + "\n".join(diff)
+
+
+def _pretty(request: dict[str, Any]) -> list[str]:
+    return json.dumps(request, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def _similarity(a: list[str], b: list[str]) -> float:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.ratio()

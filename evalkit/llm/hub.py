@@ -1,0 +1,79 @@
+"""ModelHub: one per run. Owns endpoints (limits), cache, cassettes, prices and the usage ledger."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from evalkit.llm.cache import ResponseCache
+from evalkit.llm.cassette import Cassette, CassetteWriter
+from evalkit.llm.config import HubConfig, StructuredMode
+from evalkit.llm.endpoint import Endpoint, resolve_base_url, split_name
+from evalkit.llm.ledger import UsageLedger
+from evalkit.llm.limits import EndpointLimiter
+from evalkit.llm.mock_rules import RuleSet
+from evalkit.llm.model import HubModel
+from evalkit.llm.pricing import PriceTable
+from evalkit.llm.retry import RetryPolicy
+from evalkit.llm.rules_file import load_rules
+
+
+class ModelHub:
+    """Entry point to models: `hub.model("openai:gpt-4.1-mini").generate(...)`."""
+
+    def __init__(self, config: HubConfig | None = None) -> None:
+        self.config = config or HubConfig()
+        self.usage = UsageLedger()
+        self.prices = PriceTable(self.config.price_overrides)
+        self.retry_policy = RetryPolicy(self.config.max_retries, self.config.retry_base_s, self.config.retry_max_s)
+        self.cache: ResponseCache | None = None if self.config.no_cache else ResponseCache(self.config.cache_dir)
+        self.replay: Cassette | None = Cassette(self.config.replay_path) if self.config.replay_path else None
+        self.recorder: CassetteWriter | None = CassetteWriter(self.config.record_path) if self.config.record_path else None
+        self.rules = RuleSet(_initial_rules(self.config.mock_rules))
+        self._endpoints: dict[tuple[str, str], Endpoint] = {}
+        self._lock = threading.Lock()
+
+    def model(self, name: str, *, base_url: str | None = None) -> HubModel:
+        """A ChatModel for `provider:model`; `base_url` overrides the configured endpoint (openai/anthropic)."""
+        provider, model = split_name(name)
+        url, custom = resolve_base_url(provider, self.config, base_url)
+        with self._lock:
+            endpoint = self._endpoints.get((provider, url))
+            if endpoint is None:
+                limiter = EndpointLimiter(self.config.connections_for(provider), self.config.rpm)
+                endpoint = self._endpoints[(provider, url)] = Endpoint(provider, url, custom, limiter)
+        return HubModel(self, name, model, endpoint)
+
+    def caches(self, role: str) -> bool:
+        return self.cache is not None and role in self.config.cache_roles
+
+    def structured_mode(self, name: str) -> StructuredMode:
+        modes = self.config.structured_mode
+        return modes.get(name) or modes.get(name.partition(":")[0]) or "native"
+
+    async def aclose(self) -> None:
+        """Close SDK clients (of the running loop), the cache and the cassette writer."""
+        for endpoint in list(self._endpoints.values()):
+            await endpoint.aclose()
+        self.close()
+
+    def close(self) -> None:
+        """Synchronous part of closing: files and database handles."""
+        if self.cache is not None:
+            self.cache.close()
+        if self.recorder is not None:
+            self.recorder.close()
+
+    async def __aenter__(self) -> "ModelHub":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def _initial_rules(source: object) -> list:
+    if source is None:
+        return []
+    if isinstance(source, (str, Path)):
+        return load_rules(source)
+    return list(source)  # type: ignore[call-overload]

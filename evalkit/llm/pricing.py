@@ -1,0 +1,46 @@
+"""Token prices from evalkit/data/prices.yaml (plus overrides) and per-call cost."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from evalkit.llm.config import ModelPrice
+from evalkit.llm.types import Usage
+
+_SNAPSHOT = re.compile(r"-(\d{4}-?\d{2}-?\d{2}|latest)$")
+
+
+@lru_cache(maxsize=1)
+def shipped_prices() -> dict[str, ModelPrice]:
+    text = resources.files("evalkit").joinpath("data/prices.yaml").read_text(encoding="utf-8")
+    return {key: ModelPrice.model_validate(value) for key, value in (yaml.safe_load(text) or {}).items()}
+
+
+class PriceTable:
+    """Look up the price of `provider:model`; None when unknown (never a silent 0)."""
+
+    def __init__(self, overrides: dict[str, ModelPrice] | None = None) -> None:
+        self._prices = {**shipped_prices(), **(overrides or {})}
+        self._memo: dict[str, ModelPrice | None] = {}
+
+    def price(self, name: str) -> ModelPrice | None:
+        if name not in self._memo:
+            self._memo[name] = self._lookup(name)
+        return self._memo[name]
+
+    def _lookup(self, name: str) -> ModelPrice | None:
+        provider = name.partition(":")[0]
+        for candidate in (name, _SNAPSHOT.sub("", name), f"{provider}:*"):
+            if candidate in self._prices:
+                return self._prices[candidate]
+        return None
+
+    def cost(self, name: str, usage: Usage) -> float | None:
+        price = self.price(name)
+        if price is None:
+            return None
+        return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000

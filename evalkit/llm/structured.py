@@ -1,0 +1,86 @@
+"""Structured output: schema for the wire, JSON extraction from text, validation, repair prompt."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from evalkit.llm.prompts import render
+from evalkit.llm.types import Message
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.S)
+_NAME = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def schema_of(model: type[BaseModel]) -> tuple[dict[str, Any], str]:
+    """JSON schema and a wire-safe name for an output model."""
+    return model.model_json_schema(), _NAME.sub("_", model.__name__)[:64] or "output"
+
+
+def extract_json(text: str) -> Any:
+    """Parse the whole text as JSON, else a fenced block, else the first balanced {...}.
+
+    Raises:
+        ValueError: no JSON value could be found.
+    """
+    stripped = text.strip()
+    candidates = [stripped] + [m.group(1).strip() for m in _FENCE.finditer(text)]
+    start = stripped.find("{")
+    if start >= 0:
+        candidates.append(_balanced(stripped, start))
+    for candidate in candidates:
+        if not candidate:
+            continue
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+    raise ValueError("no JSON object found in the reply" if text.strip() else "the reply was empty")
+
+
+def _balanced(text: str, start: int) -> str:
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            escaped = ch == "\\" and not escaped
+            if ch == '"' and not escaped:
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start : i + 1]
+    return text[start:]
+
+
+def parse_output(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, str | None]:
+    """Validated instance, or None and a short error fit to quote back to the model."""
+    try:
+        return model.model_validate(extract_json(text)), None
+    except ValueError as exc:  # ValidationError is a ValueError
+        return None, _short_error(exc)
+
+
+def _short_error(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:8]]
+        return "schema validation failed: " + "; ".join(parts)
+    return str(exc)
+
+
+def json_instruction(schema: dict[str, Any]) -> Message:
+    """System message asking for JSON, for servers without native structured output."""
+    return Message(role="system", content=render("json_instruction.md.j2", schema=json.dumps(schema)))
+
+
+def repair_messages(bad_text: str, error: str) -> list[Message]:
+    """The follow-up turn of the one repair request."""
+    return [Message(role="assistant", content=bad_text), Message(role="user", content=render("repair.md.j2", error=error))]

@@ -1,0 +1,38 @@
+"""Pytest fixtures: `pytest_plugins = ["evalkit.testing.fixtures"]`.
+
+- `fake_llm`: a started FakeLLMServer (stopped after the test).
+- `hub_for`: factory `hub_for(server, **HubConfig overrides) -> ModelHub` with its cache under tmp_path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.llm.hub import ModelHub
+from evalkit.testing.hub import hub_config_for
+from evalkit.testing.server import FakeLLMServer
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def hub_for(tmp_path: Path) -> Iterator[Callable[..., ModelHub]]:
+    hubs: list[ModelHub] = []
+
+    def make(server: FakeLLMServer, **overrides: Any) -> ModelHub:
+        overrides.setdefault("cache_dir", tmp_path / "evalkit-cache")
+        hub = ModelHub(hub_config_for(server, **overrides))
+        hubs.append(hub)
+        return hub
+
+    yield make
+    for hub in hubs:
+        hub.close()

@@ -1,0 +1,197 @@
+"""FakeLLMServer: OpenAI and Anthropic wire protocols on 127.0.0.1, answering from rules.
+
+Unmatched requests get the rule engine's documented echo reply
+(``[no rule matched] <last message>``), so a missing rule shows up in
+transcripts instead of hanging or failing obscurely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalkit.llm.mock_rules import Rule, RuleSet
+from evalkit.llm.request import LLMRequest
+from evalkit.llm.rules_file import load_rules
+from evalkit.testing import wire_in, wire_out
+from evalkit.testing.faults import Fault, FaultQueue, FaultSpec
+from evalkit.testing.http_server import BackgroundHttpServer, HttpRequest, HttpResponse
+
+_HIDDEN_HEADERS = {"authorization", "x-api-key", "api-key", "cookie"}
+_HTTP_FAULTS = {
+    Fault.rate_limit: (429, "Rate limit reached (fake)"),
+    Fault.server_error: (500, "Internal server error (fake)"),
+    Fault.unavailable: (503, "Service unavailable (fake)"),
+    Fault.overloaded: (529, "Overloaded (fake)"),
+    Fault.auth: (401, "Invalid API key (fake)"),
+    Fault.bad_request: (400, "Bad request (fake)"),
+    Fault.context_length: (400, "This model's maximum context length is 128 tokens (fake): context_length_exceeded"),
+}
+_BODY_FAULTS = {Fault.empty_content, Fault.truncated, Fault.invalid_json}
+
+
+@dataclass(slots=True)
+class RecordedRequest:
+    """A request as the server saw it; auth headers are dropped."""
+
+    path: str
+    role: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def model(self) -> str:
+        return str(self.body.get("model", ""))
+
+    @property
+    def provider(self) -> str:
+        return "anthropic" if self.path.endswith("/messages") else "openai"
+
+
+class FakeLLMServer:
+    """A scriptable fake model endpoint for tests and offline runs.
+
+    Args:
+        rules: rules (or a YAML rules file) answering requests; first match wins.
+        latency_s: delay added to every request.
+        api_key: when set, requests without this key get 401.
+    """
+
+    def __init__(self, rules: list[Rule] | str | Path | None = None, *, latency_s: float = 0.0,
+                 api_key: str | None = None) -> None:
+        self.rules = RuleSet(load_rules(rules) if isinstance(rules, (str, Path)) else rules)
+        self.latency_s = latency_s
+        self.api_key = api_key
+        self.hang_s = 30.0  # how long a `timeout` fault holds the request
+        self.requests: list[RecordedRequest] = []
+        self.faults = FaultQueue()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+        self._http = BackgroundHttpServer(self._handle)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> "FakeLLMServer":
+        self._http.start()
+        return self
+
+    def stop(self) -> None:
+        self._http.stop()
+
+    def __enter__(self) -> "FakeLLMServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> "FakeLLMServer":
+        return self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # ---- addresses & scripting -------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._http.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    def add_rule(self, rule: Rule | None = None, /, **fields: Any) -> Rule:
+        return self.rules.add(rule, **fields)
+
+    def inject(self, fault: Fault | str, times: int = 1, *, retry_after: float | None = None,
+               retry_after_ms: int | None = None, latency_s: float = 0.0, role: str | None = None,
+               path: str | None = None) -> None:
+        """Make the next `times` matching requests fail (or misbehave) with `fault`."""
+        self.faults.add(FaultSpec(Fault(fault), times, retry_after, retry_after_ms, latency_s, role, path))
+
+    def reset(self) -> None:
+        """Forget requests, pending faults and the concurrency high-water mark (rules stay)."""
+        with self._lock:
+            self.requests.clear()
+            self.max_in_flight = 0
+        self.faults.clear()
+
+    def requests_for(self, role: str | None = None, path: str | None = None) -> list[RecordedRequest]:
+        return [r for r in list(self.requests) if (role is None or r.role == role) and (path is None or r.path == path)]
+
+    # ---- request handling ------------------------------------------------------------------
+    async def _handle(self, http: HttpRequest) -> HttpResponse:
+        provider = "anthropic" if http.path.endswith("/v1/messages") else "openai"
+        if http.method != "POST" or http.path not in ("/v1/chat/completions", "/v1/messages"):
+            return HttpResponse.json(404, wire_out.error_body(provider, 404, f"no route {http.method} {http.path}"))
+        role = http.headers.get("x-evalkit-role", "agent")
+        try:
+            body = json.loads(http.body or b"{}")
+        except json.JSONDecodeError:
+            return HttpResponse.json(400, wire_out.error_body(provider, 400, "request body is not JSON"))
+        headers = {k: v for k, v in http.headers.items() if k not in _HIDDEN_HEADERS}
+        with self._lock:
+            self.requests.append(RecordedRequest(http.path, role, body, headers))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(http, provider, role, body)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _answer(self, http: HttpRequest, provider: str, role: str, body: dict[str, Any]) -> HttpResponse:
+        spec = self.faults.take(http.path, role)
+        delay = self.latency_s + (spec.latency_s if spec else 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        if self.api_key and self.api_key not in (http.headers.get("authorization", "") + http.headers.get("x-api-key", "")):
+            return HttpResponse.json(401, wire_out.error_body(provider, 401, "invalid api key (fake)"))
+        fault = spec.fault if spec else None
+        if fault is Fault.timeout:
+            await asyncio.sleep(self.hang_s)
+        if fault is Fault.connection_reset:
+            return HttpResponse(reset=True)
+        if fault in _HTTP_FAULTS:
+            return _http_fault(provider, fault, spec)
+        if fault is Fault.malformed_json:
+            return HttpResponse(status=200, body=b'{"id": "broken", "choices": [')
+        return self._reply(provider, role, body, fault if fault in _BODY_FAULTS else None)
+
+    def _reply(self, provider: str, role: str, body: dict[str, Any], fault: Fault | None) -> HttpResponse:
+        parse = wire_in.anthropic_request if provider == "anthropic" else wire_in.openai_request
+        request: LLMRequest = parse(body, role)
+        try:
+            reply = self.rules.respond(request)
+        except Exception as exc:  # a broken handler is a server error, visible to the client
+            return HttpResponse.json(500, wire_out.error_body(provider, 500, f"rule handler failed: {exc!r}"))
+        answer = wire_out.build_answer(request, reply, fault)
+        seq = next(self._seq)
+        if provider == "anthropic":
+            return HttpResponse.json(200, wire_out.anthropic_body(request, answer, seq), {"request-id": f"req_fake_{seq}"})
+        if body.get("stream"):
+            usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            chunks = wire_out.openai_stream(request, answer, seq, usage)
+            events = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks] + [b"data: [DONE]\n\n"]
+            return HttpResponse(status=200, content_type="text/event-stream", events=events)
+        return HttpResponse.json(200, wire_out.openai_body(request, answer, seq), {"x-request-id": f"req_fake_{seq}"})
+
+
+def _http_fault(provider: str, fault: Fault, spec: FaultSpec | None) -> HttpResponse:
+    status, message = _HTTP_FAULTS[fault]
+    headers: dict[str, str] = {}
+    if spec is not None and spec.retry_after is not None:
+        headers["retry-after"] = f"{spec.retry_after:g}"
+    if spec is not None and spec.retry_after_ms is not None:
+        headers["retry-after-ms"] = str(spec.retry_after_ms)
+    code = "context_length_exceeded" if fault is Fault.context_length else None
+    return HttpResponse.json(status, wire_out.error_body(provider, status, message, code), headers)
