@@ -1,0 +1,107 @@
+"""Per-trial views for the report's drill-down: transcript, criteria, provenance.
+
+All transcript text is escaped here or by the template's autoescape; quotes
+are highlighted by `highlight`, never by script in the page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from evalkit.conversation.transcript import Transcript, TranscriptMessage
+from evalkit.report.highlight import contains_quote, highlight
+from evalkit.report.records import ResultRecord, TrialRecord
+from evalkit.report.rundata import RunData
+
+
+@dataclass
+class MessageView:
+    role: str
+    turn: int
+    html: Markup
+    scripted: bool
+    tool_calls: list[tuple[str, str]]  # (name, pretty JSON arguments)
+    tool_result: tuple[str, str, str | None] | None  # (name, pretty output, error)
+
+
+@dataclass
+class EvidenceView:
+    turn: int
+    quote: str
+    verified: bool | None
+    found: bool  # the report found the quote in that turn's text
+
+
+@dataclass
+class CriterionView:
+    row: ResultRecord
+    evidence: list[EvidenceView]
+
+
+@dataclass
+class TrialView:
+    trial: TrialRecord
+    anchor: str
+    messages: list[MessageView]
+    criteria: list[CriterionView]
+    provenance: list[str]
+    transcript_missing: bool
+    flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+def pretty(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def anchor_for(t: TrialRecord) -> str:
+    raw = f"t-{t.suite}-{t.scenario_id}-{t.tier}-{t.trial}"
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in raw)
+
+
+def _message_view(m: TranscriptMessage, quotes: list[str]) -> MessageView:
+    result = None
+    if m.tool_result is not None:
+        result = (m.tool_result.name, pretty(m.tool_result.output), m.tool_result.error)
+    return MessageView(role=m.role, turn=m.turn, html=highlight(m.content, quotes), scripted=m.scripted,
+                       tool_calls=[(c.name, pretty(c.arguments)) for c in m.tool_calls], tool_result=result)
+
+
+def _evidence(row: ResultRecord, transcript: Transcript | None) -> list[EvidenceView]:
+    views = []
+    for ev in row.evidence:
+        texts = [m.content for m in (transcript.messages if transcript else []) if m.turn == ev.turn]
+        views.append(EvidenceView(turn=ev.turn, quote=ev.quote, verified=ev.verified,
+                                  found=any(contains_quote(t, ev.quote) for t in texts)))
+    return views
+
+
+def _provenance(rows: list[ResultRecord]) -> list[str]:
+    lines = []
+    for row in rows:
+        if row.rubric_ref == "checks":
+            continue
+        line = f"{row.rubric_ref} fingerprint {row.rubric_fingerprint or '?'}; judge {', '.join(row.judge_models) or '?'}"
+        if row.template_hash:
+            line += f"; template {row.template_hash}"
+        lines.append(line)
+    return list(dict.fromkeys(lines))
+
+
+def trial_view(run: RunData, trial: TrialRecord) -> TrialView:
+    transcript = run.transcript(trial)
+    rows = run.results_for(trial)
+    quotes_by_turn: dict[int, list[str]] = {}
+    for row in rows:
+        for ev in row.evidence:
+            quotes_by_turn.setdefault(ev.turn, []).append(ev.quote)
+    messages = [_message_view(m, quotes_by_turn.get(m.turn, [])) for m in (transcript.messages if transcript else [])]
+    flags = [f if isinstance(f, dict) else {"name": str(f)} for f in trial.guardrail_flags]
+    return TrialView(trial=trial, anchor=anchor_for(trial), messages=messages,
+                     criteria=[CriterionView(row=r, evidence=_evidence(r, transcript)) for r in rows],
+                     provenance=_provenance(rows), transcript_missing=transcript is None, flags=flags)

@@ -1,0 +1,185 @@
+"""The numbers on a run's overview: per scenario x tier, per tier, per criterion.
+
+Per-scenario first, then across scenarios (ARCHITECTURE.md): a tier's pass
+rate is the mean of its scenarios' pass rates, with the interval
+`evalkit.stats.pass_rate_estimate` picks for the number of scenarios.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+
+from evalkit.judging.verdict import Outcome
+from evalkit.report.records import ROLES, TrialRecord
+from evalkit.report.rundata import RunData
+from evalkit.stats import clustered_mean, flaky_scenarios, pass_rate_estimate, wilson_interval
+
+SCORE_BINS = 5
+
+
+def sum_known(values: Iterable[float | None]) -> float | None:
+    """Sum where any unknown makes the total unknown: a partial sum would understate cost."""
+    total = 0.0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+class Counts(BaseModel):
+    n: int = 0
+    passed: int = 0
+    failed: int = 0
+    invalid: int = 0
+
+    @property
+    def valid(self) -> int:
+        return self.passed + self.failed
+
+    @classmethod
+    def of(cls, trials: Iterable[TrialRecord]) -> Counts:
+        c = cls()
+        for t in trials:
+            c.n += 1
+            c.passed += t.outcome == Outcome.passed
+            c.failed += t.outcome == Outcome.failed
+            c.invalid += t.outcome == Outcome.invalid
+        return c
+
+
+class CellStats(BaseModel):
+    """One scenario under one tier."""
+
+    suite: str
+    scenario_id: str
+    tier: str
+    tags: list[str]
+    counts: Counts
+    pass_rate: float | None
+    low: float
+    high: float
+    mean_score: float | None
+    flaky: bool
+    cost_per_session: float | None
+    mean_latency_s: float | None
+
+
+class RoleCost(BaseModel):
+    role: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+
+
+class TierStats(BaseModel):
+    tier: str
+    counts: Counts
+    pass_rate: float | None
+    low: float | None
+    high: float | None
+    mean_score: float | None
+    roles: list[RoleCost]
+    cost_usd: float | None
+    cost_per_session: float | None
+    cost_per_pass: float | None
+
+
+class CriterionDist(BaseModel):
+    """How one criterion scored across all trials (normalised scores in SCORE_BINS bins)."""
+
+    rubric_ref: str
+    criterion_id: str
+    kind: str
+    bins: list[int]
+    invalid: int
+    mean: float | None
+
+
+class Overview(BaseModel):
+    cells: list[CellStats]
+    tiers: list[TierStats]
+    criteria: list[CriterionDist]
+    invalid: list[TrialRecord]
+    flaky: list[CellStats] = Field(default_factory=list)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def cell_stats(group: list[TrialRecord], confidence: float = 0.95) -> CellStats:
+    first = group[0]
+    counts = Counts.of(group)
+    interval = wilson_interval(counts.passed, counts.valid, confidence)
+    costs = [t.total_cost for t in group]
+    total = sum_known(costs)
+    return CellStats(
+        suite=first.suite, scenario_id=first.scenario_id, tier=first.tier,
+        tags=sorted({tag for t in group for tag in t.tags}), counts=counts, pass_rate=interval.estimate,
+        low=interval.low, high=interval.high,
+        mean_score=_mean([t.score for t in group if t.score is not None and t.outcome != Outcome.invalid]),
+        flaky=bool(flaky_scenarios({"s": [t.outcome for t in group]})),
+        cost_per_session=None if total is None else total / len(group),
+        mean_latency_s=_mean([t.latency_s for t in group if t.latency_s is not None]),
+    )
+
+
+def group_cells(trials: list[TrialRecord]) -> dict[tuple[str, str, str], list[TrialRecord]]:
+    groups: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)
+    for t in trials:
+        groups[(t.suite, t.scenario_id, t.tier)].append(t)
+    return dict(groups)
+
+
+def tier_stats(tier: str, trials: list[TrialRecord], confidence: float = 0.95) -> TierStats:
+    counts = Counts.of(trials)
+    by_scenario: dict[str, list[TrialRecord]] = defaultdict(list)
+    for t in trials:
+        by_scenario[f"{t.suite}/{t.scenario_id}"].append(t)
+    rate = pass_rate_estimate({k: (Counts.of(v).passed, Counts.of(v).valid) for k, v in by_scenario.items()},
+                              confidence)
+    scores = {k: [t.score for t in v if t.score is not None and t.outcome != Outcome.invalid]
+              for k, v in by_scenario.items()}
+    roles = [
+        RoleCost(role=r, input_tokens=sum(t.tokens[r].input for t in trials if r in t.tokens),
+                 output_tokens=sum(t.tokens[r].output for t in trials if r in t.tokens),
+                 cost_usd=sum_known(t.cost_usd.get(r, 0.0) for t in trials))
+        for r in ROLES
+    ]
+    cost = sum_known(t.total_cost for t in trials)
+    return TierStats(
+        tier=tier, counts=counts, pass_rate=rate.mean, low=rate.low, high=rate.high,
+        mean_score=clustered_mean(scores, confidence).mean, roles=roles, cost_usd=cost,
+        cost_per_session=None if cost is None or not trials else cost / len(trials),
+        cost_per_pass=None if cost is None or not counts.passed else cost / counts.passed,
+    )
+
+
+def criterion_dists(run: RunData) -> list[CriterionDist]:
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for row in run.results:
+        groups[(row.rubric_ref, row.criterion_id)].append(row)
+    out = []
+    for (ref, cid), rows in groups.items():
+        bins = [0] * SCORE_BINS
+        scores = [r.score for r in rows if r.score is not None and r.outcome != Outcome.invalid]
+        for s in scores:
+            bins[min(SCORE_BINS - 1, int(s * SCORE_BINS))] += 1
+        out.append(CriterionDist(rubric_ref=ref, criterion_id=cid, kind=rows[0].kind, bins=bins,
+                                 invalid=sum(r.outcome == Outcome.invalid for r in rows), mean=_mean(scores)))
+    return out
+
+
+def build_overview(run: RunData, confidence: float = 0.95) -> Overview:
+    """Everything the overview section of the report shows, computed once."""
+    cells = [cell_stats(g, confidence) for g in group_cells(run.trials).values()]
+    tiers = [tier_stats(tier, [t for t in run.trials if t.tier == tier], confidence) for tier in run.tiers()]
+    return Overview(
+        cells=cells, tiers=tiers, criteria=criterion_dists(run),
+        invalid=[t for t in run.trials if t.outcome == Outcome.invalid],
+        flaky=[c for c in cells if c.flaky],
+    )

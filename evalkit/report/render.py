@@ -1,0 +1,77 @@
+"""The jinja2 environment every report page is rendered with.
+
+Sandboxed, autoescaping and strict: a missing variable is an error rather
+than an empty string, and (except in model prompts) nothing from a transcript reaches the page unescaped.
+The page's single inline script is allowed by its sha256 in the CSP, so no
+other script (injected or not) can run even if escaping were ever bypassed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import PackageLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def usd(value: float | None, digits: int = 4) -> str:
+    return "unknown" if value is None else f"${value:.{digits}f}"
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def signed(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:+.{digits}f}"
+
+
+def _escapes(name: str | None) -> bool:
+    """Escape everything except model prompts (`*.prompt.j2`), whose text goes to a model, not a browser."""
+    return name is None or not name.endswith(".prompt.j2")
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=PackageLoader("evalkit", "templates/report"),
+        autoescape=_escapes,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(pct=pct, usd=usd, num=num, signed=signed)
+    return env
+
+
+def _source(name: str) -> str:
+    env = environment()
+    assert env.loader is not None
+    return env.loader.get_source(env, name)[0]
+
+
+def csp(script: str) -> str:
+    """Content-Security-Policy allowing exactly this inline script, inline styles and data: images."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    return (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+            "img-src data:; base-uri 'none'; form-action 'none'")
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Render a self-contained page: inline CSS, the hashed inline script, and the CSP meta tag."""
+    script = _source("report.js")
+    page = environment().get_template(template)
+    return page.render(style=Markup(_source("style.css")), script=Markup(script), csp=csp(script), **context)
+
+
+def render_text(template: str, **context: Any) -> str:
+    """Render a non-HTML template (Markdown, prompts) with the same strict environment."""
+    return environment().get_template(template).render(**context)
