@@ -17,6 +17,7 @@ from evalkit.spec.yamlsource import KeyPath, describe
 Explained = tuple[KeyPath, bool, str]  # (key path, point at the key itself, message)
 
 _ID_PATTERN = "^[A-Za-z0-9_.-]+$"
+_LEVEL_PATTERN = "^-?[0-9]+$"
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -31,6 +32,10 @@ _TYPE_WORDS = {
 
 def did_you_mean(word: str, options: list[str] | set[str]) -> str | None:
     """The closest option to a misspelled word, if any is close enough."""
+    last = word.rsplit(".", 1)[-1].lower()
+    containing = [o for o in sorted(options) if last and last in o.rsplit(".", 1)[-1].lower() and o != word]
+    if len(containing) == 1:
+        return containing[0]  # "support.tone" -> "support.policy-tone"
     matches = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -38,6 +43,8 @@ def did_you_mean(word: str, options: list[str] | set[str]) -> str | None:
 def explain(error: SchemaError, root: dict[str, Any]) -> list[Explained]:
     """One or more (path, at_key, message) for one jsonschema error."""
     path: KeyPath = tuple(error.absolute_path)
+    if "propertyNames" in error.relative_schema_path:
+        return _bad_key(error, path)
     handler = _HANDLERS.get(str(error.validator))
     if handler is not None:
         return handler(error, path, root)
@@ -90,8 +97,14 @@ def _pattern(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Ex
 
 
 def _property_names(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    bad = [k for k in error.instance if not str(k).lstrip("-").isdigit()]
-    return [(path + (k,), True, f"key {k!r} is not a whole number (expected integer levels such as 1, 3, 5)") for k in bad]
+    return [item for sub in error.context or [] for item in _bad_key(sub, path)]
+
+
+def _bad_key(error: SchemaError, path: KeyPath) -> list[Explained]:
+    """A mapping key that breaks `propertyNames` (so far: anchor levels must be whole numbers)."""
+    key = error.instance
+    wanted = "a whole number such as 1 or 5" if error.validator_value == _LEVEL_PATTERN else f"a key matching {error.validator_value}"
+    return [(path + (key,), True, f"key {key!r} is not allowed here (expected {wanted})")]
 
 
 def _any_of(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:

@@ -16,6 +16,7 @@ from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.project import yaml_files
 from evalkit.spec.rubrics import RubricRegistry, load_rubric
 from evalkit.spec.suites import is_suite_file, load_suite
+from evalkit.spec.yamlsource import read_yaml
 
 _SCHEMA_COMMENT = re.compile(r"\$schema=\S*?(rubric|suite|persona)\.schema\.json")
 _DIR_KINDS = {"rubrics": "rubric", "personas": "persona"}
@@ -57,10 +58,13 @@ def survey(paths: Iterable[str | Path], root: Path) -> Survey:
         for file in yaml_files([item]):
             kind = kind_of(file)
             if kind is None:
-                if explicit:
+                # A readable YAML file of another kind (e.g. offline rules next to a suite) is not ours
+                # when found in a directory; one that is not even readable YAML is reported either way.
+                unknown = _unknown_kind(file)
+                if explicit or unknown[0].message != _UNKNOWN_KIND:
                     result.files.append(file)
-                    result.problems.append(Problem(str(file), 1, 1, "", _UNKNOWN_KIND))
-                continue  # e.g. offline rules next to a suite
+                    result.problems += unknown
+                continue
             result.files.append(file)
             if kind == "rubric":
                 rubric_paths.append(file)
@@ -74,6 +78,15 @@ _UNKNOWN_KIND = (
     "cannot tell what kind of file this is (expected a top-level 'suite:' key, a file under rubrics/ or personas/, "
     "or a '# yaml-language-server: $schema=.../rubric.schema.json' comment)"
 )
+
+
+def _unknown_kind(file: Path) -> list[Problem]:
+    """YAML-level problems (empty, not UTF-8, ...) first; the kind only matters for a readable file."""
+    try:
+        read_yaml(file)
+    except SpecError as err:
+        return err.problems
+    return [Problem(str(file), 1, 1, "", _UNKNOWN_KIND)]
 
 
 def _check(file: Path, kind: str, root: Path) -> list[Problem]:

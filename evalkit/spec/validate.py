@@ -43,8 +43,11 @@ def validate_as(located: Located, kind: str) -> tuple[Any, list[Problem]]:
     try:
         return (model.model_validate(located.data), problems) if not problems else (_only_validate(model, located), problems)
     except ValidationError as exc:
-        extra = [_pydantic_problem(located, err) for err in exc.errors() if not problems or _is_rule(err)]
-        return None, problems + extra
+        errors = exc.errors()
+        rules = [err for err in errors if _is_rule(err)]
+        # Once the schema passed, non-rule errors are usually the *other* branches of a union.
+        chosen = rules if (problems or rules) else errors
+        return None, problems + [_pydantic_problem(located, err) for err in chosen]
 
 
 def _only_validate(model: type[BaseModel], located: Located) -> None:

@@ -180,6 +180,9 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise SpecError([self._at(node, parts, f"document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)")])
         self.located.values.setdefault(parts, _mark(node))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (_MAP, _SEQ):
+            self.problems.append(self._at(node, parts, f"unsupported YAML tag '{_short_tag(node.tag)}' (expected plain values, no tags)"))
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, parts, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -230,9 +233,14 @@ class _Builder:
             return _CONSTRUCTOR.construct_yaml_int(node)
         if tag == _FLOAT:
             return _CONSTRUCTOR.construct_yaml_float(node)
-        self.problems.append(self._at(node, parts, f"unsupported YAML tag '{tag}' (expected plain values, no tags)"))
+        self.problems.append(self._at(node, parts, f"unsupported YAML tag '{_short_tag(tag)}' (expected plain values, no tags)"))
         return None
 
     def _at(self, node: yaml.Node, parts: KeyPath, message: str) -> Problem:
         line, col = _mark(node)
         return Problem(self.located.path, line, col, format_key_path(parts), message)
+
+
+def _short_tag(tag: str) -> str:
+    """'tag:yaml.org,2002:python/object' -> '!!python/object', as the author wrote it."""
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
