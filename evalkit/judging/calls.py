@@ -40,6 +40,7 @@ class CallPlan(BaseModel):
 
     model: str
     config: GenerateConfig
+    base_url: str | None = None
     evidence_mode: str = "invalidate"  # invalidate | warn
     logprob_scoring: bool = False
 
@@ -57,7 +58,7 @@ def stats_of(model: str, response: ModelResponse | None) -> CallStats:
 async def request(hub: Any, plan: CallPlan, prompt: JudgePrompt, schema: type[BaseModel]) -> ModelResponse | Unparseable | str:
     """The raw hub call; a string is an infrastructure failure reason."""
     try:
-        model = hub.model(plan.model)
+        model = hub.model(plan.model, base_url=plan.base_url) if plan.base_url else hub.model(plan.model)
         return await model.generate(prompt.messages(), output_schema=schema, config=plan.config)
     except ModelError as exc:
         return f"judge model error after {exc.attempts} attempt(s): {exc}"

@@ -92,19 +92,22 @@ def compare_claims(claims: list[Claim], transcript: Transcript, turns: list[Turn
     return Finding(passed=True, reasoning=summary, evidence=evidence, flags=flags)
 
 
-def claims_model(spec: ClaimsSpec, default_judge: JudgeConfig | None) -> str | None:
+def claims_model(spec: ClaimsSpec, default_judge: JudgeConfig | None) -> tuple[str | None, str | None]:
+    """(model, base_url): the check's own judge_model, else the first model of the default judge."""
+    if spec.judge_model:
+        return spec.judge_model, None
     models = default_judge.models() if default_judge else []
-    return spec.judge_model or (models[0] if models else None)
+    return (models[0], default_judge.base_url) if models and default_judge else (None, None)
 
 
 async def check_claims(spec: ClaimsSpec, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None) -> Finding:
     """Extract claims with a judge call (temperature 0, cached like any judge call), then compare."""
-    model = claims_model(spec, default_judge)
+    model, base_url = claims_model(spec, default_judge)
     if model is None:
         return Finding(passed=None, reasoning="no judge model configured for claims_match_actions (set judge_model or a suite/rubric judge)")
     prompt = render_claims_prompt(transcript)
     tag = CallTag(role="judge", scenario_id=transcript.meta.scenario_id, session_id=transcript.meta.session_id)
-    plan = CallPlan(model=model, config=GenerateConfig(temperature=0.0, tag=tag))
+    plan = CallPlan(model=model, base_url=base_url, config=GenerateConfig(temperature=0.0, tag=tag))
     reply = await request(hub, plan, prompt, ClaimList)
     if isinstance(reply, str):
         return Finding(passed=None, reasoning=f"claims extraction failed: {reply}", flags=["infrastructure"])

@@ -61,6 +61,7 @@ def _plans(judge: JudgeConfig, rubric: Rubric, tag: CallTag, has_scale: bool) ->
                     top_logprobs=TOP_LOGPROBS if logprobs else None,
                     tag=tag,
                 ),
+                base_url=judge.base_url,
                 evidence_mode=rubric.evidence,
                 logprob_scoring=logprobs,
             )

@@ -36,3 +36,36 @@ def build(*turns: tuple[str, Any], termination: TerminationReason = TerminationR
     return Transcript(meta=TranscriptMeta(scenario_id="refund-damaged-item"), messages=messages, termination=termination, **extra)
 
 
+
+
+def resolved_rubric(data: dict[str, Any], template_text: str | None = None):
+    """A ResolvedRubric for a rubric dict (fingerprint fixed for assertions)."""
+    from pathlib import Path
+
+    from evalkit.spec.models import Rubric
+    from evalkit.spec.rubrics import ResolvedRubric
+
+    return ResolvedRubric(rubric=Rubric.model_validate(data), fingerprint="fp-test", path=Path("rubrics/test.yaml"), template_text=template_text)
+
+
+SUPPORT = {
+    "id": "support.resolution",
+    "version": 2,
+    "judge": {"model": "openai:judge-1"},
+    "threshold": 0.75,
+    "criteria": [
+        {"id": "resolved", "question": "Did the agent fully achieve the user's goal?", "weight": 2, "must_pass": True},
+        {"id": "tone", "question": "Courteous?", "scale": {"min": 1, "max": 5}, "anchors": {1: "Rude", 3: "Neutral", 5: "Warm"}},
+        {"id": "no_card_numbers", "check": {"not_regex": "\\b\\d{16}\\b"}},
+    ],
+}
+
+
+def item(score: Any, *quotes: tuple[int, str], reasoning: str = "looked at it") -> dict[str, Any]:
+    return {"reasoning": reasoning, "evidence": [{"turn": t, "quote": q} for t, q in quotes], "score": score}
+
+
+GOOD = {
+    "resolved": item(True, (3, "refund_order"), (5, "I've refunded order 1234")),
+    "tone": item(4, (2, "I'm sorry to hear that!")),
+}
