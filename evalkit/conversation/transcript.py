@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from evalkit.llm.types import ToolCall, Usage
+from evalkit.llm.types import Message, ToolCall, Usage
 
 
 class TerminationReason(StrEnum):
@@ -43,6 +43,15 @@ class TranscriptMessage(BaseModel):
     latency_s: float | None = None  # time to produce this message
     turn: int = 0  # 1-based conversation turn (a user message and the agent's reply share it)
     scripted: bool = False  # user message that came from the scenario's script, not the simulator
+    replayed: bool = False  # user message replayed from a frozen transcript (no simulator call)
+
+    def to_message(self) -> Message:
+        """The provider-neutral form, as a model (agent or judge) would see it."""
+        if self.role == "tool" and self.tool_result is not None:
+            return Message(
+                role="tool", content=self.content, tool_call_id=self.tool_result.call_id, name=self.tool_result.name
+            )
+        return Message(role=self.role, content=self.content, tool_calls=list(self.tool_calls))
 
 
 class RoleUsage(BaseModel):
@@ -70,6 +79,10 @@ class TranscriptMeta(BaseModel):
     agent_tier: str | None = None
     frozen_from: str | None = None  # content hash of the transcript whose user turns were replayed
     diverged_at_turn: int | None = None
+    session_id: str | None = None
+    agent_kind: str | None = None  # callable | model | http
+    persona_id: str | None = None
+    persona_variation: str | None = None  # the variation picked from the trial's seed
 
 
 class Transcript(BaseModel):
@@ -83,6 +96,23 @@ class Transcript(BaseModel):
     started_at: float = 0.0
     ended_at: float = 0.0
     incomplete: bool = False
+    user_end_reason: str | None = None  # the simulator's end_conversation reason (goal_met, gave_up, ...)
+
+    @property
+    def turns(self) -> int:
+        """Number of conversation turns that reached the agent (highest turn index with a user message)."""
+        return max((m.turn for m in self.messages if m.role == "user"), default=0)
+
+    def messages_in_turn(self, turn: int, *roles: str) -> list[TranscriptMessage]:
+        return [m for m in self.messages if m.turn == turn and (not roles or m.role in roles)]
+
+    def to_json(self) -> str:
+        """Canonical JSON; `Transcript.from_json(t.to_json()) == t` holds exactly."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Transcript":
+        return cls.model_validate_json(text)
 
     @property
     def invalidated_by_simulator(self) -> bool:

@@ -1,0 +1,123 @@
+"""Python agents named as `module:attr`: functions, objects, classes and factories.
+
+Factory or agent? The rule, applied to the resolved attribute:
+
+1. A class is a factory: it is instantiated once per session.
+2. An object with a `respond` method is the agent itself.
+3. A function (or other callable) is an **agent** if its first parameter is named
+   `messages`, or if it has a required positional parameter other than `model`.
+   Otherwise (it takes `model`, only keyword/optional parameters, or `**kwargs`)
+   it is a **factory** called once per session as `factory(model=tier, **params)`.
+
+So `def make_agent(model=None, **params)` is a factory and
+`def agent(messages, context)` is an agent. A factory may be async and may return
+any agent shape (function, object with `respond`, or `__call__`). Agents may be
+sync (run in a worker thread so timeouts still work) or async, take
+`(messages)` or `(messages, context)`, and return any shape `normalise_reply` accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+from typing import Any
+
+from evalkit.conversation.agents.base import AgentContext, AgentReply, AgentSetupError
+from evalkit.conversation.agents.normalise import normalise_reply
+from evalkit.llm.types import Message
+
+
+def load_target(target: str) -> Any:
+    """Import `module:attr` (attr may be dotted); raises AgentSetupError with a one-line reason."""
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise AgentSetupError(f"agent target '{target}' must look like 'module:attr'")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as err:  # noqa: BLE001 - any import failure is a setup error
+        raise AgentSetupError(f"cannot import module '{module_name}' for '{target}': {type(err).__name__}: {err}") from err
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise AgentSetupError(f"module '{module_name}' has no attribute '{attr}' (from '{target}')")
+        obj = getattr(obj, part)
+    return obj
+
+
+def is_factory(obj: Any) -> bool:
+    """Apply the factory-or-agent rule in the module docstring."""
+    if inspect.isclass(obj):
+        return True
+    if not callable(obj) or callable(getattr(obj, "respond", None)):
+        return False
+    params = list(_signature(obj).parameters.values())
+    if params and params[0].name == "messages":
+        return False
+    required_positional = [
+        p for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty and p.name != "model"
+    ]
+    return not required_positional
+
+
+class CallableAgentAdapter:
+    """Wraps user code (function, object with `respond`, or callable object) as an `Agent`."""
+
+    def __init__(self, target: Any, name: str = "") -> None:
+        fn = getattr(target, "respond", None)
+        fn = fn if callable(fn) else target
+        if not callable(fn):
+            raise AgentSetupError(f"agent {name or target!r} is not callable and has no respond() method")
+        self._fn = fn
+        self._context_style = _context_style(fn)
+        self.name = name
+
+    async def respond(self, messages: list[Message], context: AgentContext) -> AgentReply:
+        args: tuple[Any, ...] = (messages, context) if self._context_style == "positional" else (messages,)
+        kwargs = {"context": context} if self._context_style == "keyword" else {}
+        if _is_async(self._fn):
+            result = await self._fn(*args, **kwargs)
+        else:
+            result = await asyncio.to_thread(self._fn, *args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return normalise_reply(result)
+
+
+async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any]) -> CallableAgentAdapter:
+    """A fresh agent for one session: call the factory, or wrap the agent itself."""
+    obj = load_target(target)
+    if not is_factory(obj):
+        return CallableAgentAdapter(obj, name=target)
+    kwargs = dict(params)
+    if model is not None:
+        kwargs["model"] = model
+    try:
+        instance = obj(**kwargs)
+        if inspect.isawaitable(instance):
+            instance = await instance
+    except TypeError as err:
+        raise AgentSetupError(f"agent factory '{target}' rejected its arguments {sorted(kwargs)}: {err}") from err
+    return CallableAgentAdapter(instance, name=target)
+
+
+def _signature(fn: Any) -> inspect.Signature:
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        return inspect.Signature()
+
+
+def _context_style(fn: Any) -> str:
+    """How to hand over the context: "keyword" (a `context` parameter), "positional" (second arg), or "none"."""
+    params = list(_signature(fn).parameters.values())
+    if any(p.name == "context" and p.kind == p.KEYWORD_ONLY for p in params):
+        return "keyword"
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in params) or len(positional) >= 2:
+        return "positional"
+    return "none"
+
+
+def _is_async(fn: Any) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))

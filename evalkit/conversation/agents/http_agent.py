@@ -1,0 +1,129 @@
+"""HTTP agent: POST the conversation to a running agent service and read its reply.
+
+The body is a jinja2 template (sandboxed, strict) rendering JSON, with variables
+`messages` (list of message dicts), `last_user_message`, `session_id`,
+`scenario_id`, `trial`, `seed`, `turn` and `model`; without a template the body is
+`{"messages": ..., "session_id": ..., "model": ...}`. The reply is read from the
+response JSON by a dotted path (`choices.0.message.content`); a string becomes the
+assistant message, anything else goes through `normalise_reply`. Header values may
+use `${ENV_VAR}`; they are never logged or put into an error message. A failing
+service (connection error, HTTP >= 400, bad JSON) is the agent failing: agent_error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from evalkit.conversation.agents.base import AgentContext, AgentReply, AgentSetupError
+from evalkit.conversation.agents.normalise import normalise_reply
+from evalkit.llm.types import Message
+from evalkit.spec.models import HttpAgent
+
+try:  # the SDKs ship the client as `httpx2`; plain `httpx` works the same
+    import httpx2 as httpx
+except ImportError:  # pragma: no cover - depends on the installed SDK generation
+    import httpx  # type: ignore[no-redef]
+
+_ENV = re.compile(r"\$\{(\w+)\}")
+
+
+class HttpAgentError(Exception):
+    """The agent service did not answer usably."""
+
+
+class HttpAgentAdapter:
+    """An `Agent` that talks to a service over HTTP; one client per session."""
+
+    def __init__(self, config: HttpAgent, model: str | None = None) -> None:
+        self.config = config
+        self.model = model
+        self._headers = expand_headers(config.headers)
+        self._url = _expand(config.url, "url")
+        self._template = _compile(config.body_template) if config.body_template else None
+        self._client = httpx.AsyncClient(timeout=config.timeout_s)
+
+    async def respond(self, messages: list[Message], context: AgentContext) -> AgentReply:
+        body = self._body(messages, context)
+        try:
+            response = await self._client.post(self._url, json=body, headers=self._headers)
+        except httpx.HTTPError as err:
+            raise HttpAgentError(f"POST {self._url} failed: {type(err).__name__}: {err}") from None
+        if response.status_code >= 400:
+            raise HttpAgentError(f"POST {self._url} returned HTTP {response.status_code}: {response.text[:200]}")
+        try:
+            data = response.json()
+        except ValueError:
+            raise HttpAgentError(f"POST {self._url} returned non-JSON: {response.text[:200]!r}") from None
+        value = extract_path(data, self.config.reply_path)
+        return normalise_reply(value)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _body(self, messages: list[Message], context: AgentContext) -> Any:
+        dumped = [_message_dict(m) for m in messages]
+        if self._template is None:
+            return {"messages": dumped, "session_id": context.session_id, "model": self.model}
+        last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        variables = {
+            "messages": dumped, "last_user_message": last_user, "session_id": context.session_id,
+            "scenario_id": context.scenario_id, "trial": context.trial, "seed": context.seed,
+            "turn": context.turn, "model": self.model,
+        }
+        try:
+            text = self._template.render(**variables)
+        except TemplateError as err:
+            raise AgentSetupError(f"http agent body_template failed to render: {err}") from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise AgentSetupError(f"http agent body_template did not render JSON ({err}): {text[:200]!r}") from None
+
+
+def _message_dict(m: Message) -> dict[str, Any]:
+    d = m.model_dump(mode="json", exclude_none=True)
+    if not d.get("tool_calls"):
+        d.pop("tool_calls", None)
+    return d
+
+
+def extract_path(data: Any, path: str) -> Any:
+    """Follow a dotted path (`a.b.0.c`) through dicts and lists; raises HttpAgentError naming the step."""
+    node = data
+    for step in [s for s in path.split(".") if s]:
+        if isinstance(node, list) and step.lstrip("-").isdigit() and -len(node) <= int(step) < len(node):
+            node = node[int(step)]
+        elif isinstance(node, dict) and step in node:
+            node = node[step]
+        else:
+            raise HttpAgentError(f"reply_path '{path}': no '{step}' in the response ({type(node).__name__})")
+    return node
+
+
+def expand_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Expand `${VAR}` in header values; a missing variable is named, the value never shown."""
+    return {name: _expand(value, f"header '{name}'") for name, value in headers.items()}
+
+
+def _expand(value: str, where: str) -> str:
+    def sub(match: re.Match[str]) -> str:
+        var = match.group(1)
+        if var not in os.environ:
+            raise AgentSetupError(f"http agent {where} uses ${{{var}}}, which is not set in the environment")
+        return os.environ[var]
+
+    return _ENV.sub(sub, value)
+
+
+def _compile(source: str) -> Any:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    try:
+        return env.from_string(source)
+    except TemplateError as err:
+        raise AgentSetupError(f"http agent body_template is not valid jinja2: {err}") from None
