@@ -76,7 +76,7 @@ def parse_yaml(raw: bytes, shown: str) -> Located:
         raise SpecError([_syntax_problem(shown, exc)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([_doc(shown, f"invalid YAML: {exc}")]) from None
-    if node is None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL and not node.value.strip("~")):
         raise SpecError([_doc(shown, "file is empty (expected a YAML mapping)")])
     located = Located(shown, None, text)
     builder = _Builder(located)
