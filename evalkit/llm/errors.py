@@ -15,9 +15,11 @@ _CONTEXT_MARKERS = ("context_length", "context length", "prompt is too long", "m
 class ClassifiedError(Exception):
     """One failed attempt: its kind, status and the server's requested wait (seconds)."""
 
-    def __init__(self, kind: ErrorKind, message: str, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, kind: ErrorKind, message: str, status: int | None = None, retry_after: float | None = None,
+                 retryable: bool | None = None):
         super().__init__(message)
         self.kind, self.message, self.status, self.retry_after = kind, message, status, retry_after
+        self.retryable = kind in RETRYABLE if retryable is None else retryable
 
     def final(self, attempts: int) -> ModelError:
         return ModelError(self.kind, self.message, status=self.status, attempts=attempts)
@@ -77,7 +79,8 @@ def classify(exc: BaseException) -> ClassifiedError:
         return ClassifiedError(ErrorKind.connection, message or "connection failed")
     if "ResponseValidation" in name or isinstance(exc, ValueError):
         return ClassifiedError(ErrorKind.server, f"malformed response: {message}")
-    return ClassifiedError(ErrorKind.server, f"{name}: {message}")
+    # Anything else is a bug on our side (e.g. a TypeError): report it, never retry it.
+    return ClassifiedError(ErrorKind.server, f"{name}: {message}", retryable=False)
 
 
 def _message(exc: BaseException) -> str:

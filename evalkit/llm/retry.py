@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from evalkit.llm.errors import RETRYABLE, ClassifiedError, classify
+from evalkit.llm.errors import ClassifiedError, classify
 from evalkit.llm.limits import EndpointLimiter
 from evalkit.llm.types import ModelError
 
@@ -48,6 +48,6 @@ async def call_with_retries(
             raise
         except Exception as exc:  # every SDK/transport failure is classified below
             error = classify(exc)
-        if error.kind not in RETRYABLE or attempt > policy.max_retries:
+        if not error.retryable or attempt > policy.max_retries:
             raise error.final(attempt) from None
         await asyncio.sleep(policy.delay(attempt, error))  # outside the slot: waiting holds no connection

@@ -51,9 +51,10 @@ def wire_request(request: LLMRequest, default_max_tokens: int) -> dict[str, Any]
     system = request.system
     if system:
         body["system"] = system
-    for key in ("temperature", "top_p"):
-        if p.get(key) is not None:
-            body[key] = p[key]
+    # This SDK generation no longer types sampling params; models that accept them still read them from the body.
+    sampling = {key: p[key] for key in ("temperature", "top_p") if p.get(key) is not None}
+    if sampling:
+        body["extra_body"] = sampling
     if p.get("stop"):
         body["stop_sequences"] = list(p["stop"])
     tools = [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools]
