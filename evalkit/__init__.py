@@ -8,4 +8,8 @@ def __getattr__(name: str):  # lazy, so `import evalkit` stays cheap for the pyt
         from evalkit.run.load import load_run
 
         return load_run
+    if name in ("run_scenario", "ScenarioResult"):
+        from evalkit.plugin import api
+
+        return getattr(api, name)
     raise AttributeError(f"module 'evalkit' has no attribute {name!r}")

@@ -1,1 +1,61 @@
-"""evalkit's pytest plugin. Inert unless the project has evalkit suites."""
+"""evalkit's pytest plugin. Inert unless the project has evalkit suites.
+
+Registered through the `pytest11` entry point. Hooks stay thin: collection,
+items, the run controller, xdist merging and reporting live in `evalkit.plugin`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.plugin import session as _session
+from evalkit.plugin.api import evalkit  # noqa: F401 - the `evalkit` fixture
+from evalkit.plugin.collection import collect_file
+from evalkit.plugin.options import add_options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _session.configure(config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
+    return collect_file(file_path, parent)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    _session.leave_gates_to_xdist_controller(config, items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _session.collection_finished(session)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    _session.start_run(session)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if report.failed:
+        _session.on_failure(item.config)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _session.finish(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    _session.terminal_summary(terminalreporter, config)

@@ -46,6 +46,7 @@ class CriterionRow(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    suite: str = ""
     scenario_id: str
     tier: str = "default"
     trial: int = 0

@@ -1,0 +1,154 @@
+"""Running a scenario from Python code: `evalkit.run_scenario(...)` and the `evalkit` fixture.
+
+    result = evalkit.run_scenario("refund-damaged-item", agent=my_agent, trials=5)
+    assert result.passed
+
+`repr(result)` is the failure message (failing criteria, the judge's reasoning,
+the transcript path), so pytest's assertion output explains a failure by itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from evalkit.plugin.messages import counts_text, failure_message
+from evalkit.plugin.rows import CriterionRow, TrialRow
+from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
+from evalkit.run import RunConfig, plan_run, run_in_thread
+from evalkit.spec import CallableAgent, find_project_root, is_suite_file, load_suite
+
+_REGISTRY_NAME = "evalkit._python_agents"
+_counter = itertools.count(1)
+
+
+class ScenarioResult(BaseModel):
+    """The outcome of `run_scenario`: the verdict, its trials, and where the run was written."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    verdict: ScenarioVerdict
+    trials: list[TrialRow]
+    criteria: list[CriterionRow]
+    run_dir: Path | None
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.outcome == "pass"
+
+    @property
+    def message(self) -> str:
+        label = f"{self.verdict.scenario_id}[{self.verdict.tier}]"
+        if self.passed:
+            return f"{label} passed: {counts_text(self.verdict)}"
+        return failure_message(self.verdict, label)
+
+    def __repr__(self) -> str:
+        return self.message
+
+    __str__ = __repr__
+
+
+def run_scenario(
+    scenario: str,
+    agent: Any = None,
+    trials: int | None = None,
+    suite: str | Path | None = None,
+    config: RunConfig | None = None,
+) -> ScenarioResult:
+    """Run one scenario (every trial concurrently) and decide it like the pytest item would.
+
+    Args:
+        scenario: Scenario id, looked up in `suite` or in the project's `suites/`.
+        agent: The agent under test: a Python object/function/factory, or "module:attr". Default: the suite's.
+        trials: Trials to run (default: the scenario's or suite's).
+        suite: Suite file holding the scenario, when the id alone is ambiguous or outside `suites/`.
+        config: Run settings (report dir, models, base URLs, cache); `trials` wins over `config.trials`.
+    """
+    loaded = _find_suite(scenario, Path(suite) if suite else None)
+    if agent is not None:
+        loaded.suite = loaded.suite.model_copy(update={"agent": _agent_config(agent)})
+    run_config = (config or RunConfig()).model_copy(update={"trials": trials} if trials else {})
+    tiers: list[str | None] = list(run_config.tiers or loaded.suite.agent_models) or [None]
+    work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
+    handle = run_in_thread(work, run_config)
+    handle.wait()
+    results = [r for r in handle.results.values() if r.status == "done" and r.trial]
+    rows = sorted((TrialRow.model_validate(r.trial) for r in results), key=lambda t: t.trial)
+    criteria = [CriterionRow.model_validate(c) for r in results for c in r.results]
+    verdict = decide_scenario(rows, criteria, loaded.suite.gate, handle.run_dir)
+    return ScenarioResult(verdict=verdict, trials=rows, criteria=criteria, run_dir=handle.run_dir)
+
+
+def _agent_config(agent: Any) -> CallableAgent:
+    """A Python object becomes a `module:attr` target in a registry module, so the engine can load it."""
+    if isinstance(agent, str):
+        return CallableAgent(target=agent)
+    registry = sys.modules.get(_REGISTRY_NAME)
+    if registry is None:
+        registry = types.ModuleType(_REGISTRY_NAME, "Agents handed to evalkit.run_scenario as Python objects.")
+        sys.modules[_REGISTRY_NAME] = registry
+    name = f"agent_{next(_counter)}"
+    setattr(registry, name, agent)
+    return CallableAgent(target=f"{_REGISTRY_NAME}:{name}")
+
+
+def _find_suite(scenario: str, suite: Path | None) -> Any:
+    if suite is not None:
+        loaded = load_suite(suite)
+        if not any(s.id == scenario for s in loaded.scenarios):
+            raise ValueError(f"{suite}: no scenario '{scenario}' (has: {', '.join(s.id for s in loaded.scenarios)})")
+        return loaded
+    root = find_project_root()
+    files = sorted(p for p in (root / "suites").rglob("*.y*ml") if is_suite_file(p)) if (root / "suites").is_dir() else []
+    found = [f for f in files if _has_scenario(f, scenario)]
+    if len(found) != 1:
+        where = ", ".join(str(f) for f in found) if found else f"no suite under {root / 'suites'}"
+        raise ValueError(f"scenario '{scenario}' must be in exactly one suite ({where}); pass suite=PATH")
+    return load_suite(found[0])
+
+
+def _has_scenario(path: Path, scenario: str) -> bool:
+    try:
+        return any(s.id == scenario for s in load_suite(path).scenarios)
+    except Exception:  # noqa: BLE001 - a broken unrelated suite must not hide the one asked for
+        return False
+
+
+class EvalkitFixture:
+    """What the `evalkit` fixture gives a test: `run_scenario` with the session's evalkit options applied."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+
+    def run_scenario(self, scenario: str, agent: Any = None, trials: int | None = None,
+                     suite: str | Path | None = None) -> ScenarioResult:
+        from evalkit.plugin.controller import CONTROLLER_KEY
+        from evalkit.plugin.offline import OfflineEndpoint
+        from evalkit.plugin.spending import skip_reason
+
+        ctl = self._config.stash.get(CONTROLLER_KEY, None)
+        if ctl is None:
+            return run_scenario(scenario, agent=agent, trials=trials, suite=suite)
+        loaded = _find_suite(scenario, Path(suite) if suite else None)
+        spec = next(s for s in loaded.scenarios if s.id == scenario)
+        tier = (ctl.settings.agent_models or loaded.suite.agent_models or [None])[0]
+        reason = skip_reason(loaded, spec, tier, ctl.settings)
+        if reason:
+            pytest.skip(reason)
+        if ctl.settings.offline and ctl.offline is None:
+            ctl.offline = OfflineEndpoint([loaded])
+        config = ctl.run_config().model_copy(update={"run_id": None})
+        return run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config)
+
+
+@pytest.fixture
+def evalkit(request: pytest.FixtureRequest) -> EvalkitFixture:
+    """Run evalkit scenarios from a test: `evalkit.run_scenario("id", agent=my_agent, trials=3)`."""
+    return EvalkitFixture(request.config)

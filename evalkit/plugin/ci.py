@@ -1,0 +1,34 @@
+"""CI integration: a Markdown summary for `$GITHUB_STEP_SUMMARY` (junit properties live on the items)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jinja2 import PackageLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from evalkit.plugin.messages import interval_text, pct
+from evalkit.plugin.summary import RunView
+from evalkit.plugin.terminal import money
+
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+ICONS = {"pass": "✅", "fail": "❌", "invalid": "⚠️", "empty": "·"}
+
+
+def markdown_summary(view: RunView) -> str:
+    env = SandboxedEnvironment(loader=PackageLoader("evalkit", "templates"), undefined=StrictUndefined,
+                               trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    template = env.get_template("plugin/step_summary.md.j2")
+    return template.render(view=view, icons=ICONS, pct=pct, interval=interval_text, money=money)
+
+
+def write_step_summary(view: RunView) -> Path | None:
+    """Append the run's Markdown summary to `$GITHUB_STEP_SUMMARY` when CI provides it."""
+    target = os.environ.get(STEP_SUMMARY)
+    if not target or not view.scenarios:
+        return None
+    path = Path(target)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(markdown_summary(view) + "\n")
+    return path

@@ -1,0 +1,78 @@
+"""Collecting suite files: YAML under the configured suite paths whose top level has `suite:`.
+
+Nothing else is touched, so projects with unrelated YAML (or no suites at all)
+see no change. A broken suite is a collection error listing `file:line` problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.plugin.items import GateItem, ScenarioItem
+from evalkit.plugin.options import PluginSettings
+from evalkit.run.plan import tier_label
+from evalkit.spec import SpecError, is_suite_file, load_suite
+
+
+def wants_file(file_path: Path, settings: PluginSettings, explicit: list[Path]) -> bool:
+    """A suite file under a suite path, or named on the command line itself."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return False
+    resolved = file_path.resolve()
+    inside = resolved in explicit or any(resolved == root or root in resolved.parents for root in settings.suites)
+    return inside and is_suite_file(resolved)
+
+
+class SuiteFile(pytest.File):
+    """One suite: an item per scenario x tier, then one gate item per tier."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        settings: PluginSettings = self.config.stash[SETTINGS_KEY]
+        try:
+            loaded = load_suite(self.path)
+        except SpecError as err:
+            raise self.CollectError(f"invalid evalkit suite:\n{err}") from None
+        tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
+        _register_markers(self.config, [t for s in loaded.scenarios for t in s.tags])
+        show_tier = len(tiers) > 1 or tiers[0] is not None
+        for scenario in loaded.scenarios:
+            for model in tiers:
+                name = f"{scenario.id}[{tier_label(model)}]" if show_tier else scenario.id
+                item = ScenarioItem.from_parent(self, name=name, loaded=loaded, scenario=scenario, agent_model=model)
+                item.add_marker("evalkit")
+                for tag in scenario.tags:
+                    item.add_marker(tag)
+                yield item
+        for model in tiers:
+            name = f"[gate][{tier_label(model)}]" if len(tiers) > 1 else "[gate]"
+            gate = GateItem.from_parent(self, name=name, loaded=loaded, agent_model=model)
+            gate.add_marker("evalkit")
+            yield gate
+
+
+def _register_markers(config: pytest.Config, tags: list[str]) -> None:
+    """Scenario tags become markers; registering them keeps --strict-markers and warnings quiet."""
+    known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
+    for tag in dict.fromkeys(tags):
+        if tag not in known:
+            config.addinivalue_line("markers", f"{tag}: evalkit scenario tag")
+
+
+SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
+
+
+def collect_file(file_path: Path, parent: Any) -> SuiteFile | None:
+    settings = parent.config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        return None
+    explicit = parent.config.stash.get(EXPLICIT_KEY, [])
+    if not wants_file(file_path, settings, explicit):
+        return None
+    return SuiteFile.from_parent(parent, path=file_path)
+
+
+EXPLICIT_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()

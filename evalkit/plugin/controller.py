@@ -1,0 +1,233 @@
+"""The plugin's run: starts every selected session at once, then answers items one by one.
+
+Sessions run in the run engine's worker thread (its own event loop, so
+pytest-asyncio's loop is never touched). Items wait for their own trials, so
+pytest reports in its usual order while wall time is that of the concurrent run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.plugin.gates import GateResult, decide_gate
+from evalkit.plugin.items import GateItem, ScenarioItem
+from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
+from evalkit.plugin.options import PluginSettings
+from evalkit.plugin.rows import CriterionRow, TrialRow
+from evalkit.plugin.spending import estimate, skip_reason
+from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
+from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
+from evalkit.run.run_dir import new_run_id, read_rows
+
+CONTROLLER_KEY: pytest.StashKey["Controller"] = pytest.StashKey()
+
+
+@dataclass
+class ItemOutcome:
+    """What an item reports: a skip, or a verdict over its trials."""
+
+    skip_reason: str | None = None
+    verdict: ScenarioVerdict | None = None
+    trials: list[TrialRow] = field(default_factory=list)
+    criteria: list[CriterionRow] = field(default_factory=list)
+    not_run: str | None = None  # some trials did not run (budget, interruption)
+
+
+class Controller:
+    """Owns the run handles, the offline endpoint and every item's outcome for one pytest session."""
+
+    def __init__(self, config: pytest.Config, settings: PluginSettings, run_id: str | None = None,
+                 batch_dir: Path | None = None) -> None:
+        self.config = config
+        self.settings = settings
+        self.run_id = run_id or new_run_id()
+        self.batch_dir = batch_dir  # xdist workers write their batches here; the controller merges
+        self.selected: list[ScenarioItem] = []
+        self.handles: dict[str, RunHandle] = {}  # item key -> handle
+        self.outcomes: dict[str, ItemOutcome] = {}
+        self.gates: dict[str, GateResult] = {}
+        self.offline: OfflineEndpoint | None = None
+        self.progress: Any = None
+        self.stopped = False
+        self.batches: list[RunHandle] = []
+        self.refused: str | None = None
+
+    # ---------------------------------------------------------------- starting
+    def select(self, items: list[pytest.Item]) -> None:
+        self.selected = [i for i in items if isinstance(i, ScenarioItem)]
+
+    def check_budget(self) -> None:
+        """Print the live estimate; refuse (exit) when it exceeds --evalkit-max-cost."""
+        live = [i for i in self.selected if self._spends(i)]
+        if not live:
+            return
+        est = estimate(live, self.settings)
+        self._say(est.text())
+        cap = self.settings.max_cost
+        if cap is not None and (est.cost_usd is None or est.cost_usd > cap):
+            shown = "unknown" if est.cost_usd is None else f"${est.cost_usd:.2f}"
+            self.refused = f"evalkit: refusing to start: estimated cost {shown} exceeds --evalkit-max-cost ${cap:.2f}"
+            pytest.exit(self.refused, returncode=pytest.ExitCode.USAGE_ERROR)
+
+    def start(self, items: list[ScenarioItem]) -> None:
+        """Hand every runnable, not yet started item's trials to the run engine in one batch."""
+        todo = [i for i in dict.fromkeys(items) if i.key not in self.handles and self._skip(i) is None]
+        if not todo or self.stopped:
+            return
+        suites = list({id(i.loaded): i.loaded for i in todo}.values())
+        if self.settings.offline and self.offline is None:
+            self.offline = OfflineEndpoint(suites)
+        if self.offline is not None:
+            for loaded in suites:
+                with_factory_base_url(loaded, self.offline.base_urls)
+        run_config = self.run_config()
+        keys = {i.key for i in todo}
+        work = [w for w in plan_run(suites, run_config) if w.item_key in keys]
+        handle = run_in_thread(work, run_config, progress=self._on_progress)
+        self.batches.append(handle)
+        for item in todo:
+            self.handles[item.key] = handle
+
+    def run_config(self) -> RunConfig:
+        s = self.settings
+        base_urls = dict(s.base_urls)
+        if self.offline is not None:
+            base_urls.update(self.offline.base_urls)
+        batch = len(self.batches)
+        report_dir = self.batch_dir / f"b{batch}" if self.batch_dir else s.report_dir
+        return RunConfig(
+            report_dir=report_dir,
+            run_id=None if s.resume else self.run_id,
+            tiers=s.agent_models,
+            trials=s.trials,
+            simulator_model=s.simulator_model,
+            judge_model=s.judge_model,
+            seed=s.seed,
+            max_cost_usd=s.max_cost,
+            max_connections=s.concurrency,
+            cache=not s.no_cache,
+            cache_dir=s.cache_dir,
+            record_path=s.record,
+            replay_path=s.replay,
+            base_urls=base_urls,
+            resume=str(s.resume) if s.resume else None,
+        )
+
+    def stop(self) -> None:
+        """Stop scheduling (under -x after the first failure): cancel every batch still running."""
+        self.stopped = True
+        for handle in self.batches:
+            handle.cancel()
+
+    # ---------------------------------------------------------------- answering items
+    def scenario_result(self, item: ScenarioItem) -> ItemOutcome:
+        if item.key in self.outcomes:
+            return self.outcomes[item.key]
+        reason = self._skip(item)
+        if reason is None and item.key not in self.handles:
+            self.start(self._lookahead(item))
+        handle = self.handles.get(item.key)
+        if reason is not None or handle is None:
+            outcome = ItemOutcome(skip_reason=reason or "evalkit: the run was stopped before this scenario started")
+        else:
+            outcome = self._decide(item, handle)
+        self.outcomes[item.key] = outcome
+        return outcome
+
+    def _decide(self, item: ScenarioItem, handle: RunHandle) -> ItemOutcome:
+        results = handle.wait_for_item(item.key)
+        done = [r for r in results if r.status == "done" and r.trial]
+        not_run = next((r.reason for r in results if r.status == "not_run"), None)
+        trials = [TrialRow.model_validate(r.trial) for r in done]
+        criteria = [CriterionRow.model_validate(row) for r in done for row in r.results]
+        if not trials:
+            return ItemOutcome(skip_reason=f"evalkit: no trial of this scenario ran ({not_run or 'not run'})",
+                               not_run=not_run)
+        verdict = decide_scenario(trials, criteria, item.loaded.suite.gate, self.final_run_dir(handle))
+        return ItemOutcome(verdict=verdict, trials=trials, criteria=criteria, not_run=not_run)
+
+    def gate_result(self, gate: GateItem) -> GateResult | None:
+        members = [i for i in self.selected if i.loaded is gate.loaded and i.tier == gate.tier]
+        trials: list[TrialRow] = []
+        for member in members:
+            trials += self.scenario_result(member).trials
+        if not trials:
+            return None
+        baseline = baseline_rows(self.settings, gate.suite_name, gate.tier)
+        expected = [s.id for s in gate.loaded.scenarios]
+        result = decide_gate(trials, gate.loaded.suite.gate, baseline=baseline, expected=expected)
+        self.gates[gate.nodeid] = result
+        return result
+
+    # ---------------------------------------------------------------- helpers
+    def final_run_dir(self, handle: RunHandle | None = None) -> Path | None:
+        if self.batch_dir is not None:
+            return self.settings.report_dir / self.run_id
+        handle = handle or (self.batches[0] if self.batches else None)
+        return handle.run_dir if handle else None
+
+    def _skip(self, item: ScenarioItem) -> str | None:
+        return skip_reason(item.loaded, item.scenario, item.agent_model, self.settings)
+
+    def _spends(self, item: ScenarioItem) -> bool:
+        from evalkit.plugin.spending import is_free
+
+        return self.settings.spends and self.settings.replay is None and not is_free(
+            item.loaded, item.scenario, item.agent_model, self.settings)
+
+    def _lookahead(self, item: ScenarioItem) -> list[ScenarioItem]:
+        """Items this process will run: under xdist, what the worker's queue already holds."""
+        from evalkit.plugin.xdist import is_worker, queued_items
+
+        if not is_worker(self.config):
+            return [item] + self.selected
+        return [item] + [i for i in queued_items(self.config, item.session) if isinstance(i, ScenarioItem)]
+
+    def _on_progress(self, snapshot: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(snapshot)
+
+    def _say(self, text: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(text)
+
+    def wait_all(self) -> None:
+        for handle in self.batches:
+            try:
+                handle.wait()
+            except BaseException:  # noqa: BLE001 - a failed batch already failed its items
+                pass
+
+    def close(self) -> None:
+        """Stop what is still running, then take the fake endpoint down."""
+        for handle in self.batches:
+            if not handle.done():
+                handle.cancel()
+        self.wait_all()
+        if self.offline is not None:
+            self.offline.close()
+            self.offline = None
+
+    def all_trials(self) -> list[TrialRow]:
+        return [t for o in self.outcomes.values() for t in o.trials]
+
+    def all_criteria(self) -> list[CriterionRow]:
+        return [c for o in self.outcomes.values() for c in o.criteria]
+
+
+def baseline_rows(settings: PluginSettings, suite: str, tier: str) -> list[TrialRow] | None:
+    """The baseline run's trials of one suite and tier (None without --evalkit-baseline)."""
+    if settings.baseline is None:
+        return None
+    from evalkit.run.run_dir import resolve_run_dir
+
+    path = resolve_run_dir(str(settings.baseline), settings.report_dir) / "trials.jsonl"
+    if not path.exists():
+        raise pytest.UsageError(f"--evalkit-baseline: no trials.jsonl at {path}")
+    rows = [TrialRow.model_validate(r) for r in read_rows(path)]
+    return [r for r in rows if r.suite == suite and r.tier == tier]

@@ -1,0 +1,110 @@
+"""pytest items: one per scenario x tier, and one gate per suite x tier.
+
+Items do not run sessions themselves: the controller has already started every
+selected session concurrently; an item waits for its own trials, decides its
+verdict and reports it in pytest's order.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+from evalkit.plugin.messages import failure_message, interval_text, pct
+from evalkit.plugin.verdicts import ScenarioVerdict
+from evalkit.run.plan import tier_label
+
+
+class ScenarioFailed(Exception):
+    """A scenario's trials did not meet its gate (quality failure or invalid)."""
+
+
+class GateFailed(Exception):
+    """A suite gate failed or was inconclusive under `inconclusive: fail`."""
+
+
+class EvalkitGateWarning(UserWarning):
+    """An inconclusive gate under `inconclusive: warn`."""
+
+
+class _EvalItem(pytest.Item):
+    def __init__(self, *, loaded: Any, agent_model: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.loaded = loaded
+        self.agent_model = agent_model
+        self.tier = tier_label(agent_model)
+
+    @property
+    def suite_name(self) -> str:
+        return str(self.loaded.suite.suite)
+
+    def controller(self) -> Any:
+        from evalkit.plugin.controller import CONTROLLER_KEY
+
+        return self.config.stash[CONTROLLER_KEY]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, (ScenarioFailed, GateFailed)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+
+class ScenarioItem(_EvalItem):
+    """All trials of one scenario under one agent tier."""
+
+    def __init__(self, *, scenario: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    @property
+    def key(self) -> str:
+        """Matches the run engine's item key (`suite::scenario[tier]`)."""
+        return f"{self.suite_name}::{self.scenario.id}[{self.tier}]"
+
+    def runtest(self) -> None:
+        result = self.controller().scenario_result(self)
+        if result.skip_reason:
+            pytest.skip(result.skip_reason)
+        verdict: ScenarioVerdict = result.verdict
+        self.user_properties.extend(junit_properties(verdict, self.loaded.rubrics_for(self.scenario)))
+        if verdict.outcome != "pass":
+            raise ScenarioFailed(failure_message(verdict, self.name))
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, ""  # no domain: pytest would turn dots in scenario ids into "::"
+
+
+class GateItem(_EvalItem):
+    """The suite gate for one tier: decided over every scenario item of the suite that ran."""
+
+    def runtest(self) -> None:
+        result = self.controller().gate_result(self)
+        if result is None:
+            pytest.skip("no scenario of this suite ran, so there is nothing to gate")
+        self.user_properties.append(("gate", result.outcome))
+        if result.failed:
+            raise GateFailed(result.message())
+        if result.outcome == "inconclusive":
+            warnings.warn(EvalkitGateWarning(result.message()), stacklevel=1)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, ""  # no domain: pytest would turn dots in scenario ids into "::"
+
+
+def junit_properties(v: ScenarioVerdict, rubrics: list[Any]) -> list[tuple[str, object]]:
+    """Per-item facts for junit XML `<properties>` (CI dashboards read them)."""
+    props: list[tuple[str, object]] = [
+        ("evalkit_outcome", v.outcome),
+        ("pass_rate", pct(v.pass_rate)),
+        ("interval", interval_text(v)),
+        ("trials", v.trials),
+        ("invalid", v.invalid),
+        ("score", "n/a" if v.mean_score is None else f"{v.mean_score:.3f}"),
+        ("cost_usd", "unknown" if v.cost_usd is None else f"{v.cost_usd:.6f}"),
+    ]
+    refs = [r.ref for r in rubrics]
+    if refs:
+        props.append(("rubrics", ",".join(refs)))
+    return props

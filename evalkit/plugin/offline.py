@@ -1,0 +1,81 @@
+"""`--evalkit-offline`: a local fake model endpoint that every client is pointed at.
+
+Offline is an endpoint, not a code path: the suites' `offline_rules` are served
+over HTTP by `FakeLLMServer`, evalkit's own hub gets its base URLs, and SDK-based
+agents get OPENAI_BASE_URL / ANTHROPIC_BASE_URL plus dummy keys for the run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ENV_KEYS = {
+    "OPENAI_BASE_URL": "openai_base_url",
+    "ANTHROPIC_BASE_URL": "anthropic_base_url",
+}
+DUMMY_KEYS = {"OPENAI_API_KEY": "sk-evalkit-offline", "ANTHROPIC_API_KEY": "sk-ant-evalkit-offline"}
+
+
+def rules_files(loaded_suites: list[Any]) -> list[Path]:
+    """Each suite's offline rules file, resolved relative to the suite file."""
+    files: list[Path] = []
+    for loaded in loaded_suites:
+        name = loaded.suite.offline_rules
+        if name:
+            path = (Path(loaded.path).parent / name).resolve()
+            if path not in files:
+                files.append(path)
+    return files
+
+
+class OfflineEndpoint:
+    """Owns the fake server and the environment changes of an offline run; `close()` undoes both."""
+
+    def __init__(self, loaded_suites: list[Any]) -> None:
+        from evalkit.llm.rules_file import load_rules
+        from evalkit.testing.server import FakeLLMServer
+
+        rules = [rule for path in rules_files(loaded_suites) for rule in load_rules(path)]
+        self.server = FakeLLMServer(rules).start()
+        self._saved: dict[str, str | None] = {}
+        values = {env: getattr(self.server, attr) for env, attr in ENV_KEYS.items()}
+        values.update(DUMMY_KEYS)
+        for name, value in values.items():
+            self._saved[name] = os.environ.get(name)
+            os.environ[name] = value
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        return {"openai": self.server.openai_base_url, "anthropic": self.server.anthropic_base_url}
+
+    def close(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved.clear()
+        self.server.stop()
+
+
+def with_factory_base_url(loaded: Any, base_urls: dict[str, str]) -> None:
+    """Hand the fake endpoint to an agent factory that takes `base_url` explicitly (its provider's URL)."""
+    import inspect
+
+    agent = loaded.suite.agent_config
+    if getattr(agent, "kind", "") != "callable" or "base_url" in loaded.suite.agent_params:
+        return
+    try:
+        from evalkit.conversation.agents.callable import load_target
+
+        factory = load_target(agent.target)
+        params = inspect.signature(factory).parameters
+    except Exception:  # noqa: BLE001 - the session reports a broken agent with its own message
+        return
+    if "base_url" not in params:
+        return
+    provider = (loaded.suite.agent_models or ["openai:"])[0].split(":", 1)[0]
+    url = base_urls.get(provider, base_urls["openai"])
+    loaded.suite = loaded.suite.model_copy(update={"agent_params": {**loaded.suite.agent_params, "base_url": url}})

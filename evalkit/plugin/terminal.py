@@ -1,0 +1,127 @@
+"""The terminal: a summary table after the run, and progress while sessions run concurrently."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from evalkit.plugin.messages import pct
+from evalkit.plugin.summary import RunView
+
+CI_VARS = ("CI", "GITHUB_ACTIONS", "BUILDKITE", "GITLAB_CI", "JENKINS_URL")
+
+
+def money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def render_summary(view: RunView, width: int, color: bool) -> str:
+    """The summary as text (rich tables rendered into a string for pytest's terminal writer)."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=max(width, 60), force_terminal=color, color_system="standard" if color else None,
+                      highlight=False, soft_wrap=False)
+    console.print(_scenario_table(view))
+    if view.criteria:
+        console.print(_criteria_table(view))
+    costs = ", ".join(f"{role} {money(view.cost_by_role.get(role))}" for role in ("agent", "simulator", "judge"))
+    console.print(f"cost: {money(view.cost_total)} ({costs})")
+    if view.flaky:
+        console.print("flaky (valid trials disagree): " + ", ".join(view.flaky))
+    if view.invalid:
+        console.print("invalid trials:")
+        for line in view.invalid:
+            console.print(f"  {line}", markup=False)
+    for gate in view.gates:
+        console.print(gate.message(), markup=False)
+    if view.run_dir is not None:
+        console.print(f"run directory: {view.run_dir}", markup=False)
+    return buf.getvalue()
+
+
+def _scenario_table(view: RunView) -> Table:
+    table = Table(title="evalkit scenarios", title_justify="left")
+    confidence = view.scenarios[0].confidence if view.scenarios else 0.95
+    for name in ("suite", "scenario", "verdict", "pass", f"{confidence:.0%} CI", "trials", "invalid", "cost"):
+        table.add_column(name, justify="left" if name in ("suite", "scenario", "verdict") else "right")
+    for v in view.scenarios:
+        label = f"{v.scenario_id}[{v.tier}]"
+        style = {"pass": "green", "fail": "red", "invalid": "yellow"}.get(v.outcome, "")
+        table.add_row(view.suites.get(label, ""), label, f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome,
+                      pct(v.pass_rate), _compact(v), str(v.trials), str(v.invalid), money(v.cost_usd))
+    return table
+
+
+def _criteria_table(view: RunView) -> Table:
+    table = Table(title="criteria (mean normalised score over valid trials)", title_justify="left")
+    for name in ("criterion", "mean", "n", "failed", "invalid"):
+        table.add_column(name, justify="left" if name == "criterion" else "right")
+    for c in view.criteria:
+        table.add_row(c.label, "n/a" if c.mean is None else f"{c.mean:.2f}", str(c.n), str(c.failed), str(c.invalid))
+    return table
+
+
+def plain_progress_wanted(stream: Any = None) -> bool:
+    """Plain lines instead of a live display: not a terminal, or running under CI."""
+    stream = stream or sys.stdout
+    return not getattr(stream, "isatty", lambda: False)() or any(os.environ.get(v) for v in CI_VARS)
+
+
+class ProgressDisplay:
+    """Shows run progress while the plugin waits for the concurrent phase to end.
+
+    Live (rich) on a terminal, a plain line every few seconds otherwise. Updates
+    arrive from the run's worker thread; rendering happens in the waiting thread.
+    """
+
+    def __init__(self, write_line: Any, live: bool, interval_s: float = 5.0) -> None:
+        self.write_line = write_line
+        self.live = live
+        self.interval_s = interval_s
+        self._snapshot: Any = None
+        self._lock = threading.Lock()
+
+    def update(self, snapshot: Any) -> None:
+        with self._lock:
+            self._snapshot = snapshot
+
+    def text(self) -> str:
+        with self._lock:
+            s = self._snapshot
+        if s is None:
+            return "evalkit: starting sessions"
+        eta = "" if s.eta_s is None else f", ETA {s.eta_s:.0f}s"
+        cost = f"${s.cost_usd:.4f}" + ("+" if s.cost_unknown else "")
+        return (f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
+                f"{s.tokens:,} tokens, {cost}, {s.elapsed_s:.0f}s{eta}")
+
+    def wait(self, done: Any) -> None:
+        """Block until `done()` is true, showing progress."""
+        if self.live:
+            from rich.console import Console as _Console
+            from rich.live import Live
+
+            with Live(self.text(), console=_Console(stderr=False), refresh_per_second=4, transient=True) as live:
+                while not done():
+                    live.update(self.text())
+                    time.sleep(0.25)
+            return
+        last = time.monotonic()
+        while not done():
+            time.sleep(0.1)
+            if time.monotonic() - last >= self.interval_s:
+                self.write_line(self.text())
+                last = time.monotonic()
+        self.write_line(self.text())
+
+
+def _compact(v: Any) -> str:
+    if v.interval is None:
+        return "n/a"
+    return f"{v.interval[0] * 100:.0f}-{v.interval[1] * 100:.0f}%"
