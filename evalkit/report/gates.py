@@ -28,7 +28,7 @@ class GateRow(BaseModel):
     recorded: bool = True  # False: derived by the report from the gate config
 
 
-def _gate_config(run: RunData, suite: str) -> GateConfig:
+def gate_config(run: RunData, suite: str) -> GateConfig:
     config: Any = (run.manifest.get("config") or {}).get("gate")
     for entry in run.manifest.get("suites", []) or []:
         if entry.get("name") == suite and entry.get("gate"):
@@ -49,7 +49,7 @@ def gate_rows(run: RunData, overview: Overview) -> list[GateRow]:
     for cell in overview.cells:
         by_suite_tier[(cell.suite, cell.tier)].append(cell)
     for (suite, tier), cells in by_suite_tier.items():
-        gate = _gate_config(run, suite)
+        gate = gate_config(run, suite)
         rows += _derived(suite, tier, cells, gate)
     return rows
 

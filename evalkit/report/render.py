@@ -1,7 +1,7 @@
 """The jinja2 environment every report page is rendered with.
 
 Sandboxed, autoescaping and strict: a missing variable is an error rather
-than an empty string, and (except in model prompts) nothing from a transcript reaches the page unescaped.
+than an empty string, and nothing from a transcript reaches the page unescaped.
 The page's single inline script is allowed by its sha256 in the CSP, so no
 other script (injected or not) can run even if escaping were ever bypassed.
 """
@@ -35,8 +35,15 @@ def signed(value: float | None, digits: int = 2) -> str:
 
 
 def _escapes(name: str | None) -> bool:
-    """Escape everything except model prompts (`*.prompt.j2`), whose text goes to a model, not a browser."""
-    return name is None or not name.endswith(".prompt.j2")
+    """HTML pages are autoescaped; Markdown and model prompts are not (Markdown cells go through `md`)."""
+    return name is None or name.endswith(".html.j2")
+
+
+def md(value: object) -> str:
+    """One Markdown table cell: no raw HTML, no column breaks, one line."""
+    text = "–" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +55,7 @@ def environment() -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=pct, usd=usd, num=num, signed=signed)
+    env.filters.update(pct=pct, usd=usd, num=num, signed=signed, md=md)
     return env
 
 

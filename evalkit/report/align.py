@@ -1,0 +1,69 @@
+"""Sides of a comparison and how their trials line up.
+
+A side is a run, or one tier of a run. Trials are paired by suite, scenario,
+trial index and (when every side ran the same tiers) tier; scenarios are
+paired by the same key without the trial index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evalkit.report.records import TrialRecord
+from evalkit.report.rundata import ReportError, RunData
+
+ScenarioKey = tuple[str, ...]
+TrialKey = tuple[ScenarioKey, int]
+
+
+@dataclass
+class Alignment:
+    """How to key trials so the same session of two sides meets."""
+
+    with_tier: bool
+
+    def scenario_key(self, t: TrialRecord) -> ScenarioKey:
+        return (t.suite, t.scenario_id, t.tier) if self.with_tier else (t.suite, t.scenario_id)
+
+    def trial_key(self, t: TrialRecord) -> TrialKey:
+        return (self.scenario_key(t), t.trial)
+
+
+def scenario_label(key: ScenarioKey) -> str:
+    base = f"{key[0]}/{key[1]}"
+    return f"{base}[{key[2]}]" if len(key) > 2 else base
+
+
+def choose_sides(runs: list[RunData], tiers: list[str] | None = None) -> list[RunData]:
+    """Runs to compare as given; or the tiers of a single run (named, or all when it has several)."""
+    if tiers:
+        if len(runs) != 1:
+            raise ReportError("--tiers compares tiers inside ONE run; give a single run directory")
+        return [runs[0].select_tier(t) for t in tiers]
+    if len(runs) == 1:
+        found = runs[0].tiers()
+        if len(found) < 2:
+            raise ReportError(f"{runs[0].path}: only one tier ({', '.join(found) or 'none'}); give two runs to compare")
+        return [runs[0].select_tier(t) for t in found]
+    return runs
+
+
+def alignment_for(sides: list[RunData]) -> Alignment:
+    """Key by tier when every side ran the same tiers; ignore tier when each side ran a single one."""
+    tier_sets = [tuple(sorted(s.tiers())) for s in sides]
+    if all(len(ts) <= 1 for ts in tier_sets):
+        return Alignment(with_tier=False)
+    if len(set(tier_sets)) == 1:
+        return Alignment(with_tier=True)
+    listing = "; ".join(f"{s.label}: {', '.join(ts)}" for s, ts in zip(sides, tier_sets))
+    raise ReportError(f"the runs ran different tiers ({listing}); compare tiers of one run with --tiers")
+
+
+def unique_labels(sides: list[RunData]) -> None:
+    """Give sides distinct labels (two runs of the same tier would otherwise read alike)."""
+    seen: dict[str, int] = {}
+    for side in sides:
+        count = seen.get(side.label, 0)
+        seen[side.label] = count + 1
+        if count:
+            side.label = f"{side.label}#{count + 1}"

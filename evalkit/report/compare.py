@@ -1,0 +1,172 @@
+"""Compare runs (or tiers of one run) paired by scenario and trial.
+
+With more than two sides, every side is compared against the first. In each
+pair, differences are **b minus a** (a = the first side); the non-inferiority
+verdict tests the cheaper side (by agent cost per session) as the candidate
+against the other as the reference, on `metric`, with `margin`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from evalkit.judging.verdict import Outcome
+from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, scenario_label, unique_labels
+from evalkit.report.comparability import check_comparable
+from evalkit.report.gates import gate_config
+from evalkit.report.records import TrialRecord
+from evalkit.report.routing import RoutingHint, routing_hint
+from evalkit.report.rundata import RunData, open_run
+from evalkit.report.sides import SideStats, pass_values, score_values, side_stats
+from evalkit.stats import DiffEstimate, McNemarResult, NonInferiority, non_inferiority, paired_bootstrap_diff
+from evalkit.stats import paired_pass_fail_test
+
+Metric = Literal["pass_rate", "score"]
+
+
+class CompareConfig(BaseModel):
+    margin: float = Field(default=0.05, ge=0, le=1)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    metric: Metric = "pass_rate"
+    allow_mismatch: bool = False
+    tiers: list[str] | None = None
+    n_resamples: int = 2000
+    seed: int = 0
+
+
+class Scorecard(BaseModel):
+    """One scenario (or `overall`) compared between sides a and b."""
+
+    scenario: str
+    tags: list[str] = Field(default_factory=list)
+    a: SideStats
+    b: SideStats
+    mcnemar: McNemarResult
+    pass_diff: DiffEstimate  # b - a, pass rate
+    score_diff: DiffEstimate  # b - a, mean score
+    wins: int  # paired trials where b did better than a
+    ties: int
+    losses: int
+    flipped: str | None = None  # "a→b" scenario verdicts, e.g. "pass→fail"
+    verdict: NonInferiority  # candidate vs reference on the chosen metric
+
+
+class PairComparison(BaseModel):
+    a: str
+    b: str
+    candidate: str
+    reference: str
+    overall: Scorecard
+    scenarios: list[Scorecard]
+    unmatched: list[str] = Field(default_factory=list)
+    routing: RoutingHint
+    pairwise: dict | None = None  # filled by `evalkit.report.pairwise`
+
+
+class Comparison(BaseModel):
+    config: CompareConfig
+    sides: list[str]
+    by_tier: bool
+    warnings: list[str] = Field(default_factory=list)
+    pairs: list[PairComparison]
+
+
+Groups = dict[ScenarioKey, list[TrialRecord]]
+
+
+def _groups(side: RunData, align: Alignment) -> Groups:
+    groups: Groups = defaultdict(list)
+    for t in side.trials:
+        groups[align.scenario_key(t)].append(t)
+    return dict(groups)
+
+
+def _trial_pairs(a: list[TrialRecord], b: list[TrialRecord]) -> list[tuple[TrialRecord, TrialRecord]]:
+    by_trial = {t.trial: t for t in b}
+    return [(t, by_trial[t.trial]) for t in a if t.trial in by_trial
+            and Outcome.invalid not in (t.outcome, by_trial[t.trial].outcome)]
+
+
+def _wtl(pairs: list[tuple[TrialRecord, TrialRecord]]) -> tuple[int, int, int]:
+    wins = ties = losses = 0
+    for x, y in pairs:
+        sx, sy = (x.score, y.score) if x.score is not None and y.score is not None else (
+            float(x.outcome == Outcome.passed), float(y.outcome == Outcome.passed))
+        wins += sy > sx + 1e-9
+        losses += sy < sx - 1e-9
+        ties += abs(sy - sx) <= 1e-9
+    return wins, ties, losses
+
+
+class _Pair:
+    """Everything needed to score a set of scenarios for one pair of sides."""
+
+    def __init__(self, a: RunData, b: RunData, ga: Groups, gb: Groups, cfg: CompareConfig, b_is_candidate: bool):
+        self.a, self.b, self.ga, self.gb, self.cfg = a, b, ga, gb, cfg
+        self.b_is_candidate = b_is_candidate
+
+    def _diff(self, keys: list[ScenarioKey], values, first: Groups, second: Groups) -> DiffEstimate:  # type: ignore[no-untyped-def]
+        return paired_bootstrap_diff({scenario_label(k): values(first[k]) for k in keys},
+                                     {scenario_label(k): values(second[k]) for k in keys},
+                                     self.cfg.confidence, self.cfg.n_resamples, self.cfg.seed)
+
+    def scorecard(self, name: str, keys: list[ScenarioKey]) -> Scorecard:
+        pairs = [p for k in keys for p in _trial_pairs(self.ga[k], self.gb[k])]
+        values = pass_values if self.cfg.metric == "pass_rate" else score_values
+        ref, cand = (self.ga, self.gb) if self.b_is_candidate else (self.gb, self.ga)
+        wins, ties, losses = _wtl(pairs)
+        card = Scorecard(
+            scenario=name,
+            tags=sorted({tag for k in keys for t in self.ga[k] + self.gb[k] for tag in t.tags}),
+            a=side_stats(self.a.label, {k: self.ga[k] for k in keys}),
+            b=side_stats(self.b.label, {k: self.gb[k] for k in keys}),
+            mcnemar=paired_pass_fail_test([(x.outcome == Outcome.passed, y.outcome == Outcome.passed) for x, y in pairs]),
+            pass_diff=self._diff(keys, pass_values, self.ga, self.gb),
+            score_diff=self._diff(keys, score_values, self.ga, self.gb),
+            wins=wins, ties=ties, losses=losses,
+            verdict=non_inferiority(self._diff(keys, values, ref, cand), self.cfg.margin),
+        )
+        if len(keys) == 1:
+            card.flipped = self._flip(keys[0], card)
+        return card
+
+    def _flip(self, key: ScenarioKey, card: Scorecard) -> str | None:
+        threshold = gate_config(self.a, key[0]).scenario_pass_rate
+        if card.a.pass_rate is None or card.b.pass_rate is None:
+            return None
+        va, vb = ("pass" if r >= threshold else "fail" for r in (card.a.pass_rate, card.b.pass_rate))
+        return None if va == vb else f"{va}→{vb}"
+
+
+def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -> PairComparison:
+    ga, gb = _groups(a, align), _groups(b, align)
+    keys = [k for k in ga if k in gb]
+    unmatched = [scenario_label(k) for k in list(ga) + list(gb) if k not in ga or k not in gb]
+    provisional = _Pair(a, b, ga, gb, cfg, True).scorecard("overall", keys)
+    ca, cb = provisional.a.agent_cost_per_session, provisional.b.agent_cost_per_session
+    b_cand = not (ca is not None and cb is not None and ca < cb)
+    pair = _Pair(a, b, ga, gb, cfg, b_cand)
+    overall = pair.scorecard("overall", keys) if not b_cand else provisional
+    scenarios = [pair.scorecard(scenario_label(k), [k]) for k in keys]
+    candidate, reference = (b.label, a.label) if b_cand else (a.label, b.label)
+    return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, overall=overall,
+                          scenarios=scenarios, unmatched=unmatched,
+                          routing=routing_hint(overall, scenarios, candidate_is_b=b_cand))
+
+
+def compare_runs(runs: list[RunData | str], cfg: CompareConfig | None = None) -> Comparison:
+    """Compare each side against the first; raises ComparabilityError unless `allow_mismatch`."""
+    cfg = cfg or CompareConfig()
+    sides = choose_sides([open_run(r) for r in runs], cfg.tiers)
+    unique_labels(sides)
+    warnings = check_comparable(sides, cfg.allow_mismatch)
+    align = alignment_for(sides)
+    pairs = [compare_pair(sides[0], side, align, cfg) for side in sides[1:]]
+    for p in pairs:
+        if p.unmatched:
+            warnings.append(f"{p.a} vs {p.b}: scenarios on one side only, left out: {', '.join(p.unmatched)}")
+    return Comparison(config=cfg, sides=[s.label for s in sides], by_tier=align.with_tier, warnings=warnings,
+                      pairs=pairs)

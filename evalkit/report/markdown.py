@@ -1,0 +1,34 @@
+"""`summary.md`: the run in a few Markdown tables, for CI comments and step summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalkit.report.gates import gate_rows
+from evalkit.report.overview import RoleCost, build_overview, sum_known
+from evalkit.report.render import render_text
+from evalkit.report.rundata import RunData, open_run
+
+ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
+
+
+def render_markdown_summary(run: RunData | Path | str) -> str:
+    """Gates, per-tier and per-scenario tables and costs of a run, as GitHub-flavoured Markdown."""
+    data = open_run(run)
+    overview = build_overview(data)
+    roles = [
+        RoleCost(role=role, input_tokens=sum(r.input_tokens for r in rs), output_tokens=sum(r.output_tokens for r in rs),
+                 cost_usd=sum_known(r.cost_usd for r in rs))
+        for role in ("agent", "simulator", "judge")
+        for rs in [[r for t in overview.tiers for r in t.roles if r.role == role]]
+    ]
+    text = render_text("summary.md.j2", run_id=data.run_id, status=str(data.manifest.get("status") or "unknown"),
+                       gates=gate_rows(data, overview), overview=overview, roles=roles, icons=ICONS)
+    return text.strip() + "\n"
+
+
+def write_markdown_summary(run: RunData | Path | str, out: Path | None = None) -> Path:
+    data = open_run(run)
+    target = out or data.path / "summary.md"
+    target.write_text(render_markdown_summary(data), encoding="utf-8")
+    return target
