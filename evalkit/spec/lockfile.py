@@ -13,7 +13,7 @@ from typing import Literal
 
 from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.rubrics import REF_PATTERN, ResolvedRubric
-from evalkit.spec.yamlsource import read_yaml
+from evalkit.spec.yamlsource import key_problem, read_yaml
 
 LOCK_NAME = "rubrics.lock"
 _HEADER = (
@@ -81,13 +81,5 @@ def compare(rubrics: list[ResolvedRubric], locked: dict[str, str]) -> list[LockE
 
 
 def lock_problem(path: Path, entry: LockEntry) -> Problem:
-    """A lock state as a problem line pointing at the rubric's `version:` line."""
-    line = 1
-    try:
-        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if text.startswith("version:"):
-                line = number
-                break
-    except (OSError, UnicodeDecodeError):
-        pass
-    return Problem(str(path), line, 1, "version", entry.message)
+    """A lock state as a problem line pointing at the rubric's `version:` key."""
+    return key_problem(path, "version", entry.message)

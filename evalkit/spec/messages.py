@@ -18,6 +18,10 @@ Explained = tuple[KeyPath, bool, str]  # (key path, point at the key itself, mes
 
 _ID_PATTERN = "^[A-Za-z0-9_.-]+$"
 _LEVEL_PATTERN = "^-?[0-9]+$"
+_PATTERN_WORDS = {
+    _ID_PATTERN: "letters, digits, '_', '.' and '-' only",
+    r"^[\w.]+:[\w.]+$": "'module:attribute', e.g. examples.support_agent:make_agent",
+}
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -92,7 +96,7 @@ def _items(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Expl
 
 
 def _pattern(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    wanted = "letters, digits, '_', '.' and '-' only" if error.validator_value == _ID_PATTERN else f"text matching {error.validator_value}"
+    wanted = _PATTERN_WORDS.get(str(error.validator_value), f"text matching {error.validator_value}")
     return [(path, False, f"{error.instance!r} is not a valid value (expected {wanted})")]
 
 

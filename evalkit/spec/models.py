@@ -6,7 +6,7 @@ JSON Schemas editors use. Engine output (transcripts, scores) lives elsewhere.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -165,9 +165,13 @@ class Scenario(_Strict):
 # ---------------------------------------------------------------- suites
 
 
+TARGET_PATTERN = r"^[\w.]+:[\w.]+$"
+AgentTarget = Annotated[str, Field(pattern=TARGET_PATTERN)]
+
+
 class CallableAgent(_Strict):
     kind: Literal["callable"] = "callable"
-    target: str = Field(pattern=r"^[\w.]+:[\w.]+$", description="module:attr of a factory, class, function or object")
+    target: str = Field(pattern=TARGET_PATTERN, description="module:attr of a factory, class, function or object")
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -225,7 +229,7 @@ class ScenarioDefaults(_Strict):
 class Suite(_Strict):
     suite: str = Field(description="Suite name")
     description: str = ""
-    agent: str | AgentConfig = Field(description="module:attr shorthand or an inline agent config")
+    agent: AgentTarget | AgentConfig = Field(description="module:attr shorthand or an inline agent config")
     agent_params: dict[str, Any] = Field(default_factory=dict)
     agent_models: list[str] = Field(default_factory=list, description="Tiers to run and compare.")
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)

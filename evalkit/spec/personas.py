@@ -9,7 +9,7 @@ from evalkit.spec.models import Persona
 from evalkit.spec.problems import Problem, SpecError, display_path
 from evalkit.spec.project import yaml_files
 from evalkit.spec.validate import validate_as
-from evalkit.spec.yamlsource import read_yaml
+from evalkit.spec.yamlsource import key_problem, read_yaml
 
 
 def load_persona(path: str | Path) -> Persona:
@@ -34,7 +34,7 @@ def scan_personas(dirs: Iterable[str | Path]) -> tuple[dict[str, Persona], list[
             continue
         if persona.id in found:
             message = f"persona '{persona.id}' is also defined in {display_path(where[persona.id])} (expected unique persona ids)"
-            problems.append(Problem(str(file), 1, 1, "id", message))
+            problems.append(key_problem(file, "id", message))
             continue
         found[persona.id], where[persona.id] = persona, file
     return found, problems

@@ -14,7 +14,7 @@ from evalkit.spec.models import Rubric
 from evalkit.spec.project import yaml_files
 from evalkit.spec.problems import Problem, SpecError, display_path
 from evalkit.spec.validate import validate_as
-from evalkit.spec.yamlsource import Located, read_yaml
+from evalkit.spec.yamlsource import Located, key_problem, read_yaml
 
 REF_PATTERN = re.compile(r"^(?P<id>[A-Za-z0-9_.-]+?)(?:@(?P<version>[0-9]+))?$")
 _FILE_VERSION = re.compile(r"\.v(?P<version>[0-9]+)\.ya?ml$")
@@ -96,9 +96,8 @@ class RubricRegistry:
         versions = self._by_id.setdefault(resolved.rubric.id, {})
         existing = versions.get(resolved.rubric.version)
         if existing is not None and existing.path != resolved.path:
-            self.problems.append(
-                Problem(str(resolved.path), 1, 1, "version", f"{resolved.ref} is also defined in {display_path(existing.path)} (expected each id@version once; bump the version)")
-            )
+            message = f"{resolved.ref} is also defined in {display_path(existing.path)} (expected each id@version once)"
+            self.problems.append(key_problem(resolved.path, "version", message))
             return
         versions[resolved.rubric.version] = resolved
 

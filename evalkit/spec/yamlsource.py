@@ -62,6 +62,15 @@ def read_yaml(path: str | Path) -> Located:
     return parse_yaml(raw, shown)
 
 
+def key_problem(path: str | Path, key: str, message: str) -> Problem:
+    """A problem at a top-level key of a file known to be valid (falls back to line 1)."""
+    try:
+        line, col = read_yaml(path).keys.get((key,), (1, 1))
+    except SpecError:
+        line, col = 1, 1
+    return Problem(str(path), line, col, key, message)
+
+
 def parse_yaml(raw: bytes, shown: str) -> Located:
     """Parse bytes already read from `shown` (the path used in messages)."""
     if len(raw) > MAX_BYTES:

@@ -112,6 +112,9 @@ EXPECTED: dict[str, list[str]] = {
     "suite_agent_bad_kind.yaml": [
         "6:3: agent.max_step: unknown key 'max_step' (did you mean 'max_steps'?)",
     ],
+    "suite_agent_not_module_attr.yaml": [
+        "3:8: agent: 'examples.support_agent.make_agent' is not a valid value (expected 'module:attribute', e.g. examples.support_agent:make_agent)",
+    ],
     "suite_dangling_rubric.yaml": [
         "4:11: rubrics[0]: unknown rubric 'support.resolutoin' (did you mean 'support.resolution'?)",
     ],

@@ -139,3 +139,20 @@ def test_persona_library() -> None:
     library = load_personas([ROOT / "personas"])
     assert {"terse-customer", "angry-customer", "polite-detailed"} <= set(library)
     assert library["angry-customer"].variations
+
+
+def test_duplicate_versions_and_persona_ids_are_reported_at_their_keys(tmp_path: Path) -> None:
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "personas").mkdir()
+    text = "id: r\n# same id and version twice\nversion: 1\ncriteria: [{id: ok, question: Fine}]\n"
+    (tmp_path / "rubrics" / "a.yaml").write_text(text)
+    (tmp_path / "rubrics" / "b.yaml").write_text(text)
+    for name in ("p1", "p2"):
+        (tmp_path / "personas" / f"{name}.yaml").write_text("description: d\nid: same\n")
+    registry = RubricRegistry.from_dirs([tmp_path / "rubrics"])
+    assert [(p.path, p.line, p.key_path) for p in registry.problems] == [(str(tmp_path / "rubrics" / "b.yaml"), 3, "version")]
+    assert "r@1 is also defined in" in registry.problems[0].message
+    with pytest.raises(SpecError) as info:
+        load_personas([tmp_path / "personas"])
+    assert [(p.line, p.key_path) for p in info.value.problems] == [(2, "id")]
+    assert "persona 'same' is also defined in" in info.value.problems[0].message

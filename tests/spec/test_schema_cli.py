@@ -45,6 +45,7 @@ SCHEMA_BREAKING = {
         "suite_trials_wrong_type.yaml",
         "suite_scenarios_not_a_list.yaml",
         "suite_agent_bad_kind.yaml",
+        "suite_agent_not_module_attr.yaml",
         "suite_tool_called_wrong_type.yaml",
         "suite_gate_out_of_range.yaml",
         "suite_many_problems.yaml",
