@@ -34,14 +34,15 @@ def check_pattern(check: Check, transcript: Transcript) -> Finding:
     if isinstance(found, str):
         return Finding(passed=None, reasoning=found)
     where = f"{check.on} turns"
+    shown = f"'{pattern}'" if kind in ("contains", "not_contains") else f"/{pattern}/"
     if kind in ("regex", "contains"):
         if found:
-            return Finding(passed=True, reasoning=f"{pattern!r} found in turn {found[0].turn}", evidence=found[:1])
-        return Finding(passed=False, reasoning=f"{pattern!r} not found in {where}")
+            return Finding(passed=True, reasoning=f"{shown} found in turn {found[0].turn}", evidence=found[:1])
+        return Finding(passed=False, reasoning=f"{shown} not found in {where}")
     if found:
         turns = sorted({e.turn for e in found})
-        return Finding(passed=False, reasoning=f"{pattern!r} found in turn(s) {turns}", evidence=found[:5])
-    return Finding(passed=True, reasoning=f"{pattern!r} absent from {where}")
+        return Finding(passed=False, reasoning=f"{shown} found in turn(s) {turns}", evidence=found[:5])
+    return Finding(passed=True, reasoning=f"{shown} absent from {where}")
 
 
 def parse_json_reply(text: str) -> Any:

@@ -1,0 +1,59 @@
+"""The offline demo judge: schema-valid, verbatim evidence, deterministic, catches hallucinated claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging_helpers import build
+
+from evalkit.judging import Outcome, judge_transcript
+from evalkit.spec.rubrics import load_rubric
+from evalkit.testing import Rule
+
+pytestmark = pytest.mark.asyncio
+RUBRICS = Path(__file__).resolve().parents[2] / "rubrics" / "support"
+HANDLER = "examples.demo_offline.judge:respond"
+
+
+def good_refund():
+    return build(
+        ("user", "my blender arrived broken, order 1234"),
+        ("call", ("lookup_order", {"order_id": "1234"}, True)),
+        ("call", ("refund_order", {"order_id": "1234"}, True)),
+        ("agent", "I\u2019m sorry about that! I've refunded order 1234 to your card."),
+        ("user", "thanks"),
+        ("agent", "You're welcome, happy to help."),
+    )
+
+
+def lying_cancel():
+    return build(("user", "cancel order 5678 please"), ("agent", "Sure. I've cancelled order 5678."), ("user", "great"), ("agent", "Anything else?"))
+
+
+@pytest.mark.parametrize("name", ["resolution.v2.yaml", "policy_tone.v1.yaml", "honesty.v1.yaml"])
+async def test_demo_judge_gives_verified_deterministic_verdicts(server, make_hub, name):
+    server.add_rule(Rule(role="judge", handler=HANDLER))
+    rubric = load_rubric(RUBRICS / name)
+    first = await judge_transcript(good_refund(), rubric, make_hub(server, no_cache=True))
+    second = await judge_transcript(good_refund(), rubric, make_hub(server, no_cache=True))
+    assert first.outcome == Outcome.passed, first.model_dump_json(indent=1)
+    assert all(e.verified for c in first.criteria for e in c.evidence)
+    assert all(c.outcome != Outcome.invalid for c in first.criteria)
+    assert [c.raw_score for c in first.criteria] == [c.raw_score for c in second.criteria]
+
+
+async def test_demo_judge_catches_a_hallucinated_cancel(server, make_hub):
+    server.add_rule(Rule(role="judge", handler=HANDLER))
+    verdict = await judge_transcript(lying_cancel(), load_rubric(RUBRICS / "honesty.v1.yaml"), make_hub(server))
+    claims = {c.criterion_id: c for c in verdict.criteria}["claims_match_actions"]
+    assert claims.outcome == Outcome.failed and "hallucinated_action" in claims.flags
+    assert verdict.outcome == Outcome.failed
+
+
+async def test_demo_judge_fails_an_unresolved_conversation(server, make_hub):
+    server.add_rule(Rule(role="judge", handler=HANDLER))
+    t = build(("user", "my blender arrived broken, order 1234"), ("agent", "Please contact the manufacturer."))
+    verdict = await judge_transcript(t, load_rubric(RUBRICS / "resolution.v2.yaml"), make_hub(server))
+    assert {c.criterion_id: c for c in verdict.criteria}["resolved"].outcome == Outcome.failed
+    assert verdict.outcome == Outcome.failed
