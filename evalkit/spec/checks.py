@@ -95,7 +95,8 @@ class Check(_Strict):
             raise LocatedValueError(f"check has no kind (expected one of: {', '.join(CHECK_KINDS)})")
         if len(set_kinds) > 1:
             raise LocatedValueError(
-                f"check has {len(set_kinds)} kinds: {', '.join(set_kinds)} (expected exactly one kind per check; write separate checks)",
+                f"check has {len(set_kinds)} kinds: {', '.join(set_kinds)} "
+                "(expected exactly one kind per check; write separate checks)",
                 (set_kinds[1],),
                 True,
             )

@@ -58,7 +58,12 @@ def validate(paths: tuple[Path, ...], root: Path | None) -> None:
 
 @click.command()
 @click.argument("kind", type=click.Choice(KINDS), required=False)
-@click.option("--write", "write_dir", type=click.Path(file_okay=False, path_type=Path), help="Write all schemas into this directory instead.")
+@click.option(
+    "--write",
+    "write_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write all schemas into this directory instead.",
+)
 def schema(kind: str | None, write_dir: Path | None) -> None:
     """Print the JSON Schema for a rubric, suite or persona file (for editors and CI).
 
@@ -139,7 +144,8 @@ def check(root: Path | None) -> None:
             click.echo(f"note: {entry.message}", err=True)
     if failing:
         raise SystemExit(1)
-    click.echo(f"ok: {sum(e.state == 'locked' for e in entries)} rubric version(s) match {display_path(_lock_path(project))}", err=True)
+    count = sum(e.state == "locked" for e in entries)
+    click.echo(f"ok: {count} rubric version(s) match {display_path(_lock_path(project))}", err=True)
 
 
 @rubrics.command(name="list")

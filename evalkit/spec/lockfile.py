@@ -51,7 +51,8 @@ def read_lock(path: Path) -> dict[str, str]:
     problems = []
     for key, value in located.data.items():
         if not REF_PATTERN.match(key) or "@" not in key or not isinstance(value, str):
-            problems.append(located.problem((key,), "expected 'id@version: fingerprint' (regenerate with `evalkit rubrics lock`)", at_key=True))
+            message = "not a lock entry (expected 'id@version: fingerprint'; regenerate with `evalkit rubrics lock`)"
+            problems.append(located.problem((key,), message, at_key=True))
     if problems:
         raise SpecError(problems)
     return dict(located.data)

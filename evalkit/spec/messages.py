@@ -107,7 +107,8 @@ def _property_names(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> 
 def _bad_key(error: SchemaError, path: KeyPath) -> list[Explained]:
     """A mapping key that breaks `propertyNames` (so far: anchor levels must be whole numbers)."""
     key = error.instance
-    wanted = "a whole number such as 1 or 5" if error.validator_value == _LEVEL_PATTERN else f"a key matching {error.validator_value}"
+    pattern = error.validator_value
+    wanted = "a whole number such as 1 or 5" if pattern == _LEVEL_PATTERN else f"a key matching {pattern}"
     return [(path + (key,), True, f"key {key!r} is not allowed here (expected {wanted})")]
 
 

@@ -75,14 +75,18 @@ class Criterion(_Strict):
             )
         if self.question is not None and self.check is not None:
             raise LocatedValueError(
-                "criterion has both 'question' and 'check' (expected exactly one: split it into two criteria)", ("check",), True
+                "criterion has both 'question' and 'check' (expected exactly one: split it into two criteria)",
+                ("check",),
+                at_key=True,
             )
         if self.anchors:
             low, high = (0, 1) if self.scale == "binary" else (self.scale.min, self.scale.max)
             for level in self.anchors:
                 if not low <= level <= high:
                     raise LocatedValueError(
-                        f"anchor {level} is outside the scale (expected levels {low}..{high})", ("anchors", str(level)), True
+                        f"anchor {level} is outside the scale (expected levels {low}..{high})",
+                        ("anchors", str(level)),
+                        at_key=True,
                     )
         return self
 
@@ -114,7 +118,8 @@ class Rubric(_Strict):
         for index, c in enumerate(criteria):
             if c.id in first:
                 raise LocatedValueError(
-                    f"duplicate criterion id '{c.id}' (first used by criteria[{first[c.id]}]; expected unique ids)", (index, "id")
+                    f"duplicate criterion id '{c.id}' (first used by criteria[{first[c.id]}]; expected unique ids)",
+                    (index, "id"),
                 )
             first[c.id] = index
         return criteria

@@ -33,7 +33,8 @@ def scan_personas(dirs: Iterable[str | Path]) -> tuple[dict[str, Persona], list[
             problems += err.problems
             continue
         if persona.id in found:
-            message = f"persona '{persona.id}' is also defined in {display_path(where[persona.id])} (expected unique persona ids)"
+            other = display_path(where[persona.id])
+            message = f"persona '{persona.id}' is also defined in {other} (expected unique persona ids)"
             problems.append(key_problem(file, "id", message))
             continue
         found[persona.id], where[persona.id] = persona, file

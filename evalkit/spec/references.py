@@ -24,7 +24,8 @@ def reference_problems(located: Located, registry: RubricRegistry, personas: dic
         reason = registry.why_unresolved(ref)
         if reason:
             problems.append(located.problem(path, reason))
-    known = set(personas) | {p["id"] for p in _list(data.get("personas")) if isinstance(p, dict) and isinstance(p.get("id"), str)}
+    inline = [p.get("id") for p in _list(data.get("personas")) if isinstance(p, dict)]
+    known = set(personas) | {i for i in inline if isinstance(i, str)}
     for path, name in persona_refs(data):
         if name not in known:
             guess = did_you_mean(name, known)
@@ -72,7 +73,8 @@ def _duplicate_scenarios(located: Located) -> list[Problem]:
         path = ("scenarios", index, "id")
         if scenario_id in first:
             line = located.where(("scenarios", first[scenario_id], "id"))[0]
-            problems.append(located.problem(path, f"duplicate scenario id '{scenario_id}' (first used on line {line}; expected unique ids)"))
+            message = f"duplicate scenario id '{scenario_id}' (first used on line {line}; expected unique ids)"
+            problems.append(located.problem(path, message))
         else:
             first[scenario_id] = index
     return problems

@@ -49,7 +49,9 @@ def load_rubric(path: str | Path) -> ResolvedRubric:
         problems += more + _file_version_problems(located, rubric)
     if problems or rubric is None:
         raise SpecError(problems)
-    return ResolvedRubric(rubric=rubric, fingerprint=fingerprint(rubric, template_text), path=Path(path), template_text=template_text)
+    return ResolvedRubric(
+        rubric=rubric, fingerprint=fingerprint(rubric, template_text), path=Path(path), template_text=template_text
+    )
 
 
 def _template(located: Located, rubric: Rubric) -> tuple[str | None, list[Problem]]:
@@ -60,7 +62,8 @@ def _template(located: Located, rubric: Rubric) -> tuple[str | None, list[Proble
         return file.read_text(encoding="utf-8"), []
     except (OSError, UnicodeDecodeError) as exc:
         why = "not found" if isinstance(exc, FileNotFoundError) else f"unreadable ({exc})"
-        return None, [located.problem(("template",), f"judge template {display_path(file)} is {why} (expected a path relative to this rubric)")]
+        message = f"judge template {display_path(file)} is {why} (expected a path relative to this rubric)"
+        return None, [located.problem(("template",), message)]
 
 
 def _file_version_problems(located: Located, rubric: Rubric) -> list[Problem]:
@@ -68,7 +71,8 @@ def _file_version_problems(located: Located, rubric: Rubric) -> list[Problem]:
     match = _FILE_VERSION.search(Path(located.path).name)
     if match and int(match["version"]) != rubric.version:
         name = Path(located.path).name
-        return [located.problem(("version",), f"version {rubric.version} does not match the file name {name} (expected version: {match['version']})")]
+        message = f"version {rubric.version} does not match the file name {name} (expected version: {match['version']})"
+        return [located.problem(("version",), message)]
     return []
 
 
@@ -136,7 +140,8 @@ class RubricRegistry:
         if version is not None and int(version) not in self._by_id[rubric_id]:
             available = self.versions(rubric_id)
             listed = ", ".join(str(v) for v in available)
-            return f"rubric '{rubric_id}' has no version {version} (available: {listed}; did you mean '{rubric_id}@{available[-1]}'?)"
+            guess = f"{rubric_id}@{available[-1]}"
+            return f"rubric '{rubric_id}' has no version {version} (available: {listed}; did you mean '{guess}'?)"
         return None
 
     def _broken_file(self, rubric_id: str) -> str | None:

@@ -74,7 +74,8 @@ def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
 
 def _used_file_problems(located: Located, problems: list[Problem]) -> list[Problem]:
     """Broken rubric/persona files are reported only when this suite depends on them."""
-    used = {ref.split("@")[0] for _, ref in rubric_refs(located.data)} | {name for _, name in persona_refs(located.data)}
+    used = {ref.split("@")[0] for _, ref in rubric_refs(located.data)}
+    used |= {name for _, name in persona_refs(located.data)}
     return [p for p in problems if raw_id(p.path) in used]
 
 
@@ -89,7 +90,9 @@ def _turn_problems(located: Located, suite: Suite) -> list[Problem]:
     return problems
 
 
-def _resolve(file: Path, located: Located, suite: Suite, registry: RubricRegistry, library: dict[str, Persona]) -> LoadedSuite:
+def _resolve(
+    file: Path, located: Located, suite: Suite, registry: RubricRegistry, library: dict[str, Persona]
+) -> LoadedSuite:
     inline = {p.id: p for p in suite.personas}
     pinned: dict[str, ResolvedRubric] = {}
     scenarios = []

@@ -100,5 +100,6 @@ def _check(file: Path, kind: str, root: Path) -> list[Problem]:
     except SpecError as err:
         return err.problems
     except Exception as exc:  # noqa: BLE001 - a validator bug must still be one line, never a traceback
-        return [Problem(str(file), 1, 1, "", f"internal error while validating: {type(exc).__name__}: {exc} (please report this)")]
+        message = f"internal error while validating: {type(exc).__name__}: {exc} (please report this)"
+        return [Problem(str(file), 1, 1, "", message)]
     return []

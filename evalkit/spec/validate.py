@@ -41,19 +41,15 @@ def validate_as(located: Located, kind: str) -> tuple[Any, list[Problem]]:
     model: type[BaseModel] = MODELS[kind]
     problems = schema_problems(located, kind)
     try:
-        return (model.model_validate(located.data), problems) if not problems else (_only_validate(model, located), problems)
+        instance = model.model_validate(located.data)
     except ValidationError as exc:
         errors = exc.errors()
         rules = [err for err in errors if _is_rule(err)]
-        # Once the schema passed, non-rule errors are usually the *other* branches of a union.
+        # Schema errors already explain type mistakes; once the schema passed, the remaining
+        # non-rule errors are usually just the *other* branches of a union.
         chosen = rules if (problems or rules) else errors
         return None, problems + [_pydantic_problem(located, err) for err in chosen]
-
-
-def _only_validate(model: type[BaseModel], located: Located) -> None:
-    """Run pydantic for its rule errors even though the schema already failed."""
-    model.model_validate(located.data)
-    return None
+    return (None, problems) if problems else (instance, [])
 
 
 def _is_rule(err: Any) -> bool:

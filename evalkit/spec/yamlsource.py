@@ -19,6 +19,9 @@ from evalkit.spec.problems import Problem, SpecError, format_key_path
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
 MAX_NODES = 50_000
+_TOO_DEEP = f"document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)"
+_BOMB = f"document expands to more than {MAX_NODES} values through nested aliases (a 'YAML bomb'; expected a plain document)"
+_NO_TAGS = "unsupported YAML tag '{}' (expected plain values, no tags)"
 
 KeyPath = tuple[str | int, ...]
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -94,7 +97,8 @@ def parse_yaml(raw: bytes, shown: str) -> Located:
         raise SpecError(builder.problems)
     if not isinstance(located.data, dict):
         line, col = _mark(node)
-        raise SpecError([Problem(shown, line, col, "", f"top level is {describe(located.data)} (expected a mapping of keys)")])
+        message = f"top level is {describe(located.data)} (expected a mapping of keys)"
+        raise SpecError([Problem(shown, line, col, "", message)])
     return located
 
 
@@ -128,9 +132,7 @@ def _check_depth(text: str, shown: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     line, col = _mark_of(event.start_mark)
-                    raise SpecError(
-                        [Problem(shown, line, col, "", f"document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)")]
-                    )
+                    raise SpecError([Problem(shown, line, col, "", _TOO_DEEP)])
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
@@ -147,7 +149,9 @@ def _syntax_problem(shown: str, exc: yaml.MarkedYAMLError) -> Problem:
     elif "single document" in context:
         message = "more than one YAML document in the file (expected exactly one, no '---' separators)"
     elif "expected <block end>" in what or "expected <block end>" in context:
-        message = "this line is indented differently from the lines above it (expected the same indentation as its siblings)"
+        message = (
+            "this line is indented differently from the lines above it (expected the same indentation as its siblings)"
+        )
     elif "mapping values are not allowed" in what:
         message = "unexpected ':' (quote a value that contains ': ', or check the indentation)"
     else:
@@ -165,10 +169,12 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 def describe(value: Any) -> str:
     """A short human description of a YAML value's type, e.g. "a list"."""
-    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
     if value is None:
         return "empty (null)"
-    return names.get(type(value), type(value).__name__)
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
 
 
 class _Builder:
@@ -184,13 +190,12 @@ class _Builder:
         if self.count > MAX_NODES:
             top = parts[:1]
             line, col = self.located.keys.get(top, _mark(node))
-            message = f"document expands to more than {MAX_NODES} values through nested aliases (a 'YAML bomb'; expected a plain document)"
-            raise SpecError([Problem(self.located.path, line, col, format_key_path(top), message)])
+            raise SpecError([Problem(self.located.path, line, col, format_key_path(top), _BOMB)])
         if depth > MAX_DEPTH:
-            raise SpecError([self._at(node, parts, f"document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)")])
+            raise SpecError([self._at(node, parts, _TOO_DEEP)])
         self.located.values.setdefault(parts, _mark(node))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (_MAP, _SEQ):
-            self.problems.append(self._at(node, parts, f"unsupported YAML tag '{_short_tag(node.tag)}' (expected plain values, no tags)"))
+            self.problems.append(self._at(node, parts, _NO_TAGS.format(_short_tag(node.tag))))
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, parts, depth)
@@ -210,9 +215,8 @@ class _Builder:
                 continue
             key = key_node.value
             if key in first_line:
-                self.problems.append(
-                    self._at(key_node, parts + (key,), f"duplicate key '{key}' (first set on line {first_line[key]}; expected each key once)")
-                )
+                message = f"duplicate key '{key}' (first set on line {first_line[key]}; expected each key once)"
+                self.problems.append(self._at(key_node, parts + (key,), message))
                 continue
             first_line[key] = _mark(key_node)[0]
             self.located.keys[parts + (key,)] = _mark(key_node)
@@ -224,7 +228,8 @@ class _Builder:
         for source in sources:
             merged = self.build(source, parts, depth + 1)
             if not isinstance(merged, dict):
-                self.problems.append(self._at(source, parts, "'<<' must merge a mapping (expected an alias of a mapping)"))
+                message = "'<<' must merge a mapping (expected an alias of a mapping)"
+                self.problems.append(self._at(source, parts, message))
                 continue
             for key, value in merged.items():
                 out.setdefault(key, value)
@@ -242,7 +247,7 @@ class _Builder:
             return _CONSTRUCTOR.construct_yaml_int(node)
         if tag == _FLOAT:
             return _CONSTRUCTOR.construct_yaml_float(node)
-        self.problems.append(self._at(node, parts, f"unsupported YAML tag '{_short_tag(tag)}' (expected plain values, no tags)"))
+        self.problems.append(self._at(node, parts, _NO_TAGS.format(_short_tag(tag))))
         return None
 
     def _at(self, node: yaml.Node, parts: KeyPath, message: str) -> Problem:
