@@ -91,3 +91,6 @@ def aggregate_criterion(criterion: Criterion, per_judge: list[list[SampleScore]]
             "agreement": panel_agreement(per_judge, raw, binary),
         }
     )
+
+
+AGGREGATION_RULE: str = (__doc__ or "").split("\n\n", 1)[-1].strip()

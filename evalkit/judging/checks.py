@@ -63,9 +63,13 @@ def evaluate_check(check: Check, transcript: Transcript) -> Finding:
 
 
 async def evaluate_any(check: Check, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None) -> Finding:
-    if check.claims_match_actions is not None:
+    """Any check, claims included (those need `hub` and a judge model)."""
+    if check.claims_match_actions is None:
+        return evaluate_check(check, transcript)
+    try:
         return await check_claims(check.claims_match_actions, transcript, hub, default_judge)
-    return evaluate_check(check, transcript)
+    except Exception as exc:  # never crash the run
+        return Finding(passed=None, reasoning=f"claims check failed: {type(exc).__name__}: {exc}")
 
 
 def check_ids(checks: list[Check]) -> list[str]:

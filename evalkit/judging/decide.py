@@ -63,3 +63,6 @@ def decide_trial(transcript: Transcript, verdicts: list[RubricVerdict], check_sc
     if reasons:
         return TrialVerdict(outcome=Outcome.failed, score=score, fail_reasons=reasons)
     return TrialVerdict(outcome=Outcome.passed, score=score)
+
+
+DECISION_RULE: str = (__doc__ or "").split("\n\n", 1)[-1].strip()

@@ -21,7 +21,7 @@ from evalkit.judging.checks import evaluate_any, finding_to_score
 from evalkit.judging.provenance import make_provenance, total_usage
 from evalkit.judging.render import RenderError, render_judge_prompt
 from evalkit.judging.scoring import score_rubric
-from evalkit.judging.verdict import CriterionScore, RubricVerdict
+from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict
 from evalkit.llm.types import CallTag, GenerateConfig
 from evalkit.spec.models import Criterion, JudgeConfig, Rubric, Scenario
 
@@ -116,8 +116,22 @@ async def judge_transcript(
 ) -> RubricVerdict:
     """Judge one transcript against one rubric. Never raises for judge failures: they become invalid criteria.
 
+    `default_judge` is the suite's judge, used when the rubric names no model.
     `scenario`, when given, shows the judge the user's goal (authored text, outside the data block).
     """
+    try:
+        return await _judge(transcript, rubric, hub, default_judge, scenario)
+    except Exception as exc:  # a bug or an unforeseen failure must not crash the run nor pass silently
+        judge = resolve_judge(rubric.rubric.judge, default_judge)
+        return RubricVerdict(
+            transcript_hash=transcript.content_hash(),
+            provenance=make_provenance(rubric, judge, None),
+            outcome=Outcome.invalid,
+            invalid_reason=f"judging failed: {type(exc).__name__}: {exc}",
+        )
+
+
+async def _judge(transcript: Transcript, rubric: RubricLike, hub: Any, default_judge: JudgeConfig | None, scenario: Scenario | None) -> RubricVerdict:
     spec = rubric.rubric
     judge = resolve_judge(spec.judge, default_judge)
     llm_criteria = [c for c in spec.criteria if c.is_llm]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.conversation.transcript import RoleUsage, TerminationReason, ToolResult, Transcript, TranscriptMeta, TranscriptMessage
-from evalkit.llm.types import ToolCall, Usage
+from evalkit.conversation.transcript import TerminationReason, ToolResult, Transcript, TranscriptMeta, TranscriptMessage
+from evalkit.llm.types import ToolCall
 
 
 def build(*turns: tuple[str, Any], termination: TerminationReason = TerminationReason.user_stop, **extra: Any) -> Transcript:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evalkit.judging import SCORING_RULE, CriterionScore, Outcome, normalise_score, score_rubric
-from evalkit.spec.models import Criterion, Rubric
+from evalkit.spec.models import Rubric
 
 
 def rubric(**extra) -> Rubric:
