@@ -1,0 +1,62 @@
+"""Fixtures for report tests: constructed run directories and one headless Chromium per module."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from report_cdp import Browser, find_chromium  # noqa: E402
+from report_runs import T, default_messages, write_run  # noqa: E402
+
+from evalkit.conversation.transcript import GuardrailFlag, TerminationReason  # noqa: E402
+
+PAYLOAD = (
+    '<script>document.title="pwned-script"</script> '
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\"> "
+    '<a href="javascript:document.title=\'pwned-link\'">click me</a> '
+    "<svg onload=\"document.body.setAttribute('data-pwned','svg')\"></svg> "
+    "see https://example.com/track.png and I have refunded order 1234."
+)
+
+
+def sample_trials() -> list[T]:
+    """Passes, failures, an invalid trial, tool calls, a guardrail flag, two tiers, tags and an XSS payload."""
+    trials = []
+    for tier in ("mock:large", "mock:small"):
+        trials += [
+            T("refund", 0, "pass", tier=tier, tags=["billing"]),
+            T("refund", 1, "fail" if tier == "mock:small" else "pass", score=0.25, tier=tier, tags=["billing"]),
+            T("refund", 2, "invalid", tier=tier, tags=["billing"], invalid_reason="judge output unparseable",
+              termination=TerminationReason.simulator_error,
+              flags=[GuardrailFlag(name="role_flip", turn=2, detail="simulator answered as the agent",
+                                   action="invalidate")]),
+            T("xss", 0, "pass", tier=tier, tags=["security"], messages=default_messages(PAYLOAD)),
+        ]
+    return trials
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_run(tmp_path_factory.mktemp("runs"), sample_trials())
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    binary = find_chromium()
+    if binary is None:
+        message = ("headless Chromium is required for the report browser tests: apt-get install -y chromium "
+                   "(set EVALKIT_SKIP_BROWSER_TESTS=1 to skip them locally)")
+        if os.environ.get("EVALKIT_SKIP_BROWSER_TESTS") == "1":
+            pytest.skip(message)
+        pytest.fail(message)
+    b = Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield b
+    finally:
+        b.close()
