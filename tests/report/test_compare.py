@@ -1,0 +1,174 @@
+"""compare on constructed runs with known differences."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from report_runs import RunSpec, T, write_run
+from scipy import stats as sps
+
+from evalkit.report import ComparabilityError, CompareConfig, ReportError, compare_runs, to_csv, to_html, to_json
+from evalkit.report import to_markdown
+
+LARGE = (0.02, 0.001, 0.002)  # agent, simulator, judge cost per session
+SMALL = (0.005, 0.001, 0.002)
+
+
+def outcomes_run(root: Path, run_id: str, tier: str, outcomes: dict[str, list[str]], cost=LARGE, **spec) -> Path:  # type: ignore[no-untyped-def]
+    trials = [T(s, i, o, tier=tier, cost=cost, tags=[s.rstrip("0123456789")])
+              for s, outs in outcomes.items() for i, o in enumerate(outs)]
+    return write_run(root, trials, RunSpec(run_id=run_id, **spec))
+
+
+def test_mcnemar_counts_discordant_pairs_and_matches_scipy(tmp_path: Path) -> None:
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 5 + ["fail", "pass"], "s2": ["pass", "pass"]})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["fail"] * 5 + ["pass", "invalid"], "s2": ["pass", "pass"]},
+                     cost=SMALL)
+    pair = compare_runs([a, b]).pairs[0]
+    m = pair.overall.mcnemar
+    assert (m.b, m.c, m.n_pairs) == (5, 1, 8)  # the invalid trial's pair is dropped
+    assert m.p_value == pytest.approx(14 / 64)
+    assert m.p_value == pytest.approx(sps.binomtest(1, 6, 0.5).pvalue)
+    s1 = next(s for s in pair.scenarios if s.scenario == "support/s1")
+    assert s1.flipped == "pass→fail" and (s1.wins, s1.ties, s1.losses) == (1, 0, 5)
+
+
+def test_paired_bootstrap_interval_of_scores_matches_scipy(tmp_path: Path) -> None:
+    diffs = [0.1, 0.2, 0.0, 0.3, 0.1, 0.2, 0.4, 0.1]
+    ta = [T(f"s{i}", j, "pass", score=0.5, tier="big") for i in range(8) for j in range(2)]
+    tb = [T(f"s{i}", j, "pass", score=0.5 + d, tier="small", cost=SMALL) for i, d in enumerate(diffs) for j in range(2)]
+    a = write_run(tmp_path, ta, RunSpec(run_id="run-a"))
+    b = write_run(tmp_path, tb, RunSpec(run_id="run-b"))
+    comp = compare_runs([a, b], CompareConfig(n_resamples=4000))
+    diff = comp.pairs[0].overall.score_diff
+    assert diff.mean_diff == pytest.approx(np.mean(diffs))  # 0.175, b - a
+    ref = sps.bootstrap((np.array(diffs),), np.mean, method="percentile", n_resamples=20000,
+                        confidence_level=0.95, random_state=1).confidence_interval
+    assert diff.low == pytest.approx(ref.low, abs=0.03)
+    assert diff.high == pytest.approx(ref.high, abs=0.03)
+    assert comp.pairs[0].overall.wins == 14 and comp.pairs[0].overall.ties == 2
+
+
+def _ni_runs(root: Path, b_fails: dict[int, int], n_scenarios: int = 12) -> tuple[Path, Path]:
+    a = outcomes_run(root, "run-a", "big", {f"s{i}": ["pass"] * 5 for i in range(n_scenarios)})
+    b = outcomes_run(root, "run-b", "small",
+                     {f"s{i}": ["fail"] * b_fails.get(i, 0) + ["pass"] * (5 - b_fails.get(i, 0))
+                      for i in range(n_scenarios)}, cost=SMALL)
+    return a, b
+
+
+def test_non_inferiority_clear_and_unclear(tmp_path: Path) -> None:
+    a, b = _ni_runs(tmp_path, {0: 1, 1: 1})  # small drops 0.2 on two of twelve scenarios
+    wide = compare_runs([a, b], CompareConfig(margin=0.15)).pairs[0]
+    assert wide.candidate == "run-b" and wide.reference == "run-a"
+    assert wide.overall.pass_diff.low > -0.15
+    assert wide.overall.verdict == "non_inferior"
+    narrow = compare_runs([a, b], CompareConfig(margin=0.01)).pairs[0]
+    assert narrow.overall.pass_diff.low < -0.01 < narrow.overall.pass_diff.high
+    assert narrow.overall.verdict == "inconclusive"
+
+
+def test_non_inferiority_clearly_inferior(tmp_path: Path) -> None:
+    a, b = _ni_runs(tmp_path, {i: 5 for i in range(12)})
+    pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
+    assert pair.overall.verdict == "inferior"
+    assert all(s.verdict == "inferior" for s in pair.scenarios)
+    assert pair.routing.scenarios == [] and pair.routing.saving_per_1000 == 0
+
+
+def test_candidate_is_the_cheaper_side_even_when_first(tmp_path: Path) -> None:
+    a = outcomes_run(tmp_path, "run-a", "small", {f"s{i}": ["fail"] * 5 for i in range(6)}, cost=SMALL)
+    b = outcomes_run(tmp_path, "run-b", "big", {f"s{i}": ["pass"] * 5 for i in range(6)})
+    pair = compare_runs([a, b]).pairs[0]
+    assert pair.candidate == "run-a"
+    assert pair.overall.pass_diff.mean_diff == pytest.approx(1.0)  # still b - a
+    assert pair.overall.verdict == "inferior"  # the cheap side, run-a, is worse
+
+
+def test_cost_per_passing_session_and_routing_saving(tmp_path: Path) -> None:
+    a = outcomes_run(tmp_path, "run-a", "big", {"easy1": ["pass"] * 4, "hard1": ["pass"] * 4})
+    b = outcomes_run(tmp_path, "run-b", "small", {"easy1": ["pass"] * 4, "hard1": ["pass", "fail", "fail", "fail"]},
+                     cost=SMALL)
+    pair = compare_runs([a, b], CompareConfig(margin=0.05)).pairs[0]
+    hard = next(s for s in pair.scenarios if s.scenario == "support/hard1")
+    assert hard.b.cost_per_pass == pytest.approx(4 * 0.005 / 1)
+    assert pair.overall.b.cost_per_pass == pytest.approx(8 * 0.005 / 5)
+    assert pair.overall.a.cost_per_pass == pytest.approx(0.02)
+    assert pair.overall.b.eval_cost_per_session == pytest.approx(0.003)
+    assert pair.routing.scenarios == ["support/easy1"] and pair.routing.tags == ["easy"]
+    assert pair.routing.saving_per_1000 == pytest.approx(1000 * (0.02 - 0.005) / 2)
+    assert "$7.50 per 1,000 sessions" in pair.routing.text
+
+
+def test_unknown_price_makes_cost_unknown_not_zero(tmp_path: Path) -> None:
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 3})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 3}, cost=(None, 0.001, 0.002))
+    pair = compare_runs([a, b]).pairs[0]
+    assert pair.overall.b.agent_cost_per_session is None and pair.overall.b.cost_per_pass is None
+    assert "unknown" in pair.routing.text
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"fingerprint": "fp-other"},
+         "rubric support.resolution@2 fingerprint differs: fp-resolution-1 (run-a) vs fp-other (run-b)"),
+        ({"judge_model": "mock:judge2"}, "judge model differs: mock:judge (run-a) vs mock:judge2 (run-b)"),
+        ({"simulator_model": "mock:sim2"}, "simulator model differs: mock:sim (run-a) vs mock:sim2 (run-b)"),
+    ],
+)
+def test_mismatch_is_refused_and_named(tmp_path: Path, spec: dict[str, str], message: str) -> None:
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 2})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 2}, cost=SMALL, **spec)
+    with pytest.raises(ComparabilityError) as err:
+        compare_runs([a, b])
+    assert message in str(err.value) and "\n" not in str(err.value)
+    comp = compare_runs([a, b], CompareConfig(allow_mismatch=True))
+    assert comp.warnings == [message]
+
+
+def test_tiers_inside_one_run(tmp_path: Path) -> None:
+    trials = [T("s1", i, "pass", tier=tier, cost=cost) for tier, cost in (("big", LARGE), ("small", SMALL))
+              for i in range(3)]
+    run = write_run(tmp_path, trials)
+    auto = compare_runs([run])
+    assert auto.sides == ["big", "small"] and auto.pairs[0].candidate == "small"
+    explicit = compare_runs([run], CompareConfig(tiers=["small", "big"]))
+    assert explicit.sides == ["small", "big"] and explicit.pairs[0].candidate == "small"
+    with pytest.raises(ReportError, match="no tier 'medium'"):
+        compare_runs([run], CompareConfig(tiers=["big", "medium"]))
+    with pytest.raises(ReportError, match="ONE run"):
+        compare_runs([run, run], CompareConfig(tiers=["big", "small"]))
+
+
+def test_three_runs_compare_against_the_first(tmp_path: Path) -> None:
+    runs = [outcomes_run(tmp_path, f"run-{n}", n, {"s1": ["pass"] * 2}) for n in "abc"]
+    comp = compare_runs(runs)
+    assert [(p.a, p.b) for p in comp.pairs] == [("run-a", "run-b"), ("run-a", "run-c")]
+
+
+def test_unmatched_scenarios_are_left_out_with_a_warning(tmp_path: Path) -> None:
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"], "only_a": ["pass"]})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"]})
+    comp = compare_runs([a, b])
+    assert [s.scenario for s in comp.pairs[0].scenarios] == ["support/s1"]
+    assert any("support/only_a" in w for w in comp.warnings)
+
+
+def test_outputs_csv_json_markdown_html(tmp_path: Path) -> None:
+    a, b = _ni_runs(tmp_path, {0: 2}, n_scenarios=3)
+    comp = compare_runs([a, b])
+    rows = list(csv.DictReader(io.StringIO(to_csv(comp))))
+    assert [r["scenario"] for r in rows] == ["support/s0", "support/s1", "support/s2", "overall"]
+    assert float(rows[0]["pass_diff"]) == pytest.approx(-0.4) and rows[0]["candidate"] == "run-b"
+    data = json.loads(to_json(comp))
+    assert data["pairs"][0]["overall"]["verdict"] in ("non_inferior", "inferior", "inconclusive")
+    md = to_markdown(comp)
+    assert "| **overall** |" in md and "**Routing:**" in md
+    html = to_html(comp)
+    assert html.count("<circle") == 2 and "Content-Security-Policy" in html and "<script src" not in html
