@@ -46,8 +46,9 @@ def respond(request: Any) -> dict[str, Any]:
     """Rule handler: `request` is evalkit's LLMRequest; returns a Reply-shaped dict."""
     prompt = next((m.content for m in request.messages if '<transcript id="' in m.content), "")
     turns = parse_turns(prompt)
-    if "<criterion id=" in prompt:
-        return {"json": verdict(prompt, turns)}
+    instructions = _BLOCK.sub("", prompt)  # never read criteria or goals from the data block
+    if "<criterion id=" in instructions:
+        return {"json": verdict(instructions, turns)}
     return {"json": {"claims": claims(turns)}}
 
 
