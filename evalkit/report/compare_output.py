@@ -83,7 +83,7 @@ def print_table(comp: Comparison, console: Console | None = None) -> None:
         table = Table(title=f"{p.b} vs {p.a} (diff = b - a; candidate {p.candidate}, margin {comp.config.margin})")
         for col in ("scenario", "pass a → b", "Δ pass [CI]", "McNemar p", "score a → b", "Δ score [CI]", "W/T/L",
                     "agent $/session a → b", "$/pass a → b", "verdict"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", no_wrap=col == "verdict")
         for card in p.scenarios + [p.overall]:
             table.add_row(
                 card.scenario + (f" ({card.flipped})" if card.flipped else ""),

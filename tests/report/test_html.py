@@ -1,0 +1,81 @@
+"""report.html and summary.md as text: escaping, highlighting, CSP, provenance, summary tables."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html import unescape
+from pathlib import Path
+
+from conftest import PAYLOAD
+from report_runs import T, write_run
+
+from evalkit.report import render_html_report, render_markdown_summary, write_html_report
+from evalkit.report.highlight import highlight
+
+
+def test_highlight_escapes_everything_and_marks_quotes() -> None:
+    out = str(highlight('a <b onclick="x">refund</b> & Refund done', ["refund", "<b"]))
+    assert "<b" not in out.replace("<mark", "").replace("</mark>", "")
+    assert out.count('<mark class="ev">') == 3  # "<b" plus both refunds, case-insensitively
+    assert "&amp;" in out and "&lt;" in out
+
+
+def test_highlight_merges_overlapping_quotes() -> None:
+    out = str(highlight("refunded order 1234 today", ["refunded order", "order 1234"]))
+    assert out == '<mark class="ev">refunded order 1234</mark> today'
+
+
+def test_report_escapes_payload_and_allows_only_its_own_script(sample_run: Path) -> None:
+    html = render_html_report(sample_run)
+    assert "<script>document.title" not in html and "onerror=\"document" not in html
+    assert 'href="javascript:' not in html and "<a href=\"http" not in html
+    assert "&lt;script&gt;document.title" in html
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))  # type: ignore[union-attr]
+    assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing to fetch: no CDN, fonts or images
+
+
+def test_report_shows_provenance_reasons_and_invalid_trials(sample_run: Path) -> None:
+    html = render_html_report(sample_run)
+    assert "support.resolution@2 fingerprint fp-resolution-1; judge mock:judge; template th1" in html
+    assert "judge output unparseable" in html and "The agent did not resolve it." in html
+    assert html.count('data-filter="trial"') == 8
+
+
+def test_report_survives_a_missing_transcript(tmp_path: Path) -> None:
+    run = write_run(tmp_path, [T("s1", 0, "pass"), T("s1", 1, "fail")])
+    next((run / "transcripts").iterdir()).unlink()
+    path = write_html_report(run)
+    assert path == run / "report.html" and "transcript file missing or unreadable" in path.read_text()
+
+
+def test_markdown_summary_tables(sample_run: Path) -> None:
+    md = render_markdown_summary(sample_run)
+    assert "| invalid_rate | support | mock:large | ❌ fail | 1/4 invalid (25%)" in md
+    assert "| mock:small | 4 | 2 / 1 / 1 |" in md
+    assert "| refund | mock:small | 1 / 1 / 1 |" in md and "flaky" in md
+    assert "Cost by role: agent $0.0800" in md
+    assert "<script>" not in md
+
+
+def test_markdown_cells_cannot_break_the_table(tmp_path: Path) -> None:
+    run = write_run(tmp_path, [T("a|b<i>", 0, "invalid", invalid_reason="bad | <b>judge</b>\nline")])
+    md = render_markdown_summary(run)
+    assert "a\\|b&lt;i&gt;" in md and "bad \\| &lt;b&gt;judge&lt;/b&gt; line" in md
+
+
+def test_recorded_gates_are_shown_verbatim(tmp_path: Path) -> None:
+    from report_runs import RunSpec
+
+    gates = [{"suite": "support", "tier": "default", "name": "suite_mean", "decision": "inconclusive",
+              "detail": "about 40 valid trials would settle it"}]
+    run = write_run(tmp_path, [T("s1", 0, "pass")], RunSpec(extra_manifest={"gates": gates}))
+    md = render_markdown_summary(run)
+    assert "| suite_mean | support | default | ⚠️ inconclusive | about 40 valid trials would settle it |" in md
+    assert "derived" not in md
+    assert PAYLOAD not in md
