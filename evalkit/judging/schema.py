@@ -10,6 +10,7 @@ criterion (with its reason) instead of the whole reply.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -59,16 +60,19 @@ class SampleScore(BaseModel):
     judge: str = ""
 
 
-def _score_schema(criterion: Criterion) -> dict[str, Any]:
-    if criterion.scale == "binary":
+# (criterion id, low, high, binary): all a reply schema depends on, so equal rubrics share one class.
+_Key = tuple[tuple[str, int, int, bool], ...]
+
+
+def _score_schema(low: int, high: int, binary: bool) -> dict[str, Any]:
+    if binary:
         return {"type": "boolean", "description": "true = yes, false = no"}
-    low, high = criterion.scale.min, criterion.scale.max
     return {"type": "integer", "description": f"integer from {low} to {high}"}
 
 
-def _strict_item(criterion: Criterion):  # noqa: ANN202 - pydantic schema hook
+def _strict_item(low: int, high: int, binary: bool):  # noqa: ANN202 - pydantic schema hook
     def hook(schema: dict[str, Any]) -> None:
-        schema["properties"]["score"] = _score_schema(criterion)
+        schema["properties"]["score"] = _score_schema(low, high, binary)
         _closed(schema)
 
     return hook
@@ -88,17 +92,25 @@ def _strict_verdict(ids: list[str]):  # noqa: ANN202 - pydantic schema hook
 
 def verdict_model(criteria: list[Criterion]) -> type[BaseModel]:
     """A pydantic model for a judge reply covering `criteria`, keyed by criterion id."""
+    key = tuple(
+        (c.id, 0, 1, True) if c.scale == "binary" else (c.id, c.scale.min, c.scale.max, False) for c in criteria
+    )
+    return _verdict_model(key)
+
+
+@lru_cache(maxsize=512)
+def _verdict_model(key: _Key) -> type[BaseModel]:
     fields: dict[str, Any] = {}
-    for index, criterion in enumerate(criteria):
+    for index, (cid, low, high, binary) in enumerate(key):
         item = create_model(
-            "Criterion_" + re.sub(r"\W", "_", criterion.id),
-            __config__=ConfigDict(json_schema_extra=_strict_item(criterion)),
+            "Criterion_" + re.sub(r"\W", "_", cid),
+            __config__=ConfigDict(json_schema_extra=_strict_item(low, high, binary)),
             reasoning=(str, Field(default="", description="Assessment written before deciding the score.")),
             evidence=(list[EvidenceItem], Field(default_factory=list)),
             score=(Any, Field(default=None)),
         )
-        fields[f"c{index}"] = (item | None, Field(default=None, alias=criterion.id))
-    config = ConfigDict(extra="allow", populate_by_name=True, json_schema_extra=_strict_verdict([c.id for c in criteria]))
+        fields[f"c{index}"] = (item | None, Field(default=None, alias=cid))
+    config = ConfigDict(extra="allow", populate_by_name=True, json_schema_extra=_strict_verdict([k[0] for k in key]))
     return create_model("JudgeVerdict", __config__=config, **fields)
 
 
