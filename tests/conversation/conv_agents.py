@@ -35,7 +35,7 @@ async def hang(messages: list[Message]) -> str:
 
 
 def sync_hang(messages: list[Message]) -> str:
-    time.sleep(5)
+    time.sleep(1.0)
     return "too late"
 
 
