@@ -6,41 +6,45 @@ import asyncio
 from typing import Any
 
 from evalkit.conversation.transcript import Transcript
+from evalkit.judging import decide_trial, judge_transcript, run_checks
+from evalkit.judging.verdict import Outcome
 from evalkit.run.plan import WorkItem
 from evalkit.run.stages import Judgement, StageContext
+from evalkit.spec.models import JudgeConfig
 
 
-def _override_judge(rubric: Any, judge_model: str | None) -> Any:
-    """`--judge-model` replaces the rubric's judge; the fingerprint stays (the model is in provenance)."""
+def _override_judge(resolved: Any, judge_model: str | None) -> Any:
+    """`judge_model` replaces the rubric's judge; the fingerprint stays (the model is in provenance)."""
     if not judge_model:
-        return rubric
-    from evalkit.spec.models import JudgeConfig
-
-    judge = (rubric.rubric.judge or JudgeConfig()).model_copy(update={"model": judge_model, "panel": None})
-    return rubric.__class__(**{**_fields(rubric), "rubric": rubric.rubric.model_copy(update={"judge": judge})})
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    if hasattr(obj, "model_dump"):
-        return {name: getattr(obj, name) for name in type(obj).model_fields}
-    return dict(vars(obj))
+        return resolved
+    judge = (resolved.rubric.judge or JudgeConfig()).model_copy(update={"model": judge_model, "panel": None})
+    return resolved.model_copy(update={"rubric": resolved.rubric.model_copy(update={"judge": judge})})
 
 
 async def judge_session(item: WorkItem, transcript: Transcript, ctx: StageContext) -> Judgement:
-    """Judge a finished transcript; judge failures come back as invalid scores, never as exceptions."""
-    from evalkit.judging import decide_trial, judge_transcript, run_checks
+    """Judge a finished transcript; judge failures come back as invalid scores, never as exceptions.
 
+    A session spoiled by something other than the agent is invalid whatever the judge says
+    (rule 1 of `decide_trial`), so it is not sent to the judge: that would only cost money.
+    """
+    spoiled = decide_trial(transcript, [], [])
+    if spoiled.outcome == Outcome.invalid:
+        return Judgement(outcome=spoiled.outcome, invalid_reason=spoiled.invalid_reason)
     suite = item.suite.suite
-    default_judge = suite.judge
+    default_judge = JudgeConfig(model=ctx.config.judge_model) if ctx.config.judge_model else suite.judge
     rubrics = [_override_judge(r, ctx.config.judge_model) for r in item.suite.rubrics_for(item.scenario)]
-    verdicts = await asyncio.gather(*(judge_transcript(transcript, r, ctx.hub, default_judge) for r in rubrics))
-    checks = await run_checks(transcript, list(item.scenario.checks), ctx.hub) if item.scenario.checks else []
-    decision = decide_trial(transcript, list(verdicts), checks)
+    verdicts = list(
+        await asyncio.gather(
+            *(judge_transcript(transcript, r, ctx.hub, default_judge, scenario=item.scenario) for r in rubrics)
+        )
+    )
+    checks = await run_checks(transcript, list(item.scenario.checks), ctx.hub, default_judge)
+    decision = decide_trial(transcript, verdicts, checks)
     return Judgement(
-        verdicts=list(verdicts),
+        verdicts=verdicts,
         checks=checks,
         outcome=decision.outcome,
-        score=getattr(decision, "score", None),
-        fail_reasons=list(getattr(decision, "fail_reasons", None) or getattr(decision, "reasons", None) or []),
-        invalid_reason=getattr(decision, "invalid_reason", None),
+        score=decision.score,
+        fail_reasons=list(decision.fail_reasons),
+        invalid_reason=decision.invalid_reason,
     )

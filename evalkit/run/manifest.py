@@ -49,12 +49,16 @@ def git_commit(start: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def suite_rubrics(loaded: Any) -> dict[str, Any]:
+    """Every rubric a loaded suite uses, by ref (its pinned table when it has one: O(1) per suite)."""
+    table = getattr(loaded, "rubrics", None)
+    if isinstance(table, dict):
+        return dict(table)
+    return {r.ref: r for scenario in loaded.scenarios for r in loaded.rubrics_for(scenario)}
+
+
 def _rubrics(loaded: Any) -> dict[str, str]:
-    refs: dict[str, str] = {}
-    for scenario in loaded.scenarios:
-        for r in loaded.rubrics_for(scenario):
-            refs[r.ref] = r.fingerprint
-    return refs
+    return {ref: r.fingerprint for ref, r in suite_rubrics(loaded).items()}
 
 
 def _models(items: list[WorkItem], config: RunConfig, suites: list[Any]) -> dict[str, list[str]]:
@@ -65,10 +69,9 @@ def _models(items: list[WorkItem], config: RunConfig, suites: list[Any]) -> dict
         if config.judge_model:
             judge.add(config.judge_model)
             continue
-        for scenario in s.scenarios:
-            for r in s.rubrics_for(scenario):
-                cfg = r.rubric.judge or s.suite.judge
-                judge.update(cfg.models() if cfg else [])
+        for r in suite_rubrics(s).values():
+            cfg = r.rubric.judge or s.suite.judge
+            judge.update(cfg.models() if cfg else [])
     return {"agent": sorted(agent), "simulator": sorted(simulator), "judge": sorted(judge)}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from evalkit.run.config import SHAPING_FIELDS, RunConfig
 from evalkit.run.events import read_events
+from evalkit.run.manifest import suite_rubrics
 from evalkit.run.plan import WorkItem, item_key
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
 
@@ -39,14 +40,13 @@ def check_unchanged(manifest: dict[str, Any], items: list[WorkItem], run_path: P
             raise ResumeError(f"cannot resume {run_path}: suite {loaded.path} was not part of that run; start a new run")
         if entry.get("file_hash") != loaded.file_hash:
             raise ResumeError(f"cannot resume {run_path}: {loaded.path} changed since the run started; start a new run")
-        for scenario in loaded.scenarios:
-            for rubric in loaded.rubrics_for(scenario):
-                old = stored_rubrics.get(rubric.ref)
-                if old is not None and old != rubric.fingerprint:
-                    raise ResumeError(
-                        f"cannot resume {run_path}: rubric {rubric.ref} changed since the run started "
-                        f"(fingerprint {old} -> {rubric.fingerprint}); start a new run"
-                    )
+        for rubric in suite_rubrics(loaded).values():
+            old = stored_rubrics.get(rubric.ref)
+            if old is not None and old != rubric.fingerprint:
+                raise ResumeError(
+                    f"cannot resume {run_path}: rubric {rubric.ref} changed since the run started "
+                    f"(fingerprint {old} -> {rubric.fingerprint}); start a new run"
+                )
 
 
 @dataclass

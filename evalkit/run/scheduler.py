@@ -122,11 +122,17 @@ class Scheduler:
         self._report()
         try:
             transcript = await self.session_stage(item, self.ctx)
+        except asyncio.CancelledError as cancel:  # keep what was said, under a name resume ignores
+            partial = getattr(cancel, "transcript", None)
+            if isinstance(partial, Transcript):
+                self.run.dir.write_transcript(item.file_stem + ".incomplete", partial)
+            raise
         except Exception as exc:  # a broken stage is recorded as the session's failure
             transcript = _failed_transcript(item, exc)
         finally:
             self.tally.running -= 1
-        if transcript.incomplete or transcript.termination == TerminationReason.cancelled:
+        task = asyncio.current_task()
+        if transcript.incomplete and task is not None and task.cancelling():  # a stage that swallowed our cancel
             self.run.dir.write_transcript(item.file_stem + ".incomplete", transcript)
             raise asyncio.CancelledError()
         rel = self.run.dir.write_transcript(item.file_stem, transcript)

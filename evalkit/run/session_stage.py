@@ -2,47 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from evalkit.conversation import SessionSpec, run_session
 from evalkit.conversation.transcript import Transcript
 from evalkit.run.plan import WorkItem
 from evalkit.run.stages import StageContext
 
 
-def session_spec(item: WorkItem, run_id: str, simulator_model: str | None = None) -> Any:
-    """Apply suite defaults, the agent config, the tier and any simulator override to one work item."""
-    from evalkit.conversation import SessionSpec
+# The scheduler writes session_started / session_ended itself (with the transcript's path, not its body).
+_COVERED = {"session_start", "session_end"}
 
+
+def session_spec(item: WorkItem, run_id: str, simulator_model: str | None = None) -> SessionSpec:
+    """Suite defaults, the agent config, the tier and any simulator override, resolved for one work item."""
     suite = item.suite.suite
-    scenario = item.scenario
-    defaults = suite.defaults
-    simulator = suite.simulator
     if simulator_model:
-        simulator = simulator.model_copy(update={"model": simulator_model})
-    return SessionSpec(
-        run_id=run_id,
-        suite_name=suite.suite,
-        scenario=scenario,
+        suite = suite.model_copy(update={"simulator": suite.simulator.model_copy(update={"model": simulator_model})})
+    return SessionSpec.from_suite(
+        suite,
+        item.scenario,
         trial=item.trial,
         seed=item.seed,
-        agent=suite.agent_config,
-        agent_params={**suite.agent_params, **scenario.params},
         agent_model=item.agent_model,
-        simulator=simulator,
-        max_turns=scenario.max_turns or defaults.max_turns,
-        min_turns=scenario.min_turns if scenario.min_turns is not None else defaults.min_turns,
-        agent_turn_timeout_s=defaults.agent_turn_timeout_s,
-        session_timeout_s=defaults.session_timeout_s,
+        run_id=run_id,
+        template_dir=Path(item.suite.path).parent,
     )
 
 
 async def run_item_session(item: WorkItem, ctx: StageContext) -> Transcript:
-    """Run one session; turn events go to the run's event log."""
-    from evalkit.conversation import run_session
-
+    """Run one session; its turn events go to the run's event log under the item's key."""
     spec = session_spec(item, ctx.run_id, ctx.config.simulator_model)
 
     def on_event(kind: str, payload: dict[str, Any]) -> None:
-        ctx.emit(kind, {"key": item.key, **payload})
+        if kind in _COVERED:
+            return
+        ctx.emit(kind, {"key": item.key, **{k: v for k, v in payload.items() if k != "transcript"}})
 
     return await run_session(spec, ctx.hub, on_event=on_event)
