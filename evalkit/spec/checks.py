@@ -27,6 +27,17 @@ class ToolCalledSpec(_Strict):
     min_count: int | None = Field(default=None, ge=0)
     max_count: int | None = Field(default=None, ge=0)
 
+    @model_validator(mode="after")
+    def _consistent_counts(self) -> "ToolCalledSpec":
+        if self.count is not None and (self.min_count is not None or self.max_count is not None):
+            key = "min_count" if self.min_count is not None else "max_count"
+            message = f"'count' and '{key}' both set (expected either an exact count or a range)"
+            raise LocatedValueError(message, (key,), at_key=True)
+        if self.min_count is not None and self.max_count is not None and self.min_count > self.max_count:
+            message = f"min_count {self.min_count} is above max_count {self.max_count} (expected min_count <= max_count)"
+            raise LocatedValueError(message, ("min_count",))
+        return self
+
 
 class ToolSequenceSpec(_Strict):
     names: list[str] = Field(min_length=1)
@@ -44,6 +55,14 @@ class BudgetSpec(_Strict):
     max_tokens: int | None = Field(default=None, gt=0)
     max_cost_usd: float | None = Field(default=None, gt=0)
     max_latency_s: float | None = Field(default=None, gt=0, description="Slowest single agent turn.")
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> "BudgetSpec":
+        if self.max_tokens is None and self.max_cost_usd is None and self.max_latency_s is None:
+            raise LocatedValueError(
+                "budget sets no limit (expected at least one of max_tokens, max_cost_usd, max_latency_s)"
+            )
+        return self
 
 
 class ClaimsSpec(_Strict):

@@ -8,7 +8,9 @@ from evalkit.conversation.transcript import TerminationReason, ToolResult, Trans
 from evalkit.llm.types import ToolCall
 
 
-def build(*turns: tuple[str, Any], termination: TerminationReason = TerminationReason.user_stop, **extra: Any) -> Transcript:
+def build(
+    *turns: tuple[str, Any], termination: TerminationReason = TerminationReason.user_stop, **extra: Any
+) -> Transcript:
     """turns: ("user", text) | ("agent", text) | ("call", (name, args, ok_or_error)) | ("agent_lat", (text, seconds)).
 
     A "call" adds an agent message with the tool call followed by its tool result.
@@ -30,12 +32,18 @@ def build(*turns: tuple[str, Any], termination: TerminationReason = TerminationR
             if status is not None:
                 error = None if status is True else str(status)
                 output = {"status": "done"} if error is None else None
-                messages.append(TranscriptMessage(role="tool", tool_result=ToolResult(call_id=call.id, name=name, output=output, error=error), turn=turn))
+                messages.append(
+                    TranscriptMessage(
+                        role="tool",
+                        tool_result=ToolResult(call_id=call.id, name=name, output=output, error=error),
+                        turn=turn,
+                    )
+                )
         else:
             raise ValueError(kind)
-    return Transcript(meta=TranscriptMeta(scenario_id="refund-damaged-item"), messages=messages, termination=termination, **extra)
-
-
+    return Transcript(
+        meta=TranscriptMeta(scenario_id="refund-damaged-item"), messages=messages, termination=termination, **extra
+    )
 
 
 def resolved_rubric(data: dict[str, Any], template_text: str | None = None):
@@ -45,7 +53,12 @@ def resolved_rubric(data: dict[str, Any], template_text: str | None = None):
     from evalkit.spec.models import Rubric
     from evalkit.spec.rubrics import ResolvedRubric
 
-    return ResolvedRubric(rubric=Rubric.model_validate(data), fingerprint="fp-test", path=Path("rubrics/test.yaml"), template_text=template_text)
+    return ResolvedRubric(
+        rubric=Rubric.model_validate(data),
+        fingerprint="fp-test",
+        path=Path("rubrics/test.yaml"),
+        template_text=template_text,
+    )
 
 
 SUPPORT = {
@@ -55,7 +68,12 @@ SUPPORT = {
     "threshold": 0.75,
     "criteria": [
         {"id": "resolved", "question": "Did the agent fully achieve the user's goal?", "weight": 2, "must_pass": True},
-        {"id": "tone", "question": "Courteous?", "scale": {"min": 1, "max": 5}, "anchors": {1: "Rude", 3: "Neutral", 5: "Warm"}},
+        {
+            "id": "tone",
+            "question": "Courteous?",
+            "scale": {"min": 1, "max": 5},
+            "anchors": {1: "Rude", 3: "Neutral", 5: "Warm"},
+        },
         {"id": "no_card_numbers", "check": {"not_regex": "\\b\\d{16}\\b"}},
     ],
 }

@@ -14,7 +14,13 @@ BINARY = Criterion(id="resolved", question="q", must_pass=True, weight=2)
 
 
 def r(raw: float | None, judge: str = "a") -> SampleScore:
-    return SampleScore(raw=raw, reasoning=f"saw {raw}", judge=judge, invalid_reason=None if raw is not None else "off_scale: 9", flags=[] if raw is not None else ["off_scale"])
+    return SampleScore(
+        raw=raw,
+        reasoning=f"saw {raw}",
+        judge=judge,
+        invalid_reason=None if raw is not None else "off_scale: 9",
+        flags=[] if raw is not None else ["off_scale"],
+    )
 
 
 def test_scale_mean_and_spread():

@@ -49,7 +49,11 @@ def test_bad_regex_is_invalid_not_a_fail(refund_transcript):
     assert finding.passed is None and "invalid regex" in finding.reasoning
 
 
-SCHEMA = {"type": "object", "required": ["order_id", "reason"], "properties": {"order_id": {"type": "string", "pattern": r"^\d+$"}}}
+SCHEMA = {
+    "type": "object",
+    "required": ["order_id", "reason"],
+    "properties": {"order_id": {"type": "string", "pattern": r"^\d+$"}},
+}
 
 
 def test_json_schema_on_tool_arguments(refund_transcript):
@@ -104,7 +108,9 @@ def test_tool_not_called(refund_transcript):
     assert outcome({"tool_not_called": "refund_order"}, refund_transcript) is False
 
 
-SEQ = build(("user", "x"), ("call", ("lookup", {}, True)), ("call", ("verify", {}, True)), ("call", ("refund", {}, True)))
+SEQ = build(
+    ("user", "x"), ("call", ("lookup", {}, True)), ("call", ("verify", {}, True)), ("call", ("refund", {}, True))
+)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +152,10 @@ def test_budget_latency_and_unknown_cost():
 
 @pytest.mark.asyncio
 async def test_run_checks_scores_and_ids(refund_transcript):
-    checks = [Check.model_validate(c) for c in ({"tool_called": {"name": "refund_order"}}, {"tool_called": {"name": "cancel_order"}}, {"regex": "("})]
+    checks = [
+        Check.model_validate(c)
+        for c in ({"tool_called": {"name": "refund_order"}}, {"tool_called": {"name": "cancel_order"}}, {"regex": "("})
+    ]
     scores = await run_checks(refund_transcript, checks, hub=None)
     assert [s.criterion_id for s in scores] == ["tool_called#1", "tool_called#2", "regex"]
     assert [s.outcome for s in scores] == [Outcome.passed, Outcome.failed, Outcome.invalid]

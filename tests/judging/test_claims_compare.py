@@ -26,13 +26,19 @@ def test_claim_without_call_is_hallucinated():
 
 
 def test_claim_backed_by_successful_call_passes():
-    t = build(("user", "cancel my order"), ("call", ("cancel_order", {"order_id": "1234"}, True)), ("agent", "Done! I've cancelled it."))
+    t = build(
+        ("user", "cancel my order"),
+        ("call", ("cancel_order", {"order_id": "1234"}, True)),
+        ("agent", "Done! I've cancelled it."),
+    )
     finding = run(t, [claim("cancelled", "I've cancelled it", 4)])
     assert finding.passed is True and finding.evidence[0].verified
 
 
 def test_failed_call_does_not_back_a_claim():
-    t = build(("user", "cancel"), ("call", ("cancel_order", {}, "order already shipped")), ("agent", "I've cancelled it."))
+    t = build(
+        ("user", "cancel"), ("call", ("cancel_order", {}, "order already shipped")), ("agent", "I've cancelled it.")
+    )
     assert run(t, [claim("cancel", "I've cancelled it", 4)]).passed is False
 
 
@@ -63,7 +69,18 @@ def test_no_claims_passes():
     assert run(build(("user", "hi"), ("agent", "Hello!")), []).passed is True
 
 
-@pytest.mark.parametrize(("verb", "expected"), [("cancelled", "cancel"), ("canceled", "cancel"), ("refunded", "refund"), ("updated", "updat"), ("update", "updat"), ("sent", "send"), ("processed", "process")])
+@pytest.mark.parametrize(
+    ("verb", "expected"),
+    [
+        ("cancelled", "cancel"),
+        ("canceled", "cancel"),
+        ("refunded", "refund"),
+        ("updated", "updat"),
+        ("update", "updat"),
+        ("sent", "send"),
+        ("processed", "process"),
+    ],
+)
 def test_stem(verb, expected):
     assert stem(verb) == expected
 

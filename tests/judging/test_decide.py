@@ -15,11 +15,20 @@ def verdict(outcome: Outcome, score: float | None = None, **extra) -> RubricVerd
 
 
 def check(outcome: Outcome) -> CriterionScore:
-    return CriterionScore(criterion_id="tool_called", kind="tool_called", outcome=outcome, score={Outcome.passed: 1.0, Outcome.failed: 0.0}.get(outcome), reasoning="refund_order called 0 time(s)", invalid_reason="bad" if outcome == Outcome.invalid else None)
+    return CriterionScore(
+        criterion_id="tool_called",
+        kind="tool_called",
+        outcome=outcome,
+        score={Outcome.passed: 1.0, Outcome.failed: 0.0}.get(outcome),
+        reasoning="refund_order called 0 time(s)",
+        invalid_reason="bad" if outcome == Outcome.invalid else None,
+    )
 
 
 def test_pass():
-    d = decide_trial(build(("user", "x")), [verdict(Outcome.passed, 0.9), verdict(Outcome.passed, 0.7)], [check(Outcome.passed)])
+    d = decide_trial(
+        build(("user", "x")), [verdict(Outcome.passed, 0.9), verdict(Outcome.passed, 0.7)], [check(Outcome.passed)]
+    )
     assert d.outcome == Outcome.passed and d.score == 0.8 and not d.fail_reasons
 
 
@@ -27,7 +36,10 @@ def test_simulator_and_infrastructure_are_invalid_not_fail():
     for reason in (TerminationReason.simulator_error, TerminationReason.infrastructure_error):
         d = decide_trial(build(("user", "x"), termination=reason), [verdict(Outcome.failed, 0.1)], [])
         assert d.outcome == Outcome.invalid and reason.value in d.invalid_reason and d.score is None
-    flagged = build(("user", "x"), guardrail_flags=[GuardrailFlag(name="role_flip", turn=2, detail="acted as agent", action="invalidate")])
+    flagged = build(
+        ("user", "x"),
+        guardrail_flags=[GuardrailFlag(name="role_flip", turn=2, detail="acted as agent", action="invalidate")],
+    )
     assert decide_trial(flagged, [verdict(Outcome.passed, 1.0)], []).outcome == Outcome.invalid
     warned = build(("user", "x"), guardrail_flags=[GuardrailFlag(name="role_flip", turn=2, detail="d", action="warn")])
     assert decide_trial(warned, [verdict(Outcome.passed, 1.0)], []).outcome == Outcome.passed
@@ -41,15 +53,27 @@ def test_agent_error_and_timeout_fail():
 
 
 def test_invalid_rubric_or_check_invalidates():
-    d = decide_trial(build(("user", "x")), [verdict(Outcome.failed, 0.2), verdict(Outcome.invalid, invalid_reason="judge down")], [])
+    d = decide_trial(
+        build(("user", "x")), [verdict(Outcome.failed, 0.2), verdict(Outcome.invalid, invalid_reason="judge down")], []
+    )
     assert d.outcome == Outcome.invalid and d.invalid_reason == "support.resolution@2: judge down"
-    assert decide_trial(build(("user", "x")), [verdict(Outcome.passed, 1.0)], [check(Outcome.invalid)]).outcome == Outcome.invalid
+    assert (
+        decide_trial(build(("user", "x")), [verdict(Outcome.passed, 1.0)], [check(Outcome.invalid)]).outcome
+        == Outcome.invalid
+    )
 
 
 def test_failures_are_listed():
-    d = decide_trial(build(("user", "x")), [verdict(Outcome.failed, 0.4, fail_reasons=["score 0.40 below threshold 0.75"])], [check(Outcome.failed)])
+    d = decide_trial(
+        build(("user", "x")),
+        [verdict(Outcome.failed, 0.4, fail_reasons=["score 0.40 below threshold 0.75"])],
+        [check(Outcome.failed)],
+    )
     assert d.outcome == Outcome.failed and d.score == 0.4
-    assert d.fail_reasons == ["support.resolution@2: score 0.40 below threshold 0.75", "check tool_called: refund_order called 0 time(s)"]
+    assert d.fail_reasons == [
+        "support.resolution@2: score 0.40 below threshold 0.75",
+        "check tool_called: refund_order called 0 time(s)",
+    ]
 
 
 def test_checks_only_score():

@@ -12,7 +12,7 @@ from evalkit.judging import Evidence, numbered_turns, quote_in_text, verify_evid
     [
         ("I've refunded order 1234", True),  # straight apostrophe vs the transcript's curly one
         ("i\u2019VE   REFUNDED\norder 1234", True),  # case and whitespace
-        ('"I\'ve refunded order 1234 - you\'ll see"', True),  # wrapping quotes, em dash as hyphen
+        ("\"I've refunded order 1234 - you'll see\"", True),  # wrapping quotes, em dash as hyphen
         ("I've refunded ... 3-5 days", True),  # ellipsis gap
         ("I've refunded \u2026 3-5 days", True),
         ("3-5 days ... I've refunded", False),  # pieces out of order
@@ -31,7 +31,11 @@ def test_quote_matching(refund_transcript, quote, expected):
 def test_wrong_turn_number_is_unverified(refund_transcript):
     turns = numbered_turns(refund_transcript)
     checked = verify_evidence(
-        [Evidence(turn=5, quote="refunded order 1234"), Evidence(turn=2, quote="refunded order 1234"), Evidence(turn=99, quote="thanks")],
+        [
+            Evidence(turn=5, quote="refunded order 1234"),
+            Evidence(turn=2, quote="refunded order 1234"),
+            Evidence(turn=99, quote="thanks"),
+        ],
         turns,
     )
     assert [e.verified for e in checked] == [True, False, False]

@@ -16,7 +16,7 @@ def tokens(text: str, at: str, top: dict[str, float]) -> list[dict]:
     index = text.index('"score": ') + len('"score": ')
     out = [{"token": ch, "logprob": 0.0, "top": {}} for ch in text[:index]]
     out.append({"token": at, "logprob": top.get(at, -1.0), "top": top})
-    out += [{"token": ch, "logprob": 0.0, "top": {}} for ch in text[index + len(at):]]
+    out += [{"token": ch, "logprob": 0.0, "top": {}} for ch in text[index + len(at) :]]
     return out
 
 

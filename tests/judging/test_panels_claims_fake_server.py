@@ -45,7 +45,9 @@ async def test_panel_reports_agreement(server, make_hub, refund_transcript):
     resolved, tone = by_id(verdict)["resolved"], by_id(verdict)["tone"]
     assert {r.provider for r in server.requests} == {"openai", "anthropic"} and len(server.requests) == 3
     assert resolved.raw_score == 1.0 and resolved.agreement == pytest.approx(2 / 3)
-    assert tone.raw_score == pytest.approx(11 / 3) and tone.agreement == pytest.approx(1 / 3)  # only 4 is within 0.5 of 3.67
+    assert tone.raw_score == pytest.approx(11 / 3) and tone.agreement == pytest.approx(
+        1 / 3
+    )  # only 4 is within 0.5 of 3.67
     assert tone.spread is not None and verdict.provenance.judge_models == panel
 
 
@@ -55,7 +57,10 @@ async def test_logprob_scoring_falls_back_when_absent(server, make_hub, refund_t
     verdict = await judge_transcript(refund_transcript, rubric, make_hub(server))
     tone = by_id(verdict)["tone"]
     assert tone.raw_score == 4 and "logprobs_unavailable" in tone.flags
-    assert server.requests[0].body.get("logprobs") is True and "logprobs_unavailable" not in by_id(verdict)["resolved"].flags
+    assert (
+        server.requests[0].body.get("logprobs") is True
+        and "logprobs_unavailable" not in by_id(verdict)["resolved"].flags
+    )
 
 
 def claims_rule(server, claims: list[dict]) -> None:
@@ -70,12 +75,20 @@ async def test_claims_catch_a_hallucinated_cancel(server, make_hub):
     t = build(("user", "please cancel order 77"), ("agent", "No problem, I've cancelled it."))
     claims_rule(server, [CANCEL_CLAIM])
     [score] = await run_checks(t, [CLAIMS], make_hub(server), JudgeConfig(model="openai:judge-1"))
-    assert score.outcome == Outcome.failed and "hallucinated_action" in score.flags and "cancel order 77" in score.reasoning
+    assert (
+        score.outcome == Outcome.failed
+        and "hallucinated_action" in score.flags
+        and "cancel order 77" in score.reasoning
+    )
     assert server.requests[0].role == "judge"
 
 
 async def test_claims_accept_a_successful_cancel(server, make_hub):
-    t = build(("user", "please cancel order 77"), ("call", ("cancel_order", {"order_id": "77"}, True)), ("agent", "No problem, I've cancelled it."))
+    t = build(
+        ("user", "please cancel order 77"),
+        ("call", ("cancel_order", {"order_id": "77"}, True)),
+        ("agent", "No problem, I've cancelled it."),
+    )
     claims_rule(server, [{**CANCEL_CLAIM, "turn": 4}])
     [score] = await run_checks(t, [CLAIMS], make_hub(server), JudgeConfig(model="openai:judge-1"))
     assert score.outcome == Outcome.passed and score.evidence[0].verified

@@ -73,7 +73,9 @@ def test_prompt_shows_numbered_turns_tools_and_criteria(refund_transcript):
     prompt = render_judge_prompt(refund_transcript, RUBRIC, RUBRIC.criteria, scenario=scenario)
     _, turns, after = parse(prompt.user, prompt.nonce)
     assert len(turns) == len(refund_transcript.messages)
-    assert turns[2][1] == "agent" and '[tool call refund_order {"order_id": "1234", "reason": "damaged"}]' in turns[2][2]
+    assert (
+        turns[2][1] == "agent" and '[tool call refund_order {"order_id": "1234", "reason": "damaged"}]' in turns[2][2]
+    )
     assert turns[3][1] == "tool" and '"status": "done"' in turns[3][2]
     assert '<criterion id="resolved" scale="binary"' in prompt.user
     assert '<criterion id="tone" scale="scale" min="1" max="5">' in prompt.user and "5 = Warm" in prompt.user

@@ -24,11 +24,27 @@ def rubric(**extra) -> Rubric:
     )
 
 
-def cs(cid: str, score: float | None, *, weight: float = 1.0, must_pass: bool = False, passed: bool | None = None) -> CriterionScore:
+def cs(
+    cid: str, score: float | None, *, weight: float = 1.0, must_pass: bool = False, passed: bool | None = None
+) -> CriterionScore:
     if score is None:
-        return CriterionScore(criterion_id=cid, kind="llm", outcome=Outcome.invalid, weight=weight, must_pass=must_pass, invalid_reason="off_scale")
+        return CriterionScore(
+            criterion_id=cid,
+            kind="llm",
+            outcome=Outcome.invalid,
+            weight=weight,
+            must_pass=must_pass,
+            invalid_reason="off_scale",
+        )
     ok = passed if passed is not None else score >= 0.7
-    return CriterionScore(criterion_id=cid, kind="llm", outcome=Outcome.passed if ok else Outcome.failed, score=score, weight=weight, must_pass=must_pass)
+    return CriterionScore(
+        criterion_id=cid,
+        kind="llm",
+        outcome=Outcome.passed if ok else Outcome.failed,
+        score=score,
+        weight=weight,
+        must_pass=must_pass,
+    )
 
 
 def test_normalisation():
@@ -40,7 +56,9 @@ def test_normalisation():
 
 
 def test_weighted_mean_and_pass():
-    result = score_rubric([cs("resolved", 1.0, weight=2, must_pass=True), cs("tone", 0.5, passed=False), cs("brief", 1.0)], rubric())
+    result = score_rubric(
+        [cs("resolved", 1.0, weight=2, must_pass=True), cs("tone", 0.5, passed=False), cs("brief", 1.0)], rubric()
+    )
     assert result.score == pytest.approx((2 * 1.0 + 0.5 + 1.0) / 4)
     assert result.outcome == Outcome.passed
 
@@ -59,7 +77,17 @@ def test_failed_must_pass_fails_despite_high_score():
 
 
 def test_criterion_threshold_gates():
-    r = Rubric.model_validate({"id": "r", "version": 1, "threshold": 0.1, "criteria": [{"id": "a", "question": "q", "threshold": 0.9, "scale": {"min": 1, "max": 5}}, {"id": "b", "question": "q"}]})
+    r = Rubric.model_validate(
+        {
+            "id": "r",
+            "version": 1,
+            "threshold": 0.1,
+            "criteria": [
+                {"id": "a", "question": "q", "threshold": 0.9, "scale": {"min": 1, "max": 5}},
+                {"id": "b", "question": "q"},
+            ],
+        }
+    )
     result = score_rubric([cs("a", 0.75, passed=False), cs("b", 1.0)], r)
     assert result.outcome == Outcome.failed and "thresholded criterion 'a'" in result.fail_reasons[0]
 
@@ -81,7 +109,9 @@ def test_invalid_weight_share():
 
 
 def test_all_invalid_is_invalid_even_when_allowed():
-    r = Rubric.model_validate({"id": "r", "version": 1, "max_invalid_weight": 1.0, "criteria": [{"id": "a", "question": "q"}]})
+    r = Rubric.model_validate(
+        {"id": "r", "version": 1, "max_invalid_weight": 1.0, "criteria": [{"id": "a", "question": "q"}]}
+    )
     assert score_rubric([cs("a", None)], r).outcome == Outcome.invalid
 
 

@@ -37,6 +37,7 @@ async def test_retryable_faults_are_classified_and_retried(server, hub_for, name
     server.inject(fault, times=2)
     reply = await hub.model(name).generate(HI)
     assert reply.text == "fine" and len(server.requests) == 3  # two failures, then success
+    assert reply.attempts == 3
 
     server.reset()
     server.inject(fault, times=10)

@@ -115,6 +115,11 @@ EXPECTED: dict[str, list[str]] = {
     "suite_agent_not_module_attr.yaml": [
         "3:8: agent: 'examples.support_agent.make_agent' is not a valid value (expected 'module:attribute', e.g. examples.support_agent:make_agent)",
     ],
+    "suite_check_conflicting_counts.yaml": [
+        "8:53: scenarios[0].checks[0].tool_called.max_count: 'count' and 'max_count' both set (expected either an exact count or a range)",
+        "9:54: scenarios[0].checks[1].tool_called.min_count: min_count 3 is above max_count 1 (expected min_count <= max_count)",
+        "10:17: scenarios[0].checks[2].budget: budget sets no limit (expected at least one of max_tokens, max_cost_usd, max_latency_s)",
+    ],
     "suite_dangling_rubric.yaml": [
         "4:11: rubrics[0]: unknown rubric 'support.resolutoin' (did you mean 'support.resolution'?)",
     ],

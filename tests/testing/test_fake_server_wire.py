@@ -146,3 +146,36 @@ def test_api_key_enforced_when_configured():
         bad = openai.OpenAI(base_url=s.openai_base_url, api_key="wrong", max_retries=0)
         with pytest.raises(openai.AuthenticationError):
             bad.chat.completions.create(model="m", messages=[{"role": "user", "content": "a"}])
+
+
+def test_anthropic_streaming_text_and_tool_use(server):
+    client = an(server)
+    with client.messages.stream(model="c", max_tokens=50, messages=[{"role": "user", "content": "hi"}]) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert text == "hello there" and final.stop_reason == "end_turn" and final.usage.output_tokens > 0
+    with client.messages.stream(
+        model="c", max_tokens=50, messages=[{"role": "user", "content": "weather?"}],
+        tools=[{"name": "get_weather", "input_schema": {"type": "object"}}],
+    ) as stream:
+        final = stream.get_final_message()
+    assert final.stop_reason == "tool_use" and final.content[0].input == {"city": "Paris"}
+
+
+def test_openai_json_object_mode_and_unknown_route(server):
+    reply = oa(server).chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "x"}], response_format={"type": "json_object"},
+        extra_headers={"x-evalkit-role": "judge"},
+    )
+    assert json.loads(reply.choices[0].message.content) == {"score": 4}
+    assert server.requests[-1].body["response_format"] == {"type": "json_object"}
+    with pytest.raises(openai.NotFoundError):
+        oa(server).models.list()
+
+
+def test_structured_rule_only_matches_structured_requests():
+    with FakeLLMServer([Rule(structured=True, json={"a": 1}), Rule(structured=False, text="prose")]) as s:
+        fmt = {"type": "json_schema", "json_schema": {"name": "A", "schema": {"type": "object"}}}
+        structured = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], response_format=fmt)
+        plain = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        assert (structured.choices[0].message.content, plain.choices[0].message.content) == ('{"a": 1}', "prose")

@@ -1,0 +1,30 @@
+"""Fixtures for the plugin's acceptance tests (pytester projects and a fake model server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anthropic  # noqa: F401 - imported once here: pytester's inline runs drop modules first imported inside them
+import openai  # noqa: F401
+import pytest
+from plugin_helpers import Project
+
+import evalkit.plugin.controller  # noqa: F401
+from evalkit.testing import FakeLLMServer
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-fake-plugin-tests")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake-plugin-tests")
+    for var in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(var, raising=False)
+    return Project(pytester)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server

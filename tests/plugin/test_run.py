@@ -1,0 +1,136 @@
+"""Running suites under pytest: verdicts, gates, exit codes, junit, step summary, spending rules, selection."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from plugin_helpers import (
+    TINY_SUITE,
+    Project,
+    base_url_args,
+    judged_project,
+    requests_mentioning,
+    simulated_project,
+)
+
+from evalkit.testing import FakeLLMServer
+
+
+def test_pass_fail_invalid_verdicts_and_exit_code(project: Project, fake: FakeLLMServer) -> None:
+    judged_project(project, fake)
+    result = project.pytester.runpytest("suites", "--evalkit-live", *base_url_args(fake))
+    result.assert_outcomes(passed=2, failed=2)  # passes and the gate (2/6 invalid <= 50%); fails and broken-judge
+    out = result.stdout.str()
+    assert result.ret == 1
+    assert "passes PASSED" not in out  # quiet by default: dots, not names
+    assert "fails FAILED: 0/2 valid trials passed" in out
+    assert "tiny.resolution@1:resolved: failed 2/2" in out
+    assert "judge: The agent never refunded the order; it only greeted." in out
+    assert "transcript: " in out and "/transcripts/judged__fails__default__t" in out
+    assert "broken-judge INVALID (not a quality failure): only 0 of 2 trials were valid" in out
+    rows = project.trials()
+    assert sorted({(r["scenario_id"], r["outcome"]) for r in rows}) == [
+        ("broken-judge", "invalid"), ("fails", "fail"), ("passes", "pass")]
+
+
+def test_all_passing_suite_exits_zero_with_summary(project: Project) -> None:
+    project.suite(TINY_SUITE.replace('turns: [{user: "hello"}]', 'turns: [{user: "refund it"}]'))
+    result = project.pytester.runpytest("suites", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    assert result.ret == 0
+    out = result.stdout.str()
+    assert "evalkit summary" in out and "run directory:" in out
+    assert "gate tiny[default]: PASS" in out or "gate tiny[default]: SKIPPED" in out
+
+
+def test_quiet_run_prints_no_summary(project: Project) -> None:
+    project.suite()
+    result = project.pytester.runpytest("suites", "-q", "-q", "-p", "no:cacheprovider")
+    assert "evalkit summary" not in result.stdout.str()
+    assert result.ret == 1
+
+
+def test_gate_item_inconclusive_fails_or_warns(project: Project) -> None:
+    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
+                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3}"))
+    result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-rA")
+    out = result.stdout.str()
+    assert "gate tiny[default]: INCONCLUSIVE" in out
+    assert "valid trials in total would settle it (have 4)" in out
+    assert "FAILED suites/tiny.yaml::[gate]" in out
+    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
+                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3, inconclusive: warn}"))
+    warned = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-rA")
+    assert "PASSED suites/tiny.yaml::[gate]" in warned.stdout.str()
+    assert "EvalkitGateWarning" in warned.stdout.str()
+
+
+def test_gate_fails_on_a_clear_miss(project: Project) -> None:
+    suite = TINY_SUITE.replace("trials: 2", "trials: 8").replace(
+        "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}")
+    project.suite(suite)
+    result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-k", "gate or bad")
+    out = result.stdout.str()
+    assert "gate tiny[default]: FAIL" in out and "suite_mean: FAIL" in out
+
+
+def test_junit_properties_and_step_summary(project: Project, monkeypatch) -> None:  # noqa: ANN001
+    project.suite()
+    summary = project.path / "step_summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    project.pytester.runpytest("suites", "-p", "no:cacheprovider", "--junitxml=junit.xml")
+    tree = ET.parse(project.path / "junit.xml")
+    cases = {c.get("name"): c for c in tree.iter("testcase")}
+    props = {p.get("name"): p.get("value") for p in cases["good"].iter("property")}
+    assert props["pass_rate"] == "100%" and props["trials"] == "2" and props["evalkit_outcome"] == "pass"
+    assert props["interval"].startswith("95% CI 34%-100%")
+    assert "score" in props and "cost_usd" in props
+    bad = {p.get("name"): p.get("value") for p in cases["bad"].iter("property")}
+    assert bad["pass_rate"] == "0%" and bad["evalkit_outcome"] == "fail"
+    text = summary.read_text()
+    assert "| tiny | `good[default]` | ✅ pass | 100% |" in text
+    assert "`bad[default]` | ❌ fail | 0%" in text
+
+
+def test_rubric_refs_in_junit(project: Project, fake: FakeLLMServer) -> None:
+    judged_project(project, fake)
+    project.pytester.runpytest("suites", "--evalkit-live", "--junitxml=junit.xml", *base_url_args(fake))
+    tree = ET.parse(project.path / "junit.xml")
+    case = next(c for c in tree.iter("testcase") if c.get("name") == "passes")
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["rubrics"] == "tiny.resolution@1"
+    assert props["score"] == "1.000"
+
+
+def test_without_live_paid_scenarios_are_skipped_and_no_request_is_made(project: Project, fake: FakeLLMServer) -> None:
+    simulated_project(project, fake)
+    result = project.pytester.runpytest("suites", "-rs", *base_url_args(fake))
+    result.assert_outcomes(skipped=3)
+    out = result.stdout.str()
+    assert "live model calls are off" in out and "--evalkit-live" in out and "--evalkit-offline" in out
+    assert fake.requests == []
+    assert result.ret == 0
+
+
+def test_live_run_prints_estimate_and_max_cost_refuses(project: Project, fake: FakeLLMServer) -> None:
+    simulated_project(project, fake)
+    suite = (project.path / "suites/simmed.yaml").read_text().replace("openai:sim-model", "openai:gpt-4.1")
+    (project.path / "suites/simmed.yaml").write_text(suite)
+    refused = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake))
+    out = refused.stdout.str()
+    assert "evalkit live run estimate" in out and "4 sessions" in out and "simulator" in out
+    assert "refusing to start" in out and "exceeds --evalkit-max-cost $0.00" in out
+    assert refused.ret == 4
+    assert fake.requests == []
+    allowed = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=50", *base_url_args(fake))
+    assert "evalkit live run estimate" in allowed.stdout.str()
+    assert fake.requests  # the run went ahead
+
+
+def test_k_selection_runs_only_selected_sessions(project: Project, fake: FakeLLMServer) -> None:
+    simulated_project(project, fake)
+    result = project.pytester.runpytest("suites", "--evalkit-live", "-k", "alpha", *base_url_args(fake))
+    result.assert_outcomes(passed=1, deselected=2)
+    assert requests_mentioning(fake, "ALPHA-GOAL") > 0
+    assert requests_mentioning(fake, "BETA-GOAL") == 0
+    assert {r["scenario_id"] for r in project.trials()} == {"alpha"}
