@@ -42,11 +42,10 @@ def report_command(run_dir: str, out: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the output here instead of stdout.")
 @click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also save a score-vs-cost PNG (needs matplotlib: pip install 'evalkit[plot]').")
 @click.option("--pairwise", is_flag=True, help="Also ask the judge to compare paired transcripts head to head (both orders).")
-@click.option("--judge-model", default=None, help="Judge for --pairwise (default: the runs' judge).")
-@click.option("--offline", is_flag=True, help="With --pairwise: use a local fake judge endpoint (no spending).")
+@click.option("--judge-model", default=None, help="Judge for --pairwise (default: the runs' judge). Makes model calls.")
 def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidence: float, allow_mismatch: bool,
                     tiers: str | None, fmt: str, out: Path | None, plot: Path | None, pairwise: bool,
-                    judge_model: str | None, offline: bool) -> None:
+                    judge_model: str | None) -> None:
     """Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run.
 
     Trials are paired by suite, scenario and trial. The cheaper side (agent cost per session) is the
@@ -57,9 +56,9 @@ def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidenc
     try:
         comp = compare_runs(list(runs), cfg)
         if pairwise:
-            from evalkit.report.pairwise_cli import add_pairwise
+            from evalkit.report.pairwise_run import add_pairwise
 
-            add_pairwise(comp, list(runs), cfg, judge_model, offline)
+            add_pairwise(comp, list(runs), cfg, judge_model)
     except ReportError as err:
         raise click.ClickException(str(err)) from None
     if fmt == "table" and out is None:

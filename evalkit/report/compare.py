@@ -17,6 +17,7 @@ from evalkit.judging.verdict import Outcome
 from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, scenario_label, unique_labels
 from evalkit.report.comparability import check_comparable
 from evalkit.report.gates import gate_config
+from evalkit.report.pairwise import PairwiseSummary
 from evalkit.report.records import TrialRecord
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import RunData, open_run
@@ -63,7 +64,7 @@ class PairComparison(BaseModel):
     scenarios: list[Scorecard]
     unmatched: list[str] = Field(default_factory=list)
     routing: RoutingHint
-    pairwise: dict | None = None  # filled by `evalkit.report.pairwise`
+    pairwise: PairwiseSummary | None = None  # filled by `add_pairwise` (--pairwise)
 
 
 class Comparison(BaseModel):
@@ -157,13 +158,18 @@ def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -
                           routing=routing_hint(overall, scenarios, candidate_is_b=b_cand))
 
 
-def compare_runs(runs: list[RunData | str], cfg: CompareConfig | None = None) -> Comparison:
-    """Compare each side against the first; raises ComparabilityError unless `allow_mismatch`."""
-    cfg = cfg or CompareConfig()
+def resolve_sides(runs: list[RunData | str], cfg: CompareConfig) -> tuple[list[RunData], Alignment, list[str]]:
+    """The sides to compare, how they align, and comparability warnings (raises unless `allow_mismatch`)."""
     sides = choose_sides([open_run(r) for r in runs], cfg.tiers)
     unique_labels(sides)
     warnings = check_comparable(sides, cfg.allow_mismatch)
-    align = alignment_for(sides)
+    return sides, alignment_for(sides), warnings
+
+
+def compare_runs(runs: list[RunData | str], cfg: CompareConfig | None = None) -> Comparison:
+    """Compare each side against the first; raises ComparabilityError unless `allow_mismatch`."""
+    cfg = cfg or CompareConfig()
+    sides, align, warnings = resolve_sides(runs, cfg)
     pairs = [compare_pair(sides[0], side, align, cfg) for side in sides[1:]]
     for p in pairs:
         if p.unmatched:

@@ -99,5 +99,5 @@ def print_table(comp: Comparison, console: Console | None = None) -> None:
             )
         console.print(table)
         if p.pairwise:
-            console.print(f"pairwise: {p.pairwise.get('text', '')}", highlight=False)
+            console.print(f"pairwise: {p.pairwise.text}", highlight=False)
         console.print(f"routing: {p.routing.text}", highlight=False)

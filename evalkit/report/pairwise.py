@@ -1,0 +1,114 @@
+"""Pairwise judging: the judge compares two transcripts of the same scenario and trial head to head.
+
+Each pair is asked in both orders. A side wins only when both orders name it;
+any disagreement (or a tie) is a tie, and the share of pairs where the two
+orders agree is the judge's position-consistency rate. A judge failure makes
+the pair invalid: it is counted apart, never as a win or a tie.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from evalkit.conversation.transcript import Transcript
+from evalkit.judging.render import render_prompt
+from evalkit.llm.hub import ModelHub
+from evalkit.llm.types import CallTag, GenerateConfig, ModelError, ModelResponse
+from evalkit.report.render import environment
+
+Winner = Literal["first", "second", "tie"]
+PROMPT = "pairwise.prompt.j2"
+
+
+class PairwiseAnswer(BaseModel):
+    """What the judge returns for one ordering."""
+
+    winner: Winner
+    reasoning: str = ""
+
+
+class PairVerdict(BaseModel):
+    scenario: str
+    trial: int
+    ab: str | None  # winner asked with a first: "a" | "b" | "tie" | None (judge failed)
+    ba: str | None  # winner asked with b first, mapped back to "a" | "b" | "tie"
+    result: Literal["a", "b", "tie", "invalid"]
+    consistent: bool | None
+
+
+class PairwiseSummary(BaseModel):
+    judge_model: str
+    a: str
+    b: str
+    n_pairs: int = 0
+    wins_a: int = 0
+    wins_b: int = 0
+    ties: int = 0
+    invalid: int = 0
+    position_consistency: float | None = None  # share of valid pairs whose two orders agree
+    pairs: list[PairVerdict] = Field(default_factory=list)
+    text: str = ""
+
+
+def _prompt(scenario: str, first: Transcript, second: Transcript) -> list:  # type: ignore[type-arg]
+    """The prompt with each transcript in its own nonce-delimited block (the judging module's escaping)."""
+    block = render_prompt("{{ transcript }}", second, salt="pairwise-second", extra={}).user
+    env = environment()
+    assert env.loader is not None
+    template = env.loader.get_source(env, PROMPT)[0]
+    return render_prompt(template, first, salt="pairwise-first",
+                         extra={"second": block.strip(), "scenario": scenario}).messages()
+
+
+async def _ask(hub: ModelHub, judge: str, scenario: str, first: Transcript, second: Transcript) -> Winner | None:
+    tag = CallTag(role="judge", scenario_id=scenario)
+    try:
+        reply = await hub.model(judge).generate(_prompt(scenario, first, second), output_schema=PairwiseAnswer,
+                                                config=GenerateConfig(temperature=0, tag=tag))
+    except ModelError:
+        return None
+    if isinstance(reply, ModelResponse) and isinstance(reply.parsed, PairwiseAnswer):
+        return reply.parsed.winner
+    return None
+
+
+def _combine(scenario: str, trial: int, ab: Winner | None, ba: Winner | None) -> PairVerdict:
+    first_order = {"first": "a", "second": "b", "tie": "tie"}.get(ab or "")
+    second_order = {"first": "b", "second": "a", "tie": "tie"}.get(ba or "")
+    if first_order is None or second_order is None:
+        return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result="invalid",
+                           consistent=None)
+    agree = first_order == second_order
+    result = first_order if agree and first_order in ("a", "b") else "tie"
+    return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result,  # type: ignore[arg-type]
+                       consistent=agree)
+
+
+async def judge_pairs(hub: ModelHub, judge: str, a: str, b: str,
+                      pairs: list[tuple[str, int, Transcript, Transcript]]) -> PairwiseSummary:
+    """Judge every (scenario, trial, transcript_a, transcript_b) in both orders, concurrently."""
+
+    async def one(scenario: str, trial: int, ta: Transcript, tb: Transcript) -> PairVerdict:
+        ab, ba = await asyncio.gather(_ask(hub, judge, scenario, ta, tb), _ask(hub, judge, scenario, tb, ta))
+        return _combine(scenario, trial, ab, ba)
+
+    verdicts = await asyncio.gather(*(one(*p) for p in pairs))
+    return summarise(judge, a, b, list(verdicts))
+
+
+def summarise(judge: str, a: str, b: str, verdicts: list[PairVerdict]) -> PairwiseSummary:
+    s = PairwiseSummary(judge_model=judge, a=a, b=b, n_pairs=len(verdicts), pairs=verdicts)
+    s.wins_a = sum(v.result == "a" for v in verdicts)
+    s.wins_b = sum(v.result == "b" for v in verdicts)
+    s.ties = sum(v.result == "tie" for v in verdicts)
+    s.invalid = sum(v.result == "invalid" for v in verdicts)
+    valid = [v for v in verdicts if v.consistent is not None]
+    s.position_consistency = sum(bool(v.consistent) for v in valid) / len(valid) if valid else None
+    consistency = "n/a" if s.position_consistency is None else f"{s.position_consistency:.0%}"
+    s.text = (f"{judge}: {b} wins {s.wins_b}, {a} wins {s.wins_a}, ties {s.ties}"
+              f"{f', invalid {s.invalid}' if s.invalid else ''} over {s.n_pairs} pairs "
+              f"(a win needs both orders to agree); position consistency {consistency}")
+    return s

@@ -1,0 +1,58 @@
+"""Attach pairwise-judge results to a comparison (the `--pairwise` flag)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from evalkit.judging.verdict import Outcome
+from evalkit.llm.config import HubConfig
+from evalkit.llm.hub import ModelHub
+from evalkit.report.align import Alignment, scenario_label
+from evalkit.report.compare import CompareConfig, Comparison, resolve_sides
+from evalkit.report.pairwise import judge_pairs
+from evalkit.report.rundata import ReportError, RunData
+
+
+def transcript_pairs(a: RunData, b: RunData, align: Alignment) -> list[tuple]:  # type: ignore[type-arg]
+    """(scenario, trial, transcript_a, transcript_b) for every valid trial both sides ran."""
+    mine = {align.trial_key(t): t for t in b.trials if t.outcome != Outcome.invalid}
+    out = []
+    for t in a.trials:
+        other = mine.get(align.trial_key(t))
+        if other is None or t.outcome == Outcome.invalid:
+            continue
+        ta, tb = a.transcript(t), b.transcript(other)
+        if ta is not None and tb is not None:
+            out.append((scenario_label(align.scenario_key(t)), t.trial, ta, tb))
+    return out
+
+
+def default_judge(side: RunData) -> str:
+    for row in side.results:
+        if row.judge_models:
+            return row.judge_models[0]
+    raise ReportError("--pairwise: the runs record no judge model; pass --judge-model")
+
+
+async def add_pairwise_async(comp: Comparison, runs: list, cfg: CompareConfig, hub: ModelHub,  # type: ignore[type-arg]
+                             judge: str | None = None) -> Comparison:
+    """Judge each compared pair head to head and store the summary on `comp.pairs[i].pairwise`."""
+    sides, align, _ = resolve_sides(runs, cfg.model_copy(update={"allow_mismatch": True}))
+    judge = judge or default_judge(sides[0])
+    for pair, side in zip(comp.pairs, sides[1:]):
+        pair.pairwise = await judge_pairs(hub, judge, pair.a, pair.b, transcript_pairs(sides[0], side, align))
+    return comp
+
+
+def add_pairwise(comp: Comparison, runs: list, cfg: CompareConfig, judge: str | None,  # type: ignore[type-arg]
+                 hub_config: HubConfig | None = None) -> Comparison:
+    """Sync entry for the CLI: one hub (keys and base URLs from the environment) for all judge calls."""
+
+    async def go() -> Comparison:
+        hub = ModelHub(hub_config or HubConfig())
+        try:
+            return await add_pairwise_async(comp, runs, cfg, hub, judge)
+        finally:
+            await hub.aclose()
+
+    return asyncio.run(go())
