@@ -1,7 +1,10 @@
 """evalkit's pytest plugin. Inert unless the project has evalkit suites.
 
-Registered through the `pytest11` entry point. Hooks stay thin: collection,
-items, the run controller, xdist merging and reporting live in `evalkit.plugin`.
+Registered through the `pytest11` entry point, so it is imported by every
+pytest run in an environment where evalkit is installed: this module and its
+import-time dependencies stay light (pytest and the standard library). The
+engine, the spec loader and the models are imported only once a suite file is
+actually collected. Hooks stay thin; the work lives in `evalkit.plugin`.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from typing import Any
 import pytest
 
 from evalkit.plugin import session as _session
-from evalkit.plugin.api import evalkit  # noqa: F401 - the `evalkit` fixture
-from evalkit.plugin.collection import collect_file
 from evalkit.plugin.options import add_options
 
 
@@ -27,6 +28,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
+    if not _session.may_be_suite(file_path, parent.config):
+        return None
+    from evalkit.plugin.collection import collect_file
+
     return collect_file(file_path, parent)
 
 
@@ -59,3 +64,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     _session.terminal_summary(terminalreporter, config)
+
+
+@pytest.fixture
+def evalkit(request: pytest.FixtureRequest) -> Any:
+    """Run evalkit scenarios from a test: `evalkit.run_scenario("id", agent=my_agent, trials=3)`."""
+    from evalkit.plugin.api import EvalkitFixture
+
+    return EvalkitFixture(request.config)

@@ -129,13 +129,11 @@ class EvalkitFixture:
 
     def run_scenario(self, scenario: str, agent: Any = None, trials: int | None = None,
                      suite: str | Path | None = None) -> ScenarioResult:
-        from evalkit.plugin.controller import CONTROLLER_KEY
         from evalkit.plugin.offline import OfflineEndpoint
+        from evalkit.plugin.session import get_controller
         from evalkit.plugin.spending import skip_reason
 
-        ctl = self._config.stash.get(CONTROLLER_KEY, None)
-        if ctl is None:
-            return run_scenario(scenario, agent=agent, trials=trials, suite=suite)
+        ctl = get_controller(self._config)
         loaded = _find_suite(scenario, Path(suite) if suite else None)
         spec = next(s for s in loaded.scenarios if s.id == scenario)
         tier = (ctl.settings.agent_models or loaded.suite.agent_models or [None])[0]
@@ -146,9 +144,3 @@ class EvalkitFixture:
             ctl.offline = OfflineEndpoint([loaded])
         config = ctl.run_config().model_copy(update={"run_id": None})
         return run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config)
-
-
-@pytest.fixture
-def evalkit(request: pytest.FixtureRequest) -> EvalkitFixture:
-    """Run evalkit scenarios from a test: `evalkit.run_scenario("id", agent=my_agent, trials=3)`."""
-    return EvalkitFixture(request.config)

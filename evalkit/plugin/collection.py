@@ -14,17 +14,9 @@ import pytest
 
 from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.options import PluginSettings
+from evalkit.plugin.session import SETTINGS_KEY, get_controller
 from evalkit.run.plan import tier_label
 from evalkit.spec import SpecError, is_suite_file, load_suite
-
-
-def wants_file(file_path: Path, settings: PluginSettings, explicit: list[Path]) -> bool:
-    """A suite file under a suite path, or named on the command line itself."""
-    if file_path.suffix not in (".yaml", ".yml"):
-        return False
-    resolved = file_path.resolve()
-    inside = resolved in explicit or any(resolved == root or root in resolved.parents for root in settings.suites)
-    return inside and is_suite_file(resolved)
 
 
 class SuiteFile(pytest.File):
@@ -36,6 +28,8 @@ class SuiteFile(pytest.File):
             loaded = load_suite(self.path)
         except SpecError as err:
             raise self.CollectError(f"invalid evalkit suite:\n{err}") from None
+        if settings.agent:
+            loaded.suite = loaded.suite.model_copy(update={"agent": settings.agent})
         tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
         _register_markers(self.config, [t for s in loaded.scenarios for t in s.tags])
         show_tier = len(tiers) > 1 or tiers[0] is not None
@@ -62,17 +56,9 @@ def _register_markers(config: pytest.Config, tags: list[str]) -> None:
             config.addinivalue_line("markers", f"{tag}: evalkit scenario tag")
 
 
-SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
-
-
 def collect_file(file_path: Path, parent: Any) -> SuiteFile | None:
-    settings = parent.config.stash.get(SETTINGS_KEY, None)
-    if settings is None:
+    """A `SuiteFile` for an evalkit suite (the caller already checked the path); creates the controller."""
+    if not is_suite_file(file_path):
         return None
-    explicit = parent.config.stash.get(EXPLICIT_KEY, [])
-    if not wants_file(file_path, settings, explicit):
-        return None
+    get_controller(parent.config)
     return SuiteFile.from_parent(parent, path=file_path)
-
-
-EXPLICIT_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()

@@ -23,7 +23,6 @@ from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
 from evalkit.run.run_dir import new_run_id, read_rows
 
-CONTROLLER_KEY: pytest.StashKey["Controller"] = pytest.StashKey()
 
 
 @dataclass

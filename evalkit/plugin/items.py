@@ -41,9 +41,9 @@ class _EvalItem(pytest.Item):
         return str(self.loaded.suite.suite)
 
     def controller(self) -> Any:
-        from evalkit.plugin.controller import CONTROLLER_KEY
+        from evalkit.plugin.session import get_controller
 
-        return self.config.stash[CONTROLLER_KEY]
+        return get_controller(self.config)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, (ScenarioFailed, GateFailed)):
@@ -73,7 +73,7 @@ class ScenarioItem(_EvalItem):
             raise ScenarioFailed(failure_message(verdict, self.name))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, ""  # no domain: pytest would turn dots in scenario ids into "::"
+        return self.path, None, self.name
 
 
 class GateItem(_EvalItem):
@@ -90,7 +90,7 @@ class GateItem(_EvalItem):
             warnings.warn(EvalkitGateWarning(result.message()), stacklevel=1)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, ""  # no domain: pytest would turn dots in scenario ids into "::"
+        return self.path, None, self.name
 
 
 def junit_properties(v: ScenarioVerdict, rubrics: list[Any]) -> list[tuple[str, object]]:

@@ -10,18 +10,19 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, Field
 
 ENV_LIVE = "EVALKIT_LIVE"
 
 
-class PluginSettings(BaseModel):
-    """What the plugin was asked to do for this pytest session."""
+@dataclass
+class PluginSettings:
+    """What the plugin was asked to do for this pytest session (a dataclass: importing pydantic here would slow every pytest run)."""
 
-    suites: list[Path] = Field(default_factory=list)  # absolute suite roots
+    suites: list[Path] = field(default_factory=list)  # absolute suite roots
     suites_configured: bool = False  # True when the user named suite paths explicitly
     agent: str | None = None
     agent_models: list[str] | None = None
@@ -39,7 +40,7 @@ class PluginSettings(BaseModel):
     baseline: Path | None = None
     live: bool = False
     offline: bool = False
-    base_urls: dict[str, str] = Field(default_factory=dict)
+    base_urls: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     progress: bool = True
 
@@ -99,7 +100,7 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         record=_path(root, opt("evalkit_record"), cwd=True),
         replay=_path(root, opt("evalkit_replay") or tool.get("replay"), cwd=True),
         resume=_path(root, opt("evalkit_resume"), cwd=True),
-        report_dir=_path(root, report_dir) or root / "reports",
+        report_dir=_path(root, report_dir) or root / "reports",  # type: ignore[arg-type]
         baseline=_path(root, opt("evalkit_baseline"), cwd=True),
         live=bool(opt("evalkit_live")) or os.environ.get(ENV_LIVE, "") in {"1", "true", "yes"},
         offline=bool(opt("evalkit_offline")),

@@ -1,27 +1,31 @@
-"""The plugin's lifecycle, one function per pytest hook (the hooks in `evalkit.pytest_plugin` delegate here)."""
+"""The plugin's lifecycle, one function per pytest hook (the hooks in `evalkit.pytest_plugin` delegate here).
+
+Module-level imports stay light (pytest, stdlib, options, xdist glue): a pytest
+run without evalkit suites must not pay for importing the engine and the SDKs.
+The controller is created on first need, i.e. when a suite file is collected.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from evalkit.plugin import xdist
-from evalkit.plugin.ci import write_step_summary
-from evalkit.plugin.collection import EXPLICIT_KEY, SETTINGS_KEY
-from evalkit.plugin.controller import CONTROLLER_KEY, Controller, baseline_rows
-from evalkit.plugin.gates import GateResult, decide_gate
-from evalkit.plugin.items import GateItem, ScenarioItem
-from evalkit.plugin.merge import merge_run_dirs, remove_tree
 from evalkit.plugin.options import PluginSettings, resolve_settings
-from evalkit.plugin.rows import CriterionRow, TrialRow
-from evalkit.plugin.summary import RunView, build_view
-from evalkit.plugin.terminal import ProgressDisplay, plain_progress_wanted, render_summary
-from evalkit.run.run_dir import RESULTS, TRIALS, new_run_id, read_rows
-from evalkit.spec.models import GateConfig
 
-VIEW_KEY: pytest.StashKey[RunView] = pytest.StashKey()
+if TYPE_CHECKING:
+    from evalkit.plugin.controller import Controller
+    from evalkit.plugin.gates import GateResult
+    from evalkit.plugin.rows import TrialRow
+    from evalkit.plugin.summary import RunView
+    from evalkit.spec.models import GateConfig
+
+SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
+EXPLICIT_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()
+CONTROLLER_KEY: pytest.StashKey["Controller"] = pytest.StashKey()
+VIEW_KEY: pytest.StashKey["RunView"] = pytest.StashKey()
 XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
 WORKERS_DIR = ".evalkit-workers"
@@ -35,17 +39,39 @@ def configure(config: pytest.Config) -> None:
     config.stash[EXPLICIT_KEY] = [Path(a.split("::", 1)[0]).resolve() for a in config.args]
     _add_configured_suites(config, settings.suites, settings.suites_configured)
     if xdist.is_controller(config):
+        from evalkit.run.run_dir import new_run_id
+
         run_id = new_run_id()
         hooks = xdist.ControllerHooks(run_id, settings.report_dir / WORKERS_DIR / run_id)
         config.pluginmanager.register(hooks, "evalkit-xdist-controller")
         config.stash[XDIST_KEY] = hooks
-        return
-    if xdist.is_worker(config):
+
+
+def get_controller(config: pytest.Config) -> "Controller":
+    """The session's controller, created on first use (xdist workers get the controller's run id)."""
+    ctl = config.stash.get(CONTROLLER_KEY, None)
+    if ctl is None:
+        from evalkit.plugin.controller import Controller
+
+        settings = config.stash[SETTINGS_KEY]
         info = xdist.worker_input(config)
         batch = Path(info[xdist.BATCH_ROOT]) / xdist.worker_id(config) if xdist.BATCH_ROOT in info else None
-        config.stash[CONTROLLER_KEY] = Controller(config, settings, info.get(xdist.RUN_ID), batch)
-    else:
-        config.stash[CONTROLLER_KEY] = Controller(config, settings)
+        ctl = Controller(config, settings, info.get(xdist.RUN_ID), batch)
+        config.stash[CONTROLLER_KEY] = ctl
+    return ctl
+
+
+def may_be_suite(file_path: Path, config: pytest.Config) -> bool:
+    """Cheap filter before anything heavy is imported: a YAML file under a suite path or named explicitly."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return False
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        return False
+    resolved = file_path.resolve()
+    if resolved in config.stash.get(EXPLICIT_KEY, []):
+        return True
+    return any(resolved == root or root in resolved.parents for root in settings.suites)
 
 
 def _add_configured_suites(config: pytest.Config, suites: list[Path], configured: bool) -> None:
@@ -60,12 +86,14 @@ def _add_configured_suites(config: pytest.Config, suites: list[Path], configured
 
 def leave_gates_to_xdist_controller(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Workers see only their share, so under xdist the controller decides gates after merging."""
-    if not xdist.is_worker(config):
+    ctl = config.stash.get(CONTROLLER_KEY, None)
+    if ctl is None or not xdist.is_worker(config):
         return
+    from evalkit.plugin.items import GateItem
+
     gates = [i for i in items if isinstance(i, GateItem)]
     if not gates:
         return
-    ctl = config.stash[CONTROLLER_KEY]
     ctl.xdist_gates = [(g.suite_name, g.tier, [s.id for s in g.loaded.scenarios]) for g in gates]
     items[:] = [i for i in items if not isinstance(i, GateItem)]
     config.hook.pytest_deselected(items=gates)
@@ -78,9 +106,9 @@ def collection_finished(session: pytest.Session) -> None:
 
 
 def start_run(session: pytest.Session) -> None:
-    """Start every selected session now (not under xdist workers: they start their share lazily)."""
+    """Start every selected session now (xdist workers start their share lazily, when it is known)."""
     config = session.config
-    ctl: Controller | None = config.stash.get(CONTROLLER_KEY, None)
+    ctl = config.stash.get(CONTROLLER_KEY, None)
     if ctl is None or not ctl.selected or config.option.collectonly:
         return
     ctl.check_budget()
@@ -88,6 +116,8 @@ def start_run(session: pytest.Session) -> None:
         return
     ctl.start(ctl.selected)
     if ctl.batches and config.get_verbosity() >= 0 and not config.getoption("maxfail") and ctl.settings.progress:
+        from evalkit.plugin.terminal import ProgressDisplay, plain_progress_wanted
+
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         write = reporter.write_line if reporter else print
         display = ProgressDisplay(write, live=not plain_progress_wanted())
@@ -111,7 +141,7 @@ def finish(session: pytest.Session) -> None:
     if hooks is not None:
         _finish_xdist_controller(session, hooks)
         return
-    ctl: Controller | None = config.stash.get(CONTROLLER_KEY, None)
+    ctl = config.stash.get(CONTROLLER_KEY, None)
     if ctl is None:
         return
     ctl.close()
@@ -120,6 +150,9 @@ def finish(session: pytest.Session) -> None:
         return
     if not ctl.outcomes:
         return
+    from evalkit.plugin.ci import write_step_summary
+    from evalkit.plugin.summary import build_view
+
     gate_configs = {i.suite_name: i.loaded.suite.gate for i in ctl.selected}
     view = build_view(ctl.all_trials(), ctl.all_criteria(), gate_configs, list(ctl.gates.values()), ctl.final_run_dir())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
@@ -127,7 +160,7 @@ def finish(session: pytest.Session) -> None:
     write_step_summary(view)
 
 
-def _send_to_controller(config: pytest.Config, ctl: Controller) -> None:
+def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
     gate_configs = {i.suite_name: i.loaded.suite.gate.model_dump(mode="json") for i in ctl.selected}
     config.workeroutput[xdist.OUTPUT] = {  # type: ignore[attr-defined]
         "gates": getattr(ctl, "xdist_gates", []),
@@ -137,16 +170,27 @@ def _send_to_controller(config: pytest.Config, ctl: Controller) -> None:
 
 
 def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHooks) -> None:
-    if not any(o.get("ran") for o in hooks.outputs):
-        remove_tree(hooks.batch_root)
-        return
+    from evalkit.plugin.merge import merge_run_dirs, remove_tree
+
     config = session.config
     settings = config.stash[SETTINGS_KEY]
+    if not any(o.get("ran") for o in hooks.outputs):
+        remove_tree(settings.report_dir / WORKERS_DIR)
+        return
     parts = sorted(p for p in hooks.batch_root.glob(f"*/b*/{hooks.run_id}") if p.is_dir())
     run_dir = merge_run_dirs(parts, settings.report_dir / hooks.run_id)
     remove_tree(settings.report_dir / WORKERS_DIR)
-    if run_dir is None:
-        return
+    if run_dir is not None:
+        _decide_merged(session, hooks, run_dir, settings)
+
+
+def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> None:
+    from evalkit.plugin.ci import write_step_summary
+    from evalkit.plugin.rows import CriterionRow, TrialRow
+    from evalkit.plugin.summary import build_view
+    from evalkit.run.run_dir import RESULTS, TRIALS, read_rows
+    from evalkit.spec.models import GateConfig
+
     trials = [TrialRow.model_validate(r) for r in read_rows(run_dir / TRIALS)]
     criteria = [CriterionRow.model_validate(r) for r in read_rows(run_dir / RESULTS)]
     configs: dict[str, GateConfig] = {}
@@ -156,16 +200,19 @@ def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHoo
         gates.update({(s, t): e for s, t, e in output.get("gates", [])})
     results = [_xdist_gate(trials, suite, tier, expected, configs.get(suite, GateConfig()), settings)
                for (suite, tier), expected in sorted(gates.items())]
-    results = [r for r in results if r is not None]
-    view = build_view(trials, criteria, configs, results, run_dir)
-    config.stash[VIEW_KEY] = view
+    decided = [r for r in results if r is not None]
+    view = build_view(trials, criteria, configs, decided, run_dir)
+    session.config.stash[VIEW_KEY] = view
     write_step_summary(view)
-    if any(r.failed for r in results) and session.exitstatus == pytest.ExitCode.OK:
+    if any(r.failed for r in decided) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _xdist_gate(trials: list[TrialRow], suite: str, tier: str, expected: list[str], gate: GateConfig,
-               settings: PluginSettings) -> GateResult | None:
+def _xdist_gate(trials: list["TrialRow"], suite: str, tier: str, expected: list[str], gate: "GateConfig",
+                settings: PluginSettings) -> "GateResult | None":
+    from evalkit.plugin.controller import baseline_rows
+    from evalkit.plugin.gates import decide_gate
+
     mine = [t for t in trials if t.suite == suite and t.tier == tier]
     if not mine:
         return None
@@ -176,5 +223,7 @@ def terminal_summary(reporter: Any, config: pytest.Config) -> None:
     view = config.stash.get(VIEW_KEY, None)
     if view is None or config.get_verbosity() < 0:
         return
+    from evalkit.plugin.terminal import render_summary
+
     reporter.write_sep("=", "evalkit summary")
     reporter.write(render_summary(view, reporter._tw.fullwidth, reporter.hasmarkup))

@@ -137,16 +137,7 @@ def _cost(spend: dict[str, list[int]]) -> tuple[float | None, list[str]]:
 
 def price_per_mtok(model: str) -> tuple[float, float] | None:
     """(input, output) USD per million tokens from evalkit's price table, None if unknown."""
-    try:
-        from evalkit.llm import pricing  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    lookup = getattr(pricing, "price_per_mtok", None) or getattr(pricing, "lookup_price", None)
-    if lookup is None:
-        return None
-    price = lookup(model)
-    if price is None:
-        return None
-    if isinstance(price, tuple):
-        return float(price[0]), float(price[1])
-    return float(getattr(price, "input_per_mtok")), float(getattr(price, "output_per_mtok"))
+    from evalkit.llm import PriceTable
+
+    price = PriceTable().price(model)
+    return None if price is None else (price.input, price.output)
