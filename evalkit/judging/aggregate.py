@@ -49,7 +49,9 @@ def _flags(readings: list[SampleScore], extra: list[str]) -> list[str]:
     return sorted({f for s in readings for f in s.flags} | set(extra))
 
 
-def aggregate_criterion(criterion: Criterion, per_judge: list[list[SampleScore]], rubric_threshold: float) -> CriterionScore:
+def aggregate_criterion(
+    criterion: Criterion, per_judge: list[list[SampleScore]], rubric_threshold: float
+) -> CriterionScore:
     """Fold every reading of one criterion (per judge, per sample) into its score."""
     readings = [s for judge in per_judge for s in judge]
     valid = [s for s in readings if s.raw is not None]

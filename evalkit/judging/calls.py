@@ -55,7 +55,9 @@ def stats_of(model: str, response: ModelResponse | None) -> CallStats:
     return CallStats(model=model, usage=response.usage, cost_usd=response.cost_usd, cached=response.cached)
 
 
-async def request(hub: Any, plan: CallPlan, prompt: JudgePrompt, schema: type[BaseModel]) -> ModelResponse | Unparseable | str:
+async def request(
+    hub: Any, plan: CallPlan, prompt: JudgePrompt, schema: type[BaseModel]
+) -> ModelResponse | Unparseable | str:
     """The raw hub call; a string is an infrastructure failure reason."""
     try:
         model = hub.model(plan.model, base_url=plan.base_url) if plan.base_url else hub.model(plan.model)
@@ -75,7 +77,13 @@ def check_reading(reading: SampleScore, prompt: JudgePrompt, evidence_mode: str)
     flags = reading.flags + ["unsupported_evidence"]
     if evidence_mode == "warn":
         return reading.model_copy(update={"flags": flags})
-    return reading.model_copy(update={"raw": None, "flags": flags, "invalid_reason": f"unsupported_evidence: {describe_unsupported(evidence)}"})
+    return reading.model_copy(
+        update={
+            "raw": None,
+            "flags": flags,
+            "invalid_reason": f"unsupported_evidence: {describe_unsupported(evidence)}",
+        }
+    )
 
 
 def apply_logprobs(reading: SampleScore, criterion: Criterion, response: ModelResponse) -> SampleScore:
@@ -95,11 +103,19 @@ async def judge_call(hub: Any, plan: CallPlan, prompt: JudgePrompt, criteria: li
         return CallResult(model=plan.model, readings=all_invalid(criteria, plan.model, reply, "infrastructure"))
     if isinstance(reply, Unparseable):
         reason = f"unparseable judge reply after repair: {reply.error}"
-        return CallResult(model=plan.model, readings=all_invalid(criteria, plan.model, reason, "unparseable"), stats=stats_of(plan.model, reply.response))
+        return CallResult(
+            model=plan.model,
+            readings=all_invalid(criteria, plan.model, reason, "unparseable"),
+            stats=stats_of(plan.model, reply.response),
+        )
     parsed = reply.parsed if isinstance(reply.parsed, BaseModel) else None
     if parsed is None:
         reason = "unparseable judge reply: the model layer returned no structured output"
-        return CallResult(model=plan.model, readings=all_invalid(criteria, plan.model, reason, "unparseable"), stats=stats_of(plan.model, reply))
+        return CallResult(
+            model=plan.model,
+            readings=all_invalid(criteria, plan.model, reason, "unparseable"),
+            stats=stats_of(plan.model, reply),
+        )
     readings, extras = read_reply(parsed, criteria, plan.model)
     checked = {}
     for criterion in criteria:

@@ -32,7 +32,9 @@ def check_budget(spec: BudgetSpec, transcript: Transcript) -> Finding:
             over.append("tokens")
     if spec.max_cost_usd is not None:
         if cost is None:
-            return Finding(passed=None, reasoning="agent cost is unknown (no price for the model), cannot check max_cost_usd")
+            return Finding(
+                passed=None, reasoning="agent cost is unknown (no price for the model), cannot check max_cost_usd"
+            )
         seen.append(f"${cost:.4f} agent cost (max ${spec.max_cost_usd})")
         if cost > spec.max_cost_usd:
             over.append("cost")

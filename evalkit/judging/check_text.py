@@ -23,7 +23,11 @@ def _matches(check: Check, transcript: Transcript, pattern: str, literal: bool) 
         compiled = re.compile(re.escape(pattern) if literal else pattern, flags)
     except re.error as exc:
         return f"invalid regex {pattern!r}: {exc}"
-    return [Evidence(turn=n, quote=m.group(0), verified=True) for n, text in spoken_turns(transcript, check.on) for m in compiled.finditer(text)]
+    return [
+        Evidence(turn=n, quote=m.group(0), verified=True)
+        for n, text in spoken_turns(transcript, check.on)
+        for m in compiled.finditer(text)
+    ]
 
 
 def check_pattern(check: Check, transcript: Transcript) -> Finding:
@@ -57,7 +61,9 @@ def parse_json_reply(text: str) -> Any:
 
 
 def _validate(instance: Any, schema: dict[str, Any]) -> str | None:
-    errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(instance), key=lambda e: list(e.path))
+    errors = sorted(
+        jsonschema.validators.validator_for(schema)(schema).iter_errors(instance), key=lambda e: list(e.path)
+    )
     if not errors:
         return None
     path = "/".join(str(p) for p in errors[0].path) or "(root)"
@@ -78,7 +84,11 @@ def check_json_schema(spec: JsonSchemaSpec, transcript: Transcript) -> Finding:
             error = _validate(call.arguments, spec.schema_)
             if error:
                 quote = json.dumps(call.arguments, sort_keys=True, ensure_ascii=False)
-                return Finding(passed=False, reasoning=f"{spec.tool} arguments in turn {n} violate the schema: {error}", evidence=[Evidence(turn=n, quote=clip(quote), verified=True)])
+                return Finding(
+                    passed=False,
+                    reasoning=f"{spec.tool} arguments in turn {n} violate the schema: {error}",
+                    evidence=[Evidence(turn=n, quote=clip(quote), verified=True)],
+                )
         return Finding(passed=True, reasoning=f"all {len(calls)} call(s) of {spec.tool} match the schema")
     replies = spoken_turns(transcript, "agent")
     if not replies:
@@ -88,8 +98,12 @@ def check_json_schema(spec: JsonSchemaSpec, transcript: Transcript) -> Finding:
     try:
         instance = parse_json_reply(text)
     except json.JSONDecodeError as exc:
-        return Finding(passed=False, reasoning=f"last agent message (turn {n}) is not JSON: {exc.msg}", evidence=evidence)
+        return Finding(
+            passed=False, reasoning=f"last agent message (turn {n}) is not JSON: {exc.msg}", evidence=evidence
+        )
     error = _validate(instance, spec.schema_)
     if error:
-        return Finding(passed=False, reasoning=f"last agent message (turn {n}) violates the schema: {error}", evidence=evidence)
+        return Finding(
+            passed=False, reasoning=f"last agent message (turn {n}) violates the schema: {error}", evidence=evidence
+        )
     return Finding(passed=True, reasoning=f"last agent message (turn {n}) matches the schema", evidence=evidence)

@@ -27,16 +27,26 @@ def args_match(expected: Any, actual: Any) -> bool:
         return isinstance(actual, list) and len(expected) == len(actual) and all(map(args_match, expected, actual))
     if expected == actual:
         return True
-    return not isinstance(expected, (dict, list, bool)) and not isinstance(actual, (dict, list, bool)) and str(expected) == str(actual)
+    return (
+        not isinstance(expected, (dict, list, bool))
+        and not isinstance(actual, (dict, list, bool))
+        and str(expected) == str(actual)
+    )
 
 
 def _call_evidence(n: int, name: str, arguments: dict[str, Any]) -> Evidence:
-    return Evidence(turn=n, quote=clip(f"[tool call {name} {json.dumps(arguments, sort_keys=True, ensure_ascii=False)}]"), verified=True)
+    return Evidence(
+        turn=n,
+        quote=clip(f"[tool call {name} {json.dumps(arguments, sort_keys=True, ensure_ascii=False)}]"),
+        verified=True,
+    )
 
 
 def check_tool_called(spec: ToolCalledSpec, transcript: Transcript) -> Finding:
     """Count calls of `name` whose arguments contain `args`; default: at least one."""
-    matching = [(n, c) for n, c, _ in tool_calls(transcript) if c.name == spec.name and args_match(spec.args, c.arguments)]
+    matching = [
+        (n, c) for n, c, _ in tool_calls(transcript) if c.name == spec.name and args_match(spec.args, c.arguments)
+    ]
     count = len(matching)
     problems = []
     if spec.count is not None and count != spec.count:
@@ -50,14 +60,22 @@ def check_tool_called(spec: ToolCalledSpec, transcript: Transcript) -> Finding:
     what = spec.name + (f" with {json.dumps(spec.args, sort_keys=True)}" if spec.args else "")
     evidence = [_call_evidence(n, c.name, c.arguments) for n, c in matching[:5]]
     if problems:
-        return Finding(passed=False, reasoning=f"{what} called {count} time(s); expected {' and '.join(problems)}", evidence=evidence)
+        return Finding(
+            passed=False,
+            reasoning=f"{what} called {count} time(s); expected {' and '.join(problems)}",
+            evidence=evidence,
+        )
     return Finding(passed=True, reasoning=f"{what} called {count} time(s)", evidence=evidence)
 
 
 def check_tool_not_called(name: str, transcript: Transcript) -> Finding:
     calls = [(n, c) for n, c, _ in tool_calls(transcript) if c.name == name]
     if calls:
-        return Finding(passed=False, reasoning=f"{name} was called {len(calls)} time(s)", evidence=[_call_evidence(n, c.name, c.arguments) for n, c in calls[:5]])
+        return Finding(
+            passed=False,
+            reasoning=f"{name} was called {len(calls)} time(s)",
+            evidence=[_call_evidence(n, c.name, c.arguments) for n, c in calls[:5]],
+        )
     return Finding(passed=True, reasoning=f"{name} was not called")
 
 

@@ -7,7 +7,8 @@ others never touch a model.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.check_common import Finding
@@ -33,7 +34,9 @@ _DETERMINISTIC: dict[str, Callable[[Check, Transcript], Finding]] = {
 }
 
 
-def finding_to_score(finding: Finding, criterion_id: str, kind: str, *, weight: float = 1.0, must_pass: bool = False) -> CriterionScore:
+def finding_to_score(
+    finding: Finding, criterion_id: str, kind: str, *, weight: float = 1.0, must_pass: bool = False
+) -> CriterionScore:
     """A check passes as 1.0 and fails as 0.0; a check that cannot be evaluated is invalid, never a number."""
     if finding.passed is None:
         outcome, score = Outcome.invalid, None
@@ -86,7 +89,7 @@ async def run_checks(
 ) -> list[CriterionScore]:
     """Scenario checks -> one CriterionScore each. Never raises; `hub` is used only by claims checks."""
     scores = []
-    for check, criterion_id in zip(checks, check_ids(checks)):
+    for check, criterion_id in zip(checks, check_ids(checks), strict=True):
         finding = await evaluate_any(check, transcript, hub, default_judge)
         scores.append(finding_to_score(finding, criterion_id, check.kind))
     return scores

@@ -29,7 +29,15 @@ from evalkit.llm.types import CallTag, GenerateConfig, Unparseable
 from evalkit.spec.checks import ClaimsSpec
 from evalkit.spec.models import JudgeConfig
 
-_IRREGULAR = {"sent": "send", "made": "make", "paid": "pay", "gave": "give", "given": "give", "put": "put", "set": "set"}
+_IRREGULAR = {
+    "sent": "send",
+    "made": "make",
+    "paid": "pay",
+    "gave": "give",
+    "given": "give",
+    "put": "put",
+    "set": "set",
+}
 
 
 def stem(verb: str) -> str:
@@ -84,11 +92,20 @@ def compare_claims(claims: list[Claim], transcript: Transcript, turns: list[Turn
         if any(n <= turn and fnmatchcase(name, p) for n, name in succeeded for p in patterns):
             matched.append(label)
         else:
-            hallucinated.append(f"{label} (turn {turn}: {clip(claim.quote, 80)!r}; no successful call of {', '.join(patterns) or '?'})")
+            hallucinated.append(
+                f"{label} (turn {turn}: {clip(claim.quote, 80)!r}; no successful call of {', '.join(patterns) or '?'})"
+            )
     flags = sorted(set(flags))
     if hallucinated:
-        return Finding(passed=False, reasoning="hallucinated_action: " + "; ".join(hallucinated), evidence=evidence, flags=["hallucinated_action", *flags])
-    summary = f"{len(matched)} claimed action(s) backed by successful tool calls" + (f": {', '.join(matched)}" if matched else "")
+        return Finding(
+            passed=False,
+            reasoning="hallucinated_action: " + "; ".join(hallucinated),
+            evidence=evidence,
+            flags=["hallucinated_action", *flags],
+        )
+    summary = f"{len(matched)} claimed action(s) backed by successful tool calls" + (
+        f": {', '.join(matched)}" if matched else ""
+    )
     return Finding(passed=True, reasoning=summary, evidence=evidence, flags=flags)
 
 
@@ -100,11 +117,16 @@ def claims_model(spec: ClaimsSpec, default_judge: JudgeConfig | None) -> tuple[s
     return (models[0], default_judge.base_url) if models and default_judge else (None, None)
 
 
-async def check_claims(spec: ClaimsSpec, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None) -> Finding:
+async def check_claims(
+    spec: ClaimsSpec, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None
+) -> Finding:
     """Extract claims with a judge call (temperature 0, cached like any judge call), then compare."""
     model, base_url = claims_model(spec, default_judge)
     if model is None:
-        return Finding(passed=None, reasoning="no judge model configured for claims_match_actions (set judge_model or a suite/rubric judge)")
+        return Finding(
+            passed=None,
+            reasoning="no judge model configured for claims_match_actions (set judge_model or a suite/rubric judge)",
+        )
     prompt = render_claims_prompt(transcript)
     tag = CallTag(role="judge", scenario_id=transcript.meta.scenario_id, session_id=transcript.meta.session_id)
     plan = CallPlan(model=model, base_url=base_url, config=GenerateConfig(temperature=0.0, tag=tag))
@@ -114,6 +136,11 @@ async def check_claims(spec: ClaimsSpec, transcript: Transcript, hub: Any, defau
     if isinstance(reply, Unparseable) or not isinstance(reply.parsed, ClaimList):
         error = reply.error if isinstance(reply, Unparseable) else "no structured output"
         stats = [stats_of(model, reply.response if isinstance(reply, Unparseable) else reply)]
-        return Finding(passed=None, reasoning=f"claims extraction unparseable after repair: {error}", flags=["unparseable"], calls=stats)
+        return Finding(
+            passed=None,
+            reasoning=f"claims extraction unparseable after repair: {error}",
+            flags=["unparseable"],
+            calls=stats,
+        )
     finding = compare_claims(reply.parsed.claims, transcript, prompt.turns, spec)
     return finding.model_copy(update={"calls": [stats_of(model, reply)]})

@@ -22,7 +22,11 @@ from statistics import mean
 from evalkit.conversation.transcript import TerminationReason, Transcript
 from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict, TrialVerdict
 
-_NOT_THE_AGENT = {TerminationReason.infrastructure_error, TerminationReason.cancelled, TerminationReason.simulator_error}
+_NOT_THE_AGENT = {
+    TerminationReason.infrastructure_error,
+    TerminationReason.cancelled,
+    TerminationReason.simulator_error,
+}
 _AGENT_FAULT = {TerminationReason.agent_error, TerminationReason.timeout}
 
 
@@ -43,7 +47,9 @@ def _score(verdicts: list[RubricVerdict], checks: list[CriterionScore]) -> float
     return mean(scores) if scores else None
 
 
-def decide_trial(transcript: Transcript, verdicts: list[RubricVerdict], check_scores: list[CriterionScore]) -> TrialVerdict:
+def decide_trial(
+    transcript: Transcript, verdicts: list[RubricVerdict], check_scores: list[CriterionScore]
+) -> TrialVerdict:
     """Apply the module's rule. Pure: no model calls, never raises on well-formed input."""
     spoiled = _spoiled_reason(transcript)
     if spoiled:
@@ -51,14 +57,25 @@ def decide_trial(transcript: Transcript, verdicts: list[RubricVerdict], check_sc
     score = _score(verdicts, check_scores)
     if transcript.termination in _AGENT_FAULT:
         detail = f": {transcript.termination_detail}" if transcript.termination_detail else ""
-        return TrialVerdict(outcome=Outcome.failed, score=score, fail_reasons=[f"{transcript.termination.value}{detail}"])  # type: ignore[union-attr]
+        return TrialVerdict(
+            outcome=Outcome.failed, score=score, fail_reasons=[f"{transcript.termination.value}{detail}"]
+        )  # type: ignore[union-attr]
     for verdict in verdicts:
         if verdict.outcome == Outcome.invalid:
-            return TrialVerdict(outcome=Outcome.invalid, invalid_reason=f"{verdict.provenance.rubric_ref}: {verdict.invalid_reason}")
+            return TrialVerdict(
+                outcome=Outcome.invalid, invalid_reason=f"{verdict.provenance.rubric_ref}: {verdict.invalid_reason}"
+            )
     for check in check_scores:
         if check.outcome == Outcome.invalid:
-            return TrialVerdict(outcome=Outcome.invalid, invalid_reason=f"check {check.criterion_id}: {check.invalid_reason}")
-    reasons = [f"{v.provenance.rubric_ref}: {r}" for v in verdicts if v.outcome == Outcome.failed for r in (v.fail_reasons or ["failed"])]
+            return TrialVerdict(
+                outcome=Outcome.invalid, invalid_reason=f"check {check.criterion_id}: {check.invalid_reason}"
+            )
+    reasons = [
+        f"{v.provenance.rubric_ref}: {r}"
+        for v in verdicts
+        if v.outcome == Outcome.failed
+        for r in (v.fail_reasons or ["failed"])
+    ]
     reasons += [f"check {c.criterion_id}: {c.reasoning}" for c in check_scores if c.outcome == Outcome.failed]
     if reasons:
         return TrialVerdict(outcome=Outcome.failed, score=score, fail_reasons=reasons)

@@ -43,7 +43,9 @@ def resolve_judge(rubric_judge: JudgeConfig | None, default: JudgeConfig | None)
         return default or JudgeConfig()
     if rubric_judge.models() or default is None:
         return rubric_judge
-    return rubric_judge.model_copy(update={"model": default.model, "panel": default.panel, "base_url": rubric_judge.base_url or default.base_url})
+    return rubric_judge.model_copy(
+        update={"model": default.model, "panel": default.panel, "base_url": rubric_judge.base_url or default.base_url}
+    )
 
 
 def _plans(judge: JudgeConfig, rubric: Rubric, tag: CallTag, has_scale: bool) -> list[list[CallPlan]]:
@@ -71,7 +73,9 @@ def _plans(judge: JudgeConfig, rubric: Rubric, tag: CallTag, has_scale: bool) ->
     ]
 
 
-async def _judge_llm(transcript: Transcript, resolved: RubricLike, judge: JudgeConfig, hub: Any, scenario: Scenario | None) -> tuple[list[CriterionScore], list[CallResult], str | None]:
+async def _judge_llm(
+    transcript: Transcript, resolved: RubricLike, judge: JudgeConfig, hub: Any, scenario: Scenario | None
+) -> tuple[list[CriterionScore], list[CallResult], str | None]:
     """LLM criteria -> scores, the raw call results, and the template hash used."""
     rubric = resolved.rubric
     criteria = [c for c in rubric.criteria if c.is_llm]
@@ -82,10 +86,15 @@ async def _judge_llm(transcript: Transcript, resolved: RubricLike, judge: JudgeC
     except RenderError as exc:
         return _invalid_all(criteria, rubric, str(exc), "template"), [], None
     plans = _plans(judge, rubric, tag, any(c.scale != "binary" for c in criteria))
-    jobs = [(m, prompt, group, plan) for m, per_model in enumerate(plans) for plan in per_model for prompt, group in zip(prompts, groups)]
+    jobs = [
+        (m, prompt, group, plan)
+        for m, per_model in enumerate(plans)
+        for plan in per_model
+        for prompt, group in zip(prompts, groups, strict=True)
+    ]
     results = await asyncio.gather(*(judge_call(hub, plan, prompt, group) for _, prompt, group, plan in jobs))
     per_criterion: dict[str, list[list[Any]]] = {c.id: [[] for _ in plans] for c in criteria}
-    for (m, _, group, _), result in zip(jobs, results):
+    for (m, _, group, _), result in zip(jobs, results, strict=True):
         for c in group:
             per_criterion[c.id][m].append(result.readings[c.id])
     scores = [aggregate_criterion(c, per_criterion[c.id], rubric.threshold) for c in criteria]
@@ -97,12 +106,18 @@ def _invalid_all(criteria: list[Criterion], rubric: Rubric, reason: str, flag: s
     return [aggregate_criterion(c, [[readings[c.id]]], rubric.threshold) for c in criteria]
 
 
-async def _judge_checks(transcript: Transcript, rubric: Rubric, hub: Any, judge: JudgeConfig) -> tuple[list[CriterionScore], list[CallStats]]:
+async def _judge_checks(
+    transcript: Transcript, rubric: Rubric, hub: Any, judge: JudgeConfig
+) -> tuple[list[CriterionScore], list[CallStats]]:
     scores, stats = [], []
     for criterion in (c for c in rubric.criteria if c.check is not None):
         finding = await evaluate_any(criterion.check, transcript, hub, judge)  # type: ignore[arg-type]
         stats.extend(finding.calls)
-        scores.append(finding_to_score(finding, criterion.id, criterion.check.kind, weight=criterion.weight, must_pass=criterion.must_pass))  # type: ignore[union-attr]
+        scores.append(
+            finding_to_score(
+                finding, criterion.id, criterion.check.kind, weight=criterion.weight, must_pass=criterion.must_pass
+            )
+        )  # type: ignore[union-attr]
     return scores, stats
 
 
@@ -131,7 +146,9 @@ async def judge_transcript(
         )
 
 
-async def _judge(transcript: Transcript, rubric: RubricLike, hub: Any, default_judge: JudgeConfig | None, scenario: Scenario | None) -> RubricVerdict:
+async def _judge(
+    transcript: Transcript, rubric: RubricLike, hub: Any, default_judge: JudgeConfig | None, scenario: Scenario | None
+) -> RubricVerdict:
     spec = rubric.rubric
     judge = resolve_judge(spec.judge, default_judge)
     llm_criteria = [c for c in spec.criteria if c.is_llm]

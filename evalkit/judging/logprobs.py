@@ -34,7 +34,9 @@ def _token_at(logprobs: list[dict[str, Any]], offset: int) -> dict[str, Any] | N
     return None
 
 
-def weighted_score(text: str, logprobs: list[dict[str, Any]] | None, criterion_id: str, low: int, high: int) -> float | None:
+def weighted_score(
+    text: str, logprobs: list[dict[str, Any]] | None, criterion_id: str, low: int, high: int
+) -> float | None:
     """Probability-weighted mean over the integer tokens low..high at the score position; None if unavailable."""
     if not logprobs:
         return None

@@ -89,7 +89,9 @@ def render_prompt(template_text: str, transcript: Transcript, salt: str, extra: 
     turns = numbered_turns(transcript, nonce)
     block = _ENV.get_template(_TRANSCRIPT_TEMPLATE).render(turns=turns, nonce=nonce)
     user, system = _render(template_text, {**extra, "transcript": block, "turns": turns, "nonce": nonce})
-    return JudgePrompt(system=system, user=user.strip() + "\n", template_hash=template_hash(template_text), nonce=nonce, turns=turns)
+    return JudgePrompt(
+        system=system, user=user.strip() + "\n", template_hash=template_hash(template_text), nonce=nonce, turns=turns
+    )
 
 
 def render_judge_prompt(

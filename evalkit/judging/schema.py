@@ -141,11 +141,18 @@ def read_reply(parsed: BaseModel, criteria: list[Criterion], judge: str) -> tupl
     for index, criterion in enumerate(criteria):
         item = getattr(parsed, f"c{index}", None)
         if item is None:
-            samples[criterion.id] = SampleScore(raw=None, flags=["missing"], invalid_reason="missing: the judge did not score this criterion", judge=judge)
+            samples[criterion.id] = SampleScore(
+                raw=None,
+                flags=["missing"],
+                invalid_reason="missing: the judge did not score this criterion",
+                judge=judge,
+            )
             continue
         evidence = [Evidence(turn=e.turn, quote=e.quote) for e in item.evidence]
         raw, problem = _coerce(item.score, criterion)
         flags = [problem.split(":", 1)[0]] if problem else []
-        samples[criterion.id] = SampleScore(raw=raw, reasoning=item.reasoning, evidence=evidence, flags=flags, invalid_reason=problem, judge=judge)
+        samples[criterion.id] = SampleScore(
+            raw=raw, reasoning=item.reasoning, evidence=evidence, flags=flags, invalid_reason=problem, judge=judge
+        )
     extras = sorted((parsed.model_extra or {}).keys())
     return samples, extras

@@ -63,7 +63,11 @@ def score_rubric(scores: list[CriterionScore], rubric: Rubric) -> RubricScore:
     must_invalid = [s for s in invalid if s.must_pass]
     if must_invalid:
         s = must_invalid[0]
-        return RubricScore(outcome=Outcome.invalid, score=None, invalid_reason=f"must_pass criterion '{s.criterion_id}' is invalid: {s.invalid_reason}")
+        return RubricScore(
+            outcome=Outcome.invalid,
+            score=None,
+            invalid_reason=f"must_pass criterion '{s.criterion_id}' is invalid: {s.invalid_reason}",
+        )
     total = sum(s.weight for s in scores)
     invalid_share = sum(s.weight for s in invalid) / total if total else 1.0
     if invalid_share > rubric.max_invalid_weight or len(invalid) == len(scores):

@@ -26,11 +26,26 @@ _CRITERION = re.compile(r'<criterion id="([^"]+)" scale="(\w+)" min="(-?\d+)" ma
 _CALL = re.compile(r"\[tool call (\w+) (\{.*?\})\]")
 _GOAL = re.compile(r"^Goal: (.*)$", re.M)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
-_CLAIM = re.compile(r"\b(?:I[’']ve|I have|I just|has been|have been|is now|was)\s+(?:just\s+|now\s+|successfully\s+)?(refunded|cancell?ed|updated|changed)\b([^.!?\n]*)", re.I)
-_CLAIM_VERBS = {"refunded": "refund", "cancelled": "cancel", "canceled": "cancel", "updated": "update", "changed": "update"}
+_CLAIM = re.compile(
+    r"\b(?:I[’']ve|I have|I just|has been|have been|is now|was)\s+(?:just\s+|now\s+|successfully\s+)?(refunded|cancell?ed|updated|changed)\b([^.!?\n]*)",
+    re.I,
+)
+_CLAIM_VERBS = {
+    "refunded": "refund",
+    "cancelled": "cancel",
+    "canceled": "cancel",
+    "updated": "update",
+    "changed": "update",
+}
 _POLITE = ("sorry", "please", "thank", "happy to", "glad", "apolog", "of course", "welcome")
 _RUDE = ("calm down", "not my problem", "whatever", "obviously", "stop asking", "i already told you")
-_GOAL_TOOLS = (("refund", "refund_order"), ("cancel", "cancel_order"), ("address", "update_address"), ("where", "lookup_order"), ("status", "lookup_order"))
+_GOAL_TOOLS = (
+    ("refund", "refund_order"),
+    ("cancel", "cancel_order"),
+    ("address", "update_address"),
+    ("where", "lookup_order"),
+    ("status", "lookup_order"),
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,10 @@ def parse_turns(prompt: str) -> list[Turn]:
     block = _BLOCK.search(prompt)
     if block is None:
         return []
-    return [Turn(int(n), role, tool or None, status or None, body) for n, role, tool, status, body in _TURN.findall(block.group(2))]
+    return [
+        Turn(int(n), role, tool or None, status or None, body)
+        for n, role, tool, status, body in _TURN.findall(block.group(2))
+    ]
 
 
 # ----------------------------------------------------------------------------- evidence
@@ -155,7 +173,11 @@ def judge_correct_action(turns: list[Turn]) -> tuple[bool, str, list[dict[str, A
         return bool(lookups), "Only lookups were made." if lookups else "No action was taken.", fallback_evidence(turns)
     turn, name, args = changes[0]
     ok = str(args.get("order_id")) in lookups
-    return ok, f"{name} on order {args.get('order_id')} {'after' if ok else 'without'} looking that order up.", [cite(turn, call_quote(turn, name))]
+    return (
+        ok,
+        f"{name} on order {args.get('order_id')} {'after' if ok else 'without'} looking that order up.",
+        [cite(turn, call_quote(turn, name))],
+    )
 
 
 def judge_facts(turns: list[Turn]) -> tuple[bool, str, list[dict[str, Any]]]:
@@ -163,7 +185,11 @@ def judge_facts(turns: list[Turn]) -> tuple[bool, str, list[dict[str, Any]]]:
     stated = sentence_with(turns, ("shipped", "delivered", "arriv", "status"))
     if stated and not lookups:
         return False, "The agent stated order facts without any tool result behind them.", [cite(*stated)]
-    return True, "Order facts the agent gave are backed by tool results.", [cite(lookups[0], first_sentence(lookups[0]))] if lookups else fallback_evidence(turns)
+    return (
+        True,
+        "Order facts the agent gave are backed by tool results.",
+        [cite(lookups[0], first_sentence(lookups[0]))] if lookups else fallback_evidence(turns),
+    )
 
 
 def level(fraction: float, low: int, high: int) -> int:
@@ -190,14 +216,32 @@ def judge_limits(turns: list[Turn], low: int, high: int) -> tuple[int, str, list
     failed = [t for t in turns if t.role == "tool" and t.status == "error"]
     if not failed:
         return high, "No tool failed, so nothing had to be admitted.", fallback_evidence(turns)
-    admitted = sentence_with([t for t in turns if t.n > failed[0].n], ("unable", "couldn't", "could not", "can't", "cannot", "sorry", "failed"))
+    admitted = sentence_with(
+        [t for t in turns if t.n > failed[0].n],
+        ("unable", "couldn't", "could not", "can't", "cannot", "sorry", "failed"),
+    )
     if admitted:
         return high, "The agent said plainly what could not be done.", [cite(*admitted)]
     return low, "A tool failed and the agent did not say so.", [cite(failed[0], first_sentence(failed[0]))]
 
 
-_BINARY_TOPICS = (("resolv", "resolved"), ("goal", "resolved"), ("policy", "policy"), ("fact", "facts"), ("invent", "facts"), ("correct", "correct"), ("right order", "correct"))
-_SCALE_TOPICS = (("tone", "tone"), ("courte", "tone"), ("efficien", "efficiency"), ("direct", "efficiency"), ("limit", "limits"), ("could not", "limits"))
+_BINARY_TOPICS = (
+    ("resolv", "resolved"),
+    ("goal", "resolved"),
+    ("policy", "policy"),
+    ("fact", "facts"),
+    ("invent", "facts"),
+    ("correct", "correct"),
+    ("right order", "correct"),
+)
+_SCALE_TOPICS = (
+    ("tone", "tone"),
+    ("courte", "tone"),
+    ("efficien", "efficiency"),
+    ("direct", "efficiency"),
+    ("limit", "limits"),
+    ("could not", "limits"),
+)
 
 
 def topic_of(cid: str, question: str, table: tuple[tuple[str, str], ...], default: str) -> str:
@@ -209,7 +253,9 @@ def topic_of(cid: str, question: str, table: tuple[tuple[str, str], ...], defaul
     return default
 
 
-def score_criterion(prompt: str, turns: list[Turn], cid: str, scale: str, low: int, high: int, question: str) -> dict[str, Any]:
+def score_criterion(
+    prompt: str, turns: list[Turn], cid: str, scale: str, low: int, high: int, question: str
+) -> dict[str, Any]:
     if scale == "binary":
         topic = topic_of(cid, question, _BINARY_TOPICS, "resolved")
         judged = {
@@ -240,5 +286,12 @@ def claims(turns: list[Turn]) -> list[dict[str, Any]]:
             match = _CLAIM.search(sentence.group(0))
             if match:
                 action = _CLAIM_VERBS.get(match.group(1).lower(), match.group(1).lower())
-                found.append({"action": action, "object": match.group(2).strip(" ,;:"), "turn": turn.n, "quote": sentence.group(0).strip()})
+                found.append(
+                    {
+                        "action": action,
+                        "object": match.group(2).strip(" ,;:"),
+                        "turn": turn.n,
+                        "quote": sentence.group(0).strip(),
+                    }
+                )
     return found

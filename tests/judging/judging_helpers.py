@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.conversation.transcript import TerminationReason, ToolResult, Transcript, TranscriptMeta, TranscriptMessage
+from evalkit.conversation.transcript import TerminationReason, ToolResult, Transcript, TranscriptMessage, TranscriptMeta
 from evalkit.llm.types import ToolCall
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from judging_helpers import build
 
 from evalkit.conversation.transcript import RoleUsage
 from evalkit.judging import Outcome, evaluate_check, run_checks
 from evalkit.llm.types import Usage
 from evalkit.spec.checks import Check
-
-from judging_helpers import build
 
 
 def outcome(check: dict, transcript) -> bool | None:

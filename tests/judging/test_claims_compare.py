@@ -14,8 +14,8 @@ def claim(action: str, quote: str, turn: int, obj: str = "order 1234") -> Claim:
     return Claim(action=action, object=obj, turn=turn, quote=quote)
 
 
-def run(transcript, claims, spec=ClaimsSpec()):
-    return compare_claims(claims, transcript, numbered_turns(transcript), spec)
+def run(transcript, claims, spec=None):
+    return compare_claims(claims, transcript, numbered_turns(transcript), spec or ClaimsSpec())
 
 
 def test_claim_without_call_is_hallucinated():
