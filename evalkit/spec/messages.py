@@ -37,7 +37,7 @@ _TYPE_WORDS = {
 def did_you_mean(word: str, options: list[str] | set[str]) -> str | None:
     """The closest option to a misspelled word, if any is close enough."""
     last = word.rsplit(".", 1)[-1].lower()
-    containing = [o for o in sorted(options) if last and last in o.rsplit(".", 1)[-1].lower() and o != word]
+    containing = [o for o in sorted(options) if len(last) >= 4 and last in o.rsplit(".", 1)[-1].lower() and o != word]
     if len(containing) == 1:
         return containing[0]  # "support.tone" -> "support.policy-tone"
     matches = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
@@ -165,8 +165,9 @@ def schema_words(schema: dict[str, Any], root: dict[str, Any]) -> str:
         return _one_of([repr(v) for v in schema["enum"]])
     kind = schema.get("type")
     if kind == "object" and ref_name:
-        keys = ", ".join(list(schema.get("properties", {}))[:4])
-        return f"a {ref_name} mapping ({keys}, ...)"
+        names = list(schema.get("properties", {}))
+        keys = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+        return f"a {ref_name} mapping ({keys})"
     if kind == "array" and "items" in schema:
         return f"a list of {_plural(schema_words(schema['items'], root))}"
     if isinstance(kind, str):

@@ -19,6 +19,7 @@ from evalkit.spec.suites import is_suite_file, load_suite
 from evalkit.spec.yamlsource import read_yaml
 
 _SCHEMA_COMMENT = re.compile(r"\$schema=\S*?(rubric|suite|persona)\.schema\.json")
+_RUBRIC_KEY = re.compile(r"^criteria\s*:", re.MULTILINE)
 _DIR_KINDS = {"rubrics": "rubric", "personas": "persona"}
 
 
@@ -43,10 +44,14 @@ def kind_of(path: Path) -> str | None:
     match = _SCHEMA_COMMENT.search(head)
     if match:
         return match[1]
-    for part in reversed(path.parent.parts):
+    for part in reversed(path.parent.parts):  # the nearest rubrics/, personas/ or suites/ decides
+        if part == "suites":
+            break
         if part in _DIR_KINDS:
             return _DIR_KINDS[part]
-    return "suite" if is_suite_file(path) else None
+    if is_suite_file(path):
+        return "suite"
+    return "rubric" if _RUBRIC_KEY.search(head) else None
 
 
 def survey(paths: Iterable[str | Path], root: Path) -> Survey:
@@ -75,8 +80,8 @@ def survey(paths: Iterable[str | Path], root: Path) -> Survey:
 
 
 _UNKNOWN_KIND = (
-    "cannot tell what kind of file this is (expected a top-level 'suite:' key, a file under rubrics/ or personas/, "
-    "or a '# yaml-language-server: $schema=.../rubric.schema.json' comment)"
+    "cannot tell what kind of file this is (expected a top-level 'suite:' or 'criteria:' key, a file under rubrics/ "
+    "or personas/, or a '# yaml-language-server: $schema=.../rubric.schema.json' comment)"
 )
 
 

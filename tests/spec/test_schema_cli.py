@@ -129,3 +129,17 @@ def test_unknown_kind_named_explicitly_is_a_problem(tmp_path: Path) -> None:
 def test_every_command_has_help(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_kind_of_uses_comment_then_nearest_directory_then_content(tmp_path: Path) -> None:
+    from evalkit.spec.survey import kind_of
+
+    suites = tmp_path / "personas" / "proj" / "suites"
+    suites.mkdir(parents=True)
+    (suites / "s.yaml").write_text("suite: s\n")
+    (suites / "rules.yaml").write_text("rules: []\n")
+    (tmp_path / "r.yaml").write_text("id: r\ncriteria: []\n")
+    (tmp_path / "p.yaml").write_text("# yaml-language-server: $schema=../schemas/persona.schema.json\nid: p\n")
+    assert [kind_of(suites / "s.yaml"), kind_of(suites / "rules.yaml")] == ["suite", None]
+    assert [kind_of(tmp_path / "r.yaml"), kind_of(tmp_path / "p.yaml")] == ["rubric", "persona"]
+    assert kind_of(ROOT / "rubrics" / "support" / "honesty.v1.yaml") == "rubric"

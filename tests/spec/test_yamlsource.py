@@ -78,3 +78,12 @@ def test_empty_documents(text: str) -> None:
 
 def test_scalar_top_level_is_rejected() -> None:
     assert _problems("just text\n") == ["f.yaml:1:1: <document>: top level is a string (expected a mapping of keys)"]
+
+
+def test_did_you_mean() -> None:
+    from evalkit.spec.messages import did_you_mean
+
+    assert did_you_mean("qestion", {"question", "scale", "weight"}) == "question"
+    assert did_you_mean("support.tone", {"support.policy-tone", "support.honesty"}) == "support.policy-tone"
+    assert did_you_mean("x", {"max_turns", "goal"}) is None
+    assert did_you_mean("zzzzzz", {"question"}) is None
