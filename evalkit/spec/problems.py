@@ -32,6 +32,10 @@ class SpecError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        # Survives pickling (pytest-xdist, multiprocessing) with its problems intact.
+        return (SpecError, (self.problems,))
+
 
 class LocatedValueError(ValueError):
     """A validator error that points below the field it was raised for.
@@ -44,6 +48,9 @@ class LocatedValueError(ValueError):
         super().__init__(message)
         self.at = at
         self.at_key = at_key
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[str | int, ...], bool]]:
+        return (LocatedValueError, (str(self), self.at, self.at_key))
 
 
 def display_path(path: str | Path) -> str:

@@ -87,3 +87,16 @@ def test_did_you_mean() -> None:
     assert did_you_mean("support.tone", {"support.policy-tone", "support.honesty"}) == "support.policy-tone"
     assert did_you_mean("x", {"max_turns", "goal"}) is None
     assert did_you_mean("zzzzzz", {"question"}) is None
+
+
+def test_spec_error_pickles_with_its_problems() -> None:
+    import pickle
+
+    from evalkit.spec.problems import LocatedValueError, Problem
+
+    err = SpecError([Problem("b.yaml", 2, 1, "x", "second"), Problem("a.yaml", 9, 3, "y", "first")])
+    again = pickle.loads(pickle.dumps(err))
+    assert again.problems == err.problems and str(again) == str(err)
+    assert str(err).splitlines()[0] == "a.yaml:9:3: y: first"
+    located = pickle.loads(pickle.dumps(LocatedValueError("m", ("a", 1), at_key=True)))
+    assert (str(located), located.at, located.at_key) == ("m", ("a", 1), True)
