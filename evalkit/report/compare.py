@@ -17,6 +17,7 @@ from evalkit.judging.verdict import Outcome
 from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, scenario_label, unique_labels
 from evalkit.report.comparability import check_comparable
 from evalkit.report.gates import gate_config
+from evalkit.report.newcombe import Bounds, newcombe_diff
 from evalkit.report.pairwise import PairwiseSummary
 from evalkit.report.records import TrialRecord
 from evalkit.report.routing import RoutingHint, routing_hint
@@ -53,6 +54,7 @@ class Scorecard(BaseModel):
     losses: int
     flipped: str | None = None  # "a→b" scenario verdicts, e.g. "pass→fail"
     verdict: NonInferiority  # candidate vs reference on the chosen metric
+    ni_diff: Bounds  # the interval (candidate - reference) the verdict was read from
 
 
 class PairComparison(BaseModel):
@@ -116,9 +118,8 @@ class _Pair:
 
     def scorecard(self, name: str, keys: list[ScenarioKey]) -> Scorecard:
         pairs = [p for k in keys for p in _trial_pairs(self.ga[k], self.gb[k])]
-        values = pass_values if self.cfg.metric == "pass_rate" else score_values
-        ref, cand = (self.ga, self.gb) if self.b_is_candidate else (self.gb, self.ga)
         wins, ties, losses = _wtl(pairs)
+        ni = self._ni_diff(keys)
         card = Scorecard(
             scenario=name,
             tags=sorted({tag for k in keys for t in self.ga[k] + self.gb[k] for tag in t.tags}),
@@ -128,11 +129,22 @@ class _Pair:
             pass_diff=self._diff(keys, pass_values, self.ga, self.gb),
             score_diff=self._diff(keys, score_values, self.ga, self.gb),
             wins=wins, ties=ties, losses=losses,
-            verdict=non_inferiority(self._diff(keys, values, ref, cand), self.cfg.margin),
+            verdict=non_inferiority(ni, self.cfg.margin),  # type: ignore[arg-type]  # reads .low/.high only
+            ni_diff=ni,
         )
         if len(keys) == 1:
             card.flipped = self._flip(keys[0], card)
         return card
+
+    def _ni_diff(self, keys: list[ScenarioKey]) -> Bounds:
+        """Candidate minus reference: paired bootstrap over scenarios; Newcombe for one scenario's pass rate."""
+        ref, cand = (self.ga, self.gb) if self.b_is_candidate else (self.gb, self.ga)
+        if self.cfg.metric == "pass_rate" and len(keys) == 1:
+            r, c = pass_values(ref[keys[0]]), pass_values(cand[keys[0]])
+            return newcombe_diff(int(sum(r)), len(r), int(sum(c)), len(c), self.cfg.confidence)
+        values = pass_values if self.cfg.metric == "pass_rate" else score_values
+        d = self._diff(keys, values, ref, cand)
+        return Bounds(mean_diff=d.mean_diff, low=d.low, high=d.high, method=d.method)
 
     def _flip(self, key: ScenarioKey, card: Scorecard) -> str | None:
         threshold = gate_config(self.a, key[0]).scenario_pass_rate

@@ -91,26 +91,40 @@ def test_candidate_is_the_cheaper_side_even_when_first(tmp_path: Path) -> None:
 
 
 def test_cost_per_passing_session_and_routing_saving(tmp_path: Path) -> None:
-    a = outcomes_run(tmp_path, "run-a", "big", {"easy1": ["pass"] * 4, "hard1": ["pass"] * 4})
-    b = outcomes_run(tmp_path, "run-b", "small", {"easy1": ["pass"] * 4, "hard1": ["pass", "fail", "fail", "fail"]},
+    a = outcomes_run(tmp_path, "run-a", "big", {"easy1": ["pass"] * 40, "hard1": ["pass"] * 40})
+    b = outcomes_run(tmp_path, "run-b", "small", {"easy1": ["pass"] * 40, "hard1": ["pass"] * 10 + ["fail"] * 30},
                      cost=SMALL)
-    pair = compare_runs([a, b], CompareConfig(margin=0.05)).pairs[0]
+    pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
     hard = next(s for s in pair.scenarios if s.scenario == "support/hard1")
-    assert hard.b.cost_per_pass == pytest.approx(4 * 0.005 / 1)
-    assert pair.overall.b.cost_per_pass == pytest.approx(8 * 0.005 / 5)
+    assert hard.b.cost_per_pass == pytest.approx(40 * 0.005 / 10)
+    assert pair.overall.b.cost_per_pass == pytest.approx(80 * 0.005 / 50)
     assert pair.overall.a.cost_per_pass == pytest.approx(0.02)
     assert pair.overall.b.eval_cost_per_session == pytest.approx(0.003)
+    assert [s.verdict for s in pair.scenarios] == ["non_inferior", "inferior"]
     assert pair.routing.scenarios == ["support/easy1"] and pair.routing.tags == ["easy"]
     assert pair.routing.saving_per_1000 == pytest.approx(1000 * (0.02 - 0.005) / 2)
     assert "$7.50 per 1,000 sessions" in pair.routing.text
 
 
+def test_few_perfect_trials_are_not_evidence_of_non_inferiority(tmp_path: Path) -> None:
+    """5/5 vs 5/5: the scenario bootstrap collapses to [0, 0]; the verdict uses Newcombe's interval instead."""
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 5})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 5}, cost=SMALL)
+    card = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0].scenarios[0]
+    assert (card.pass_diff.low, card.pass_diff.high) == (0.0, 0.0)
+    z2 = 1.959963984540054 ** 2
+    assert card.ni_diff.method == "newcombe"
+    assert card.ni_diff.low == pytest.approx(-(1 - 5 / (5 + z2)))  # 1 - Wilson lower bound of 5/5
+    assert card.verdict == "inconclusive"
+
+
 def test_unknown_price_makes_cost_unknown_not_zero(tmp_path: Path) -> None:
-    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 3})
-    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 3}, cost=(None, 0.001, 0.002))
-    pair = compare_runs([a, b]).pairs[0]
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 40})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 40}, cost=(None, 0.001, 0.002))
+    pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
     assert pair.overall.b.agent_cost_per_session is None and pair.overall.b.cost_per_pass is None
-    assert "unknown" in pair.routing.text
+    assert pair.routing.scenarios == ["support/s1"] and pair.routing.saving_per_1000 is None
+    assert "saves unknown (a price is missing)" in pair.routing.text
 
 
 @pytest.mark.parametrize(
