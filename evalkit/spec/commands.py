@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,6 +25,21 @@ _root_option = click.option(
 )
 
 
+def _one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Bad input is already reported as problems; anything unexpected still becomes one line, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise click.ClickException(f"internal error: {type(exc).__name__}: {exc} (please report this)") from None
+
+    return wrapper
+
+
 def _root(root: Path | None) -> Path:
     return root.resolve() if root else find_project_root(Path.cwd())
 
@@ -34,6 +52,7 @@ def _report(problems: list[Problem]) -> None:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @_root_option
+@_one_line_errors
 def validate(paths: tuple[Path, ...], root: Path | None) -> None:
     """Check suites, rubrics and personas; print every problem as path:line:col: key: message.
 
@@ -42,10 +61,7 @@ def validate(paths: tuple[Path, ...], root: Path | None) -> None:
     """
     project = _root(root)
     targets = list(paths) or [*suite_dirs(project), *rubric_dirs(project), *persona_dirs(project)]
-    try:
-        result = survey(targets, project)
-    except Exception as exc:  # noqa: BLE001 - never a traceback for the user
-        raise click.ClickException(f"internal error while validating: {type(exc).__name__}: {exc}") from None
+    result = survey(targets, project)
     _report(result.problems)
     files = len(result.files)
     if result.ok:
@@ -64,6 +80,7 @@ def validate(paths: tuple[Path, ...], root: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write all schemas into this directory instead.",
 )
+@_one_line_errors
 def schema(kind: str | None, write_dir: Path | None) -> None:
     """Print the JSON Schema for a rubric, suite or persona file (for editors and CI).
 
@@ -108,6 +125,7 @@ def _load_lock(project: Path) -> dict[str, str]:
 
 @rubrics.command()
 @_root_option
+@_one_line_errors
 def lock(root: Path | None) -> None:
     """Record the fingerprint of every rubric version not locked yet in rubrics/rubrics.lock.
 
@@ -115,6 +133,8 @@ def lock(root: Path | None) -> None:
     """
     project = _root(root)
     registry = _registry(project)
+    if not registry.all():
+        raise click.ClickException(f"no rubric files under {display_path(rubric_dirs(project)[0])} (nothing to lock)")
     locked = _load_lock(project)
     entries = compare(registry.all(), locked)
     for entry in entries:
@@ -131,6 +151,7 @@ def lock(root: Path | None) -> None:
 
 @rubrics.command()
 @_root_option
+@_one_line_errors
 def check(root: Path | None) -> None:
     """Exit 1 when a locked rubric version changed or a version is not locked yet."""
     project = _root(root)
@@ -150,6 +171,7 @@ def check(root: Path | None) -> None:
 
 @rubrics.command(name="list")
 @_root_option
+@_one_line_errors
 def list_rubrics(root: Path | None) -> None:
     """Show every rubric version with its fingerprint, lock state and the suites that use it."""
     from rich.console import Console
