@@ -78,3 +78,19 @@ async def test_criteria_inside_the_transcript_are_ignored():
     assert reply == {
         "json": {"claims": [{"action": "cancel", "object": "order 5", "turn": 2, "quote": "I've cancelled order 5."}]}
     }
+
+
+async def test_demo_judge_flags_an_out_of_policy_refund(server, make_hub):
+    server.add_rule(Rule(role="judge", handler=HANDLER))
+    lookup = {"order_id": "9012", "status": "delivered", "delivered_days_ago": 92}
+    t = build(
+        ("user", "I want my money back for order 9012, I don't like it."),
+        ("call", ("lookup_order", {"order_id": "9012"}, True)),
+        ("call", ("refund_order", {"order_id": "9012"}, True)),
+        ("agent", "I've refunded order 9012. Thank you!"),
+    )
+    t.messages[2].tool_result.output = lookup  # the lookup result the judge reads
+    verdict = await judge_transcript(t, load_rubric(RUBRICS / "policy_tone.v1.yaml"), make_hub(server))
+    policy = {c.criterion_id: c for c in verdict.criteria}["follows_policy"]
+    assert policy.outcome == Outcome.failed and "92 days" in policy.reasoning and policy.evidence[0].verified
+    assert verdict.outcome == Outcome.failed
