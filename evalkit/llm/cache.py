@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS responses (
     body TEXT NOT NULL
 )
 """
-_STORED_EXCLUDE = {"parsed", "cached", "cost_usd", "latency_s"}
+_STORED_EXCLUDE = {"parsed", "cached", "cost_usd", "latency_s", "attempts"}
 
 
 class CacheStats(BaseModel):

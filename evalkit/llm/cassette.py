@@ -17,7 +17,7 @@ from evalkit.llm.keys import cassette_key
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import ErrorKind, ModelError, ModelResponse
 
-_RESPONSE_EXCLUDE = {"parsed", "cached", "cost_usd", "latency_s"}
+_RESPONSE_EXCLUDE = {"parsed", "cached", "cost_usd", "latency_s", "attempts"}
 
 
 class CassetteWriter:

@@ -78,7 +78,7 @@ class HubModel:
 
     def _served_locally(self, response: ModelResponse, cfg: GenerateConfig) -> ModelResponse:
         """Cache hits and replays spend nothing: zero tokens, zero cost, marked cached."""
-        response.cached, response.usage, response.cost_usd, response.latency_s = True, Usage(), 0.0, 0.0
+        response.cached, response.usage, response.cost_usd, response.latency_s, response.attempts = True, Usage(), 0.0, 0.0, 0
         response.model = self.name
         self._hub.usage.record(self.name, cfg.tag, response.usage, 0.0, cached=True)
         return response
@@ -115,8 +115,8 @@ class HubModel:
             return self._served_locally(hub.replay.lookup(wire), cfg)
         backend = self._endpoint.backend(hub.config, hub.rules)
         timeout = cfg.timeout_s or hub.config.timeout_s
-        response, _ = await call_with_retries(lambda: backend.send(wire, timeout), self._endpoint.limiter, hub.retry_policy)
-        response.model = self.name
+        response, attempts = await call_with_retries(lambda: backend.send(wire, timeout), self._endpoint.limiter, hub.retry_policy)
+        response.model, response.attempts = self.name, attempts
         response.cost_usd = hub.prices.cost(self.name, response.usage)
         hub.usage.record(self.name, cfg.tag, response.usage, response.cost_usd)
         if hub.recorder is not None:
@@ -133,6 +133,7 @@ class HubModel:
         repair = dataclasses.replace(request, messages=request.messages + repair_messages(first.text, error))
         second = await self._exchange(repair, cfg)
         second.usage = first.usage + second.usage
+        second.attempts += first.attempts
         second.cost_usd = None if first.cost_usd is None or second.cost_usd is None else first.cost_usd + second.cost_usd
         second.parsed, error = parse_output(second.text, output_schema)
         if error is None:

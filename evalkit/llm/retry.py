@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from evalkit.llm.limits import EndpointLimiter
 from evalkit.llm.types import ModelError
 
 T = TypeVar("T")
+log = logging.getLogger("evalkit.llm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +52,6 @@ async def call_with_retries(
             error = classify(exc)
         if not error.retryable or attempt > policy.max_retries:
             raise error.final(attempt) from None
-        await asyncio.sleep(policy.delay(attempt, error))  # outside the slot: waiting holds no connection
+        delay = policy.delay(attempt, error)
+        log.debug("attempt %d failed (%s, status %s); retrying in %.2fs", attempt, error.kind.value, error.status, delay)
+        await asyncio.sleep(delay)  # outside the slot: waiting holds no connection

@@ -92,6 +92,7 @@ class ModelResponse(BaseModel):
     request_id: str | None = None
     model: str = ""  # provider:model that answered
     cached: bool = False
+    attempts: int = 1  # HTTP attempts this answer took (retries + 1); 0 when served from cache or cassette
     parsed: Any = None  # the validated output_schema instance, when one was requested
     logprobs: list[dict[str, Any]] | None = None  # per output token: {token, logprob, top: {token: logprob}}
 

@@ -176,6 +176,10 @@ class FakeLLMServer:
             return HttpResponse.json(500, wire_out.error_body(provider, 500, f"rule handler failed: {exc!r}"))
         answer = wire_out.build_answer(request, reply, fault)
         seq = next(self._seq)
+        if provider == "anthropic" and body.get("stream"):
+            pairs = wire_out.anthropic_stream(request, answer, seq)
+            events = [f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in pairs]
+            return HttpResponse(status=200, content_type="text/event-stream", events=events)
         if provider == "anthropic":
             return HttpResponse.json(200, wire_out.anthropic_body(request, answer, seq), {"request-id": f"req_fake_{seq}"})
         if body.get("stream"):

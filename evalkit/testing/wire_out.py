@@ -113,6 +113,26 @@ def anthropic_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, A
     }
 
 
+def anthropic_stream(request: LLMRequest, answer: Answer, seq: int) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, data) pairs of an Anthropic SSE stream built from the non-streamed body."""
+    body = anthropic_body(request, answer, seq)
+    start = {**body, "content": [], "stop_reason": None, "usage": {"input_tokens": answer.usage.input_tokens, "output_tokens": 0}}
+    events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
+    for index, block in enumerate(body["content"]):
+        if block["type"] == "text":
+            opened, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
+        else:
+            opened = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": opened}))
+        events.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}))
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    final = {"stop_reason": body["stop_reason"], "stop_sequence": None}
+    events.append(("message_delta", {"type": "message_delta", "delta": final, "usage": {"output_tokens": answer.usage.output_tokens}}))
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events
+
+
 _ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",

@@ -18,6 +18,9 @@ _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "func
 
 class OpenAIBackend:
     def __init__(self, base_url: str | None, api_key: str, max_connections: int, timeout_s: float) -> None:
+        # api.openai.com wants max_completion_tokens (reasoning models reject max_tokens);
+        # compatible servers (Ollama, vLLM, llama.cpp) understand max_tokens.
+        self._max_tokens_key = "max_tokens" if base_url else "max_completion_tokens"
         self._clients = PerLoopClient(
             lambda: openai.AsyncOpenAI(
                 base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s,
@@ -28,7 +31,7 @@ class OpenAIBackend:
     async def send(self, request: LLMRequest, timeout_s: float) -> ModelResponse:
         started = time.perf_counter()
         completion = await self._clients.get().chat.completions.create(
-            **wire_request(request), timeout=timeout_s, extra_headers={"x-evalkit-role": request.role}
+            **wire_request(request, self._max_tokens_key), timeout=timeout_s, extra_headers={"x-evalkit-role": request.role}
         )
         response = from_completion(completion)
         response.latency_s = time.perf_counter() - started
@@ -38,14 +41,16 @@ class OpenAIBackend:
         await self._clients.aclose()
 
 
-def wire_request(request: LLMRequest) -> dict[str, Any]:
+def wire_request(request: LLMRequest, max_tokens_key: str = "max_tokens") -> dict[str, Any]:
     body: dict[str, Any] = {"model": request.model, "messages": [_message(m) for m in request.messages]}
     if request.tools:
         body["tools"] = [_tool(t) for t in request.tools]
     p = request.params
-    for key in ("temperature", "max_tokens", "top_p", "seed"):
+    for key in ("temperature", "top_p", "seed"):
         if p.get(key) is not None:
             body[key] = p[key]
+    if p.get("max_tokens") is not None:
+        body[max_tokens_key] = p["max_tokens"]
     if p.get("stop"):
         body["stop"] = list(p["stop"])
     if p.get("logprobs"):
