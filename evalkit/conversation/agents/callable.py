@@ -69,6 +69,7 @@ class CallableAgentAdapter:
         if not callable(fn):
             raise AgentSetupError(f"agent {name or target!r} is not callable and has no respond() method")
         self._fn = fn
+        self._target = target
         self._context_style = _context_style(fn)
         self.name = name
 
@@ -82,6 +83,14 @@ class CallableAgentAdapter:
         if inspect.isawaitable(result):
             result = await result
         return normalise_reply(result)
+
+    async def aclose(self) -> None:
+        """Let the agent release clients it opened (`aclose()` or `close()`, sync or async), if it has one."""
+        close = getattr(self._target, "aclose", None) or getattr(self._target, "close", None)
+        if callable(close):
+            result = close()
+            if inspect.isawaitable(result):
+                await result
 
 
 async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any]) -> CallableAgentAdapter:

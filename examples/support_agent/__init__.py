@@ -1,0 +1,45 @@
+"""Example agent under test: a customer-support agent with four tools, built on the `openai` SDK.
+
+`make_agent(model=...)` is the factory a suite names (`agent: examples.support_agent:make_agent`);
+evalkit calls it once per session so every conversation gets a fresh client and order store.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from openai import AsyncOpenAI
+
+from examples.support_agent.agent import SupportAgent
+from examples.support_agent.store import OrderStore
+
+DEFAULT_MODEL = "openai:gpt-4.1-mini"
+
+
+def api_model_name(model: str) -> str:
+    """`openai:gpt-4.1-mini` -> `gpt-4.1-mini`; `mock:NAME` stays as it is (offline rules tell tiers apart)."""
+    provider, sep, name = model.partition(":")
+    if not sep:
+        return model
+    if provider == "openai":
+        return name
+    if provider == "mock":
+        return model
+    raise ValueError(f"the support agent speaks the OpenAI API; model {model!r} must be 'openai:NAME' or 'mock:NAME'")
+
+
+def make_agent(model: str | None = None, base_url: str | None = None, **params: Any) -> SupportAgent:
+    """A fresh support agent. `base_url` (else OPENAI_BASE_URL) points it at any OpenAI-compatible server.
+
+    Extra params: `temperature`, `max_steps`, `timeout_s`, `max_retries`.
+    """
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    key = os.environ.get("OPENAI_API_KEY") or ("offline-no-key" if url else None)
+    client = AsyncOpenAI(
+        api_key=key, base_url=url, timeout=params.pop("timeout_s", 60.0), max_retries=params.pop("max_retries", 2)
+    )
+    return SupportAgent(client, api_model_name(model or DEFAULT_MODEL), **params)
+
+
+__all__ = ["OrderStore", "SupportAgent", "api_model_name", "make_agent"]
