@@ -204,3 +204,26 @@ async def test_unexpected_hub_failure_is_invalid(refund_transcript):
     resolved = scores(verdict)["resolved"]
     assert resolved.outcome == Outcome.invalid and "judge call failed: ValueError" in resolved.invalid_reason
     assert verdict.outcome == Outcome.invalid
+
+
+async def test_rubric_template_file_from_the_spec_loader(server, make_hub, refund_transcript, tmp_path):
+    from evalkit.spec.rubrics import load_rubric
+
+    (tmp_path / "strict.j2").write_text(
+        "{% set system %}Grade harshly.{% endset %}STRICT MODE\n"
+        '{% for c in criteria %}<criterion id="{{ c.id }}">{{ c.question }}</criterion>\n{% endfor %}{{ transcript }}',
+        encoding="utf-8",
+    )
+    (tmp_path / "tone.yaml").write_text(
+        "id: tone-only\nversion: 1\njudge: {model: openai:judge-1}\ntemplate: strict.j2\n"
+        "criteria:\n  - {id: tone, question: 'Courteous?', scale: {min: 1, max: 5}}\n",
+        encoding="utf-8",
+    )
+    server.add_rule(role="judge", system="Grade harshly", json={"tone": GOOD["tone"]})
+    rubric = load_rubric(tmp_path / "tone.yaml")
+    verdict = await judge_transcript(refund_transcript, rubric, make_hub(server))
+    assert verdict.outcome == Outcome.passed and verdict.criteria[0].raw_score == 4
+    from evalkit.judging import template_hash
+
+    assert verdict.provenance.template_hash == template_hash(rubric.template_text)
+    assert server.requests[0].body["messages"][0] == {"role": "system", "content": "Grade harshly."}
