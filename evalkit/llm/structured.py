@@ -16,8 +16,25 @@ _NAME = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 def schema_of(model: type[BaseModel]) -> tuple[dict[str, Any], str]:
-    """JSON schema and a wire-safe name for an output model."""
-    return model.model_json_schema(), _NAME.sub("_", model.__name__)[:64] or "output"
+    """JSON schema and a wire-safe name for an output model.
+
+    Objects whose properties are all required are closed (additionalProperties: false),
+    which lets OpenAI use strict mode for them; extra keys would be ignored by pydantic anyway.
+    """
+    return _close_objects(model.model_json_schema()), _NAME.sub("_", model.__name__)[:64] or "output"
+
+
+def _close_objects(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_close_objects(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _close_objects(v) for k, v in node.items()}
+    props = out.get("properties")
+    if out.get("type") == "object" and isinstance(props, dict) and "additionalProperties" not in out:
+        if set(out.get("required", [])) == set(props):
+            out["additionalProperties"] = False
+    return out
 
 
 def extract_json(text: str) -> Any:

@@ -34,6 +34,7 @@ async def test_native_structured_output(fake_llm, hub_for, name):
         fmt = body["response_format"]
         assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"] == "Verdict"
         assert fmt["json_schema"]["schema"]["required"] == ["score", "reason"]
+        assert fmt["json_schema"]["strict"] is True  # all fields required: closed and strict
     else:
         assert body["tool_choice"] == {"type": "tool", "name": "Verdict"}
         assert body["tools"][-1]["input_schema"]["properties"]["score"]["maximum"] == 5
@@ -78,6 +79,21 @@ async def test_invalid_json_fault_is_repaired(fake_llm, hub_for, name):
     result = await hub.model(name).generate(ASK, output_schema=Verdict, config=JUDGE)
     assert isinstance(result, ModelResponse) and result.parsed == Verdict(score=2, reason="meh")
     assert len(fake_llm.requests) == 2
+    await hub.aclose()
+
+
+class Optional_(BaseModel):
+    score: int
+    note: str = ""
+
+
+@pytest.mark.asyncio
+async def test_schema_with_optional_fields_is_sent_non_strict(fake_llm, hub_for):
+    fake_llm.add_rule(Rule(role="judge", json={"score": 1}))
+    hub = hub_for(fake_llm, no_cache=True)
+    result = await hub.model("openai:gpt-4.1-mini").generate(ASK, output_schema=Optional_, config=JUDGE)
+    assert result.parsed == Optional_(score=1)
+    assert fake_llm.requests[0].body["response_format"]["json_schema"]["strict"] is False
     await hub.aclose()
 
 
