@@ -48,16 +48,18 @@ def _dump(value: Any) -> str:
 
 
 def message_text(message: TranscriptMessage) -> str:
-    """The text the judge sees for one message (before escaping)."""
-    parts = [message.content] if message.content else []
-    for call in message.tool_calls:
-        parts.append(f"[tool call {call.name} {_dump(call.arguments)}]")
+    """The text the judge sees for one message (before escaping).
+
+    A tool message shows its structured result (the error, or the output as
+    sorted JSON) rather than its raw content, which usually repeats it.
+    """
     result = message.tool_result
     if result is not None:
         if result.error is not None:
-            parts.append(f"[error] {result.error}")
-        elif result.output is not None:
-            parts.append(_dump(result.output))
+            return f"[error] {result.error}"
+        return _dump(result.output) if result.output is not None else message.content
+    parts = [message.content] if message.content else []
+    parts += [f"[tool call {call.name} {_dump(call.arguments)}]" for call in message.tool_calls]
     return "\n".join(parts)
 
 

@@ -45,3 +45,22 @@ def test_tool_calls_and_results_are_quotable(refund_transcript):
     turns = numbered_turns(refund_transcript)
     assert quote_in_text('refund_order {"order_id": "1234"', turns[2].text)
     assert turns[3].role == "tool" and quote_in_text('"status": "done"', turns[3].text)
+
+
+def test_tool_message_shows_its_result_once():
+    from evalkit.conversation.transcript import ToolResult, Transcript, TranscriptMessage, TranscriptMeta
+
+    raw = '{"status": "delivered", "order_id": "1234"}'
+    ok = TranscriptMessage(
+        role="tool",
+        content=raw,
+        tool_result=ToolResult(call_id="c", name="lookup_order", output={"status": "delivered", "order_id": "1234"}),
+    )
+    failed = TranscriptMessage(
+        role="tool",
+        content='{"error": "no such order"}',
+        tool_result=ToolResult(call_id="d", name="lookup_order", error="no such order"),
+    )
+    turns = numbered_turns(Transcript(meta=TranscriptMeta(scenario_id="s"), messages=[ok, failed]))
+    assert turns[0].text == '{"order_id": "1234", "status": "delivered"}'
+    assert turns[1].text == "[error] no such order" and turns[1].tool_status == "error"
