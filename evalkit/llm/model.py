@@ -29,6 +29,11 @@ def _schema(model: type[BaseModel]) -> tuple[dict[str, Any], str]:
     return schema_of(model)
 
 
+def _native_refused(err: ModelError) -> bool:
+    """The server rejected native structured output (or, replaying, a text-mode fallback was recorded)."""
+    return (err.kind is ErrorKind.bad_request and err.status == 400) or err.kind is ErrorKind.no_recording
+
+
 class HubModel:
     """A `provider:model` bound to a hub endpoint. Cheap to create; state lives in the hub."""
 
@@ -89,10 +94,15 @@ class HubModel:
         try:
             return await self._send(wire, cfg)
         except ModelError as err:
-            if wire.output_schema is None or err.kind is not ErrorKind.bad_request or err.status != 400:
+            if wire.output_schema is None or not _native_refused(err):
                 raise
-        fallback = self._as_text_mode(request)
-        response = await self._send(fallback, cfg)
+            refused = err
+        try:
+            response = await self._send(self._as_text_mode(request), cfg)
+        except ModelError as err:
+            if err.kind is ErrorKind.no_recording:  # replaying: the native miss explains more
+                raise refused from None
+            raise
         self._endpoint.text_mode.add(self.model)
         return response
 

@@ -2,6 +2,7 @@
 
 - `fake_llm`: a started FakeLLMServer (stopped after the test).
 - `hub_for`: factory `hub_for(server, **HubConfig overrides) -> ModelHub` with its cache under tmp_path.
+- `fake_hub`: a ModelHub pointed at `fake_llm` (script the server with `fake_llm.add_rule(...)`).
 """
 
 from __future__ import annotations
@@ -36,3 +37,8 @@ def hub_for(tmp_path: Path) -> Iterator[Callable[..., ModelHub]]:
     yield make
     for hub in hubs:
         hub.close()
+
+
+@pytest.fixture
+def fake_hub(fake_llm: FakeLLMServer, hub_for: Callable[..., ModelHub]) -> ModelHub:
+    return hub_for(fake_llm)

@@ -108,3 +108,16 @@ def test_broken_cassette_line_is_reported(tmp_path):
     path.write_text('{"key": "k", "request": {}, "response": {}}\nnot json\n')
     with pytest.raises(ModelError, match="bad.jsonl:2: not a cassette entry"):
         ModelHub(HubConfig(replay_path=path))
+
+
+@pytest.mark.asyncio
+async def test_text_mode_fallback_replays(tmp_path):
+    cassette = tmp_path / "fallback.jsonl"
+    with FakeLLMServer([Rule(role="judge", text='{"ok": false}')]) as server:
+        server.inject("bad_request")  # the server refuses response_format once
+        hub = ModelHub(hub_config_for(server, record_path=cassette, no_cache=True))
+        recorded = await hub.model("openai:llama3").generate([Message(role="user", content="grade")], output_schema=Grade, config=JUDGE)
+        await hub.aclose()
+    player = ModelHub(HubConfig(replay_path=cassette, no_cache=True))
+    replayed = await player.model("openai:llama3").generate([Message(role="user", content="grade")], output_schema=Grade, config=JUDGE)
+    assert replayed.parsed == recorded.parsed == Grade(ok=False)
