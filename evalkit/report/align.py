@@ -21,17 +21,18 @@ class Alignment:
     """How to key trials so the same session of two sides meets."""
 
     with_tier: bool
+    single_suite: bool = False
+
+    def label(self, key: ScenarioKey) -> str:
+        """`scenario` (one suite) or `suite/scenario`, plus `[tier]` when keyed by tier."""
+        base = key[1] if self.single_suite else f"{key[0]}/{key[1]}"
+        return f"{base}[{key[2]}]" if len(key) > 2 else base
 
     def scenario_key(self, t: TrialRecord) -> ScenarioKey:
         return (t.suite, t.scenario_id, t.tier) if self.with_tier else (t.suite, t.scenario_id)
 
     def trial_key(self, t: TrialRecord) -> TrialKey:
         return (self.scenario_key(t), t.trial)
-
-
-def scenario_label(key: ScenarioKey) -> str:
-    base = f"{key[0]}/{key[1]}"
-    return f"{base}[{key[2]}]" if len(key) > 2 else base
 
 
 def choose_sides(runs: list[RunData], tiers: list[str] | None = None) -> list[RunData]:
@@ -51,10 +52,11 @@ def choose_sides(runs: list[RunData], tiers: list[str] | None = None) -> list[Ru
 def alignment_for(sides: list[RunData]) -> Alignment:
     """Key by tier when every side ran the same tiers; ignore tier when each side ran a single one."""
     tier_sets = [tuple(sorted(s.tiers())) for s in sides]
+    single = len({t.suite for s in sides for t in s.trials}) <= 1
     if all(len(ts) <= 1 for ts in tier_sets):
-        return Alignment(with_tier=False)
+        return Alignment(with_tier=False, single_suite=single)
     if len(set(tier_sets)) == 1:
-        return Alignment(with_tier=True)
+        return Alignment(with_tier=True, single_suite=single)
     listing = "; ".join(f"{s.label}: {', '.join(ts)}" for s, ts in zip(sides, tier_sets))
     raise ReportError(f"the runs ran different tiers ({listing}); compare tiers of one run with --tiers")
 

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from evalkit.judging.verdict import Outcome
-from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, scenario_label, unique_labels
+from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, unique_labels
 from evalkit.report.comparability import check_comparable
 from evalkit.report.gates import gate_config
 from evalkit.report.newcombe import Bounds, newcombe_diff
@@ -49,7 +49,7 @@ class Scorecard(BaseModel):
     mcnemar: McNemarResult
     pass_diff: DiffEstimate  # b - a, pass rate
     score_diff: DiffEstimate  # b - a, mean score
-    wins: int  # paired trials where b did better than a
+    wins: int  # paired trials where b did better than a (pass beats fail, then higher score)
     ties: int
     losses: int
     flipped: str | None = None  # "a→b" scenario verdicts, e.g. "pass→fail"
@@ -62,6 +62,7 @@ class PairComparison(BaseModel):
     b: str
     candidate: str
     reference: str
+    candidate_by: str  # why this side is the candidate
     overall: Scorecard
     scenarios: list[Scorecard]
     unmatched: list[str] = Field(default_factory=list)
@@ -94,13 +95,20 @@ def _trial_pairs(a: list[TrialRecord], b: list[TrialRecord]) -> list[tuple[Trial
 
 
 def _wtl(pairs: list[tuple[TrialRecord, TrialRecord]]) -> tuple[int, int, int]:
+    """b's wins, ties and losses over paired trials: a pass beats a fail; equal outcomes go by score."""
+
+    def rank(t: TrialRecord) -> tuple[bool, float]:
+        return (t.outcome == Outcome.passed, t.score if t.score is not None else 0.0)
+
     wins = ties = losses = 0
     for x, y in pairs:
-        sx, sy = (x.score, y.score) if x.score is not None and y.score is not None else (
-            float(x.outcome == Outcome.passed), float(y.outcome == Outcome.passed))
-        wins += sy > sx + 1e-9
-        losses += sy < sx - 1e-9
-        ties += abs(sy - sx) <= 1e-9
+        (px, sx), (py, sy) = rank(x), rank(y)
+        if px != py:
+            wins, losses = wins + py, losses + px
+        elif abs(sy - sx) <= 1e-9:
+            ties += 1
+        else:
+            wins, losses = wins + (sy > sx), losses + (sy < sx)
     return wins, ties, losses
 
 
@@ -112,8 +120,8 @@ class _Pair:
         self.b_is_candidate = b_is_candidate
 
     def _diff(self, keys: list[ScenarioKey], values, first: Groups, second: Groups) -> DiffEstimate:  # type: ignore[no-untyped-def]
-        return paired_bootstrap_diff({scenario_label(k): values(first[k]) for k in keys},
-                                     {scenario_label(k): values(second[k]) for k in keys},
+        return paired_bootstrap_diff({"/".join(k): values(first[k]) for k in keys},
+                                     {"/".join(k): values(second[k]) for k in keys},
                                      self.cfg.confidence, self.cfg.n_resamples, self.cfg.seed)
 
     def scorecard(self, name: str, keys: list[ScenarioKey]) -> Scorecard:
@@ -157,15 +165,18 @@ class _Pair:
 def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -> PairComparison:
     ga, gb = _groups(a, align), _groups(b, align)
     keys = [k for k in ga if k in gb]
-    unmatched = [scenario_label(k) for k in list(ga) + list(gb) if k not in ga or k not in gb]
+    unmatched = [align.label(k) for k in list(ga) + list(gb) if k not in ga or k not in gb]
     provisional = _Pair(a, b, ga, gb, cfg, True).scorecard("overall", keys)
     ca, cb = provisional.a.agent_cost_per_session, provisional.b.agent_cost_per_session
-    b_cand = not (ca is not None and cb is not None and ca < cb)
+    by_cost = ca is not None and cb is not None and ca != cb
+    b_cand = not (by_cost and ca < cb)  # type: ignore[operator]
     pair = _Pair(a, b, ga, gb, cfg, b_cand)
     overall = pair.scorecard("overall", keys) if not b_cand else provisional
-    scenarios = [pair.scorecard(scenario_label(k), [k]) for k in keys]
+    scenarios = [pair.scorecard(align.label(k), [k]) for k in keys]
     candidate, reference = (b.label, a.label) if b_cand else (a.label, b.label)
-    return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, overall=overall,
+    why = "lower agent cost per session" if by_cost else "listed second: agent costs are equal or unknown"
+    return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, candidate_by=why,
+                          overall=overall,
                           scenarios=scenarios, unmatched=unmatched,
                           routing=routing_hint(overall, scenarios, candidate_is_b=b_cand))
 

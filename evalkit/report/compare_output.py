@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from evalkit.report.chart import scatter
 from evalkit.report.compare import Comparison, Scorecard
-from evalkit.report.render import num, pct, render_page, render_text, signed, usd
+from evalkit.report.render import num, pct, per_pass, render_page, render_text, signed, usd
 
 COLUMNS = [
     "a", "b", "scenario", "n_a", "n_b", "pass_rate_a", "pass_rate_b", "pass_diff", "pass_diff_low", "pass_diff_high",
@@ -76,25 +77,25 @@ def to_html(comp: Comparison) -> str:
 
 def print_table(comp: Comparison, console: Console | None = None) -> None:
     """The comparison as rich tables, one per pair, plus warnings and the routing hint."""
-    console = console or Console()
+    console = console or Console(width=None if sys.stdout.isatty() else 150)  # pipes and CI logs get wide rows
     for w in comp.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     for p in comp.pairs:
-        table = Table(title=f"{p.b} vs {p.a} (diff = b - a; candidate {p.candidate}, margin {comp.config.margin})")
-        for col in ("scenario", "pass a → b", "Δ pass [CI]", "McNemar p", "score a → b", "Δ score [CI]", "W/T/L",
-                    "agent $/session a → b", "$/pass a → b", "verdict"):
+        table = Table(title=f"b = {p.b} vs a = {p.a} (differences b - a); non-inferiority of {p.candidate} "
+                            f"({p.candidate_by}) on {comp.config.metric}, margin {comp.config.margin}")
+        for col in ("scenario", "pass a → b", "Δ pass [CI]", "McNemar p", "Δ score [CI]", "W/T/L",
+                    "agent $/session a → b", "$/passing a → b", "verdict"):
             table.add_column(col, overflow="fold", no_wrap=col == "verdict")
         for card in p.scenarios + [p.overall]:
             table.add_row(
                 card.scenario + (f" ({card.flipped})" if card.flipped else ""),
-                f"{pct(card.a.pass_rate)} → {pct(card.b.pass_rate)}",
-                f"{signed(card.pass_diff.mean_diff)} [{signed(card.pass_diff.low)}, {signed(card.pass_diff.high)}]",
+                f"{pct(card.a.pass_rate)}→{pct(card.b.pass_rate)}",
+                f"{signed(card.pass_diff.mean_diff)} [{signed(card.pass_diff.low)},{signed(card.pass_diff.high)}]",
                 num(card.mcnemar.p_value, 3),
-                f"{num(card.a.mean_score)} → {num(card.b.mean_score)}",
-                f"{signed(card.score_diff.mean_diff)} [{signed(card.score_diff.low)}, {signed(card.score_diff.high)}]",
+                f"{signed(card.score_diff.mean_diff)} [{signed(card.score_diff.low)},{signed(card.score_diff.high)}]",
                 f"{card.wins}/{card.ties}/{card.losses}",
-                f"{usd(card.a.agent_cost_per_session)} → {usd(card.b.agent_cost_per_session)}",
-                f"{usd(card.a.cost_per_pass)} → {usd(card.b.cost_per_pass)}",
+                f"{usd(card.a.agent_cost_per_session)}→{usd(card.b.agent_cost_per_session)}",
+                f"{per_pass(card.a)}→{per_pass(card.b)}",
                 card.verdict,
             )
         console.print(table)

@@ -7,7 +7,7 @@ import asyncio
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.config import HubConfig
 from evalkit.llm.hub import ModelHub
-from evalkit.report.align import Alignment, scenario_label
+from evalkit.report.align import Alignment
 from evalkit.report.compare import CompareConfig, Comparison, resolve_sides
 from evalkit.report.pairwise import judge_pairs
 from evalkit.report.rundata import ReportError, RunData
@@ -23,7 +23,7 @@ def transcript_pairs(a: RunData, b: RunData, align: Alignment) -> list[tuple]:  
             continue
         ta, tb = a.transcript(t), b.transcript(other)
         if ta is not None and tb is not None:
-            out.append((scenario_label(align.scenario_key(t)), t.trial, ta, tb))
+            out.append((align.label(align.scenario_key(t)), t.trial, ta, tb))
     return out
 
 

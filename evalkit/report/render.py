@@ -46,6 +46,11 @@ def md(value: object) -> str:
     return " ".join(text.split())
 
 
+def per_pass(side: Any) -> str:
+    """Cost per passing session of a compare side: "no pass" is not the same as an unknown price."""
+    return usd(side.cost_per_pass) if side.counts.passed else "no pass"
+
+
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
@@ -55,7 +60,7 @@ def environment() -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=pct, usd=usd, num=num, signed=signed, md=md)
+    env.filters.update(pct=pct, usd=usd, num=num, signed=signed, md=md, per_pass=per_pass)
     return env
 
 

@@ -34,7 +34,7 @@ def test_mcnemar_counts_discordant_pairs_and_matches_scipy(tmp_path: Path) -> No
     assert (m.b, m.c, m.n_pairs) == (5, 1, 8)  # the invalid trial's pair is dropped
     assert m.p_value == pytest.approx(14 / 64)
     assert m.p_value == pytest.approx(sps.binomtest(1, 6, 0.5).pvalue)
-    s1 = next(s for s in pair.scenarios if s.scenario == "support/s1")
+    s1 = next(s for s in pair.scenarios if s.scenario == "s1")
     assert s1.flipped == "pass→fail" and (s1.wins, s1.ties, s1.losses) == (1, 0, 5)
 
 
@@ -95,13 +95,13 @@ def test_cost_per_passing_session_and_routing_saving(tmp_path: Path) -> None:
     b = outcomes_run(tmp_path, "run-b", "small", {"easy1": ["pass"] * 40, "hard1": ["pass"] * 10 + ["fail"] * 30},
                      cost=SMALL)
     pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
-    hard = next(s for s in pair.scenarios if s.scenario == "support/hard1")
+    hard = next(s for s in pair.scenarios if s.scenario == "hard1")
     assert hard.b.cost_per_pass == pytest.approx(40 * 0.005 / 10)
     assert pair.overall.b.cost_per_pass == pytest.approx(80 * 0.005 / 50)
     assert pair.overall.a.cost_per_pass == pytest.approx(0.02)
     assert pair.overall.b.eval_cost_per_session == pytest.approx(0.003)
     assert [s.verdict for s in pair.scenarios] == ["non_inferior", "inferior"]
-    assert pair.routing.scenarios == ["support/easy1"] and pair.routing.tags == ["easy"]
+    assert pair.routing.scenarios == ["easy1"] and pair.routing.tags == ["easy"]
     assert pair.routing.saving_per_1000 == pytest.approx(1000 * (0.02 - 0.005) / 2)
     assert "$7.50 per 1,000 sessions" in pair.routing.text
 
@@ -123,7 +123,7 @@ def test_unknown_price_makes_cost_unknown_not_zero(tmp_path: Path) -> None:
     b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 40}, cost=(None, 0.001, 0.002))
     pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
     assert pair.overall.b.agent_cost_per_session is None and pair.overall.b.cost_per_pass is None
-    assert pair.routing.scenarios == ["support/s1"] and pair.routing.saving_per_1000 is None
+    assert pair.routing.scenarios == ["s1"] and pair.routing.saving_per_1000 is None
     assert "saves unknown (a price is missing)" in pair.routing.text
 
 
@@ -170,15 +170,15 @@ def test_unmatched_scenarios_are_left_out_with_a_warning(tmp_path: Path) -> None
     a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"], "only_a": ["pass"]})
     b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"]})
     comp = compare_runs([a, b])
-    assert [s.scenario for s in comp.pairs[0].scenarios] == ["support/s1"]
-    assert any("support/only_a" in w for w in comp.warnings)
+    assert [s.scenario for s in comp.pairs[0].scenarios] == ["s1"]
+    assert any("only_a" in w for w in comp.warnings)
 
 
 def test_outputs_csv_json_markdown_html(tmp_path: Path) -> None:
     a, b = _ni_runs(tmp_path, {0: 2}, n_scenarios=3)
     comp = compare_runs([a, b])
     rows = list(csv.DictReader(io.StringIO(to_csv(comp))))
-    assert [r["scenario"] for r in rows] == ["support/s0", "support/s1", "support/s2", "overall"]
+    assert [r["scenario"] for r in rows] == ["s0", "s1", "s2", "overall"]
     assert float(rows[0]["pass_diff"]) == pytest.approx(-0.4) and rows[0]["candidate"] == "run-b"
     data = json.loads(to_json(comp))
     assert data["pairs"][0]["overall"]["verdict"] in ("non_inferior", "inferior", "inconclusive")
