@@ -38,6 +38,14 @@ def test_comments_quoting_key_order_and_defaults_do_not_change_the_fingerprint(t
     assert _fp(_rewrite(tmp_path, reordered)) == _fp(V2)
 
 
+def test_empty_or_default_judge_block_means_no_judge_block(tmp_path: Path) -> None:
+    plain = "id: t\nversion: 1\ncriteria: [{id: ok, question: Fine}]\n"
+    base = _fp(_rewrite(tmp_path, plain))
+    assert _fp(_rewrite(tmp_path, plain + "judge: {}\n")) == base
+    assert _fp(_rewrite(tmp_path, plain + "judge: {samples: 1, temperature: 0}\n")) == base
+    assert _fp(_rewrite(tmp_path, plain + "judge: {samples: 2}\n")) != base
+
+
 def test_any_change_of_meaning_changes_the_fingerprint(tmp_path: Path) -> None:
     original = V2.read_text()
     base = _fp(V2)
