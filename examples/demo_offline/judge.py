@@ -25,9 +25,11 @@ _TURN = re.compile(r'<turn n="(\d+)" role="(\w+)"(?: tool="([^"]*)" status="(\w+
 _CRITERION = re.compile(r'<criterion id="([^"]+)" scale="(\w+)" min="(-?\d+)" max="(-?\d+)">\nQuestion: ([^\n]*)')
 _CALL = re.compile(r"\[tool call (\w+) (\{.*?\})\]")
 _GOAL = re.compile(r"^Goal: (.*)$", re.M)
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.M)  # "$89.00" does not end a sentence
+_ORDER_REF = re.compile(r"\border\s+#?\d+", re.I)
+_CUT = re.compile(r"\s+(?:and|but|so)\s+|[,;:\u2014\u2013]")
 _CLAIM = re.compile(
-    r"\b(?:I[’']ve|I have|I just|has been|have been|is now|was)\s+(?:just\s+|now\s+|successfully\s+)?(refunded|cancell?ed|updated|changed)\b([^.!?\n]*)",
+    r"\b(?:I[’']ve|I have|I just|has been|have been|is now|is|are|was)\s+(?:just\s+|now\s+|successfully\s+)?(refunded|cancell?ed|updated|changed)\b(.*)",
     re.I,
 )
 _CLAIM_VERBS = {
@@ -299,19 +301,17 @@ def verdict(prompt: str, turns: list[Turn]) -> dict[str, Any]:
 
 
 def claims(turns: list[Turn]) -> list[dict[str, Any]]:
-    """Completed-action sentences of the agent, one claim each."""
+    """Completed-action sentences of the agent, one claim each; the object is the order named, if any."""
     found = []
     for turn in (t for t in turns if t.role == "agent"):
         for sentence in _SENTENCE.finditer(turn.body):
-            match = _CLAIM.search(sentence.group(0))
+            text = sentence.group(0).strip()
+            match = _CLAIM.search(text)
             if match:
                 action = _CLAIM_VERBS.get(match.group(1).lower(), match.group(1).lower())
+                order = _ORDER_REF.search(text)
+                rest = _CUT.split(match.group(2).rstrip(".!? "), maxsplit=1)[0].strip()
                 found.append(
-                    {
-                        "action": action,
-                        "object": match.group(2).strip(" ,;:"),
-                        "turn": turn.n,
-                        "quote": sentence.group(0).strip(),
-                    }
+                    {"action": action, "object": order.group(0) if order else rest, "turn": turn.n, "quote": text}
                 )
     return found

@@ -94,3 +94,25 @@ async def test_demo_judge_flags_an_out_of_policy_refund(server, make_hub):
     policy = {c.criterion_id: c for c in verdict.criteria}["follows_policy"]
     assert policy.outcome == Outcome.failed and "92 days" in policy.reasoning and policy.evidence[0].verified
     assert verdict.outcome == Outcome.failed
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "I've refunded $89.00 for order 1234 to your original payment method.",
+            [("refund", "order 1234")],
+        ),
+        ("Order 5678 is cancelled and $25.00 will be refunded.", [("cancel", "Order 5678")]),
+        ("Done — order 5678 has been cancelled.", [("cancel", "order 5678")]),
+        ("Your plan is cancelled, effective today.", [("cancel", "")]),
+        ("I've updated the address of order 4321.", [("update", "order 4321")]),
+        ("I can refund it once you confirm your email.", []),
+        ("I'm sorry, order 5678 has already shipped, so it can't be cancelled any more.", []),
+    ],
+)
+async def test_demo_claims_match_the_demo_agent_phrasing(sentence, expected):
+    from examples.demo_offline.judge import Turn, claims
+
+    found = claims([Turn(n=2, role="agent", tool=None, status=None, body=sentence)])
+    assert [(c["action"], c["object"]) for c in found] == expected
