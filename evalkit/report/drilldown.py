@@ -13,15 +13,19 @@ from typing import Any
 from markupsafe import Markup
 
 from evalkit.conversation.transcript import Transcript, TranscriptMessage
-from evalkit.report.highlight import contains_quote, highlight
+from evalkit.judging.evidence import quote_in_text
+from evalkit.judging.turns import message_text
+from evalkit.report.highlight import highlight
 from evalkit.report.records import ResultRecord, TrialRecord
 from evalkit.report.rundata import RunData
 
 
 @dataclass
 class MessageView:
+    n: int  # 1-based message number: what the judge's evidence "turn" cites
     role: str
-    turn: int
+    turn: int  # conversation turn (a user message and the agent's reply share it)
+    cited: bool  # evidence cites this message (outlined even when the quote is in a tool call)
     html: Markup
     scripted: bool
     tool_calls: list[tuple[str, str]]  # (name, pretty JSON arguments)
@@ -33,7 +37,7 @@ class EvidenceView:
     turn: int
     quote: str
     verified: bool | None
-    found: bool  # the report found the quote in that turn's text
+    found: bool  # the quote is in the cited message, as the judge's evidence check reads it
 
 
 @dataclass
@@ -64,20 +68,22 @@ def anchor_for(t: TrialRecord) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in raw)
 
 
-def _message_view(m: TranscriptMessage, quotes: list[str]) -> MessageView:
+def _message_view(n: int, m: TranscriptMessage, quotes: list[str]) -> MessageView:
     result = None
     if m.tool_result is not None:
         result = (m.tool_result.name, pretty(m.tool_result.output), m.tool_result.error)
-    return MessageView(role=m.role, turn=m.turn, html=highlight(m.content, quotes), scripted=m.scripted,
-                       tool_calls=[(c.name, pretty(c.arguments)) for c in m.tool_calls], tool_result=result)
+    return MessageView(n=n, role=m.role, turn=m.turn, cited=bool(quotes), html=highlight(m.content, quotes),
+                       scripted=m.scripted, tool_calls=[(c.name, pretty(c.arguments)) for c in m.tool_calls],
+                       tool_result=result)
 
 
 def _evidence(row: ResultRecord, transcript: Transcript | None) -> list[EvidenceView]:
+    messages = transcript.messages if transcript else []
     views = []
     for ev in row.evidence:
-        texts = [m.content for m in (transcript.messages if transcript else []) if m.turn == ev.turn]
-        views.append(EvidenceView(turn=ev.turn, quote=ev.quote, verified=ev.verified,
-                                  found=any(contains_quote(t, ev.quote) for t in texts)))
+        cited = messages[ev.turn - 1] if 1 <= ev.turn <= len(messages) else None
+        found = cited is not None and quote_in_text(ev.quote, message_text(cited))
+        views.append(EvidenceView(turn=ev.turn, quote=ev.quote, verified=ev.verified, found=found))
     return views
 
 
@@ -96,11 +102,12 @@ def _provenance(rows: list[ResultRecord]) -> list[str]:
 def trial_view(run: RunData, trial: TrialRecord) -> TrialView:
     transcript = run.transcript(trial)
     rows = run.results_for(trial)
-    quotes_by_turn: dict[int, list[str]] = {}
+    quotes: dict[int, list[str]] = {}  # by 1-based message number, as evidence cites them
     for row in rows:
         for ev in row.evidence:
-            quotes_by_turn.setdefault(ev.turn, []).append(ev.quote)
-    messages = [_message_view(m, quotes_by_turn.get(m.turn, [])) for m in (transcript.messages if transcript else [])]
+            quotes.setdefault(ev.turn, []).append(ev.quote)
+    messages = [_message_view(n, m, quotes.get(n, []))
+                for n, m in enumerate(transcript.messages if transcript else [], start=1)]
     flags = [f if isinstance(f, dict) else {"name": str(f)} for f in trial.guardrail_flags]
     return TrialView(trial=trial, anchor=anchor_for(trial), messages=messages,
                      criteria=[CriterionView(row=r, evidence=_evidence(r, transcript)) for r in rows],

@@ -73,7 +73,7 @@ def default_criteria(t: T) -> list[CriterionScore]:
             weight=2.0,
             must_pass=True,
             reasoning="The agent refunded the order." if ok else "The agent did not resolve it.",
-            evidence=[Evidence(turn=1, quote=QUOTE, verified=True)],
+            evidence=[Evidence(turn=4, quote=QUOTE, verified=True)],  # message #4: the agent's reply
         ),
         CriterionScore(
             criterion_id="refund_called", kind="tool_called", outcome=Outcome.passed, score=1.0, reasoning="called"

@@ -79,3 +79,26 @@ def test_recorded_gates_are_shown_verbatim(tmp_path: Path) -> None:
     assert "| suite_mean | support | default | ⚠️ inconclusive | about 40 valid trials would settle it |" in md
     assert "derived" not in md
     assert PAYLOAD not in md
+
+
+def test_highlight_matches_like_the_evidence_check() -> None:
+    """Whitespace, case, typographic dashes/quotes and "..." gaps are folded as the judge's verifier folds them."""
+    out = str(highlight("I have  Refunded\norder 1234 \u2014 it\u2019s done. Bye.", ["refunded order 1234 - it's done"]))
+    assert out.count("<mark") == 1 and "Refunded\norder 1234 \u2014 it\u2019s done</mark>" in out
+    gaps = str(highlight("first part, middle, last part", ["first part ... last part"]))
+    assert gaps.count("<mark") == 2
+
+
+def test_evidence_cites_message_numbers(tmp_path: Path) -> None:
+    from evalkit.judging.verdict import CriterionScore, Evidence, Outcome
+
+    criteria = [CriterionScore(
+        criterion_id="resolved", kind="llm", outcome=Outcome.passed, score=1.0, reasoning="ok",
+        evidence=[Evidence(turn=2, quote='[tool call refund_order {"order_id": "1234"}]', verified=True),
+                  Evidence(turn=4, quote="refunded order 1234", verified=True),
+                  Evidence(turn=1, quote="refunded order 1234", verified=False)])]
+    run = write_run(tmp_path, [T("s1", 0, "pass", criteria=criteria)])
+    html = render_html_report(run)
+    assert 'class="msg assistant cited" id="t-support-s1-default-0-m2"' in html  # quote inside a tool call
+    assert '<mark class="ev">refunded order 1234</mark>' in html
+    assert html.count("(not found in message #") == 1 and "(not found in message #1)" in html
