@@ -117,3 +117,12 @@ def test_all_invalid_is_invalid_even_when_allowed():
 
 def test_rule_is_quotable():
     assert SCORING_RULE.startswith("1. Each criterion") and "max_invalid_weight" in SCORING_RULE
+
+
+def test_docs_quote_the_rules_verbatim():
+    from pathlib import Path
+
+    from evalkit.judging import AGGREGATION_RULE, DECISION_RULE
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "judging.md").read_text(encoding="utf-8")
+    assert SCORING_RULE in text and AGGREGATION_RULE in text and DECISION_RULE in text
