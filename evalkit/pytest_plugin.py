@@ -55,6 +55,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.failed:
         _session.on_failure(item.config)
+        _session.explain_fixture_results(item, report)
     return report
 
 

@@ -3,8 +3,10 @@
     result = evalkit.run_scenario("refund-damaged-item", agent=my_agent, trials=5)
     assert result.passed
 
-`repr(result)` is the failure message (failing criteria, the judge's reasoning,
-the transcript path), so pytest's assertion output explains a failure by itself.
+When a test that used the `evalkit` fixture fails, the plugin adds an "evalkit"
+section to the failure report with each failed scenario's message (failing
+criteria, the judge's reasoning, the transcript path), so a bare
+`assert result.passed` explains itself; `str(result)` is the same message.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ class ScenarioResult(BaseModel):
         return failure_message(self.verdict, label)
 
     def __repr__(self) -> str:
-        return self.message
+        return f"<ScenarioResult {self.message.splitlines()[0]}>"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.message
 
 
 def run_scenario(
@@ -126,6 +129,11 @@ class EvalkitFixture:
 
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
+        self.results: list[ScenarioResult] = []
+
+    def failure_report(self) -> str:
+        """The messages of every scenario this test ran that did not pass (shown when the test fails)."""
+        return "\n\n".join(r.message for r in self.results if not r.passed)
 
     def run_scenario(self, scenario: str, agent: Any = None, trials: int | None = None,
                      suite: str | Path | None = None) -> ScenarioResult:
@@ -143,4 +151,6 @@ class EvalkitFixture:
         if ctl.settings.offline and ctl.offline is None:
             ctl.offline = OfflineEndpoint([loaded])
         config = ctl.run_config().model_copy(update={"run_id": None})
-        return run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config)
+        result = run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config)
+        self.results.append(result)
+        return result

@@ -135,6 +135,14 @@ def on_failure(config: pytest.Config) -> None:
         ctl.stop()
 
 
+def explain_fixture_results(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A failed test that ran scenarios through the `evalkit` fixture gets their failure messages."""
+    fixture = getattr(item, "funcargs", {}).get("evalkit")
+    text = fixture.failure_report() if hasattr(fixture, "failure_report") else ""
+    if text:
+        report.sections.append(("evalkit", text))
+
+
 def finish(session: pytest.Session) -> None:
     config = session.config
     hooks = config.stash.get(XDIST_KEY, None)

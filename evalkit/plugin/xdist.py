@@ -24,8 +24,14 @@ def is_worker(config: pytest.Config) -> bool:
 
 
 def is_controller(config: pytest.Config) -> bool:
-    """The xdist controller process: it distributes tests and collects none itself."""
-    return config.pluginmanager.get_plugin("dsession") is not None
+    """The xdist controller process: it distributes tests and collects none itself.
+
+    Decided from options (as xdist itself does), because xdist registers its
+    session plugin only after other plugins' `pytest_configure` ran.
+    """
+    if is_worker(config) or config.getoption("collectonly", False):
+        return False
+    return getattr(config.option, "dist", "no") not in ("no", None) and config.pluginmanager.hasplugin("xdist")
 
 
 def worker_input(config: pytest.Config) -> dict[str, Any]:

@@ -1,0 +1,106 @@
+"""Execution under -x, pytest-xdist and pytest-asyncio, and the `evalkit` fixture / run_scenario API."""
+
+from __future__ import annotations
+
+import json
+
+from plugin_helpers import TINY_SUITE, Project
+
+PASSING = TINY_SUITE.replace('turns: [{user: "hello"}]', 'turns: [{user: "refund it"}]')
+
+SLOW_SUITE = """
+suite: slow
+agent: tiny_agent:agent
+trials: 1
+scenarios:
+  - id: first-fails
+    goal: g
+    turns: [{user: "hello"}]
+    checks: [{contains: "refunded"}]
+""" + "".join(
+    f"""  - id: slow-{n}
+    goal: g
+    turns: [{{user: "slow refund"}}]
+    checks: [{{contains: "refunded"}}]
+"""
+    for n in range(4)
+)
+
+
+def test_exitfirst_stops_scheduling_after_the_first_failure(project: Project) -> None:
+    project.suite(SLOW_SUITE, "suites/slow.yaml")
+    result = project.pytester.runpytest("suites", "-x", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "stopping after 1 failures" in result.stdout.str()
+    [run_dir] = project.run_dirs()
+    manifest = json.loads((run_dir / "run.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert [r["scenario_id"] for r in project.trials(run_dir)] == ["first-fails"]  # the slow ones never finished
+
+
+def test_xdist_workers_merge_into_one_run_and_one_summary(project: Project) -> None:
+    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
+                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3}"))
+    result = project.pytester.runpytest_subprocess("suites", "-n", "2", "-p", "no:cacheprovider")
+    out = result.stdout.str()
+    assert result.ret == 1  # `bad` fails
+    assert out.count("evalkit summary") == 1
+    assert "gate tiny[default]: INCONCLUSIVE" in out
+    [run_dir] = project.run_dirs()
+    manifest = json.loads((run_dir / "run.json").read_text())
+    assert manifest["workers"] == 2 and manifest["status"] == "complete"
+    rows = project.trials(run_dir)
+    assert sorted((r["scenario_id"], r["trial"]) for r in rows) == [("bad", 0), ("bad", 1), ("good", 0), ("good", 1)]
+    assert all((run_dir / r["transcript_path"]).is_file() for r in rows)
+    assert not (project.path / "reports" / ".evalkit-workers").exists()
+
+
+def test_coexists_with_pytest_asyncio(project: Project) -> None:
+    project.suite(PASSING)
+    project.write(
+        "test_async.py",
+        """
+        import asyncio
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_async_before():
+            await asyncio.sleep(0)
+
+        def test_policy_untouched():
+            assert type(asyncio.get_event_loop_policy()).__module__.startswith("asyncio")
+
+        @pytest.mark.asyncio
+        async def test_async_after():
+            assert asyncio.get_running_loop().is_running()
+        """,
+    )
+    result = project.pytester.runpytest_subprocess("test_async.py", "suites", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+    assert result.ret == 0
+
+
+def test_evalkit_fixture_runs_a_scenario_with_a_python_agent(project: Project) -> None:
+    project.suite()
+    project.write(
+        "test_api.py",
+        """
+        def test_suite_agent(evalkit):
+            result = evalkit.run_scenario("good", trials=2)
+            assert result.passed and len(result.trials) == 2
+
+        def test_python_object_agent(evalkit):
+            def polite(messages):
+                return "All done, refunded."
+            assert evalkit.run_scenario("bad", agent=polite, trials=1).passed
+
+        def test_failure_explains_itself(evalkit):
+            result = evalkit.run_scenario("bad", trials=1)
+            assert result.passed
+        """,
+    )
+    result = project.pytester.runpytest("test_api.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert "bad[default] FAILED: 0/1 valid trials passed" in out
+    assert "checks:contains: failed 1/1" in out and "transcript: " in out
