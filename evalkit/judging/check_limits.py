@@ -8,10 +8,9 @@ from evalkit.spec.checks import BudgetSpec
 
 
 def conversation_turns(transcript: Transcript) -> int:
-    """Conversation turns (a user message and the agent's reply share one): the highest `turn`,
-    or the number of user messages when turns were not numbered."""
-    numbered = max((m.turn for m in transcript.messages), default=0)
-    return numbered or sum(1 for m in transcript.messages if m.role == "user")
+    """Conversation turns (a user message and the agent's reply share one), as `Transcript.turns` counts them;
+    the number of user messages when turns were not numbered."""
+    return transcript.turns or sum(1 for m in transcript.messages if m.role == "user")
 
 
 def check_max_turns(limit: int, transcript: Transcript) -> Finding:
