@@ -35,7 +35,7 @@ async def hang(messages: list[Message]) -> str:
 
 
 def sync_hang(messages: list[Message]) -> str:
-    time.sleep(1.0)
+    time.sleep(30)  # abandoned in its daemon thread after the turn timeout
     return "too late"
 
 

@@ -6,7 +6,7 @@ import pytest
 from conv_helpers import ScriptedUser, scenario, spec, tool_agent_handler
 
 from evalkit.conversation import TerminationReason as R
-from evalkit.conversation import run_session
+from evalkit.conversation import Transcript, run_session
 from evalkit.spec.models import ModelAgent, UserTurn
 from evalkit.testing import Rule
 
@@ -40,7 +40,8 @@ async def test_frozen_replay_of_an_unchanged_agent_makes_no_simulator_calls(fake
     assert original.termination == R.user_stop and original.turns == 4
     fake.reset()
 
-    replay = await run_session(spec(MODEL_AGENT, frozen_from=original, seed=999), hub)
+    recorded = Transcript.from_json(original.to_json())  # as the run engine would load it from disk
+    replay = await run_session(spec(MODEL_AGENT, frozen_from=recorded, seed=999), hub)
     assert fake.requests_for(role="simulator") == []
     assert len(fake.requests_for(role="agent")) == len([r for r in original.messages if r.role == "assistant"])
     assert replay.content_hash() == original.content_hash()

@@ -118,10 +118,11 @@ async def test_model_agent_step_limit_and_tool_errors(fake, make_hub) -> None:  
 
 
 @pytest.mark.asyncio
-async def test_http_agent_session_with_template_and_secret_header(fake, make_hub, monkeypatch) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_http_agent_session_with_template_and_secret_header(fake, make_hub, monkeypatch, provider: str) -> None:  # noqa: ANN001
     monkeypatch.setenv("SUPPORT_TOKEN", "s3cret-value-123")
     fake.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234 please"])))
-    hub = make_hub(fake)
+    hub = make_hub(fake, price_overrides=PRICES)
 
     def answer(body: dict) -> tuple[int, dict]:
         return 200, {"data": {"reply": f"ack: {body['input']} (history {body['n']})", "session": body["sid"]}}
@@ -131,8 +132,11 @@ async def test_http_agent_session_with_template_and_secret_header(fake, make_hub
         agent = HttpAgent(kind="http", url=service.url, headers={"Authorization": "Bearer ${SUPPORT_TOKEN}"},
                           body_template=template, reply_path="data.reply")
         events: list = []
-        t = await run_session(spec(agent), hub, on_event=lambda k, p: events.append(p))
-    assert t.termination == TerminationReason.user_stop
+        t = await run_session(spec(agent, sim_model=f"{provider}:sim"), hub, on_event=lambda k, p: events.append(p))
+    assert t.termination == TerminationReason.user_stop and t.turns == 3
+    assert t.usage_by_role["agent"].cost_usd is None  # the service reported no usage: unknown, not free
+    sim = t.usage_by_role["simulator"]
+    assert sim.calls == 2 and sim.cost_usd == pytest.approx(cost(sim.usage, PRICES[f"{provider}:sim"]))
     agent_texts = [m.content for m in t.messages if m.role == "assistant"]
     assert agent_texts == ["ack: my blender arrived broken (history 1)", "ack: order 1234 please (history 3)"]
     assert service.requests[0]["headers"]["Authorization"] == "Bearer s3cret-value-123"
@@ -156,4 +160,29 @@ async def test_http_agent_failures_are_agent_errors_without_secrets(fake, make_h
     missing = HttpAgent(kind="http", url="http://127.0.0.1:9/x", headers={"X-Key": "${SUPPORT_TOKEN}"})
     t2 = await run_session(spec(missing), hub)
     assert t2.termination == TerminationReason.agent_error and "${SUPPORT_TOKEN}" in t2.termination_detail
+    await hub.aclose()
+
+
+@pytest.mark.asyncio
+async def test_http_agent_reply_object_with_tool_calls_and_usage(fake, make_hub) -> None:  # noqa: ANN001
+    fake.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
+    hub = make_hub(fake)
+
+    def answer(body: dict) -> tuple[int, dict]:
+        return 200, {"messages": [
+            {"role": "assistant", "tool_calls": [{"id": "t1", "name": "lookup_order", "arguments": {"order_id": "1234"}}]},
+            {"role": "tool", "tool_call_id": "t1", "content": '{"error": "db down"}'},
+            {"role": "assistant", "content": "Sorry, our order system is down."},
+        ], "usage": {"input_tokens": 50, "output_tokens": 7}}
+
+    with AgentService(answer) as service:
+        agent = HttpAgent(kind="http", url=service.url, reply_path="")
+        t = await run_session(spec(agent, agent_model="openai:gpt-4.1"), hub)
+    turn1 = t.messages_in_turn(1)
+    assert [m.role for m in turn1] == ["user", "assistant", "tool", "assistant"]
+    assert turn1[2].tool_result.name == "lookup_order" and turn1[2].tool_result.error == "db down"
+    agent_usage = t.usage_by_role["agent"]
+    assert (agent_usage.usage.input_tokens, agent_usage.usage.output_tokens) == (50, 7)
+    assert agent_usage.cost_usd == pytest.approx((50 * 2.0 + 7 * 8.0) / 1e6)
+    assert service.requests[0]["body"]["model"] == "openai:gpt-4.1"
     await hub.aclose()

@@ -18,13 +18,13 @@ sync (run in a worker thread so timeouts still work) or async, take
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 from typing import Any
 
 from evalkit.conversation.agents.base import AgentContext, AgentReply, AgentSetupError
 from evalkit.conversation.agents.normalise import normalise_reply
+from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.llm.types import Message
 
 
@@ -79,7 +79,7 @@ class CallableAgentAdapter:
         if _is_async(self._fn):
             result = await self._fn(*args, **kwargs)
         else:
-            result = await asyncio.to_thread(self._fn, *args, **kwargs)
+            result = await run_in_thread(self._fn, *args, **kwargs)
         if inspect.isawaitable(result):
             result = await result
         return normalise_reply(result)

@@ -8,7 +8,6 @@ paragraph describes the tool, a google-style `Args:` section describes parameter
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import re
@@ -18,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError, validate_call
 
 from evalkit.conversation.agents.base import AgentSetupError, reply_payload
 from evalkit.conversation.agents.callable import load_target
+from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.conversation.transcript import ToolResult
 from evalkit.llm.types import ToolCall, ToolSpec
 
@@ -39,7 +39,7 @@ class PythonTool:
             if inspect.iscoroutinefunction(self.fn):
                 output = await self._call(**call.arguments)
             else:
-                output = await asyncio.to_thread(self._call, **call.arguments)
+                output = await run_in_thread(self._call, **call.arguments)
         except ValidationError as err:
             return ToolResult(call_id=call.id, name=self.name, error=f"invalid arguments: {_brief(err)}")
         except Exception as err:  # noqa: BLE001 - a tool failure is data for the model, not a crash
