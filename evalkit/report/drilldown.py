@@ -70,8 +70,9 @@ def anchor_for(t: TrialRecord) -> str:
 
 def _message_view(n: int, m: TranscriptMessage, quotes: list[str]) -> MessageView:
     result = None
-    if m.tool_result is not None:
-        result = (m.tool_result.name, pretty(m.tool_result.output), m.tool_result.error)
+    if m.tool_result is not None:  # the raw content, when present, already shows the output as the agent saw it
+        output = "" if m.content else pretty(m.tool_result.output)
+        result = (m.tool_result.name, output, m.tool_result.error)
     return MessageView(n=n, role=m.role, turn=m.turn, cited=bool(quotes), html=highlight(m.content, quotes),
                        scripted=m.scripted, tool_calls=[(c.name, pretty(c.arguments)) for c in m.tool_calls],
                        tool_result=result)
@@ -82,7 +83,7 @@ def _evidence(row: ResultRecord, transcript: Transcript | None) -> list[Evidence
     views = []
     for ev in row.evidence:
         cited = messages[ev.turn - 1] if 1 <= ev.turn <= len(messages) else None
-        found = cited is not None and quote_in_text(ev.quote, message_text(cited))
+        found = cited is not None and any(quote_in_text(ev.quote, text) for text in (message_text(cited), cited.content))
         views.append(EvidenceView(turn=ev.turn, quote=ev.quote, verified=ev.verified, found=found))
     return views
 
