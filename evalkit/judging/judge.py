@@ -110,14 +110,15 @@ async def _judge_checks(
     transcript: Transcript, rubric: Rubric, hub: Any, judge: JudgeConfig
 ) -> tuple[list[CriterionScore], list[CallStats]]:
     scores, stats = [], []
-    for criterion in (c for c in rubric.criteria if c.check is not None):
-        finding = await evaluate_any(criterion.check, transcript, hub, judge)  # type: ignore[arg-type]
+    for criterion in rubric.criteria:
+        if criterion.check is None:
+            continue
+        finding = await evaluate_any(criterion.check, transcript, hub, judge)
         stats.extend(finding.calls)
-        scores.append(
-            finding_to_score(
-                finding, criterion.id, criterion.check.kind, weight=criterion.weight, must_pass=criterion.must_pass
-            )
-        )  # type: ignore[union-attr]
+        score = finding_to_score(
+            finding, criterion.id, criterion.check.kind, weight=criterion.weight, must_pass=criterion.must_pass
+        )
+        scores.append(score)
     return scores, stats
 
 
