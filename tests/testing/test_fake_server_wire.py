@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import anthropic
+import httpx2
 import openai
 import pytest
 
 from evalkit.testing import Fault, FakeLLMServer, Rule
 
 KEY = "sk-wire-test-secret"
+_PLAIN_HTTP = httpx2.create_ssl_context(verify=False)  # the fake is plain http; skip building a CA store per client
 
 
 @pytest.fixture
@@ -25,11 +27,11 @@ def server():
 
 
 def oa(server: FakeLLMServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0)
+    return openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0, http_client=httpx2.Client(verify=_PLAIN_HTTP))
 
 
 def an(server: FakeLLMServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.anthropic_base_url, api_key=KEY, max_retries=0)
+    return anthropic.Anthropic(base_url=server.anthropic_base_url, api_key=KEY, max_retries=0, http_client=httpx2.Client(verify=_PLAIN_HTTP))
 
 
 def test_openai_text_and_request_log_without_auth(server):
