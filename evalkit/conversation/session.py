@@ -30,23 +30,21 @@ from collections.abc import Callable
 from typing import Any
 
 from evalkit.conversation.agents import Agent, AgentContext, AgentReply, build_agent
-from evalkit.conversation.frozen import FrozenReplay
 from evalkit.conversation.recording import agent_messages, is_infrastructure, message_event
 from evalkit.conversation.session_spec import SessionSpec
-from evalkit.conversation.simulator import Guardrails, SimulatorFailure, UserSimulator, pick_variation, render_prompt
-from evalkit.conversation.simulator.prompt import TEMPLATE_DIR
+from evalkit.conversation.simulator import Guardrails, pick_variation
 from evalkit.conversation.transcript import (
-    GuardrailFlag,
     TerminationReason,
     Transcript,
     TranscriptMessage,
     TranscriptMeta,
 )
 from evalkit.conversation.usage import UsageBook
+from evalkit.conversation.user_side import UserSide
 from evalkit.conversation.views import agent_view
 from evalkit.llm.pricing import PriceTable
-from evalkit.llm.types import CallTag, Usage
-from evalkit.spec.models import ModelAgent, Persona, UserTurn
+from evalkit.llm.types import Usage
+from evalkit.spec.models import ModelAgent, Persona
 
 log = logging.getLogger(__name__)
 OnEvent = Callable[[str, dict[str, Any]], Any]
@@ -58,25 +56,14 @@ async def run_session(spec: SessionSpec, hub: Any, on_event: OnEvent | None = No
     return await _Session(spec, hub, on_event).run()
 
 
-def build_script(spec: SessionSpec) -> list[str | None]:
-    """Scripted user turns in order: the opening, then `turns` (None = simulate that turn)."""
-    scenario = spec.scenario
-    script: list[str | None] = [scenario.opening] if scenario.opening else []
-    script += [t.user if isinstance(t, UserTurn) else None for t in scenario.turns]
-    return script
-
-
 class _Session:
     def __init__(self, spec: SessionSpec, hub: Any, on_event: OnEvent | None) -> None:
         self.spec, self.hub, self.on_event = spec, hub, on_event
         self.book = UsageBook()
-        self.book.add("agent", usage=_zero(), cost_usd=0.0, calls=0)
-        self.script = build_script(spec)
-        self.replay = FrozenReplay(spec.frozen_from, spec.frozen_similarity) if spec.frozen_from else None
+        self.book.add("agent", usage=Usage(), cost_usd=0.0, calls=0)
         self.transcript = Transcript(meta=self._meta(), started_at=time.time())
         self.agent: Agent | None = None
-        self.simulator: UserSimulator | None = None
-        self.guardrails: Guardrails | None = None
+        self.user: UserSide
         self.event_base = {"session_id": spec.id, "scenario_id": spec.scenario.id, "trial": spec.trial}
 
     def _meta(self) -> TranscriptMeta:
@@ -88,7 +75,7 @@ class _Session:
             agent_tier=spec.agent_model or "default", session_id=spec.id, agent_kind=spec.agent_kind,
             persona_id=persona.id if isinstance(persona, Persona) else persona,
             persona_variation=pick_variation(persona if isinstance(persona, Persona) else None, spec.seed),
-            frozen_from=self.replay.source_hash if self.replay else None,
+            frozen_from=spec.frozen_from.content_hash() if spec.frozen_from else None,
         )
 
     async def run(self) -> Transcript:
@@ -111,9 +98,10 @@ class _Session:
     async def _converse(self) -> None:
         try:
             scenario = self.spec.scenario
-            self.guardrails = Guardrails(self.spec.simulator.guardrails, goal=scenario.goal, unknown=scenario.unknown)
+            guardrails = Guardrails(self.spec.simulator.guardrails, goal=scenario.goal, unknown=scenario.unknown)
         except ValueError as err:
             return self._end(R.simulator_error, str(err))
+        self.user = UserSide(self.spec, self.hub, guardrails, self.book)
         try:
             self.agent = await build_agent(
                 self.spec.agent, hub=self.hub, model=self.spec.agent_model, params=self.spec.agent_params
@@ -128,70 +116,32 @@ class _Session:
     # ------------------------------------------------------------ user side
 
     async def _user_turn(self, turn: int) -> bool:
-        replayed = self.replay.user_turn(turn) if self.replay else None
-        if replayed is not None:
-            flags = [] if replayed.scripted or not replayed.text else self.guardrails.check_text(replayed.text, turn)
-            return await self._accept_user(
-                turn, replayed.text, replayed.end_reason, flags, scripted=replayed.scripted, replayed=True
-            )
-        in_script = turn <= len(self.script)
-        if in_script and self.script[turn - 1] is not None:
-            return await self._accept_user(turn, self.script[turn - 1], None, [], scripted=True)
-        if not self.spec.simulator.model:
-            if self.script and not in_script:
-                self._end(R.user_stop, "scripted turns finished and no simulator model is configured")
-            else:
-                self._end(R.simulator_error, "a simulated turn is needed but simulator.model is not set")
-            return False
-        started = time.monotonic()
-        try:
-            parsed, flags = await self._get_simulator().next_turn(self.transcript.messages, turn)
-        except SimulatorFailure as failure:
-            self.transcript.guardrail_flags += failure.flags
-            self._end(R(failure.termination), failure.detail)
-            return False
-        return await self._accept_user(turn, parsed.text, parsed.end_reason, flags, latency=time.monotonic() - started)
-
-    async def _accept_user(
-        self, turn: int, text: str | None, end_reason: str | None, flags: list[GuardrailFlag], *,
-        scripted: bool = False, replayed: bool = False, latency: float | None = None,
-    ) -> bool:
-        if text:
+        """Record the next user turn; False when the conversation ends here."""
+        outcome = await self.user.next(turn, self.transcript.messages)
+        if outcome.text:
             message = TranscriptMessage(
-                role="user", content=text, turn=turn, timestamp=time.time(), latency_s=latency,
-                scripted=scripted, replayed=replayed,
+                role="user", content=outcome.text, turn=turn, timestamp=time.time(), latency_s=outcome.latency_s,
+                scripted=outcome.scripted, replayed=outcome.replayed,
             )
             await self._record([message])
-        self.transcript.guardrail_flags += flags
-        if end_reason:
-            self.transcript.user_end_reason = end_reason
-            if end_reason != "agent_ended":
-                self.transcript.guardrail_flags += self.guardrails.check_end(turn - 1, self.spec.min_turns, turn)
-            self._end(R.agent_stop if end_reason == "agent_ended" else R.user_stop, f"the user ended: {end_reason}")
+        self.transcript.guardrail_flags += outcome.flags
+        if outcome.stop is not None:
+            self._end(outcome.stop, outcome.stop_detail)
             return False
-        spoiled = next((f for f in flags if f.action == "invalidate"), None)
+        if outcome.end_reason:
+            return self._user_ends(turn, outcome.end_reason)
+        spoiled = next((f for f in outcome.flags if f.action == "invalidate"), None)
         if spoiled:
             self._end(R.simulator_error, f"guardrail {spoiled.name} at turn {turn}: {spoiled.detail}")
             return False
         return True
 
-    def _get_simulator(self) -> UserSimulator:
-        if self.simulator is None:
-            spec = self.spec
-            try:
-                prompt = render_prompt(
-                    spec.scenario, seed=spec.seed, min_turns=spec.min_turns, max_turns=spec.max_turns,
-                    template=spec.simulator_template(),
-                )
-            except Exception as err:  # noqa: BLE001 - template problems are reported, not raised
-                raise SimulatorFailure("simulator_error", f"simulator template failed: {type(err).__name__}: {err}")
-            tag = CallTag(role="simulator", scenario_id=spec.scenario.id, session_id=spec.id)
-            self.simulator = UserSimulator(
-                self.hub.model(spec.simulator.model), prompt, config=spec.simulator, guardrails=self.guardrails,
-                seed=spec.seed, tag=tag, no_reply_text=(TEMPLATE_DIR / "no_reply.j2").read_text().strip(),
-                on_response=lambda r: self.book.add_response("simulator", r),
-            )
-        return self.simulator
+    def _user_ends(self, turn: int, reason: str) -> bool:
+        self.transcript.user_end_reason = reason
+        if reason != "agent_ended":  # the agent closing early is not the simulator quitting early
+            self.transcript.guardrail_flags += self.user.guardrails.check_end(turn - 1, self.spec.min_turns, turn)
+        self._end(R.agent_stop if reason == "agent_ended" else R.user_stop, f"the user ended: {reason}")
+        return False
 
     # ------------------------------------------------------------ agent side
 
@@ -215,7 +165,7 @@ class _Session:
             return self._fail_agent(err, f"agent failed at turn {turn}")
         await self._record(agent_messages(reply.messages, turn, time.monotonic() - started))
         self._account(reply)
-        if self.replay and self.replay.check(turn, reply.messages):
+        if self.user.replay and self.user.replay.check(turn, reply.messages):
             self.transcript.meta.diverged_at_turn = turn
             await self._emit("diverged", {"turn": turn})
         if reply.end:
@@ -225,7 +175,7 @@ class _Session:
 
     def _account(self, reply: AgentReply) -> None:
         if reply.usage is None:
-            self.book.add("agent", _zero(), None, calls=0)  # the agent did not report its spend: unknown
+            self.book.add("agent", Usage(), None, calls=0)  # the agent did not report its spend: unknown
             return
         cost = reply.cost_usd
         if cost is None and not isinstance(self.spec.agent, ModelAgent):  # priced by the hub already
@@ -280,6 +230,3 @@ class _Session:
         except Exception:  # noqa: BLE001 - a broken listener must not break the session
             log.warning("on_event(%s) failed", kind, exc_info=True)
 
-
-def _zero() -> Usage:
-    return Usage()
