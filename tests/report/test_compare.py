@@ -186,3 +186,15 @@ def test_outputs_csv_json_markdown_html(tmp_path: Path) -> None:
     assert "| **overall** |" in md and "**Routing:**" in md
     html = to_html(comp)
     assert html.count("<circle") == 2 and "Content-Security-Policy" in html and "<script src" not in html
+
+
+def test_win_tie_loss_ranks_outcome_before_score_and_equal_costs_are_explained(tmp_path: Path) -> None:
+    ta = [T("s1", 0, "fail", score=0.9, tier="big"), T("s1", 1, "pass", score=0.8, tier="big"),
+          T("s1", 2, "pass", score=0.8, tier="big")]
+    tb = [T("s1", 0, "pass", score=0.6, tier="small"), T("s1", 1, "pass", score=0.9, tier="small"),
+          T("s1", 2, "pass", score=0.8, tier="small")]
+    a = write_run(tmp_path, ta, RunSpec(run_id="run-a"))
+    b = write_run(tmp_path, tb, RunSpec(run_id="run-b"))
+    pair = compare_runs([a, b]).pairs[0]
+    assert (pair.overall.wins, pair.overall.ties, pair.overall.losses) == (2, 1, 0)
+    assert pair.candidate == "run-b" and "equal or unknown" in pair.candidate_by
