@@ -44,8 +44,9 @@ class ModelHub:
                 endpoint = self._endpoints[(provider, url)] = Endpoint(provider, url, custom, limiter)
         return HubModel(self, name, model, endpoint)
 
-    def caches(self, role: str) -> bool:
-        return self.cache is not None and role in self.config.cache_roles
+    def caches(self, role: str, provider: str) -> bool:
+        """Whether calls of this role are cached. Never for `mock:`: it is free, and its rules are not part of the key."""
+        return self.cache is not None and role in self.config.cache_roles and provider != "mock"
 
     def structured_mode(self, name: str) -> StructuredMode:
         modes = self.config.structured_mode

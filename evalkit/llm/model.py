@@ -60,7 +60,7 @@ class HubModel:
             self._endpoint.provider, self.model, list(messages), list(tools or ()), schema, schema_name,
             params_of(cfg), cfg.tag.role,
         )
-        key = cache_key(request, self._endpoint.base_url) if self._hub.caches(cfg.tag.role) else None
+        key = cache_key(request, self._endpoint.base_url) if self._hub.caches(cfg.tag.role, request.provider) else None
         if key is not None:
             hit = self._from_cache(key, output_schema, cfg)
             if hit is not None:

@@ -106,3 +106,12 @@ async def test_times_limits_a_rule_then_falls_through(tmp_path):
     hub = ModelHub(HubConfig(mock_rules=[Rule(times=2, text="limited"), Rule(text="after")], no_cache=True))
     texts = [(await hub.model("mock:x").generate(user("q"))).text for _ in range(3)]
     assert texts == ["limited", "limited", "after"]
+
+
+@pytest.mark.asyncio
+async def test_mock_calls_are_never_cached(tmp_path):
+    rules = [Rule(role="judge", replies=[{"text": "first"}, {"text": "second"}])]
+    hub = ModelHub(HubConfig(mock_rules=rules, cache_dir=tmp_path / "c"))
+    judge = GenerateConfig(tag=CallTag(role="judge"))
+    texts = [(await hub.model("mock:x").generate(user("q"), config=judge)).text for _ in range(2)]
+    assert texts == ["first", "second"]
