@@ -21,7 +21,7 @@ from evalkit.report.newcombe import Bounds, newcombe_diff
 from evalkit.report.pairwise import PairwiseSummary
 from evalkit.report.records import TrialRecord
 from evalkit.report.routing import RoutingHint, routing_hint
-from evalkit.report.rundata import RunData, open_run
+from evalkit.report.rundata import ReportError, RunData, open_run
 from evalkit.report.sides import SideStats, pass_values, score_values, side_stats
 from evalkit.stats import DiffEstimate, McNemarResult, NonInferiority, non_inferiority, paired_bootstrap_diff
 from evalkit.stats import paired_pass_fail_test
@@ -166,6 +166,8 @@ def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -
     ga, gb = _groups(a, align), _groups(b, align)
     keys = [k for k in ga if k in gb]
     unmatched = [align.label(k) for k in list(ga) + list(gb) if k not in ga or k not in gb]
+    if not keys:
+        raise ReportError(f"nothing to compare: {a.label} and {b.label} share no scenario")
     provisional = _Pair(a, b, ga, gb, cfg, True).scorecard("overall", keys)
     ca, cb = provisional.a.agent_cost_per_session, provisional.b.agent_cost_per_session
     by_cost = ca is not None and cb is not None and ca != cb

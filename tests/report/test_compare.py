@@ -172,6 +172,9 @@ def test_unmatched_scenarios_are_left_out_with_a_warning(tmp_path: Path) -> None
     comp = compare_runs([a, b])
     assert [s.scenario for s in comp.pairs[0].scenarios] == ["s1"]
     assert any("only_a" in w for w in comp.warnings)
+    disjoint = outcomes_run(tmp_path, "run-c", "small", {"other": ["pass"]})
+    with pytest.raises(ReportError, match="share no scenario"):
+        compare_runs([a, disjoint])
 
 
 def test_outputs_csv_json_markdown_html(tmp_path: Path) -> None:
