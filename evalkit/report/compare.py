@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from evalkit.judging.verdict import Outcome
 from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, unique_labels
 from evalkit.report.comparability import check_comparable
+from evalkit.report.criteria_delta import CriterionDelta, criterion_deltas
 from evalkit.report.gates import gate_config
 from evalkit.report.newcombe import Bounds, newcombe_diff
 from evalkit.report.pairwise import PairwiseSummary
@@ -66,6 +67,7 @@ class PairComparison(BaseModel):
     overall: Scorecard
     scenarios: list[Scorecard]
     unmatched: list[str] = Field(default_factory=list)
+    criteria: list[CriterionDelta] = Field(default_factory=list)
     routing: RoutingHint
     pairwise: PairwiseSummary | None = None  # filled by `add_pairwise` (--pairwise)
 
@@ -180,6 +182,8 @@ def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -
     return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, candidate_by=why,
                           overall=overall,
                           scenarios=scenarios, unmatched=unmatched,
+                          criteria=criterion_deltas(a, b, align, {"/".join(k) for k in keys}, cfg.confidence,
+                                                    cfg.n_resamples, cfg.seed),
                           routing=routing_hint(overall, scenarios, candidate_is_b=b_cand))
 
 

@@ -52,6 +52,9 @@ def test_paired_bootstrap_interval_of_scores_matches_scipy(tmp_path: Path) -> No
     assert diff.low == pytest.approx(ref.low, abs=0.03)
     assert diff.high == pytest.approx(ref.high, abs=0.03)
     assert comp.pairs[0].overall.wins == 14 and comp.pairs[0].overall.ties == 2
+    by_criterion = {d.criterion_id: d for d in comp.pairs[0].criteria}
+    assert by_criterion["resolved"].diff.mean_diff == pytest.approx(np.mean(diffs))  # criterion score = trial score here
+    assert by_criterion["refund_called"].diff.mean_diff == 0 and by_criterion["refund_called"].kind == "tool_called"
 
 
 def _ni_runs(root: Path, b_fails: dict[int, int], n_scenarios: int = 12) -> tuple[Path, Path]:
