@@ -9,7 +9,7 @@ import click
 from evalkit import __version__
 
 # Each module exposes `commands: list[click.Command]`; add yours here.
-COMMAND_MODULES: list[str] = ["evalkit.spec.commands", "evalkit.llm.commands", "evalkit.report.commands"]
+COMMAND_MODULES: list[str] = ["evalkit.spec.commands", "evalkit.llm.commands", "evalkit.report.commands", "evalkit.plugin.commands"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -64,7 +64,7 @@ def build_view(
     view = RunView(run_id=trials[0].model_extra.get("run_id") if trials and trials[0].model_extra else None,
                    run_dir=run_dir, gates=gates)
     outcomes: dict[str, list[str]] = {}
-    for (suite, sid, tier), rows in sorted(groups.items()):
+    for (suite, sid, tier), rows in groups.items():  # run order: pytest's item order
         v = decide_scenario(sorted(rows, key=lambda r: r.trial), crit_groups[(suite, sid, tier)],
                             gate_configs.get(suite, GateConfig()), run_dir)
         view.scenarios.append(v)

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from evalkit.plugin.messages import pct
@@ -33,7 +34,7 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     costs = ", ".join(f"{role} {money(view.cost_by_role.get(role))}" for role in ("agent", "simulator", "judge"))
     console.print(f"cost: {money(view.cost_total)} ({costs})")
     if view.flaky:
-        console.print("flaky (valid trials disagree): " + ", ".join(view.flaky))
+        console.print("flaky (valid trials disagree): " + ", ".join(view.flaky), markup=False)
     if view.invalid:
         console.print("invalid trials:")
         for line in view.invalid:
@@ -47,14 +48,22 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
 
 def _scenario_table(view: RunView) -> Table:
     table = Table(title="evalkit scenarios", title_justify="left")
+    many_suites = len(set(view.suites.values())) > 1
     confidence = view.scenarios[0].confidence if view.scenarios else 0.95
-    for name in ("suite", "scenario", "verdict", "pass", f"{confidence:.0%} CI", "trials", "invalid", "cost"):
-        table.add_column(name, justify="left" if name in ("suite", "scenario", "verdict") else "right")
+    names = (["suite"] if many_suites else []) + ["scenario", "verdict", "pass", f"{confidence:.0%} CI", "trials",
+                                                  "invalid", "cost"]
+    for name in names:
+        table.add_column(name, justify="left" if name in ("suite", "scenario", "verdict") else "right",
+                         overflow="fold", no_wrap=name not in ("suite", "scenario"))
     for v in view.scenarios:
         label = f"{v.scenario_id}[{v.tier}]"
         style = {"pass": "green", "fail": "red", "invalid": "yellow"}.get(v.outcome, "")
-        table.add_row(view.suites.get(label, ""), label, f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome,
-                      pct(v.pass_rate), _compact(v), str(v.trials), str(v.invalid), money(v.cost_usd))
+        cells = [escape(view.suites.get(label, ""))] if many_suites else []
+        cells += [escape(label), f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome, pct(v.pass_rate), _compact(v),
+                  str(v.trials), str(v.invalid), money(v.cost_usd)]
+        table.add_row(*cells)
+    if not many_suites and view.suites:
+        table.title = f"evalkit scenarios: {escape(next(iter(view.suites.values())))}"
     return table
 
 
@@ -63,7 +72,7 @@ def _criteria_table(view: RunView) -> Table:
     for name in ("criterion", "mean", "n", "failed", "invalid"):
         table.add_column(name, justify="left" if name == "criterion" else "right")
     for c in view.criteria:
-        table.add_row(c.label, "n/a" if c.mean is None else f"{c.mean:.2f}", str(c.n), str(c.failed), str(c.invalid))
+        table.add_row(escape(c.label), "n/a" if c.mean is None else f"{c.mean:.2f}", str(c.n), str(c.failed), str(c.invalid))
     return table
 
 

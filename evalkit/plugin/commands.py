@@ -1,0 +1,119 @@
+"""`evalkit run`: run suites through pytest without writing pytest flags.
+
+A thin wrapper: it turns its options into `--evalkit-*` flags, calls
+`pytest.main`, then writes the HTML report and says where the run went.
+Options it does not know are passed to pytest unchanged (e.g. `-k refund`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+FLAGS = {  # click option name -> pytest flag
+    "agent": "--evalkit-agent",
+    "agent_models": "--evalkit-agent-models",
+    "simulator_model": "--evalkit-simulator-model",
+    "judge_model": "--evalkit-judge-model",
+    "trials": "--evalkit-trials",
+    "concurrency": "--evalkit-concurrency",
+    "max_cost": "--evalkit-max-cost",
+    "replay": "--evalkit-replay",
+    "record": "--evalkit-record",
+    "resume": "--evalkit-resume",
+    "report_dir": "--evalkit-report-dir",
+    "baseline": "--evalkit-baseline",
+    "seed": "--evalkit-seed",
+}
+SWITCHES = {"offline": "--evalkit-offline", "live": "--evalkit-live", "no_cache": "--evalkit-no-cache"}
+
+
+def pytest_args(suites: tuple[str, ...], options: dict[str, object], extra: tuple[str, ...]) -> list[str]:
+    """The pytest command line for these suites and options (each suite path is also a suite root)."""
+    from evalkit.spec import find_project_root
+
+    paths = list(suites) or ["suites"]
+    root = find_project_root(Path(paths[0]).resolve())
+    args = [*paths, f"--rootdir={root}", "-p", "no:cacheprovider"]
+    args += [f"--evalkit-suites={p}" for p in paths]
+    for name, flag in FLAGS.items():
+        if options.get(name) is not None:
+            args.append(f"{flag}={options[name]}")
+    args += [flag for name, flag in SWITCHES.items() if options.get(name)]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args += ["-p", "evalkit.pytest_plugin"]
+    return args + list(extra)
+
+
+def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Suites are the leading paths; from the first option on, everything belongs to pytest (`-k refund`)."""
+    for index, value in enumerate(values):
+        if value.startswith("-"):
+            return values[:index], values[index:]
+    return values, ()
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("suites", nargs=-1)
+@click.option("--offline", is_flag=True, help="Serve every model from a local fake server (no key, no network).")
+@click.option("--live", is_flag=True, help="Allow paid model calls (same as EVALKIT_LIVE=1).")
+@click.option("--trials", type=int, help="Trials per scenario.")
+@click.option("--agent", help="Agent factory module:attr, overriding the suites'.")
+@click.option("--agent-models", help="Agent model tiers, comma separated.")
+@click.option("--simulator-model", help="User simulator model.")
+@click.option("--judge-model", help="Judge model for every rubric.")
+@click.option("--concurrency", type=int, help="Max concurrent connections per endpoint.")
+@click.option("--max-cost", type=float, help="Refuse a live run estimated above this many USD.")
+@click.option("--replay", type=click.Path(), help="Serve model calls from this cassette.")
+@click.option("--record", type=click.Path(), help="Record model calls to this cassette.")
+@click.option("--resume", help="Resume an interrupted run (run directory or 'latest').")
+@click.option("--report-dir", type=click.Path(), help="Where run directories go (default reports/).")
+@click.option("--baseline", help="Fail on significant regressions against this run directory.")
+@click.option("--no-cache", is_flag=True, help="Do not use the response cache.")
+@click.option("--seed", type=int, help="Base seed.")
+@click.pass_context
+def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:
+    """Run SUITES (files or directories; default suites/) as pytest items and write the HTML report.
+
+    Unknown options go to pytest, e.g. `evalkit run suites/demo --offline -k refund -x`.
+    """
+    import pytest
+
+    from evalkit.spec import find_project_root
+
+    suites, extra = split_pytest_args(suites)
+    missing = [s for s in suites if not Path(s).exists()]
+    if missing:
+        raise click.BadParameter(f"no such suite file or directory: {', '.join(missing)}", param_hint="SUITES")
+    args = pytest_args(suites, options, extra + tuple(ctx.args))
+    root = find_project_root(Path((suites or ("suites",))[0]).resolve())
+    report_dir = Path(str(options["report_dir"])).resolve() if options.get("report_dir") else root / "reports"
+    before = _run_dirs(report_dir)
+    code = pytest.main(args)
+    for run_dir in sorted(_run_dirs(report_dir) - before):
+        _write_report(run_dir)
+    ctx.exit(int(code))
+
+
+def _run_dirs(report_dir: Path) -> set[Path]:
+    if not report_dir.is_dir():
+        return set()
+    return {p for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / "run.json").exists()}
+
+
+def _write_report(run_dir: Path) -> None:
+    """Write report.html into a run directory this command produced and say where it is."""
+    try:
+        from evalkit.report import write_html_report
+
+        report = write_html_report(run_dir)
+    except Exception as err:  # noqa: BLE001 - the run itself is done; say why the report is missing
+        click.echo(f"evalkit: run directory {run_dir} (no HTML report: {type(err).__name__}: {err})")
+        return
+    click.echo(f"evalkit: run directory {run_dir}")
+    click.echo(f"evalkit: report {report}")
+
+
+commands = [run_command]

@@ -1,0 +1,85 @@
+"""`--evalkit-offline` (a local endpoint for evalkit and SDK agents) and the `evalkit run` wrapper."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from plugin_helpers import TINY_SUITE, Project
+
+from evalkit.plugin.commands import pytest_args, split_pytest_args
+
+SDK_AGENT = '''
+from openai import OpenAI
+
+def make_agent(model=None):
+    client = OpenAI()  # base URL and key come from the environment, as in production code
+
+    def agent(messages):
+        reply = client.chat.completions.create(
+            model=model.split(":", 1)[1], messages=[{"role": "user", "content": messages[-1].content}])
+        return reply.choices[0].message.content
+
+    return agent
+'''
+
+OFFLINE_SUITE = """
+suite: sdk
+agent: sdk_agent:make_agent
+agent_models: [openai:gpt-4.1-mini]
+simulator: {model: "openai:gpt-4.1-mini"}
+offline_rules: rules/offline.yaml
+trials: 2
+scenarios:
+  - id: refund
+    goal: get a refund
+    opening: refund my order
+    max_turns: 2
+    checks: [{contains: "refunded by the fake"}]
+"""
+
+OFFLINE_RULES = """
+rules:
+  - {role: simulator, text: "###STOP###"}
+  - {role: agent, text: "Your order is refunded by the fake model."}
+"""
+
+
+def test_offline_points_evalkit_and_sdk_agents_at_the_fake_server(project: Project, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    project.write("sdk_agent.py", SDK_AGENT)
+    project.suite(OFFLINE_SUITE, "suites/sdk.yaml")
+    project.write("suites/rules/offline.yaml", OFFLINE_RULES)
+    result = project.pytester.runpytest("suites", "--evalkit-offline", "-p", "no:cacheprovider", "--evalkit-no-cache")
+    result.assert_outcomes(passed=2)  # the scenario and its gate
+    assert "live run estimate" not in result.stdout.str()  # offline spends nothing
+    rows = project.trials()
+    assert [r["outcome"] for r in rows] == ["pass", "pass"]
+    assert "OPENAI_BASE_URL" not in os.environ and "OPENAI_API_KEY" not in os.environ  # restored after the run
+
+
+def test_run_command_builds_the_pytest_command_line(project: Project) -> None:
+    project.suite()
+    args = pytest_args(("suites",), {"offline": True, "trials": 2, "agent_models": "openai:a,openai:b", "live": False},
+                       ("-k", "refund"))
+    assert args[0] == "suites" and f"--rootdir={project.path}" in args
+    assert "--evalkit-suites=suites" in args and "--evalkit-offline" in args and "--evalkit-live" not in args
+    assert "--evalkit-trials=2" in args and "--evalkit-agent-models=openai:a,openai:b" in args
+    assert args[-2:] == ["-k", "refund"]
+    assert split_pytest_args(("suites", "evals/x.yaml", "-k", "refund", "-x")) == (
+        ("suites", "evals/x.yaml"), ("-k", "refund", "-x"))
+
+
+def test_evalkit_run_runs_suites_and_writes_the_report(project: Project) -> None:
+    project.suite(TINY_SUITE, "evals/tiny.yaml")  # outside the default suites/ directory
+    evalkit = Path(sys.executable).with_name("evalkit")  # the console script the README uses
+    result = project.pytester.run(str(evalkit), "run", "evals", "--trials", "1", "-q")
+    out = result.stdout.str()
+    assert result.ret == 1  # `bad` fails
+    assert "evals/tiny.yaml::bad" in out
+    [run_dir] = project.run_dirs()
+    assert f"evalkit: report {run_dir / 'report.html'}" in out
+    assert (run_dir / "report.html").is_file()
+    assert len(project.trials(run_dir)) == 2  # --trials 1 over two scenarios
