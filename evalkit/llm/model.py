@@ -124,8 +124,9 @@ class HubModel:
         if hub.replay is not None:
             return self._served_locally(hub.replay.lookup(wire), cfg)
         backend = self._endpoint.backend(hub.config, hub.rules)
-        timeout = cfg.timeout_s or hub.config.timeout_s
-        response, attempts = await call_with_retries(lambda: backend.send(wire, timeout), self._endpoint.limiter, hub.retry_policy)
+        response, attempts = await call_with_retries(
+            lambda: backend.send(wire, cfg.timeout_s), self._endpoint.limiter, hub.retry_policy
+        )
         response.model, response.attempts = self.name, attempts
         response.cost_usd = hub.prices.cost(self.name, response.usage)
         hub.usage.record(self.name, cfg.tag, response.usage, response.cost_usd)

@@ -22,9 +22,16 @@ except ImportError:  # pragma: no cover - depends on the installed SDK generatio
 class Backend(Protocol):
     """One endpoint of one provider. `send` makes exactly one attempt; the hub retries."""
 
-    async def send(self, request: LLMRequest, timeout_s: float) -> ModelResponse: ...
+    async def send(self, request: LLMRequest, timeout_s: float | None) -> ModelResponse:
+        """One attempt; `timeout_s` None means the client's default (HubConfig.timeout_s)."""
+        ...
 
     async def aclose(self) -> None: ...
+
+
+def timeout_kwargs(timeout_s: float | None) -> dict[str, float]:
+    """Per-call timeout only when it differs from the client default: the SDKs copy options for it."""
+    return {} if timeout_s is None else {"timeout": timeout_s}
 
 
 @lru_cache(maxsize=1)

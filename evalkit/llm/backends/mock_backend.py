@@ -11,7 +11,7 @@ class MockBackend:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
 
-    async def send(self, request: LLMRequest, timeout_s: float) -> ModelResponse:
+    async def send(self, request: LLMRequest, timeout_s: float | None) -> ModelResponse:
         reply = self.rules.respond(request)
         text = reply.body_text()
         calls = reply.resolved_tool_calls(request)

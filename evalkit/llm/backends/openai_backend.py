@@ -8,7 +8,7 @@ from typing import Any
 
 import openai
 
-from evalkit.llm.backends.base import PerLoopClient, http_client
+from evalkit.llm.backends.base import PerLoopClient, http_client, timeout_kwargs as _timeout
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import Message, ModelResponse, ToolCall, ToolSpec, Usage
 
@@ -28,10 +28,10 @@ class OpenAIBackend:
             )
         )
 
-    async def send(self, request: LLMRequest, timeout_s: float) -> ModelResponse:
+    async def send(self, request: LLMRequest, timeout_s: float | None) -> ModelResponse:
         started = time.perf_counter()
         completion = await self._clients.get().chat.completions.create(
-            **wire_request(request, self._max_tokens_key), timeout=timeout_s, extra_headers={"x-evalkit-role": request.role}
+            **wire_request(request, self._max_tokens_key), **_timeout(timeout_s), extra_headers={"x-evalkit-role": request.role}
         )
         response = from_completion(completion)
         response.latency_s = time.perf_counter() - started
