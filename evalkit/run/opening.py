@@ -11,7 +11,7 @@ from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
 from evalkit.run.plan import WorkItem
 from evalkit.run.resume import ResumeError, check_unchanged, load_state, prune_rows, resolve_resume
-from evalkit.run.run_dir import EVENTS, TRIALS, RunDir, read_rows, resolve_run_dir, update_latest
+from evalkit.run.run_dir import EVENTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir, update_latest
 
 
 @dataclass
@@ -34,12 +34,14 @@ class OpenedRun:
 
     def finish(self, status: RunStatus, reason: str | None) -> None:
         """Final manifest (totals from trials.jsonl, so a resumed run counts its earlier part), then the last event."""
+        self.dir.close()  # flush the rows before totals are read back
         self.manifest.update(
             ended_at=utc_now(), status=status, status_reason=reason, totals=totals(read_rows(self.dir.file(TRIALS)))
         )
         self.dir.write_manifest(self.manifest)
         self.events.emit("run_ended", {"status": status, "reason": reason})
         self.events.close()
+        self.dir.close()
 
     def summary(self, status: RunStatus, reason: str | None, decided: int) -> RunSummary:
         return RunSummary(
@@ -76,8 +78,8 @@ def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
     state = load_state(run_dir)
     trials, results = prune_rows(run_dir, state.decided & planned)
     kept = {
-        key: ItemResult(key=key, item_key=key.rsplit("#", 1)[0], status="done", trial=row,
-                        results=results.get(key, []), resumed=True)
+        key: ItemResult(key, key.rsplit("#", 1)[0], "done", resumed=True, trial_json=dump_line(row),
+                        results_json="".join(dump_line(r) for r in results.get(key, [])))
         for key, row in trials.items()
     }
     manifest.update(status="running", status_reason=None, ended_at=None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,16 +13,32 @@ from pydantic import BaseModel, Field
 RunStatus = Literal["running", "complete", "interrupted", "budget_stopped", "failed"]
 
 
-class ItemResult(BaseModel):
-    """One trial's finished records, or why it was not run."""
+@dataclass(slots=True)
+class ItemResult:
+    """One trial's finished records, or why it was not run.
+
+    The rows are kept as the JSON text written to trials.jsonl / results.jsonl and
+    decoded on access: a run of 10,000 sessions holds all its results for the
+    pytest plugin, and compact text keeps that to about 2 KB per session.
+    """
 
     key: str
     item_key: str  # scenario x tier: the pytest item this trial belongs to
     status: Literal["done", "not_run"]
-    trial: dict[str, Any] | None = None  # the trials.jsonl row
-    results: list[dict[str, Any]] = Field(default_factory=list)  # its results.jsonl rows
     reason: str | None = None  # why it was not run (budget, interruption)
     resumed: bool = False  # kept from the run being resumed
+    trial_json: str | None = field(default=None, repr=False)  # the trials.jsonl line
+    results_json: str = field(default="", repr=False)  # its results.jsonl lines
+
+    @property
+    def trial(self) -> dict[str, Any] | None:
+        """The trials.jsonl row."""
+        return json.loads(self.trial_json) if self.trial_json else None
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        """Its results.jsonl rows (one per criterion and check)."""
+        return [json.loads(line) for line in self.results_json.splitlines() if line]
 
 
 ResultCallback = Callable[[ItemResult], None]

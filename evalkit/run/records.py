@@ -104,8 +104,9 @@ def _role_usage(transcript: Transcript, judgement: Judgement) -> tuple[dict[str,
     return tokens, cost
 
 
-def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement: Judgement, path: str) -> TrialRecord:
-    """The trials.jsonl row for a judged session."""
+def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement: Judgement, path: str,
+                 transcript_hash: str | None = None) -> TrialRecord:
+    """The trials.jsonl row for a judged session (pass the transcript's hash when already known)."""
     tokens, cost = _role_usage(transcript, judgement)
     turns = max((m.turn for m in transcript.messages), default=0)
     return TrialRecord(
@@ -124,7 +125,7 @@ def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement:
         termination=str(transcript.termination) if transcript.termination else None,
         termination_detail=transcript.termination_detail,
         transcript_path=path,
-        transcript_hash=transcript.content_hash(),
+        transcript_hash=transcript_hash or transcript.content_hash(),
         turns=turns,
         agent_model=transcript.meta.agent_model or item.agent_model,
         simulator_model=transcript.meta.simulator_model,

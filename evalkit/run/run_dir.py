@@ -48,6 +48,7 @@ class RunDir:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.run_id = path.name
+        self._fds: dict[str, int] = {}  # append-only files stay open: one write() per append
 
     @classmethod
     def create(cls, report_dir: Path, run_id: str | None = None) -> "RunDir":
@@ -69,10 +70,15 @@ class RunDir:
     def transcript_relpath(self, stem: str) -> str:
         return f"{TRANSCRIPTS}/{stem}.json"
 
-    def write_transcript(self, stem: str, transcript: Transcript) -> str:
-        """Write atomically, so a transcript file that exists is complete (resume relies on it)."""
+    def write_transcript(self, stem: str, transcript: Transcript | bytes) -> str:
+        """Write atomically, so a transcript file that exists is complete (resume relies on it).
+
+        Takes the serialised bytes too, so the caller can serialise on the event loop and
+        leave only the file-system work (about a millisecond here) to a worker thread.
+        """
         rel = self.transcript_relpath(stem)
-        write_atomic(self.path / rel, transcript.model_dump_json().encode())
+        data = transcript if isinstance(transcript, bytes) else transcript.model_dump_json().encode()
+        write_atomic(self.path / rel, data)
         return rel
 
     def read_transcript(self, rel: str) -> Transcript | None:
@@ -83,17 +89,28 @@ class RunDir:
             return None
 
     def append_rows(self, name: str, rows: Iterable[BaseModel | dict[str, Any]]) -> None:
+        self.append_text(name, "".join(dump_line(r) for r in rows))
+
+    def append_text(self, name: str, text: str) -> None:
         """One write per call, O_APPEND: rows of one trial land together or (on a crash) as a torn tail."""
-        data = "".join(dump_line(r) for r in rows).encode()
-        if not data:
+        if not text:
             return
-        fd = os.open(self.file(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, data)
-        finally:
+        fd = self._fds.get(name)
+        if fd is None:
+            fd = self._fds[name] = os.open(self.file(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(fd, text.encode())
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.fsync(fd)
             os.close(fd)
+        self._fds.clear()
 
     def rewrite_rows(self, name: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Replace a JSONL file atomically (resume drops rows of undecided trials)."""
+        fd = self._fds.pop(name, None)
+        if fd is not None:
+            os.close(fd)
         write_atomic(self.file(name), "".join(dump_line(r) for r in rows).encode())
 
 

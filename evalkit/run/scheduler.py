@@ -20,7 +20,7 @@ from evalkit.run.outcome import ItemResult, ResultCallback, RunStatus, RunSummar
 from evalkit.run.plan import WorkItem
 from evalkit.run.progress import ProgressCallback, Tally
 from evalkit.run.records import result_rows, trial_record
-from evalkit.run.run_dir import RESULTS, TRIALS
+from evalkit.run.run_dir import RESULTS, TRIALS, dump_line
 from evalkit.run.stages import Judgement, StageContext, Stages
 
 
@@ -105,16 +105,16 @@ class Scheduler:
             task.add_done_callback(lambda t: (self.tasks.discard(t), slots.release()))
 
     async def _process(self, item: WorkItem) -> None:
-        transcript, rel = await self._session(item)
+        transcript, rel, digest = await self._session(item)
         judgement = await self._judge(item, transcript)
-        self._decide(item, transcript, rel, judgement)
+        self._decide(item, transcript, rel, digest, judgement)
 
-    async def _session(self, item: WorkItem) -> tuple[Transcript, str]:
+    async def _session(self, item: WorkItem) -> tuple[Transcript, str, str]:
         rel = self.run.transcripts.get(item.key)
         if rel is not None:
             transcript = self.run.dir.read_transcript(rel)
             if transcript is not None:
-                return transcript, rel
+                return transcript, rel, transcript.content_hash()
         emit = self.ctx.emit
         self.tally.started += 1
         self.tally.running += 1
@@ -135,14 +135,16 @@ class Scheduler:
         if transcript.incomplete and task is not None and task.cancelling():  # a stage that swallowed our cancel
             self.run.dir.write_transcript(item.file_stem + ".incomplete", transcript)
             raise asyncio.CancelledError()
-        rel = self.run.dir.write_transcript(item.file_stem, transcript)
+        data = transcript.model_dump_json().encode()
+        rel = await asyncio.to_thread(self.run.dir.write_transcript, item.file_stem, data)
+        digest = transcript.content_hash()
         self.tally.spend(*_spent(transcript))
         emit(
             "session_ended",
-            {"key": item.key, "transcript_path": rel, "transcript_hash": transcript.content_hash(),
+            {"key": item.key, "transcript_path": rel, "transcript_hash": digest,
              "termination": transcript.termination, "turns": max((m.turn for m in transcript.messages), default=0)},
         )
-        return transcript, rel
+        return transcript, rel, digest
 
     async def _judge(self, item: WorkItem, transcript: Transcript) -> Judgement:
         stored = self.run.judged.get(item.key)
@@ -161,20 +163,18 @@ class Scheduler:
         self.ctx.emit("judged", {"key": item.key, "judgement": judgement.model_dump(mode="json")})
         return judgement
 
-    def _decide(self, item: WorkItem, transcript: Transcript, rel: str, judgement: Judgement) -> None:
+    def _decide(self, item: WorkItem, transcript: Transcript, rel: str, digest: str, judgement: Judgement) -> None:
         """Results rows, then the trial row, then the event: a crash in between is repaired on resume."""
         run_id = self.run.run_id
-        record = trial_record(run_id, item, transcript, judgement, rel)
-        rows = result_rows(run_id, item, record.transcript_hash, judgement)
-        self.run.dir.append_rows(RESULTS, rows)
-        self.run.dir.append_rows(TRIALS, [record])
+        record = trial_record(run_id, item, transcript, judgement, rel, digest)
+        rows = "".join(dump_line(r) for r in result_rows(run_id, item, record.transcript_hash, judgement))
+        trial = dump_line(record)
+        self.run.dir.append_text(RESULTS, rows)
+        self.run.dir.append_text(TRIALS, trial)
         self.ctx.emit("trial_decided", {"key": item.key, "outcome": record.outcome, "score": record.score})
         self.tally.decided += 1
         self.decided.add(item.key)
-        self._publish(
-            ItemResult(key=item.key, item_key=item.item_key, status="done", trial=record.model_dump(mode="json"),
-                       results=[r.model_dump(mode="json") for r in rows])
-        )
+        self._publish(ItemResult(item.key, item.item_key, "done", trial_json=trial, results_json=rows))
         self._report()
 
     async def _cancel_all(self) -> None:
@@ -187,8 +187,7 @@ class Scheduler:
         self.run.finish(status, reason)
         for item in self.run.items:
             if item.key not in self.decided:
-                self._publish(ItemResult(key=item.key, item_key=item.item_key, status="not_run",
-                                         reason=reason or status))
+                self._publish(ItemResult(item.key, item.item_key, "not_run", reason=reason or status))
         self._report()
         self.summary = self.run.summary(status, reason, decided=len(self.decided))
         return self.summary

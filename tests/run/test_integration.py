@@ -39,7 +39,7 @@ async def test_real_stages_produce_judged_trials(tmp_path: Path) -> None:
 @pytest.mark.asyncio
 async def test_concurrency_is_bounded_per_endpoint_not_globally(tmp_path: Path) -> None:
     """A slow judge endpoint fills its own 2 slots while sessions keep using the other endpoint's 2."""
-    with FakeLLMServer(rules(turns=2), latency_s=0.02) as fast, FakeLLMServer(rules(turns=2), latency_s=0.15) as slow:
+    with FakeLLMServer(rules(turns=2), latency_s=0.02) as fast, FakeLLMServer(rules(turns=2), latency_s=0.3) as slow:
         suite = load_suite(write_project(tmp_path, scenarios=4, trials=2, judge_base_url=slow.openai_base_url),
                            root=tmp_path)
         config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0)
