@@ -28,6 +28,7 @@ class Progress(BaseModel):
 
 
 ProgressCallback = Callable[[Progress], None]
+BUDGET_PROBE = 2  # sessions measured before a cost or token budget lets more run at once
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Tally:
     cost_usd: float = 0.0
     cost_unknown: bool = False
     stopped_reason: str | None = None
+    kept_tokens: int = 0  # spent by the earlier part of a resumed run: counts against budgets
+    kept_cost_usd: float = 0.0
     t0: float = field(default_factory=time.monotonic)
 
     def spend(self, tokens: int, cost: float | None) -> None:
@@ -53,15 +56,37 @@ class Tally:
         else:
             self.cost_usd += cost
 
-    def budget_exceeded(self, config: RunConfig) -> str | None:
-        """Why no new session may start, or None. Sessions count the kept ones of a resumed run too."""
+    def may_start(self, config: RunConfig, open_now: int) -> tuple[bool, str | None]:
+        """Whether one more session may start now, and why the run must stop starting any.
+
+        Sessions are counted against `max_sessions` directly. For cost and token budgets
+        the engine projects: what is spent, plus every open session and the new one at
+        the mean cost of the sessions finished so far, must stay within the budget.
+        Until `BUDGET_PROBE` sessions have finished, only that many run at once, so a
+        budget is not blown by starting everything before anything has been measured.
+        """
         if config.max_sessions is not None and self.kept + self.started >= config.max_sessions:
-            return f"budget max_sessions={config.max_sessions} reached"
-        if config.max_tokens is not None and self.tokens >= config.max_tokens:
-            return f"budget max_tokens={config.max_tokens} reached ({self.tokens} tokens used)"
-        if config.max_cost_usd is not None and self.cost_usd >= config.max_cost_usd:
-            return f"budget max_cost_usd={config.max_cost_usd} reached (${self.cost_usd:.4f} spent)"
-        return None
+            return False, f"budget max_sessions={config.max_sessions} reached"
+        budgets = [(config.max_tokens, self.tokens, self.kept_tokens, "max_tokens", "{:.0f} tokens"),
+                   (config.max_cost_usd, self.cost_usd, self.kept_cost_usd, "max_cost_usd", "${:.4f}")]
+        finished = self.decided - self.kept
+        for limit, spent_here, spent_before, name, fmt in budgets:
+            if limit is None:
+                continue
+            spent = spent_here + spent_before
+            if spent >= limit:
+                return False, f"budget {name}={limit} reached ({fmt.format(spent)} spent)"
+            if finished < BUDGET_PROBE:
+                if open_now >= BUDGET_PROBE:
+                    return False, None
+                continue
+            per_session = spent_here / finished  # sessions of this invocation, judging included
+            if spent + (open_now + 1) * per_session > limit:
+                if open_now == 0:
+                    return False, (f"budget {name}={limit}: the next session would exceed it "
+                                   f"({fmt.format(spent)} spent, about {fmt.format(per_session)} per session)")
+                return False, None
+        return True, None
 
     def snapshot(self) -> Progress:
         elapsed = time.monotonic() - self.t0

@@ -53,8 +53,13 @@ class Scheduler:
         self.on_result = on_result
         self.tally = Tally(planned=len(opened.items), kept=len(opened.kept))
         self.tally.decided = len(opened.kept)
+        for kept in opened.kept.values():
+            row = kept.trial or {}
+            self.tally.kept_tokens += sum(t.get("input", 0) + t.get("output", 0) for t in (row.get("tokens") or {}).values())
+            self.tally.kept_cost_usd += (row.get("cost_usd") or {}).get("total") or 0.0
         self.ctx = StageContext(opened.run_id, opened.config, hub, opened.events.emit)
         self.tasks: set[asyncio.Task[None]] = set()
+        self._changed = asyncio.Event()  # set whenever an open session's task ends
         self.decided: set[str] = set(opened.kept)
         self.summary: RunSummary | None = None  # set when the run ends, also when it was cancelled
 
@@ -88,21 +93,27 @@ class Scheduler:
         return self._finish(status, self.tally.stopped_reason)
 
     async def _dispatch(self) -> None:
-        """Start work in plan order, never more than max_open_sessions at once, until done or over budget."""
-        slots = asyncio.Semaphore(self.run.config.max_open_sessions)
+        """Start work in plan order while slots (max_open_sessions) and budgets allow, until done or stopped."""
+        cap = self.run.config.max_open_sessions
         for item in self.run.pending:
-            await slots.acquire()
             judge_only = item.key in self.run.transcripts
-            if not judge_only:
-                reason = self.tally.budget_exceeded(self.run.config)
+            while True:
+                ok, reason = (True, None) if judge_only else self.tally.may_start(self.run.config, len(self.tasks))
                 if reason:
-                    slots.release()
                     self.tally.stopped_reason = reason
                     self._report()
                     return
+                if ok and len(self.tasks) < cap:
+                    break
+                self._changed.clear()
+                await self._changed.wait()  # a task finished
             task = asyncio.create_task(self._process(item), name=f"evalkit:{item.key}")
             self.tasks.add(task)
-            task.add_done_callback(lambda t: (self.tasks.discard(t), slots.release()))
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self._changed.set()
 
     async def _process(self, item: WorkItem) -> None:
         transcript, rel, digest = await self._session(item)

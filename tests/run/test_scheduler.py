@@ -60,7 +60,7 @@ async def test_max_open_sessions_bounds_open_sessions(tmp_path: Path, recorder: 
     ("budget", "expected_sessions", "reason"),
     [
         ({"max_sessions": 4}, 4, "max_sessions=4"),
-        ({"max_tokens": 250}, 3, "max_tokens=250"),  # 100 + 15 judge tokens per trial: 3 trials pass 250
+        ({"max_tokens": 250}, 2, "max_tokens=250"),  # 115 tokens per trial: a third would pass 250
         ({"max_cost_usd": 0.02}, 2, "max_cost_usd=0.02"),  # 0.011 per trial
     ],
 )
@@ -122,3 +122,15 @@ async def test_progress_reports_done_running_queued_tokens_cost_and_eta(tmp_path
     assert (last.done, last.running, last.queued, last.judging) == (6, 0, 0, 0)
     assert last.tokens == 6 * 115 and last.cost_usd == pytest.approx(6 * 0.011)
     assert any(p.eta_s is not None for p in seen if 0 < p.done < 6)
+
+
+@pytest.mark.asyncio
+async def test_a_cost_budget_paces_sessions_instead_of_starting_everything_at_once(tmp_path: Path) -> None:
+    config = RunConfig(report_dir=tmp_path / "r", max_cost_usd=0.05)  # ~4.5 trials at 0.011 each
+    recorder = Recorder(session_delay=0.002)
+    items = plan_run([make_suite(tmp_path, scenarios=10, trials=2)], config)
+    summary = await execute_run(items, config, NullHub(), stages=recorder.stages())
+    assert summary.status == "budget_stopped" and "max_cost_usd=0.05" in summary.status_reason
+    assert recorder.max_open <= 3
+    spent = 0.011 * len(recorder.sessions)
+    assert 0.05 - 0.011 <= spent <= 0.05 + 0.011  # stops within one session of the budget
