@@ -99,3 +99,16 @@ def test_csp_blocks_injected_handlers_even_if_escaping_failed(browser: Browser, 
     assert page.eval("document.body.getAttribute('data-pwned')") is None
     assert "script-src 'sha256-" in page.eval(
         "document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+
+
+def test_compare_page_renders_offline(browser: Browser, sample_run: Path, tmp_path: Path) -> None:
+    from evalkit.report import compare_runs, to_html
+
+    page_path = tmp_path / "compare.html"
+    page_path.write_text(to_html(compare_runs([sample_run])))
+    page = browser.open(page_path.as_uri())
+    page.settle()
+    assert page.requests() == [page_path.as_uri()]
+    assert page.eval("document.querySelectorAll('#chart circle').length") == 2
+    text = page.eval("document.body.innerText")
+    assert "Routing:" in text and "mock:small (b) vs mock:large (a)" in text
