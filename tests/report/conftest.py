@@ -12,17 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from report_cdp import Browser, find_chromium  # noqa: E402
-from report_runs import T, default_messages, write_run  # noqa: E402
+from report_runs import PAYLOAD, T, default_messages, write_run  # noqa: E402
 
 from evalkit.conversation.transcript import GuardrailFlag, TerminationReason  # noqa: E402
-
-PAYLOAD = (
-    '<script>document.title="pwned-script"</script> '
-    "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\"> "
-    '<a href="javascript:document.title=\'pwned-link\'">click me</a> '
-    "<svg onload=\"document.body.setAttribute('data-pwned','svg')\"></svg> "
-    "see https://example.com/track.png and I have refunded order 1234."
-)
 
 
 def sample_trials() -> list[T]:

@@ -21,6 +21,16 @@ from evalkit.llm.types import ToolCall, Usage
 
 QUOTE = "refunded order 1234"
 
+# Agent text that would run script, load an image or navigate if the report ever rendered it as HTML.
+PAYLOAD = (
+    '<script>document.title="pwned-script"</script> '
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\"> "
+    '<a href="javascript:document.title=\'pwned-link\'">click me</a> '
+    "<svg onload=\"document.body.setAttribute('data-pwned','svg')\"></svg> "
+    "see https://example.com/track.png and I have refunded order 1234."
+)
+
+
 
 @dataclass
 class T:

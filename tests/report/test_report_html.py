@@ -8,8 +8,7 @@ import re
 from html import unescape
 from pathlib import Path
 
-from conftest import PAYLOAD
-from report_runs import T, write_run
+from report_runs import PAYLOAD, T, write_run
 
 from evalkit.report import render_html_report, render_markdown_summary, write_html_report
 from evalkit.report.highlight import highlight
