@@ -134,3 +134,22 @@ def test_k_selection_runs_only_selected_sessions(project: Project, fake: FakeLLM
     assert requests_mentioning(fake, "ALPHA-GOAL") > 0
     assert requests_mentioning(fake, "BETA-GOAL") == 0
     assert {r["scenario_id"] for r in project.trials()} == {"alpha"}
+
+
+# Seven scenarios: six stay paired with the baseline, enough for the sign-flip test to reach p < 0.05.
+REGRESSION_SUITE = "suite: reg\nagent: tiny_agent:agent\ntrials: 2\ngate: {scenario_pass_rate: 0.5, regression_margin: 0.2}\nscenarios:\n" + "".join(
+    f'  - id: s{n}\n    goal: g\n    turns: [{{user: "refund {n}"}}]\n    checks: [{{contains: "refunded"}}]\n' for n in range(7)
+)
+
+
+def test_baseline_gate_fails_on_a_significant_drop_and_names_missing_scenarios(project: Project) -> None:
+    project.suite(REGRESSION_SUITE, "suites/reg.yaml")
+    first = project.pytester.runpytest("suites", "-p", "no:cacheprovider")
+    first.assert_outcomes(passed=8)
+    [baseline] = project.run_dirs()
+    worse = REGRESSION_SUITE.replace('"refund ', '"hello ').replace("  - id: s6\n", "  - id: s6-renamed\n")
+    project.suite(worse, "suites/reg.yaml")
+    result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", f"--evalkit-baseline={baseline}")
+    out = result.stdout.str()
+    assert "regression: FAIL - pass rate 1.00 -> 0.00" in out
+    assert "scenarios in the baseline but not in this run: s6" in out
