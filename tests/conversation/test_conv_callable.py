@@ -26,6 +26,10 @@ def test_factory_rule() -> None:
     def other_name(history):  # noqa: ANN001, ANN202
         return ""
 
+    def star(*args):  # noqa: ANN002, ANN202
+        return ""
+
+    assert not is_factory(star)
     assert is_factory(conv_agents.Counter)
     assert is_factory(make) and is_factory(needs_model) and is_factory(conv_agents.make_agent)
     assert not is_factory(agent) and not is_factory(other_name) and not is_factory(conv_agents.echo)

@@ -5,7 +5,7 @@ Factory or agent? The rule, applied to the resolved attribute:
 1. A class is a factory: it is instantiated once per session.
 2. An object with a `respond` method is the agent itself.
 3. A function (or other callable) is an **agent** if its first parameter is named
-   `messages`, or if it has a required positional parameter other than `model`.
+   `messages`, if it takes `*args`, or if it has a required positional parameter other than `model`.
    Otherwise (it takes `model`, only keyword/optional parameters, or `**kwargs`)
    it is a **factory** called once per session as `factory(model=tier, **params)`.
 
@@ -51,7 +51,7 @@ def is_factory(obj: Any) -> bool:
     if not callable(obj) or callable(getattr(obj, "respond", None)):
         return False
     params = list(_signature(obj).parameters.values())
-    if params and params[0].name == "messages":
+    if params and params[0].name == "messages" or any(p.kind == p.VAR_POSITIONAL for p in params):
         return False
     required_positional = [
         p for p in params
