@@ -37,6 +37,7 @@ class PairVerdict(BaseModel):
     ba: str | None  # winner asked with b first, mapped back to "a" | "b" | "tie"
     result: Literal["a", "b", "tie", "invalid"]
     consistent: bool | None
+    error: str | None = None  # why the judge gave no usable answer
 
 
 class PairwiseSummary(BaseModel):
@@ -63,24 +64,27 @@ def _prompt(scenario: str, first: Transcript, second: Transcript) -> list:  # ty
                          extra={"second": block.strip(), "scenario": scenario}).messages()
 
 
-async def _ask(hub: ModelHub, judge: str, scenario: str, first: Transcript, second: Transcript) -> Winner | None:
+Answer = tuple[Winner | None, str | None]  # (winner, error)
+
+
+async def _ask(hub: ModelHub, judge: str, scenario: str, first: Transcript, second: Transcript) -> Answer:
     tag = CallTag(role="judge", scenario_id=scenario)
     try:
         reply = await hub.model(judge).generate(_prompt(scenario, first, second), output_schema=PairwiseAnswer,
                                                 config=GenerateConfig(temperature=0, tag=tag))
-    except ModelError:
-        return None
+    except ModelError as err:
+        return None, str(err).splitlines()[0][:200]
     if isinstance(reply, ModelResponse) and isinstance(reply.parsed, PairwiseAnswer):
-        return reply.parsed.winner
-    return None
+        return reply.parsed.winner, None
+    return None, f"unparseable judge output: {getattr(reply, 'error', '')}"[:200]
 
 
-def _combine(scenario: str, trial: int, ab: Winner | None, ba: Winner | None) -> PairVerdict:
-    first_order = {"first": "a", "second": "b", "tie": "tie"}.get(ab or "")
-    second_order = {"first": "b", "second": "a", "tie": "tie"}.get(ba or "")
+def _combine(scenario: str, trial: int, ab: Answer, ba: Answer) -> PairVerdict:
+    first_order = {"first": "a", "second": "b", "tie": "tie"}.get(ab[0] or "")
+    second_order = {"first": "b", "second": "a", "tie": "tie"}.get(ba[0] or "")
     if first_order is None or second_order is None:
         return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result="invalid",
-                           consistent=None)
+                           consistent=None, error=ab[1] or ba[1])
     agree = first_order == second_order
     result = first_order if agree and first_order in ("a", "b") else "tie"
     return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result,  # type: ignore[arg-type]
@@ -108,7 +112,9 @@ def summarise(judge: str, a: str, b: str, verdicts: list[PairVerdict]) -> Pairwi
     valid = [v for v in verdicts if v.consistent is not None]
     s.position_consistency = sum(bool(v.consistent) for v in valid) / len(valid) if valid else None
     consistency = "n/a" if s.position_consistency is None else f"{s.position_consistency:.0%}"
+    first_error = next((v.error for v in verdicts if v.error), None)
     s.text = (f"{judge}: {b} wins {s.wins_b}, {a} wins {s.wins_a}, ties {s.ties}"
               f"{f', invalid {s.invalid}' if s.invalid else ''} over {s.n_pairs} pairs "
-              f"(a win needs both orders to agree); position consistency {consistency}")
+              f"(a win needs both orders to agree); position consistency {consistency}"
+              f"{f'; first judge error: {first_error}' if first_error else ''}")
     return s

@@ -50,11 +50,18 @@ def routing_hint(overall: Scorecard, scenarios: list[Scorecard], candidate_is_b:
 
 
 def _text(hint: RoutingHint, candidate: str, n: int, overall: str) -> str:
-    money = "unknown (a price is missing)" if hint.saving_per_1000 is None else f"${hint.saving_per_1000:.2f}"
-    if not hint.scenarios:
-        return f"Keep everything on the current tier: no scenario is shown non-inferior on {candidate} (overall: {overall})."
-    text = (f"Route {len(hint.scenarios)} of {n} scenarios to {candidate}"
-            f"{' (tags: ' + ', '.join(hint.tags) + ')' if hint.tags else ''}; saves {money} per 1,000 sessions.")
-    if hint.saving_all_per_1000 is not None:
-        text += f" Overall non-inferior: routing everything saves ${hint.saving_all_per_1000:.2f} per 1,000 sessions."
-    return text
+    parts = []
+    if hint.scenarios:
+        money = "unknown (a price is missing)" if hint.saving_per_1000 is None else f"${hint.saving_per_1000:.2f}"
+        tags = f" (tags: {', '.join(hint.tags)})" if hint.tags else ""
+        parts.append(f"Route {len(hint.scenarios)} of {n} scenarios to {candidate}{tags}; "
+                     f"saves {money} per 1,000 sessions.")
+    if overall == "non_inferior":
+        money = "an unknown amount" if hint.saving_all_per_1000 is None else f"${hint.saving_all_per_1000:.2f}"
+        parts.append(f"Overall {candidate} is non-inferior: routing everything saves {money} per 1,000 sessions.")
+        if not hint.scenarios:
+            parts.append("No single scenario has enough trials to show it on its own.")
+    if not parts:
+        parts.append(f"Keep everything on the current tier: {candidate} is not shown non-inferior "
+                     f"overall ({overall}) or in any scenario.")
+    return " ".join(parts)

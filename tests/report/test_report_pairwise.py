@@ -55,6 +55,9 @@ async def test_pairwise_counts_a_win_only_when_both_orders_agree(tmp_path: Path,
     counts = (summary.wins_b, summary.wins_a, summary.ties, summary.invalid)
     assert counts == (2, 0, 4, 2), summary.pairs
     assert summary.position_consistency == pytest.approx(4 / 6)  # s_good and s_tie agree; s_bias flips
+    broken = [v for v in summary.pairs if v.scenario.endswith("s_broken")]
+    assert all(v.result == "invalid" and "unparseable" in (v.error or "") for v in broken)
+    assert "first judge error: unparseable" in summary.text
     bias = [v for v in summary.pairs if v.scenario.endswith("s_bias")]
     assert all(v.ab == "a" and v.ba == "b" and v.result == "tie" for v in bias)
     # Both orders really were asked: for s_good, A's transcript comes first in one request and second in the other.
