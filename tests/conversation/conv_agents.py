@@ -104,3 +104,13 @@ def lookup_order(order_id: str) -> dict[str, Any]:
 async def refund_order(order_id: str, amount: float | None = None) -> str:
     """Refund an order."""
     return f"refunded {order_id}"
+
+
+class _Greeter:
+    """An object agent without `respond`: called directly (async `__call__`)."""
+
+    async def __call__(self, messages: list[Message], context: AgentContext) -> Message:
+        return Message(role="assistant", content=f"hello from turn {context.turn}")
+
+
+greeter = _Greeter()

@@ -34,6 +34,7 @@ def test_factory_rule() -> None:
     assert is_factory(make) and is_factory(needs_model) and is_factory(conv_agents.make_agent)
     assert not is_factory(agent) and not is_factory(other_name) and not is_factory(conv_agents.echo)
     assert not is_factory(conv_agents.Counter())  # an instance with respond() is the agent itself
+    assert not is_factory(conv_agents.greeter)  # so is a callable object taking messages
 
 
 @pytest.mark.asyncio
@@ -44,6 +45,8 @@ async def test_calling_conventions() -> None:
     assert (await async_agent.respond(MSGS, CTX)).text == "async: hello"
     kw_agent = await build_callable_agent("conv_agents:kw_context", model=None, params={})
     assert (await kw_agent.respond(MSGS, CTX)).text == "kw sc"
+    object_agent = await build_callable_agent("conv_agents:greeter", model="ignored-tier", params={})
+    assert (await object_agent.respond(MSGS, CTX)).text == "hello from turn 2"
 
 
 @pytest.mark.asyncio
