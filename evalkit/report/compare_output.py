@@ -19,6 +19,7 @@ COLUMNS = [
     "mcnemar_p", "score_a", "score_b", "score_diff", "score_diff_low", "score_diff_high", "wins", "ties", "losses",
     "flipped", "agent_cost_per_session_a", "agent_cost_per_session_b", "cost_per_pass_a", "cost_per_pass_b",
     "agent_tokens_per_session_a", "agent_tokens_per_session_b", "latency_a", "latency_b", "candidate", "verdict",
+    "ni_low", "ni_high", "ni_method",
 ]
 
 
@@ -36,6 +37,7 @@ def card_row(a: str, b: str, candidate: str, card: Scorecard) -> dict[str, Any]:
         "agent_tokens_per_session_b": card.b.agent_tokens_per_session,
         "latency_a": card.a.latency_per_session, "latency_b": card.b.latency_per_session,
         "candidate": candidate, "verdict": card.verdict,
+        "ni_low": card.ni_diff.low, "ni_high": card.ni_diff.high, "ni_method": card.ni_diff.method,
     }
 
 

@@ -186,6 +186,7 @@ def test_outputs_csv_json_markdown_html(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(comp))))
     assert [r["scenario"] for r in rows] == ["s0", "s1", "s2", "overall"]
     assert float(rows[0]["pass_diff"]) == pytest.approx(-0.4) and rows[0]["candidate"] == "run-b"
+    assert rows[0]["ni_method"] == "newcombe" and float(rows[0]["ni_high"]) < 0.4
     data = json.loads(to_json(comp))
     assert data["pairs"][0]["overall"]["verdict"] in ("non_inferior", "inferior", "inconclusive")
     md = to_markdown(comp)
