@@ -103,9 +103,12 @@ class BackgroundHttpServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        prefix = b""
         try:
-            while await self._serve_one(reader, writer):
-                pass
+            while True:
+                keep_alive, prefix = await self._serve_one(reader, writer, prefix)
+                if not keep_alive:
+                    break
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
             pass
         except asyncio.CancelledError:  # server shutting down: end quietly
@@ -115,8 +118,9 @@ class BackgroundHttpServer:
             if not writer.is_closing():
                 writer.close()
 
-    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        head = await reader.readuntil(b"\r\n\r\n")
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, prefix: bytes) -> tuple[bool, bytes]:
+        """Serve one request; returns (keep the connection, bytes already read of the next request)."""
+        head = prefix + await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
         headers = {}
@@ -124,18 +128,53 @@ class BackgroundHttpServer:
             if line:
                 key, _, value = line.partition(":")
                 headers[key.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
-        body = await reader.readexactly(length) if length else b""
-        response = await self._app(HttpRequest(method, target.split("?", 1)[0], headers, body))
+        body = await _read_body(reader, headers)
+        request = HttpRequest(method, target.split("?", 1)[0], headers, body)
+        response, prefix = await _unless_client_leaves(self._app(request), reader)
+        if response is None:  # the client gave up (timeout, cancel): stop working on its request
+            return False, b""
         if response.reset:
             _abort(writer)
-            return False
+            return False, b""
         if response.events is not None:
             await _write_events(writer, response)
-            return False
+            return False, b""
         writer.write(_head(response, len(response.body), keep_alive=True) + response.body)
         await writer.drain()
-        return headers.get("connection", "").lower() != "close"
+        return headers.get("connection", "").lower() != "close", prefix
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+    if headers.get("transfer-encoding", "").lower() != "chunked":
+        length = int(headers.get("content-length", "0"))
+        return await reader.readexactly(length) if length else b""
+    chunks = []
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip(), 16)
+        if size == 0:
+            await reader.readuntil(b"\r\n")
+            return b"".join(chunks)
+        chunks.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+
+
+async def _unless_client_leaves(work: Awaitable[HttpResponse], reader: asyncio.StreamReader) -> tuple[HttpResponse | None, bytes]:
+    """Run the handler while watching the socket, so a hung request ends when its client disconnects.
+
+    Returns the response (None if the client closed first) and any byte of a pipelined next request.
+    """
+    job = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(reader.read(1))
+    await asyncio.wait((job, watch), return_when=asyncio.FIRST_COMPLETED)
+    if watch.done() and not watch.cancelled() and watch.exception() is None and watch.result():
+        return await job, watch.result()  # pipelining: keep the byte for the next request
+    if not job.done():
+        job.cancel()
+        await asyncio.gather(job, return_exceptions=True)
+        return None, b""
+    watch.cancel()
+    await asyncio.gather(watch, return_exceptions=True)
+    return job.result(), b""
 
 
 def _head(response: HttpResponse, length: int | None, keep_alive: bool) -> bytes:

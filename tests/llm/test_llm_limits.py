@@ -48,11 +48,14 @@ async def test_200_requests_take_about_total_over_n_times_latency(hub_for):
         ask = [{"role": "user", "content": "warm"}]
         await bare.chat.completions.create(model="m", messages=ask)
         await model.generate([Message(role="user", content="warm")])
-        baseline = await _timed(bare.chat.completions.create(model="m", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(total))
-        server.reset()
-        elapsed = await _timed(model.generate([Message(role="user", content=f"q{i}")]) for i in range(total))
-        assert len(server.requests) == total and server.max_in_flight <= n
-        assert elapsed < 2 * max(total / n * latency, baseline), (elapsed, baseline)
+        baselines, timings = [], []
+        for _ in range(2):  # alternate and keep the best of each, so a load spike cannot decide the test
+            baselines.append(await _timed(bare.chat.completions.create(model="m", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(total)))
+            server.reset()
+            timings.append(await _timed(model.generate([Message(role="user", content=f"q{i}")]) for i in range(total)))
+            assert len(server.requests) == total and server.max_in_flight <= n
+        elapsed, baseline = min(timings), min(baselines)
+        assert elapsed < 2 * max(total / n * latency, baseline), (timings, baselines)
         await bare.close()
         await hub.aclose()
 

@@ -181,3 +181,36 @@ def test_structured_rule_only_matches_structured_requests():
         structured = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], response_format=fmt)
         plain = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
         assert (structured.choices[0].message.content, plain.choices[0].message.content) == ('{"a": 1}', "prose")
+
+
+def test_abandoned_request_stops_counting_as_in_flight(server):
+    import time
+
+    server.hang_s = 30
+    server.inject(Fault.timeout)
+    with pytest.raises(openai.APITimeoutError):
+        oa(server).with_options(timeout=0.2).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    deadline = time.monotonic() + 5
+    while server.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.in_flight == 0  # the hang ended with the client's disconnect, not after 30 s
+
+
+def test_latency_fault_delays_one_request(server):
+    import time
+
+    server.inject(Fault.latency, latency_s=0.3)
+    started = time.monotonic()
+    reply = oa(server).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    assert reply.choices[0].message.content == "hello there" and time.monotonic() - started >= 0.3
+
+
+def test_chunked_request_body_is_understood(server):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    conn.request("POST", "/v1/chat/completions", body=iter([body[:10], body[10:]]), headers={"content-type": "application/json"},
+                 encode_chunked=True)
+    answer = json.loads(conn.getresponse().read())
+    assert answer["choices"][0]["message"]["content"] == "hello there"
