@@ -78,6 +78,7 @@ async def test_anthropic_merges_consecutive_same_role_turns(server, hub_for):
     hub = hub_for(server)
     history = [
         Message(role="user", content="first"),
+        Message(role="assistant", content=""),  # an empty reply in history: Anthropic would reject it
         Message(role="user", content="second"),
         Message(role="assistant", content="", tool_calls=[ToolCall(id="t1", name="a"), ToolCall(id="t2", name="b")]),
         Message(role="tool", content="ra", tool_call_id="t1"),

@@ -46,7 +46,7 @@ def wire_request(request: LLMRequest, default_max_tokens: int) -> dict[str, Any]
     body: dict[str, Any] = {
         "model": request.model,
         "max_tokens": p.get("max_tokens") or default_max_tokens,
-        "messages": merge_turns([_message(m) for m in request.messages if m.role != "system"]),
+        "messages": merge_turns([_message(m) for m in request.messages if _sendable(m)]),
     }
     system = request.system
     if system:
@@ -70,6 +70,11 @@ def wire_request(request: LLMRequest, default_max_tokens: int) -> dict[str, Any]
     if tools:
         body["tools"] = tools
     return body
+
+
+def _sendable(m: Message) -> bool:
+    """System prompts go in `system`; empty text turns (an empty reply kept in history) are rejected by the API."""
+    return m.role != "system" and bool(m.content or m.tool_calls or m.role == "tool")
 
 
 def _message(m: Message) -> dict[str, Any]:
