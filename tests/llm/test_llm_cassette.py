@@ -121,3 +121,18 @@ async def test_text_mode_fallback_replays(tmp_path):
     player = ModelHub(HubConfig(replay_path=cassette, no_cache=True))
     replayed = await player.model("openai:llama3").generate([Message(role="user", content="grade")], output_schema=Grade, config=JUDGE)
     assert replayed.parsed == recorded.parsed == Grade(ok=False)
+
+
+@pytest.mark.asyncio
+async def test_concurrent_recording_writes_whole_lines(tmp_path):
+    import asyncio
+
+    cassette = tmp_path / "many.jsonl"
+    async with FakeLLMServer([Rule(text="x" * 3000)]) as server:  # long lines make interleaving visible
+        hub = ModelHub(hub_config_for(server, record_path=cassette, no_cache=True, max_connections=16))
+        model = hub.model("openai:gpt-4.1-mini")
+        await asyncio.gather(*(model.generate([Message(role="user", content=f"q{i}")]) for i in range(60)))
+        await hub.aclose()
+    lines = cassette.read_text().splitlines()
+    assert len(lines) == 60
+    assert sorted(json.loads(line)["request"]["messages"][0]["content"] for line in lines) == sorted(f"q{i}" for i in range(60))
