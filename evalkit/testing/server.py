@@ -57,14 +57,17 @@ class FakeLLMServer:
     """A scriptable fake model endpoint for tests and offline runs.
 
     Args:
-        rules: rules (or a YAML rules file) answering requests; first match wins.
+        rules: rules, a shared RuleSet, or a YAML rules file; first match wins.
         latency_s: delay added to every request.
         api_key: when set, requests without this key get 401.
     """
 
-    def __init__(self, rules: list[Rule] | str | Path | None = None, *, latency_s: float = 0.0,
+    def __init__(self, rules: list[Rule] | RuleSet | str | Path | None = None, *, latency_s: float = 0.0,
                  api_key: str | None = None) -> None:
-        self.rules = RuleSet(load_rules(rules) if isinstance(rules, (str, Path)) else rules)
+        if isinstance(rules, RuleSet):  # share state (e.g. sequences) with a mock: provider
+            self.rules = rules
+        else:
+            self.rules = RuleSet(load_rules(rules) if isinstance(rules, (str, Path)) else rules)
         self.latency_s = latency_s
         self.api_key = api_key
         self.hang_s = 30.0  # how long a `timeout` fault holds the request
