@@ -42,6 +42,7 @@ class Reply(BaseModel):
     json_data: Any = Field(default=None, alias="json")
     finish_reason: str | None = None
     usage: Usage | None = None
+    top_logprobs: dict[str, dict[str, float]] | None = None  # emitted token -> {candidate: logprob}
 
     def body_text(self) -> str:
         """The assistant text: JSON replies are serialised compactly."""
@@ -80,6 +81,7 @@ class Rule(BaseModel):
     tool_calls: list[ReplyToolCall] | None = None
     json_data: Any = Field(default=None, alias="json")
     finish_reason: str | None = None
+    top_logprobs: dict[str, dict[str, float]] | None = None  # see Reply.top_logprobs
     replies: list[Reply] | None = None
     handler: Callable[..., Any] | str | None = None  # callable or "module:function"
     times: int | None = Field(default=None, ge=1)
@@ -125,6 +127,7 @@ class Rule(BaseModel):
             tool_calls=self.tool_calls or [],
             json=self.json_data,
             finish_reason=self.finish_reason,
+            top_logprobs=self.top_logprobs,
         )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import Message, ToolCall, ToolSpec
 
-_PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop", "stop_sequences")
+_PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop", "stop_sequences",
+           "logprobs", "top_logprobs")
 
 
 def openai_request(body: dict[str, Any], role: str) -> LLMRequest:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from evalkit.llm.mock_logprobs import scripted_logprobs
 from evalkit.llm.mock_rules import Reply, estimate_usage
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import ToolCall, Usage
@@ -22,6 +23,7 @@ class Answer:
     finish: str  # stop | length | tool_calls
     usage: Usage
     structured_input: dict[str, Any] | None = None  # Anthropic forced-tool input
+    logprobs: list[dict[str, Any]] | None = None  # neutral form, when the request asked for them
 
 
 def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answer:
@@ -37,7 +39,10 @@ def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answ
     if request.provider == "anthropic" and request.output_schema is not None and fault is None:
         structured = _as_object(text)
     usage = reply.usage or estimate_usage(request, text, calls)
-    return Answer(text=text, tool_calls=calls, finish=finish, usage=usage, structured_input=structured)
+    logprobs = None
+    if request.params.get("logprobs"):
+        logprobs = scripted_logprobs(text, reply.top_logprobs, request.params.get("top_logprobs"))
+    return Answer(text=text, tool_calls=calls, finish=finish, usage=usage, structured_input=structured, logprobs=logprobs)
 
 
 def _as_object(text: str) -> dict[str, Any] | None:
@@ -60,13 +65,27 @@ def openai_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, Any]
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.model,
-        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish, "logprobs": None}],
+        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish, "logprobs": _openai_logprobs(answer)}],
         "usage": {
             "prompt_tokens": answer.usage.input_tokens,
             "completion_tokens": answer.usage.output_tokens,
             "total_tokens": answer.usage.input_tokens + answer.usage.output_tokens,
         },
     }
+
+
+def _openai_logprobs(answer: Answer) -> dict[str, Any] | None:
+    if answer.logprobs is None:
+        return None
+
+    def entry(token: str, logprob: float) -> dict[str, Any]:
+        return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+    content = [
+        {**entry(t["token"], t["logprob"]), "top_logprobs": [entry(k, v) for k, v in t["top"].items()]}
+        for t in answer.logprobs
+    ]
+    return {"content": content, "refusal": None}
 
 
 def openai_stream(request: LLMRequest, answer: Answer, seq: int, include_usage: bool) -> list[dict[str, Any]]:

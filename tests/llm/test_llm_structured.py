@@ -134,3 +134,21 @@ async def test_truncated_structured_output_gets_repaired(fake_llm, hub_for):
     assert isinstance(result, ModelResponse) and result.parsed.score == 5
     assert len(fake_llm.requests) == 2
     await hub.aclose()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("name", ["openai:gpt-4.1-mini", "mock:judge"])
+async def test_scripted_logprobs_reach_the_response(fake_llm, hub_for, name):
+    rule = Rule(role="judge", json={"score": 4, "reason": "ok"}, top_logprobs={"4": {"4": -0.3, "5": -1.5, "3": -2.5}})
+    fake_llm.add_rule(rule)
+    hub = hub_for(fake_llm, no_cache=True, mock_rules=[rule])
+    config = JUDGE.model_copy(update={"logprobs": True, "top_logprobs": 2})
+    result = await hub.model(name).generate(ASK, output_schema=Verdict, config=config)
+    assert result.parsed == Verdict(score=4, reason="ok")
+    assert "".join(t["token"] for t in result.logprobs) == result.text
+    [four] = [t for t in result.logprobs if t["token"] == "4"]
+    assert four["logprob"] == -0.3 and four["top"] == {"4": -0.3, "5": -1.5}  # best two, in order
+    assert all(t["logprob"] == 0.0 for t in result.logprobs if t["token"] != "4")
+    plain = await hub.model(name).generate(ASK, output_schema=Verdict, config=JUDGE)
+    assert plain.logprobs is None  # only when asked for
+    await hub.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evalkit.llm.mock_logprobs import scripted_logprobs
 from evalkit.llm.mock_rules import RuleSet, estimate_usage
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import ModelResponse
@@ -22,6 +23,8 @@ class MockBackend:
             finish_reason=reply.finish_reason or ("tool_calls" if calls else "stop"),
             usage=usage,
             request_id=f"mock-{len(request.messages)}",
+            logprobs=scripted_logprobs(text, reply.top_logprobs, request.params.get("top_logprobs"))
+            if request.params.get("logprobs") else None,
         )
 
     async def aclose(self) -> None:
