@@ -2,7 +2,7 @@
 
     python bench/run.py                 # 200 scenarios x 3 trials, 4 user turns, 100 ms latency
     python bench/run.py --latency 0     # pure framework overhead
-    python bench/run.py --scale         # 100 / 1,000 / 10,000 sessions: time and memory per session
+    python bench/run.py --scale --turns 1   # 100 / 1,000 / 10,000 sessions: time and memory per session
 
 The fake model server runs in its own process (bench/fake_server.py) so its CPU is
 not counted as evalkit's. evalkit runs through the pytest plugin's code path
@@ -92,12 +92,16 @@ def run_evalkit(suite_path: Path, root: Path, args: argparse.Namespace, url: str
 
 
 def scale(args: argparse.Namespace) -> None:
-    """Each size in a fresh process, so peak RSS belongs to that size alone."""
+    """Each size in a fresh process, so peak RSS belongs to that size alone.
+
+    Uses the in-process mock provider (same rules, no HTTP) so 10,000 sessions take
+    minutes, not an hour: the SDK's per-call cost is flat and the default mode measures it.
+    """
     rows = []
     for n in (100, 1000, 10000):
         cmd = [sys.executable, str(Path(__file__).resolve()), "--sessions", str(n), "--trials", "1", "--turns",
                str(args.turns), "--latency", "0", "--connections", str(args.connections), "--no-baseline",
-               "--no-cache-check", "--quiet"] + (["--mock"] if args.mock else [])
+               "--no-cache-check", "--quiet", "--mock"]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         row = json.loads(out.strip().splitlines()[-1])
         rows.append(row)
@@ -105,7 +109,7 @@ def scale(args: argparse.Namespace) -> None:
               f"CPU {1000 * row['cpu_s'] / n:7.2f} ms/session  peak RSS {row['peak_rss_mb']:8.1f} MB", flush=True)
     growth_kb = (rows[2]["peak_rss_mb"] - rows[1]["peak_rss_mb"]) * 1024 / 9000
     result = {
-        "mode": "scale", "mock": args.mock, "turns": args.turns,
+        "mode": "scale", "mock": True, "turns": args.turns,
         "sessions": [r["sessions"] for r in rows], "wall_s": [r["wall_s"] for r in rows],
         "ms_per_session": [round(1000 * r["wall_s"] / r["sessions"], 3) for r in rows],
         "cpu_ms_per_session": [round(1000 * r["cpu_s"] / r["sessions"], 3) for r in rows],

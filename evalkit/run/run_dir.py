@@ -53,7 +53,9 @@ class RunDir:
     @classmethod
     def create(cls, report_dir: Path, run_id: str | None = None) -> "RunDir":
         path = Path(report_dir) / (run_id or new_run_id())
-        (path / TRANSCRIPTS).mkdir(parents=True, exist_ok=False)
+        if path.exists():
+            raise FileExistsError(f"run directory {path} already exists: resume it, or start a run with a new id")
+        (path / TRANSCRIPTS).mkdir(parents=True)
         for name in (TRIALS, RESULTS):
             (path / name).touch()
         return cls(path)

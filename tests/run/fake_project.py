@@ -46,10 +46,14 @@ def write_project(root: Path, scenarios: int = 3, trials: int = 2, turns: int = 
     return path
 
 
-def _simulator(turns: int):
+def _simulator(turns: int, varied: bool):
     def reply(request: LLMRequest) -> dict[str, Any]:
         said = sum(1 for m in request.messages if m.role == "assistant")  # the simulator's own earlier turns
-        if said >= turns:
+        wanted = turns
+        if varied:  # scenario scN talks for 1 + N % 4 turns, so sessions end at different times
+            found = re.search(r"order (\d+) is", request.system)
+            wanted = 1 + int(found.group(1)) % 4 if found else turns
+        if said >= wanted:
             return {"tool_calls": [{"name": "end_conversation", "arguments": {"reason": "goal_met"}}]}
         return {"text": f"Question {said + 1} about my parcel, ref-{request.params.get('seed')}."}
 
@@ -81,9 +85,9 @@ def _judge(request: LLMRequest) -> dict[str, Any]:
     return {"json": verdict}
 
 
-def rules(turns: int = 2) -> list[Rule]:
+def rules(turns: int = 2, varied: bool = False) -> list[Rule]:
     return [
-        Rule(role="simulator", handler=_simulator(turns)),
+        Rule(role="simulator", handler=_simulator(turns, varied)),
         Rule(role="judge", handler=_judge),
         Rule(role="agent", handler=_agent),
     ]

@@ -10,6 +10,7 @@ from evalkit.llm import ModelHub
 from evalkit.run import RunConfig, execute_run, load_run, plan_run
 from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer, hub_config_for
+from evalkit.testing.hub import FAKE_KEY
 
 
 @pytest.mark.asyncio
@@ -28,6 +29,8 @@ async def test_real_stages_produce_judged_trials(tmp_path: Path) -> None:
         assert trial["tokens"]["judge"]["input"] > 0 and trial["tokens"]["simulator"]["input"] > 0
     assert {(r["criterion_id"], r["outcome"]) for r in run.results} == {("helpful", "pass"), ("tone", "pass")}
     assert {r["rubric_fingerprint"] for r in run.results} == {suite.rubrics["quality@1"].fingerprint}
+    for path in summary.run_dir.rglob("*"):
+        assert not path.is_file() or FAKE_KEY not in path.read_text(), path
     kinds = [e["kind"] for e in run.events()]
     assert kinds.count("turn") > 0 and kinds.count("session_ended") == 4
     # per session: 2 simulated turns + the end call, 3 agent calls (one tool round trip), 1 judge call
@@ -39,7 +42,8 @@ async def test_real_stages_produce_judged_trials(tmp_path: Path) -> None:
 @pytest.mark.asyncio
 async def test_concurrency_is_bounded_per_endpoint_not_globally(tmp_path: Path) -> None:
     """A slow judge endpoint fills its own 2 slots while sessions keep using the other endpoint's 2."""
-    with FakeLLMServer(rules(turns=2), latency_s=0.02) as fast, FakeLLMServer(rules(turns=2), latency_s=0.3) as slow:
+    varied = rules(varied=True)  # sessions of 1 to 4 turns: early ones are judged while others still talk
+    with FakeLLMServer(varied, latency_s=0.02) as fast, FakeLLMServer(varied, latency_s=0.3) as slow:
         suite = load_suite(write_project(tmp_path, scenarios=4, trials=2, judge_base_url=slow.openai_base_url),
                            root=tmp_path)
         config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0)

@@ -47,3 +47,18 @@ def test_a_refused_resume_raises_in_the_calling_thread(tmp_path: Path, config: R
     items = plan_run([make_suite(tmp_path, scenarios=1, trials=1)], config)
     with pytest.raises(ResumeError, match="not a run directory"):
         run_in_thread(items, config.model_copy(update={"resume": str(tmp_path / "nope")}), stages=Recorder().stages())
+
+
+def test_ctrl_c_while_waiting_cancels_the_run_cleanly(tmp_path: Path, config: RunConfig) -> None:
+    import _thread
+    import json
+
+    recorder = Recorder(gate=asyncio.Event())  # sessions hang until cancelled
+    hub = NullHub()
+    items = plan_run([make_suite(tmp_path, scenarios=2, trials=1)], config)
+    handle = run_in_thread(items, config, stages=recorder.stages(), hub_factory=lambda: hub)
+    threading.Timer(0.2, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        handle.wait(timeout=10)
+    assert handle.done() and hub.closed
+    assert json.loads((handle.run_dir / "run.json").read_text())["status"] == "interrupted"
