@@ -42,7 +42,9 @@ class Reply(BaseModel):
     json_data: Any = Field(default=None, alias="json")
     finish_reason: str | None = None
     usage: Usage | None = None
-    top_logprobs: dict[str, dict[str, float]] | None = None  # emitted token -> {candidate: logprob}
+    # Emitted token -> {candidate: logprob}. Logprobs are returned only when this is set ({} = every token
+    # certain); unscripted replies behave like servers that ignore the logprobs parameter.
+    top_logprobs: dict[str, dict[str, float]] | None = None
 
     def body_text(self) -> str:
         """The assistant text: JSON replies are serialised compactly."""

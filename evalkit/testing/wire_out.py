@@ -40,7 +40,7 @@ def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answ
         structured = _as_object(text)
     usage = reply.usage or estimate_usage(request, text, calls)
     logprobs = None
-    if request.params.get("logprobs"):
+    if request.params.get("logprobs") and reply.top_logprobs is not None:  # unscripted: like servers that ignore it
         logprobs = scripted_logprobs(text, reply.top_logprobs, request.params.get("top_logprobs"))
     return Answer(text=text, tool_calls=calls, finish=finish, usage=usage, structured_input=structured, logprobs=logprobs)
 

@@ -152,3 +152,16 @@ async def test_scripted_logprobs_reach_the_response(fake_llm, hub_for, name):
     plain = await hub.model(name).generate(ASK, output_schema=Verdict, config=JUDGE)
     assert plain.logprobs is None  # only when asked for
     await hub.aclose()
+
+
+@pytest.mark.asyncio
+async def test_logprobs_only_when_scripted(fake_llm, hub_for):
+    fake_llm.add_rule(Rule(role="judge", match="certain", json={"score": 2, "reason": "x"}, top_logprobs={}))
+    fake_llm.add_rule(Rule(role="judge", json={"score": 2, "reason": "x"}))
+    hub = hub_for(fake_llm, no_cache=True)
+    config = JUDGE.model_copy(update={"logprobs": True, "top_logprobs": 3})
+    unscripted = await hub.model("openai:gpt-4.1-mini").generate(ASK, output_schema=Verdict, config=config)
+    assert unscripted.logprobs is None  # like a server that ignores the parameter
+    certain = await hub.model("openai:gpt-4.1-mini").generate([Message(role="user", content="certain")], output_schema=Verdict, config=config)
+    assert certain.logprobs and all(t["logprob"] == 0.0 and t["top"] == {t["token"]: 0.0} for t in certain.logprobs)
+    await hub.aclose()
