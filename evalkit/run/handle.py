@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,9 @@ class RunHandle:
 
     def wait_for(self, key: str, timeout: float | None = None) -> ItemResult:
         """Block until the trial `key` is decided (or will not run); raise TimeoutError after `timeout`."""
+        if not self._wait_until(lambda: key in self._results or self._ended, timeout):
+            raise TimeoutError(f"trial {key} not finished after {timeout}s")
         with self._cond:
-            if not self._cond.wait_for(lambda: key in self._results or self._ended, timeout):
-                raise TimeoutError(f"trial {key} not finished after {timeout}s")
             if key not in self._results:
                 raise KeyError(f"{key} is not part of run {self.run_id}")
             return self._results[key]
@@ -94,6 +95,23 @@ class RunHandle:
     def _ended(self) -> bool:
         return self._summary is not None or self._error is not None
 
+    def _wait_until(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
+        """Short waits, so Ctrl-C is seen promptly everywhere; Ctrl-C cancels the run cleanly, then re-raises."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            with self._cond:
+                while not predicate():
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._cond.wait(0.25 if left is None else min(0.25, left))
+            return True
+        except KeyboardInterrupt:
+            self.cancel()
+            if self._thread is not None:
+                self._thread.join()
+            raise
+
     def done(self) -> bool:
         with self._cond:
             return self._ended
@@ -104,19 +122,15 @@ class RunHandle:
             self._cancel_requested = True
             loop, task = self._loop, self._task
         if loop is not None and task is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(task.cancel)
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop closed in between: the run has already ended
+                pass
 
     def wait(self, timeout: float | None = None) -> RunSummary:
         """Wait for the run to end. Ctrl-C here cancels the run cleanly, then re-raises."""
-        try:
-            with self._cond:
-                if not self._cond.wait_for(lambda: self._ended, timeout):
-                    raise TimeoutError(f"run {self.run_id} not finished after {timeout}s")
-        except KeyboardInterrupt:
-            self.cancel()
-            if self._thread is not None:
-                self._thread.join()
-            raise
+        if not self._wait_until(lambda: self._ended, timeout):
+            raise TimeoutError(f"run {self.run_id} not finished after {timeout}s")
         if self._thread is not None:
             self._thread.join()
         if self._summary is not None:

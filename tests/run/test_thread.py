@@ -50,14 +50,15 @@ def test_a_refused_resume_raises_in_the_calling_thread(tmp_path: Path, config: R
 
 
 def test_ctrl_c_while_waiting_cancels_the_run_cleanly(tmp_path: Path, config: RunConfig) -> None:
-    import _thread
     import json
+    import os
+    import signal
 
     recorder = Recorder(gate=asyncio.Event())  # sessions hang until cancelled
     hub = NullHub()
     items = plan_run([make_suite(tmp_path, scenarios=2, trials=1)], config)
     handle = run_in_thread(items, config, stages=recorder.stages(), hub_factory=lambda: hub)
-    threading.Timer(0.2, _thread.interrupt_main).start()
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()  # a real Ctrl-C
     with pytest.raises(KeyboardInterrupt):
         handle.wait(timeout=10)
     assert handle.done() and hub.closed
