@@ -91,3 +91,14 @@ async def test_token_bucket_spaces_requests_beyond_the_burst():
     for _ in range(13):
         await bucket.acquire()
     assert time.monotonic() - started >= 0.25  # three beyond the burst need ~0.3 s
+
+
+@pytest.mark.asyncio
+async def test_rpm_limit_spaces_requests_through_the_hub(hub_for):
+    with FakeLLMServer([Rule(text="ok")]) as server:
+        hub = hub_for(server, rpm=600)  # 10 per second after a burst of 10
+        model = hub.model("openai:gpt-4.1-mini")
+        started = time.monotonic()
+        await asyncio.gather(*(model.generate([Message(role="user", content=str(i))]) for i in range(14)))
+        assert time.monotonic() - started >= 0.35 and len(server.requests) == 14
+        await hub.aclose()
