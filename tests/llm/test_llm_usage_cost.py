@@ -15,6 +15,7 @@ def test_shipped_prices_snapshots_and_unknown():
     assert prices.cost("openai:gpt-4.1-mini", MILLION) == pytest.approx(0.40 + 1.60)
     assert prices.cost("openai:gpt-4.1-mini-2025-04-14", MILLION) == pytest.approx(2.0)
     assert prices.cost("anthropic:claude-haiku-4-5-20251001", MILLION) == pytest.approx(6.0)
+    assert prices.cost("anthropic:claude-sonnet-4-6", MILLION) == pytest.approx(18.0)
     assert prices.cost("mock:anything", MILLION) == 0.0
     assert prices.cost("openai:llama3", MILLION) is None
     assert prices.cost("anthropic:claude-unknown", Usage()) is None
@@ -36,7 +37,7 @@ async def test_ledger_per_role_session_scenario_and_run(fake_llm, hub_for):
     fake_llm.add_rule(Rule(role="simulator", replies=[Reply(text="s", usage=Usage(input_tokens=200, output_tokens=20))]))
     fake_llm.add_rule(Rule(role="judge", replies=[Reply(text="j", usage=Usage(input_tokens=1000, output_tokens=50))]))
     hub = hub_for(fake_llm, no_cache=True)
-    openai_model, claude, local = hub.model("openai:gpt-4.1-mini"), hub.model("anthropic:claude-sonnet-4-5"), hub.model("openai:llama3")
+    openai_model, claude, local = hub.model("openai:gpt-4.1-mini"), hub.model("anthropic:claude-sonnet-4-6"), hub.model("openai:llama3")
     hi = [Message(role="user", content="hi")]
     first = await openai_model.generate(hi, config=tag("agent", "s1"))
     await openai_model.generate(hi, config=tag("agent", "s2", "sc2"))
