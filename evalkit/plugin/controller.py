@@ -17,6 +17,7 @@ from evalkit.plugin.gates import GateResult, decide_gate
 from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
 from evalkit.plugin.options import PluginSettings
+from evalkit.plugin.preload import preload
 from evalkit.plugin.rows import CriterionRow, TrialRow
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
@@ -83,6 +84,7 @@ class Controller:
         if self.offline is not None:
             for loaded in suites:
                 with_factory_base_url(loaded, self.offline.base_urls)
+        preload(suites, self.offline.handler_modules() if self.offline else ())
         run_config = self.run_config()
         keys = {i.key for i in todo}
         work = [w for w in plan_run(suites, run_config) if w.item_key in keys]

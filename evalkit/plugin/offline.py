@@ -46,6 +46,11 @@ class OfflineEndpoint:
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
 
+    def handler_modules(self) -> list[str]:
+        """Modules of the rules' `module:function` handlers (imported up front, see `evalkit.plugin.preload`)."""
+        handlers = [getattr(rule, "handler", None) for rule in self.server.rules.rules]
+        return [h.partition(":")[0] for h in handlers if isinstance(h, str)]
+
     @property
     def base_urls(self) -> dict[str, str]:
         return {"openai": self.server.openai_base_url, "anthropic": self.server.anthropic_base_url}

@@ -14,6 +14,7 @@ import pytest
 
 from evalkit.plugin import xdist
 from evalkit.plugin.options import PluginSettings, resolve_settings
+from evalkit.plugin.preload import stop_rewriting_own_modules
 
 if TYPE_CHECKING:
     from evalkit.plugin.controller import Controller
@@ -32,6 +33,7 @@ WORKERS_DIR = ".evalkit-workers"
 
 
 def configure(config: pytest.Config) -> None:
+    stop_rewriting_own_modules(config)
     settings = resolve_settings(config)
     config.stash[SETTINGS_KEY] = settings
     config.stash[FAILURES_KEY] = [0]

@@ -9,8 +9,10 @@ import openai  # noqa: F401
 import pytest
 from plugin_helpers import Project
 
-import evalkit.plugin.controller  # noqa: F401
+from evalkit.plugin.preload import preload_engine
 from evalkit.testing import FakeLLMServer
+
+preload_engine()  # imported once here: pytester's inline runs drop modules first imported inside them
 
 pytest_plugins = ["pytester"]
 
