@@ -14,7 +14,7 @@ from evalkit.testing import FakeLLMServer
 
 preload_engine()  # imported once here: pytester's inline runs drop modules first imported inside them
 
-pytest_plugins = ["pytester"]
+# `pytester` is enabled in the top-level tests/conftest.py (pytest only accepts pytest_plugins there).
 
 
 @pytest.fixture
