@@ -38,7 +38,12 @@ class TrialRow(BaseModel):
         return (self.scenario_id, self.tier, self.trial)
 
     def cost(self, role: str = "total") -> float | None:
-        return self.cost_usd.get(role)
+        """USD for one role (absent = no calls = 0) or the total (None = some price unknown)."""
+        if role in self.cost_usd:
+            return self.cost_usd[role]
+        if role == "total":
+            return sum_costs([v for k, v in self.cost_usd.items() if k != "total"])
+        return 0.0
 
 
 class CriterionRow(BaseModel):

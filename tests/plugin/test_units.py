@@ -1,0 +1,128 @@
+"""Plugin pieces without a pytest run: options, the spending estimate, xdist merging, the Markdown summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.plugin.ci import markdown_summary
+from evalkit.plugin.merge import merge_run_dirs
+from evalkit.plugin.options import PluginSettings, parse_base_urls, resolve_settings
+from evalkit.plugin.rows import TrialRow
+from evalkit.plugin.spending import INPUT_TOKENS_BASE, INPUT_TOKENS_PER_TURN, OUTPUT_TOKENS, estimate, skip_reason
+from evalkit.plugin.summary import build_view
+from evalkit.spec import load_suite
+from evalkit.spec.models import GateConfig
+
+
+def test_base_url_option_parsing() -> None:
+    assert parse_base_urls(["openai=http://127.0.0.1:1/v1", "anthropic = http://x"]) == {
+        "openai": "http://127.0.0.1:1/v1", "anthropic": "http://x"}
+    with pytest.raises(pytest.UsageError, match="PROVIDER=URL"):
+        parse_base_urls(["http://no-provider"])
+
+
+def test_settings_precedence_cli_over_pyproject(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVALKIT_LIVE", raising=False)
+    pytester.makepyprojecttoml('[tool.evalkit]\nsuites = ["evals"]\ntrials = 4\nreport_dir = "out"\nagent_models = ["openai:a"]\n')
+    config = pytester.parseconfig("--evalkit-trials=2")
+    settings = resolve_settings(config)
+    assert settings.trials == 2 and settings.agent_models == ["openai:a"]
+    assert settings.suites == [(pytester.path / "evals").resolve()] and settings.suites_configured
+    assert settings.report_dir == (pytester.path / "out").resolve()
+    assert not settings.live
+    monkeypatch.setenv("EVALKIT_LIVE", "1")
+    assert resolve_settings(pytester.parseconfig()).live
+
+
+SHAPED = """
+suite: shaped
+agent: {kind: model, model: "openai:gpt-4.1-mini", system_prompt: "help", max_steps: 2}
+simulator: {model: "openai:gpt-4.1-mini"}
+trials: 3
+defaults: {max_turns: 2}
+scenarios:
+  - {id: a, goal: g}
+  - {id: b, goal: g, trials: 1}
+"""
+
+
+class _Item:
+    def __init__(self, loaded, scenario) -> None:  # noqa: ANN001
+        self.loaded, self.scenario, self.agent_model = loaded, scenario, None
+
+
+def test_estimate_from_suite_shape_and_prices(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    path = tmp_path / "shaped.yaml"
+    path.write_text(SHAPED)
+    loaded = load_suite(path, root=tmp_path)
+    est = estimate([_Item(loaded, s) for s in loaded.scenarios], PluginSettings())
+    sessions = 3 + 1
+    conversation_in = INPUT_TOKENS_BASE + (INPUT_TOKENS_BASE + INPUT_TOKENS_PER_TURN)  # two turns
+    assert est.sessions == sessions
+    assert est.calls == {"agent": sessions * 2 * 2, "simulator": sessions * 2}  # turns x max_steps; turns
+    assert est.input_tokens == sessions * (conversation_in * 2 + conversation_in)
+    assert est.output_tokens == sessions * (OUTPUT_TOKENS * 4 + OUTPUT_TOKENS * 2)
+    expected = (est.input_tokens * 0.40 + est.output_tokens * 1.60) / 1e6  # gpt-4.1-mini in the price table
+    assert est.cost_usd == pytest.approx(expected)
+    assert "4 sessions" in est.text() and f"${expected:.2f}" in est.text()
+
+
+def test_mock_models_are_free_and_others_need_live(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    path = tmp_path / "shaped.yaml"
+    path.write_text(SHAPED)
+    paid = load_suite(path, root=tmp_path)
+    path.write_text(SHAPED.replace("openai:gpt-4.1-mini", "mock:echo"))
+    free = load_suite(path, root=tmp_path)
+    assert skip_reason(paid, paid.scenarios[0], None, PluginSettings()) is not None
+    assert skip_reason(paid, paid.scenarios[0], None, PluginSettings(live=True)) is None
+    assert skip_reason(paid, paid.scenarios[0], None, PluginSettings(offline=True)) is None
+    assert skip_reason(free, free.scenarios[0], None, PluginSettings()) is None
+
+
+def _part(root: Path, worker: str, rows: list[dict], status: str = "complete") -> Path:
+    part = root / worker / "run-1"
+    (part / "transcripts").mkdir(parents=True)
+    for row in rows:
+        (part / row["transcript_path"]).write_text("{}")
+    (part / "trials.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (part / "results.jsonl").write_text("".join(json.dumps({**r, "criterion_id": "c"}) + "\n" for r in rows))
+    (part / "events.jsonl").write_text(json.dumps({"ts": 1.0, "kind": "run_started"}) + "\n")
+    manifest = {"run_id": "run-1", "status": status, "started_at": "2026-01-01T00:00:00", "planned_sessions": len(rows),
+                "suites": [{"path": "s.yaml", "scenarios": sorted({r["scenario_id"] for r in rows})}]}
+    (part / "run.json").write_text(json.dumps(manifest))
+    return part
+
+
+def _row(scenario: str, trial: int) -> dict:
+    return {"suite": "s", "scenario_id": scenario, "tier": "default", "trial": trial, "outcome": "pass",
+            "transcript_path": f"transcripts/{scenario}_{trial}.json", "cost_usd": {"total": 0.5}}
+
+
+def test_merge_combines_workers_and_keeps_the_first_copy_of_a_trial(tmp_path: Path) -> None:
+    a = _part(tmp_path / "w", "gw0", [_row("x", 0), _row("x", 1)])
+    b = _part(tmp_path / "w", "gw1", [_row("y", 0), _row("x", 1)], status="interrupted")  # x#1 ran twice (stolen)
+    target = merge_run_dirs([a, b], tmp_path / "reports" / "run-1")
+    assert target is not None
+    trials = [json.loads(line) for line in (target / "trials.jsonl").read_text().splitlines()]
+    assert sorted((t["scenario_id"], t["trial"]) for t in trials) == [("x", 0), ("x", 1), ("y", 0)]
+    manifest = json.loads((target / "run.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["workers"] == 2
+    assert manifest["totals"]["sessions"] == 3 and manifest["totals"]["cost_usd"]["total"] == 1.5
+    assert sorted(p.name for p in (target / "transcripts").iterdir()) == ["x_0.json", "x_1.json", "y_0.json"]
+    assert (tmp_path / "reports" / "latest").resolve() == target.resolve()
+
+
+def test_markdown_summary_lists_scenarios_gates_and_costs() -> None:
+    rows = [TrialRow(suite="s", scenario_id="a", tier="m", trial=i, outcome=o, cost_usd={"agent": 0.01, "total": 0.01})
+            for i, o in enumerate(["pass", "fail", "invalid"])]
+    view = build_view(rows, [], {"s": GateConfig(scenario_pass_rate=0.5)}, [])
+    text = markdown_summary(view)
+    assert "| s | `a[m]` | ✅ pass | 50% |" in text
+    assert "**Flaky** (valid trials disagree): a[m]" in text
+    assert "a[m]: 1/3 invalid" in text
+    assert "Cost: $0.0300 (agent $0.0300, simulator $0.0000, judge $0.0000)" in text
