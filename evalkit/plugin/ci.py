@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -24,11 +25,42 @@ def markdown_summary(view: RunView) -> str:
 
 
 def write_step_summary(view: RunView) -> Path | None:
-    """Append the run's Markdown summary to `$GITHUB_STEP_SUMMARY` when CI provides it."""
+    """Append the run's Markdown summary to `$GITHUB_STEP_SUMMARY` when CI provides it.
+
+    The report's summary (`evalkit.report`, the same tables as `summary.md`) when the run
+    directory can be read, else the plugin's compact one from the rows it holds.
+    """
     target = os.environ.get(STEP_SUMMARY)
     if not target or not view.scenarios:
         return None
+    text = None
+    if view.run_dir is not None:
+        try:
+            from evalkit.report import render_markdown_summary
+
+            text = render_markdown_summary(view.run_dir)
+        except Exception:  # noqa: BLE001 - the compact summary below still tells CI what happened
+            text = None
     path = Path(target)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(markdown_summary(view) + "\n")
+        fh.write((text or markdown_summary(view)) + "\n")
     return path
+
+
+def record_gates(view: RunView) -> None:
+    """Store the decided gates in run.json, so the report shows the very decisions pytest made."""
+    if view.run_dir is None or not view.gates:
+        return
+    from evalkit.run.run_dir import MANIFEST, write_atomic
+
+    path = view.run_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    manifest["gates"] = [
+        {"suite": g.suite, "tier": g.tier, "name": c.name, "decision": c.decision, "detail": c.detail}
+        for g in view.gates
+        for c in g.checks
+    ]
+    write_atomic(path, json.dumps(manifest, indent=2, default=str).encode())

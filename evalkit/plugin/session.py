@@ -165,13 +165,14 @@ def finish(session: pytest.Session) -> None:
         return
     if not ctl.outcomes:
         return
-    from evalkit.plugin.ci import write_step_summary
+    from evalkit.plugin.ci import record_gates, write_step_summary
     from evalkit.plugin.summary import build_view
 
     gate_configs = {i.suite_name: i.loaded.suite.gate for i in ctl.selected}
     view = build_view(ctl.all_trials(), ctl.all_criteria(), gate_configs, list(ctl.gates.values()), ctl.final_run_dir())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
     config.stash[VIEW_KEY] = view
+    record_gates(view)
     write_step_summary(view)
 
 
@@ -200,7 +201,7 @@ def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHoo
 
 
 def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> None:
-    from evalkit.plugin.ci import write_step_summary
+    from evalkit.plugin.ci import record_gates, write_step_summary
     from evalkit.plugin.rows import CriterionRow, TrialRow
     from evalkit.plugin.summary import build_view
     from evalkit.run.run_dir import RESULTS, TRIALS, read_rows
@@ -218,6 +219,7 @@ def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_di
     decided = [r for r in results if r is not None]
     view = build_view(trials, criteria, configs, decided, run_dir)
     session.config.stash[VIEW_KEY] = view
+    record_gates(view)
     write_step_summary(view)
     if any(r.failed for r in decided) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
