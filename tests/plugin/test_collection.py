@@ -76,3 +76,23 @@ def test_yaml_errors_are_collection_errors_with_file_and_line(project: Project) 
     assert "ERROR collecting suites/broken.yaml" in out
     assert "suites/broken.yaml:3:" in out and "trials" in out
     assert "Traceback" not in out and "evalkit/spec" not in out
+
+
+def test_plain_pytest_with_testpaths_also_collects_configured_suites(project: Project) -> None:
+    project.pytester.makepyprojecttoml(
+        """
+        [tool.pytest.ini_options]
+        pythonpath = ["."]
+        testpaths = ["tests"]
+        asyncio_default_fixture_loop_scope = "function"
+
+        [tool.evalkit]
+        suites = ["evals"]
+        """
+    )
+    project.write("evals/tiny.yaml", TINY_SUITE)
+    project.write("tests/test_unit.py", "def test_unit():\n    assert True\n")
+    result = project.pytester.runpytest("--collect-only", "-q")
+    lines = [line for line in result.outlines if "::" in line]
+    assert lines == ["tests/test_unit.py::test_unit", "evals/tiny.yaml::good", "evals/tiny.yaml::bad",
+                     "evals/tiny.yaml::[gate]"]
