@@ -116,12 +116,15 @@ def start_run(session: pytest.Session) -> None:
     ctl.check_budget()
     if xdist.is_worker(config):
         return
+    from evalkit.llm import RulesFileError
     from evalkit.run import ResumeError
 
     try:
         ctl.start(ctl.selected)
     except ResumeError as err:
         pytest.exit(f"evalkit: cannot resume: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
+    except RulesFileError as err:
+        pytest.exit(f"evalkit: bad offline_rules file: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
     if ctl.batches and config.get_verbosity() >= 0 and not config.getoption("maxfail") and ctl.settings.progress:
         from evalkit.plugin.terminal import ProgressDisplay, plain_progress_wanted
 

@@ -83,3 +83,14 @@ def test_evalkit_run_runs_suites_and_writes_the_report(project: Project) -> None
     assert f"evalkit: report {run_dir / 'report.html'}" in out
     assert (run_dir / "report.html").is_file()
     assert len(project.trials(run_dir)) == 2  # --trials 1 over two scenarios
+
+
+def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project) -> None:
+    project.write("sdk_agent.py", SDK_AGENT)
+    project.suite(OFFLINE_SUITE, "suites/sdk.yaml")
+    project.write("suites/rules/offline.yaml", "rules:\n  - {role: agent}\n")  # a rule with no reply
+    result = project.pytester.runpytest("suites", "--evalkit-offline", "-p", "no:cacheprovider")
+    out = result.stdout.str()
+    assert result.ret == 4
+    assert "evalkit: bad offline_rules file:" in out and "offline.yaml:2" in out
+    assert "Traceback" not in out
