@@ -193,12 +193,15 @@ def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHoo
 
     config = session.config
     settings = config.stash[SETTINGS_KEY]
-    if not any(o.get("ran") for o in hooks.outputs):
-        remove_tree(settings.report_dir / WORKERS_DIR)
-        return
-    parts = sorted(p for p in hooks.batch_root.glob(f"*/b*/{hooks.run_id}") if p.is_dir())
-    run_dir = merge_run_dirs(parts, settings.report_dir / hooks.run_id)
-    remove_tree(settings.report_dir / WORKERS_DIR)
+    run_dir = None
+    if any(o.get("ran") for o in hooks.outputs):
+        parts = sorted(p for p in hooks.batch_root.glob(f"*/b*/{hooks.run_id}") if p.is_dir())
+        run_dir = merge_run_dirs(parts, settings.report_dir / hooks.run_id)
+    remove_tree(hooks.batch_root)  # only this run's worker directories: another run may be writing beside it
+    try:
+        (settings.report_dir / WORKERS_DIR).rmdir()
+    except OSError:
+        pass
     if run_dir is not None:
         _decide_merged(session, hooks, run_dir, settings)
 
