@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -94,3 +96,23 @@ def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project
     assert result.ret == 4
     assert "evalkit: bad offline_rules file:" in out and "offline.yaml:2" in out
     assert "Traceback" not in out
+
+
+def test_readme_demo_runs_offline_without_a_key(tmp_path: Path) -> None:
+    """`evalkit run suites/demo --offline` (trimmed to one scenario and one trial) with no API key in sight."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
+    env.pop("EVALKIT_LIVE", None)
+    evalkit = Path(sys.executable).with_name("evalkit")
+    proc = subprocess.run(
+        [str(evalkit), "run", "suites/demo", "--offline", "--trials", "1", "--report-dir", str(tmp_path),
+         "-k", "order-status"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    out = proc.stdout
+    assert proc.returncode in (0, 1), out[-3000:] + proc.stderr[-2000:]  # tests ran (1: a gate on one trial)
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir() and not p.is_symlink()]
+    trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
+    assert sorted(t["tier"] for t in trials) == ["gpt-4.1", "gpt-4.1-mini"]
+    assert all(t["outcome"] in ("pass", "fail") for t in trials)  # judged for real, nothing invalid
+    assert (run_dir / "report.html").is_file() and f"evalkit: report {run_dir / 'report.html'}" in out
