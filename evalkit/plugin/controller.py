@@ -115,7 +115,7 @@ class Controller:
             record_path=s.record,
             replay_path=s.replay,
             base_urls=base_urls,
-            resume=str(s.resume) if s.resume else None,
+            resume=s.resume,
         )
 
     def stop(self) -> None:

@@ -35,7 +35,7 @@ class PluginSettings:
     no_cache: bool = False
     record: Path | None = None
     replay: Path | None = None
-    resume: Path | None = None
+    resume: str | None = None  # a run directory, or "latest"
     report_dir: Path = Path("reports")
     baseline: Path | None = None
     live: bool = False
@@ -99,7 +99,7 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         no_cache=bool(opt("evalkit_no_cache") or tool.get("no_cache", False)),
         record=_path(root, opt("evalkit_record"), cwd=True),
         replay=_path(root, opt("evalkit_replay") or tool.get("replay"), cwd=True),
-        resume=_path(root, opt("evalkit_resume"), cwd=True),
+        resume=_resume(opt("evalkit_resume")),
         report_dir=_path(root, report_dir) or root / "reports",  # type: ignore[arg-type]
         baseline=_path(root, opt("evalkit_baseline"), cwd=True),
         live=bool(opt("evalkit_live")) or os.environ.get(ENV_LIVE, "") in {"1", "true", "yes"},
@@ -143,6 +143,12 @@ def _tool_table(root: Path) -> dict[str, Any]:
         raise pytest.UsageError(f"{path}: cannot read [tool.evalkit]: {exc}") from None
     table = data.get("tool", {}).get("evalkit", {})
     return table if isinstance(table, dict) else {}
+
+
+def _resume(value: str | None) -> str | None:
+    if not value or value == "latest":
+        return value or None
+    return str(Path(value).resolve())
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -122,7 +122,7 @@ def start_run(session: pytest.Session) -> None:
     try:
         ctl.start(ctl.selected)
     except ResumeError as err:
-        pytest.exit(f"evalkit: cannot resume: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
+        pytest.exit(f"evalkit: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
     except RulesFileError as err:
         pytest.exit(f"evalkit: bad offline_rules file: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
     if ctl.batches and config.get_verbosity() >= 0 and not config.getoption("maxfail") and ctl.settings.progress:

@@ -104,3 +104,15 @@ def test_evalkit_fixture_runs_a_scenario_with_a_python_agent(project: Project) -
     out = result.stdout.str()
     assert "bad[default] FAILED: 0/1 valid trials passed" in out
     assert "checks:contains: failed 1/1" in out and "transcript: " in out
+
+
+def test_resume_reports_the_kept_trials_without_running_them_again(project: Project) -> None:
+    project.suite()
+    project.pytester.runpytest("suites", "-p", "no:cacheprovider")
+    [run_dir] = project.run_dirs()
+    (project.path / "tiny_agent.py").write_text("def agent(messages):\n    raise RuntimeError('must not run')\n")
+    result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-resume=latest")
+    result.assert_outcomes(passed=2, failed=1)  # good and the gate pass, bad fails: as before
+    assert project.run_dirs() == [run_dir]
+    assert len(project.trials(run_dir)) == 4
+    assert json.loads((run_dir / "run.json").read_text())["resumed_at"]
