@@ -84,7 +84,8 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
     tool = _tool_table(root)
     opt = config.getoption
     suites, configured = _suite_paths(config, root, tool)
-    report_dir = opt("evalkit_report_dir") or config.getini("evalkit_report_dir") or tool.get("report_dir") or "reports"
+    configured_dir = config.getini("evalkit_report_dir") or tool.get("report_dir") or "reports"
+    report_dir = _path(root, opt("evalkit_report_dir"), cwd=True) or _path(root, configured_dir)
     return PluginSettings(
         suites=suites,
         suites_configured=configured,
@@ -100,7 +101,7 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         record=_path(root, opt("evalkit_record"), cwd=True),
         replay=_path(root, opt("evalkit_replay") or tool.get("replay"), cwd=True),
         resume=_resume(opt("evalkit_resume")),
-        report_dir=_path(root, report_dir) or root / "reports",  # type: ignore[arg-type]
+        report_dir=report_dir or root / "reports",
         baseline=_path(root, opt("evalkit_baseline"), cwd=True),
         live=bool(opt("evalkit_live")) or os.environ.get(ENV_LIVE, "") in {"1", "true", "yes"},
         offline=bool(opt("evalkit_offline")),
