@@ -128,3 +128,18 @@ def test_a_torn_tail_in_the_event_log_does_not_block_resume(tmp_path: Path, conf
     assert again.sessions == [] and summary.kept_from_resume == 2
     kinds = [e["kind"] for e in read_events(run_dir / EVENTS)]
     assert kinds.count("run_started") == 2 and kinds[-1] == "run_ended"  # the resumed run's events stay readable
+
+
+@pytest.mark.asyncio
+async def test_a_transcript_on_disk_without_its_event_is_not_run_again(tmp_path: Path, config: RunConfig) -> None:
+    """Killed between writing the transcript (atomically) and logging session_ended: the session was paid for."""
+    items = plan_run([make_suite(tmp_path, scenarios=1, trials=1)], config)
+    await execute_run(items, config, NullHub(), stages=Recorder().stages())
+    run_dir = (tmp_path / "reports" / "latest").resolve()
+    events = [json.loads(line) for line in (run_dir / EVENTS).read_text().splitlines()]
+    keep = [e for e in events if e["kind"] not in ("session_ended", "judged", "trial_decided")]
+    (run_dir / EVENTS).write_text("".join(json.dumps(e) + "\n" for e in keep))
+    again = Recorder()
+    await execute_run(items, config.model_copy(update={"resume": str(run_dir)}), NullHub(), stages=again.stages())
+    assert again.sessions == [] and again.judged == [items[0].key]
+    assert len(load_run(run_dir).trials) == 1
