@@ -9,7 +9,9 @@ transcript starts the moment its session ends, in the same task.
 from __future__ import annotations
 
 import asyncio
+import logging
 import traceback
+from collections.abc import Iterable
 from typing import Any
 
 from evalkit.conversation.transcript import TerminationReason, Transcript, TranscriptMeta
@@ -22,6 +24,8 @@ from evalkit.run.progress import ProgressCallback, Tally
 from evalkit.run.records import result_rows, trial_record
 from evalkit.run.run_dir import RESULTS, TRIALS, dump_line
 from evalkit.run.stages import Judgement, StageContext, Stages
+
+log = logging.getLogger(__name__)
 
 
 def _failed_transcript(item: WorkItem, exc: BaseException) -> Transcript:
@@ -42,6 +46,16 @@ def _spent(transcript: Transcript) -> tuple[int, float | None]:
     return tokens, cost
 
 
+def _kept_spend(kept: Iterable[ItemResult]) -> tuple[int, float]:
+    """Tokens and known cost of the trials a resumed run keeps: they count against its budgets."""
+    tokens, cost = 0, 0.0
+    for result in kept:
+        row = result.trial or {}
+        tokens += sum(t.get("input", 0) + t.get("output", 0) for t in (row.get("tokens") or {}).values())
+        cost += (row.get("cost_usd") or {}).get("total") or 0.0
+    return tokens, cost
+
+
 class Scheduler:
     """Drives one opened run to its end: complete, budget_stopped or interrupted."""
 
@@ -53,10 +67,7 @@ class Scheduler:
         self.on_result = on_result
         self.tally = Tally(planned=len(opened.items), kept=len(opened.kept))
         self.tally.decided = len(opened.kept)
-        for kept in opened.kept.values():
-            row = kept.trial or {}
-            self.tally.kept_tokens += sum(t.get("input", 0) + t.get("output", 0) for t in (row.get("tokens") or {}).values())
-            self.tally.kept_cost_usd += (row.get("cost_usd") or {}).get("total") or 0.0
+        self.tally.kept_tokens, self.tally.kept_cost_usd = _kept_spend(opened.kept.values())
         self.ctx = StageContext(opened.run_id, opened.config, hub, opened.events.emit)
         self.tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()  # set whenever an open session's task ends
@@ -65,7 +76,10 @@ class Scheduler:
 
     def _report(self) -> None:
         if self.progress is not None:
-            self.progress(self.tally.snapshot())
+            try:
+                self.progress(self.tally.snapshot())
+            except Exception:  # a broken progress display must not stop the run
+                log.warning("progress callback failed", exc_info=True)
 
     def _publish(self, result: ItemResult) -> None:
         if self.on_result is not None:
