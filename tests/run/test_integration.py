@@ -63,3 +63,24 @@ async def test_concurrency_is_bounded_per_endpoint_not_globally(tmp_path: Path) 
     assert fast.max_in_flight == 2 and slow.max_in_flight == 2
     assert peak_total > 2  # both endpoints busy at once: no global limit
     assert len(slow.requests_for("judge")) == 8 and not fast.requests_for("judge")
+
+
+@pytest.mark.asyncio
+async def test_cancelling_a_live_run_leaves_no_tasks_and_no_open_requests(tmp_path: Path) -> None:
+    with FakeLLMServer(rules(turns=2), latency_s=0.2) as server:
+        suite = load_suite(write_project(tmp_path, scenarios=3, trials=2), root=tmp_path)
+        config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0)
+        before = asyncio.all_tasks()
+        hub = ModelHub(hub_config_for(server))
+        run = asyncio.create_task(execute_run(plan_run([suite], config), config, hub))
+        while server.in_flight < 3:
+            await asyncio.sleep(0.005)
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        await hub.aclose()
+        assert asyncio.all_tasks() == before
+        run_dir = (tmp_path / "reports" / "latest").resolve()
+        assert load_run(run_dir).status == "interrupted"
+        assert list((run_dir / "transcripts").glob("*.incomplete.json"))  # what was said is kept, apart
+        assert not [p for p in (run_dir / "transcripts").glob("*.json") if not p.name.endswith(".incomplete.json")]
