@@ -1,4 +1,15 @@
-"""evalkit.run: many sessions at once, the run directory, the event log and resume."""
+"""evalkit.run: many sessions at once, the run directory, the event log and resume.
+
+    items = plan_run([load_suite("suites/support.yaml")], RunConfig(trials=5))
+    handle = run_in_thread(items, config, progress=show)   # or: await execute_run(items, config, hub)
+    for item in items:
+        handle.wait_for(item.key)                          # per trial, as each finishes
+    summary = handle.wait()                                # status, counts, run_dir
+    frames = load_run(summary.run_dir).to_pandas()         # sessions / scores / costs
+
+Resume with `RunConfig(resume="latest")` (or a run directory): finished sessions and
+judgements are kept, only what is missing runs, and a changed suite or rubric is refused.
+"""
 
 from evalkit.run.config import RunConfig
 from evalkit.run.handle import RunHandle, run_in_thread
