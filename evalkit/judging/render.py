@@ -10,6 +10,7 @@ change the instructions but cannot weaken the data boundary.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,15 @@ def criterion_view(criterion: Criterion) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=256)
+def _compile(text: str) -> jinja2.Template:
+    """Compiled once per distinct template text: compiling costs far more than rendering."""
+    return _ENV.from_string(text)
+
+
 def _render(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
     try:
-        module = _ENV.from_string(text).make_module(context)
+        module = _compile(text).make_module(context)
     except jinja2.TemplateError as exc:
         raise RenderError(f"judge template: {type(exc).__name__}: {exc}") from exc
     system = getattr(module, "system", None)
