@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -54,6 +55,12 @@ def render_prompt(
 
 def _environment(template: str | Path | None) -> SandboxedEnvironment:
     folder = Path(template).resolve().parent if template else TEMPLATE_DIR
+    return _folder_environment(folder)
+
+
+@lru_cache(maxsize=64)
+def _folder_environment(folder: Path) -> SandboxedEnvironment:
+    """One environment per template folder, so its compiled templates are reused across sessions."""
     return SandboxedEnvironment(
         loader=FileSystemLoader(str(folder)), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
