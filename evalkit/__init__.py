@@ -1,15 +1,45 @@
-"""evalkit: evaluate non-deterministic LLM agents in CI."""
+"""evalkit: evaluate non-deterministic LLM agents in CI.
+
+The public API, re-exported lazily so `import evalkit` (which pytest does for
+every run through the plugin entry point) stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
+_EXPORTS: dict[str, str] = {
+    # authoring
+    "load_suite": "evalkit.spec",
+    "SpecError": "evalkit.spec",
+    # model access
+    "ModelHub": "evalkit.llm",
+    "HubConfig": "evalkit.llm",
+    # conversation and judging
+    "Transcript": "evalkit.conversation",
+    "run_session": "evalkit.conversation",
+    "judge_transcript": "evalkit.judging",
+    # running and results
+    "RunConfig": "evalkit.run",
+    "load_run": "evalkit.run",
+    "run_scenario": "evalkit.plugin.api",
+    "ScenarioResult": "evalkit.plugin.api",
+    # testing your own agent offline
+    "FakeLLMServer": "evalkit.testing",
+}
 
-def __getattr__(name: str):  # lazy, so `import evalkit` stays cheap for the pytest plugin
-    if name == "load_run":
-        from evalkit.run.load import load_run
+__all__ = ["__version__", *_EXPORTS]
 
-        return load_run
-    if name in ("run_scenario", "ScenarioResult"):
-        from evalkit.plugin import api
 
-        return getattr(api, name)
-    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
