@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evalkit.conversation.transcript import RoleUsage
+from evalkit.llm.costs import sum_costs
 from evalkit.llm.types import ModelResponse, Usage
 
 
@@ -17,7 +18,7 @@ class UsageBook:
     ) -> None:
         entry = self.roles.setdefault(role, RoleUsage())
         entry.usage = entry.usage + usage
-        entry.cost_usd = None if entry.cost_usd is None or cost_usd is None else entry.cost_usd + cost_usd
+        entry.cost_usd = sum_costs((entry.cost_usd, cost_usd))
         entry.calls += calls
         entry.cached_calls += cached_calls
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from evalkit.judging.calls import CallStats
 from evalkit.judging.verdict import Provenance
+from evalkit.llm.costs import sum_costs
 from evalkit.llm.types import Usage
 from evalkit.spec.models import JudgeConfig
 
@@ -43,5 +44,4 @@ def make_provenance(rubric: Any, judge: JudgeConfig, template_hash: str | None) 
 def total_usage(stats: list[CallStats]) -> tuple[Usage, float | None]:
     """Summed tokens, and cost (None as soon as one call's price is unknown)."""
     usage = sum((s.usage for s in stats), Usage())
-    costs = [s.cost_usd for s in stats]
-    return usage, (None if any(c is None for c in costs) else sum(costs))  # type: ignore[arg-type]
+    return usage, sum_costs(s.cost_usd for s in stats)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from evalkit.llm.costs import sum_costs
 from evalkit.llm.endpoint import Endpoint
 from evalkit.llm.keys import cache_key
 from evalkit.llm.request import LLMRequest, params_of
@@ -145,7 +146,7 @@ class HubModel:
         second = await self._exchange(repair, cfg)
         second.usage = first.usage + second.usage
         second.attempts += first.attempts
-        second.cost_usd = None if first.cost_usd is None or second.cost_usd is None else first.cost_usd + second.cost_usd
+        second.cost_usd = sum_costs((first.cost_usd, second.cost_usd))
         second.parsed, error = parse_output(second.text, output_schema)
         if error is None:
             return second

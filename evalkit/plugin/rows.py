@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalkit.llm.costs import sum_costs
+
 
 class TrialRow(BaseModel):
     """One session: scenario x tier x trial, with its decided outcome."""
@@ -67,16 +69,6 @@ class CriterionRow(BaseModel):
     def label(self) -> str:
         """`rubric_ref:criterion` so equal criterion ids of two rubrics stay apart."""
         return f"{self.rubric_ref}:{self.criterion_id}" if self.rubric_ref else self.criterion_id
-
-
-def sum_costs(values: list[float | None]) -> float | None:
-    """Sum known costs; None when any one is unknown (an unknown price never reads as free)."""
-    total = 0.0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 def parse_rows(rows: list[dict[str, Any]], model: type[BaseModel]) -> list[Any]:

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from evalkit.plugin.gates import GateResult
-from evalkit.plugin.rows import CriterionRow, TrialRow, sum_costs
+from evalkit.llm.costs import sum_costs
+from evalkit.plugin.rows import CriterionRow, TrialRow
 from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
 from evalkit.spec.models import GateConfig
 from evalkit.stats import flaky_scenarios

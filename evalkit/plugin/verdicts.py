@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from evalkit.plugin.rows import CriterionRow, TrialRow, sum_costs
+from evalkit.llm.costs import sum_costs
+from evalkit.plugin.rows import CriterionRow, TrialRow
 from evalkit.spec.models import GateConfig
 from evalkit.stats import wilson_interval
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evalkit.llm.costs import sum_costs
 from evalkit.report.gates import gate_rows
-from evalkit.report.overview import RoleCost, build_overview, sum_known
+from evalkit.report.overview import RoleCost, build_overview
 from evalkit.report.render import render_text
 from evalkit.report.rundata import RunData, open_run
 
@@ -18,7 +19,7 @@ def render_markdown_summary(run: RunData | Path | str) -> str:
     overview = build_overview(data)
     roles = [
         RoleCost(role=role, input_tokens=sum(r.input_tokens for r in rs), output_tokens=sum(r.output_tokens for r in rs),
-                 cost_usd=sum_known(r.cost_usd for r in rs))
+                 cost_usd=sum_costs(r.cost_usd for r in rs))
         for role in ("agent", "simulator", "judge")
         for rs in [[r for t in overview.tiers for r in t.roles if r.role == role]]
     ]

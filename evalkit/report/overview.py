@@ -13,21 +13,12 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from evalkit.judging.verdict import Outcome
+from evalkit.llm.costs import sum_costs
 from evalkit.report.records import ROLES, TrialRecord
 from evalkit.report.rundata import RunData
 from evalkit.stats import clustered_mean, flaky_scenarios, pass_rate_estimate, wilson_interval
 
 SCORE_BINS = 5
-
-
-def sum_known(values: Iterable[float | None]) -> float | None:
-    """Sum where any unknown makes the total unknown: a partial sum would understate cost."""
-    total = 0.0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 class Counts(BaseModel):
@@ -116,7 +107,7 @@ def cell_stats(group: list[TrialRecord], confidence: float = 0.95) -> CellStats:
     counts = Counts.of(group)
     interval = wilson_interval(counts.passed, counts.valid, confidence)
     costs = [t.total_cost for t in group]
-    total = sum_known(costs)
+    total = sum_costs(costs)
     return CellStats(
         suite=first.suite, scenario_id=first.scenario_id, tier=first.tier,
         tags=sorted({tag for t in group for tag in t.tags}), counts=counts, pass_rate=interval.estimate,
@@ -147,10 +138,10 @@ def tier_stats(tier: str, trials: list[TrialRecord], confidence: float = 0.95) -
     roles = [
         RoleCost(role=r, input_tokens=sum(t.tokens[r].input for t in trials if r in t.tokens),
                  output_tokens=sum(t.tokens[r].output for t in trials if r in t.tokens),
-                 cost_usd=sum_known(t.cost_usd.get(r, 0.0) for t in trials))
+                 cost_usd=sum_costs(t.cost_usd.get(r, 0.0) for t in trials))
         for r in ROLES
     ]
-    cost = sum_known(t.total_cost for t in trials)
+    cost = sum_costs(t.total_cost for t in trials)
     return TierStats(
         tier=tier, counts=counts, pass_rate=rate.mean, low=rate.low, high=rate.high,
         mean_score=clustered_mean(scores, confidence).mean, roles=roles, cost_usd=cost,

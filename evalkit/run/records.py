@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from evalkit import __version__
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.verdict import CriterionScore, RubricVerdict
+from evalkit.llm.costs import sum_costs
 from evalkit.run.plan import WorkItem
 from evalkit.run.stages import Judgement
 
@@ -84,8 +85,9 @@ class ResultRow(BaseModel):
 
 
 def _sum_cost(values: list[float | None]) -> float | None:
-    """Unknown anywhere means unknown in total: never report a partial sum as the cost."""
-    return None if any(v is None for v in values) else round(sum(v for v in values if v is not None), 8)
+    """Unknown anywhere means unknown in total; rounded so float noise stays out of the rows."""
+    total = sum_costs(values)
+    return None if total is None else round(total, 8)
 
 
 def _role_usage(transcript: Transcript, judgement: Judgement) -> tuple[dict[str, dict[str, int]], dict[str, float | None]]:

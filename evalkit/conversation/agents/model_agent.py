@@ -10,6 +10,7 @@ from __future__ import annotations
 from evalkit.conversation.agents.base import AgentContext, AgentReply
 from evalkit.conversation.agents.tools import PythonTool, load_tool, result_content
 from evalkit.conversation.transcript import ToolResult
+from evalkit.llm.costs import sum_costs
 from evalkit.llm.types import CallTag, ChatModel, GenerateConfig, Message, ModelResponse, ToolCall, ToolSpec, Usage
 from evalkit.spec.models import ModelAgent
 
@@ -65,11 +66,10 @@ def result_content_error(message: str) -> str:
 
 def _reply(produced: list[Message], responses: list[ModelResponse], model: str) -> AgentReply:
     usage = sum((r.usage for r in responses), Usage())
-    costs = [r.cost_usd for r in responses]
     return AgentReply(
         messages=produced,
         usage=usage,
-        cost_usd=None if any(c is None for c in costs) else sum(c for c in costs if c is not None),
+        cost_usd=sum_costs(r.cost_usd for r in responses),
         calls=len(responses),
         cached_calls=sum(r.cached for r in responses),
         model=model,

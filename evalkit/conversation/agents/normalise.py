@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from evalkit.conversation.agents.base import AgentReply, AgentSetupError
+from evalkit.llm.costs import sum_costs
 from evalkit.llm.types import Message, ModelResponse, ToolCall, Usage
 
 _REPLY_KEYS = {"messages", "end", "usage", "cost_usd", "model", "calls", "cached_calls"}
@@ -80,7 +81,7 @@ def _merge(replies: list[AgentReply]) -> AgentReply:
         messages=[m for r in replies for m in r.messages],
         end=any(r.end for r in replies),
         usage=total,
-        cost_usd=None if not costs or any(c is None for c in costs) else sum(costs),
+        cost_usd=sum_costs(costs) if costs else None,
         calls=sum(r.calls for r in replies),
         cached_calls=sum(r.cached_calls for r in replies),
         model=next((r.model for r in replies if r.model), None),
