@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from functools import lru_cache
 from typing import Any, Callable
 
 from pydantic import TypeAdapter, ValidationError, validate_call
@@ -53,9 +54,23 @@ def load_tool(target: str) -> PythonTool:
     if not callable(fn):
         raise AgentSetupError(f"tool '{target}' is not callable")
     try:
+        return _cached_tool(fn)
+    except TypeError:  # an unhashable callable object: build it each time
+        pass
+    try:
         return PythonTool(fn)
     except Exception as err:  # noqa: BLE001 - schema generation failures name the tool
         raise AgentSetupError(f"tool '{target}': cannot derive a JSON schema from its type hints: {err}") from err
+
+
+@lru_cache(maxsize=256)
+def _cached_tool(fn: Callable[..., Any]) -> PythonTool:
+    """One PythonTool per function object (schema derivation costs ~1 ms; every session needs the tool).
+
+    Keyed by the function itself, not the target text, so a re-imported or different module
+    under the same name gets its own tool. Failures are not cached (lru_cache skips exceptions).
+    """
+    return PythonTool(fn)
 
 
 def tool_schema(fn: Callable[..., Any]) -> dict[str, Any]:
