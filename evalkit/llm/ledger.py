@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -50,50 +49,55 @@ class UsageTotals(BaseModel):
 
 
 class UsageLedger:
-    """Thread-safe append-only record of every exchange the hub made or served from cache."""
+    """Thread-safe running totals of every exchange the hub made or served from cache.
+
+    Totals per role, session, scenario and model are kept up to date on each record,
+    so reading them costs nothing that grows with the run and no per-call entry is kept.
+    """
 
     def __init__(self) -> None:
-        self._entries: list[UsageEntry] = []
+        self._total = UsageTotals()
+        self._groups: dict[str, dict] = {"role": {}, "session": {}, "scenario": {}, "model": {}}
+        self._session_roles: dict[str | None, dict[str, UsageTotals]] = {}
         self._lock = threading.Lock()
 
     def record(self, model: str, tag: CallTag, usage: Usage, cost_usd: float | None, cached: bool = False) -> None:
         entry = UsageEntry(model, tag.role, tag.scenario_id, tag.session_id, usage, cost_usd, cached)
+        keys = {"role": entry.role, "session": entry.session_id, "scenario": entry.scenario_id, "model": entry.model}
         with self._lock:
-            self._entries.append(entry)
-
-    @property
-    def entries(self) -> list[UsageEntry]:
-        with self._lock:
-            return list(self._entries)
+            self._total.add(entry)
+            for group, key in keys.items():
+                _totals(self._groups[group], key).add(entry)
+            _totals(self._session_roles.setdefault(entry.session_id, {}), entry.role).add(entry)
 
     def total(self) -> UsageTotals:
-        totals = UsageTotals()
-        for entry in self.entries:
-            totals.add(entry)
-        return totals
+        with self._lock:
+            return self._total.model_copy()
 
     def by_role(self) -> dict[str, UsageTotals]:
-        return self._group(lambda e: e.role)
+        return self._copy("role")
 
     def by_session(self) -> dict[str | None, UsageTotals]:
-        return self._group(lambda e: e.session_id)
+        return self._copy("session")
 
     def by_scenario(self) -> dict[str | None, UsageTotals]:
-        return self._group(lambda e: e.scenario_id)
+        return self._copy("scenario")
 
     def by_model(self) -> dict[str, UsageTotals]:
-        return self._group(lambda e: e.model)
+        return self._copy("model")
 
     def for_session(self, session_id: str) -> dict[str, UsageTotals]:
         """Per-role totals of one session (what a transcript records)."""
-        out: dict[str, UsageTotals] = {}
-        for entry in self.entries:
-            if entry.session_id == session_id:
-                out.setdefault(entry.role, UsageTotals()).add(entry)
-        return out
+        with self._lock:
+            return {role: t.model_copy() for role, t in self._session_roles.get(session_id, {}).items()}
 
-    def _group(self, key: Callable[[UsageEntry], str | None]) -> dict:
-        out: dict[str | None, UsageTotals] = {}
-        for entry in self.entries:
-            out.setdefault(key(entry), UsageTotals()).add(entry)
-        return out
+    def _copy(self, group: str) -> dict:
+        with self._lock:
+            return {key: t.model_copy() for key, t in self._groups[group].items()}
+
+
+def _totals(group: dict, key: str | None) -> UsageTotals:
+    totals = group.get(key)
+    if totals is None:
+        totals = group[key] = UsageTotals()
+    return totals
