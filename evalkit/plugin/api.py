@@ -21,9 +21,9 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from evalkit.plugin.messages import counts_text, failure_message
-from evalkit.plugin.rows import CriterionRow, TrialRow
 from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
+from evalkit.run.records import ResultRow, TrialRecord
 from evalkit.spec import CallableAgent, find_project_root, is_suite_file, load_suite
 
 _REGISTRY_NAME = "evalkit._python_agents"
@@ -36,8 +36,8 @@ class ScenarioResult(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     verdict: ScenarioVerdict
-    trials: list[TrialRow]
-    criteria: list[CriterionRow]
+    trials: list[TrialRecord]
+    criteria: list[ResultRow]
     run_dir: Path | None
 
     @property
@@ -83,8 +83,8 @@ def run_scenario(
     handle = run_in_thread(work, run_config)
     handle.wait()
     results = [r for r in handle.results.values() if r.status == "done" and r.trial]
-    rows = sorted((TrialRow.model_validate(r.trial) for r in results), key=lambda t: t.trial)
-    criteria = [CriterionRow.model_validate(c) for r in results for c in r.results]
+    rows = sorted((TrialRecord.model_validate(r.trial) for r in results), key=lambda t: t.trial)
+    criteria = [ResultRow.model_validate(c) for r in results for c in r.results]
     verdict = decide_scenario(rows, criteria, loaded.suite.gate, handle.run_dir)
     return ScenarioResult(verdict=verdict, trials=rows, criteria=criteria, run_dir=handle.run_dir)
 

@@ -18,10 +18,10 @@ from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.preload import preload
-from evalkit.plugin.rows import CriterionRow, TrialRow
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
+from evalkit.run.records import ResultRow, TrialRecord
 from evalkit.run.run_dir import new_run_id, read_rows
 
 
@@ -32,8 +32,8 @@ class ItemOutcome:
 
     skip_reason: str | None = None
     verdict: ScenarioVerdict | None = None
-    trials: list[TrialRow] = field(default_factory=list)
-    criteria: list[CriterionRow] = field(default_factory=list)
+    trials: list[TrialRecord] = field(default_factory=list)
+    criteria: list[ResultRow] = field(default_factory=list)
     not_run: str | None = None  # some trials did not run (budget, interruption)
 
 
@@ -143,8 +143,8 @@ class Controller:
         results = handle.wait_for_item(item.key)
         done = [r for r in results if r.status == "done" and r.trial]
         not_run = next((r.reason for r in results if r.status == "not_run"), None)
-        trials = [TrialRow.model_validate(r.trial) for r in done]
-        criteria = [CriterionRow.model_validate(row) for r in done for row in r.results]
+        trials = [TrialRecord.model_validate(r.trial) for r in done]
+        criteria = [ResultRow.model_validate(row) for r in done for row in r.results]
         if not trials:
             return ItemOutcome(skip_reason=f"evalkit: no trial of this scenario ran ({not_run or 'not run'})",
                                not_run=not_run)
@@ -153,7 +153,7 @@ class Controller:
 
     def gate_result(self, gate: GateItem) -> GateResult | None:
         members = [i for i in self.selected if i.loaded is gate.loaded and i.tier == gate.tier]
-        trials: list[TrialRow] = []
+        trials: list[TrialRecord] = []
         for member in members:
             trials += self.scenario_result(member).trials
         if not trials:
@@ -215,14 +215,14 @@ class Controller:
             self.offline.close()
             self.offline = None
 
-    def all_trials(self) -> list[TrialRow]:
+    def all_trials(self) -> list[TrialRecord]:
         return [t for o in self.outcomes.values() for t in o.trials]
 
-    def all_criteria(self) -> list[CriterionRow]:
+    def all_criteria(self) -> list[ResultRow]:
         return [c for o in self.outcomes.values() for c in o.criteria]
 
 
-def baseline_rows(settings: PluginSettings, suite: str, tier: str) -> list[TrialRow] | None:
+def baseline_rows(settings: PluginSettings, suite: str, tier: str) -> list[TrialRecord] | None:
     """The baseline run's trials of one suite and tier (None without --evalkit-baseline)."""
     if settings.baseline is None:
         return None
@@ -231,5 +231,5 @@ def baseline_rows(settings: PluginSettings, suite: str, tier: str) -> list[Trial
     path = resolve_run_dir(str(settings.baseline), settings.report_dir) / "trials.jsonl"
     if not path.exists():
         raise pytest.UsageError(f"--evalkit-baseline: no trials.jsonl at {path}")
-    rows = [TrialRow.model_validate(r) for r in read_rows(path)]
+    rows = [TrialRecord.model_validate(r) for r in read_rows(path)]
     return [r for r in rows if r.suite == suite and r.tier == tier]

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from evalkit.plugin.rows import TrialRow
+from evalkit.run.records import TrialRecord
 from evalkit.spec.models import GateConfig
 from evalkit.stats import gate_decision, paired_bootstrap_diff, pass_rate_estimate, trials_needed
 
@@ -52,9 +52,9 @@ class GateResult(BaseModel):
 
 
 def decide_gate(
-    trials: list[TrialRow],
+    trials: list[TrialRecord],
     gate: GateConfig,
-    baseline: list[TrialRow] | None = None,
+    baseline: list[TrialRecord] | None = None,
     expected: list[str] | None = None,
 ) -> GateResult:
     """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any)."""
@@ -77,7 +77,7 @@ def decide_gate(
     return result
 
 
-def suite_mean_check(trials: list[TrialRow], gate: GateConfig) -> GateCheck:
+def suite_mean_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
     """Per-scenario pass rates first, then their mean; the lower bound must reach the threshold."""
     threshold = gate.suite_mean_lower_ci or 0.0
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -106,7 +106,7 @@ def _needed(mean: float | None, threshold: float, gate: GateConfig, have: int) -
     return f"; about {need} valid trials in total would settle it (have {have})"
 
 
-def invalid_rate_check(trials: list[TrialRow], gate: GateConfig) -> GateCheck:
+def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
     invalid = sum(t.outcome == "invalid" for t in trials)
     rate = invalid / len(trials)
     ok = rate <= gate.max_invalid_rate
@@ -114,7 +114,7 @@ def invalid_rate_check(trials: list[TrialRow], gate: GateConfig) -> GateCheck:
     return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail)
 
 
-def regression_check(trials: list[TrialRow], baseline: list[TrialRow], gate: GateConfig) -> GateCheck:
+def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig) -> GateCheck:
     """Fail only on a drop that is both significant (paired by scenario) and beyond `regression_margin`."""
     now, before = _pass_values(trials), _pass_values(baseline)
     diff = paired_bootstrap_diff(before, now, gate.confidence)
@@ -130,7 +130,7 @@ def regression_check(trials: list[TrialRow], baseline: list[TrialRow], gate: Gat
     return GateCheck(name="regression", decision="fail" if significant and large else "pass", detail=detail)
 
 
-def _pass_values(trials: list[TrialRow]) -> dict[str, list[float]]:
+def _pass_values(trials: list[TrialRecord]) -> dict[str, list[float]]:
     out: dict[str, list[float]] = defaultdict(list)
     for t in trials:
         if t.outcome in ("pass", "fail"):

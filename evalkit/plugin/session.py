@@ -19,7 +19,7 @@ from evalkit.plugin.preload import stop_rewriting_own_modules
 if TYPE_CHECKING:
     from evalkit.plugin.controller import Controller
     from evalkit.plugin.gates import GateResult
-    from evalkit.plugin.rows import TrialRow
+    from evalkit.run.records import TrialRecord
     from evalkit.plugin.summary import RunView
     from evalkit.spec.models import GateConfig
 
@@ -208,13 +208,13 @@ def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHoo
 
 def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> None:
     from evalkit.plugin.ci import record_gates, write_step_summary
-    from evalkit.plugin.rows import CriterionRow, TrialRow
+    from evalkit.run.records import ResultRow, TrialRecord
     from evalkit.plugin.summary import build_view
     from evalkit.run.run_dir import RESULTS, TRIALS, read_rows
     from evalkit.spec.models import GateConfig
 
-    trials = [TrialRow.model_validate(r) for r in read_rows(run_dir / TRIALS)]
-    criteria = [CriterionRow.model_validate(r) for r in read_rows(run_dir / RESULTS)]
+    trials = [TrialRecord.model_validate(r) for r in read_rows(run_dir / TRIALS)]
+    criteria = [ResultRow.model_validate(r) for r in read_rows(run_dir / RESULTS)]
     configs: dict[str, GateConfig] = {}
     gates: dict[tuple[str, str], list[str]] = {}
     for output in hooks.outputs:
@@ -231,7 +231,7 @@ def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_di
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _xdist_gate(trials: list["TrialRow"], suite: str, tier: str, expected: list[str], gate: "GateConfig",
+def _xdist_gate(trials: list["TrialRecord"], suite: str, tier: str, expected: list[str], gate: "GateConfig",
                 settings: PluginSettings) -> "GateResult | None":
     from evalkit.plugin.controller import baseline_rows
     from evalkit.plugin.gates import decide_gate

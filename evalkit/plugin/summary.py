@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from evalkit.plugin.gates import GateResult
 from evalkit.llm.costs import sum_costs
-from evalkit.plugin.rows import CriterionRow, TrialRow
+from evalkit.plugin.gates import GateResult
 from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
+from evalkit.run.records import ResultRow, TrialRecord
 from evalkit.spec.models import GateConfig
 from evalkit.stats import flaky_scenarios
 
@@ -49,17 +49,17 @@ class RunView(BaseModel):
 
 
 def build_view(
-    trials: list[TrialRow],
-    criteria: list[CriterionRow],
+    trials: list[TrialRecord],
+    criteria: list[ResultRow],
     gate_configs: dict[str, GateConfig],
     gates: list[GateResult],
     run_dir: Path | None = None,
 ) -> RunView:
     """Group rows by suite x scenario x tier and decide each group with its suite's gate config."""
-    groups: dict[tuple[str, str, str], list[TrialRow]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)
     for t in trials:
         groups[(t.suite, t.scenario_id, t.tier)].append(t)
-    crit_groups: dict[tuple[str, str, str], list[CriterionRow]] = defaultdict(list)
+    crit_groups: dict[tuple[str, str, str], list[ResultRow]] = defaultdict(list)
     for c in criteria:
         crit_groups[(c.suite, c.scenario_id, c.tier)].append(c)
     view = RunView(run_id=trials[0].model_extra.get("run_id") if trials and trials[0].model_extra else None,
@@ -80,8 +80,8 @@ def build_view(
     return view
 
 
-def criterion_means(criteria: list[CriterionRow]) -> list[CriterionMean]:
-    by_label: dict[str, list[CriterionRow]] = defaultdict(list)
+def criterion_means(criteria: list[ResultRow]) -> list[CriterionMean]:
+    by_label: dict[str, list[ResultRow]] = defaultdict(list)
     for c in criteria:
         by_label[c.label].append(c)
     out = []

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from evalkit.llm.costs import sum_costs
-from evalkit.plugin.rows import CriterionRow, TrialRow
+from evalkit.run.records import ResultRow, TrialRecord
 from evalkit.spec.models import GateConfig
 from evalkit.stats import wilson_interval
 
@@ -62,8 +62,8 @@ class ScenarioVerdict(BaseModel):
 
 
 def decide_scenario(
-    trials: list[TrialRow],
-    criteria: list[CriterionRow],
+    trials: list[TrialRecord],
+    criteria: list[ResultRow],
     gate: GateConfig,
     run_dir: Path | None = None,
 ) -> ScenarioVerdict:
@@ -114,8 +114,8 @@ def _required(gate: GateConfig, need_valid: int) -> str:
     return f"{rule}, at least {need_valid} valid trial(s)"
 
 
-def _failing_criteria(criteria: list[CriterionRow]) -> list[CriterionFailure]:
-    by_label: dict[str, list[CriterionRow]] = defaultdict(list)
+def _failing_criteria(criteria: list[ResultRow]) -> list[CriterionFailure]:
+    by_label: dict[str, list[ResultRow]] = defaultdict(list)
     for row in criteria:
         by_label[row.label].append(row)
     out: list[CriterionFailure] = []
@@ -130,7 +130,7 @@ def _failing_criteria(criteria: list[CriterionRow]) -> list[CriterionFailure]:
     return sorted(out, key=lambda f: (-f.failed, f.label))
 
 
-def _criterion_misses(criteria: list[CriterionRow], thresholds: dict[str, float]) -> list[CriterionFailure]:
+def _criterion_misses(criteria: list[ResultRow], thresholds: dict[str, float]) -> list[CriterionFailure]:
     """Per-criterion thresholds apply to the mean score over valid trials; keys are `criterion` or `rubric.criterion`."""
     out: list[CriterionFailure] = []
     for key, threshold in sorted(thresholds.items()):
@@ -142,12 +142,12 @@ def _criterion_misses(criteria: list[CriterionRow], thresholds: dict[str, float]
     return out
 
 
-def _mean(rows: list[CriterionRow]) -> float | None:
+def _mean(rows: list[ResultRow]) -> float | None:
     scores = [r.score for r in rows if r.score is not None]
     return sum(scores) / len(scores) if scores else None
 
 
-def _transcript(trials: list[TrialRow], run_dir: Path | None) -> str | None:
+def _transcript(trials: list[TrialRecord], run_dir: Path | None) -> str | None:
     ranked = sorted(trials, key=lambda t: {"fail": 0, "invalid": 1, "pass": 2}.get(t.outcome, 3))
     for t in ranked:
         if t.transcript_path:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evalkit.report.records import TrialRecord
 from evalkit.report.rundata import ReportError, RunData
+from evalkit.run.records import TrialRecord
 
 ScenarioKey = tuple[str, ...]
 TrialKey = tuple[ScenarioKey, int]

@@ -20,10 +20,10 @@ from evalkit.report.criteria_delta import CriterionDelta, criterion_deltas
 from evalkit.report.gates import gate_config
 from evalkit.report.newcombe import Bounds, newcombe_diff
 from evalkit.report.pairwise import PairwiseSummary
-from evalkit.report.records import TrialRecord
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run
 from evalkit.report.sides import SideStats, pass_values, score_values, side_stats
+from evalkit.run.records import TrialRecord
 from evalkit.stats import DiffEstimate, McNemarResult, NonInferiority, non_inferiority, paired_bootstrap_diff
 from evalkit.stats import paired_pass_fail_test
 

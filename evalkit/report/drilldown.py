@@ -16,8 +16,8 @@ from evalkit.conversation.transcript import Transcript, TranscriptMessage
 from evalkit.judging.evidence import quote_in_text
 from evalkit.judging.turns import message_text
 from evalkit.report.highlight import highlight
-from evalkit.report.records import ResultRecord, TrialRecord
 from evalkit.report.rundata import RunData
+from evalkit.run.records import ResultRow, TrialRecord
 
 
 @dataclass
@@ -42,7 +42,7 @@ class EvidenceView:
 
 @dataclass
 class CriterionView:
-    row: ResultRecord
+    row: ResultRow
     evidence: list[EvidenceView]
 
 
@@ -78,7 +78,7 @@ def _message_view(n: int, m: TranscriptMessage, quotes: list[str]) -> MessageVie
                        tool_result=result)
 
 
-def _evidence(row: ResultRecord, transcript: Transcript | None) -> list[EvidenceView]:
+def _evidence(row: ResultRow, transcript: Transcript | None) -> list[EvidenceView]:
     messages = transcript.messages if transcript else []
     views = []
     for ev in row.evidence:
@@ -88,7 +88,7 @@ def _evidence(row: ResultRecord, transcript: Transcript | None) -> list[Evidence
     return views
 
 
-def _provenance(rows: list[ResultRecord]) -> list[str]:
+def _provenance(rows: list[ResultRow]) -> list[str]:
     lines = []
     for row in rows:
         if row.rubric_ref == "checks":

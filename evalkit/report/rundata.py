@@ -1,7 +1,7 @@
 """One run, as the report sees it: manifest, trial rows, criterion rows, transcripts.
 
 Reading the run directory belongs to the run engine (`evalkit.run.load_run`);
-this module only validates the rows it returns into `TrialRecord` / `ResultRecord`
+this module only validates the rows it returns into `TrialRecord` / `ResultRow`
 and indexes them, so a tier of a run can be selected like a run of its own.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalkit.conversation.transcript import Transcript
-from evalkit.report.records import ResultRecord, TrialRecord
 from evalkit.run import LoadedRun, load_run
+from evalkit.run.records import ResultRow, TrialRecord
 
 
 class ReportError(Exception):
@@ -30,15 +30,15 @@ class RunData:
     path: Path
     manifest: dict[str, Any]
     trials: list[TrialRecord]
-    results: list[ResultRecord]
+    results: list[ResultRow]
     label: str = ""
     source: Any = field(default=None, repr=False)  # the LoadedRun these rows came from
-    _by_trial: dict[tuple[str, str, str, int], list[ResultRecord]] = field(default_factory=dict, repr=False)
+    _by_trial: dict[tuple[str, str, str, int], list[ResultRow]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        index: dict[tuple[str, str, str, int], list[ResultRecord]] = defaultdict(list)
+        index: dict[tuple[str, str, str, int], list[ResultRow]] = defaultdict(list)
         for row in self.results:
-            index[row.trial_key].append(row)
+            index[row.key].append(row)
         self._by_trial = dict(index)
         if not self.label:
             self.label = self.run_id
@@ -51,7 +51,7 @@ class RunData:
         """Tiers in first-seen order."""
         return list(dict.fromkeys(t.tier for t in self.trials))
 
-    def results_for(self, trial: TrialRecord) -> list[ResultRecord]:
+    def results_for(self, trial: TrialRecord) -> list[ResultRow]:
         return self._by_trial.get(trial.key, [])
 
     def select_tier(self, tier: str) -> RunData:
@@ -85,7 +85,7 @@ def open_run(source: Path | str | LoadedRun | RunData) -> RunData:
             raise ReportError(str(err).splitlines()[0]) from None
     try:
         trials = [TrialRecord.model_validate(t) for t in source.trials]
-        results = [ResultRecord.model_validate(r) for r in source.results]
+        results = [ResultRow.model_validate(r) for r in source.results]
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

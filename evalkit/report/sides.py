@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.costs import sum_costs
 from evalkit.report.overview import Counts
-from evalkit.report.records import TrialRecord
+from evalkit.run.records import TrialRecord
 
 
 class SideStats(BaseModel):

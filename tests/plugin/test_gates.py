@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from evalkit.plugin.gates import decide_gate
-from evalkit.plugin.rows import TrialRow
+from evalkit.run.records import TrialRecord
 from evalkit.spec.models import GateConfig
 
 
-def rows(spec: dict[str, str]) -> list[TrialRow]:
+def rows(spec: dict[str, str]) -> list[TrialRecord]:
     """{"a": "ppf"} -> trials of scenario a: pass, pass, fail."""
     out = []
     for sid, outcomes in spec.items():
         for i, ch in enumerate(outcomes):
             outcome = {"p": "pass", "f": "fail", "i": "invalid"}[ch]
-            out.append(TrialRow(suite="s", scenario_id=sid, tier="mini", trial=i, outcome=outcome))
+            out.append(TrialRecord(suite="s", scenario_id=sid, tier="mini", trial=i, outcome=outcome))
     return out
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalkit.plugin.messages import failure_message
-from evalkit.plugin.rows import CriterionRow, TrialRow
 from evalkit.plugin.verdicts import decide_scenario
+from evalkit.run.records import ResultRow, TrialRecord
 from evalkit.spec.models import GateConfig
 
 
-def trials(*outcomes: str, cost: float | None = 0.01) -> list[TrialRow]:
+def trials(*outcomes: str, cost: float | None = 0.01) -> list[TrialRecord]:
     return [
-        TrialRow(scenario_id="s", tier="mini", trial=i, outcome=o, score=1.0 if o == "pass" else 0.0,
+        TrialRecord(scenario_id="s", tier="mini", trial=i, outcome=o, score=1.0 if o == "pass" else 0.0,
                  transcript_path=f"transcripts/s_t{i}.json", invalid_reason="judge unparseable" if o == "invalid" else None,
                  fail_reasons=["must_pass resolved failed"] if o == "fail" else [],
                  cost_usd={"total": cost})
@@ -20,8 +20,8 @@ def trials(*outcomes: str, cost: float | None = 0.01) -> list[TrialRow]:
     ]
 
 
-def crit(trial: int, outcome: str, score: float, cid: str = "resolved", reasoning: str = "") -> CriterionRow:
-    return CriterionRow(scenario_id="s", tier="mini", trial=trial, rubric_ref="support.resolution@2",
+def crit(trial: int, outcome: str, score: float, cid: str = "resolved", reasoning: str = "") -> ResultRow:
+    return ResultRow(scenario_id="s", tier="mini", trial=trial, rubric_ref="support.resolution@2",
                         rubric_id="support.resolution", criterion_id=cid, outcome=outcome, score=score,
                         reasoning=reasoning)
 
