@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -87,7 +88,13 @@ class UserSide:
             tag = CallTag(role="simulator", scenario_id=spec.scenario.id, session_id=spec.id)
             self._simulator = UserSimulator(
                 self.hub.model(spec.simulator.model), prompt, config=spec.simulator, guardrails=self.guardrails,
-                seed=spec.seed, tag=tag, no_reply_text=(TEMPLATE_DIR / "no_reply.j2").read_text().strip(),
+                seed=spec.seed, tag=tag, no_reply_text=_no_reply_text(),
                 on_response=lambda r: self.book.add_response("simulator", r),
             )
         return self._simulator
+
+
+@lru_cache(maxsize=1)
+def _no_reply_text() -> str:
+    """The packaged no-reply text: read once per process, not once per session."""
+    return (TEMPLATE_DIR / "no_reply.j2").read_text().strip()
