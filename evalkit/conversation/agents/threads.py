@@ -1,27 +1,37 @@
 """Run blocking agent code off the event loop without letting it hold the run hostage.
 
-Each call gets its own daemon thread rather than a slot in a shared pool: a pool
+Each call gets a daemon thread of its own rather than a slot in a bounded pool: a pool
 (asyncio's default has ~6 workers on a small machine) would make queued sync agents
 spend their turn timeout waiting, and a hung agent in a pool thread would block
 interpreter exit. A daemon thread that outlives its timeout is simply abandoned.
+Threads that finished their call wait a while for the next one instead of exiting,
+because starting a thread blocks the event loop until the new thread runs, which is
+most of the cost of a quick tool call; a call never waits for a busy thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
+_IDLE_EXIT_S = 30.0  # an idle worker exits after this long without a call
+
+_Job = Callable[[], None]
+_idle: list[queue.SimpleQueue[_Job]] = []  # inboxes of workers waiting for a call
+_idle_lock = threading.Lock()
+
 
 def run_in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
-    """Start `fn(*args, **kwargs)` in a daemon thread; the returned future resolves on the running loop."""
+    """Run `fn(*args, **kwargs)` in a daemon thread; the returned future resolves on the running loop."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Any] = loop.create_future()
     context = contextvars.copy_context()
 
-    def target() -> None:
+    def job() -> None:
         try:
             result = context.run(fn, *args, **kwargs)
         except BaseException as err:  # noqa: BLE001 - handed to the awaiting coroutine
@@ -29,8 +39,41 @@ def run_in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.
         else:
             _deliver(loop, future, result=result)
 
-    threading.Thread(target=target, daemon=True, name=f"evalkit-agent-{getattr(fn, '__name__', 'call')}").start()
+    _submit(job, name=f"evalkit-agent-{getattr(fn, '__name__', 'call')}")
     return future
+
+
+def _submit(job: _Job, name: str) -> None:
+    """Hand `job` to an idle worker, or start a new one when every worker is busy."""
+    with _idle_lock:
+        inbox = _idle.pop() if _idle else None
+    if inbox is not None:
+        inbox.put(job)
+        return
+    inbox = queue.SimpleQueue()
+    inbox.put(job)
+    threading.Thread(target=_worker, args=(inbox,), daemon=True, name=name).start()
+
+
+def _worker(inbox: queue.SimpleQueue[_Job]) -> None:
+    job: _Job | None = inbox.get()
+    while job is not None:
+        job()
+        job = _next_job(inbox)
+
+
+def _next_job(inbox: queue.SimpleQueue[_Job]) -> _Job | None:
+    """Wait as an idle worker; None means exit (no call came in time)."""
+    with _idle_lock:
+        _idle.append(inbox)
+    try:
+        return inbox.get(timeout=_IDLE_EXIT_S)
+    except queue.Empty:
+        with _idle_lock:
+            if inbox in _idle:
+                _idle.remove(inbox)
+                return None
+        return inbox.get()  # a caller took this inbox just as the wait timed out
 
 
 def _deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], *, result: Any = None,
