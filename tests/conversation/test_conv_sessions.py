@@ -27,9 +27,9 @@ def cost(usage, price: ModelPrice) -> float:  # noqa: ANN001
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_callable_agent_session(fake, make_hub, provider: str) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234", "ana@example.com"])))
-    hub = make_hub(fake, price_overrides=PRICES)
+async def test_callable_agent_session(fake_llm, hub_for, provider: str) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234", "ana@example.com"])))
+    hub = hub_for(fake_llm, price_overrides=PRICES)
     events: list[tuple[str, dict]] = []
     s = spec("conv_agents:make_tool_agent", sim_model=f"{provider}:sim", agent_model="openai:gpt-4.1-mini")
     t = await run_session(s, hub, on_event=lambda kind, payload: events.append((kind, payload)))
@@ -49,7 +49,7 @@ async def test_callable_agent_session(fake, make_hub, provider: str) -> None:  #
     assert t.messages[2].tool_result.output == {"status": "delivered"} and t.messages[2].tool_result.call_id == "call_1"
     assert t.messages[3].latency_s is not None and t.messages[1].latency_s is None
 
-    sim_requests = fake.requests_for(role="simulator")
+    sim_requests = fake_llm.requests_for(role="simulator")
     assert len(sim_requests) == 3
     assert sim_requests[0].body["messages"][-1]["role"] == "user"  # the agent's text, flipped
     sim_usage = t.usage_by_role["simulator"]
@@ -69,10 +69,10 @@ async def test_callable_agent_session(fake, make_hub, provider: str) -> None:  #
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_model_agent_session_runs_the_tool_loop(fake, make_hub, provider: str) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser(["it's order 1234"])))
-    fake.add_rule(Rule(role="agent", handler=tool_agent_handler))
-    hub = make_hub(fake, price_overrides=PRICES)
+async def test_model_agent_session_runs_the_tool_loop(fake_llm, hub_for, provider: str) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["it's order 1234"])))
+    fake_llm.add_rule(Rule(role="agent", handler=tool_agent_handler))
+    hub = hub_for(fake_llm, price_overrides=PRICES)
     agent = ModelAgent(
         kind="model", model=f"{provider}:agentm", system_prompt="You are a support agent.",
         tools=["conv_agents:lookup_order", "conv_agents:refund_order"], max_steps=5,
@@ -87,7 +87,7 @@ async def test_model_agent_session_runs_the_tool_loop(fake, make_hub, provider: 
     assert turn1[4].tool_result.output == "refunded 1234" and turn1[4].tool_result.name == "refund_order"
     assert turn1[5].content == "Refunded order 1234 (my blender arrived b)."
 
-    agent_requests = fake.requests_for(role="agent")
+    agent_requests = fake_llm.requests_for(role="agent")
     assert len(agent_requests) == 6  # 3 model calls per agent turn, 2 turns
     first = agent_requests[0].body
     tool_names = sorted(t.get("name") or t["function"]["name"] for t in first["tools"])
@@ -101,13 +101,13 @@ async def test_model_agent_session_runs_the_tool_loop(fake, make_hub, provider: 
 
 
 @pytest.mark.asyncio
-async def test_model_agent_step_limit_and_tool_errors(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
-    fake.add_rule(Rule(role="agent", tool_calls=[{"name": "lookup_order", "arguments": {"order_id": "0000"}}]))
-    hub = make_hub(fake)
+async def test_model_agent_step_limit_and_tool_errors(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
+    fake_llm.add_rule(Rule(role="agent", tool_calls=[{"name": "lookup_order", "arguments": {"order_id": "0000"}}]))
+    hub = hub_for(fake_llm)
     agent = ModelAgent(kind="model", model="openai:agentm", system_prompt="S", tools=["conv_agents:lookup_order"], max_steps=2)
     t = await run_session(spec(agent), hub)
-    agent_requests = fake.requests_for(role="agent")
+    agent_requests = fake_llm.requests_for(role="agent")
     assert len(agent_requests) == 2
     assert "tool_choice" not in agent_requests[0].body and agent_requests[1].body["tool_choice"] == "none"
     results = [m.tool_result for m in t.messages if m.role == "tool"]
@@ -119,10 +119,10 @@ async def test_model_agent_step_limit_and_tool_errors(fake, make_hub) -> None:  
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_http_agent_session_with_template_and_secret_header(fake, make_hub, monkeypatch, provider: str) -> None:  # noqa: ANN001
+async def test_http_agent_session_with_template_and_secret_header(fake_llm, hub_for, monkeypatch, provider: str) -> None:  # noqa: ANN001
     monkeypatch.setenv("SUPPORT_TOKEN", "s3cret-value-123")
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234 please"])))
-    hub = make_hub(fake, price_overrides=PRICES)
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234 please"])))
+    hub = hub_for(fake_llm, price_overrides=PRICES)
 
     def answer(body: dict) -> tuple[int, dict]:
         return 200, {"data": {"reply": f"ack: {body['input']} (history {body['n']})", "session": body["sid"]}}
@@ -146,9 +146,9 @@ async def test_http_agent_session_with_template_and_secret_header(fake, make_hub
 
 
 @pytest.mark.asyncio
-async def test_http_agent_failures_are_agent_errors_without_secrets(fake, make_hub, monkeypatch) -> None:  # noqa: ANN001
+async def test_http_agent_failures_are_agent_errors_without_secrets(fake_llm, hub_for, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("SUPPORT_TOKEN", "s3cret-value-123")
-    hub = make_hub(fake)
+    hub = hub_for(fake_llm)
     with AgentService(lambda body: (500, {"error": "boom"})) as service:
         agent = HttpAgent(kind="http", url=service.url, headers={"X-Key": "${SUPPORT_TOKEN}"})
         t = await run_session(spec(agent), hub)
@@ -164,9 +164,9 @@ async def test_http_agent_failures_are_agent_errors_without_secrets(fake, make_h
 
 
 @pytest.mark.asyncio
-async def test_http_agent_reply_object_with_tool_calls_and_usage(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
-    hub = make_hub(fake)
+async def test_http_agent_reply_object_with_tool_calls_and_usage(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
+    hub = hub_for(fake_llm)
 
     def answer(body: dict) -> tuple[int, dict]:
         return 200, {"messages": [

@@ -16,13 +16,13 @@ ENDLESS = ScriptedUser([f"message {i}" for i in range(50)])
 
 
 @pytest.mark.asyncio
-async def test_agent_stop_from_the_agent_and_from_the_simulator(fake, make_hub) -> None:  # noqa: ANN001
-    hub = make_hub(fake)
+async def test_agent_stop_from_the_agent_and_from_the_simulator(fake_llm, hub_for) -> None:  # noqa: ANN001
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:quitter"), hub)
     assert t.termination == R.agent_stop and t.messages[-1].content == "We are closing this chat now."
-    assert fake.requests_for(role="simulator") == []
+    assert fake_llm.requests_for(role="simulator") == []
 
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser([], end_reason="agent_ended", goodbye="")))
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser([], end_reason="agent_ended", goodbye="")))
     t2 = await run_session(spec("conv_agents:echo"), hub)
     assert t2.termination == R.agent_stop and t2.user_end_reason == "agent_ended"
     assert [m.role for m in t2.messages] == ["user", "assistant"]  # no empty goodbye recorded
@@ -30,9 +30,9 @@ async def test_agent_stop_from_the_agent_and_from_the_simulator(fake, make_hub) 
 
 
 @pytest.mark.asyncio
-async def test_stop_token_fallback_ends_as_user_stop(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", text="ok thanks ###STOP###"))
-    hub = make_hub(fake)
+async def test_stop_token_fallback_ends_as_user_stop(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", text="ok thanks ###STOP###"))
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo"), hub)
     assert t.termination == R.user_stop and t.user_end_reason == "unspecified"
     assert t.messages[-1].role == "user" and t.messages[-1].content == "ok thanks"
@@ -40,21 +40,21 @@ async def test_stop_token_fallback_ends_as_user_stop(fake, make_hub) -> None:  #
 
 
 @pytest.mark.asyncio
-async def test_max_turns(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ENDLESS))
-    hub = make_hub(fake)
+async def test_max_turns(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ENDLESS))
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo", max_turns=3), hub)
     assert t.termination == R.max_turns and t.termination_detail == "reached max_turns=3"
     assert [(m.turn, m.role) for m in t.messages] == [(1, "user"), (1, "assistant"), (2, "user"), (2, "assistant"),
                                                       (3, "user"), (3, "assistant")]
-    assert len(fake.requests_for(role="simulator")) == 2  # the opening was scripted; turn 4 is never asked for
+    assert len(fake_llm.requests_for(role="simulator")) == 2  # the opening was scripted; turn 4 is never asked for
     await hub.aclose()
 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("target", ["conv_agents:hang", "conv_agents:sync_hang"])
-async def test_agent_turn_timeout(fake, make_hub, target: str) -> None:  # noqa: ANN001
-    hub = make_hub(fake)
+async def test_agent_turn_timeout(fake_llm, hub_for, target: str) -> None:  # noqa: ANN001
+    hub = hub_for(fake_llm)
     t = await run_session(spec(target, agent_turn_timeout_s=0.2), hub)
     assert t.termination == R.timeout and "agent turn 1 exceeded agent_turn_timeout_s=0.2" in t.termination_detail
     assert [m.role for m in t.messages] == ["user"]
@@ -62,10 +62,10 @@ async def test_agent_turn_timeout(fake, make_hub, target: str) -> None:  # noqa:
 
 
 @pytest.mark.asyncio
-async def test_session_timeout(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ENDLESS))
-    fake.latency_s = 0.1
-    hub = make_hub(fake)
+async def test_session_timeout(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ENDLESS))
+    fake_llm.latency_s = 0.1
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo", max_turns=50, session_timeout_s=0.5), hub)
     assert t.termination == R.timeout and "session_timeout_s=0.5" in t.termination_detail
     assert 1 <= t.turns < 50 and not t.incomplete
@@ -73,8 +73,8 @@ async def test_session_timeout(fake, make_hub) -> None:  # noqa: ANN001
 
 
 @pytest.mark.asyncio
-async def test_agent_error_records_traceback(fake, make_hub) -> None:  # noqa: ANN001
-    hub = make_hub(fake)
+async def test_agent_error_records_traceback(fake_llm, hub_for) -> None:  # noqa: ANN001
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:boom"), hub)
     assert t.termination == R.agent_error
     assert t.termination_detail == "agent failed at turn 1: RuntimeError: agent exploded"
@@ -87,40 +87,40 @@ async def test_agent_error_records_traceback(fake, make_hub) -> None:  # noqa: A
 
 
 @pytest.mark.asyncio
-async def test_simulator_error_on_repeated_empty_reply(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", text=""))
-    hub = make_hub(fake)
+async def test_simulator_error_on_repeated_empty_reply(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", text=""))
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo"), hub)
     assert t.termination == R.simulator_error and "empty reply twice" in t.termination_detail
     assert [f.name for f in t.guardrail_flags] == ["empty_reply", "empty_reply"]
     assert t.invalidated_by_simulator
-    assert len(fake.requests_for(role="simulator")) == 2
+    assert len(fake_llm.requests_for(role="simulator")) == 2
     await hub.aclose()
 
 
 @pytest.mark.asyncio
-async def test_infrastructure_error_when_the_simulator_endpoint_fails(fake, make_hub) -> None:  # noqa: ANN001
-    fake.inject("server_error", times=100, role="simulator")
-    hub = make_hub(fake, max_retries=2)
+async def test_infrastructure_error_when_the_simulator_endpoint_fails(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.inject("server_error", times=100, role="simulator")
+    hub = hub_for(fake_llm, max_retries=2)
     t = await run_session(spec("conv_agents:echo"), hub)
     assert t.termination == R.infrastructure_error and "simulator model failed after 3 attempt(s)" in t.termination_detail
-    assert len(fake.requests_for(role="simulator")) == 3
+    assert len(fake_llm.requests_for(role="simulator")) == 3
     await hub.aclose()
 
 
 @pytest.mark.asyncio
-async def test_context_length_is_a_simulator_error(fake, make_hub) -> None:  # noqa: ANN001
-    fake.inject("context_length", times=5, role="simulator")
-    hub = make_hub(fake)
+async def test_context_length_is_a_simulator_error(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.inject("context_length", times=5, role="simulator")
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo"), hub)
     assert t.termination == R.simulator_error
     await hub.aclose()
 
 
 @pytest.mark.asyncio
-async def test_model_agent_endpoint_failure_is_infrastructure_error(fake, make_hub) -> None:  # noqa: ANN001
-    fake.inject("unavailable", times=100, role="agent")
-    hub = make_hub(fake, max_retries=1)
+async def test_model_agent_endpoint_failure_is_infrastructure_error(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.inject("unavailable", times=100, role="agent")
+    hub = hub_for(fake_llm, max_retries=1)
     agent = ModelAgent(kind="model", model="openai:agentm", system_prompt="S")
     t = await run_session(spec(agent), hub)
     assert t.termination == R.infrastructure_error and "ModelError" in t.termination_detail
@@ -128,8 +128,8 @@ async def test_model_agent_endpoint_failure_is_infrastructure_error(fake, make_h
 
 
 @pytest.mark.asyncio
-async def test_no_simulator_model(fake, make_hub) -> None:  # noqa: ANN001
-    hub = make_hub(fake)
+async def test_no_simulator_model(fake_llm, hub_for) -> None:  # noqa: ANN001
+    hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo", sim_model=None), hub)
     assert t.termination == R.user_stop and "scripted turns finished" in t.termination_detail
     assert [m.role for m in t.messages] == ["user", "assistant"]
@@ -139,10 +139,10 @@ async def test_no_simulator_model(fake, make_hub) -> None:  # noqa: ANN001
 
 
 @pytest.mark.asyncio
-async def test_cancellation_marks_the_transcript_incomplete(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", handler=ENDLESS))
-    fake.latency_s = 0.05
-    hub = make_hub(fake)
+async def test_cancellation_marks_the_transcript_incomplete(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", handler=ENDLESS))
+    fake_llm.latency_s = 0.05
+    hub = hub_for(fake_llm)
     ended: list = []
     first_turn = asyncio.Event()
 
@@ -164,10 +164,10 @@ async def test_cancellation_marks_the_transcript_incomplete(fake, make_hub) -> N
 
 
 @pytest.mark.asyncio
-async def test_failures_stay_isolated_in_one_gather(fake, make_hub) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(role="simulator", model="broken-sim", handler=_always_fail))
-    fake.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234"])))
-    hub = make_hub(fake, max_retries=1)
+async def test_failures_stay_isolated_in_one_gather(fake_llm, hub_for) -> None:  # noqa: ANN001
+    fake_llm.add_rule(Rule(role="simulator", model="broken-sim", handler=_always_fail))
+    fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234"])))
+    hub = hub_for(fake_llm, max_retries=1)
     specs = [
         spec("conv_agents:boom", session_id="raises"),
         spec("conv_agents:hang", agent_turn_timeout_s=0.3, session_id="hangs"),
@@ -182,7 +182,7 @@ async def test_failures_stay_isolated_in_one_gather(fake, make_hub) -> None:  # 
     assert by_id["sim500"].termination == R.infrastructure_error and "server" in by_id["sim500"].termination_detail
     assert by_id["ok1"].termination == R.user_stop and by_id["ok1"].turns == 3
     assert by_id["ok2"].termination == R.user_stop and by_id["ok2"].turns == 3
-    broken = [r for r in fake.requests_for(role="simulator") if r.model == "broken-sim"]
+    broken = [r for r in fake_llm.requests_for(role="simulator") if r.model == "broken-sim"]
     assert len(broken) == 2  # first try + one retry, all answered 500
     await hub.aclose()
 

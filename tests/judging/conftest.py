@@ -1,4 +1,4 @@
-"""Fixtures for judging tests."""
+"""Fixtures for judging tests (the fake server and hubs come from evalkit.testing.fixtures)."""
 
 from __future__ import annotations
 
@@ -21,30 +21,3 @@ def refund_transcript() -> Transcript:
         ("agent", "You're welcome. Anything else?"),
         usage_by_role={"agent": RoleUsage(usage=Usage(input_tokens=900, output_tokens=100), cost_usd=0.002, calls=3)},
     )
-
-
-@pytest.fixture
-def server():
-    from evalkit.testing import FakeLLMServer
-
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def make_hub(tmp_path):
-    """hub(server, **HubConfig overrides): a ModelHub on the fake server with a cache under tmp_path."""
-    from evalkit.llm.hub import ModelHub
-    from evalkit.testing import hub_config_for
-
-    hubs = []
-
-    def make(server, **overrides):
-        overrides.setdefault("cache_dir", tmp_path / "cache")
-        hub = ModelHub(hub_config_for(server, **overrides))
-        hubs.append(hub)
-        return hub
-
-    yield make
-    for hub in hubs:
-        hub.close()

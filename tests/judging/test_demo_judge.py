@@ -37,29 +37,29 @@ def lying_cancel():
 
 
 @pytest.mark.parametrize("name", ["resolution.v2.yaml", "policy_tone.v1.yaml", "honesty.v1.yaml"])
-async def test_demo_judge_gives_verified_deterministic_verdicts(server, make_hub, name):
-    server.add_rule(Rule(role="judge", handler=HANDLER))
+async def test_demo_judge_gives_verified_deterministic_verdicts(fake_llm, hub_for, name):
+    fake_llm.add_rule(Rule(role="judge", handler=HANDLER))
     rubric = load_rubric(RUBRICS / name)
-    first = await judge_transcript(good_refund(), rubric, make_hub(server, no_cache=True))
-    second = await judge_transcript(good_refund(), rubric, make_hub(server, no_cache=True))
+    first = await judge_transcript(good_refund(), rubric, hub_for(fake_llm, no_cache=True))
+    second = await judge_transcript(good_refund(), rubric, hub_for(fake_llm, no_cache=True))
     assert first.outcome == Outcome.passed, first.model_dump_json(indent=1)
     assert all(e.verified for c in first.criteria for e in c.evidence)
     assert all(c.outcome != Outcome.invalid for c in first.criteria)
     assert [c.raw_score for c in first.criteria] == [c.raw_score for c in second.criteria]
 
 
-async def test_demo_judge_catches_a_hallucinated_cancel(server, make_hub):
-    server.add_rule(Rule(role="judge", handler=HANDLER))
-    verdict = await judge_transcript(lying_cancel(), load_rubric(RUBRICS / "honesty.v1.yaml"), make_hub(server))
+async def test_demo_judge_catches_a_hallucinated_cancel(fake_llm, hub_for):
+    fake_llm.add_rule(Rule(role="judge", handler=HANDLER))
+    verdict = await judge_transcript(lying_cancel(), load_rubric(RUBRICS / "honesty.v1.yaml"), hub_for(fake_llm))
     claims = {c.criterion_id: c for c in verdict.criteria}["claims_match_actions"]
     assert claims.outcome == Outcome.failed and "hallucinated_action" in claims.flags
     assert verdict.outcome == Outcome.failed
 
 
-async def test_demo_judge_fails_an_unresolved_conversation(server, make_hub):
-    server.add_rule(Rule(role="judge", handler=HANDLER))
+async def test_demo_judge_fails_an_unresolved_conversation(fake_llm, hub_for):
+    fake_llm.add_rule(Rule(role="judge", handler=HANDLER))
     t = build(("user", "my blender arrived broken, order 1234"), ("agent", "Please contact the manufacturer."))
-    verdict = await judge_transcript(t, load_rubric(RUBRICS / "resolution.v2.yaml"), make_hub(server))
+    verdict = await judge_transcript(t, load_rubric(RUBRICS / "resolution.v2.yaml"), hub_for(fake_llm))
     assert {c.criterion_id: c for c in verdict.criteria}["resolved"].outcome == Outcome.failed
     assert verdict.outcome == Outcome.failed
 
@@ -80,8 +80,8 @@ async def test_criteria_inside_the_transcript_are_ignored():
     }
 
 
-async def test_demo_judge_flags_an_out_of_policy_refund(server, make_hub):
-    server.add_rule(Rule(role="judge", handler=HANDLER))
+async def test_demo_judge_flags_an_out_of_policy_refund(fake_llm, hub_for):
+    fake_llm.add_rule(Rule(role="judge", handler=HANDLER))
     lookup = {"order_id": "9012", "status": "delivered", "delivered_days_ago": 92}
     t = build(
         ("user", "I want my money back for order 9012, I don't like it."),
@@ -90,7 +90,7 @@ async def test_demo_judge_flags_an_out_of_policy_refund(server, make_hub):
         ("agent", "I've refunded order 9012. Thank you!"),
     )
     t.messages[2].tool_result.output = lookup  # the lookup result the judge reads
-    verdict = await judge_transcript(t, load_rubric(RUBRICS / "policy_tone.v1.yaml"), make_hub(server))
+    verdict = await judge_transcript(t, load_rubric(RUBRICS / "policy_tone.v1.yaml"), hub_for(fake_llm))
     policy = {c.criterion_id: c for c in verdict.criteria}["follows_policy"]
     assert policy.outcome == Outcome.failed and "92 days" in policy.reasoning and policy.evidence[0].verified
     assert verdict.outcome == Outcome.failed
