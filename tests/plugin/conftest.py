@@ -1,8 +1,6 @@
-"""Fixtures for the plugin's acceptance tests (pytester projects and a fake model server)."""
+"""Fixtures for the plugin's acceptance tests (pytester projects; the fake model server is the shared `fake_llm`)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import anthropic  # noqa: F401 - imported once here: pytester's inline runs drop modules first imported inside them
 import openai  # noqa: F401
@@ -10,7 +8,6 @@ import pytest
 from plugin_helpers import Project
 
 from evalkit.plugin.preload import preload_engine
-from evalkit.testing import FakeLLMServer
 
 preload_engine()  # imported once here: pytester's inline runs drop modules first imported inside them
 
@@ -24,9 +21,3 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Proje
     for var in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS"):
         monkeypatch.delenv(var, raising=False)
     return Project(pytester)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as server:
-        yield server

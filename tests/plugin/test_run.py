@@ -16,9 +16,9 @@ from plugin_helpers import (
 from evalkit.testing import FakeLLMServer
 
 
-def test_pass_fail_invalid_verdicts_and_exit_code(project: Project, fake: FakeLLMServer) -> None:
-    judged_project(project, fake)
-    result = project.pytester.runpytest("suites", "--evalkit-live", *base_url_args(fake))
+def test_pass_fail_invalid_verdicts_and_exit_code(project: Project, fake_llm: FakeLLMServer) -> None:
+    judged_project(project, fake_llm)
+    result = project.pytester.runpytest("suites", "--evalkit-live", *base_url_args(fake_llm))
     result.assert_outcomes(passed=2, failed=2)  # passes and the gate (2/6 invalid <= 50%); fails and broken-judge
     out = result.stdout.str()
     assert result.ret == 1
@@ -93,9 +93,9 @@ def test_junit_properties_and_step_summary(project: Project, monkeypatch) -> Non
     assert "| invalid_rate | tiny | default | ✅ pass |" in text
 
 
-def test_rubric_refs_in_junit(project: Project, fake: FakeLLMServer) -> None:
-    judged_project(project, fake)
-    project.pytester.runpytest("suites", "--evalkit-live", "--junitxml=junit.xml", *base_url_args(fake))
+def test_rubric_refs_in_junit(project: Project, fake_llm: FakeLLMServer) -> None:
+    judged_project(project, fake_llm)
+    project.pytester.runpytest("suites", "--evalkit-live", "--junitxml=junit.xml", *base_url_args(fake_llm))
     tree = ET.parse(project.path / "junit.xml")
     case = next(c for c in tree.iter("testcase") if c.get("name") == "passes")
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
@@ -103,37 +103,37 @@ def test_rubric_refs_in_junit(project: Project, fake: FakeLLMServer) -> None:
     assert props["score"] == "1.000"
 
 
-def test_without_live_paid_scenarios_are_skipped_and_no_request_is_made(project: Project, fake: FakeLLMServer) -> None:
-    simulated_project(project, fake)
-    result = project.pytester.runpytest("suites", "-rs", *base_url_args(fake))
+def test_without_live_paid_scenarios_are_skipped_and_no_request_is_made(project: Project, fake_llm: FakeLLMServer) -> None:
+    simulated_project(project, fake_llm)
+    result = project.pytester.runpytest("suites", "-rs", *base_url_args(fake_llm))
     result.assert_outcomes(skipped=3)
     out = result.stdout.str()
     assert "live model calls are off" in out and "--evalkit-live" in out and "--evalkit-offline" in out
-    assert fake.requests == []
+    assert fake_llm.requests == []
     assert result.ret == 0
 
 
-def test_live_run_prints_estimate_and_max_cost_refuses(project: Project, fake: FakeLLMServer) -> None:
-    simulated_project(project, fake)
+def test_live_run_prints_estimate_and_max_cost_refuses(project: Project, fake_llm: FakeLLMServer) -> None:
+    simulated_project(project, fake_llm)
     suite = (project.path / "suites/simmed.yaml").read_text().replace("openai:sim-model", "openai:gpt-4.1")
     (project.path / "suites/simmed.yaml").write_text(suite)
-    refused = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake))
+    refused = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake_llm))
     out = refused.stdout.str()
     assert "evalkit live run estimate" in out and "4 sessions" in out and "simulator" in out
     assert "refusing to start" in out and "exceeds --evalkit-max-cost $0.00" in out
     assert refused.ret == 4
-    assert fake.requests == []
-    allowed = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=50", *base_url_args(fake))
+    assert fake_llm.requests == []
+    allowed = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=50", *base_url_args(fake_llm))
     assert "evalkit live run estimate" in allowed.stdout.str()
-    assert fake.requests  # the run went ahead
+    assert fake_llm.requests  # the run went ahead
 
 
-def test_k_selection_runs_only_selected_sessions(project: Project, fake: FakeLLMServer) -> None:
-    simulated_project(project, fake)
-    result = project.pytester.runpytest("suites", "--evalkit-live", "-k", "alpha", *base_url_args(fake))
+def test_k_selection_runs_only_selected_sessions(project: Project, fake_llm: FakeLLMServer) -> None:
+    simulated_project(project, fake_llm)
+    result = project.pytester.runpytest("suites", "--evalkit-live", "-k", "alpha", *base_url_args(fake_llm))
     result.assert_outcomes(passed=1, deselected=2)
-    assert requests_mentioning(fake, "ALPHA-GOAL") > 0
-    assert requests_mentioning(fake, "BETA-GOAL") == 0
+    assert requests_mentioning(fake_llm, "ALPHA-GOAL") > 0
+    assert requests_mentioning(fake_llm, "BETA-GOAL") == 0
     assert {r["scenario_id"] for r in project.trials()} == {"alpha"}
 
 
