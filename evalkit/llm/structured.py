@@ -78,6 +78,17 @@ def _balanced(text: str, start: int) -> str:
     return text[start:]
 
 
+def tool_arguments(raw: Any) -> dict[str, Any]:
+    """Tool-call arguments (a JSON string on the OpenAI wire) as a dict; unparseable ones stay visible, not dropped."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {"_raw": raw}
+    return value if isinstance(value, dict) else {"_value": value}
+
+
 def parse_output(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, str | None]:
     """Validated instance, or None and a short error fit to quote back to the model."""
     try:

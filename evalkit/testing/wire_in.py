@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from evalkit.llm.request import LLMRequest
+from evalkit.llm.structured import tool_arguments
 from evalkit.llm.types import Message, ToolCall, ToolSpec
 
 _PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop", "stop_sequences",
@@ -44,7 +44,7 @@ def openai_request(body: dict[str, Any], role: str) -> LLMRequest:
 
 def _openai_message(raw: dict[str, Any]) -> Message:
     calls = [
-        ToolCall(id=c.get("id", ""), name=c["function"]["name"], arguments=_loads_obj(c["function"].get("arguments")))
+        ToolCall(id=c.get("id", ""), name=c["function"]["name"], arguments=tool_arguments(c["function"].get("arguments")))
         for c in raw.get("tool_calls") or []
     ]
     return Message(
@@ -112,13 +112,3 @@ def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-
-
-def _loads_obj(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return {"_raw": raw}
-    return value if isinstance(value, dict) else {"_value": value}

@@ -7,9 +7,11 @@ import time
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from evalkit.llm.backends.base import PerLoopClient, http_client, timeout_kwargs as _timeout
 from evalkit.llm.request import LLMRequest
+from evalkit.llm.structured import tool_arguments
 from evalkit.llm.types import Message, ModelResponse, ToolCall, ToolSpec, Usage
 
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "function_call": "tool_calls",
@@ -30,8 +32,12 @@ class OpenAIBackend:
 
     async def send(self, request: LLMRequest, timeout_s: float | None) -> ModelResponse:
         started = time.perf_counter()
-        completion = await self._clients.get().chat.completions.create(
-            **wire_request(request, self._max_tokens_key), **_timeout(timeout_s), extra_headers={"x-evalkit-role": request.role}
+        # `wire_request` already builds the JSON body, so post it as is: `chat.completions.create`
+        # would re-walk the whole message list against its TypedDicts (a no-op on this body that
+        # costs ~1/3 of the SDK's CPU per request). Same endpoint, errors, retries, auth and parsing.
+        options: dict[str, Any] = {"headers": {"x-evalkit-role": request.role}, **_timeout(timeout_s)}
+        completion = await self._clients.get().post(
+            "/chat/completions", cast_to=ChatCompletion, body=wire_request(request, self._max_tokens_key), options=options
         )
         response = from_completion(completion)
         response.latency_s = time.perf_counter() - started
@@ -109,7 +115,7 @@ def from_completion(completion: Any) -> ModelResponse:
     choice = completion.choices[0]
     message = choice.message
     calls = [
-        ToolCall(id=c.id, name=c.function.name, arguments=_arguments(c.function.arguments))
+        ToolCall(id=c.id, name=c.function.name, arguments=tool_arguments(c.function.arguments))
         for c in message.tool_calls or []
         if getattr(c, "function", None) is not None
     ]
@@ -122,15 +128,6 @@ def from_completion(completion: Any) -> ModelResponse:
         request_id=getattr(completion, "_request_id", None) or completion.id,
         logprobs=_logprobs(choice),
     )
-
-
-def _arguments(raw: str | None) -> dict[str, Any]:
-    """Tool arguments are a JSON string on the wire; keep unparseable ones visible, not dropped."""
-    try:
-        value = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return {"_raw": raw}
-    return value if isinstance(value, dict) else {"_value": value}
 
 
 def _logprobs(choice: Any) -> list[dict[str, Any]] | None:
