@@ -138,7 +138,7 @@ def tier_stats(tier: str, trials: list[TrialRecord], confidence: float = 0.95) -
     roles = [
         RoleCost(role=r, input_tokens=sum(t.tokens[r].input for t in trials if r in t.tokens),
                  output_tokens=sum(t.tokens[r].output for t in trials if r in t.tokens),
-                 cost_usd=sum_costs(t.cost_usd.get(r, 0.0) for t in trials))
+                 cost_usd=sum_costs(t.cost(r) for t in trials))
         for r in ROLES
     ]
     cost = sum_costs(t.total_cost for t in trials)
