@@ -42,11 +42,10 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     binary = find_chromium()
     if binary is None:
-        message = ("headless Chromium is required for the report browser tests: apt-get install -y chromium "
-                   "(set EVALKIT_SKIP_BROWSER_TESTS=1 to skip them locally)")
-        if os.environ.get("EVALKIT_SKIP_BROWSER_TESTS") == "1":
-            pytest.skip(message)
-        pytest.fail(message)
+        message = "headless Chromium is required for the report browser tests: apt-get install -y chromium"
+        if os.environ.get("CI"):  # CI installs it (.ci/run), so its absence there is a broken setup
+            pytest.fail(message)
+        pytest.skip(message)  # deliberate: a developer machine without Chromium still runs everything else
     b = Browser(binary, tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield b
