@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -48,19 +47,13 @@ def write_step_summary(view: RunView) -> Path | None:
 
 
 def record_gates(view: RunView) -> None:
-    """Store the decided gates in run.json, so the report shows the very decisions pytest made."""
+    """Hand the decided gates to the run engine for run.json, so the report shows the very decisions pytest made."""
     if view.run_dir is None or not view.gates:
         return
-    from evalkit.run.run_dir import MANIFEST, write_atomic
+    from evalkit.run.manifest import record_gates as store
 
-    path = view.run_dir / MANIFEST
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return
-    manifest["gates"] = [
+    store(view.run_dir, [
         {"suite": g.suite, "tier": g.tier, "name": c.name, "decision": c.decision, "detail": c.detail}
         for g in view.gates
         for c in g.checks
-    ]
-    write_atomic(path, json.dumps(manifest, indent=2, default=str).encode())
+    ])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 import subprocess
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from evalkit import __version__
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
+from evalkit.run.run_dir import MANIFEST, write_atomic
 
 _SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization|auth|cookie)", re.I)
 
@@ -136,3 +138,23 @@ def totals(trials: list[dict[str, Any]]) -> dict[str, Any]:
             prev = cost.get(role, 0.0)
             cost[role] = None if prev is None or c is None else round(prev + c, 8)
     return {"sessions": len(trials), "trials": outcomes, "tokens": tokens, "cost_usd": cost}
+
+
+GATE_KEYS = ("suite", "tier", "name", "decision", "detail")
+
+
+def record_gates(run_dir: Path, gates: list[dict[str, Any]]) -> bool:
+    """Store decided gates in run.json (`gates: [{suite, tier, name, decision, detail}]`).
+
+    The run directory's files are the engine's to write: whoever decides gates (the
+    pytest plugin) hands them here, so the report shows the very decisions made.
+    Returns False when there is no readable run.json to add them to.
+    """
+    path = Path(run_dir) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    manifest["gates"] = [{k: g.get(k, "") for k in GATE_KEYS} for g in gates]
+    write_atomic(path, json.dumps(manifest, indent=2, default=str).encode())
+    return True

@@ -49,6 +49,9 @@ def test_xdist_workers_merge_into_one_run_and_one_summary(project: Project) -> N
     [run_dir] = project.run_dirs()
     manifest = json.loads((run_dir / "run.json").read_text())
     assert manifest["workers"] == 2 and manifest["status"] == "complete"
+    gates = {g["name"]: g for g in manifest["gates"]}  # decided by the controller after merging
+    assert gates["suite_mean"]["decision"] == "inconclusive" and gates["suite_mean"]["suite"] == "tiny"
+    assert gates["invalid_rate"]["tier"] == "default"
     rows = project.trials(run_dir)
     assert sorted((r["scenario_id"], r["trial"]) for r in rows) == [("bad", 0), ("bad", 1), ("good", 0), ("good", 1)]
     assert all((run_dir / r["transcript_path"]).is_file() for r in rows)

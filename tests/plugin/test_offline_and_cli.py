@@ -85,6 +85,10 @@ def test_evalkit_run_runs_suites_and_writes_the_report(project: Project) -> None
     assert f"evalkit: report {run_dir / 'report.html'}" in out
     assert (run_dir / "report.html").is_file()
     assert len(project.trials(run_dir)) == 2  # --trials 1 over two scenarios
+    gates = json.loads((run_dir / "run.json").read_text())["gates"]
+    assert [(g["suite"], g["name"], g["decision"]) for g in gates] == [("tiny", "invalid_rate", "pass")]
+    html = (run_dir / "report.html").read_text()
+    assert gates[0]["detail"] in html and "derived by the report" not in html  # written after the gates
 
 
 def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project) -> None:

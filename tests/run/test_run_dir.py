@@ -82,3 +82,14 @@ def test_secrets_never_reach_the_manifest() -> None:
     text = repr(cleaned)
     assert "sk-" not in text and cleaned["max_tokens"] == 5
     assert cleaned["base_urls"]["openai"] == "https://gw.example/v1"
+
+
+def test_record_gates_adds_decided_gates_to_run_json(finished) -> None:
+    from evalkit.run.manifest import record_gates
+
+    gate = {"suite": "s", "tier": "small", "name": "suite_mean", "decision": "inconclusive", "detail": "straddles"}
+    assert record_gates(finished.run_dir, [gate])
+    manifest = load_run(finished.run_dir).manifest
+    assert manifest["gates"] == [gate]
+    assert manifest["status"] == "complete" and manifest["totals"]  # the rest of the manifest is kept
+    assert not record_gates(finished.run_dir / "missing", [gate])
