@@ -18,14 +18,13 @@ from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_s
 from evalkit.report.comparability import check_comparable
 from evalkit.report.criteria_delta import CriterionDelta, criterion_deltas
 from evalkit.report.gates import gate_config
-from evalkit.report.newcombe import Bounds, newcombe_diff
 from evalkit.report.pairwise import PairwiseSummary
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run
 from evalkit.report.sides import SideStats, pass_values, score_values, side_stats
 from evalkit.run.records import TrialRecord
-from evalkit.stats import DiffEstimate, McNemarResult, NonInferiority, non_inferiority, paired_bootstrap_diff
-from evalkit.stats import paired_pass_fail_test
+from evalkit.stats import Bounds, DiffEstimate, McNemarResult, NonInferiority, newcombe_diff, non_inferiority
+from evalkit.stats import paired_bootstrap_diff, paired_pass_fail_test
 
 Metric = Literal["pass_rate", "score"]
 
@@ -48,8 +47,10 @@ class Scorecard(BaseModel):
     a: SideStats
     b: SideStats
     mcnemar: McNemarResult
-    pass_diff: DiffEstimate  # b - a, pass rate
+    pass_diff: DiffEstimate  # b - a, pass rate, paired bootstrap (collapses over one scenario's few trials)
+    pass_ci: Bounds  # b - a, pass rate, the interval shown: Newcombe for one scenario, else `pass_diff`
     score_diff: DiffEstimate  # b - a, mean score
+    score_note: str | None = None  # why `score_diff`'s interval says less than it seems, e.g. no trial variation
     wins: int  # paired trials where b did better than a (pass beats fail, then higher score)
     ties: int
     losses: int
@@ -136,8 +137,10 @@ class _Pair:
             a=side_stats(self.a.label, {k: self.ga[k] for k in keys}),
             b=side_stats(self.b.label, {k: self.gb[k] for k in keys}),
             mcnemar=paired_pass_fail_test([(x.outcome == Outcome.passed, y.outcome == Outcome.passed) for x, y in pairs]),
-            pass_diff=self._diff(keys, pass_values, self.ga, self.gb),
-            score_diff=self._diff(keys, score_values, self.ga, self.gb),
+            pass_diff=(pass_diff := self._diff(keys, pass_values, self.ga, self.gb)),
+            pass_ci=self._pass_ci(keys, pass_diff),
+            score_diff=(score_diff := self._diff(keys, score_values, self.ga, self.gb)),
+            score_note=_score_note(keys, score_diff),
             wins=wins, ties=ties, losses=losses,
             verdict=non_inferiority(ni, self.cfg.margin),  # type: ignore[arg-type]  # reads .low/.high only
             ni_diff=ni,
@@ -145,6 +148,13 @@ class _Pair:
         if len(keys) == 1:
             card.flipped = self._flip(keys[0], card)
         return card
+
+    def _pass_ci(self, keys: list[ScenarioKey], boot: DiffEstimate) -> Bounds:
+        """b - a: Newcombe over one scenario's trials (its bootstrap collapses), the bootstrap over several."""
+        if len(keys) == 1:
+            a, b = pass_values(self.ga[keys[0]]), pass_values(self.gb[keys[0]])
+            return newcombe_diff(int(sum(a)), len(a), int(sum(b)), len(b), self.cfg.confidence)
+        return Bounds(mean_diff=boot.mean_diff, low=boot.low, high=boot.high, method=boot.method)
 
     def _ni_diff(self, keys: list[ScenarioKey]) -> Bounds:
         """Candidate minus reference: paired bootstrap over scenarios; Newcombe for one scenario's pass rate."""
@@ -162,6 +172,13 @@ class _Pair:
             return None
         va, vb = ("pass" if r >= threshold else "fail" for r in (card.a.pass_rate, card.b.pass_rate))
         return None if va == vb else f"{va}→{vb}"
+
+
+def _score_note(keys: list[ScenarioKey], diff: DiffEstimate) -> str | None:
+    """One scenario whose trials all scored alike per side: a zero-width bootstrap interval is no certainty."""
+    if len(keys) == 1 and diff.low is not None and diff.low == diff.high:
+        return "no trial variation"
+    return None
 
 
 def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -> PairComparison:

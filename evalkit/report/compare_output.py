@@ -16,7 +16,7 @@ from evalkit.report.render import num, pct, per_pass, render_page, render_text, 
 
 COLUMNS = [
     "a", "b", "scenario", "n_a", "n_b", "pass_rate_a", "pass_rate_b", "pass_diff", "pass_diff_low", "pass_diff_high",
-    "mcnemar_p", "score_a", "score_b", "score_diff", "score_diff_low", "score_diff_high", "wins", "ties", "losses",
+    "pass_diff_method", "mcnemar_p", "score_a", "score_b", "score_diff", "score_diff_low", "score_diff_high", "score_note", "wins", "ties", "losses",
     "flipped", "agent_cost_per_session_a", "agent_cost_per_session_b", "cost_per_pass_a", "cost_per_pass_b",
     "agent_tokens_per_session_a", "agent_tokens_per_session_b", "latency_a", "latency_b", "candidate", "verdict",
     "ni_low", "ni_high", "ni_method",
@@ -26,10 +26,12 @@ COLUMNS = [
 def card_row(a: str, b: str, candidate: str, card: Scorecard) -> dict[str, Any]:
     return {
         "a": a, "b": b, "scenario": card.scenario, "n_a": card.a.counts.n, "n_b": card.b.counts.n,
-        "pass_rate_a": card.a.pass_rate, "pass_rate_b": card.b.pass_rate, "pass_diff": card.pass_diff.mean_diff,
-        "pass_diff_low": card.pass_diff.low, "pass_diff_high": card.pass_diff.high, "mcnemar_p": card.mcnemar.p_value,
+        "pass_rate_a": card.a.pass_rate, "pass_rate_b": card.b.pass_rate, "pass_diff": card.pass_ci.mean_diff,
+        "pass_diff_low": card.pass_ci.low, "pass_diff_high": card.pass_ci.high, "pass_diff_method": card.pass_ci.method,
+        "mcnemar_p": card.mcnemar.p_value,
         "score_a": card.a.mean_score, "score_b": card.b.mean_score, "score_diff": card.score_diff.mean_diff,
         "score_diff_low": card.score_diff.low, "score_diff_high": card.score_diff.high,
+        "score_note": card.score_note or "",
         "wins": card.wins, "ties": card.ties, "losses": card.losses, "flipped": card.flipped or "",
         "agent_cost_per_session_a": card.a.agent_cost_per_session, "agent_cost_per_session_b": card.b.agent_cost_per_session,
         "cost_per_pass_a": card.a.cost_per_pass, "cost_per_pass_b": card.b.cost_per_pass,
@@ -39,6 +41,14 @@ def card_row(a: str, b: str, candidate: str, card: Scorecard) -> dict[str, Any]:
         "candidate": candidate, "verdict": card.verdict,
         "ni_low": card.ni_diff.low, "ni_high": card.ni_diff.high, "ni_method": card.ni_diff.method,
     }
+
+
+def score_text(card: Scorecard) -> str:
+    """Δ score with its interval, or with why there is none worth showing."""
+    d = card.score_diff
+    if card.score_note:
+        return f"{signed(d.mean_diff)} ({card.score_note})"
+    return f"{signed(d.mean_diff)} [{signed(d.low)},{signed(d.high)}]"
 
 
 def comparison_rows(comp: Comparison) -> list[dict[str, Any]]:
@@ -92,9 +102,9 @@ def print_table(comp: Comparison, console: Console | None = None) -> None:
             table.add_row(
                 card.scenario + (f" ({card.flipped})" if card.flipped else ""),
                 f"{pct(card.a.pass_rate)}→{pct(card.b.pass_rate)}",
-                f"{signed(card.pass_diff.mean_diff)} [{signed(card.pass_diff.low)},{signed(card.pass_diff.high)}]",
+                f"{signed(card.pass_ci.mean_diff)} [{signed(card.pass_ci.low)},{signed(card.pass_ci.high)}]",
                 num(card.mcnemar.p_value, 3),
-                f"{signed(card.score_diff.mean_diff)} [{signed(card.score_diff.low)},{signed(card.score_diff.high)}]",
+                score_text(card),
                 f"{card.wins}/{card.ties}/{card.losses}",
                 f"{usd(card.a.agent_cost_per_session)}→{usd(card.b.agent_cost_per_session)}",
                 f"{per_pass(card.a)}→{per_pass(card.b)}",

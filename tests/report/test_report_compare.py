@@ -205,3 +205,26 @@ def test_win_tie_loss_ranks_outcome_before_score_and_equal_costs_are_explained(t
     pair = compare_runs([a, b]).pairs[0]
     assert (pair.overall.wins, pair.overall.ties, pair.overall.losses) == (2, 1, 0)
     assert pair.candidate == "run-b" and "equal or unknown" in pair.candidate_by
+
+
+def test_one_scenario_shows_newcombe_pass_interval_and_flags_constant_scores(tmp_path: Path) -> None:
+    """0/3 -> 3/3 is not `+1.00 [+1.00,+1.00]`: the shown interval is Newcombe's, b - a, in every export."""
+    ta = [T("s1", i, "fail", score=0.2, tier="big") for i in range(3)] + [T("s2", i, "pass", tier="big") for i in range(3)]
+    tb = [T("s1", i, "pass", score=0.9, tier="small", cost=SMALL) for i in range(3)]
+    tb += [T("s2", i, "pass", tier="small", cost=SMALL) for i in range(3)]
+    a, b = write_run(tmp_path, ta, RunSpec(run_id="run-a")), write_run(tmp_path, tb, RunSpec(run_id="run-b"))
+    comp = compare_runs([a, b])
+    s1 = comp.pairs[0].scenarios[0]
+    assert (s1.pass_diff.low, s1.pass_diff.high) == (1.0, 1.0)  # the bootstrap collapses
+    z2 = 1.959963984540054 ** 2
+    assert s1.pass_ci.method == "newcombe" and s1.pass_ci.mean_diff == pytest.approx(1.0)
+    assert s1.pass_ci.low == pytest.approx(1 - 2 ** 0.5 * (z2 / (3 + z2))) and s1.pass_ci.high == 1.0  # b - a
+    assert s1.score_note == "no trial variation" and comp.pairs[0].overall.score_note is None
+    assert comp.pairs[0].overall.pass_ci.method == "paired_cluster_bootstrap"
+    row = next(r for r in csv.DictReader(io.StringIO(to_csv(comp))) if r["scenario"] == "s1")
+    assert float(row["pass_diff_low"]) == pytest.approx(s1.pass_ci.low) and row["pass_diff_method"] == "newcombe"
+    assert row["score_note"] == "no trial variation"
+    low = f"{s1.pass_ci.low:+.2f}"
+    assert f"+1.00 [{low}, +1.00]" in to_markdown(comp) and f"+1.00 [{low}, +1.00]" in to_html(comp)
+    assert "+0.70 (no trial variation)" in to_markdown(comp) and "+0.70 (no trial variation)" in to_html(comp)
+    assert json.loads(to_json(comp))["pairs"][0]["scenarios"][0]["pass_ci"]["low"] == pytest.approx(s1.pass_ci.low)

@@ -1,4 +1,4 @@
-"""A pass-rate difference interval for ONE scenario that does not collapse on small samples.
+"""A pass-rate difference interval for ONE group of trials that does not collapse on small samples.
 
 The bootstrap over a scenario's few trials returns [0, 0] when both sides pass
 every trial, which would call 5/5 versus 5/5 "non-inferior" at any margin.
@@ -13,11 +13,11 @@ import math
 
 from pydantic import BaseModel
 
-from evalkit.stats import wilson_interval
+from evalkit.stats.intervals import wilson_interval
 
 
 class Bounds(BaseModel):
-    """Anything `evalkit.stats.non_inferiority` and `gate_decision` read: a low and a high bound."""
+    """A difference with its interval: what `non_inferiority` and `gate_decision` read (low, high)."""
 
     mean_diff: float | None
     low: float | None
