@@ -116,6 +116,7 @@ class Controller:
             replay_path=s.replay,
             base_urls=base_urls,
             resume=s.resume,
+            offline=self.offline is not None,
         )
 
     def stop(self) -> None:

@@ -174,6 +174,7 @@ def finish(session: pytest.Session) -> None:
     gate_configs = {i.suite_name: i.loaded.suite.gate for i in ctl.selected}
     view = build_view(ctl.all_trials(), ctl.all_criteria(), gate_configs, list(ctl.gates.values()), ctl.final_run_dir())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
+    view.offline = ctl.settings.offline
     config.stash[VIEW_KEY] = view
     record_gates(view)
     write_step_summary(view)
@@ -224,6 +225,7 @@ def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_di
                for (suite, tier), expected in sorted(gates.items())]
     decided = [r for r in results if r is not None]
     view = build_view(trials, criteria, configs, decided, run_dir)
+    view.offline = settings.offline
     session.config.stash[VIEW_KEY] = view
     record_gates(view)
     write_step_summary(view)

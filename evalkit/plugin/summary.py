@@ -42,6 +42,13 @@ class RunView(BaseModel):
     invalid: list[str] = Field(default_factory=list)
     gates: list[GateResult] = Field(default_factory=list)
     skipped: int = 0
+    offline: bool = False  # costs are list-price estimates of an offline run
+
+    @property
+    def cost_label(self) -> str:
+        from evalkit.run.config import cost_label
+
+        return cost_label(self.offline)
 
     @property
     def cost_total(self) -> float | None:

@@ -32,7 +32,7 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     if view.criteria:
         console.print(_criteria_table(view))
     costs = ", ".join(f"{role} {money(view.cost_by_role.get(role))}" for role in ("agent", "simulator", "judge"))
-    console.print(f"cost: {money(view.cost_total)} ({costs})")
+    console.print(f"{view.cost_label}: {money(view.cost_total)} ({costs})", markup=False)
     if view.flaky:
         console.print("flaky (valid trials disagree): " + ", ".join(view.flaky), markup=False)
     if view.invalid:

@@ -47,6 +47,7 @@ def report_context(run: RunData) -> dict[str, Any]:
         "models": run.manifest.get("models") or {},
         "overview": overview,
         "gates": gate_rows(run, overview),
+        "cost_label": run.cost_label,
         "tiers": run.tiers(),
         "all_tags": sorted({tag for t in run.trials for tag in t.tags}),
         "trials": run.trials,

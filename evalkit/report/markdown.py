@@ -24,7 +24,8 @@ def render_markdown_summary(run: RunData | Path | str) -> str:
         for rs in [[r for t in overview.tiers for r in t.roles if r.role == role]]
     ]
     text = render_text("summary.md.j2", run_id=data.run_id, status=str(data.manifest.get("status") or "unknown"),
-                       gates=gate_rows(data, overview), overview=overview, roles=roles, icons=ICONS)
+                       gates=gate_rows(data, overview), overview=overview, roles=roles, icons=ICONS,
+                       cost_label=data.cost_label)
     return text.strip() + "\n"
 
 

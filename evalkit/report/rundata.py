@@ -47,6 +47,13 @@ class RunData:
     def run_id(self) -> str:
         return str(self.manifest.get("run_id") or self.path.name)
 
+    @property
+    def cost_label(self) -> str:
+        """"cost", or for an offline run a label saying it is a list-price estimate of nothing spent."""
+        from evalkit.run.config import cost_label
+
+        return cost_label(bool((self.manifest.get("config") or {}).get("offline")))
+
     def tiers(self) -> list[str]:
         """Tiers in first-seen order."""
         return list(dict.fromkeys(t.tier for t in self.trials))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Fields that decide *what* a run contains. A resumed run keeps the stored values
 # so it finishes the same plan it started.
+OFFLINE_COST_NOTE = "list-price estimate; offline run, nothing spent"
 SHAPING_FIELDS = ("tiers", "trials", "simulator_model", "judge_model", "seed")
 
 
@@ -47,6 +48,8 @@ class RunConfig(BaseModel):
     record_path: Path | None = None
     replay_path: Path | None = None
     base_urls: dict[str, str] = Field(default_factory=dict, description="provider -> base_url, e.g. for --offline.")
+    offline: bool = Field(default=False, description="Models served by a local fake server: costs are list prices "
+                                                     "of calls nobody paid for.")
     resume: str | None = Field(default=None, description="Run directory to resume, or 'latest'.")
     fsync_interval_s: float = Field(default=1.0, ge=0, description="How often the event log is fsynced.")
 
@@ -71,3 +74,8 @@ class RunConfig(BaseModel):
         """The budgets that are set, by name (used in messages and the manifest)."""
         budgets = {"max_cost_usd": self.max_cost_usd, "max_tokens": self.max_tokens, "max_sessions": self.max_sessions}
         return {k: v for k, v in budgets.items() if v is not None}
+
+
+def cost_label(offline: bool) -> str:
+    """How a run's costs are headed: an offline run's are list-price estimates, not money spent."""
+    return f"cost ({OFFLINE_COST_NOTE})" if offline else "cost"

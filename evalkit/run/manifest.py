@@ -95,6 +95,12 @@ def suite_entries(items: list[WorkItem], suites: list[Any]) -> list[dict[str, An
     return entries
 
 
+def _config(config: RunConfig) -> dict[str, Any]:
+    """The resolved config, secrets removed; an offline run's fake-server address says nothing worth keeping."""
+    exclude = {"base_urls"} if config.offline else set()
+    return scrub(config.model_dump(mode="json", exclude=exclude))
+
+
 def build_manifest(run_id: str, items: list[WorkItem], config: RunConfig) -> dict[str, Any]:
     """The manifest written when a run starts (status running); totals are filled in at the end."""
     suites = list({id(i.suite): i.suite for i in items}.values())
@@ -114,7 +120,7 @@ def build_manifest(run_id: str, items: list[WorkItem], config: RunConfig) -> dic
         "status": "running",
         "status_reason": None,
         "resumed_at": [],
-        "config": scrub(config.model_dump(mode="json")),
+        "config": _config(config),
         "suites": suite_entries(items, suites),
         "models": _models(items, config, suites),
         "rubrics": [{"ref": ref, "fingerprint": fp} for ref, fp in sorted(rubrics.items())],

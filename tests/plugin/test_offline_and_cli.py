@@ -57,6 +57,10 @@ def test_offline_points_evalkit_and_sdk_agents_at_the_fake_server(project: Proje
     result = project.pytester.runpytest("suites", "--evalkit-offline", "-p", "no:cacheprovider", "--evalkit-no-cache")
     result.assert_outcomes(passed=2)  # the scenario and its gate
     assert "live run estimate" not in result.stdout.str()  # offline spends nothing
+    assert "cost (list-price estimate; offline run, nothing spent):" in result.stdout.str()
+    [run_dir] = project.run_dirs()
+    config = json.loads((run_dir / "run.json").read_text())["config"]
+    assert config["offline"] is True and "base_urls" not in config  # the fake server's address is not kept
     rows = project.trials()
     assert [r["outcome"] for r in rows] == ["pass", "pass"]
     assert "OPENAI_BASE_URL" not in os.environ and "OPENAI_API_KEY" not in os.environ  # restored after the run
@@ -120,3 +124,4 @@ def test_readme_demo_runs_offline_without_a_key(tmp_path: Path) -> None:
     assert sorted(t["tier"] for t in trials) == ["gpt-4.1", "gpt-4.1-mini"]
     assert all(t["outcome"] in ("pass", "fail") for t in trials)  # judged for real, nothing invalid
     assert (run_dir / "report.html").is_file() and f"evalkit: report {run_dir / 'report.html'}" in out
+    assert "cost (list-price estimate; offline run, nothing spent)" in (run_dir / "report.html").read_text()

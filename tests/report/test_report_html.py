@@ -101,3 +101,14 @@ def test_evidence_cites_message_numbers(tmp_path: Path) -> None:
     assert 'class="msg assistant cited" id="t-support-s1-default-0-m2"' in html  # quote inside a tool call
     assert '<mark class="ev">refunded order 1234</mark>' in html
     assert html.count("(not found in message #") == 1 and "(not found in message #1)" in html
+
+
+def test_offline_run_costs_are_labelled_list_price_estimates(tmp_path: Path) -> None:
+    from report_runs import RunSpec
+
+    label = "cost (list-price estimate; offline run, nothing spent)"
+    offline = write_run(tmp_path / "off", [T("s1", 0, "pass")], RunSpec(extra_manifest={"config": {"offline": True}}))
+    assert label in render_markdown_summary(offline) and "Cost (list-price estimate" in render_markdown_summary(offline)
+    assert label in render_html_report(offline)
+    live = write_run(tmp_path / "live", [T("s1", 0, "pass")])
+    assert "list-price estimate" not in render_markdown_summary(live) + render_html_report(live)
