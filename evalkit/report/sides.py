@@ -46,8 +46,8 @@ def side_stats(label: str, by_scenario: dict[tuple[str, ...], list[TrialRecord]]
     trials = [t for group in by_scenario.values() for t in group]
     counts = Counts.of(trials)
     n = len(trials)
-    agent = sum_costs(t.cost_usd.get("agent") for t in trials)
-    evaluation = sum_costs(t.cost_usd.get(r) for t in trials for r in ("simulator", "judge"))
+    agent = sum_costs(t.cost("agent") for t in trials)  # one rule everywhere: absent role = no calls = 0
+    evaluation = sum_costs(t.cost(r) for t in trials for r in ("simulator", "judge"))
     rates = [v for g in by_scenario.values() if (v := _mean(pass_values(g))) is not None]
     scores = [v for g in by_scenario.values() if (v := _mean(score_values(g))) is not None]
     return SideStats(

@@ -228,3 +228,17 @@ def test_one_scenario_shows_newcombe_pass_interval_and_flags_constant_scores(tmp
     assert f"+1.00 [{low}, +1.00]" in to_markdown(comp) and f"+1.00 [{low}, +1.00]" in to_html(comp)
     assert "+0.70 (no trial variation)" in to_markdown(comp) and "+0.70 (no trial variation)" in to_html(comp)
     assert json.loads(to_json(comp))["pairs"][0]["scenarios"][0]["pass_ci"]["low"] == pytest.approx(s1.pass_ci.low)
+
+
+def test_absent_cost_role_means_no_calls_not_unknown(tmp_path: Path) -> None:
+    """A scripted, check-only scenario has no simulator or judge calls: its trials carry no such cost key."""
+    a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 4})
+    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 4}, cost=SMALL)
+    for run in (a, b):
+        path = run / "trials.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for row in rows:
+            row["cost_usd"] = {"agent": row["cost_usd"]["agent"], "total": row["cost_usd"]["agent"]}
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    side = compare_runs([a, b]).pairs[0].overall.b
+    assert side.eval_cost_per_session == 0.0 and side.agent_cost_per_session == pytest.approx(SMALL[0])
