@@ -18,6 +18,8 @@ from evalkit.spec.yamlsource import Located, read_yaml
 
 _SUITE_KEY = re.compile(r"^['\"]?suite['\"]?\s*:", re.MULTILINE)
 _SUITE_SCHEMA = re.compile(r"\$schema=\S*suite\.schema\.json")
+_FLOW_START = re.compile(r"\A\ufeff?(?:[ \t]*(?:#[^\n]*)?\n|[ \t]*---[^\n]*\n)*[ \t]*\{")  # blanks, comments, ---
+_FLOW_KEY = re.compile(r"""\s*(['"]?)suite\1\s*:""")
 
 
 @dataclass
@@ -52,7 +54,51 @@ def is_suite_file(path: str | Path) -> bool:
         head = file.read_bytes()[:200_000].decode("utf-8", errors="replace")
     except OSError:
         return False
-    return bool(_SUITE_KEY.search(head) or _SUITE_SCHEMA.search(head))
+    return bool(_SUITE_KEY.search(head) or _SUITE_SCHEMA.search(head) or _flow_suite_key(head))
+
+
+def _flow_suite_key(text: str) -> bool:
+    """A document that is one flow mapping (JSON style) with a `suite` key at its top level.
+
+    YAML is a superset of JSON, so `{"suite": "x", ...}` is a suite too. A scan of
+    brackets and quotes, not a parse: cheap on every YAML file pytest collects.
+    """
+    start = _FLOW_START.match(text)
+    if start is None:
+        return False
+    depth, i, key_next = 1, start.end(), True
+    while i < len(text) and depth:
+        if depth == 1 and key_next and _FLOW_KEY.match(text, i):
+            return True
+        ch = text[i]
+        if ch in "\"'":
+            i = _string_end(text, i)
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+        elif ch == "#" and text[i - 1].isspace():
+            i = text.find("\n", i) % (len(text) + 1)  # a comment runs to the end of its line
+            continue
+        key_next = (ch == "," and depth == 1) or (key_next and ch.isspace())
+        i += 1
+    return False
+
+
+def _string_end(text: str, i: int) -> int:
+    """Index of the quote closing the string opened at i (YAML '' escapes and JSON backslashes)."""
+    quote, j = text[i], i + 1
+    while j < len(text):
+        if text[j] == "\\" and quote == '"':
+            j += 2
+            continue
+        if text[j] == quote:
+            if quote == "'" and text[j + 1:j + 2] == "'":
+                j += 2
+                continue
+            return j
+        j += 1
+    return j
 
 
 def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:

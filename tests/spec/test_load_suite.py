@@ -156,3 +156,18 @@ def test_duplicate_versions_and_persona_ids_are_reported_at_their_keys(tmp_path:
         load_personas([tmp_path / "personas"])
     assert [(p.line, p.key_path) for p in info.value.problems] == [(2, "id")]
     assert "persona 'same' is also defined in" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"suite": "x", "scenarios": []}', True),
+    ("# flow style\n---\n{suite: x, scenarios: []}\n", True),
+    ('{\n  "agent": "a:b",\n  "scenarios": [{"id": "s", "suite": "nested"}],\n  "suite": "x"\n}', True),
+    ("{ # a comment\n  'suite' : x}", True),
+    ('{"agent": "suite: in a string, not a key", "rules": [{"suite": "nested"}]}', False),
+    ('{"suites": ["x"], "suite_x": 1}', False),
+    ("[{suite: x}]", False),
+])
+def test_is_suite_file_reads_json_and_flow_style(tmp_path: Path, text: str, expected: bool) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert is_suite_file(path) is expected
