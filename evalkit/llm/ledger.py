@@ -48,56 +48,82 @@ class UsageTotals(BaseModel):
             self.known_cost_usd += entry.cost_usd
 
 
+class _Acc:
+    """A running total kept per group key; slotted (~100 bytes) because the run keeps one per session and role."""
+
+    __slots__ = ("calls", "cache_hits", "input_tokens", "output_tokens", "known_cost_usd", "unknown_cost_calls")
+
+    def __init__(self) -> None:
+        self.calls = self.cache_hits = self.input_tokens = self.output_tokens = self.unknown_cost_calls = 0
+        self.known_cost_usd = 0.0
+
+    add = UsageTotals.add
+
+    def merge(self, other: "_Acc") -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def totals(self) -> UsageTotals:
+        return UsageTotals(**{name: getattr(self, name) for name in self.__slots__})
+
+
 class UsageLedger:
     """Thread-safe running totals of every exchange the hub made or served from cache.
 
-    Totals per role, session, scenario and model are kept up to date on each record,
-    so reading them costs nothing that grows with the run and no per-call entry is kept.
+    Totals per role, scenario, model and session x role are kept up to date on each
+    record, so reading them costs nothing that grows with the run and no per-call entry is kept.
     """
 
     def __init__(self) -> None:
-        self._total = UsageTotals()
-        self._groups: dict[str, dict] = {"role": {}, "session": {}, "scenario": {}, "model": {}}
-        self._session_roles: dict[str | None, dict[str, UsageTotals]] = {}
+        self._total = _Acc()
+        self._groups: dict[str, dict[str | None, _Acc]] = {"role": {}, "scenario": {}, "model": {}}
+        self._sessions: dict[str | None, dict[str, _Acc]] = {}
         self._lock = threading.Lock()
 
     def record(self, model: str, tag: CallTag, usage: Usage, cost_usd: float | None, cached: bool = False) -> None:
         entry = UsageEntry(model, tag.role, tag.scenario_id, tag.session_id, usage, cost_usd, cached)
-        keys = {"role": entry.role, "session": entry.session_id, "scenario": entry.scenario_id, "model": entry.model}
+        keys = {"role": entry.role, "scenario": entry.scenario_id, "model": entry.model}
         with self._lock:
             self._total.add(entry)
             for group, key in keys.items():
-                _totals(self._groups[group], key).add(entry)
-            _totals(self._session_roles.setdefault(entry.session_id, {}), entry.role).add(entry)
+                _acc(self._groups[group], key).add(entry)
+            _acc(self._sessions.setdefault(entry.session_id, {}), entry.role).add(entry)
 
     def total(self) -> UsageTotals:
         with self._lock:
-            return self._total.model_copy()
+            return self._total.totals()
 
     def by_role(self) -> dict[str, UsageTotals]:
-        return self._copy("role")
+        return self._read("role")
 
     def by_session(self) -> dict[str | None, UsageTotals]:
-        return self._copy("session")
+        with self._lock:
+            out: dict[str | None, UsageTotals] = {}
+            for session_id, roles in self._sessions.items():
+                acc = _Acc()
+                for role_acc in roles.values():
+                    acc.merge(role_acc)
+                out[session_id] = acc.totals()
+            return out
 
     def by_scenario(self) -> dict[str | None, UsageTotals]:
-        return self._copy("scenario")
+        return self._read("scenario")
 
     def by_model(self) -> dict[str, UsageTotals]:
-        return self._copy("model")
+        return self._read("model")
 
     def for_session(self, session_id: str) -> dict[str, UsageTotals]:
         """Per-role totals of one session (what a transcript records)."""
         with self._lock:
-            return {role: t.model_copy() for role, t in self._session_roles.get(session_id, {}).items()}
+            return {role: acc.totals() for role, acc in self._sessions.get(session_id, {}).items()}
 
-    def _copy(self, group: str) -> dict:
+    def _read(self, group: str) -> dict:
         with self._lock:
-            return {key: t.model_copy() for key, t in self._groups[group].items()}
+            return {key: acc.totals() for key, acc in self._groups[group].items()}
 
 
-def _totals(group: dict, key: str | None) -> UsageTotals:
-    totals = group.get(key)
-    if totals is None:
-        totals = group[key] = UsageTotals()
-    return totals
+def _acc(group: dict, key: str | None) -> _Acc:
+    acc = group.get(key)
+    if acc is None:
+        acc = group[key] = _Acc()
+    return acc
