@@ -1,4 +1,8 @@
-"""`evalkit ...`: the command line. Thin: each area defines its commands next to its code."""
+"""`evalkit ...`: the command line. Thin: each area defines its commands next to its code.
+
+Commands load lazily: `evalkit --help` and `evalkit validate` must not pay for
+importing pandas, the SDKs and the report engine that other commands need.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,54 @@ import click
 
 from evalkit import __version__
 
-# Each module exposes `commands: list[click.Command]`; add yours here.
-COMMAND_MODULES: list[str] = ["evalkit.spec.commands", "evalkit.llm.commands", "evalkit.report.commands", "evalkit.plugin.commands"]
+# name -> ("module:attr" of the click command, its short help as `evalkit --help` lists it).
+# Add yours here; a test checks each short help against the command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "cache": ("evalkit.llm.commands:cache", "Inspect or clear the model response cache."),
+    "compare": ("evalkit.report.commands:compare_command",
+                "Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run."),
+    "report": ("evalkit.report.commands:report_command",
+               "Write report.html and summary.md for RUN_DIR (a run directory, a reports directory, or `latest`)."),
+    "rubrics": ("evalkit.spec.commands:rubrics",
+                "Versioned rubrics: lock their fingerprints, check nothing changed silently, list them."),
+    "run": ("evalkit.plugin.commands:run_command",
+            "Run SUITES (files or directories; default suites/) as pytest items and write the HTML report."),
+    "schema": ("evalkit.spec.commands:schema",
+               "Print the JSON Schema for a rubric, suite or persona file (for editors and CI)."),
+    "validate": ("evalkit.spec.commands:validate",
+                 "Check suites, rubrics and personas; print every problem as path:line:col: key: message."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is invoked (or its help shown)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attr = COMMANDS[cmd_name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table, so listing commands imports none of them."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = [(n, self._listed(n).get_short_help_str(limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+    def _listed(self, name: str) -> click.Command:
+        """The loaded command, or a stand-in carrying the table's short help (shortened as click would)."""
+        return self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evalkit")
 def main() -> None:
     """Evaluate LLM agents: validate YAML, manage rubrics, run suites, report and compare runs."""
-
-
-for _module in COMMAND_MODULES:
-    for _command in importlib.import_module(_module).commands:
-        main.add_command(_command)
