@@ -31,12 +31,25 @@ class LoadedSuite:
     file_hash: str
     scenarios: list[Scenario]
     rubrics: dict[str, ResolvedRubric] = field(default_factory=dict)
+    _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rubrics_for(self, scenario: Scenario | str) -> list[ResolvedRubric]:
         """The exact rubrics a scenario is judged by (its override, else the suite's)."""
         scenario_id = scenario if isinstance(scenario, str) else scenario.id
-        resolved = next(s for s in self.scenarios if s.id == scenario_id)
+        resolved = self._scenario(scenario_id)
         return [self.rubrics[ref] for ref in resolved.rubrics or []]
+
+    def _scenario(self, scenario_id: str) -> Scenario:
+        """Look up by id through a position index (a scan per call made big runs quadratic)."""
+        pos = self._positions.get(scenario_id)
+        if pos is None or pos >= len(self.scenarios) or self.scenarios[pos].id != scenario_id:
+            self._positions = {}
+            for i, s in enumerate(self.scenarios):
+                self._positions.setdefault(s.id, i)
+            pos = self._positions.get(scenario_id)
+            if pos is None:
+                raise KeyError(f"suite {self.suite.name!r} has no scenario {scenario_id!r}")
+        return self.scenarios[pos]
 
     @property
     def rubric_files_hash(self) -> str:
