@@ -56,7 +56,9 @@ def template_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@lru_cache(maxsize=32)
 def builtin_template(name: str) -> str:
+    """A packaged template's text, read once per process."""
     return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
 
 
