@@ -15,14 +15,16 @@ import asyncio
 import contextvars
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 _IDLE_EXIT_S = 30.0  # an idle worker exits after this long without a call
 
 _Job = Callable[[], None]
-_idle: list[queue.SimpleQueue[_Job]] = []  # inboxes of workers waiting for a call
-_idle_lock = threading.Lock()
+# Inboxes of workers waiting for a call. deque append/pop/remove are atomic, so no lock:
+# a contended lock would make the event loop give up the GIL on every call.
+_idle: deque[queue.SimpleQueue[_Job]] = deque()
 
 
 def run_in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
@@ -45,14 +47,14 @@ def run_in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.
 
 def _submit(job: _Job, name: str) -> None:
     """Hand `job` to an idle worker, or start a new one when every worker is busy."""
-    with _idle_lock:
-        inbox = _idle.pop() if _idle else None
-    if inbox is not None:
+    try:
+        inbox = _idle.pop()
+    except IndexError:
+        inbox = queue.SimpleQueue()
         inbox.put(job)
-        return
-    inbox = queue.SimpleQueue()
-    inbox.put(job)
-    threading.Thread(target=_worker, args=(inbox,), daemon=True, name=name).start()
+        threading.Thread(target=_worker, args=(inbox,), daemon=True, name=name).start()
+    else:
+        inbox.put(job)
 
 
 def _worker(inbox: queue.SimpleQueue[_Job]) -> None:
@@ -64,16 +66,15 @@ def _worker(inbox: queue.SimpleQueue[_Job]) -> None:
 
 def _next_job(inbox: queue.SimpleQueue[_Job]) -> _Job | None:
     """Wait as an idle worker; None means exit (no call came in time)."""
-    with _idle_lock:
-        _idle.append(inbox)
+    _idle.append(inbox)
     try:
         return inbox.get(timeout=_IDLE_EXIT_S)
     except queue.Empty:
-        with _idle_lock:
-            if inbox in _idle:
-                _idle.remove(inbox)
-                return None
-        return inbox.get()  # a caller took this inbox just as the wait timed out
+        try:
+            _idle.remove(inbox)
+        except ValueError:  # a caller took this inbox just as the wait timed out
+            return inbox.get()
+        return None
 
 
 def _deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], *, result: Any = None,
