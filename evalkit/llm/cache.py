@@ -34,6 +34,30 @@ class CacheStats(BaseModel):
     by_model: dict[str, int]
 
 
+def _prepare(conn: sqlite3.Connection, attempts: int = 40) -> None:
+    """Switch to WAL and create the table, retrying the one race the busy timeout does not cover.
+
+    When several processes open a new cache file at once, SQLite answers "database is locked"
+    at once (no busy wait) to a connection that would otherwise deadlock upgrading its lock.
+    Taking the write lock up front (BEGIN IMMEDIATE) avoids the upgrade; a short retry covers
+    the journal-mode switch.
+    """
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(_SCHEMA)
+            conn.execute("COMMIT")
+            return
+        except sqlite3.OperationalError as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "locked" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+
+
 class ResponseCache:
     """Content-addressed responses; one short transaction per operation."""
 
@@ -51,9 +75,7 @@ class ResponseCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_SCHEMA)
+            _prepare(conn)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
