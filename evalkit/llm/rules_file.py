@@ -24,14 +24,16 @@ def load_rules(path: str | Path) -> list[Rule]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
     except OSError as exc:
         raise RulesFileError(f"{path}: cannot read rules file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except UnicodeDecodeError as exc:
+        raise RulesFileError(f"{path}:1: not valid UTF-8 ({exc.reason}); save the file as UTF-8") from None
+    except yaml.YAMLError as exc:  # syntax, and tags safe_load will not construct
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise RulesFileError(f"{path}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    data = yaml.safe_load(text)
     items, nodes = _rule_items(path, root, data)
     rules, problems = [], []
     for index, (item, node) in enumerate(zip(items, nodes)):
