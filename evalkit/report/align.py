@@ -40,7 +40,10 @@ def choose_sides(runs: list[RunData], tiers: list[str] | None = None) -> list[Ru
     if tiers:
         if len(runs) != 1:
             raise ReportError("--tiers compares tiers inside ONE run; give a single run directory")
-        return [runs[0].select_tier(t) for t in tiers]
+        named = list(dict.fromkeys(tiers))
+        if len(named) < 2:
+            raise ReportError(f"--tiers needs two or more different tiers (got {', '.join(named)})")
+        return [runs[0].select_tier(t) for t in named]
     if len(runs) == 1:
         found = runs[0].tiers()
         if len(found) < 2:

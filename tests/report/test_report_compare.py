@@ -161,6 +161,9 @@ def test_tiers_inside_one_run(tmp_path: Path) -> None:
         compare_runs([run], CompareConfig(tiers=["big", "medium"]))
     with pytest.raises(ReportError, match="ONE run"):
         compare_runs([run, run], CompareConfig(tiers=["big", "small"]))
+    for one in (["small"], ["small", "small"]):  # a single side has nothing to pair: say so, not print nothing
+        with pytest.raises(ReportError, match="two or more different tiers"):
+            compare_runs([run], CompareConfig(tiers=one))
 
 
 def test_three_runs_compare_against_the_first(tmp_path: Path) -> None:
