@@ -23,9 +23,9 @@ def resolve_resume(config: RunConfig) -> RunConfig:
         return config
     try:
         path = resolve_run_dir(config.resume, config.report_dir)
-    except FileNotFoundError as exc:
+        stored = RunDir(path).read_manifest().get("config", {})
+    except (FileNotFoundError, ValueError) as exc:
         raise ResumeError(f"cannot resume: {exc}") from None
-    stored = RunDir(path).read_manifest().get("config", {})
     shaping = {k: stored.get(k) for k in SHAPING_FIELDS if k in stored}
     return config.model_copy(update={**shaping, "resume": str(path)})
 

@@ -67,7 +67,15 @@ class RunDir:
         write_atomic(self.file(MANIFEST), json.dumps(manifest, indent=2, default=str).encode())
 
     def read_manifest(self) -> dict[str, Any]:
-        return json.loads(self.file(MANIFEST).read_text())
+        """run.json as a dict; ValueError naming the file when it is not a JSON object (so callers say so in one line)."""
+        path = self.file(MANIFEST)
+        try:
+            manifest = json.loads(path.read_text())
+        except ValueError as err:
+            raise ValueError(f"{path}: not valid JSON ({err})") from None
+        if not isinstance(manifest, dict):
+            raise ValueError(f"{path}: expected a JSON object, got {type(manifest).__name__}")
+        return manifest
 
     def transcript_relpath(self, stem: str) -> str:
         return f"{TRANSCRIPTS}/{stem}.json"

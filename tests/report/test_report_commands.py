@@ -29,6 +29,15 @@ def test_report_command_on_a_non_run_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_report_command_on_a_broken_run_json_names_the_file(tmp_path: Path) -> None:
+    run = _run(tmp_path, "run-a", "big", (0.02, 0.0, 0.0))
+    for text, problem in (("{not json", "not valid JSON"), ("[1, 2]", "expected a JSON object")):
+        (run / "run.json").write_text(text)
+        result = CliRunner().invoke(main, ["report", str(run)])
+        assert result.exit_code == 1 and f"run.json: {problem}" in result.output
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
 def test_compare_command_formats_and_refusal(tmp_path: Path) -> None:
     a = _run(tmp_path, "run-a", "big", (0.02, 0.0, 0.0))
     b = _run(tmp_path, "run-b", "small", (0.005, 0.0, 0.0))

@@ -47,6 +47,11 @@ def test_a_refused_resume_raises_in_the_calling_thread(tmp_path: Path, config: R
     items = plan_run([make_suite(tmp_path, scenarios=1, trials=1)], config)
     with pytest.raises(ResumeError, match="not a run directory"):
         run_in_thread(items, config.model_copy(update={"resume": str(tmp_path / "nope")}), stages=Recorder().stages())
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "run.json").write_text("[]")  # a manifest that is no JSON object is refused the same way
+    with pytest.raises(ResumeError, match="cannot resume: .*run.json: expected a JSON object"):
+        run_in_thread(items, config.model_copy(update={"resume": str(broken)}), stages=Recorder().stages())
 
 
 def test_ctrl_c_while_waiting_cancels_the_run_cleanly(tmp_path: Path, config: RunConfig) -> None:
