@@ -128,7 +128,7 @@ def _coerce(value: Any, criterion: Criterion) -> tuple[float | None, str | None]
             return float(value), None
         return None, f"off_scale: binary score expected, got {value!r}"
     low, high = criterion.scale.min, criterion.scale.max
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
         return None, f"off_scale: integer {low}..{high} expected, got {value!r}"
     if not low <= value <= high:
         return None, f"off_scale: {value} is outside {low}..{high}"

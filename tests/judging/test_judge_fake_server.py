@@ -57,6 +57,9 @@ BAD_REPLIES = {
     "off_scale": ({**GOOD, "tone": item(7, (2, "I'm sorry"))}, "tone", "off_scale"),
     "binary_off_scale": ({**GOOD, "resolved": item("maybe", (5, "refunded"))}, "resolved", "off_scale"),
     "missing": ({"resolved": GOOD["resolved"]}, "tone", "missing"),
+    # json.loads reads the non-standard Infinity/NaN literals a model may emit
+    "infinite_score": ({**GOOD, "tone": item(float("inf"), (2, "I'm sorry"))}, "tone", "off_scale"),
+    "nan_score": ({**GOOD, "tone": item(float("nan"), (2, "I'm sorry"))}, "tone", "off_scale"),
     "invented_quote": (
         {**GOOD, "tone": item(5, (2, "It was my absolute pleasure to help"))},
         "tone",
