@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -21,6 +24,17 @@ def _cache(cache_dir: Path | None) -> ResponseCache:
     return ResponseCache(cache_dir or find_project_root(Path.cwd()) / ".evalkit" / "cache")
 
 
+@contextmanager
+def _readable(store: ResponseCache) -> Iterator[ResponseCache]:
+    """A damaged or foreign file where the cache should be is one line naming it, not a traceback."""
+    try:
+        yield store
+    except sqlite3.DatabaseError as exc:  # includes OperationalError (locked, unreadable)
+        raise click.ClickException(f"{store.path}: cannot use the response cache: {exc}") from None
+    finally:
+        store.close()
+
+
 @click.group()
 def cache() -> None:
     """Inspect or clear the model response cache."""
@@ -34,12 +48,12 @@ def stats(cache_dir: Path | None) -> None:
     if not store.path.exists():
         click.echo(f"no cache at {store.path}")
         return
-    info = store.stats()
+    with _readable(store):
+        info = store.stats()
     click.echo(f"{info.path}: {info.entries} entries, {info.size_bytes / 1024:.1f} KiB")
     for title, counts in (("role", info.by_role), ("model", info.by_model)):
         for name, count in sorted(counts.items()):
             click.echo(f"  {title} {name}: {count}")
-    store.close()
 
 
 @cache.command()
@@ -51,8 +65,8 @@ def clear(cache_dir: Path | None, role: str | None) -> None:
     if not store.path.exists():
         click.echo(f"no cache at {store.path}")
         return
-    removed = store.clear(role)
-    store.close()
+    with _readable(store):
+        removed = store.clear(role)
     click.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {store.path}")
 
 

@@ -28,3 +28,12 @@ def test_cache_commands_without_a_cache(tmp_path):
     result = CliRunner().invoke(main, ["cache", "stats", "--cache-dir", str(tmp_path / "none")])
     assert result.exit_code == 0 and "no cache at" in result.output
     assert not (tmp_path / "none").exists()
+
+
+def test_cache_commands_on_a_file_that_is_not_a_cache(tmp_path):
+    (tmp_path / ResponseCache.FILENAME).write_text("not sqlite\n")
+    for args in (["stats"], ["clear"]):
+        result = CliRunner().invoke(main, ["cache", *args, "--cache-dir", str(tmp_path)])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception  # not a traceback
+        assert result.output.count("\n") == 1, result.output
+        assert ResponseCache.FILENAME in result.output and "not a database" in result.output
