@@ -1,4 +1,4 @@
-"""The persona library: reusable simulated users, one per `personas/*.yaml` file."""
+"""The persona library: reusable simulated users, one per YAML file under `personas/`."""
 
 from __future__ import annotations
 
