@@ -58,8 +58,12 @@ def retry_after_s(headers: Any) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (ValueError, TypeError):  # a header we cannot read: back off as if none was sent
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def classify(exc: BaseException) -> ClassifiedError:

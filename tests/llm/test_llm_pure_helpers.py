@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email.utils
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from evalkit.llm.backends.anthropic_backend import merge_turns
 from evalkit.llm.backends.openai_backend import is_strict_compatible
-from evalkit.llm.errors import kind_for_status, retry_after_s
+from evalkit.llm.errors import classify, kind_for_status, retry_after_s
 from evalkit.llm.retry import RetryPolicy
 from evalkit.llm.errors import ClassifiedError
 from evalkit.llm.structured import extract_json
@@ -43,6 +44,18 @@ def test_retry_after_forms():
     future = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert 20 < retry_after_s({"retry-after": future}) <= 30
     assert retry_after_s({}) is None and retry_after_s(None) is None
+
+
+def test_unreadable_retry_after_is_ignored_not_raised():
+    """classify() runs inside the retry loop: a raise there escaped as a raw ValueError instead of a ModelError."""
+
+    class RateLimited(Exception):
+        status_code = 429
+        response = SimpleNamespace(headers={"retry-after": "soon"})
+
+    assert retry_after_s({"retry-after": "soon"}) is None
+    error = classify(RateLimited("slow down"))
+    assert error.kind is ErrorKind.rate_limit and error.retry_after is None and error.retryable
 
 
 def test_backoff_is_full_jitter_under_an_exponential_cap():
