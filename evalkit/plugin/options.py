@@ -86,7 +86,7 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
     suites, configured = _suite_paths(config, root, tool)
     configured_dir = config.getini("evalkit_report_dir") or tool.get("report_dir") or "reports"
     report_dir = _path(root, opt("evalkit_report_dir"), cwd=True) or _path(root, configured_dir)
-    return PluginSettings(
+    settings = PluginSettings(
         suites=suites,
         suites_configured=configured,
         agent=opt("evalkit_agent") or tool.get("agent"),
@@ -109,6 +109,19 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         seed=opt("evalkit_seed"),
         progress=not opt("evalkit_no_progress"),
     )
+    _check_numbers(settings)
+    return settings
+
+
+def _check_numbers(settings: PluginSettings) -> None:
+    """A usage error now, not a traceback when the run engine's config refuses the value later."""
+    for name, whole in (("trials", True), ("concurrency", True), ("max_cost", False)):
+        value = getattr(settings, name)
+        number = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool)
+        if value is not None and not (number and value > 0):
+            expected = "an integer >= 1" if whole else "a number > 0"
+            raise pytest.UsageError(f"evalkit {name} (--evalkit-{name.replace('_', '-')} or [tool.evalkit]): "
+                                    f"expected {expected}, got {value!r}")
 
 
 def parse_base_urls(values: list[str]) -> dict[str, str]:
@@ -143,7 +156,20 @@ def _tool_table(root: Path) -> dict[str, Any]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise pytest.UsageError(f"{path}: cannot read [tool.evalkit]: {exc}") from None
     table = data.get("tool", {}).get("evalkit", {})
-    return table if isinstance(table, dict) else {}
+    if not isinstance(table, dict):
+        return {}
+    for key, kind in _TOOL_TYPES.items():
+        if key in table and not isinstance(table[key], kind):
+            raise pytest.UsageError(f"{path}: [tool.evalkit] {key}: expected {_TYPE_NAMES[kind]}, got {table[key]!r}")
+    return table
+
+
+# Keys whose value pytest never checks on the way (numbers are checked on the merged settings).
+_TOOL_TYPES: dict[str, type] = {
+    "suites": list, "agent_models": list, "base_urls": dict, "no_cache": bool, "report_dir": str, "agent": str,
+    "simulator_model": str, "judge_model": str, "cache_dir": str, "replay": str,
+}
+_TYPE_NAMES = {list: "a list of strings", dict: "a table", bool: "true or false", str: "a string"}
 
 
 def _resume(value: str | None) -> str | None:
