@@ -92,15 +92,18 @@ def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) 
     report_dir = Path(str(options["report_dir"])).resolve() if options.get("report_dir") else root / "reports"
     before = _run_dirs(report_dir)
     code = pytest.main(args)
-    for run_dir in sorted(_run_dirs(report_dir) - before):
-        _write_report(run_dir)
+    for run_dir, stamp in sorted(_run_dirs(report_dir).items()):
+        if before.get(run_dir) != stamp:  # new, or resumed (its run.json was rewritten)
+            _write_report(run_dir)
     ctx.exit(int(code))
 
 
-def _run_dirs(report_dir: Path) -> set[Path]:
+def _run_dirs(report_dir: Path) -> dict[Path, int]:
+    """Run directories by their run.json's modification time."""
     if not report_dir.is_dir():
-        return set()
-    return {p for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / "run.json").exists()}
+        return {}
+    manifests = (p / "run.json" for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink())
+    return {m.parent: m.stat().st_mtime_ns for m in manifests if m.exists()}
 
 
 def _write_report(run_dir: Path) -> None:

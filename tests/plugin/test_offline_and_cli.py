@@ -93,6 +93,10 @@ def test_evalkit_run_runs_suites_and_writes_the_report(project: Project) -> None
     assert [(g["suite"], g["name"], g["decision"]) for g in gates] == [("tiny", "invalid_rate", "pass")]
     html = (run_dir / "report.html").read_text()
     assert gates[0]["detail"] in html and "derived by the report" not in html  # written after the gates
+    (run_dir / "report.html").unlink()
+    result = project.pytester.run(str(evalkit), "run", "evals", "--resume", "latest", "-q")
+    assert f"evalkit: report {run_dir / 'report.html'}" in result.stdout.str()  # a resumed run's report is rewritten
+    assert (run_dir / "report.html").is_file() and project.run_dirs() == [run_dir]
 
 
 def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project) -> None:
