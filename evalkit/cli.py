@@ -53,7 +53,6 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-
     def _listed(self, name: str) -> click.Command:
         """The loaded command, or a stand-in carrying the table's short help (shortened as click would)."""
         return self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])

@@ -50,7 +50,3 @@ def highlight(text: str, quotes: Iterable[str]) -> Markup:
         pos = end
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))
-
-
-def has_highlight(text: str, quotes: Iterable[str]) -> bool:
-    return bool(_spans(text, quotes))

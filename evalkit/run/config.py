@@ -70,11 +70,6 @@ class RunConfig(BaseModel):
         values.update({k: v for k, v in optional.items() if v is not None})
         return HubConfig(**values)
 
-    def budget_fields(self) -> dict[str, float | int]:
-        """The budgets that are set, by name (used in messages and the manifest)."""
-        budgets = {"max_cost_usd": self.max_cost_usd, "max_tokens": self.max_tokens, "max_sessions": self.max_sessions}
-        return {k: v for k, v in budgets.items() if v is not None}
-
 
 def cost_label(offline: bool) -> str:
     """How a run's costs are headed: an offline run's are list-price estimates, not money spent."""

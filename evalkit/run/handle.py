@@ -72,9 +72,6 @@ class RunHandle:
         with self._cond:
             return dict(self._results)
 
-    def item_keys(self, item_key: str) -> list[str]:
-        return list(self._by_item.get(item_key, []))
-
     def wait_for(self, key: str, timeout: float | None = None) -> ItemResult:
         """Block until the trial `key` is decided (or will not run); raise TimeoutError after `timeout`."""
         if not self._wait_until(lambda: key in self._results or self._ended, timeout):

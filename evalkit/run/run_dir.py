@@ -98,9 +98,6 @@ class RunDir:
         except (OSError, ValueError):
             return None
 
-    def append_rows(self, name: str, rows: Iterable[BaseModel | dict[str, Any]]) -> None:
-        self.append_text(name, "".join(dump_line(r) for r in rows))
-
     def append_text(self, name: str, text: str) -> None:
         """One write per call, O_APPEND: rows of one trial land together or (on a crash) as a torn tail."""
         if not text:
