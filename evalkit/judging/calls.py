@@ -15,6 +15,7 @@ from evalkit.judging.evidence import describe_unsupported, verify_evidence
 from evalkit.judging.logprobs import weighted_score
 from evalkit.judging.render import JudgePrompt
 from evalkit.judging.schema import SampleScore, read_reply, verdict_model
+from evalkit.judging.scoring import scale_bounds
 from evalkit.llm.types import GenerateConfig, ModelError, ModelResponse, Unparseable, Usage
 from evalkit.spec.models import Criterion
 
@@ -90,7 +91,7 @@ def apply_logprobs(reading: SampleScore, criterion: Criterion, response: ModelRe
     """G-Eval: replace a valid scale reading by the probability-weighted score when logprobs allow."""
     if reading.raw is None or criterion.scale == "binary":
         return reading
-    weighted = weighted_score(response.text, response.logprobs, criterion.id, criterion.scale.min, criterion.scale.max)
+    weighted = weighted_score(response.text, response.logprobs, criterion.id, *scale_bounds(criterion))
     if weighted is None:
         return reading.model_copy(update={"flags": reading.flags + ["logprobs_unavailable"]})
     return reading.model_copy(update={"raw": weighted, "flags": reading.flags + ["logprob_scored"]})

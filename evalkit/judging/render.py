@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
 
 from evalkit.conversation.transcript import Transcript
+from evalkit.judging.scoring import scale_bounds
 from evalkit.judging.turns import TurnView, numbered_turns, turn_nonce
 from evalkit.llm.types import Message
 from evalkit.spec.models import Criterion, Rubric, Scenario
@@ -63,7 +64,7 @@ def builtin_template(name: str) -> str:
 
 
 def criterion_view(criterion: Criterion) -> dict[str, Any]:
-    low, high = (0, 1) if criterion.scale == "binary" else (criterion.scale.min, criterion.scale.max)
+    low, high = scale_bounds(criterion)
     anchors = sorted((criterion.anchors or {}).items())
     if criterion.scale == "binary" and anchors:
         anchors = [("true" if k else "false", v) for k, v in anchors]

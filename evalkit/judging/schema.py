@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from evalkit.judging.scoring import scale_bounds
 from evalkit.judging.verdict import Evidence
 from evalkit.spec.models import Criterion
 
@@ -92,9 +93,7 @@ def _strict_verdict(ids: list[str]):  # noqa: ANN202 - pydantic schema hook
 
 def verdict_model(criteria: list[Criterion]) -> type[BaseModel]:
     """A pydantic model for a judge reply covering `criteria`, keyed by criterion id."""
-    key = tuple(
-        (c.id, 0, 1, True) if c.scale == "binary" else (c.id, c.scale.min, c.scale.max, False) for c in criteria
-    )
+    key = tuple((c.id, *scale_bounds(c), c.scale == "binary") for c in criteria)
     return _verdict_model(key)
 
 
@@ -127,7 +126,7 @@ def _coerce(value: Any, criterion: Criterion) -> tuple[float | None, str | None]
         if isinstance(value, (int, float)) and value in (0, 1):
             return float(value), None
         return None, f"off_scale: binary score expected, got {value!r}"
-    low, high = criterion.scale.min, criterion.scale.max
+    low, high = scale_bounds(criterion)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
         return None, f"off_scale: integer {low}..{high} expected, got {value!r}"
     if not low <= value <= high:

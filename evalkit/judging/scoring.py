@@ -33,6 +33,7 @@ class RubricScore(BaseModel):
 
 
 def scale_bounds(criterion: Criterion) -> tuple[int, int]:
+    """(min, max) of the criterion's scale; binary is 0..1."""
     return (0, 1) if criterion.scale == "binary" else (criterion.scale.min, criterion.scale.max)
 
 
@@ -40,11 +41,6 @@ def normalise_score(raw: float, criterion: Criterion) -> float:
     """Map a raw score on the criterion's scale to [0, 1]."""
     low, high = scale_bounds(criterion)
     return (float(raw) - low) / (high - low)
-
-
-def in_scale(raw: float, criterion: Criterion) -> bool:
-    low, high = scale_bounds(criterion)
-    return low <= raw <= high
 
 
 def criterion_passes(normalised: float, criterion: Criterion, rubric_threshold: float) -> bool:
