@@ -62,9 +62,12 @@ def _balanced(text: str, start: int) -> str:
     depth, in_string, escaped = 0, False, False
     for i in range(start, len(text)):
         ch = text[i]
-        if in_string:
-            escaped = ch == "\\" and not escaped
-            if ch == '"' and not escaped:
+        if in_string:  # `escaped` is about the previous character: a quote after a backslash stays inside
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
                 in_string = False
             continue
         if ch == '"':

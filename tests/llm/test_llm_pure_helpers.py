@@ -76,6 +76,9 @@ def test_backoff_is_full_jitter_under_an_exponential_cap():
         ('```\n{"a": 3}\n```', {"a": 3}),
         ('The answer is {"a": {"b": "}"}} and more {"c": 1}', {"a": {"b": "}"}}),
         ("[1, 2]", [1, 2]),
+        # an escaped quote does not end the string, so the brace after it is not structure
+        ('Verdict: {"quote": "he typed \\"}\\" twice", "score": 1} done', {"quote": 'he typed "}" twice', "score": 1}),
+        ('{"a": "ends in a backslash \\\\"} trailing', {"a": "ends in a backslash \\"}),
     ],
 )
 def test_extract_json(text, value):
