@@ -110,18 +110,20 @@ def _find_suite(scenario: str, suite: Path | None) -> Any:
         return loaded
     root = find_project_root()
     files = sorted(p for p in (root / "suites").rglob("*.y*ml") if is_suite_file(p)) if (root / "suites").is_dir() else []
-    found = [f for f in files if _has_scenario(f, scenario)]
+    found = [loaded for f in files if (loaded := _load_if_has(f, scenario)) is not None]
     if len(found) != 1:
-        where = ", ".join(str(f) for f in found) if found else f"no suite under {root / 'suites'}"
+        where = ", ".join(str(f.path) for f in found) if found else f"no suite under {root / 'suites'}"
         raise ValueError(f"scenario '{scenario}' must be in exactly one suite ({where}); pass suite=PATH")
-    return load_suite(found[0])
+    return found[0]
 
 
-def _has_scenario(path: Path, scenario: str) -> bool:
+def _load_if_has(path: Path, scenario: str) -> Any:
+    """The loaded suite when it holds the scenario (loaded once: the caller keeps it), else None."""
     try:
-        return any(s.id == scenario for s in load_suite(path).scenarios)
+        loaded = load_suite(path)
     except Exception:  # noqa: BLE001 - a broken unrelated suite must not hide the one asked for
-        return False
+        return None
+    return loaded if any(s.id == scenario for s in loaded.scenarios) else None
 
 
 class EvalkitFixture:

@@ -119,3 +119,20 @@ def test_resume_reports_the_kept_trials_without_running_them_again(project: Proj
     assert project.run_dirs() == [run_dir]
     assert len(project.trials(run_dir)) == 4
     assert json.loads((run_dir / "run.json").read_text())["resumed_at"]
+
+
+def test_run_scenario_finds_the_one_suite_holding_the_scenario(project: Project) -> None:
+    import pytest
+
+    from evalkit.plugin.api import _find_suite
+
+    project.suite()
+    project.suite(TINY_SUITE.replace("suite: tiny", "suite: other").replace("id: good", "id: other-good"),
+                  "suites/other.yaml")
+    project.write("suites/broken.yaml", "suite: broken\nscenarios: {id: [\n")  # must not hide the others
+    assert _find_suite("good", None).path.name == "tiny.yaml"
+    assert _find_suite("other-good", None).path.name == "other.yaml"
+    with pytest.raises(ValueError, match=r"exactly one suite \(.*other\.yaml, .*tiny\.yaml\)"):
+        _find_suite("bad", None)  # in both
+    with pytest.raises(ValueError, match="no suite under"):
+        _find_suite("nowhere", None)
