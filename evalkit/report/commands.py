@@ -26,6 +26,8 @@ def report_command(run_dir: str, out: Path | None) -> None:
         md = write_markdown_summary(run, out.with_suffix(".md") if out else None)
     except ReportError as err:
         raise click.ClickException(str(err)) from None
+    except OSError as err:
+        raise click.ClickException(_unwritable(err)) from None
     click.echo(f"report: {html}\nsummary: {md}")
 
 
@@ -68,12 +70,20 @@ def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidenc
             click.echo(f"warning: {w}", err=True)
         text = FORMATS.get(fmt, to_markdown)(comp)
         if out:
-            out.write_text(text, encoding="utf-8")
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as err:
+                raise click.ClickException(_unwritable(err)) from None
             click.echo(f"wrote {out}")
         else:
             click.echo(text, nl=False)
     if plot:
         _plot(comp, plot)
+
+
+def _unwritable(err: OSError) -> str:
+    """`--out` in a missing or read-only directory: one line naming the file, not a traceback."""
+    return f"{err.filename}: cannot write: {err.strerror}"
 
 
 def _plot(comp, path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -38,6 +38,17 @@ def test_report_command_on_a_broken_run_json_names_the_file(tmp_path: Path) -> N
         assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_out_in_a_missing_directory_is_one_line(tmp_path: Path) -> None:
+    a = _run(tmp_path, "run-a", "big", (0.02, 0.0, 0.0))
+    b = _run(tmp_path, "run-b", "small", (0.01, 0.0, 0.0))
+    missing = tmp_path / "nodir"
+    for args in (["report", str(a), "--out", str(missing / "r.html")],
+                 ["compare", str(a), str(b), "--format", "md", "--out", str(missing / "c.md")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1 and f"{missing}/" in result.output and "cannot write" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
 def test_compare_command_formats_and_refusal(tmp_path: Path) -> None:
     a = _run(tmp_path, "run-a", "big", (0.02, 0.0, 0.0))
     b = _run(tmp_path, "run-b", "small", (0.005, 0.0, 0.0))
