@@ -9,7 +9,8 @@ session with a termination reason (first reason wins):
 * max_turns: `max_turns` agent replies were given;
 * timeout: one agent turn exceeded `agent_turn_timeout_s`, or the whole session
   exceeded `session_timeout_s`;
-* agent_error: the agent raised (or could not be built); traceback recorded;
+* setup_error: the agent could not be imported or built; traceback recorded;
+* agent_error: the agent raised; traceback recorded;
 * simulator_error / infrastructure_error: see `evalkit.conversation.simulator.user`;
   an agent failing because its model endpoint failed is infrastructure_error too
   (`recording.is_infrastructure`); an invalidating guardrail ends the session as
@@ -107,7 +108,7 @@ class _Session:
                 self.spec.agent, hub=self.hub, model=self.spec.agent_model, params=self.spec.agent_params
             )
         except Exception as err:  # noqa: BLE001 - a broken agent is a result, not a crash
-            return self._fail_agent(err, "agent setup failed")
+            return self._fail_agent(err, "agent setup failed", setup=True)
         for turn in range(1, self.spec.max_turns + 1):
             if not await self._user_turn(turn) or not await self._agent_turn(turn):
                 return
@@ -190,9 +191,9 @@ class _Session:
         table = table if isinstance(table, PriceTable) else PriceTable()
         return table.cost(name, reply.usage)
 
-    def _fail_agent(self, err: BaseException, prefix: str) -> bool:
+    def _fail_agent(self, err: BaseException, prefix: str, setup: bool = False) -> bool:
         self.transcript.error_traceback = "".join(traceback.format_exception(err))
-        reason = R.infrastructure_error if is_infrastructure(err) else R.agent_error
+        reason = R.infrastructure_error if is_infrastructure(err) else (R.setup_error if setup else R.agent_error)
         self._end(reason, f"{prefix}: {type(err).__name__}: {err}")
         return False
 

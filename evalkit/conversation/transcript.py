@@ -18,6 +18,7 @@ class TerminationReason(StrEnum):
     max_turns = "max_turns"
     timeout = "timeout"
     agent_error = "agent_error"
+    setup_error = "setup_error"  # the agent could not be imported or built: nothing of it was tested
     simulator_error = "simulator_error"
     infrastructure_error = "infrastructure_error"
     cancelled = "cancelled"

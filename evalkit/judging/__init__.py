@@ -1,15 +1,14 @@
 """evalkit.judging: scoring transcripts against versioned rubrics and deterministic checks.
 
-Public API: `judge_transcript`, `run_checks`, `decide_trial`, plus the verdict
-models and the documented rules, quotable as text: `SCORING_RULE` (criterion
-and rubric arithmetic), `AGGREGATION_RULE` (samples and panels) and
-`DECISION_RULE` (trial outcome).
+Public API: `judge_transcript`, `run_checks`, plus the verdict models and the
+documented rules, quotable as text: `SCORING_RULE` (criterion and rubric
+arithmetic) and `AGGREGATION_RULE` (samples and panels). The trial outcome rule
+lives in `evalkit.verdicts` (`decide_trial`, `DECISION_RULE`).
 """
 
 from evalkit.judging.aggregate import AGGREGATION_RULE
 from evalkit.judging.checks import evaluate_check, run_checks
 from evalkit.judging.claims import compare_claims
-from evalkit.judging.decide import DECISION_RULE, decide_trial
 from evalkit.judging.evidence import quote_in_text, verify_evidence
 from evalkit.judging.judge import NO_JUDGE, judge_transcript, resolve_judge
 from evalkit.judging.render import JudgePrompt, RenderError, render_claims_prompt, render_judge_prompt, template_hash
@@ -20,7 +19,6 @@ from evalkit.judging.verdict import CriterionScore, Evidence, Outcome, Provenanc
 
 __all__ = [
     "AGGREGATION_RULE",
-    "DECISION_RULE",
     "NO_JUDGE",
     "SCORING_RULE",
     "Claim",
@@ -35,7 +33,6 @@ __all__ = [
     "TrialVerdict",
     "TurnView",
     "compare_claims",
-    "decide_trial",
     "evaluate_check",
     "judge_transcript",
     "normalise_score",

@@ -11,9 +11,15 @@ from evalkit.llm.types import Usage
 
 
 class Outcome(StrEnum):
+    """A trial is pass, fail or invalid; `error` is a setup error (the agent never ran), shown as a pytest error.
+
+    Criteria and rubrics are only ever pass, fail or invalid.
+    """
+
     passed = "pass"
     failed = "fail"
     invalid = "invalid"
+    error = "error"
 
 
 class Evidence(BaseModel):
@@ -71,7 +77,7 @@ class RubricVerdict(BaseModel):
 
 
 class TrialVerdict(BaseModel):
-    """The decision for one session: see `evalkit.judging.decide` for the rule."""
+    """The decision for one session: see `evalkit.verdicts.trial` for the rule."""
 
     outcome: Outcome
     score: float | None = None  # mean over rubric scores; None when invalid or nothing was scored

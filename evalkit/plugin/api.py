@@ -21,9 +21,9 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from evalkit.plugin.messages import counts_text, failure_message
-from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
+from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
-from evalkit.run.records import ResultRow, TrialRecord
+from evalkit.verdicts.rows import ResultRow, TrialRecord
 from evalkit.spec import CallableAgent, find_project_root, is_suite_file, load_suite
 
 _REGISTRY_NAME = "evalkit._python_agents"

@@ -13,16 +13,14 @@ from typing import Any
 
 import pytest
 
-from evalkit.plugin.gates import GateResult, decide_gate
 from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.preload import preload
 from evalkit.plugin.spending import estimate, skip_reason
-from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
-from evalkit.run.records import ResultRow, TrialRecord
 from evalkit.run.run_dir import new_run_id, read_rows
+from evalkit.verdicts import GateResult, ResultRow, ScenarioVerdict, TrialRecord, VerdictInputs, decide_gate, decide_scenario
 
 
 
@@ -55,6 +53,7 @@ class Controller:
         self.stopped = False
         self.batches: list[RunHandle] = []
         self.refused: str | None = None
+        self._inputs: VerdictInputs | None = None
 
     # ---------------------------------------------------------------- starting
     def select(self, items: list[pytest.Item]) -> None:
@@ -149,7 +148,7 @@ class Controller:
         if not trials:
             return ItemOutcome(skip_reason=f"evalkit: no trial of this scenario ran ({not_run or 'not run'})",
                                not_run=not_run)
-        verdict = decide_scenario(trials, criteria, item.loaded.suite.gate, self.final_run_dir(handle))
+        verdict = decide_scenario(trials, criteria, self.verdict_inputs().gate_for(item.suite_name), self.final_run_dir(handle))
         return ItemOutcome(verdict=verdict, trials=trials, criteria=criteria, not_run=not_run)
 
     def gate_result(self, gate: GateItem) -> GateResult | None:
@@ -159,11 +158,22 @@ class Controller:
             trials += self.scenario_result(member).trials
         if not trials:
             return None
-        baseline = baseline_rows(self.settings, gate.suite_name, gate.tier)
-        expected = [s.id for s in gate.loaded.scenarios]
-        result = decide_gate(trials, gate.loaded.suite.gate, baseline=baseline, expected=expected)
+        inputs = self.verdict_inputs()
+        result = decide_gate(trials, inputs.gate_for(gate.suite_name), baseline=inputs.baseline_for(gate.suite_name, gate.tier),
+                             expected=inputs.expected.get(gate.suite_name))
         self.gates[gate.nodeid] = result
         return result
+
+    def verdict_inputs(self) -> VerdictInputs:
+        """Gate configs, baseline and expected scenarios of the selected suites: what decides besides the rows."""
+        if self._inputs is None:
+            suites = {i.suite_name: i.loaded for i in self.selected}
+            self._inputs = VerdictInputs(
+                gates={name: loaded.suite.gate for name, loaded in suites.items()},
+                expected={name: [s.id for s in loaded.scenarios] for name, loaded in suites.items()},
+                baseline=baseline_trials(self.settings), run_dir=self.final_run_dir(),
+            )
+        return self._inputs
 
     # ---------------------------------------------------------------- helpers
     def final_run_dir(self, handle: RunHandle | None = None) -> Path | None:
@@ -223,8 +233,8 @@ class Controller:
         return [c for o in self.outcomes.values() for c in o.criteria]
 
 
-def baseline_rows(settings: PluginSettings, suite: str, tier: str) -> list[TrialRecord] | None:
-    """The baseline run's trials of one suite and tier (None without --evalkit-baseline)."""
+def baseline_trials(settings: PluginSettings) -> list[TrialRecord] | None:
+    """The baseline run's trials (None without --evalkit-baseline)."""
     if settings.baseline is None:
         return None
     from evalkit.run.run_dir import resolve_run_dir
@@ -232,5 +242,4 @@ def baseline_rows(settings: PluginSettings, suite: str, tier: str) -> list[Trial
     path = resolve_run_dir(str(settings.baseline), settings.report_dir) / "trials.jsonl"
     if not path.exists():
         raise pytest.UsageError(f"--evalkit-baseline: no trials.jsonl at {path}")
-    rows = [TrialRecord.model_validate(r) for r in read_rows(path)]
-    return [r for r in rows if r.suite == suite and r.tier == tier]
+    return [TrialRecord.model_validate(r) for r in read_rows(path)]

@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 
 from evalkit.plugin.messages import failure_message, interval_text, pct
-from evalkit.plugin.verdicts import ScenarioVerdict
+from evalkit.verdicts import ScenarioVerdict
 from evalkit.run.plan import tier_label
 
 
 class ScenarioFailed(Exception):
     """A scenario's trials did not meet its gate (quality failure or invalid)."""
+
+
+class ScenarioSetupError(Exception):
+    """The agent never ran (could not be imported or built): an error of the setup, not a quality failure."""
 
 
 class GateFailed(Exception):
@@ -46,7 +50,7 @@ class _EvalItem(pytest.Item):
         return get_controller(self.config)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, (ScenarioFailed, GateFailed)):
+        if isinstance(excinfo.value, (ScenarioFailed, ScenarioSetupError, GateFailed)):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
@@ -62,6 +66,12 @@ class ScenarioItem(_EvalItem):
     def key(self) -> str:
         """Matches the run engine's item key (`suite::scenario[tier]`)."""
         return f"{self.suite_name}::{self.scenario.id}[{self.tier}]"
+
+    def setup(self) -> None:
+        """A scenario whose agent never ran is reported as a pytest ERROR, so setup breakage reads as such."""
+        result = self.controller().scenario_result(self)
+        if result.verdict is not None and result.verdict.outcome == "error":
+            raise ScenarioSetupError(failure_message(result.verdict, self.name))
 
     def runtest(self) -> None:
         result = self.controller().scenario_result(self)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalkit.plugin.verdicts import ScenarioVerdict
+from evalkit.verdicts.scenario import ScenarioVerdict
 
 
 def pct(value: float | None) -> str:
@@ -19,13 +19,16 @@ def interval_text(v: ScenarioVerdict) -> str:
 def counts_text(v: ScenarioVerdict) -> str:
     return (
         f"{v.passed}/{v.valid} valid trials passed ({pct(v.pass_rate)}, {interval_text(v)}); "
-        f"{v.invalid} invalid of {v.trials}"
+        f"{v.invalid} invalid of {v.trials}" + (f", {v.errors} setup error(s)" if v.errors else "")
     )
 
 
 def failure_message(v: ScenarioVerdict, label: str) -> str:
-    """The assertion text for a failed or invalid item."""
-    if v.outcome == "invalid":
+    """The assertion text for a failed, invalid or errored item."""
+    if v.outcome == "error":
+        lines = [f"{label} ERROR (setup, not a quality failure): the agent never ran in {v.errors} of {v.trials} trials",
+                 "  because: " + "; ".join(v.invalid_reasons[:3])]
+    elif v.outcome == "invalid":
         head = (
             f"{label} INVALID (not a quality failure): only {v.valid} of {v.trials} trials were valid; "
             f"needed {v.required}"

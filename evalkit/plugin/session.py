@@ -18,10 +18,7 @@ from evalkit.plugin.preload import stop_rewriting_own_modules
 
 if TYPE_CHECKING:
     from evalkit.plugin.controller import Controller
-    from evalkit.plugin.gates import GateResult
-    from evalkit.run.records import TrialRecord
     from evalkit.plugin.summary import RunView
-    from evalkit.spec.models import GateConfig
 
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 EXPLICIT_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()
@@ -171,8 +168,7 @@ def finish(session: pytest.Session) -> None:
     from evalkit.plugin.ci import record_gates, write_step_summary
     from evalkit.plugin.summary import build_view
 
-    gate_configs = {i.suite_name: i.loaded.suite.gate for i in ctl.selected}
-    view = build_view(ctl.all_trials(), ctl.all_criteria(), gate_configs, list(ctl.gates.values()), ctl.final_run_dir())
+    view = build_view(ctl.all_trials(), ctl.all_criteria(), ctl.verdict_inputs())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
     view.offline = ctl.settings.offline
     config.stash[VIEW_KEY] = view
@@ -209,39 +205,25 @@ def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHoo
 
 def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> None:
     from evalkit.plugin.ci import record_gates, write_step_summary
-    from evalkit.run.records import ResultRow, TrialRecord
+    from evalkit.plugin.controller import baseline_trials
     from evalkit.plugin.summary import build_view
     from evalkit.run.run_dir import RESULTS, TRIALS, read_rows
     from evalkit.spec.models import GateConfig
+    from evalkit.verdicts import ResultRow, TrialRecord, VerdictInputs
 
     trials = [TrialRecord.model_validate(r) for r in read_rows(run_dir / TRIALS)]
     criteria = [ResultRow.model_validate(r) for r in read_rows(run_dir / RESULTS)]
-    configs: dict[str, GateConfig] = {}
-    gates: dict[tuple[str, str], list[str]] = {}
+    inputs = VerdictInputs(baseline=baseline_trials(settings), run_dir=run_dir)
     for output in hooks.outputs:
-        configs.update({k: GateConfig.model_validate(v) for k, v in output.get("gate_configs", {}).items()})
-        gates.update({(s, t): e for s, t, e in output.get("gates", [])})
-    results = [_xdist_gate(trials, suite, tier, expected, configs.get(suite, GateConfig()), settings)
-               for (suite, tier), expected in sorted(gates.items())]
-    decided = [r for r in results if r is not None]
-    view = build_view(trials, criteria, configs, decided, run_dir)
+        inputs.gates.update({k: GateConfig.model_validate(v) for k, v in output.get("gate_configs", {}).items()})
+        inputs.expected.update({suite: expected for suite, _tier, expected in output.get("gates", [])})
+    view = build_view(trials, criteria, inputs)
     view.offline = settings.offline
     session.config.stash[VIEW_KEY] = view
     record_gates(view)
     write_step_summary(view)
-    if any(r.failed for r in decided) and session.exitstatus == pytest.ExitCode.OK:
+    if any(g.failed for g in view.gates) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def _xdist_gate(trials: list["TrialRecord"], suite: str, tier: str, expected: list[str], gate: "GateConfig",
-                settings: PluginSettings) -> "GateResult | None":
-    from evalkit.plugin.controller import baseline_rows
-    from evalkit.plugin.gates import decide_gate
-
-    mine = [t for t in trials if t.suite == suite and t.tier == tier]
-    if not mine:
-        return None
-    return decide_gate(mine, gate, baseline=baseline_rows(settings, suite, tier), expected=expected)
 
 
 def terminal_summary(reporter: Any, config: pytest.Config) -> None:

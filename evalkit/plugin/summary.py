@@ -12,11 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from evalkit.llm.costs import sum_costs
-from evalkit.plugin.gates import GateResult
-from evalkit.plugin.verdicts import ScenarioVerdict, decide_scenario
-from evalkit.run.records import ResultRow, TrialRecord
-from evalkit.spec.models import GateConfig
 from evalkit.stats import flaky_scenarios
+from evalkit.verdicts import GateResult, ResultRow, RunOutcome, ScenarioVerdict, TrialRecord, VerdictInputs, decide_run
 
 ROLES = ("agent", "simulator", "judge")
 
@@ -41,6 +38,8 @@ class RunView(BaseModel):
     flaky: list[str] = Field(default_factory=list)
     invalid: list[str] = Field(default_factory=list)
     gates: list[GateResult] = Field(default_factory=list)
+    outcome: RunOutcome = "empty"  # the run's verdict (evalkit.verdicts.RunVerdict.outcome)
+    failed: bool = False  # would CI fail on this run's verdicts
     skipped: int = 0
     offline: bool = False  # costs are list-price estimates of an offline run
 
@@ -55,32 +54,19 @@ class RunView(BaseModel):
         return sum_costs(list(self.cost_by_role.values())) if self.cost_by_role else 0.0
 
 
-def build_view(
-    trials: list[TrialRecord],
-    criteria: list[ResultRow],
-    gate_configs: dict[str, GateConfig],
-    gates: list[GateResult],
-    run_dir: Path | None = None,
-) -> RunView:
-    """Group rows by suite x scenario x tier and decide each group with its suite's gate config."""
-    groups: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)
-    for t in trials:
-        groups[(t.suite, t.scenario_id, t.tier)].append(t)
-    crit_groups: dict[tuple[str, str, str], list[ResultRow]] = defaultdict(list)
-    for c in criteria:
-        crit_groups[(c.suite, c.scenario_id, c.tier)].append(c)
+def build_view(trials: list[TrialRecord], criteria: list[ResultRow], inputs: VerdictInputs) -> RunView:
+    """The run's verdict (`evalkit.verdicts.decide_run`) plus what the summary shows beside it."""
+    verdict = decide_run(trials, criteria, inputs)
     view = RunView(run_id=trials[0].model_extra.get("run_id") if trials and trials[0].model_extra else None,
-                   run_dir=run_dir, gates=gates)
-    outcomes: dict[str, list[str]] = {}
-    for (suite, sid, tier), rows in groups.items():  # run order: pytest's item order
-        v = decide_scenario(sorted(rows, key=lambda r: r.trial), crit_groups[(suite, sid, tier)],
-                            gate_configs.get(suite, GateConfig()), run_dir)
-        view.scenarios.append(v)
-        label = f"{sid}[{tier}]"
-        view.suites[label] = suite
-        outcomes[label] = [r.outcome for r in rows]
-        if v.outcome == "invalid" or v.invalid:
-            view.invalid.append(f"{label}: {v.invalid}/{v.trials} invalid ({'; '.join(v.invalid_reasons[:2])})")
+                   run_dir=inputs.run_dir, scenarios=verdict.scenarios, suites=verdict.suites, gates=verdict.gates,
+                   outcome=verdict.outcome, failed=verdict.failed)
+    outcomes: dict[str, list[str]] = defaultdict(list)
+    for t in trials:
+        outcomes[f"{t.scenario_id}[{t.tier}]"].append(t.outcome)
+    for v in verdict.scenarios:
+        if v.invalid or v.errors:
+            what = f"{v.invalid}/{v.trials} invalid" + (f", {v.errors} setup error(s)" if v.errors else "")
+            view.invalid.append(f"{v.label}: {what} ({'; '.join(v.invalid_reasons[:2])})")
     view.flaky = flaky_scenarios(outcomes)
     view.criteria = criterion_means(criteria)
     view.cost_by_role = {role: sum_costs([t.cost(role) for t in trials]) for role in ROLES}
@@ -93,7 +79,7 @@ def criterion_means(criteria: list[ResultRow]) -> list[CriterionMean]:
         by_label[c.label].append(c)
     out = []
     for label, rows in sorted(by_label.items()):
-        scores = [r.score for r in rows if r.outcome != "invalid" and r.score is not None]
+        scores = [r.score for r in rows if r.outcome in ("pass", "fail") and r.score is not None]
         out.append(CriterionMean(label=label, mean=sum(scores) / len(scores) if scores else None, n=len(scores),
                                  failed=sum(r.outcome == "fail" for r in rows),
                                  invalid=sum(r.outcome == "invalid" for r in rows)))

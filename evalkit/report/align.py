@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evalkit.report.rundata import ReportError, RunData
-from evalkit.run.records import TrialRecord
+from evalkit.verdicts.rows import TrialRecord
 
 ScenarioKey = tuple[str, ...]
 TrialKey = tuple[ScenarioKey, int]

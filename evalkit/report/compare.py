@@ -22,7 +22,7 @@ from evalkit.report.pairwise import PairwiseSummary
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run
 from evalkit.report.sides import SideStats, pass_values, score_values, side_stats
-from evalkit.run.records import TrialRecord
+from evalkit.verdicts.rows import TrialRecord
 from evalkit.stats import Bounds, DiffEstimate, McNemarResult, NonInferiority, newcombe_diff, non_inferiority
 from evalkit.stats import paired_bootstrap_diff, paired_pass_fail_test
 

@@ -17,7 +17,7 @@ from evalkit.judging.evidence import quote_in_text
 from evalkit.judging.turns import message_text
 from evalkit.report.highlight import highlight
 from evalkit.report.rundata import RunData
-from evalkit.run.records import ResultRow, TrialRecord
+from evalkit.verdicts.rows import ResultRow, TrialRecord
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.costs import sum_costs
 from evalkit.report.rundata import RunData
-from evalkit.run.records import ROLES, TrialRecord
+from evalkit.verdicts.rows import ROLES, TrialRecord
 from evalkit.stats import clustered_mean, flaky_scenarios, pass_rate_estimate, wilson_interval
 
 SCORE_BINS = 5

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.run import LoadedRun, load_run
-from evalkit.run.records import ResultRow, TrialRecord
+from evalkit.verdicts.rows import ResultRow, TrialRecord
 
 
 class ReportError(Exception):

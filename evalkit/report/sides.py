@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.costs import sum_costs
 from evalkit.report.overview import Counts
-from evalkit.run.records import TrialRecord
+from evalkit.verdicts.rows import TrialRecord
 
 
 class SideStats(BaseModel):

@@ -6,11 +6,11 @@ import asyncio
 from typing import Any
 
 from evalkit.conversation.transcript import Transcript
-from evalkit.judging import decide_trial, judge_transcript, run_checks
-from evalkit.judging.verdict import Outcome
+from evalkit.judging import judge_transcript, run_checks
 from evalkit.run.plan import WorkItem
 from evalkit.run.stages import Judgement, StageContext
 from evalkit.spec.models import JudgeConfig
+from evalkit.verdicts.trial import decide_trial, decided_without_judge
 
 
 def _override_judge(resolved: Any, judge_model: str | None) -> Any:
@@ -24,12 +24,12 @@ def _override_judge(resolved: Any, judge_model: str | None) -> Any:
 async def judge_session(item: WorkItem, transcript: Transcript, ctx: StageContext) -> Judgement:
     """Judge a finished transcript; judge failures come back as invalid scores, never as exceptions.
 
-    A session spoiled by something other than the agent is invalid whatever the judge says
-    (rule 1 of `decide_trial`), so it is not sent to the judge: that would only cost money.
+    A session whose agent never ran (an error) or that was spoiled by something other than
+    the agent (invalid) is decided without the judge: judging it would only cost money.
     """
-    spoiled = decide_trial(transcript, [], [])
-    if spoiled.outcome == Outcome.invalid:
-        return Judgement(outcome=spoiled.outcome, invalid_reason=spoiled.invalid_reason)
+    settled = decided_without_judge(transcript)
+    if settled is not None:
+        return Judgement(outcome=settled.outcome, invalid_reason=settled.invalid_reason)
     suite = item.suite.suite
     default_judge = JudgeConfig(model=ctx.config.judge_model) if ctx.config.judge_model else suite.judge
     rubrics = [_override_judge(r, ctx.config.judge_model) for r in item.suite.rubrics_for(item.scenario)]

@@ -1,139 +1,19 @@
-"""Rows of trials.jsonl and results.jsonl: the run directory's tidy records.
+"""Build the rows of trials.jsonl and results.jsonl from a judged session.
 
-Field names follow the run-directory contract the pytest plugin and the report read.
+The row models themselves live in `evalkit.verdicts.rows` (the contract every reader shares).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from evalkit import __version__
 from evalkit.conversation.transcript import Transcript
-from evalkit.judging.verdict import CriterionScore, Evidence, Outcome, RubricVerdict
+from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict
 from evalkit.llm.costs import sum_costs
 from evalkit.run.plan import WorkItem
 from evalkit.run.stages import Judgement
-
-ROLES = ("agent", "simulator", "judge")
-CHECKS_REF = "checks"
-
-TrialKey = tuple[str, str, str, int]  # suite, scenario_id, tier, trial
-
-
-class TokenCount(BaseModel):
-    """Tokens of one role in one session."""
-
-    model_config = ConfigDict(extra="allow")
-
-    input: int = 0
-    output: int = 0
-
-
-class TrialRecord(BaseModel):
-    """One row of trials.jsonl: one session and its decided outcome.
-
-    The run engine fills every field; the defaults and `extra="allow"` are for the
-    readers (plugin, report), which must accept older or partial rows unchanged.
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    run_id: str = ""
-    suite: str = ""
-    suite_path: str | None = None
-    scenario_id: str
-    tier: str = "default"
-    trial: int = 0
-    seed: int | None = None
-    tags: list[str] = Field(default_factory=list)
-    outcome: Outcome
-    score: float | None = None
-    fail_reasons: list[str] = Field(default_factory=list)
-    invalid_reason: str | None = None
-    termination: str | None = None
-    termination_detail: str = ""
-    transcript_path: str | None = None
-    transcript_hash: str | None = None
-    turns: int = 0
-    agent_model: str | None = None
-    simulator_model: str | None = None
-    judge_models: list[str] = Field(default_factory=list)
-    guardrail_flags: list[Any] = Field(default_factory=list)
-    latency_s: float | None = None
-    tokens: dict[str, TokenCount] = Field(default_factory=dict)
-    cost_usd: dict[str, float | None] = Field(default_factory=dict)
-    cached_judge_calls: int = 0
-    rubric_refs: list[str] = Field(default_factory=list)
-
-    @property
-    def key(self) -> TrialKey:
-        return (self.suite, self.scenario_id, self.tier, self.trial)
-
-    def cost(self, role: str = "total") -> float | None:
-        """USD for one role (absent = no calls = 0) or the total (None = some price unknown)."""
-        if role in self.cost_usd:
-            return self.cost_usd[role]
-        if role == "total":
-            return sum_costs(self.cost(r) for r in ROLES)
-        return 0.0
-
-    @property
-    def total_cost(self) -> float | None:
-        return self.cost("total")
-
-    def role_tokens(self, role: str) -> int:
-        count = self.tokens.get(role)
-        return 0 if count is None else count.input + count.output
-
-
-class ResultRow(BaseModel):
-    """One row of results.jsonl: one criterion (or check) of one trial, with its provenance.
-
-    Defaults and `extra="allow"` as for `TrialRecord`: for readers of older or partial rows.
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    run_id: str = ""
-    suite: str = ""
-    scenario_id: str
-    tier: str = "default"
-    trial: int = 0
-    rubric_ref: str = CHECKS_REF
-    rubric_id: str | None = None
-    rubric_version: int | None = None
-    rubric_fingerprint: str | None = None
-    criterion_id: str
-    kind: str = "llm"
-    outcome: Outcome
-    score: float | None = None
-    raw_score: float | None = None
-    weight: float = 1.0
-    must_pass: bool = False
-    reasoning: str = ""
-    evidence: list[Evidence] = Field(default_factory=list)
-    flags: list[str] = Field(default_factory=list)
-    invalid_reason: str | None = None
-    samples: list[float | None] = Field(default_factory=list)
-    spread: float | None = None
-    agreement: float | None = None
-    judge_models: list[str] = Field(default_factory=list)
-    judge_params: dict[str, Any] = Field(default_factory=dict)
-    template_hash: str | None = None
-    evalkit_version: str = ""  # always written; an older row without it has no known version
-    transcript_hash: str | None = None
-
-    @property
-    def key(self) -> TrialKey:
-        """The key of the trial this row belongs to (as `TrialRecord.key`)."""
-        return (self.suite, self.scenario_id, self.tier, self.trial)
-
-    @property
-    def label(self) -> str:
-        """`rubric_ref:criterion` so equal criterion ids of two rubrics stay apart."""
-        return f"{self.rubric_ref}:{self.criterion_id}" if self.rubric_ref else self.criterion_id
+from evalkit.verdicts.rows import CHECKS_REF, ROLES, ResultRow, TrialRecord
 
 
 def _sum_cost(values: list[float | None]) -> float | None:
@@ -190,7 +70,16 @@ def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement:
         cost_usd=cost,
         cached_judge_calls=sum(v.cached_calls for v in judgement.verdicts),
         rubric_refs=[f"{v.provenance.rubric_id}@{v.provenance.rubric_version}" for v in judgement.verdicts],
+        criteria_scored=sum(len(v.criteria) for v in judgement.verdicts) + len(judgement.checks),
+        invalid_criteria=_invalid_criteria(judgement),
     )
+
+
+def _invalid_criteria(judgement: Judgement) -> list[str]:
+    """Labels (as `ResultRow.label`) of the criterion and check readings that came back invalid."""
+    labels = [f"{v.provenance.rubric_ref}:{c.criterion_id}" for v in judgement.verdicts for c in v.criteria
+              if c.outcome == Outcome.invalid]
+    return labels + [f"{CHECKS_REF}:{c.criterion_id}" for c in judgement.checks if c.outcome == Outcome.invalid]
 
 
 def _row(base: dict[str, Any], score: CriterionScore, verdict: RubricVerdict | None) -> ResultRow:

@@ -212,7 +212,10 @@ class SimulatorConfig(_Strict):
 class GateConfig(_Strict):
     mode: Literal["pass_rate", "pass_hat_k"] = "pass_rate"
     scenario_pass_rate: float = Field(default=0.8, ge=0, le=1)
-    min_valid_trials: int = Field(default=1, ge=1)
+    min_valid_trials: int | None = Field(
+        default=None, ge=1,
+        description="Valid trials a scenario needs for a verdict; default: half its trials, rounded up. Never capped.",
+    )
     suite_mean_lower_ci: float | None = Field(default=None, ge=0, le=1)
     max_invalid_rate: float = Field(default=0.1, ge=0, le=1)
     confidence: float = Field(default=0.95, gt=0.5, lt=1)

@@ -159,7 +159,7 @@ async def test_http_agent_failures_are_agent_errors_without_secrets(fake_llm, hu
     os.environ.pop("SUPPORT_TOKEN")
     missing = HttpAgent(kind="http", url="http://127.0.0.1:9/x", headers={"X-Key": "${SUPPORT_TOKEN}"})
     t2 = await run_session(spec(missing), hub)
-    assert t2.termination == TerminationReason.agent_error and "${SUPPORT_TOKEN}" in t2.termination_detail
+    assert t2.termination == TerminationReason.setup_error and "${SUPPORT_TOKEN}" in t2.termination_detail
     await hub.aclose()
 
 

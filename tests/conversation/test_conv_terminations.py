@@ -82,7 +82,7 @@ async def test_agent_error_records_traceback(fake_llm, hub_for) -> None:  # noqa
     assert not t.invalidated_by_simulator
 
     broken = await run_session(spec("conv_agents:does_not_exist"), hub)
-    assert broken.termination == R.agent_error and "agent setup failed" in broken.termination_detail
+    assert broken.termination == R.setup_error and "agent setup failed" in broken.termination_detail
     await hub.aclose()
 
 

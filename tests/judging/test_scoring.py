@@ -122,7 +122,8 @@ def test_rule_is_quotable():
 def test_docs_quote_the_rules_verbatim():
     from pathlib import Path
 
-    from evalkit.judging import AGGREGATION_RULE, DECISION_RULE
+    from evalkit.judging import AGGREGATION_RULE
+    from evalkit.verdicts import DECISION_RULE
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "judging.md").read_text(encoding="utf-8")
     assert SCORING_RULE in text and AGGREGATION_RULE in text and DECISION_RULE in text

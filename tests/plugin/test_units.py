@@ -12,7 +12,8 @@ from evalkit.plugin.merge import merge_run_dirs
 from evalkit.plugin.options import PluginSettings, parse_base_urls, resolve_settings
 from evalkit.plugin.spending import INPUT_TOKENS_BASE, INPUT_TOKENS_PER_TURN, OUTPUT_TOKENS, estimate, skip_reason
 from evalkit.plugin.summary import build_view
-from evalkit.run.records import TrialRecord
+from evalkit.verdicts import VerdictInputs
+from evalkit.verdicts.rows import TrialRecord
 from evalkit.spec import load_suite
 from evalkit.spec.models import GateConfig
 
@@ -136,7 +137,7 @@ def test_merge_combines_workers_and_keeps_the_first_copy_of_a_trial(tmp_path: Pa
 def test_markdown_summary_lists_scenarios_gates_and_costs() -> None:
     rows = [TrialRecord(suite="s", scenario_id="a", tier="m", trial=i, outcome=o, cost_usd={"agent": 0.01, "total": 0.01})
             for i, o in enumerate(["pass", "fail", "invalid"])]
-    view = build_view(rows, [], {"s": GateConfig(scenario_pass_rate=0.5)}, [])
+    view = build_view(rows, [], VerdictInputs(gates={"s": GateConfig(scenario_pass_rate=0.5)}))
     text = markdown_summary(view)
     assert "| s | `a[m]` | ✅ pass | 50% |" in text
     assert "**Flaky** (valid trials disagree): a[m]" in text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalkit.plugin.messages import failure_message
-from evalkit.plugin.verdicts import decide_scenario
-from evalkit.run.records import ResultRow, TrialRecord
+from evalkit.verdicts.scenario import decide_scenario
+from evalkit.verdicts.rows import ResultRow, TrialRecord
 from evalkit.spec.models import GateConfig
 
 
@@ -33,8 +33,36 @@ def test_pass_rate_at_threshold_passes_and_below_fails() -> None:
 
 
 def test_invalid_trials_count_neither_way() -> None:
-    v = decide_scenario(trials("pass", "invalid", "invalid"), [], GateConfig(scenario_pass_rate=1.0))
-    assert (v.outcome, v.passed, v.failed, v.invalid, v.pass_rate) == ("pass", 1, 0, 2, 1.0)
+    v = decide_scenario(trials("pass", "pass", "invalid"), [], GateConfig(scenario_pass_rate=1.0))
+    assert (v.outcome, v.passed, v.failed, v.invalid, v.pass_rate) == ("pass", 2, 0, 1, 1.0)
+
+
+def test_min_valid_trials_defaults_to_half_the_trials_rounded_up() -> None:
+    """4 of 5 invalid cannot pass (the old default of 1 valid trial let it)."""
+    assert decide_scenario(trials("pass", "invalid", "invalid", "invalid", "invalid"), [], GateConfig()).outcome == "invalid"
+    assert decide_scenario(trials("pass", "invalid", "invalid"), [], GateConfig()).outcome == "invalid"
+    assert decide_scenario(trials("pass", "pass", "pass", "invalid", "invalid"), [], GateConfig()).outcome == "pass"
+
+
+def test_min_valid_trials_is_never_capped_at_the_trials_run() -> None:
+    """Asking for 3 valid trials and running 2 is not a pass."""
+    assert decide_scenario(trials("pass", "pass"), [], GateConfig(min_valid_trials=3)).outcome == "invalid"
+
+
+def test_setup_errors_make_an_error_not_a_fail() -> None:
+    errored = trials("error", "error", "pass")
+    for t in errored[:2]:
+        t.invalid_reason = "agent setup failed: ModuleNotFoundError: No module named 'agentx'"
+    v = decide_scenario(errored, [], GateConfig())
+    assert (v.outcome, v.errors, v.valid) == ("error", 2, 1)
+    assert "No module named 'agentx'" in v.invalid_reasons[0]
+
+
+def test_criterion_threshold_without_a_valid_score_is_invalid() -> None:
+    rows = [crit(0, "invalid", 0.0, "tone"), crit(1, "invalid", 0.0, "tone")]
+    v = decide_scenario(trials("pass", "pass"), rows, GateConfig(criterion_thresholds={"tone": 0.5}))
+    assert v.outcome == "invalid"
+    assert any("criterion threshold tone" in r for r in v.invalid_reasons)
 
 
 def test_too_few_valid_trials_is_invalid_not_fail() -> None:
@@ -64,7 +92,7 @@ def test_criterion_threshold_fails_a_passing_scenario() -> None:
 
 
 def test_interval_is_wilson_over_valid_trials() -> None:
-    v = decide_scenario(trials("pass", "fail", "invalid"), [], GateConfig())
+    v = decide_scenario(trials("pass", "fail", "invalid"), [], GateConfig(min_valid_trials=1))
     assert v.interval is not None
     low, high = v.interval
     assert 0.0 < low < 0.5 < high < 1.0  # 1/2 passed: a wide interval around 0.5

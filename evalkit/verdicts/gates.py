@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from evalkit.run.records import TrialRecord
+from evalkit.verdicts.rows import TrialRecord
 from evalkit.spec.models import GateConfig
 from evalkit.stats import gate_decision, paired_bootstrap_diff, pass_rate_estimate, trials_needed
 
@@ -107,10 +107,23 @@ def _needed(mean: float | None, threshold: float, gate: GateConfig, have: int) -
 
 
 def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
+    """Invalid and error trials against `max_invalid_rate`; invalid criteria inside decided trials are counted too.
+
+    A trial can pass or fail with some criteria unreadable (their weight under the rubric's
+    `max_invalid_weight`); those readings are shown here and gated at the same rate over all
+    criterion readings, so a judge that keeps failing on one criterion cannot hide.
+    """
     invalid = sum(t.outcome == "invalid" for t in trials)
-    rate = invalid / len(trials)
-    ok = rate <= gate.max_invalid_rate
-    detail = f"{invalid}/{len(trials)} trials invalid ({rate:.0%}); allowed at most {gate.max_invalid_rate:.0%}"
+    errors = sum(t.outcome == "error" for t in trials)
+    rate = (invalid + errors) / len(trials)
+    readings = sum(t.criteria_scored for t in trials)
+    unread = sum(len(t.invalid_criteria) for t in trials if t.outcome in ("pass", "fail"))
+    criterion_rate = unread / readings if readings else 0.0
+    ok = rate <= gate.max_invalid_rate and criterion_rate <= gate.max_invalid_rate
+    errors_text = f", {errors} setup error(s)" if errors else ""
+    detail = (f"{invalid + errors}/{len(trials)} trials invalid{errors_text} ({rate:.0%}); "
+              f"{unread}/{readings} criterion readings invalid in decided trials ({criterion_rate:.0%}); "
+              f"allowed at most {gate.max_invalid_rate:.0%} of each")
     return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evalkit.plugin.gates import decide_gate
-from evalkit.run.records import TrialRecord
+from evalkit.verdicts.gates import decide_gate
+from evalkit.verdicts.rows import TrialRecord
 from evalkit.spec.models import GateConfig
 
 
