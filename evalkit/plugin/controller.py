@@ -171,9 +171,9 @@ class Controller:
             self._inputs = VerdictInputs(
                 gates={name: loaded.suite.gate for name, loaded in suites.items()},
                 expected={name: [s.id for s in loaded.scenarios] for name, loaded in suites.items()},
-                baseline=baseline_trials(self.settings), run_dir=self.final_run_dir(),
+                baseline=baseline_trials(self.settings),
             )
-        return self._inputs
+        return self._inputs.model_copy(update={"run_dir": self.final_run_dir()})
 
     # ---------------------------------------------------------------- helpers
     def final_run_dir(self, handle: RunHandle | None = None) -> Path | None:

@@ -55,7 +55,7 @@ def test_report_survives_a_missing_transcript(tmp_path: Path) -> None:
 
 def test_markdown_summary_tables(sample_run: Path) -> None:
     md = render_markdown_summary(sample_run)
-    assert "| invalid_rate | support | mock:large | ❌ fail | 1/4 invalid (25%)" in md
+    assert "| invalid_rate | support | mock:large | ❌ fail | 1/4 trials invalid (25%)" in md
     assert "| mock:small | 4 | 2 / 1 / 1 |" in md
     assert "| refund | mock:small | 1 / 1 / 1 |" in md and "flaky" in md
     assert "Cost by role: agent $0.0800" in md
@@ -68,16 +68,16 @@ def test_markdown_cells_cannot_break_the_table(tmp_path: Path) -> None:
     assert "a\\|b&lt;i&gt;" in md and "bad \\| &lt;b&gt;judge&lt;/b&gt; line" in md
 
 
-def test_recorded_gates_are_shown_verbatim(tmp_path: Path) -> None:
+def test_report_gates_are_decided_by_the_verdicts_package_not_read_back(tmp_path: Path) -> None:
+    """A gate stored in run.json that the rows contradict is not shown: the report asks evalkit.verdicts."""
     from report_runs import RunSpec
 
-    gates = [{"suite": "support", "tier": "default", "name": "suite_mean", "decision": "inconclusive",
-              "detail": "about 40 valid trials would settle it"}]
-    run = write_run(tmp_path, [T("s1", 0, "pass")], RunSpec(extra_manifest={"gates": gates}))
+    stale = [{"suite": "support", "tier": "default", "name": "invalid_rate", "decision": "pass", "detail": "stale"}]
+    run = write_run(tmp_path, [T("s1", 0, "pass"), T("s1", 1, "invalid", invalid_reason="judge down")],
+                    RunSpec(extra_manifest={"gates": stale}))
     md = render_markdown_summary(run)
-    assert "| suite_mean | support | default | ⚠️ inconclusive | about 40 valid trials would settle it |" in md
-    assert "derived" not in md
-    assert PAYLOAD not in md
+    assert "| invalid_rate | support | default | ❌ fail | 1/2 trials invalid (50%)" in md
+    assert "stale" not in md and PAYLOAD not in md
 
 
 def test_highlight_matches_like_the_evidence_check() -> None:
