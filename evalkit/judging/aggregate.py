@@ -2,27 +2,45 @@
 
 Rules (the judge-noise half of the story; agent noise is across trials):
 
-- Scale criteria aggregate by the mean, binary criteria by majority vote. A
-  binary tie is NOT a pass: it aggregates to "no" and is flagged `tie`.
-- `spread` is the population standard deviation of the valid raw scores (None
-  with fewer than two), so judge noise is visible next to the score.
-- With a panel, each judge is first aggregated over its own samples;
-  `agreement` is the share of judges that agree with the panel result: the same
-  vote for binary, within half a scale point of the panel mean for scales. A
-  judge with no valid reading counts as disagreeing.
-- The criterion is invalid when more than half of all readings are invalid (or
-  none is valid); otherwise invalid readings are dropped and flagged
-  `partial_samples`. Reasoning and evidence come from the first valid reading.
+- Each judge is first aggregated over its own samples, then the panel over its
+  judges: a judge's vote is the majority of its samples (binary) or their mean
+  (scale); the criterion is the majority of judge votes, or the mean of judge
+  means. One judge that says "yes" three times is one vote, not three.
+- A binary tie is NOT a pass: it aggregates to "no" and is flagged `tie`. A tie
+  that exists only because some readings (or judges) were invalid makes that
+  judge (or the criterion) invalid instead: the missing votes could have
+  broken it either way.
+- A judge is invalid when more than half of its readings are invalid (or none
+  is valid); the criterion is invalid when more than half of its judges are
+  invalid (or none is valid). Otherwise invalid readings and judges are
+  dropped and the criterion is flagged `partial_samples`.
+- `spread` is the population standard deviation of all valid raw readings
+  (None with fewer than two), so judge noise is visible next to the score.
+- With a panel, `agreement` is the share of judges whose own vote agrees with
+  the panel result: the same vote for binary, within half a scale point of the
+  panel mean for scales. A judge without a valid vote counts as disagreeing.
+- Reasoning and evidence come from the first valid reading that agrees with
+  the result (binary), else the first valid reading.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import mean, pstdev
 
 from evalkit.judging.schema import SampleScore
 from evalkit.judging.scoring import criterion_passes, normalise_score
 from evalkit.judging.verdict import CriterionScore, Outcome
 from evalkit.spec.models import Criterion
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One aggregation level's result: `raw` None means invalid, with `reason`."""
+
+    raw: float | None
+    tie: bool = False
+    reason: str | None = None
 
 
 def combine(raws: list[float], binary: bool) -> tuple[float, bool]:
@@ -33,28 +51,56 @@ def combine(raws: list[float], binary: bool) -> tuple[float, bool]:
     return (1.0 if yes * 2 > len(raws) else 0.0), yes * 2 == len(raws)
 
 
-def panel_agreement(per_judge: list[list[SampleScore]], aggregate: float, binary: bool) -> float | None:
-    if len(per_judge) < 2:
+def fold(votes: list[Vote], binary: bool, unit: str) -> Vote:
+    """Combine the votes of one level (a judge's readings, or a panel's judges) by the rules above."""
+    valid = [v.raw for v in votes if v.raw is not None]
+    bad = len(votes) - len(valid)
+    first = next((v.reason for v in votes if v.raw is None), None) or f"no {unit}"
+    if len(votes) == 1 and bad:
+        return Vote(None, reason=first)
+    if not valid or len(valid) * 2 < len(votes):
+        return Vote(None, reason=f"{bad}/{len(votes)} {unit} invalid; first: {first}")
+    raw, tie = combine(valid, binary)
+    if tie and bad:
+        return Vote(None, reason=f"tie among the valid {unit} only because {bad}/{len(votes)} were invalid; first: {first}")
+    return Vote(raw, tie=tie or any(v.tie for v in votes if v.raw is not None))
+
+
+def judge_votes(per_judge: list[list[SampleScore]], binary: bool) -> list[Vote]:
+    """Each judge folded over its own samples."""
+    return [
+        fold([Vote(s.raw, reason=s.invalid_reason) for s in readings], binary, "judge readings")
+        for readings in per_judge
+    ]
+
+
+def panel_agreement(votes: list[Vote], aggregate: float, binary: bool) -> float | None:
+    if len(votes) < 2:
         return None
-    agreeing = 0
-    for readings in per_judge:
-        raws = [s.raw for s in readings if s.raw is not None]
-        if raws:
-            judged, _ = combine(raws, binary)
-            agreeing += judged == aggregate if binary else abs(judged - aggregate) <= 0.5
-    return agreeing / len(per_judge)
+    agreeing = sum(
+        v.raw is not None and (v.raw == aggregate if binary else abs(v.raw - aggregate) <= 0.5) for v in votes
+    )
+    return agreeing / len(votes)
 
 
 def _flags(readings: list[SampleScore], extra: list[str]) -> list[str]:
     return sorted({f for s in readings for f in s.flags} | set(extra))
 
 
+def _lead(readings: list[SampleScore], raw: float, binary: bool) -> SampleScore:
+    valid = [s for s in readings if s.raw is not None]
+    agreeing = [s for s in valid if binary and (s.raw >= 0.5) == (raw >= 0.5)]  # type: ignore[operator]
+    return (agreeing or valid)[0]
+
+
 def aggregate_criterion(
     criterion: Criterion, per_judge: list[list[SampleScore]], rubric_threshold: float
 ) -> CriterionScore:
     """Fold every reading of one criterion (per judge, per sample) into its score."""
+    binary = criterion.scale == "binary"
     readings = [s for judge in per_judge for s in judge]
-    valid = [s for s in readings if s.raw is not None]
+    votes = judge_votes(per_judge, binary)
+    result = votes[0] if len(votes) == 1 else fold(votes, binary, "judges")
     base = CriterionScore(
         criterion_id=criterion.id,
         kind="llm",
@@ -63,34 +109,30 @@ def aggregate_criterion(
         must_pass=criterion.must_pass,
         samples=[s.raw for s in readings],
     )
-    if not valid or len(valid) * 2 < len(readings):
-        first = next((s for s in readings if s.raw is None), None)
-        reason = first.invalid_reason if first else "no judge reading"
-        if len(readings) > 1:
-            reason = f"{len(readings) - len(valid)}/{len(readings)} judge readings invalid; first: {reason}"
-        lead = first or (readings[0] if readings else None)
+    if result.raw is None:
+        lead = next((s for s in readings if s.raw is None), readings[0] if readings else None)
         return base.model_copy(
             update={
-                "invalid_reason": reason,
+                "invalid_reason": result.reason if readings else "no judge reading",
                 "flags": _flags(readings, []),
                 "reasoning": lead.reasoning if lead else "",
                 "evidence": lead.evidence if lead else [],
             }
         )
-    binary = criterion.scale == "binary"
-    raw, tie = combine([s.raw for s in valid], binary)  # type: ignore[misc]
+    raw, valid = result.raw, [s.raw for s in readings if s.raw is not None]
     score = normalise_score(raw, criterion)
-    extra = (["tie"] if tie else []) + (["partial_samples"] if len(valid) < len(readings) else [])
+    lead = _lead(readings, raw, binary)
+    extra = (["tie"] if result.tie else []) + (["partial_samples"] if len(valid) < len(readings) else [])
     return base.model_copy(
         update={
             "outcome": Outcome.passed if criterion_passes(score, criterion, rubric_threshold) else Outcome.failed,
             "score": score,
             "raw_score": raw,
-            "reasoning": valid[0].reasoning,
-            "evidence": valid[0].evidence,
+            "reasoning": lead.reasoning,
+            "evidence": lead.evidence,
             "flags": _flags(readings, extra),
-            "spread": pstdev([s.raw for s in valid]) if len(valid) > 1 else None,  # type: ignore[misc]
-            "agreement": panel_agreement(per_judge, raw, binary),
+            "spread": pstdev(valid) if len(valid) > 1 else None,
+            "agreement": panel_agreement(votes, raw, binary),
         }
     )
 

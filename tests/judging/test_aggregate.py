@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from statistics import pstdev
+
 import pytest
 
 from evalkit.judging import Outcome
@@ -54,3 +56,41 @@ def test_invalid_readings():
     assert mostly_bad.invalid_reason.startswith("2/3 judge readings invalid; first: off_scale")
     single = aggregate_criterion(SCALE, [[r(None)]], 0.7)
     assert single.outcome == Outcome.invalid and single.invalid_reason == "off_scale: 9" and single.score is None
+
+
+def test_a_tie_made_by_invalid_readings_is_invalid():
+    # 4 samples, 2 valid and split: the two invalid readings could have broken the tie either way
+    made = aggregate_criterion(BINARY, [[r(1), r(None), r(0), r(None)]], 0.7)
+    assert made.outcome == Outcome.invalid and made.score is None and made.raw_score is None
+    assert "tie" in made.invalid_reason and "2/4" in made.invalid_reason
+    # 4 valid readings split 2/2: a real tie, the documented rule (no, flagged)
+    real = aggregate_criterion(BINARY, [[r(1), r(0), r(1), r(0)]], 0.7)
+    assert real.outcome == Outcome.failed and real.raw_score == 0.0 and "tie" in real.flags
+    # a panel split 1/1 whose third judge is invalid
+    panel = aggregate_criterion(BINARY, [[r(1, "a")], [r(0, "b")], [r(None, "c")]], 0.7)
+    assert panel.outcome == Outcome.invalid and "tie" in panel.invalid_reason
+
+
+def test_panel_votes_by_judge_not_by_pooled_reading():
+    # judge a says yes three times, b and c say no two times in three: 5/9 readings are yes, 1/3 judges
+    votes = [[r(1, "a")] * 3, [r(1, "b"), r(0, "b"), r(0, "b")], [r(1, "c"), r(0, "c"), r(0, "c")]]
+    score = aggregate_criterion(BINARY, votes, 0.7)
+    assert score.raw_score == 0.0 and score.outcome == Outcome.failed and "tie" not in score.flags
+    assert score.agreement == pytest.approx(2 / 3) and score.reasoning == "saw 0"  # reasoning agrees with the vote
+    assert score.samples == [1, 1, 1, 1, 0, 0, 1, 0, 0]
+
+
+def test_panel_scale_is_the_mean_of_judge_means():
+    # pooled mean of 5, 5, 5, 1, 1 is 3.4; judge means 5 and 1 give 3
+    score = aggregate_criterion(SCALE, [[r(5, "a")] * 3, [r(1, "b"), r(1, "b"), r(None, "b")]], 0.7)
+    assert score.raw_score == 3.0 and score.score == 0.5 and "partial_samples" in score.flags
+    assert score.agreement == 0.0 and score.spread == pytest.approx(pstdev([5, 5, 5, 1, 1]))
+
+
+def test_panel_judge_with_mostly_invalid_readings_has_no_vote():
+    # b has one valid "no" in three: b is invalid, a's majority decides (1 of 2 judges invalid is not more than half)
+    score = aggregate_criterion(BINARY, [[r(1, "a")] * 3, [r(None, "b"), r(None, "b"), r(0, "b")]], 0.7)
+    assert score.raw_score == 1.0 and score.outcome == Outcome.passed and "partial_samples" in score.flags
+    assert score.agreement == 0.5  # the judge without a vote counts as disagreeing
+    gone = aggregate_criterion(BINARY, [[r(1, "a")], [r(None, "b")], [r(None, "c")]], 0.7)
+    assert gone.outcome == Outcome.invalid and gone.invalid_reason.startswith("2/3 judges invalid")

@@ -51,6 +51,22 @@ async def test_panel_reports_agreement(fake_llm, hub_for, refund_transcript):
     assert tone.spread is not None and verdict.provenance.judge_models == panel
 
 
+async def test_panel_counts_each_judge_once(fake_llm, hub_for, refund_transcript):
+    # judge-a answers yes three times; b and c answer yes once and no twice: 5 of 9 readings say yes,
+    # but only one judge of three does, so the panel says no
+    fake_llm.add_rule(role="judge", model="judge-a", **reply(True, 5))
+    for model in ("judge-b", "judge-c"):
+        fake_llm.add_rule(role="judge", model=model, replies=[reply(True, 1), reply(False, 1), reply(False, 1)])
+    panel = ["openai:judge-a", "openai:judge-b", "openai:judge-c"]
+    rubric = resolved_rubric({**SUPPORT, "judge": {"panel": panel, "samples": 3, "temperature": 0.7}})
+    verdict = await judge_transcript(refund_transcript, rubric, hub_for(fake_llm))
+    resolved, tone = by_id(verdict)["resolved"], by_id(verdict)["tone"]
+    assert len(fake_llm.requests) == 9 and sorted(resolved.samples) == [0.0] * 4 + [1.0] * 5
+    assert resolved.raw_score == 0.0 and resolved.outcome == Outcome.failed and verdict.outcome == Outcome.failed
+    assert resolved.agreement == pytest.approx(2 / 3)
+    assert tone.raw_score == pytest.approx((5 + 1 + 1) / 3) and tone.agreement == 0.0
+
+
 async def test_logprob_scoring_falls_back_when_absent(fake_llm, hub_for, refund_transcript):
     fake_llm.add_rule(role="judge", json=GOOD)
     rubric = resolved_rubric({**SUPPORT, "judge": {"model": "openai:judge-1", "logprob_scoring": True}})
