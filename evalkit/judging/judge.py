@@ -180,5 +180,6 @@ async def _judge(
         judge_calls=len(stats),
         cached_calls=sum(1 for s in stats if s.cached),
         fail_reasons=decision.fail_reasons,
+        invalid_criteria=decision.invalid_criteria,
         flags=[f"extra_criterion:{e}" for e in extras],
     )

@@ -69,6 +69,7 @@ class RubricVerdict(BaseModel):
     criteria: list[CriterionScore] = Field(default_factory=list)
     invalid_reason: str | None = None
     fail_reasons: list[str] = Field(default_factory=list)  # why the rubric failed (threshold, must_pass, ...)
+    invalid_criteria: list[str] = Field(default_factory=list)  # ids of criteria that came back invalid, any outcome
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float | None = 0.0
     judge_calls: int = 0

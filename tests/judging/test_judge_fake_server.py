@@ -80,8 +80,9 @@ async def test_failure_modes_are_invalid_never_a_number(fake_llm, hub_for, refun
     assert flag in criterion.flags and criterion.invalid_reason.startswith(flag)
     if bad == "resolved":  # must_pass invalid -> the whole rubric is invalid
         assert verdict.outcome == Outcome.invalid and verdict.score is None
-    else:  # scored over the valid criteria, the invalid one contributes nothing
+    else:  # scored over the valid criteria, the invalid one contributes nothing and is listed
         assert verdict.score == pytest.approx((2 * 1 + 1) / 3)
+    assert verdict.invalid_criteria == [bad]
 
 
 async def test_unsupported_evidence_can_only_warn(fake_llm, hub_for, refund_transcript):

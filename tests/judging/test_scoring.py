@@ -92,6 +92,36 @@ def test_criterion_threshold_gates():
     assert result.outcome == Outcome.failed and "thresholded criterion 'a'" in result.fail_reasons[0]
 
 
+def test_invalid_thresholded_criterion_invalidates():
+    r = Rubric.model_validate(
+        {
+            "id": "r",
+            "version": 1,
+            "threshold": 0.1,
+            "criteria": [
+                {"id": "a", "question": "q", "threshold": 0.9, "weight": 0.1},
+                {"id": "b", "question": "q"},
+                {"id": "c", "question": "q"},
+            ],
+        }
+    )
+    # `a` carries 5% of the weight, far below max_invalid_weight, but its own threshold cannot be checked
+    result = score_rubric([cs("a", None, weight=0.1), cs("b", 1.0), cs("c", 1.0)], r)
+    assert result.outcome == Outcome.invalid and result.score is None
+    assert "thresholded criterion 'a' is invalid" in result.invalid_reason and result.invalid_criteria == ["a"]
+
+
+def test_invalid_criteria_are_listed_never_dropped_silently():
+    # tone is invalid but carries 25% of the weight (under max_invalid_weight): the rubric is scored
+    # over the other criteria and says which one it could not read
+    result = score_rubric([cs("resolved", 1.0, weight=2, must_pass=True), cs("tone", None), cs("brief", 1.0)], rubric())
+    assert result.outcome == Outcome.passed and result.score == 1.0 and result.invalid_criteria == ["tone"]
+    clean = score_rubric([cs("resolved", 1.0, weight=2, must_pass=True), cs("tone", 1.0), cs("brief", 1.0)], rubric())
+    assert clean.invalid_criteria == []
+    bad = score_rubric([cs("resolved", None, weight=2, must_pass=True), cs("tone", None), cs("brief", 1.0)], rubric())
+    assert bad.outcome == Outcome.invalid and bad.invalid_criteria == ["resolved", "tone"]
+
+
 def test_invalid_must_pass_invalidates():
     result = score_rubric([cs("resolved", None, weight=2, must_pass=True), cs("tone", 1.0), cs("brief", 1.0)], rubric())
     assert result.outcome == Outcome.invalid and result.score is None
