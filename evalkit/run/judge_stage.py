@@ -21,6 +21,15 @@ def _override_judge(resolved: Any, judge_model: str | None) -> Any:
     return resolved.model_copy(update={"rubric": resolved.rubric.model_copy(update={"judge": judge})})
 
 
+def judging_setup(item: WorkItem, judge_model: str | None) -> tuple[JudgeConfig | None, list[Any]]:
+    """The default judge and the rubrics (with any `judge_model` override) this item is judged with.
+
+    `evalkit.run.calls` reads the same answer to say which judge models a session calls.
+    """
+    default_judge = JudgeConfig(model=judge_model) if judge_model else item.suite.suite.judge
+    return default_judge, [_override_judge(r, judge_model) for r in item.suite.rubrics_for(item.scenario)]
+
+
 async def judge_session(item: WorkItem, transcript: Transcript, ctx: StageContext) -> Judgement:
     """Judge a finished transcript; judge failures come back as invalid scores, never as exceptions.
 
@@ -30,9 +39,7 @@ async def judge_session(item: WorkItem, transcript: Transcript, ctx: StageContex
     settled = decided_without_judge(transcript)
     if settled is not None:
         return Judgement(outcome=settled.outcome, invalid_reason=settled.invalid_reason)
-    suite = item.suite.suite
-    default_judge = JudgeConfig(model=ctx.config.judge_model) if ctx.config.judge_model else suite.judge
-    rubrics = [_override_judge(r, ctx.config.judge_model) for r in item.suite.rubrics_for(item.scenario)]
+    default_judge, rubrics = judging_setup(item, ctx.config.judge_model)
     verdicts = list(
         await asyncio.gather(
             *(judge_transcript(transcript, r, ctx.hub, default_judge, scenario=item.scenario) for r in rubrics)
