@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from evalkit.judging.evidence import describe_unsupported, verify_evidence
+from evalkit.judging.evidence import describe_unsupported, is_weak, required_quotes, verify_evidence
 from evalkit.judging.logprobs import weighted_score
 from evalkit.judging.render import JudgePrompt
 from evalkit.judging.schema import SampleScore, read_reply, verdict_model
@@ -43,6 +43,7 @@ class CallPlan(BaseModel):
     config: GenerateConfig
     base_url: str | None = None
     evidence_mode: str = "invalidate"  # invalidate | warn
+    min_evidence: int | None = None  # None: 1 quote for binary criteria, 0 for scales
     logprob_scoring: bool = False
 
 
@@ -69,14 +70,19 @@ async def request(
         return f"judge call failed: {type(exc).__name__}: {exc}"
 
 
-def check_reading(reading: SampleScore, prompt: JudgePrompt, evidence_mode: str) -> SampleScore:
-    """Verify the quotes of one reading; unsupported evidence invalidates it unless the rubric says warn."""
+def check_reading(reading: SampleScore, prompt: JudgePrompt, plan: CallPlan, criterion: Criterion) -> SampleScore:
+    """Verify the quotes of one reading: unsupported evidence invalidates it unless the rubric says warn;
+    weak evidence (a short quote, too few quotes) is only flagged."""
     evidence = verify_evidence(reading.evidence, prompt.turns)
     reading = reading.model_copy(update={"evidence": evidence})
-    if reading.raw is None or all(e.verified for e in evidence):
+    if reading.raw is None:
+        return reading
+    if is_weak(evidence, required_quotes(plan.min_evidence, criterion.scale == "binary")):
+        reading = reading.model_copy(update={"flags": reading.flags + ["weak_evidence"]})
+    if all(e.verified for e in evidence):
         return reading
     flags = reading.flags + ["unsupported_evidence"]
-    if evidence_mode == "warn":
+    if plan.evidence_mode == "warn":
         return reading.model_copy(update={"flags": flags})
     return reading.model_copy(
         update={
@@ -120,6 +126,6 @@ async def judge_call(hub: Any, plan: CallPlan, prompt: JudgePrompt, criteria: li
     readings, extras = read_reply(parsed, criteria, plan.model)
     checked = {}
     for criterion in criteria:
-        reading = check_reading(readings[criterion.id], prompt, plan.evidence_mode)
+        reading = check_reading(readings[criterion.id], prompt, plan, criterion)
         checked[criterion.id] = apply_logprobs(reading, criterion, reply) if plan.logprob_scoring else reading
     return CallResult(model=plan.model, readings=checked, extras=extras, stats=stats_of(plan.model, reply))

@@ -4,6 +4,12 @@ Judges paraphrase, invent and mis-cite. Comparing after a light normalisation
 (case, whitespace, typographic quotes and dashes, our own escaping) accepts
 honest verbatim quotes while rejecting anything that is not there. A quote may
 use "..." to skip text; its pieces must then appear in order in the same turn.
+
+A quote that is there but shorter than MIN_QUOTE_CHARS shows nothing (a "no"
+or an "I" occurs almost anywhere), and a verdict may cite fewer quotes than
+the judge's `min_evidence`: both are *weak* evidence. Weak evidence is
+flagged, never invalidating: unlike an unsupported quote, the judge did not
+assert anything false about the transcript, it just showed too little.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ _TRANSLATE = str.maketrans(
 _SPACE = re.compile(r"\s+")
 _GAP = re.compile(r"\.{3,}|\[\.\.\.\]")
 _EDGE = " \"'"
+MIN_QUOTE_CHARS = 3
 
 
 def normalise(text: str) -> str:
@@ -72,3 +79,21 @@ def describe_unsupported(evidence: list[Evidence], limit: int = 80) -> str:
     quote = bad[0].quote if len(bad[0].quote) <= limit else bad[0].quote[: limit - 3] + "..."
     more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
     return f"evidence not found in cited turn {bad[0].turn}: {quote!r}{more}"
+
+
+def is_short_quote(quote: str) -> bool:
+    """Fewer than MIN_QUOTE_CHARS characters once normalised (gaps and wrapping quote marks removed)."""
+    return sum(len(piece) for piece in quote_pieces(quote)) < MIN_QUOTE_CHARS
+
+
+def required_quotes(min_evidence: int | None, binary: bool) -> int:
+    """The judge's `min_evidence`, else 1 for a binary verdict and 0 for a scale score."""
+    if min_evidence is not None:
+        return min_evidence
+    return 1 if binary else 0
+
+
+def is_weak(evidence: list[Evidence], required: int) -> bool:
+    """A short quote, or fewer verified quotes of useful length than `required` (call after verify_evidence)."""
+    strong = [e for e in evidence if e.verified and not is_short_quote(e.quote)]
+    return len(strong) < required or any(is_short_quote(e.quote) for e in evidence)

@@ -65,6 +65,7 @@ def _plans(judge: JudgeConfig, rubric: Rubric, tag: CallTag, has_scale: bool) ->
                 ),
                 base_url=judge.base_url,
                 evidence_mode=rubric.evidence,
+                min_evidence=judge.min_evidence,
                 logprob_scoring=logprobs,
             )
             for index in range(judge.samples)

@@ -25,6 +25,7 @@ def judge_params(rubric: Any, judge: JudgeConfig) -> dict[str, Any]:
         "logprob_scoring": judge.logprob_scoring,
         "granularity": rubric.rubric.granularity,
         "evidence": rubric.rubric.evidence,
+        **({"min_evidence": judge.min_evidence} if judge.min_evidence is not None else {}),
     }
 
 

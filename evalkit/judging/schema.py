@@ -114,21 +114,18 @@ def _verdict_model(key: _Key) -> type[BaseModel]:
 
 
 def _coerce(value: Any, criterion: Criterion) -> tuple[float | None, str | None]:
-    """(raw score, None) or (None, reason): off-scale and wrongly typed scores are never numbers."""
-    if isinstance(value, str):
-        text = value.strip().lower()
-        value = {"true": True, "yes": True, "false": False, "no": False}.get(text, value)
-        if isinstance(value, str) and re.fullmatch(r"-?\d+(\.0+)?", text):
-            value = int(float(text))
+    """(raw score, None) or (None, reason): the JSON type the schema asks for, on the scale, or no number.
+
+    A string ("5", "yes"), or 1 for a binary criterion, is off-scale, never coerced: a judge that
+    ignores the schema's types is not trusted to have meant the value it wrote.
+    """
     if criterion.scale == "binary":
         if isinstance(value, bool):
             return float(value), None
-        if isinstance(value, (int, float)) and value in (0, 1):
-            return float(value), None
-        return None, f"off_scale: binary score expected, got {value!r}"
+        return None, f"off_scale: binary score expected as JSON true or false, got {value!r}"
     low, high = scale_bounds(criterion)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
-        return None, f"off_scale: integer {low}..{high} expected, got {value!r}"
+        return None, f"off_scale: integer {low}..{high} expected as a JSON number, got {value!r}"
     if not low <= value <= high:
         return None, f"off_scale: {value} is outside {low}..{high}"
     return float(value), None

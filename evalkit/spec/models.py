@@ -45,6 +45,12 @@ class JudgeConfig(_Strict):
     max_tokens: int | None = Field(default=None, gt=0)
     base_url: str | None = None
     logprob_scoring: bool = Field(default=False, description="G-Eval: probability-weighted mean over score tokens.")
+    min_evidence: int | None = Field(
+        default=None,
+        ge=0,
+        description="Quotes (3+ characters, found in the transcript) each verdict should cite; fewer is flagged "
+        "weak_evidence. Default: 1 for binary criteria, 0 for scales.",
+    )
 
     def models(self) -> list[str]:
         return list(self.panel) if self.panel else ([self.model] if self.model else [])

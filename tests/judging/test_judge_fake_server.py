@@ -57,6 +57,12 @@ BAD_REPLIES = {
     "off_scale": ({**GOOD, "tone": item(7, (2, "I'm sorry"))}, "tone", "off_scale"),
     "binary_off_scale": ({**GOOD, "resolved": item("maybe", (5, "refunded"))}, "resolved", "off_scale"),
     "missing": ({"resolved": GOOD["resolved"]}, "tone", "missing"),
+    # the schema asks for a JSON boolean (binary) or integer (scale): other types are never coerced
+    "string_scale": ({**GOOD, "tone": item("5", (2, "I'm sorry"))}, "tone", "off_scale"),
+    "string_yes_binary": ({**GOOD, "resolved": item("yes", (5, "refunded"))}, "resolved", "off_scale"),
+    "string_true_binary": ({**GOOD, "resolved": item("true", (5, "refunded"))}, "resolved", "off_scale"),
+    "integer_binary": ({**GOOD, "resolved": item(1, (5, "refunded"))}, "resolved", "off_scale"),
+    "boolean_scale": ({**GOOD, "tone": item(True, (2, "I'm sorry"))}, "tone", "off_scale"),
     # json.loads reads the non-standard Infinity/NaN literals a model may emit
     "infinite_score": ({**GOOD, "tone": item(float("inf"), (2, "I'm sorry"))}, "tone", "off_scale"),
     "nan_score": ({**GOOD, "tone": item(float("nan"), (2, "I'm sorry"))}, "tone", "off_scale"),
@@ -83,6 +89,42 @@ async def test_failure_modes_are_invalid_never_a_number(fake_llm, hub_for, refun
     else:  # scored over the valid criteria, the invalid one contributes nothing and is listed
         assert verdict.score == pytest.approx((2 * 1 + 1) / 3)
     assert verdict.invalid_criteria == [bad]
+
+
+async def test_integral_float_is_an_integer_score(fake_llm, hub_for, refund_transcript):
+    # JSON Schema's "integer" accepts 4.0; a fractional score does not pass as one
+    fake_llm.add_rule(role="judge", replies=[{"json": {**GOOD, "tone": item(4.0, (2, "I'm sorry"))}}])
+    verdict = await judge_transcript(refund_transcript, resolved_rubric(SUPPORT), hub_for(fake_llm))
+    assert scores(verdict)["tone"].raw_score == 4 and verdict.invalid_criteria == []
+
+
+WEAK = {
+    "no_quote": ({**GOOD, "resolved": item(True)}, {"resolved"}),
+    "short_quote": ({**GOOD, "resolved": item(True, (5, "I'"))}, {"resolved"}),  # found in turn 5, shows nothing
+    "short_beside_good": ({**GOOD, "tone": item(4, (2, "I'm sorry"), (2, "to"))}, {"tone"}),
+    "scale_without_quote": ({**GOOD, "tone": item(4)}, set()),  # min_evidence defaults to 0 for scales
+    "good": (GOOD, set()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WEAK))
+async def test_weak_evidence_is_flagged_not_invalid(fake_llm, hub_for, refund_transcript, case):
+    reply, weak = WEAK[case]
+    fake_llm.add_rule(role="judge", json=reply)
+    verdict = await judge_transcript(refund_transcript, resolved_rubric(SUPPORT), hub_for(fake_llm))
+    flagged = {c.criterion_id for c in verdict.criteria if "weak_evidence" in c.flags}
+    assert flagged == weak and verdict.outcome == Outcome.passed and verdict.invalid_criteria == []
+
+
+async def test_min_evidence_is_configurable(fake_llm, hub_for, refund_transcript):
+    fake_llm.add_rule(role="judge", json=GOOD)  # resolved cites two quotes, tone one
+    rubric = resolved_rubric({**SUPPORT, "judge": {"model": "openai:judge-1", "min_evidence": 2}})
+    verdict = await judge_transcript(refund_transcript, rubric, hub_for(fake_llm))
+    assert "weak_evidence" not in scores(verdict)["resolved"].flags and "weak_evidence" in scores(verdict)["tone"].flags
+    none_needed = resolved_rubric({**SUPPORT, "judge": {"model": "openai:judge-1", "min_evidence": 0}})
+    fake_llm.add_rule(role="judge", json={**GOOD, "resolved": item(True)})
+    verdict = await judge_transcript(refund_transcript, none_needed, hub_for(fake_llm))
+    assert not any("weak_evidence" in c.flags for c in verdict.criteria)
 
 
 async def test_unsupported_evidence_can_only_warn(fake_llm, hub_for, refund_transcript):
