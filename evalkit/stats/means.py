@@ -16,10 +16,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from evalkit.stats.distributions import check_confidence, two_sided_t, two_sided_z
-from evalkit.stats.intervals import wilson_bounds
+from evalkit.stats.suite_rate import suite_rate_bounds, summarise
 
 MeanMethod = Literal["cluster_t", "single_cluster_t", "cluster_bootstrap",
-                     "single_cluster_bootstrap", "wilson"]
+                     "single_cluster_bootstrap", "wilson", "cluster_score"]
 
 
 class MeanEstimate(BaseModel):
@@ -40,6 +40,8 @@ class MeanEstimate(BaseModel):
     n_clusters: int
     n_obs: int
     method: MeanMethod
+    n_eff: float | None = None  # effective number of independent trials (pass rates only)
+    deff: float | None = None   # design effect: valid trials / n_eff
 
 
 def _nonempty(values_by_cluster: Mapping[str, Sequence[float]]) -> list[np.ndarray]:
@@ -146,34 +148,48 @@ def percentile_bounds(boot: np.ndarray, confidence: float) -> tuple[float, float
 
 
 def pass_rate_estimate(counts_by_scenario: Mapping[str, tuple[int, int]], confidence: float = 0.95,
-                       min_clusters: int = 10) -> MeanEstimate:
-    """Suite pass rate with the interval ARCHITECTURE.md prescribes for its size.
+                       min_clusters: int | None = None) -> MeanEstimate:
+    """Suite pass rate: mean of per-scenario rates, interval clustered by scenario.
 
-    Use it for pass-rate gates. The estimate is the mean of per-scenario pass
-    rates. With fewer than ``min_clusters`` scenarios the between-scenario
-    spread cannot be estimated reliably, so the scenarios are treated as fixed
-    and a Wilson interval over all valid trials is used (``method="wilson"``;
-    trial-level binomial uncertainty only). From ``min_clusters`` on the
-    clustered standard error with t is used (``method="cluster_t"``).
+    Use it for pass-rate gates. One estimator at every suite size
+    (``method="cluster_score"``, see ``evalkit.stats.suite_rate`` and
+    docs/statistics.md): with G scenarios, scenario rates r_s, p = mean(r_s),
+    s2 = their sample variance, N = valid trials (harmonic form when scenarios
+    have different counts):
+
+    * deff = clip((s2 / G) / (p (1 - p) / N), 1, N / G), n_eff = N / deff;
+    * spread seen: continuity-corrected Wilson interval at p over n_eff trials;
+    * spread unseen: all pi with (p - pi)^2 <= z^2 (pi (1 - pi) - mean r_s (1 - r_s)) / (G - 1);
+    * the interval is their union, so it stays inside [0, 1] and keeps width
+      when every trial passed (10 scenarios x 5 trials, all passing, gives
+      [0.70, 1.00] at 95%: ten scenarios cannot show that failing scenarios
+      of this kind are rare).
+
+    ``n_eff`` and ``deff`` are those of the spread-seen part.
+
+    ``se`` is ``sqrt(p (1 - p) / n_eff)``. Scenarios without valid trials are
+    ignored; no valid trial at all gives ``mean=None`` and [0, 1].
 
     Args:
         counts_by_scenario: ``{scenario_id: (passes, valid_trials)}``.
         confidence: Two-sided confidence level.
-        min_clusters: Scenario count from which the clustered SE is used.
+        min_clusters: Ignored (the old Wilson / clustered-t switch point); kept
+            so existing callers keep working.
     """
+    del min_clusters
     check_confidence(confidence)
     for name, (passes, n) in counts_by_scenario.items():
         if n < 0 or passes < 0 or passes > n:
             raise ValueError(f"scenario {name!r}: need 0 <= passes <= trials, got {passes}/{n}")
-    used = {k: (c, n) for k, (c, n) in counts_by_scenario.items() if n > 0}
-    if len(used) >= min_clusters:
-        return clustered_mean({k: [1.0] * c + [0.0] * (n - c) for k, (c, n) in used.items()},
-                              confidence)
-    n_obs = sum(n for _, n in used.values())
-    if n_obs == 0:
+    used = [(c, n) for c, n in counts_by_scenario.values() if n > 0]
+    n_obs = sum(n for _, n in used)
+    if not used:
         return MeanEstimate(mean=None, se=None, low=0.0, high=1.0, confidence=confidence,
-                            n_clusters=0, n_obs=0, method="wilson")
-    rate = sum(c / n for c, n in used.values()) / len(used)
-    low, high = wilson_bounds(rate, n_obs, two_sided_z(confidence))
-    return MeanEstimate(mean=rate, se=math.sqrt(rate * (1.0 - rate) / n_obs), low=low, high=high,
-                        confidence=confidence, n_clusters=len(used), n_obs=n_obs, method="wilson")
+                            n_clusters=0, n_obs=0, method="cluster_score")
+    summary = summarise(np.array([[c for c, _ in used]]), np.array([[n for _, n in used]]))
+    bounds = suite_rate_bounds(summary, two_sided_z(confidence))
+    rate, n_eff = float(summary.p[0]), float(bounds.n_eff[0])
+    return MeanEstimate(mean=rate, se=math.sqrt(rate * (1.0 - rate) / n_eff),
+                        low=float(bounds.low[0]), high=float(bounds.high[0]), confidence=confidence,
+                        n_clusters=len(used), n_obs=n_obs, method="cluster_score",
+                        n_eff=n_eff, deff=n_obs / n_eff)

@@ -118,22 +118,6 @@ def test_bootstrap_edges():
         bootstrap_mean_ci(DATA, n_resamples=0)
 
 
-def test_pass_rate_estimate_small_suite_uses_wilson(wilson):
-    est = pass_rate_estimate({"a": (3, 5), "b": (5, 5), "none": (0, 0)})
-    assert est.method == "wilson" and est.n_clusters == 2 and est.n_obs == 10
-    assert est.mean == pytest.approx(0.8)
-    assert (est.low, est.high) == pytest.approx(wilson(0.8, 10, 1.959963984540054))
-
-
-def test_pass_rate_estimate_large_suite_uses_clusters():
-    counts = {f"s{i}": (i % 4, 3) for i in range(12)}
-    est = pass_rate_estimate(counts, 0.9)
-    rates = [c / n for c, n in counts.values()]
-    assert est.method == "cluster_t" and est.mean == pytest.approx(np.mean(rates))
-    assert est.se == pytest.approx(np.std(rates, ddof=1) / math.sqrt(12))
-    assert pass_rate_estimate(counts, 0.9, min_clusters=13).method == "wilson"
-
-
 def test_pass_rate_estimate_edges():
     empty = pass_rate_estimate({"a": (0, 0)})
     assert (empty.mean, empty.low, empty.high) == (None, 0.0, 1.0)
