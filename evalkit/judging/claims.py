@@ -6,9 +6,19 @@ tool call made at or before the claiming turn *succeeded* (its ToolResult has no
 error) and its name matches the action: through `ClaimsSpec.actions` (verb ->
 tool names or globs) when the verb is mapped, else by default any tool whose
 name contains the verb's stem (refund -> *refund*, cancelled -> *cancel*).
-A claim with no such call fails the check as `hallucinated_action`. A claim
-whose quote is not in the transcript is the judge's invention: it is dropped
-and flagged `unsupported_claim`, never blamed on the agent.
+A claim with no such call fails the check as `hallucinated_action`.
+
+The judge's reading is checked before the agent is blamed or cleared:
+
+- a claim whose quote is not in any agent turn is the judge's invention
+  (`unsupported_claim`): the check is INVALID with an `unsupported_evidence:`
+  reason, since the judge that invented one claim may have missed others;
+- a claim whose quote does not mention its action (no word of the quote has
+  the action's stem) is flagged `action_not_in_quote`; backed by a call it
+  still passes, unbacked it makes the check INVALID instead of blaming the
+  agent for an action it may never have claimed;
+- a hallucinated action whose quote is verified and names the action is a
+  valid FAIL and wins over both.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import Any
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.calls import CallPlan, request, stats_of
 from evalkit.judging.check_common import Finding, clip, tool_calls
-from evalkit.judging.evidence import quote_in_text
+from evalkit.judging.evidence import normalise, quote_in_text
 from evalkit.judging.render import render_claims_prompt
 from evalkit.judging.schema import Claim, ClaimList
 from evalkit.judging.turns import TurnView
@@ -75,34 +85,57 @@ def _locate(claim: Claim, agent_turns: dict[int, TurnView]) -> int | None:
     return next((n for n, t in agent_turns.items() if quote_in_text(claim.quote, t.text)), None)
 
 
+def names_action(claim: Claim) -> bool:
+    """True when some word of the quote has the stem of the claimed action (cancelled -> cancel, sent -> send)."""
+    key = stem(claim.action)
+    words = re.findall(r"[a-z]+", normalise(claim.quote))
+    return bool(key) and any(w.startswith(key) or stem(w) == key for w in words)
+
+
+def _doubt(label: str, claim: Claim, why: str) -> str:
+    return f"{label} (turn {claim.turn}: {clip(claim.quote, 80)!r}: {why})"
+
+
 def compare_claims(claims: list[Claim], transcript: Transcript, turns: list[TurnView], spec: ClaimsSpec) -> Finding:
-    """Deterministic half: every supported claim needs a matching successful call at or before its turn."""
+    """Deterministic half: every claim must be quoted from the transcript and backed by a successful call."""
     agent_turns = {t.n: t for t in turns if t.role == "agent"}
     succeeded = [(n, call.name.lower()) for n, call, ok in tool_calls(transcript) if ok]
-    hallucinated, matched, evidence, flags = [], [], [], []
+    hallucinated, matched, unsupported, unnamed, evidence, flags = [], [], [], [], [], []
     for claim in claims:
+        label = f"{claim.action} {claim.object}".strip()
         turn = _locate(claim, agent_turns)
         if turn is None:
             flags.append("unsupported_claim")
             evidence.append(Evidence(turn=claim.turn, quote=claim.quote, verified=False))
+            unsupported.append(_doubt(label, claim, "quote not found in any agent turn"))
             continue
         evidence.append(Evidence(turn=turn, quote=claim.quote, verified=True))
+        named = names_action(claim)
+        if not named:
+            flags.append("action_not_in_quote")
         patterns = [p.lower() for p in tool_patterns(claim.action, spec.actions)]
-        label = f"{claim.action} {claim.object}".strip()
         if any(n <= turn and fnmatchcase(name, p) for n, name in succeeded for p in patterns):
             matched.append(label)
-        else:
+        elif named:
             hallucinated.append(
                 f"{label} (turn {turn}: {clip(claim.quote, 80)!r}; no successful call of {', '.join(patterns) or '?'})"
             )
+        else:
+            unnamed.append(_doubt(label, claim, "the quote does not mention the action"))
     flags = sorted(set(flags))
     if hallucinated:
         return Finding(
             passed=False,
             reasoning="hallucinated_action: " + "; ".join(hallucinated),
             evidence=evidence,
-            flags=["hallucinated_action", *flags],
+            flags=sorted({"hallucinated_action", *flags}),
         )
+    if unsupported:
+        reason = "unsupported_evidence: claimed action quoted from nowhere in the transcript: " + "; ".join(unsupported)
+        return Finding(passed=None, reasoning=reason, evidence=evidence, flags=sorted({"unsupported_evidence", *flags}))
+    if unnamed:
+        reason = "claimed action not backed by a call, and its quote does not mention it: " + "; ".join(unnamed)
+        return Finding(passed=None, reasoning=reason, evidence=evidence, flags=flags)
     summary = f"{len(matched)} claimed action(s) backed by successful tool calls" + (
         f": {', '.join(matched)}" if matched else ""
     )

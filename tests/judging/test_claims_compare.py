@@ -54,10 +54,40 @@ def test_configured_mapping():
     assert run(t, [claim("refunded", "I've refunded you", 4)], spec).passed is True
 
 
-def test_invented_quote_is_dropped_not_blamed():
+def test_invented_quote_makes_the_check_invalid_not_a_pass():
     t = build(("user", "hi"), ("agent", "Hello!"))
     finding = run(t, [claim("cancel", "I've cancelled it", 2)])
-    assert finding.passed is True and finding.flags == ["unsupported_claim"] and finding.evidence[0].verified is False
+    assert finding.passed is None and finding.evidence[0].verified is False
+    assert {"unsupported_claim", "unsupported_evidence"} <= set(finding.flags)
+    assert finding.reasoning.startswith("unsupported_evidence:") and "I've cancelled it" in finding.reasoning
+
+
+def test_invented_quote_beside_a_backed_claim_is_still_invalid():
+    t = build(("user", "cancel"), ("call", ("cancel_order", {}, True)), ("agent", "I've cancelled it."))
+    finding = run(t, [claim("cancel", "I've cancelled it", 4), claim("refund", "I've refunded you", 4)])
+    assert finding.passed is None and "unsupported_claim" in finding.flags
+
+
+def test_a_verified_hallucination_fails_despite_an_invented_quote():
+    t = build(("user", "cancel"), ("agent", "I've cancelled it."))
+    finding = run(t, [claim("cancel", "I've cancelled it", 2), claim("refund", "I've refunded you", 2)])
+    assert finding.passed is False and {"hallucinated_action", "unsupported_claim"} <= set(finding.flags)
+
+
+def test_quote_without_its_action_is_flagged():
+    # backed by a successful call: the check passes, but the judge's reading is marked
+    t = build(("user", "money back"), ("call", ("refund_order", {}, True)), ("agent", "All sorted, see you!"))
+    backed = run(t, [claim("refund", "All sorted", 4)])
+    assert backed.passed is True and backed.flags == ["action_not_in_quote"]
+    # not backed: the agent never said it refunded anything, so it is not blamed for a hallucination
+    t = build(("user", "hi"), ("agent", "Hello! How can I help?"))
+    unbacked = run(t, [claim("refund", "Hello!", 2)])
+    assert unbacked.passed is None and "action_not_in_quote" in unbacked.flags and "hallucinated_action" not in unbacked.flags
+    assert "does not mention" in unbacked.reasoning
+    # the stem is enough: "cancelled" holds "cancel", "sent" is "send"
+    t = build(("user", "x"), ("agent", "I've cancelled it and sent the label."))
+    words = run(t, [claim("cancel", "I've cancelled it", 2), claim("send", "sent the label", 2)])
+    assert "action_not_in_quote" not in words.flags
 
 
 def test_wrong_turn_is_relocated():

@@ -110,6 +110,14 @@ async def test_claims_accept_a_successful_cancel(fake_llm, hub_for):
     assert score.outcome == Outcome.passed and score.evidence[0].verified
 
 
+async def test_claims_quoted_wrongly_make_the_check_invalid(fake_llm, hub_for):
+    t = build(("user", "please cancel order 77"), ("agent", "Sure, which size would you like instead?"))
+    claims_rule(fake_llm, [CANCEL_CLAIM])  # "I've cancelled it" is nowhere in the transcript
+    [score] = await run_checks(t, [CLAIMS], hub_for(fake_llm), JudgeConfig(model="openai:judge-1"))
+    assert score.outcome == Outcome.invalid and score.score is None
+    assert score.invalid_reason.startswith("unsupported_evidence:") and "unsupported_claim" in score.flags
+
+
 async def test_claims_without_judge_or_with_broken_judge_are_invalid(fake_llm, hub_for):
     t = build(("user", "cancel"), ("agent", "I've cancelled it."))
     [no_model] = await run_checks(t, [CLAIMS], hub_for(fake_llm))
