@@ -6,7 +6,6 @@ others never touch a model.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from evalkit.judging.check_text import check_json_schema, check_pattern
 from evalkit.judging.check_tools import check_tool_called, check_tool_not_called, check_tool_sequence
 from evalkit.judging.claims import check_claims
 from evalkit.judging.verdict import CriterionScore, Outcome
-from evalkit.spec.checks import Check
+from evalkit.spec.checks import Check, check_ids
 from evalkit.spec.models import JudgeConfig
 
 _DETERMINISTIC: dict[str, Callable[[Check, Transcript], Finding]] = {
@@ -73,15 +72,6 @@ async def evaluate_any(check: Check, transcript: Transcript, hub: Any, default_j
         return await check_claims(check.claims_match_actions, transcript, hub, default_judge)
     except Exception as exc:  # never crash the run
         return Finding(passed=None, reasoning=f"claims check failed: {type(exc).__name__}: {exc}")
-
-
-def check_ids(checks: list[Check]) -> list[str]:
-    """Report ids: the label, suffixed #2, #3... when several checks share one."""
-    totals, seen, ids = Counter(c.label for c in checks), Counter[str](), []
-    for check in checks:
-        seen[check.label] += 1
-        ids.append(check.label if totals[check.label] == 1 else f"{check.label}#{seen[check.label]}")
-    return ids
 
 
 async def run_checks(

@@ -128,3 +128,16 @@ class Check(_Strict):
     @property
     def label(self) -> str:
         return self.name or self.kind
+
+
+def check_ids(checks: list[Check]) -> list[str]:
+    """Report ids: the label, suffixed #2, #3... when several checks share one (also the keys gates accept)."""
+    totals: dict[str, int] = {}
+    for check in checks:
+        totals[check.label] = totals.get(check.label, 0) + 1
+    seen: dict[str, int] = {}
+    ids = []
+    for check in checks:
+        seen[check.label] = seen.get(check.label, 0) + 1
+        ids.append(check.label if totals[check.label] == 1 else f"{check.label}#{seen[check.label]}")
+    return ids

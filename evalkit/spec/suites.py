@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evalkit.spec.gate_keys import threshold_key_problems
 from evalkit.spec.models import Persona, Scenario, Suite
 from evalkit.spec.personas import scan_personas
 from evalkit.spec.problems import Problem, SpecError
@@ -128,7 +129,11 @@ def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
         problems += _turn_problems(located, suite)
     if problems or suite is None:
         raise SpecError(problems)
-    return _resolve(file, located, suite, registry, library)
+    loaded = _resolve(file, located, suite, registry, library)
+    problems = threshold_key_problems(located, suite, list(loaded.rubrics.values()), loaded.scenarios)
+    if problems:
+        raise SpecError(problems)
+    return loaded
 
 
 def _used_file_problems(located: Located, problems: list[Problem]) -> list[Problem]:
