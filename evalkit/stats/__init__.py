@@ -28,15 +28,15 @@ from evalkit.stats.paired import (
 )
 from evalkit.stats.newcombe import Bounds, newcombe_diff
 from evalkit.stats.pass_k import SuitePassK, mean_pass_at_k, mean_pass_hat_k, pass_at_k, pass_hat_k
-from evalkit.stats.power import minimum_detectable_effect, trials_needed
+from evalkit.stats.power import Advice, minimum_detectable_effect, settle_advice, trials_needed
 
 __all__ = [
-    "Bounded", "Bounds", "DiffEstimate", "FlakinessReport", "GateDecision", "Interval", "McNemarResult",
+    "Advice", "Bounded", "Bounds", "DiffEstimate", "FlakinessReport", "GateDecision", "Interval", "McNemarResult",
     "MeanEstimate", "NonInferiority", "SuitePassK",
     "bootstrap_mean_ci", "clustered_mean", "flakiness", "flaky_scenarios", "gate_decision",
     "mcnemar_exact", "mean_pass_at_k", "mean_pass_hat_k", "minimum_detectable_effect", "newcombe_diff",
     "non_inferiority", "normal_cdf", "normal_quantile", "paired_bootstrap_diff",
-    "paired_pass_fail_test", "pass_at_k", "pass_hat_k", "pass_rate_estimate",
+    "paired_pass_fail_test", "pass_at_k", "pass_hat_k", "pass_rate_estimate", "settle_advice",
     "sign_flip_p_value", "student_t_cdf", "student_t_quantile", "trials_needed", "two_sided_t",
     "two_sided_z", "wilson_interval",
 ]

@@ -2,7 +2,9 @@ import math
 
 import pytest
 
-from evalkit.stats import minimum_detectable_effect, trials_needed
+import numpy as np
+
+from evalkit.stats import gate_decision, minimum_detectable_effect, pass_rate_estimate, settle_advice, trials_needed
 
 Z95 = 1.959963984540054
 Z80 = 0.8416212335729143
@@ -54,3 +56,66 @@ def test_trials_needed_when_nothing_helps():
     assert trials_needed(0.0, 0.0) is None
     with pytest.raises(ValueError):
         trials_needed(1.2, 0.5)
+
+
+def _mix(fractions: dict[float, int], trials: int) -> dict[str, tuple[int, int]]:
+    """{rate: scenarios} -> counts with that many scenarios at that rate."""
+    out, i = {}, 0
+    for rate, count in fractions.items():
+        for _ in range(count):
+            out[f"s{i}"] = (round(rate * trials), trials)
+            i += 1
+    return out
+
+
+def test_scenario_spread_asks_for_scenarios_not_trials():
+    # The issue's class of case: trials_needed promised ~81 trials for a gate 1,200 do not settle.
+    counts = _mix({1.0: 6, 0.6: 6}, 10)
+    assert trials_needed(0.8, 0.7) < 120
+    advice = settle_advice(counts, 0.7)
+    assert advice.kind == "scenarios" and advice.trials_per_scenario == 10
+    assert "more scenarios would settle it: ~" in advice.text and "cannot settle it" in advice.text
+    assert gate_decision(pass_rate_estimate(_mix({1.0: 6, 0.6: 6}, 100)), 0.7) == "inconclusive"
+    # the advised number of scenarios, same mix of rates, does settle it; a third as many does not
+    g = advice.scenarios + advice.scenarios % 2
+    assert gate_decision(pass_rate_estimate(_mix({1.0: g // 2, 0.6: g // 2}, 10)), 0.7) == "pass"
+    third = (g // 3) + (g // 3) % 2
+    assert gate_decision(pass_rate_estimate(_mix({1.0: third // 2, 0.6: third // 2}, 10)), 0.7) == "inconclusive"
+
+
+def test_trial_noise_asks_for_trials_and_the_projection_is_honest():
+    # 20 scenarios, all at 3/5: the spread is binomial noise, so trials help
+    counts = _mix({0.6: 20}, 5)
+    advice = settle_advice(counts, 0.52)
+    assert advice.kind == "trials" and advice.scenarios == 20 and advice.trials_per_scenario > 5
+    assert f"about {advice.trials_per_scenario} valid trials per scenario would settle it" in advice.text
+    # simulate suites of 20 scenarios at rate 0.6: the advice is a point projection (a suite showing
+    # exactly these rates would settle), not a power calculation, so about a third settle at K
+    rng = np.random.default_rng(2)
+
+    def settled(k: int) -> float:
+        hits = 0
+        for _ in range(200):
+            c = rng.binomial(k, 0.6, size=20)
+            hits += gate_decision(pass_rate_estimate({f"s{i}": (int(x), k) for i, x in enumerate(c)}), 0.52) == "pass"
+        return hits / 200
+
+    at_k = settled(advice.trials_per_scenario)
+    assert at_k >= 0.25
+    assert settled(max(1, advice.trials_per_scenario // 3)) < at_k < settled(3 * advice.trials_per_scenario)
+
+
+def test_all_passing_suite_needs_scenarios():
+    advice = settle_advice({f"s{i}": (5, 5) for i in range(10)}, 0.8)
+    assert advice.kind == "scenarios"
+    g = advice.scenarios
+    assert gate_decision(pass_rate_estimate({f"s{i}": (5, 5) for i in range(g)}), 0.8) == "pass"
+    assert gate_decision(pass_rate_estimate({f"s{i}": (5, 5) for i in range(g - 1)}), 0.8) == "inconclusive"
+
+
+def test_advice_when_nothing_settles_it():
+    assert settle_advice({"a": (4, 5), "b": (4, 5)}, 0.8).kind == "never"
+    assert settle_advice({"a": (0, 0)}, 0.5).text == "no valid trials to extrapolate from"
+    assert settle_advice({"a": (3, 3)}, 1.0).kind == "never"
+    with pytest.raises(ValueError):
+        settle_advice({"a": (1, 2)}, 1.5)
