@@ -145,6 +145,8 @@ class EvalkitFixture:
 
         ctl = get_controller(self._config)
         loaded = _find_suite(scenario, Path(suite) if suite else None)
+        if agent is not None:  # the spending rule looks at the agent that will run, not the suite's
+            loaded.suite = loaded.suite.model_copy(update={"agent": _agent_config(agent)})
         spec = next(s for s in loaded.scenarios if s.id == scenario)
         tier = (ctl.settings.agent_models or loaded.suite.agent_models or [None])[0]
         reason = skip_reason(loaded, spec, tier, ctl.settings)

@@ -134,3 +134,33 @@ def test_cli_overrides_decide_what_is_called(tmp_path: Path) -> None:
     paid_sim = PluginSettings(judge_model="mock:cheap", simulator_model="openai:gpt-4.1-mini")
     assert skip_reason(loaded, scenario, None, paid_sim) is not None
     assert item_models(loaded, scenario, "openai:gpt-4.1", mocked_judge)["agent"] == ["openai:gpt-4.1"]  # a tier
+
+
+PAID_AGENT_SUITE = """
+suite: paid-agent
+agent: {kind: model, model: "openai:gpt-4.1", system_prompt: "help"}
+trials: 1
+scenarios:
+  - id: hello
+    goal: say hello
+    turns: [{user: "hello"}]
+"""
+
+FIXTURE_AGENTS = """
+def test_suite_agent(evalkit):
+    evalkit.run_scenario("hello")
+
+
+def test_own_agent(evalkit):
+    assert evalkit.run_scenario("hello", agent="tiny_agent:agent").passed
+"""
+
+
+def test_the_fixture_decides_on_the_agent_it_runs(project: Project, fake_llm: FakeLLMServer) -> None:
+    """A free Python agent handed to `run_scenario` runs without live mode; the suite's paid model agent does not."""
+    project.suite(PAID_AGENT_SUITE, "suites/paid.yaml")
+    project.write("test_agents.py", FIXTURE_AGENTS)
+    result = project.pytester.runpytest("test_agents.py", "-v", *base_url_args(fake_llm))
+    result.assert_outcomes(passed=1, skipped=1)
+    assert "test_agents.py::test_suite_agent SKIPPED" in result.stdout.str()
+    assert fake_llm.requests == []
