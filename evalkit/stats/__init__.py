@@ -24,6 +24,9 @@ from evalkit.stats.paired import (
     non_inferiority,
     paired_bootstrap_diff,
     paired_pass_fail_test,
+    paired_test_can_reach,
+    sign_flip_min_pairs,
+    sign_flip_min_p_value,
     sign_flip_p_value,
 )
 from evalkit.stats.newcombe import Bounds, newcombe_diff
@@ -36,7 +39,8 @@ __all__ = [
     "bootstrap_mean_ci", "clustered_mean", "flakiness", "flaky_scenarios", "gate_decision",
     "mcnemar_exact", "mean_pass_at_k", "mean_pass_hat_k", "minimum_detectable_effect", "newcombe_diff",
     "non_inferiority", "normal_cdf", "normal_quantile", "paired_bootstrap_diff",
-    "paired_pass_fail_test", "pass_at_k", "pass_hat_k", "pass_rate_estimate", "settle_advice",
-    "sign_flip_p_value", "student_t_cdf", "student_t_quantile", "trials_needed", "two_sided_t",
+    "paired_pass_fail_test", "paired_test_can_reach", "pass_at_k", "pass_hat_k", "pass_rate_estimate", "settle_advice",
+    "sign_flip_min_pairs", "sign_flip_min_p_value", "sign_flip_p_value",
+    "student_t_cdf", "student_t_quantile", "trials_needed", "two_sided_t",
     "two_sided_z", "wilson_interval",
 ]

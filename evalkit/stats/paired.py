@@ -143,6 +143,44 @@ def sign_flip_p_value(diffs: np.ndarray, n_resamples: int = 2000, seed: int = 0)
     return (1 + hits) / (1 + n_resamples)
 
 
+def sign_flip_min_p_value(n_pairs: int, n_resamples: int = 2000) -> float | None:
+    """Smallest p-value ``sign_flip_p_value`` can return for ``n_pairs`` scenario pairs.
+
+    Exact enumeration (up to 16 pairs): the observed sign pattern and its
+    mirror image always reach the observed |mean|, so p >= 2 / 2**n, reached
+    when every difference has the same sign and size. Above 16 pairs the
+    Monte-Carlo p-value is at least 1 / (1 + n_resamples). None for fewer
+    than 2 pairs (``paired_bootstrap_diff`` then has no p-value).
+    """
+    if n_pairs < 2:
+        return None
+    if n_pairs <= _EXACT_SIGN_FLIP_MAX:
+        return 2.0 / 2**n_pairs
+    return 1.0 / (1 + n_resamples)
+
+
+def paired_test_can_reach(n_pairs: int, confidence: float, n_resamples: int = 2000) -> bool:
+    """Can the sign-flip test over ``n_pairs`` pairs reach ``p < 1 - confidence`` at all?
+
+    Use it before reading "not significant" as "no regression": with 5 pairs
+    the smallest p-value is 2/32 = 0.0625, so at 95% even a 100% -> 0%
+    collapse of every scenario is not significant. A gate should then say
+    INCONCLUSIVE and name ``sign_flip_min_pairs(confidence)``.
+    """
+    check_confidence(confidence)
+    smallest = sign_flip_min_p_value(n_pairs, n_resamples)
+    return smallest is not None and smallest < 1.0 - confidence
+
+
+def sign_flip_min_pairs(confidence: float, n_resamples: int = 2000) -> int | None:
+    """Fewest scenario pairs with which the sign-flip test can reach ``confidence`` (None: never)."""
+    check_confidence(confidence)
+    for n in range(2, _EXACT_SIGN_FLIP_MAX + 2):
+        if paired_test_can_reach(n, confidence, n_resamples):
+            return n
+    return None
+
+
 def non_inferiority(diff: DiffEstimate, margin: float) -> NonInferiority:
     """Is the candidate (b) no worse than the reference (a) by more than ``margin``?
 

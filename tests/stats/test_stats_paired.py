@@ -136,3 +136,27 @@ def test_non_inferiority_end_to_end_and_margin_check():
     assert non_inferiority(paired_bootstrap_diff(ref, noisy, n_resamples=300), 0.1) == "inconclusive"
     with pytest.raises(ValueError, match="margin"):
         non_inferiority(_diff(0, 1), -0.1)
+
+
+def test_sign_flip_min_p_value_is_what_the_test_can_return():
+    from evalkit.stats import sign_flip_min_p_value
+    for n in range(2, 10):
+        smallest = sign_flip_min_p_value(n)
+        assert sign_flip_p_value(np.ones(n)) == pytest.approx(smallest) == pytest.approx(2 / 2**n)
+        rng = np.random.default_rng(n)
+        for _ in range(20):
+            assert sign_flip_p_value(rng.normal(size=n)) >= smallest - 1e-12
+    assert sign_flip_p_value(np.ones(17), 500, seed=3) == pytest.approx(sign_flip_min_p_value(17, 500))
+    assert sign_flip_min_p_value(1) is None and sign_flip_min_p_value(0) is None
+
+
+def test_a_total_collapse_over_few_scenarios_cannot_be_significant():
+    from evalkit.stats import paired_test_can_reach, sign_flip_min_pairs
+    collapse = paired_bootstrap_diff({k: [1.0] * 3 for k in "abcde"}, {k: [0.0] * 3 for k in "abcde"})
+    assert collapse.mean_diff == -1.0 and collapse.p_value > 0.05          # the reason the helper exists
+    assert not paired_test_can_reach(5, 0.95) and paired_test_can_reach(6, 0.95)
+    assert not paired_test_can_reach(1, 0.5)
+    assert sign_flip_min_pairs(0.95) == 6 and sign_flip_min_pairs(0.99) == 8 and sign_flip_min_pairs(0.8) == 4
+    assert sign_flip_min_pairs(0.9999) == 15                  # 2 / 2**15 < 1e-4
+    assert sign_flip_min_pairs(0.99999) is None               # 2 / 2**16 and 1 / 2001 are both > 1e-5
+    assert sign_flip_min_pairs(0.99999, n_resamples=10**6) == 17
