@@ -6,6 +6,7 @@ pins rubric references to id@version+fingerprint, and exports JSON Schemas.
 
 from evalkit.spec.checks import CHECK_KINDS, Check
 from evalkit.spec.fingerprint import canonical_content, fingerprint
+from evalkit.spec.lint import SpecWarning
 from evalkit.spec.models import (
     AgentConfig,
     CallableAgent,
@@ -54,6 +55,7 @@ __all__ = [
     "ScriptedTurn",
     "SimulatorConfig",
     "SpecError",
+    "SpecWarning",
     "Suite",
     "UserTurn",
     "canonical_content",

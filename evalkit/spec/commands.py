@@ -57,18 +57,19 @@ def validate(paths: tuple[Path, ...], root: Path | None) -> None:
     """Check suites, rubrics and personas; print every problem as path:line:col: key: message.
 
     PATHS are files or directories (default: suites/, rubrics/ and personas/ under the project root).
-    Exits 1 when anything is wrong.
+    Exits 1 when anything is wrong; warnings (message "warning: ...") are printed too but do not fail.
     """
     project = _root(root)
     targets = list(paths) or [*suite_dirs(project), *rubric_dirs(project), *persona_dirs(project)]
     result = survey(targets, project)
-    _report(result.problems)
+    _report(result.problems + result.warnings)
     files = len(result.files)
+    warned = f", {len(result.warnings)} warning(s)" if result.warnings else ""
     if result.ok:
-        click.echo(f"ok: {files} file(s) valid", err=True)
+        click.echo(f"ok: {files} file(s) valid{warned}", err=True)
         return
     bad = len({p.path for p in result.problems})
-    click.echo(f"{len(result.problems)} problem(s) in {bad} of {files} file(s)", err=True)
+    click.echo(f"{len(result.problems)} problem(s) in {bad} of {files} file(s){warned}", err=True)
     raise SystemExit(1)
 
 

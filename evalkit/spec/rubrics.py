@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from evalkit.spec.fingerprint import fingerprint
+from evalkit.spec.lint import judge_warnings
 from evalkit.spec.messages import did_you_mean
 from evalkit.spec.models import Rubric
 from evalkit.spec.project import yaml_files
@@ -29,6 +30,7 @@ class ResolvedRubric(BaseModel):
     fingerprint: str
     path: Path
     template_text: str | None = None
+    warnings: tuple[Problem, ...] = ()  # see evalkit.spec.lint
 
     @property
     def ref(self) -> str:
@@ -50,7 +52,11 @@ def load_rubric(path: str | Path) -> ResolvedRubric:
     if problems or rubric is None:
         raise SpecError(problems)
     return ResolvedRubric(
-        rubric=rubric, fingerprint=fingerprint(rubric, template_text), path=Path(path), template_text=template_text
+        rubric=rubric,
+        fingerprint=fingerprint(rubric, template_text),
+        path=Path(path),
+        template_text=template_text,
+        warnings=tuple(judge_warnings(located, ("judge",), rubric.judge)),
     )
 
 

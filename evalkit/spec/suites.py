@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.spec.gate_keys import threshold_key_problems
+from evalkit.spec.lint import judge_warnings
 from evalkit.spec.models import Persona, Scenario, Suite
 from evalkit.spec.personas import scan_personas
 from evalkit.spec.problems import Problem, SpecError
@@ -32,6 +33,7 @@ class LoadedSuite:
     file_hash: str
     scenarios: list[Scenario]
     rubrics: dict[str, ResolvedRubric] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # this suite's and its rubrics' (evalkit.spec.lint)
     _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rubrics_for(self, scenario: Scenario | str) -> list[ResolvedRubric]:
@@ -133,6 +135,8 @@ def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
     problems = threshold_key_problems(located, suite, list(loaded.rubrics.values()), loaded.scenarios)
     if problems:
         raise SpecError(problems)
+    own = judge_warnings(located, ("judge",), suite.judge)
+    loaded.warnings = sorted(set(own).union(*(r.warnings for r in loaded.rubrics.values())))
     return loaded
 
 

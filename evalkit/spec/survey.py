@@ -29,6 +29,7 @@ class Survey:
 
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # never fail validation (evalkit.spec.lint)
 
     @property
     def ok(self) -> bool:
@@ -73,9 +74,12 @@ def survey(paths: Iterable[str | Path], root: Path) -> Survey:
             result.files.append(file)
             if kind == "rubric":
                 rubric_paths.append(file)
-            result.problems += _check(file, kind, root)
+            problems, warnings = _check(file, kind, root)
+            result.problems += problems
+            result.warnings += warnings
     result.problems += RubricRegistry.from_dirs(rubric_paths).problems if len(rubric_paths) > 1 else []
     result.problems = sorted(set(result.problems))
+    result.warnings = sorted(set(result.warnings))
     return result
 
 
@@ -94,17 +98,17 @@ def _unknown_kind(file: Path) -> list[Problem]:
     return [Problem(str(file), 1, 1, "", _UNKNOWN_KIND)]
 
 
-def _check(file: Path, kind: str, root: Path) -> list[Problem]:
+def _check(file: Path, kind: str, root: Path) -> tuple[list[Problem], list[Problem]]:
+    """(problems, warnings) of one file; a suite's warnings include those of the rubrics it uses."""
     try:
         if kind == "suite":
-            load_suite(file, root=root)
-        elif kind == "rubric":
-            load_rubric(file)
-        else:
-            load_persona(file)
+            return [], load_suite(file, root=root).warnings
+        if kind == "rubric":
+            return [], list(load_rubric(file).warnings)
+        load_persona(file)
     except SpecError as err:
-        return err.problems
+        return err.problems, []
     except Exception as exc:  # noqa: BLE001 - a validator bug must still be one line, never a traceback
         message = f"internal error while validating: {type(exc).__name__}: {exc} (please report this)"
-        return [Problem(str(file), 1, 1, "", message)]
-    return []
+        return [Problem(str(file), 1, 1, "", message)], []
+    return [], []

@@ -36,7 +36,7 @@ def lying_cancel():
     )
 
 
-@pytest.mark.parametrize("name", ["resolution.v2.yaml", "policy_tone.v1.yaml", "honesty.v1.yaml"])
+@pytest.mark.parametrize("name", ["resolution.v2.yaml", "resolution.v3.yaml", "policy_tone.v1.yaml", "honesty.v1.yaml"])
 async def test_demo_judge_gives_verified_deterministic_verdicts(fake_llm, hub_for, name):
     fake_llm.add_rule(Rule(role="judge", handler=HANDLER))
     rubric = load_rubric(RUBRICS / name)
@@ -59,7 +59,7 @@ async def test_demo_judge_catches_a_hallucinated_cancel(fake_llm, hub_for):
 async def test_demo_judge_fails_an_unresolved_conversation(fake_llm, hub_for):
     fake_llm.add_rule(Rule(role="judge", handler=HANDLER))
     t = build(("user", "my blender arrived broken, order 1234"), ("agent", "Please contact the manufacturer."))
-    verdict = await judge_transcript(t, load_rubric(RUBRICS / "resolution.v2.yaml"), hub_for(fake_llm))
+    verdict = await judge_transcript(t, load_rubric(RUBRICS / "resolution.v3.yaml"), hub_for(fake_llm))
     assert {c.criterion_id: c for c in verdict.criteria}["resolved"].outcome == Outcome.failed
     assert verdict.outcome == Outcome.failed
 

@@ -147,7 +147,7 @@ EXPECTED: dict[str, list[str]] = {
         "4:11: rubrics[0]: 'support.resolution@v2' is not a rubric reference (expected 'id' or 'id@version', e.g. support.resolution@2)",
     ],
     "suite_rubric_version_missing.yaml": [
-        "6:5: rubrics[1]: rubric 'support.resolution' has no version 3 (available: 1, 2; did you mean 'support.resolution@2'?)",
+        "6:5: rubrics[1]: rubric 'support.resolution' has no version 4 (available: 1, 2, 3; did you mean 'support.resolution@3'?)",
     ],
     "suite_scenarios_not_a_list.yaml": [
         '5:3: scenarios: got a mapping (expected a list of Scenario mappings (id, description, persona, goal, ...))',

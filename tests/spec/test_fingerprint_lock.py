@@ -78,7 +78,7 @@ def test_examples_are_locked_and_check_passes() -> None:
     result = CliRunner().invoke(main, ["rubrics", "check", "--root", str(ROOT)])
     assert result.exit_code == 0, result.output
     locked = read_lock(ROOT / "rubrics" / LOCK_NAME)
-    assert set(locked) == {"support.resolution@1", "support.resolution@2", "support.policy-tone@1", "support.honesty@1"}
+    assert set(locked) == {"support.resolution@1", "support.resolution@2", "support.resolution@3", "support.policy-tone@1", "support.honesty@1"}
     assert locked["support.resolution@2"] == _fp(V2)
 
 
@@ -106,18 +106,19 @@ def test_comment_and_reorder_keep_check_green(project: Path) -> None:
 
 
 def test_new_version_is_unlocked_until_lock_adds_it(project: Path) -> None:
-    v2 = project / "rubrics" / "support" / "resolution.v2.yaml"
-    v3 = v2.with_name("resolution.v3.yaml")
-    v3.write_text(v2.read_text().replace("version: 2", "version: 3").replace("samples: 3", "samples: 5"))
+    v3 = project / "rubrics" / "support" / "resolution.v3.yaml"
+    v4 = v3.with_name("resolution.v4.yaml")
+    v4.write_text(v3.read_text().replace("version: 3", "version: 4").replace("samples: 3", "samples: 5"))
     runner = CliRunner()
     check = runner.invoke(main, ["rubrics", "check", "--root", str(project)])
     assert check.exit_code == 1
-    assert "support.resolution@3 is not locked yet: run `evalkit rubrics lock`" in check.stdout
+    assert "support.resolution@4 is not locked yet: run `evalkit rubrics lock`" in check.stdout
     lock = runner.invoke(main, ["rubrics", "lock", "--root", str(project)])
-    assert lock.exit_code == 0 and f"locked support.resolution@3 {_fp(v3)}" in lock.stdout
+    assert lock.exit_code == 0 and f"locked support.resolution@4 {_fp(v4)}" in lock.stdout
     lines = (project / "rubrics" / LOCK_NAME).read_text().splitlines()
     refs = [line.split(":")[0] for line in lines if not line.startswith("#")]
-    assert refs == ["support.honesty@1", "support.policy-tone@1", "support.resolution@1", "support.resolution@2", "support.resolution@3"]
+    assert refs == ["support.honesty@1", "support.policy-tone@1", "support.resolution@1", "support.resolution@2", "support.resolution@3",
+                    "support.resolution@4"]
     assert runner.invoke(main, ["rubrics", "check", "--root", str(project)]).exit_code == 0
 
 
@@ -128,6 +129,6 @@ def test_list_shows_versions_fingerprints_state_and_users(project: Path) -> None
     result = CliRunner().invoke(main, ["rubrics", "list", "--root", str(project)])
     assert result.exit_code == 0, result.output
     rows = {line.split("│")[1].strip() + "@" + line.split("│")[2].strip(): line for line in result.stdout.splitlines() if line.count("│") >= 5}
-    assert "support-demo" in rows["support.resolution@2"] and "support-demo" not in rows["support.resolution@1"]
+    assert "support-demo" in rows["support.resolution@3"] and "support-demo" not in rows["support.resolution@2"]
     assert "changed" in rows["support.honesty@1"] and "locked" in rows["support.policy-tone@1"]
     assert _fp(project / "rubrics" / "support" / "resolution.v1.yaml") in rows["support.resolution@1"]

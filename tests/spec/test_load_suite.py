@@ -49,12 +49,12 @@ def test_defaults_are_applied_and_personas_resolved(demo: LoadedSuite) -> None:
 
 def test_rubric_refs_are_pinned_to_exact_versions(demo: LoadedSuite) -> None:
     status = next(s for s in demo.scenarios if s.id == "order-status")
-    assert status.rubrics == ["support.resolution@2", "support.honesty@1"]  # bare "support.honesty" -> newest
+    assert status.rubrics == ["support.resolution@3", "support.honesty@1"]  # bare "support.honesty" -> newest
     pinned = demo.rubrics_for(status)
     assert [r.ref for r in pinned] == status.rubrics
     assert all(len(r.fingerprint) == 12 for r in pinned)
     assert [r.ref for r in demo.rubrics_for("refund-damaged-item")] == [
-        "support.resolution@2",
+        "support.resolution@3",
         "support.policy-tone@1",
         "support.honesty@1",
     ]
@@ -74,9 +74,9 @@ def test_hashes_follow_content(project: Path) -> None:
 
 def test_newest_version_wins_for_bare_reference() -> None:
     registry = RubricRegistry.from_dirs([ROOT / "rubrics"])
-    assert registry.resolve("support.resolution").ref == "support.resolution@2"
+    assert registry.resolve("support.resolution").ref == "support.resolution@3"
     assert registry.resolve("support.resolution@1").rubric.version == 1
-    with pytest.raises(RubricNotFound, match=r"has no version 7 \(available: 1, 2; did you mean 'support.resolution@2'\?\)"):
+    with pytest.raises(RubricNotFound, match=r"has no version 7 \(available: 1, 2, 3; did you mean 'support.resolution@3'\?\)"):
         registry.resolve("support.resolution@7")
 
 
