@@ -67,6 +67,18 @@ async def test_panel_counts_each_judge_once(fake_llm, hub_for, refund_transcript
     assert tone.raw_score == pytest.approx((5 + 1 + 1) / 3) and tone.agreement == 0.0
 
 
+async def test_a_tie_left_by_invalid_samples_is_invalid(fake_llm, hub_for, refund_transcript):
+    # 4 samples: yes, no, and two off-scale replies; the two lost votes could have broken the tie
+    off = {"json": {"resolved": item("maybe", (5, "I've refunded order 1234")), "tone": item(4, (2, "I'm sorry"))}}
+    fake_llm.add_rule(role="judge", replies=[reply(True, 4), reply(False, 4), off, off])
+    rubric = resolved_rubric({**SUPPORT, "judge": {"model": "openai:judge-1", "samples": 4, "temperature": 0.7}})
+    verdict = await judge_transcript(refund_transcript, rubric, hub_for(fake_llm))
+    resolved = by_id(verdict)["resolved"]
+    assert len(fake_llm.requests) == 4 and sorted(resolved.samples, key=str) == [0.0, 1.0, None, None]
+    assert resolved.outcome == Outcome.invalid and "tie" in resolved.invalid_reason and "off_scale" in resolved.invalid_reason
+    assert verdict.outcome == Outcome.invalid and verdict.invalid_criteria == ["resolved"]  # must_pass
+
+
 async def test_logprob_scoring_falls_back_when_absent(fake_llm, hub_for, refund_transcript):
     fake_llm.add_rule(role="judge", json=GOOD)
     rubric = resolved_rubric({**SUPPORT, "judge": {"model": "openai:judge-1", "logprob_scoring": True}})
