@@ -16,7 +16,7 @@ from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.session import SETTINGS_KEY, get_controller
 from evalkit.run.plan import tier_label
-from evalkit.spec import SpecError, is_suite_file, load_suite
+from evalkit.spec import SpecError, SpecWarning, is_suite_file, load_suite
 
 
 class SuiteFile(pytest.File):
@@ -28,6 +28,8 @@ class SuiteFile(pytest.File):
             loaded = load_suite(self.path)
         except SpecError as err:
             raise self.CollectError(f"invalid evalkit suite:\n{err}") from None
+        for warning in loaded.warnings:  # e.g. judge samples > 1 at temperature 0: shown in pytest's warnings summary
+            self.warn(SpecWarning(str(warning)))
         if settings.agent:
             loaded.suite = loaded.suite.model_copy(update={"agent": settings.agent})
         tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
