@@ -26,6 +26,7 @@ JSON object with the worst cells.
     python bench/gate_coverage.py                 # full grid, 10,000 replications per cell
     python bench/gate_coverage.py --reps 2000     # quicker
     python bench/gate_coverage.py --estimator suggested   # the issue's first formula, for comparison
+    python bench/gate_coverage.py --estimator old         # the estimator before this change
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evalkit.stats.distributions import two_sided_z
+from evalkit.stats.distributions import two_sided_t, two_sided_z
 from evalkit.stats.intervals import wilson_bounds
 from evalkit.stats.suite_rate import (
     RateSummary, cc_wilson, design_effect, suite_rate_bounds, summarise, unseen_spread_bounds,
@@ -81,8 +82,17 @@ def _no_cc(s: RateSummary, z: float) -> Bounds:
     return np.minimum(low1, low2), np.maximum(high1, high2)
 
 
+def _old(s: RateSummary, z: float) -> Bounds:
+    """Before this change: Wilson over all trials below 10 scenarios, unclipped clustered t from 10 on."""
+    g = int(s.g[0])
+    if g < 10:
+        return _wilson(s.p, s.n_h, z)
+    half = two_sided_t(CONFIDENCE, g - 1) * np.sqrt(s.s2 / g)
+    return s.p - half, s.p + half
+
+
 ESTIMATORS: dict[str, Callable[[RateSummary, float], Bounds]] = {
-    "cluster_score": _shipped, "suggested": _suggested, "seen_only": _seen_only, "no_cc": _no_cc}
+    "cluster_score": _shipped, "suggested": _suggested, "seen_only": _seen_only, "no_cc": _no_cc, "old": _old}
 
 
 def simulate_cell(g: int, n: int, rate: float, kappa: float, reps: int, seed: int,
