@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-# Accepts Outcome values ("pass"/"fail"/"invalid", a StrEnum compares equal), bools, or None.
+# Accepts Outcome values ("pass"/"fail"/"invalid"/"error", a StrEnum compares equal), bools, or None.
 TrialOutcome = str | bool | None
 
 
@@ -24,16 +24,16 @@ def _valid(outcome: TrialOutcome) -> bool | None:
     if outcome is None or isinstance(outcome, bool):
         return outcome
     value = str(outcome)
-    if value not in ("pass", "fail", "invalid"):
-        raise ValueError(f"unknown trial outcome {outcome!r}; expected pass, fail or invalid")
-    return None if value == "invalid" else value == "pass"
+    if value not in ("pass", "fail", "invalid", "error"):
+        raise ValueError(f"unknown trial outcome {outcome!r}; expected pass, fail, invalid or error")
+    return None if value in ("invalid", "error") else value == "pass"
 
 
 def flakiness(outcomes_by_scenario: Mapping[str, Sequence[TrialOutcome]]) -> FlakinessReport:
     """Find scenarios with both passing and failing valid trials.
 
     Use it to list scenarios whose verdict would flip between runs; invalid
-    trials are ignored (they are neither pass nor fail). The rate's
+    and error trials are ignored (they are neither pass nor fail). The rate's
     denominator counts only scenarios with two or more valid trials.
     """
     flaky: list[str] = []

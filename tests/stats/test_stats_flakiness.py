@@ -27,3 +27,9 @@ def test_flakiness_without_eligible_scenarios():
 def test_unknown_outcome_is_an_error():
     with pytest.raises(ValueError, match="unknown trial outcome 'passed'"):
         flaky_scenarios({"a": ["passed", "fail"]})
+
+
+def test_setup_errors_are_neither_pass_nor_fail():
+    outcomes = {"errored": [Outcome.error, "pass", "error"], "error-between": ["pass", Outcome.error, "fail"]}
+    assert flaky_scenarios(outcomes) == ["error-between"]
+    assert flakiness(outcomes).n_eligible == 1
