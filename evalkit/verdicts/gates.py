@@ -2,7 +2,8 @@
 
 Each gate is three-way: pass, fail, or inconclusive when the confidence
 interval straddles the threshold. Inconclusive fails or warns per
-`gate.inconclusive`, and always says how many trials would settle it.
+`gate.inconclusive`, and says what would settle it: more trials per scenario,
+more scenarios, or nothing. docs/statistics.md has the formulas.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from evalkit.verdicts.rows import TrialRecord
 from evalkit.spec.models import GateConfig
-from evalkit.stats import gate_decision, paired_bootstrap_diff, pass_rate_estimate, trials_needed
+from evalkit.stats import (
+    gate_decision, paired_bootstrap_diff, paired_test_can_reach, pass_rate_estimate, settle_advice,
+    sign_flip_min_p_value, sign_flip_min_pairs,
+)
+from evalkit.verdicts.comparability import Instruments, mismatches
+from evalkit.verdicts.rows import TrialRecord
+
+InstrumentPair = tuple[Instruments, Instruments]  # (baseline, this run)
 
 Decision = Literal["pass", "fail", "inconclusive", "skipped"]
 
@@ -56,8 +63,13 @@ def decide_gate(
     gate: GateConfig,
     baseline: list[TrialRecord] | None = None,
     expected: list[str] | None = None,
+    instruments: InstrumentPair | None = None,
 ) -> GateResult:
-    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any)."""
+    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any).
+
+    ``instruments`` (baseline, this run) carry rubric fingerprints from criterion rows; without them
+    the regression check compares what trial rows name (rubric id@version, simulator, judges).
+    """
     first = trials[0] if trials else None
     result = GateResult(suite=first.suite if first else "", tier=first.tier if first else "",
                         inconclusive_policy=gate.inconclusive)
@@ -68,7 +80,7 @@ def decide_gate(
         result.checks.append(suite_mean_check(trials, gate))
     result.checks.append(invalid_rate_check(trials, gate))
     if baseline is not None:
-        result.checks.append(regression_check(trials, baseline, gate))
+        result.checks.append(regression_check(trials, baseline, gate, instruments))
     if expected:
         missing = sorted(set(expected) - {t.scenario_id for t in trials})
         if missing:
@@ -78,32 +90,34 @@ def decide_gate(
 
 
 def suite_mean_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
-    """Per-scenario pass rates first, then their mean; the lower bound must reach the threshold."""
+    """Per-scenario pass rates first, then their mean; the lower bound must reach the threshold.
+
+    The interval is clustered by scenario (`pass_rate_estimate`); an inconclusive check says
+    whether more trials per scenario, more scenarios, or nothing would settle it (`settle_advice`).
+    """
     threshold = gate.suite_mean_lower_ci or 0.0
+    counts = _pass_counts(trials)
+    est = pass_rate_estimate(counts, gate.confidence)
+    decision = gate_decision(est, threshold)
+    low = "n/a" if est.low is None else f"{est.low:.2f}"
+    high = "n/a" if est.high is None else f"{est.high:.2f}"
+    mean = "n/a" if est.mean is None else f"{est.mean:.2f}"
+    detail = (f"suite mean pass rate {mean}, {gate.confidence:.0%} CI [{low}, {high}] (clustered by scenario, "
+              f"{est.n_obs} valid trials over {est.n_clusters} scenarios); lower bound must reach {threshold:.2f}")
+    if decision == "inconclusive":
+        advice = settle_advice(counts, threshold, gate.confidence)
+        detail += f"; INCONCLUSIVE: the interval straddles the threshold; {advice.text}"
+    return GateCheck(name="suite_mean", decision=decision, detail=detail)
+
+
+def _pass_counts(trials: list[TrialRecord]) -> dict[str, tuple[int, int]]:
+    """{scenario: (passes, valid trials)}; invalid and error trials count neither way."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for t in trials:
         if t.outcome in ("pass", "fail"):
             counts[t.scenario_id][0] += t.outcome == "pass"
             counts[t.scenario_id][1] += 1
-    est = pass_rate_estimate({k: (c, n) for k, (c, n) in counts.items()}, gate.confidence)
-    decision = gate_decision(est, threshold)
-    low = "n/a" if est.low is None else f"{est.low:.2f}"
-    high = "n/a" if est.high is None else f"{est.high:.2f}"
-    mean = "n/a" if est.mean is None else f"{est.mean:.2f}"
-    detail = (f"suite mean pass rate {mean}, {gate.confidence:.0%} CI [{low}, {high}] ({est.method}, "
-              f"{est.n_obs} valid trials over {est.n_clusters} scenarios); lower bound must reach {threshold:.2f}")
-    if decision == "inconclusive":
-        detail += "; INCONCLUSIVE: the interval straddles the threshold" + _needed(est.mean, threshold, gate, est.n_obs)
-    return GateCheck(name="suite_mean", decision=decision, detail=detail)
-
-
-def _needed(mean: float | None, threshold: float, gate: GateConfig, have: int) -> str:
-    if mean is None:
-        return "; no valid trials to extrapolate from"
-    need = trials_needed(mean, threshold, gate.confidence)
-    if need is None:
-        return "; the observed rate sits on the threshold, so no number of trials settles it"
-    return f"; about {need} valid trials in total would settle it (have {have})"
+    return {k: (c, n) for k, (c, n) in counts.items()}
 
 
 def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
@@ -127,20 +141,53 @@ def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck
     return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail)
 
 
-def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig) -> GateCheck:
-    """Fail only on a drop that is both significant (paired by scenario) and beyond `regression_margin`."""
+def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig,
+                     instruments: InstrumentPair | None = None) -> GateCheck:
+    """Fail only on a drop that is both significant (paired by scenario) and beyond `regression_margin`.
+
+    INCONCLUSIVE instead of a verdict when the baseline was measured with another rubric, judge or
+    simulator (as `evalkit compare` refuses), or when the drop is beyond the margin but the paired
+    test cannot reach the confidence with this few paired scenarios (at 95%: fewer than 6).
+    """
+    changed = _instrument_changes(trials, baseline, instruments)
+    if changed:
+        return GateCheck(name="regression", decision="inconclusive", detail=changed)
     now, before = _pass_values(trials), _pass_values(baseline)
     diff = paired_bootstrap_diff(before, now, gate.confidence)
     missing = sorted(set(before) - set(now))
     gone = f"; scenarios in the baseline but not in this run: {', '.join(missing)}" if missing else ""
     if diff.mean_diff is None or diff.high is None:
         return GateCheck(name="regression", decision="skipped", detail="no scenario in common with the baseline" + gone)
-    significant = diff.high < 0 and (diff.p_value is None or diff.p_value < 1 - gate.confidence)
+    significant = diff.high < 0 and diff.p_value is not None and diff.p_value < 1 - gate.confidence
     large = -diff.mean_diff > gate.regression_margin
     detail = (f"pass rate {diff.mean_a:.2f} -> {diff.mean_b:.2f} (change {diff.mean_diff:+.2f}, "
               f"{gate.confidence:.0%} CI [{diff.low:+.2f}, {diff.high:+.2f}], {diff.n_pairs} paired scenarios); "
               f"fails when significant and beyond -{gate.regression_margin:.2f}{gone}")
+    if large and not paired_test_can_reach(diff.n_pairs, gate.confidence):
+        return GateCheck(name="regression", decision="inconclusive",
+                         detail=detail + "; INCONCLUSIVE: " + _unreachable(diff.n_pairs, gate.confidence))
     return GateCheck(name="regression", decision="fail" if significant and large else "pass", detail=detail)
+
+
+def _unreachable(n_pairs: int, confidence: float) -> str:
+    smallest = sign_flip_min_p_value(n_pairs)
+    floor = "no p-value with one scenario" if smallest is None else f"its smallest p-value is {smallest:.3g}"
+    need = sign_flip_min_pairs(confidence)
+    more = f"; at least {need} paired scenarios are needed" if need else ""
+    return (f"with {n_pairs} paired scenario{'s' if n_pairs != 1 else ''} the paired test cannot reach "
+            f"{confidence:.0%} ({floor}), so no drop could be shown significant{more}")
+
+
+def _instrument_changes(trials: list[TrialRecord], baseline: list[TrialRecord],
+                        instruments: InstrumentPair | None) -> str:
+    """'' when the baseline was measured like this run, else a one-line reason naming what changed."""
+    before, now = instruments or (Instruments.of("baseline", baseline), Instruments.of("this run", trials))
+    found = mismatches(before, now)
+    if not found:
+        return ""
+    kinds = ", ".join(dict.fromkeys(f"{m.kind} changed" for m in found))
+    return (f"INCONCLUSIVE: {kinds} since the baseline, so the runs are not comparable: "
+            + "; ".join(m.message for m in found))
 
 
 def _pass_values(trials: list[TrialRecord]) -> dict[str, list[float]]:

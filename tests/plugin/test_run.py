@@ -56,7 +56,7 @@ def test_gate_item_inconclusive_fails_or_warns(project: Project) -> None:
     result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-rA")
     out = result.stdout.str()
     assert "gate tiny[default]: INCONCLUSIVE" in out
-    assert "valid trials in total would settle it (have 4)" in out
+    assert "more scenarios would settle it: ~" in out  # 2 scenarios: the spread between them dominates
     assert "FAILED suites/tiny.yaml::[gate]" in out
     project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
                                      "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3, inconclusive: warn}"))
