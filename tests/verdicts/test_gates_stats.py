@@ -88,7 +88,8 @@ def test_a_collapse_over_six_scenarios_fails() -> None:
 
 def test_no_drop_over_few_scenarios_still_passes() -> None:
     base = rows({"a": "ppp", "b": "ppf"})
-    assert regression_check(rows({"a": "ppp", "b": "ppf"}), base, GateConfig()).decision == "pass"
+    check = regression_check(rows({"a": "ppp", "b": "ppf"}), base, GateConfig())
+    assert check.decision == "pass" and "within the margin" in check.detail and "cannot reach 95%" in check.detail
 
 
 @pytest.mark.parametrize("field,before,after,reason", [
