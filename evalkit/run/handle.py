@@ -171,6 +171,7 @@ def run_in_thread(
         try:
             summary = asyncio.run(main())
         except BaseException as exc:  # delivered to the waiting thread
+            opened.dir.release()  # the run never got to close (e.g. the hub failed to start): let a resume in
             handle._finished(None, exc)
         else:
             handle._finished(summary, None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from evalkit.run.config import RunConfig
 from evalkit.run.events import EventLog
+from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
 from evalkit.run.plan import WorkItem
@@ -42,6 +43,7 @@ class OpenedRun:
         self.events.emit("run_ended", {"status": status, "reason": reason})
         self.events.close()
         self.dir.close()
+        self.dir.release()
 
     def summary(self, status: RunStatus, reason: str | None, decided: int) -> RunSummary:
         return RunSummary(
@@ -62,6 +64,14 @@ def open_run(items: list[WorkItem], config: RunConfig) -> OpenedRun:
     if config.resume:
         return _reopen(items, resolve_resume(config))
     run_dir = RunDir.create(config.report_dir, config.run_id)
+    try:
+        return _start(run_dir, items, config)
+    except BaseException:
+        run_dir.release()
+        raise
+
+
+def _start(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:
     manifest = build_manifest(run_dir.run_id, items, config)
     run_dir.write_manifest(manifest)
     update_latest(config.report_dir, run_dir.path)
@@ -70,8 +80,25 @@ def open_run(items: list[WorkItem], config: RunConfig) -> OpenedRun:
     return OpenedRun(run_dir, config, items, events, manifest, pending=list(items))
 
 
+def _claim(config: RunConfig) -> RunDir:
+    """Lock the run being resumed before reading what is done: a second writer would record every trial twice."""
+    path = resolve_run_dir(str(config.resume), config.report_dir)
+    try:
+        return RunDir.claim(path)
+    except RunLocked as err:
+        raise ResumeError(f"cannot resume: {err}; let it end first") from None
+
+
 def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
-    run_dir = RunDir(resolve_run_dir(str(config.resume), config.report_dir))
+    run_dir = _claim(config)
+    try:
+        return _reopen_claimed(run_dir, items, config)
+    except BaseException:
+        run_dir.release()
+        raise
+
+
+def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:
     manifest = run_dir.read_manifest()
     check_unchanged(manifest, items, run_dir.path)
     planned = {i.key for i in items}

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from evalkit.conversation.transcript import Transcript
+from evalkit.run.lock import RunLock
 
 MANIFEST = "run.json"
 EVENTS = "events.jsonl"
@@ -49,16 +50,41 @@ class RunDir:
         self.path = path
         self.run_id = path.name
         self._fds: dict[str, int] = {}  # append-only files stay open: one write() per append
+        self._lock: RunLock | None = None  # held while this object writes the directory
 
     @classmethod
     def create(cls, report_dir: Path, run_id: str | None = None) -> "RunDir":
-        path = Path(report_dir) / (run_id or new_run_id())
-        if path.exists():
-            raise FileExistsError(f"run directory {path} already exists: resume it, or start a run with a new id")
-        (path / TRANSCRIPTS).mkdir(parents=True)
+        """A new run directory, locked. mkdir is the claim: runs never share one (a taken drawn id is redrawn)."""
+        Path(report_dir).mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            path = Path(report_dir) / (run_id or new_run_id())
+            try:
+                path.mkdir()
+                break
+            except FileExistsError:
+                if run_id:
+                    raise FileExistsError(f"run directory {path} already exists: resume it, or start a run "
+                                          "with a new id") from None
+        else:
+            raise FileExistsError(f"no free run directory name under {report_dir}")
+        run_dir = cls.claim(path)
+        (path / TRANSCRIPTS).mkdir()
         for name in (TRIALS, RESULTS):
             (path / name).touch()
-        return cls(path)
+        return run_dir
+
+    @classmethod
+    def claim(cls, path: Path) -> "RunDir":
+        """The run directory at `path`, locked for writing; `RunLocked` (one line, with the holder's pid) if taken."""
+        run_dir = cls(path)
+        run_dir._lock = RunLock.acquire(path)
+        return run_dir
+
+    def release(self) -> None:
+        """Let another writer in (a resume): call once the run's last write is done."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def file(self, name: str) -> Path:
         return self.path / name

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from evalkit.run import RunConfig, plan_run, run_in_thread
+from evalkit.run import ResumeError, RunConfig, plan_run, run_in_thread
 from evalkit.spec import load_suite
 
 
@@ -24,7 +25,11 @@ def main() -> None:
                        cache_dir=args.root / ".cache", max_connections=args.connections, max_open_sessions=args.open,
                        fsync_interval_s=0)
     items = plan_run([suite], config)
-    handle = run_in_thread(items, config)
+    try:
+        handle = run_in_thread(items, config)
+    except ResumeError as err:  # refused, as the pytest plugin says it: one line, usage error
+        print(f"evalkit: {err}", file=sys.stderr)
+        sys.exit(2)
     for item in items:
         handle.wait_for(item.key)
     print(json.dumps(handle.wait().model_dump(mode="json")))
