@@ -69,7 +69,8 @@ def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement:
         tokens=tokens,
         cost_usd=cost,
         cached_judge_calls=sum(v.cached_calls for v in judgement.verdicts),
-        rubric_refs=[f"{v.provenance.rubric_id}@{v.provenance.rubric_version}" for v in judgement.verdicts],
+        rubric_refs=[v.provenance.rubric_ref for v in judgement.verdicts],
+        rubric_fingerprints={v.provenance.rubric_ref: v.provenance.rubric_fingerprint for v in judgement.verdicts},
         criteria_scored=sum(len(v.criteria) for v in judgement.verdicts) + len(judgement.checks),
         invalid_criteria=_invalid_criteria(judgement),
     )

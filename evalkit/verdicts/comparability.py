@@ -26,20 +26,25 @@ class Instruments(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     label: str
-    rubrics: dict[str, frozenset[str]]  # rubric ref -> fingerprints (empty when only the ref is known)
+    rubrics: dict[str, frozenset[str]]  # rubric ref -> fingerprints (empty when unknown: rows of an older evalkit)
     simulators: frozenset[str]
     judges: frozenset[str]
 
     @classmethod
     def of(cls, label: str, trials: Iterable[TrialRecord], results: Iterable[ResultRow] | None = None) -> Instruments:
         """From a side's rows. Fingerprints and judges come from criterion rows when given (as compare
-        reads them); from trial rows alone, rubrics are compared by ``id@version`` only."""
+        reads them), else from the trial rows (`rubric_fingerprints`; rows written before it existed
+        name only ``id@version``)."""
         trials = list(trials)
         simulators = frozenset(t.simulator_model for t in trials if t.simulator_model)
         if results is None:
-            rubrics = {ref: frozenset() for t in trials for ref in t.rubric_refs}
+            found: dict[str, set[str]] = {}
+            for t in trials:
+                for ref in t.rubric_refs:
+                    found.setdefault(ref, set()).update([t.rubric_fingerprints[ref]] if ref in t.rubric_fingerprints else [])
             judges = frozenset(m for t in trials for m in t.judge_models)
-            return cls(label=label, rubrics=rubrics, simulators=simulators, judges=judges)
+            return cls(label=label, rubrics={k: frozenset(v) for k, v in found.items()}, simulators=simulators,
+                       judges=judges)
         prints: dict[str, set[str]] = {}
         judge_set: set[str] = set()
         for row in results:
@@ -63,7 +68,7 @@ def mismatches(a: Instruments, b: Instruments) -> list[Mismatch]:
         if ref not in b.rubrics or ref not in a.rubrics:
             only = a.label if ref in a.rubrics else b.label
             found.append(Mismatch(kind="rubric", message=f"rubric {ref} was used only by {only}"))
-        elif a.rubrics[ref] != b.rubrics[ref]:
+        elif a.rubrics[ref] and b.rubrics[ref] and a.rubrics[ref] != b.rubrics[ref]:  # unknown on a side: by ref only
             found.append(Mismatch(kind="rubric", message=f"rubric {ref} fingerprint differs: "
                                   f"{_fmt(a.rubrics[ref])} ({a.label}) vs {_fmt(b.rubrics[ref])} ({b.label})"))
     for kind, va, vb in (("simulator", a.simulators, b.simulators), ("judge", a.judges, b.judges)):

@@ -21,7 +21,6 @@ from evalkit.stats import (
 from evalkit.verdicts.comparability import Instruments, mismatches
 from evalkit.verdicts.rows import TrialRecord
 
-InstrumentPair = tuple[Instruments, Instruments]  # (baseline, this run)
 
 Decision = Literal["pass", "fail", "inconclusive", "skipped"]
 
@@ -63,13 +62,8 @@ def decide_gate(
     gate: GateConfig,
     baseline: list[TrialRecord] | None = None,
     expected: list[str] | None = None,
-    instruments: InstrumentPair | None = None,
 ) -> GateResult:
-    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any).
-
-    ``instruments`` (baseline, this run) carry rubric fingerprints from criterion rows; without them
-    the regression check compares what trial rows name (rubric id@version, simulator, judges).
-    """
+    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any)."""
     first = trials[0] if trials else None
     result = GateResult(suite=first.suite if first else "", tier=first.tier if first else "",
                         inconclusive_policy=gate.inconclusive)
@@ -80,7 +74,7 @@ def decide_gate(
         result.checks.append(suite_mean_check(trials, gate))
     result.checks.append(invalid_rate_check(trials, gate))
     if baseline is not None:
-        result.checks.append(regression_check(trials, baseline, gate, instruments))
+        result.checks.append(regression_check(trials, baseline, gate))
     if expected:
         missing = sorted(set(expected) - {t.scenario_id for t in trials})
         if missing:
@@ -141,15 +135,14 @@ def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck
     return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail)
 
 
-def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig,
-                     instruments: InstrumentPair | None = None) -> GateCheck:
+def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig) -> GateCheck:
     """Fail only on a drop that is both significant (paired by scenario) and beyond `regression_margin`.
 
     INCONCLUSIVE instead of a verdict when the baseline was measured with another rubric, judge or
     simulator (as `evalkit compare` refuses), or when the drop is beyond the margin but the paired
     test cannot reach the confidence with this few paired scenarios (at 95%: fewer than 6).
     """
-    changed = _instrument_changes(trials, baseline, instruments)
+    changed = _instrument_changes(trials, baseline)
     if changed:
         return GateCheck(name="regression", decision="inconclusive", detail=changed)
     now, before = _pass_values(trials), _pass_values(baseline)
@@ -180,10 +173,12 @@ def _unreachable(n_pairs: int, confidence: float) -> str:
             f"{confidence:.0%} ({floor}), so no drop could be shown significant{more}")
 
 
-def _instrument_changes(trials: list[TrialRecord], baseline: list[TrialRecord],
-                        instruments: InstrumentPair | None) -> str:
-    """'' when the baseline was measured like this run, else a one-line reason naming what changed."""
-    before, now = instruments or (Instruments.of("baseline", baseline), Instruments.of("this run", trials))
+def _instrument_changes(trials: list[TrialRecord], baseline: list[TrialRecord]) -> str:
+    """'' when the baseline was measured like this run, else a one-line reason naming what changed.
+
+    Trial rows carry the rubric fingerprints they were judged under, so an edit without a version bump shows.
+    """
+    before, now = Instruments.of("baseline", baseline), Instruments.of("this run", trials)
     found = mismatches(before, now)
     if not found:
         return ""

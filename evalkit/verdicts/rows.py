@@ -64,6 +64,7 @@ class TrialRecord(BaseModel):
     cost_usd: dict[str, float | None] = Field(default_factory=dict)
     cached_judge_calls: int = 0
     rubric_refs: list[str] = Field(default_factory=list)
+    rubric_fingerprints: dict[str, str] = Field(default_factory=dict)  # rubric ref -> fingerprint it was judged under
     criteria_scored: int = 0  # criterion and check readings of this trial
     invalid_criteria: list[str] = Field(default_factory=list)  # `rubric_ref:criterion` of readings that came back invalid
 

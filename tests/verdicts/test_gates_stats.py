@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evalkit.spec.models import GateConfig
-from evalkit.verdicts.comparability import Instruments
 from evalkit.verdicts.gates import decide_gate, regression_check, suite_mean_check
-from evalkit.verdicts.rows import ResultRow, TrialRecord
+from evalkit.verdicts.rows import TrialRecord
 
 
 def rows(spec: dict[str, str], **fields: object) -> list[TrialRecord]:
@@ -107,16 +106,16 @@ def test_a_changed_instrument_is_inconclusive(field: str, before: object, after:
 
 
 def test_a_changed_rubric_fingerprint_is_inconclusive() -> None:
+    """Trial rows carry the fingerprint they were judged under: an edit without a version bump shows."""
     scenarios = {f"s{i}": "pppp" for i in range(8)}
-    base, now = rows(scenarios), rows(scenarios)
+    ref = "support.resolution@2"
 
-    def crit(fingerprint: str) -> list[ResultRow]:
-        return [ResultRow(scenario_id="s0", criterion_id="resolved", rubric_ref="support.resolution@2",
-                          rubric_fingerprint=fingerprint, outcome="pass", judge_models=["openai:gpt-4.1-mini"])]
+    def judged(fingerprint: str) -> list[TrialRecord]:
+        return rows(scenarios, rubric_refs=[ref], rubric_fingerprints={ref: fingerprint})
 
-    same = (Instruments.of("baseline", base, crit("1807bdbc4660")), Instruments.of("this run", now, crit("1807bdbc4660")))
-    assert regression_check(now, base, GateConfig(), same).decision == "pass"
-    edited = (Instruments.of("baseline", base, crit("1807bdbc4660")), Instruments.of("this run", now, crit("5b1e00000000")))
-    check = regression_check(now, base, GateConfig(), edited)
+    assert regression_check(judged("1807bdbc4660"), judged("1807bdbc4660"), GateConfig()).decision == "pass"
+    check = regression_check(judged("5b1e00000000"), judged("1807bdbc4660"), GateConfig())
     assert check.decision == "inconclusive" and "rubric changed" in check.detail
     assert "rubric support.resolution@2 fingerprint differs: 1807bdbc4660 (baseline) vs 5b1e00000000 (this run)" in check.detail
+    older = rows(scenarios, rubric_refs=[ref])  # a baseline written before trial rows had fingerprints
+    assert regression_check(judged("5b1e00000000"), older, GateConfig()).decision == "pass"
