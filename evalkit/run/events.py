@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +88,23 @@ class EventLog:
             self._fd = None
 
 
-def read_events(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield events in order, skipping lines that do not parse (a crash's torn line)."""
+def read_events(path: Path, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield events in order, skipping lines that do not parse (a crash's torn line).
+
+    With `kinds`, only those events: other lines are skipped unparsed (turns and judgements are most of the log).
+    """
     if not path.exists():
         return
+    wanted = frozenset(kinds) if kinds is not None else None
+    marks = [k.encode() for k in wanted] if wanted is not None else []
     with open(path, "rb") as fh:
         for raw in fh:
             line = raw.strip()
-            if not line:
+            if not line or (wanted is not None and not any(m in line for m in marks)):
                 continue
             try:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(event, dict) and "kind" in event:
+            if isinstance(event, dict) and "kind" in event and (wanted is None or event["kind"] in wanted):
                 yield event

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.run.events import read_events
+from evalkit.run.integrity import group_rows, logged_decisions, row_problems
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
 
 _ROLES = ("agent", "simulator", "judge")
@@ -58,7 +59,12 @@ def _cost_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class LoadedRun:
-    """A finished (or interrupted) run read from disk."""
+    """A finished (or interrupted) run read from disk.
+
+    Rows that disagree with the event log (lost, doubled, or for another transcript) are listed in
+    `problems`, and the status reads `inconsistent` (in `manifest` too, so every report says it)
+    instead of presenting partial numbers as a finished run's.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -66,6 +72,10 @@ class LoadedRun:
         self.manifest: dict[str, Any] = self._dir.read_manifest()
         self.trials: list[dict[str, Any]] = read_rows(path / TRIALS)
         self.results: list[dict[str, Any]] = read_rows(path / RESULTS)
+        self.problems: list[str] = _problems(path, self.trials, self.results)
+        if self.problems:
+            self.manifest.update(status="inconsistent", status_reason="; ".join(self.problems),
+                                 status_recorded=self.manifest.get("status"))
 
     @property
     def run_id(self) -> str:
@@ -92,6 +102,12 @@ class LoadedRun:
         scores = pd.DataFrame(self.results or None, columns=None if self.results else score_cols)
         costs = pd.DataFrame([c for r in self.trials for c in _cost_rows(r)] or None, columns=None if self.trials else cost_cols)
         return RunFrames(sessions=sessions, scores=scores, costs=costs)
+
+
+def _problems(path: Path, trials: list[dict[str, Any]], results: list[dict[str, Any]]) -> list[str]:
+    """Rows against the event log (a run without one, e.g. hand-made, is checked only against itself)."""
+    events = path / EVENTS
+    return row_problems(group_rows(trials, results), logged_decisions(events) if events.exists() else None)
 
 
 def load_run(path: str | Path = "latest", report_dir: str | Path | None = None) -> LoadedRun:

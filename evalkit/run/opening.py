@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,8 +12,11 @@ from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
 from evalkit.run.plan import WorkItem
-from evalkit.run.resume import ResumeError, check_unchanged, load_state, prune_rows, resolve_resume
+from evalkit.run.integrity import TrialRows
+from evalkit.run.resume import ResumeError, check_unchanged, load_state, repair, resolve_resume
 from evalkit.run.run_dir import EVENTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir, update_latest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,34 +105,39 @@ def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
 def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:
     manifest = run_dir.read_manifest()
     check_unchanged(manifest, items, run_dir.path)
-    planned = {i.key for i in items}
     state = load_state(run_dir)
-    trials, results = prune_rows(run_dir, state.decided & planned)
-    kept = {
-        key: ItemResult(key, key.rsplit("#", 1)[0], "done", resumed=True, trial_json=dump_line(row),
-                        results_json="".join(dump_line(r) for r in results.get(key, [])))
-        for key, row in trials.items()
-    }
+    fixed = repair(run_dir, state, {i.key for i in items})
+    kept = {key: _kept_result(key, rows) for key, rows in fixed.kept.items()}
+    if fixed.note():
+        log.warning("resuming %s: %s", run_dir.path, fixed.note())
     manifest.update(status="running", status_reason=None, ended_at=None)
     manifest.setdefault("resumed_at", []).append(utc_now())
     run_dir.write_manifest(manifest)
     events = EventLog(run_dir.file(EVENTS), config.fsync_interval_s)
-    events.emit("run_started", {"run_id": run_dir.run_id, "planned": len(items), "resumed": True, "kept": len(kept)})
+    events.emit("run_started", {"run_id": run_dir.run_id, "planned": len(items), "resumed": True, "kept": len(kept),
+                                "rebuilt": len(fixed.rebuilt), "rerun": len(fixed.rerun)})
     transcripts = {k: v for k, v in state.transcripts.items() if k not in kept}
-    transcripts.update(_complete_transcripts_on_disk(run_dir, items, kept, transcripts))
+    logged = kept.keys() | transcripts.keys() | set(fixed.rerun)
+    transcripts.update(_complete_transcripts_on_disk(run_dir, items, logged))
     pending = sorted((i for i in items if i.key not in kept), key=lambda i: i.key not in transcripts)
     judged = {k: v for k, v in state.judged.items() if k in transcripts and k not in kept}
     return OpenedRun(run_dir, config, items, events, manifest, pending, kept, transcripts, judged)
 
 
-def _complete_transcripts_on_disk(run_dir: RunDir, items: list[WorkItem], kept: dict, known: dict) -> dict[str, str]:
-    """Transcripts are written atomically before `session_ended`; one on disk is a finished, paid-for session."""
+def _kept_result(key: str, rows: TrialRows) -> ItemResult:
+    return ItemResult(key, key.rsplit("#", 1)[0], "done", resumed=True, trial_json=dump_line(rows.trial or {}),
+                      results_json="".join(dump_line(r) for r in rows.results))
+
+
+def _complete_transcripts_on_disk(run_dir: RunDir, items: list[WorkItem], skip: set[str]) -> dict[str, str]:
+    """Transcripts are written atomically before `session_ended`; one on disk is a finished, paid-for session.
+
+    Only for trials the log has no transcript of: one the log names but that no longer matches is in `skip`.
+    """
     found: dict[str, str] = {}
     for item in items:
-        if item.key in kept or item.key in known:
-            continue
         rel = run_dir.transcript_relpath(item.file_stem)
-        if (run_dir.path / rel).exists():
+        if item.key not in skip and (run_dir.path / rel).exists():
             found[item.key] = rel
     return found
 

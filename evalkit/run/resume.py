@@ -9,7 +9,8 @@ from typing import Any
 from evalkit.run.config import SHAPING_FIELDS, RunConfig
 from evalkit.run.events import read_events
 from evalkit.run.manifest import suite_rubrics
-from evalkit.run.plan import WorkItem, item_key
+from evalkit.run.integrity import TrialRows, group_rows
+from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
 
 
@@ -51,12 +52,19 @@ def check_unchanged(manifest: dict[str, Any], items: list[WorkItem], run_path: P
 
 @dataclass
 class ResumeState:
-    """What the event log (and the transcripts on disk) say is already done."""
+    """What the event log says of each trial's latest attempt (a later attempt voids what an earlier one did)."""
 
     decided: set[str] = field(default_factory=set)
     judged: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> Judgement json
     transcripts: dict[str, str] = field(default_factory=dict)  # key -> relative transcript path
+    hashes: dict[str, str] = field(default_factory=dict)  # key -> content hash of the transcript it logged
     started: set[str] = field(default_factory=set)
+
+    def forget(self, key: str) -> None:
+        """Run this trial again from its session: nothing logged of it so far is to be used."""
+        for table in (self.judged, self.transcripts, self.hashes):
+            table.pop(key, None)
+        self.decided.discard(key)
 
 
 def load_state(run_dir: RunDir) -> ResumeState:
@@ -65,9 +73,13 @@ def load_state(run_dir: RunDir) -> ResumeState:
         key = event.get("key")
         kind = event["kind"]
         if kind == "session_started":
+            state.forget(key)
             state.started.add(key)
         elif kind == "session_ended" and event.get("complete", True):
+            state.forget(key)
             state.transcripts[key] = event["transcript_path"]
+            if event.get("transcript_hash"):
+                state.hashes[key] = event["transcript_hash"]
         elif kind == "judged" and "judgement" in event:
             state.judged[key] = event["judgement"]
         elif kind == "trial_decided":
@@ -75,28 +87,50 @@ def load_state(run_dir: RunDir) -> ResumeState:
     return state
 
 
-def _row_key(row: dict[str, Any]) -> str:
-    return item_key(row["suite"], row["scenario_id"], row["tier"], row["trial"])
+@dataclass
+class Repair:
+    """What resume does with the trials the log has: keep their rows, rewrite them from the log, or run again."""
+
+    kept: dict[str, TrialRows] = field(default_factory=dict)
+    rebuilt: list[str] = field(default_factory=list)  # rows lost or damaged; transcript and judgement are logged
+    rerun: list[str] = field(default_factory=list)  # transcript missing or not the one the log names
+
+    def note(self) -> str | None:
+        parts = []
+        if self.rebuilt:
+            parts.append(f"{len(self.rebuilt)} trials' rows rewritten from the event log (no model call)")
+        if self.rerun:
+            parts.append(f"{len(self.rerun)} trials run again: transcript missing or changed since it was logged")
+        return "; ".join(parts) or None
 
 
-def prune_rows(run_dir: RunDir, decided: set[str]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
-    """Keep only rows of decided trials (a crash may leave rows of an undecided one), once each.
+def repair(run_dir: RunDir, state: ResumeState, planned: set[str]) -> Repair:
+    """Check every logged trial against its transcript file and its rows; rewrite the rows files to the kept ones.
 
-    Returns the kept trials rows and results rows by key, so the resumed run reports them without re-running.
+    Afterwards `state` holds only what may be reused: a trial to rebuild keeps its transcript and
+    judgement (the scheduler writes its rows again without a model call); a trial to re-run has neither.
     """
-    trials: dict[str, dict[str, Any]] = {}
-    for row in read_rows(run_dir.file(TRIALS)):
-        key = _row_key(row)
-        if key in decided and key not in trials:
-            trials[key] = row
-    results: dict[str, list[dict[str, Any]]] = {}
-    seen: set[tuple[str, str, str]] = set()
-    for row in read_rows(run_dir.file(RESULTS)):
-        key = _row_key(row)
-        ident = (key, row.get("rubric_ref", ""), row.get("criterion_id", ""))
-        if key in trials and ident not in seen:
-            seen.add(ident)
-            results.setdefault(key, []).append(row)
-    run_dir.rewrite_rows(TRIALS, trials.values())
-    run_dir.rewrite_rows(RESULTS, [r for rows in results.values() for r in rows])
-    return trials, results
+    result = Repair()
+    result.rerun = [k for k in state.transcripts if k in planned and not _transcript_ok(run_dir, state, k)]
+    result.rerun += sorted(k for k in state.decided & planned if k not in state.transcripts)
+    for key in result.rerun:
+        state.forget(key)
+    grouped = group_rows(read_rows(run_dir.file(TRIALS)), read_rows(run_dir.file(RESULTS)))
+    decided = state.decided & planned
+    for key in [k for k in grouped if k in decided] + sorted(decided - grouped.keys()):
+        rows = grouped.get(key)
+        if rows is not None and rows.complete(state.hashes.get(key)):
+            result.kept[key] = rows
+        else:
+            result.rebuilt.append(key)
+    state.decided -= set(result.rebuilt)
+    run_dir.rewrite_rows(TRIALS, [r.trial for r in result.kept.values() if r.trial])
+    run_dir.rewrite_rows(RESULTS, [row for r in result.kept.values() for row in r.results])
+    return result
+
+
+def _transcript_ok(run_dir: RunDir, state: ResumeState, key: str) -> bool:
+    """The transcript file is there and says what it said when its session ended (when the log has the hash)."""
+    transcript = run_dir.read_transcript(state.transcripts[key])
+    logged = state.hashes.get(key)
+    return transcript is not None and (logged is None or transcript.content_hash() == logged)
