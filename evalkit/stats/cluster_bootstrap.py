@@ -1,0 +1,125 @@
+"""Intervals for any agreement statistic, clustered by scenario.
+
+Labelled transcripts of one scenario share its goal and persona, so a judge that
+misreads one of them tends to misread its siblings: items are not independent and
+an interval over items is too narrow. ``cluster_interval`` resamples whole
+scenarios (seeded) and recomputes the statistic.
+
+Few clusters: with fewer than ``min_clusters`` scenarios (default 10) the
+percentile bootstrap is too narrow (it can only reshuffle the few scenarios it
+has, and misses their spread by a factor of about sqrt((G - 1) / G) and more in
+the tails), so it falls back to the delete-one-scenario jackknife: standard error
+sqrt((G - 1) / G * sum_g (theta_-g - mean)^2) and a Student t quantile with
+G - 1 degrees of freedom, clipped to the statistic's range. It is wide at
+G = 3 (t = 4.3) on purpose. One scenario cannot show how agreement varies
+between scenarios, so there is then no interval at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from evalkit.stats.distributions import check_confidence, two_sided_t
+from evalkit.stats.means import percentile_bounds
+
+Statistic = Callable[[np.ndarray], float | None]
+ClusterMethod = Literal["cluster_bootstrap", "cluster_jackknife", "no_interval"]
+
+
+class BootstrapConfig(BaseModel):
+    """How ``cluster_interval`` resamples: same seed, same interval."""
+
+    model_config = ConfigDict(frozen=True)
+
+    confidence: float = 0.95
+    n_resamples: int = 2000
+    seed: int = 0
+    min_clusters: int = 10  # below this: delete-one-cluster jackknife with t(G - 1)
+    support: tuple[float, float] = (-1.0, 1.0)  # range of the statistic, for clipping
+
+
+class ClusterInterval(BaseModel):
+    """A statistic with its clustered interval; ``note`` says how it was made or why there is none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    estimate: float | None
+    low: float | None
+    high: float | None
+    confidence: float
+    method: ClusterMethod
+    n_clusters: int
+    n_items: int
+    n_undefined: int  # resamples (or leave-one-out sets) where the statistic was undefined
+    note: str
+
+
+def _groups(clusters: Sequence[Hashable]) -> list[np.ndarray]:
+    order: dict[Hashable, list[int]] = {}
+    for i, c in enumerate(clusters):
+        order.setdefault(c, []).append(i)
+    return [np.array(v, dtype=int) for v in order.values()]
+
+
+def cluster_interval(statistic: Statistic, clusters: Sequence[Hashable],
+                     config: BootstrapConfig = BootstrapConfig()) -> ClusterInterval:
+    """Interval for ``statistic`` over items grouped by ``clusters`` (one scenario id per item).
+
+    ``statistic(index)`` computes the statistic on the items at ``index`` (an
+    integer array that may repeat items), e.g.
+    ``lambda i: cohen_kappa(judge[i], human[i])`` with numpy arrays, and
+    returns None when undefined. Resamples where it is undefined are dropped
+    and counted; with fewer than half defined there is no interval.
+    """
+    check_confidence(config.confidence)
+    groups = _groups(clusters)
+    everything = np.arange(len(clusters))
+    estimate = statistic(everything) if len(clusters) else None
+    base = dict(estimate=estimate, confidence=config.confidence, n_clusters=len(groups), n_items=len(clusters))
+    if estimate is None:
+        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=0,
+                               note="the statistic is undefined on these items")
+    if len(groups) < 2:
+        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=0,
+                               note="one scenario cannot show how the statistic varies between scenarios")
+    if len(groups) < config.min_clusters:
+        return _jackknife(statistic, groups, config, base)
+    return _bootstrap(statistic, groups, config, base)
+
+
+def _bootstrap(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig,
+               base: dict) -> ClusterInterval:
+    rng = np.random.default_rng(config.seed)
+    picks = rng.integers(0, len(groups), size=(config.n_resamples, len(groups)))
+    values = [statistic(np.concatenate([groups[g] for g in row])) for row in picks]
+    defined = np.array([v for v in values if v is not None], dtype=float)
+    undefined = len(values) - len(defined)
+    if len(defined) < max(2, config.n_resamples / 2):
+        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=undefined,
+                               note=f"undefined in {undefined} of {config.n_resamples} resamples of scenarios")
+    low, high = percentile_bounds(defined, config.confidence)
+    return ClusterInterval(**base, low=low, high=high, method="cluster_bootstrap", n_undefined=undefined,
+                           note=f"percentile bootstrap over {len(groups)} scenarios, "
+                                f"{config.n_resamples} resamples, seed {config.seed}")
+
+
+def _jackknife(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig,
+               base: dict) -> ClusterInterval:
+    g = len(groups)
+    values = [statistic(np.concatenate([groups[k] for k in range(g) if k != drop])) for drop in range(g)]
+    undefined = sum(v is None for v in values)
+    if undefined:
+        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=undefined,
+                               note=f"few scenarios ({g}) and the statistic is undefined without one of them")
+    theta = np.array(values, dtype=float)
+    se = float(np.sqrt((g - 1) / g * np.sum((theta - theta.mean()) ** 2)))
+    half = two_sided_t(config.confidence, g - 1) * se
+    lo, hi = config.support
+    return ClusterInterval(**base, low=max(lo, base["estimate"] - half), high=min(hi, base["estimate"] + half),
+                           method="cluster_jackknife", n_undefined=0,
+                           note=f"few scenarios ({g} < {config.min_clusters}): delete-one-scenario jackknife "
+                                f"with t({g - 1})")
