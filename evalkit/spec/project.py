@@ -29,6 +29,17 @@ def suite_dirs(root: Path) -> list[Path]:
     return [root / "suites"]
 
 
+def template_dirs(root: Path) -> list[Path]:
+    """Shared judge templates; a rubric may also use templates in its own folder."""
+    return [root / "templates"]
+
+
+def is_inside(path: Path, folders: Iterable[Path]) -> bool:
+    """True when `path`, symlinks resolved, lies inside one of `folders` (also resolved)."""
+    real = path.resolve()
+    return any(real.is_relative_to(folder.resolve()) for folder in folders)
+
+
 def yaml_files(paths: Iterable[str | Path]) -> list[Path]:
     """Every .yaml/.yml file named or below the given paths, sorted; missing paths are skipped."""
     files: list[Path] = []

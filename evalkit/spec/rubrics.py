@@ -12,7 +12,7 @@ from evalkit.spec.fingerprint import fingerprint
 from evalkit.spec.lint import judge_warnings
 from evalkit.spec.messages import did_you_mean
 from evalkit.spec.models import Rubric
-from evalkit.spec.project import yaml_files
+from evalkit.spec.project import find_project_root, is_inside, template_dirs, yaml_files
 from evalkit.spec.problems import Problem, SpecError, display_path
 from evalkit.spec.validate import validate_as
 from evalkit.spec.yamlsource import Located, key_problem, read_yaml
@@ -61,9 +61,22 @@ def load_rubric(path: str | Path) -> ResolvedRubric:
 
 
 def _template(located: Located, rubric: Rubric) -> tuple[str | None, list[Problem]]:
+    """The judge template's text; it must live in the rubric's folder or the project's templates/ folder.
+
+    Its text is sent to the judge model, so a path that leaves the project (absolute, `../`, a
+    symlink out) would ship an arbitrary local file to a provider: that is a load error.
+    """
     if rubric.template is None:
         return None, []
-    file = Path(located.path).parent / rubric.template
+    folder = Path(located.path).parent
+    file = folder / rubric.template
+    allowed = [folder, *template_dirs(find_project_root(folder))]
+    if Path(rubric.template).is_absolute() or not is_inside(file, allowed):
+        message = (
+            f"judge template {rubric.template!r} is outside the project "
+            "(expected a path relative to this rubric, inside its folder or the project's templates/ folder)"
+        )
+        return None, [located.problem(("template",), message)]
     try:
         return file.read_text(encoding="utf-8"), []
     except (OSError, UnicodeDecodeError) as exc:
