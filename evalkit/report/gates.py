@@ -7,21 +7,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from evalkit.report.overview import Overview
 from evalkit.report.rundata import RunData
+from evalkit.report.verdict_view import GateRow, gate_views
 from evalkit.spec import SpecError, load_suite
 from evalkit.spec.models import GateConfig
 from evalkit.verdicts import RunVerdict, VerdictInputs, decide_run
 
-
-class GateRow(BaseModel):
-    suite: str = ""
-    tier: str = ""
-    name: str
-    decision: str  # pass | fail | inconclusive | skipped
-    detail: str = ""
+__all__ = ["GateRow", "gate_config", "gate_rows", "run_verdict"]
 
 
 def gate_config(run: RunData, suite: str) -> GateConfig:
@@ -54,8 +48,6 @@ def run_verdict(run: RunData) -> RunVerdict:
     return decide_run(run.trials, run.results, inputs)
 
 
-def gate_rows(run: RunData, overview: Overview | None = None) -> list[GateRow]:
-    """One row per gate check of every suite x tier, as `evalkit.verdicts` decides them."""
-    verdict = run_verdict(run)
-    return [GateRow(suite=g.suite, tier=g.tier, name=c.name, decision=c.decision, detail=c.detail)
-            for g in verdict.gates for c in g.checks]
+def gate_rows(verdict: RunVerdict) -> list[GateRow]:
+    """One row per gate check of every suite x tier, as `evalkit.verdicts` decided them."""
+    return [row for view in gate_views(verdict) for row in view.checks]

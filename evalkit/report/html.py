@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.report.drilldown import TrialView, anchor_for, trial_view
-from evalkit.report.gates import gate_rows
+from evalkit.report.gates import run_verdict
 from evalkit.report.overview import CellStats, build_overview, group_cells
 from evalkit.report.render import render_page
 from evalkit.report.rundata import RunData, open_run
+from evalkit.report.verdict_view import banner, gate_views
 
 
 @dataclass
@@ -23,7 +24,11 @@ class ScenarioGroup:
 
 
 def scenario_anchor(cell: CellStats | ScenarioGroup) -> str:
-    raw = f"s-{cell.suite}-{cell.scenario_id}"
+    return suite_scenario_anchor(cell.suite, cell.scenario_id)
+
+
+def suite_scenario_anchor(suite: str, scenario_id: str) -> str:
+    raw = f"s-{suite}-{scenario_id}"
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in raw)
 
 
@@ -38,15 +43,17 @@ def _groups(run: RunData) -> list[ScenarioGroup]:
 
 
 def report_context(run: RunData) -> dict[str, Any]:
-    overview = build_overview(run)
+    verdict = run_verdict(run)  # decided once; every outcome on the page comes from it
+    overview = build_overview(run, verdict)
     cells = group_cells(run.trials)
     return {
+        "banner": banner(verdict),
         "run_id": run.run_id,
         "status": str(run.manifest.get("status") or "unknown"),
         "manifest": run.manifest,
         "models": run.manifest.get("models") or {},
         "overview": overview,
-        "gates": gate_rows(run, overview),
+        "gates": gate_views(verdict),
         "cost_label": run.cost_label,
         "tiers": run.tiers(),
         "all_tags": sorted({tag for t in run.trials for tag in t.tags}),
@@ -55,6 +62,7 @@ def report_context(run: RunData) -> dict[str, Any]:
                           for c in overview.cells],
         "scenario_groups": _groups(run),
         "scenario_anchor": scenario_anchor,
+        "suite_scenario_anchor": suite_scenario_anchor,
         "anchor": anchor_for,
     }
 

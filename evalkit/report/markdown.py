@@ -5,18 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalkit.llm.costs import sum_costs
-from evalkit.report.gates import gate_rows
+from evalkit.report.gates import run_verdict
 from evalkit.report.overview import RoleCost, build_overview
 from evalkit.report.render import render_text
 from evalkit.report.rundata import RunData, open_run
+from evalkit.report.verdict_view import banner, gate_views
 
-ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
+ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️", "invalid": "⚠️", "error": "💥",
+         "empty": "⏭️"}
 
 
 def render_markdown_summary(run: RunData | Path | str) -> str:
-    """Gates, per-tier and per-scenario tables and costs of a run, as GitHub-flavoured Markdown."""
+    """Verdict banner, gates, per-tier and per-scenario tables and costs of a run, as GitHub-flavoured Markdown.
+
+    Every verdict is `evalkit.verdicts.decide_run`'s, decided once here.
+    """
     data = open_run(run)
-    overview = build_overview(data)
+    verdict = run_verdict(data)
+    overview = build_overview(data, verdict)
     roles = [
         RoleCost(role=role, input_tokens=sum(r.input_tokens for r in rs), output_tokens=sum(r.output_tokens for r in rs),
                  cost_usd=sum_costs(r.cost_usd for r in rs))
@@ -24,7 +30,7 @@ def render_markdown_summary(run: RunData | Path | str) -> str:
         for rs in [[r for t in overview.tiers for r in t.roles if r.role == role]]
     ]
     text = render_text("summary.md.j2", run_id=data.run_id, status=str(data.manifest.get("status") or "unknown"),
-                       gates=gate_rows(data, overview), overview=overview, roles=roles, icons=ICONS,
+                       banner=banner(verdict), gates=gate_views(verdict), overview=overview, roles=roles, icons=ICONS,
                        cost_label=data.cost_label)
     return text.strip() + "\n"
 

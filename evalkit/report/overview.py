@@ -3,6 +3,8 @@
 Per-scenario first, then across scenarios (ARCHITECTURE.md): a tier's pass
 rate is the mean of its scenarios' pass rates, with the interval
 `evalkit.stats.pass_rate_estimate` picks for the number of scenarios.
+Each scenario's verdict is the one `evalkit.verdicts` decided (passed in as a
+`RunVerdict`); nothing here compares a rate with a threshold.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from pydantic import BaseModel, Field
 
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.costs import sum_costs
+from evalkit.report.pass_k import PassK, pass_k
 from evalkit.report.rundata import RunData
+from evalkit.report.verdict_view import outcome_rank, scenario_verdicts
+from evalkit.verdicts import RunVerdict, ScenarioVerdict
 from evalkit.verdicts.rows import ROLES, TrialRecord
 from evalkit.stats import clustered_mean, flaky_scenarios, pass_rate_estimate, wilson_interval
 
 SCORE_BINS = 5
+_DECIDED = (Outcome.passed, Outcome.failed)  # invalid and error trials have no score that counts
 
 
 class Counts(BaseModel):
@@ -26,6 +32,7 @@ class Counts(BaseModel):
     passed: int = 0
     failed: int = 0
     invalid: int = 0
+    errors: int = 0  # setup errors: the agent never ran (counted neither way, like invalid)
 
     @property
     def valid(self) -> int:
@@ -39,6 +46,7 @@ class Counts(BaseModel):
             c.passed += t.outcome == Outcome.passed
             c.failed += t.outcome == Outcome.failed
             c.invalid += t.outcome == Outcome.invalid
+            c.errors += t.outcome == Outcome.error
         return c
 
 
@@ -57,6 +65,11 @@ class CellStats(BaseModel):
     flaky: bool
     cost_per_session: float | None
     mean_latency_s: float | None
+    verdict: ScenarioVerdict | None = None  # decided by evalkit.verdicts
+
+    @property
+    def outcome(self) -> str:
+        return self.verdict.outcome if self.verdict else "empty"
 
 
 class RoleCost(BaseModel):
@@ -77,6 +90,7 @@ class TierStats(BaseModel):
     cost_usd: float | None
     cost_per_session: float | None
     cost_per_pass: float | None
+    pass_k: PassK | None = None  # at k = trials per scenario, when k >= 2
 
 
 class CriterionDist(BaseModel):
@@ -94,7 +108,7 @@ class Overview(BaseModel):
     cells: list[CellStats]
     tiers: list[TierStats]
     criteria: list[CriterionDist]
-    invalid: list[TrialRecord]
+    invalid: list[TrialRecord]  # invalid and error trials: counted neither way
     flaky: list[CellStats] = Field(default_factory=list)
 
 
@@ -112,7 +126,7 @@ def cell_stats(group: list[TrialRecord], confidence: float = 0.95) -> CellStats:
         suite=first.suite, scenario_id=first.scenario_id, tier=first.tier,
         tags=sorted({tag for t in group for tag in t.tags}), counts=counts, pass_rate=interval.estimate,
         low=interval.low, high=interval.high,
-        mean_score=_mean([t.score for t in group if t.score is not None and t.outcome != Outcome.invalid]),
+        mean_score=_mean([t.score for t in group if t.score is not None and t.outcome in _DECIDED]),
         flaky=bool(flaky_scenarios({"s": [t.outcome for t in group]})),
         cost_per_session=None if total is None else total / len(group),
         mean_latency_s=_mean([t.latency_s for t in group if t.latency_s is not None]),
@@ -133,7 +147,7 @@ def tier_stats(tier: str, trials: list[TrialRecord], confidence: float = 0.95) -
         by_scenario[f"{t.suite}/{t.scenario_id}"].append(t)
     rate = pass_rate_estimate({k: (Counts.of(v).passed, Counts.of(v).valid) for k, v in by_scenario.items()},
                               confidence)
-    scores = {k: [t.score for t in v if t.score is not None and t.outcome != Outcome.invalid]
+    scores = {k: [t.score for t in v if t.score is not None and t.outcome in _DECIDED]
               for k, v in by_scenario.items()}
     roles = [
         RoleCost(role=r, input_tokens=sum(t.tokens[r].input for t in trials if r in t.tokens),
@@ -147,6 +161,7 @@ def tier_stats(tier: str, trials: list[TrialRecord], confidence: float = 0.95) -
         mean_score=clustered_mean(scores, confidence).mean, roles=roles, cost_usd=cost,
         cost_per_session=None if cost is None or not trials else cost / len(trials),
         cost_per_pass=None if cost is None or not counts.passed else cost / counts.passed,
+        pass_k=pass_k(by_scenario),
     )
 
 
@@ -165,12 +180,15 @@ def criterion_dists(run: RunData) -> list[CriterionDist]:
     return out
 
 
-def build_overview(run: RunData, confidence: float = 0.95) -> Overview:
-    """Everything the overview section of the report shows, computed once."""
-    cells = [cell_stats(g, confidence) for g in group_cells(run.trials).values()]
+def build_overview(run: RunData, verdict: RunVerdict | None = None, confidence: float = 0.95) -> Overview:
+    """Everything the overview section of the report shows, computed once; cells worst verdict first."""
+    decided = scenario_verdicts(verdict) if verdict else {}
+    cells = [cell_stats(g, confidence).model_copy(update={"verdict": decided.get(key)})
+             for key, g in group_cells(run.trials).items()]
+    cells.sort(key=lambda c: outcome_rank(c.outcome))  # stable: run order within an outcome
     tiers = [tier_stats(tier, [t for t in run.trials if t.tier == tier], confidence) for tier in run.tiers()]
     return Overview(
         cells=cells, tiers=tiers, criteria=criterion_dists(run),
-        invalid=[t for t in run.trials if t.outcome == Outcome.invalid],
+        invalid=[t for t in run.trials if t.outcome in (Outcome.invalid, Outcome.error)],
         flaky=[c for c in cells if c.flaky],
     )

@@ -17,6 +17,8 @@ from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from evalkit.report.verdict_view import why
+
 
 def pct(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f}%"
@@ -60,7 +62,7 @@ def environment() -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=pct, usd=usd, num=num, signed=signed, md=md, per_pass=per_pass)
+    env.filters.update(pct=pct, usd=usd, num=num, signed=signed, md=md, per_pass=per_pass, why=why)
     return env
 
 

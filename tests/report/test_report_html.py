@@ -57,7 +57,7 @@ def test_markdown_summary_tables(sample_run: Path) -> None:
     md = render_markdown_summary(sample_run)
     assert "| invalid_rate | support | mock:large | ❌ fail | 1/4 trials invalid (25%)" in md
     assert "| mock:small | 4 | 2 / 1 / 1 |" in md
-    assert "| refund | mock:small | 1 / 1 / 1 |" in md and "flaky" in md
+    assert "| refund | mock:small | ❌ fail | 1 / 1 / 1 |" in md and "(flaky)" in md
     assert "Cost by role: agent $0.0800" in md
     assert "<script>" not in md
 
