@@ -29,7 +29,10 @@ class Alignment:
         return f"{base}[{key[2]}]" if len(key) > 2 else base
 
     def scenario_key(self, t: TrialRecord) -> ScenarioKey:
-        return (t.suite, t.scenario_id, t.tier) if self.with_tier else (t.suite, t.scenario_id)
+        return self.key_of(t.suite, t.scenario_id, t.tier)
+
+    def key_of(self, suite: str, scenario_id: str, tier: str) -> ScenarioKey:
+        return (suite, scenario_id, tier) if self.with_tier else (suite, scenario_id)
 
     def trial_key(self, t: TrialRecord) -> TrialKey:
         return (self.scenario_key(t), t.trial)

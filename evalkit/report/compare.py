@@ -4,6 +4,12 @@ With more than two sides, every side is compared against the first. In each
 pair, differences are **b minus a** (a = the first side); the non-inferiority
 verdict tests the cheaper side (by agent cost per session) as the candidate
 against the other as the reference, on `metric`, with `margin`.
+
+Two tests of "no pass-rate difference" are shown: McNemar over paired trials
+(it ignores that trials cluster by scenario) and the scenario-level sign-flip
+test (`scenario_test`), which is the one that holds its size when the effect
+differs between scenarios. Scenario verdicts are `evalkit.verdicts`', decided
+per side with that side's gate.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ from evalkit.judging.verdict import Outcome
 from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, unique_labels
 from evalkit.report.comparability import check_comparable
 from evalkit.report.criteria_delta import CriterionDelta, criterion_deltas
-from evalkit.report.gates import gate_config
+from evalkit.report.gates import run_verdict
 from evalkit.report.pairwise import PairwiseSummary
+from evalkit.report.pass_k import trials_per_scenario
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run
-from evalkit.report.sides import SideStats, pass_values, score_values, side_stats
+from evalkit.report.scenario_test import ScenarioTest, scenario_level_test
+from evalkit.report.sides import DECIDED, SideStats, pass_values, score_values, side_stats
+from evalkit.verdicts import ScenarioVerdict
 from evalkit.verdicts.rows import TrialRecord
 from evalkit.stats import Bounds, DiffEstimate, McNemarResult, NonInferiority, newcombe_diff, non_inferiority
 from evalkit.stats import paired_bootstrap_diff, paired_pass_fail_test
@@ -46,7 +55,8 @@ class Scorecard(BaseModel):
     tags: list[str] = Field(default_factory=list)
     a: SideStats
     b: SideStats
-    mcnemar: McNemarResult
+    mcnemar: McNemarResult  # trial-level: pools paired trials as independent, ignoring clustering by scenario
+    scenario_test: ScenarioTest | None = None  # scenario-level sign-flip test; None on a one-scenario card
     pass_diff: DiffEstimate  # b - a, pass rate, paired bootstrap (collapses over one scenario's few trials)
     pass_ci: Bounds  # b - a, pass rate, the interval shown: Newcombe for one scenario, else `pass_diff`
     score_diff: DiffEstimate  # b - a, mean score
@@ -54,7 +64,9 @@ class Scorecard(BaseModel):
     wins: int  # paired trials where b did better than a (pass beats fail, then higher score)
     ties: int
     losses: int
-    flipped: str | None = None  # "a→b" scenario verdicts, e.g. "pass→fail"
+    verdict_a: str | None = None  # the scenario's verdict on side a (evalkit.verdicts); one-scenario cards only
+    verdict_b: str | None = None
+    flipped: str | None = None  # "a→b" scenario verdicts when they differ, e.g. "pass→fail"
     verdict: NonInferiority  # candidate vs reference on the chosen metric
     ni_diff: Bounds  # the interval (candidate - reference) the verdict was read from
 
@@ -65,6 +77,7 @@ class PairComparison(BaseModel):
     candidate: str
     reference: str
     candidate_by: str  # why this side is the candidate
+    k: int | None = None  # pass@k / pass^k are shown at this k (trials per scenario) when >= 2
     overall: Scorecard
     scenarios: list[Scorecard]
     unmatched: list[str] = Field(default_factory=list)
@@ -82,6 +95,7 @@ class Comparison(BaseModel):
 
 
 Groups = dict[ScenarioKey, list[TrialRecord]]
+Verdicts = dict[ScenarioKey, ScenarioVerdict]
 
 
 def _groups(side: RunData, align: Alignment) -> Groups:
@@ -94,7 +108,7 @@ def _groups(side: RunData, align: Alignment) -> Groups:
 def _trial_pairs(a: list[TrialRecord], b: list[TrialRecord]) -> list[tuple[TrialRecord, TrialRecord]]:
     by_trial = {t.trial: t for t in b}
     return [(t, by_trial[t.trial]) for t in a if t.trial in by_trial
-            and Outcome.invalid not in (t.outcome, by_trial[t.trial].outcome)]
+            and t.outcome in DECIDED and by_trial[t.trial].outcome in DECIDED]
 
 
 def _wtl(pairs: list[tuple[TrialRecord, TrialRecord]]) -> tuple[int, int, int]:
@@ -118,9 +132,11 @@ def _wtl(pairs: list[tuple[TrialRecord, TrialRecord]]) -> tuple[int, int, int]:
 class _Pair:
     """Everything needed to score a set of scenarios for one pair of sides."""
 
-    def __init__(self, a: RunData, b: RunData, ga: Groups, gb: Groups, cfg: CompareConfig, b_is_candidate: bool):
+    def __init__(self, a: RunData, b: RunData, ga: Groups, gb: Groups, cfg: CompareConfig, b_is_candidate: bool,
+                 verdicts: tuple[Verdicts, Verdicts], k: int | None):
         self.a, self.b, self.ga, self.gb, self.cfg = a, b, ga, gb, cfg
         self.b_is_candidate = b_is_candidate
+        self.verdicts, self.k = verdicts, k
 
     def _diff(self, keys: list[ScenarioKey], values, first: Groups, second: Groups) -> DiffEstimate:  # type: ignore[no-untyped-def]
         return paired_bootstrap_diff({"/".join(k): values(first[k]) for k in keys},
@@ -134,9 +150,10 @@ class _Pair:
         card = Scorecard(
             scenario=name,
             tags=sorted({tag for k in keys for t in self.ga[k] + self.gb[k] for tag in t.tags}),
-            a=side_stats(self.a.label, {k: self.ga[k] for k in keys}),
-            b=side_stats(self.b.label, {k: self.gb[k] for k in keys}),
+            a=side_stats(self.a.label, {k: self.ga[k] for k in keys}, self.k),
+            b=side_stats(self.b.label, {k: self.gb[k] for k in keys}, self.k),
             mcnemar=paired_pass_fail_test([(x.outcome == Outcome.passed, y.outcome == Outcome.passed) for x, y in pairs]),
+            scenario_test=self._scenario_test(keys),
             pass_diff=(pass_diff := self._diff(keys, pass_values, self.ga, self.gb)),
             pass_ci=self._pass_ci(keys, pass_diff),
             score_diff=(score_diff := self._diff(keys, score_values, self.ga, self.gb)),
@@ -146,8 +163,15 @@ class _Pair:
             ni_diff=ni,
         )
         if len(keys) == 1:
-            card.flipped = self._flip(keys[0], card)
+            self._add_verdicts(keys[0], card)
         return card
+
+    def _scenario_test(self, keys: list[ScenarioKey]) -> ScenarioTest | None:
+        if len(keys) < 2:
+            return None
+        return scenario_level_test({"/".join(k): pass_values(self.ga[k]) for k in keys},
+                                   {"/".join(k): pass_values(self.gb[k]) for k in keys},
+                                   self.cfg.confidence, self.cfg.n_resamples, self.cfg.seed)
 
     def _pass_ci(self, keys: list[ScenarioKey], boot: DiffEstimate) -> Bounds:
         """b - a: Newcombe over one scenario's trials (its bootstrap collapses), the bootstrap over several."""
@@ -166,12 +190,13 @@ class _Pair:
         d = self._diff(keys, values, ref, cand)
         return Bounds(mean_diff=d.mean_diff, low=d.low, high=d.high, method=d.method)
 
-    def _flip(self, key: ScenarioKey, card: Scorecard) -> str | None:
-        threshold = gate_config(self.a, key[0]).scenario_pass_rate
-        if card.a.pass_rate is None or card.b.pass_rate is None:
-            return None
-        va, vb = ("pass" if r >= threshold else "fail" for r in (card.a.pass_rate, card.b.pass_rate))
-        return None if va == vb else f"{va}→{vb}"
+    def _add_verdicts(self, key: ScenarioKey, card: Scorecard) -> None:
+        """Each side's scenario verdict as `evalkit.verdicts` decided it (its own gate, thresholds and all)."""
+        va, vb = (v.get(key) for v in self.verdicts)
+        card.verdict_a = va.outcome if va else None
+        card.verdict_b = vb.outcome if vb else None
+        if card.verdict_a and card.verdict_b and card.verdict_a != card.verdict_b:
+            card.flipped = f"{card.verdict_a}→{card.verdict_b}"
 
 
 def _score_note(keys: list[ScenarioKey], diff: DiffEstimate) -> str | None:
@@ -181,22 +206,35 @@ def _score_note(keys: list[ScenarioKey], diff: DiffEstimate) -> str | None:
     return None
 
 
+def side_verdicts(side: RunData, align: Alignment) -> Verdicts:
+    """Scenario verdicts of one side, decided by `evalkit.verdicts.decide_run`, keyed like its scenario groups."""
+    verdict = run_verdict(side)
+    return {align.key_of(verdict.suites.get(s.label, ""), s.scenario_id, s.tier): s for s in verdict.scenarios}
+
+
+def _pass_k_k(ga: Groups, gb: Groups, keys: list[ScenarioKey]) -> int | None:
+    """k for pass@k / pass^k: trials per scenario, the smaller side's, so both sides are read at the same k."""
+    k = min(trials_per_scenario({"/".join(key): g[key] for key in keys}) for g in (ga, gb))
+    return k if k >= 2 else None
+
+
 def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -> PairComparison:
     ga, gb = _groups(a, align), _groups(b, align)
     keys = [k for k in ga if k in gb]
     unmatched = [align.label(k) for k in list(ga) + list(gb) if k not in ga or k not in gb]
     if not keys:
         raise ReportError(f"nothing to compare: {a.label} and {b.label} share no scenario")
-    provisional = _Pair(a, b, ga, gb, cfg, True).scorecard("overall", keys)
+    verdicts, k = (side_verdicts(a, align), side_verdicts(b, align)), _pass_k_k(ga, gb, keys)
+    provisional = _Pair(a, b, ga, gb, cfg, True, verdicts, k).scorecard("overall", keys)
     ca, cb = provisional.a.agent_cost_per_session, provisional.b.agent_cost_per_session
     by_cost = ca is not None and cb is not None and ca != cb
     b_cand = not (by_cost and ca < cb)  # type: ignore[operator]
-    pair = _Pair(a, b, ga, gb, cfg, b_cand)
+    pair = _Pair(a, b, ga, gb, cfg, b_cand, verdicts, k)
     overall = pair.scorecard("overall", keys) if not b_cand else provisional
     scenarios = [pair.scorecard(align.label(k), [k]) for k in keys]
     candidate, reference = (b.label, a.label) if b_cand else (a.label, b.label)
     why = "lower agent cost per session" if by_cost else "listed second: agent costs are equal or unknown"
-    return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, candidate_by=why,
+    return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, candidate_by=why, k=k,
                           overall=overall,
                           scenarios=scenarios, unmatched=unmatched,
                           criteria=criterion_deltas(a, b, align, {"/".join(k) for k in keys}, cfg.confidence,

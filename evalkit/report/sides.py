@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.costs import sum_costs
 from evalkit.report.overview import Counts
+from evalkit.report.pass_k import PassK, pass_k
 from evalkit.verdicts.rows import TrialRecord
 
 
@@ -27,22 +28,26 @@ class SideStats(BaseModel):
     cost_per_pass: float | None  # agent cost / passing sessions
     agent_tokens_per_session: float | None
     latency_per_session: float | None
+    pass_k: PassK | None = None  # pass@k / pass^k at the pair's k (trials per scenario), when k >= 2
 
 
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+DECIDED = (Outcome.passed, Outcome.failed)  # invalid and error trials count neither way
+
+
 def pass_values(trials: Sequence[TrialRecord]) -> list[float]:
-    return [1.0 if t.outcome == Outcome.passed else 0.0 for t in trials if t.outcome != Outcome.invalid]
+    return [1.0 if t.outcome == Outcome.passed else 0.0 for t in trials if t.outcome in DECIDED]
 
 
 def score_values(trials: Sequence[TrialRecord]) -> list[float]:
-    return [t.score for t in trials if t.outcome != Outcome.invalid and t.score is not None]
+    return [t.score for t in trials if t.outcome in DECIDED and t.score is not None]
 
 
-def side_stats(label: str, by_scenario: dict[tuple[str, ...], list[TrialRecord]]) -> SideStats:
-    """Numbers of one side over the given scenarios (means of per-scenario means)."""
+def side_stats(label: str, by_scenario: dict[tuple[str, ...], list[TrialRecord]], k: int | None = None) -> SideStats:
+    """Numbers of one side over the given scenarios (means of per-scenario means); pass@k / pass^k at `k`."""
     trials = [t for group in by_scenario.values() for t in group]
     counts = Counts.of(trials)
     n = len(trials)
@@ -57,4 +62,5 @@ def side_stats(label: str, by_scenario: dict[tuple[str, ...], list[TrialRecord]]
         cost_per_pass=None if agent is None or not counts.passed else agent / counts.passed,
         agent_tokens_per_session=_mean([float(t.role_tokens("agent")) for t in trials]),
         latency_per_session=_mean([t.latency_s for t in trials if t.latency_s is not None]),
+        pass_k=pass_k({"/".join(key): group for key, group in by_scenario.items()}, k) if k else None,
     )
