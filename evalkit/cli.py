@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("evalkit.llm.commands:cache", "Inspect or clear the model response cache."),
     "compare": ("evalkit.report.commands:compare_command",
                 "Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run."),
+    "labels": ("evalkit.labels.commands:labels",
+               "Human labels for judge calibration: draw trials of a run to label, then label them in the terminal."),
     "report": ("evalkit.report.commands:report_command",
                "Write report.html and summary.md for RUN_DIR (a run directory, a reports directory, or `latest`)."),
     "rubrics": ("evalkit.spec.commands:rubrics",
@@ -25,9 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("evalkit.plugin.commands:run_command",
             "Run SUITES (files or directories; default suites/) as pytest items and write the HTML report."),
     "schema": ("evalkit.spec.commands:schema",
-               "Print the JSON Schema for a rubric, suite or persona file (for editors and CI)."),
-    "validate": ("evalkit.spec.commands:validate",
-                 "Check suites, rubrics and personas; print every problem as path:line:col: key: message."),
+               "Print the JSON Schema for a rubric, suite, persona or label file (for editors and CI)."),
+    "validate": ("evalkit.labels.commands:validate",
+                 "Check suites, rubrics, personas and labels; print every problem as path:line:col: key: message."),
 }
 
 
@@ -61,4 +63,4 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evalkit")
 def main() -> None:
-    """Evaluate LLM agents: validate YAML, manage rubrics, run suites, report and compare runs."""
+    """Evaluate LLM agents: validate YAML, manage rubrics, run suites, report and compare runs, label transcripts."""

@@ -1,4 +1,8 @@
-"""`evalkit validate`, `evalkit schema` and `evalkit rubrics lock|check|list`."""
+"""`evalkit schema` and `evalkit rubrics lock|check|list`, and the helpers every command shares.
+
+`evalkit validate` lives in `evalkit.labels.commands`: it checks labels against
+transcripts as the judge numbers them, which the spec layer cannot import.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,12 @@ import click
 
 from evalkit.spec.lockfile import LOCK_NAME, compare, lock_problem, read_lock, write_lock
 from evalkit.spec.problems import Problem, SpecError, display_path
-from evalkit.spec.project import find_project_root, persona_dirs, rubric_dirs, suite_dirs
+from evalkit.spec.project import find_project_root, rubric_dirs, suite_dirs
 from evalkit.spec.rubrics import RubricRegistry
 from evalkit.spec.schema import KINDS, schema_filename, schema_text
-from evalkit.spec.survey import survey
 from evalkit.spec.usage import suites_using
 
-_root_option = click.option(
+root_option = click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -25,7 +28,7 @@ _root_option = click.option(
 )
 
 
-def _one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
+def one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
     """Bad input is already reported as problems; anything unexpected still becomes one line, not a traceback."""
 
     @functools.wraps(command)
@@ -40,37 +43,13 @@ def _one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _root(root: Path | None) -> Path:
+def project_root(root: Path | None) -> Path:
     return root.resolve() if root else find_project_root(Path.cwd())
 
 
-def _report(problems: list[Problem]) -> None:
+def report_problems(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem))
-
-
-@click.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@_root_option
-@_one_line_errors
-def validate(paths: tuple[Path, ...], root: Path | None) -> None:
-    """Check suites, rubrics and personas; print every problem as path:line:col: key: message.
-
-    PATHS are files or directories (default: suites/, rubrics/ and personas/ under the project root).
-    Exits 1 when anything is wrong; warnings (message "warning: ...") are printed too but do not fail.
-    """
-    project = _root(root)
-    targets = list(paths) or [*suite_dirs(project), *rubric_dirs(project), *persona_dirs(project)]
-    result = survey(targets, project)
-    _report(result.problems + result.warnings)
-    files = len(result.files)
-    warned = f", {len(result.warnings)} warning(s)" if result.warnings else ""
-    if result.ok:
-        click.echo(f"ok: {files} file(s) valid{warned}", err=True)
-        return
-    bad = len({p.path for p in result.problems})
-    click.echo(f"{len(result.problems)} problem(s) in {bad} of {files} file(s){warned}", err=True)
-    raise SystemExit(1)
 
 
 @click.command()
@@ -81,9 +60,9 @@ def validate(paths: tuple[Path, ...], root: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write all schemas into this directory instead.",
 )
-@_one_line_errors
+@one_line_errors
 def schema(kind: str | None, write_dir: Path | None) -> None:
-    """Print the JSON Schema for a rubric, suite or persona file (for editors and CI).
+    """Print the JSON Schema for a rubric, suite, persona or label file (for editors and CI).
 
     Point editors at it with a first line such as
     `# yaml-language-server: $schema=../schemas/rubric.schema.json`.
@@ -95,7 +74,7 @@ def schema(kind: str | None, write_dir: Path | None) -> None:
             click.echo(f"wrote {display_path(write_dir / schema_filename(name))}", err=True)
         return
     if kind is None:
-        raise click.UsageError("name a kind (rubric, suite or persona) or pass --write DIR")
+        raise click.UsageError("name a kind (rubric, suite, persona or label) or pass --write DIR")
     click.echo(schema_text(kind), nl=False)
 
 
@@ -107,7 +86,7 @@ def rubrics() -> None:
 def _registry(project: Path) -> RubricRegistry:
     registry = RubricRegistry.from_dirs(rubric_dirs(project))
     if registry.problems:
-        _report(sorted(set(registry.problems)))
+        report_problems(sorted(set(registry.problems)))
         raise click.ClickException("fix the rubric files above first (see `evalkit validate`)")
     return registry
 
@@ -116,27 +95,27 @@ def _lock_path(project: Path) -> Path:
     return rubric_dirs(project)[0] / LOCK_NAME
 
 
-def _load_lock(project: Path) -> dict[str, str]:
+def load_lock(project: Path) -> dict[str, str]:
     try:
         return read_lock(_lock_path(project))
     except SpecError as err:
-        _report(err.problems)
+        report_problems(err.problems)
         raise click.ClickException("the lockfile is malformed") from None
 
 
 @rubrics.command()
-@_root_option
-@_one_line_errors
+@root_option
+@one_line_errors
 def lock(root: Path | None) -> None:
     """Record the fingerprint of every rubric version not locked yet in rubrics/rubrics.lock.
 
     A version whose content changed after locking is never overwritten: bump its version instead.
     """
-    project = _root(root)
+    project = project_root(root)
     registry = _registry(project)
     if not registry.all():
         raise click.ClickException(f"no rubric files under {display_path(rubric_dirs(project)[0])} (nothing to lock)")
-    locked = _load_lock(project)
+    locked = load_lock(project)
     entries = compare(registry.all(), locked)
     for entry in entries:
         if entry.state == "new" and entry.fingerprint:
@@ -145,22 +124,22 @@ def lock(root: Path | None) -> None:
     write_lock(_lock_path(project), locked)
     changed = [e for e in entries if e.state == "changed"]
     by_ref = {r.ref: r.path for r in registry.all()}
-    _report([lock_problem(by_ref[e.ref], e) for e in changed])
+    report_problems([lock_problem(by_ref[e.ref], e) for e in changed])
     if changed:
         raise SystemExit(1)
 
 
 @rubrics.command()
-@_root_option
-@_one_line_errors
+@root_option
+@one_line_errors
 def check(root: Path | None) -> None:
     """Exit 1 when a locked rubric version changed or a version is not locked yet."""
-    project = _root(root)
+    project = project_root(root)
     registry = _registry(project)
-    entries = compare(registry.all(), _load_lock(project))
+    entries = compare(registry.all(), load_lock(project))
     by_ref = {r.ref: r.path for r in registry.all()}
     failing = [e for e in entries if e.state in ("changed", "new")]
-    _report([lock_problem(by_ref[e.ref], e) for e in failing])
+    report_problems([lock_problem(by_ref[e.ref], e) for e in failing])
     for entry in entries:
         if entry.state == "missing":
             click.echo(f"note: {entry.message}", err=True)
@@ -171,16 +150,16 @@ def check(root: Path | None) -> None:
 
 
 @rubrics.command(name="list")
-@_root_option
-@_one_line_errors
+@root_option
+@one_line_errors
 def list_rubrics(root: Path | None) -> None:
     """Show every rubric version with its fingerprint, lock state and the suites that use it."""
     from rich.console import Console
     from rich.table import Table
 
-    project = _root(root)
+    project = project_root(root)
     registry = RubricRegistry.from_dirs(rubric_dirs(project))
-    entries = compare(registry.all(), _load_lock(project))
+    entries = compare(registry.all(), load_lock(project))
     usage = suites_using(registry, suite_dirs(project))
     table = Table(title="rubrics")
     for column in ("id", "version", "fingerprint", "lock", "used by"):
@@ -192,8 +171,8 @@ def list_rubrics(root: Path | None) -> None:
         table.add_row(rubric_id, version, entry.fingerprint or "-", state, ", ".join(usage.get(entry.ref, [])) or "-")
     Console(width=max(100, Console().width)).print(table)
     if registry.problems:
-        _report(sorted(set(registry.problems)))
+        report_problems(sorted(set(registry.problems)))
         raise SystemExit(1)
 
 
-commands: list[click.Command] = [validate, schema, rubrics]
+commands: list[click.Command] = [schema, rubrics]

@@ -12,15 +12,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from evalkit.spec.label_model import Label
 from evalkit.spec.models import Persona, Rubric, Suite
 
-Kind = Literal["rubric", "suite", "persona"]
-KINDS: tuple[Kind, ...] = ("rubric", "suite", "persona")
-MODELS: dict[str, type[BaseModel]] = {"rubric": Rubric, "suite": Suite, "persona": Persona}
+Kind = Literal["rubric", "suite", "persona", "label"]
+KINDS: tuple[Kind, ...] = ("rubric", "suite", "persona", "label")
+MODELS: dict[str, type[BaseModel]] = {"rubric": Rubric, "suite": Suite, "persona": Persona, "label": Label}
 _TITLES = {
     "rubric": "evalkit rubric: versioned criteria an LLM judge or a deterministic check scores",
     "suite": "evalkit suite: the agent under test, its model tiers, rubrics, gates and scenarios",
     "persona": "evalkit persona: a reusable simulated user",
+    "label": "evalkit label: one line of a labels .jsonl file, a person's scores for one transcript under one rubric",
 }
 
 
