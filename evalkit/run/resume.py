@@ -9,7 +9,7 @@ from typing import Any
 from evalkit.run.config import SHAPING_FIELDS, RunConfig
 from evalkit.run.events import read_events
 from evalkit.run.manifest import suite_rubrics
-from evalkit.run.integrity import TrialRows, group_rows
+from evalkit.run.integrity import TrialRows, group_rows, row_key
 from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
 
@@ -105,17 +105,17 @@ class Repair:
 
 
 def repair(run_dir: RunDir, state: ResumeState, planned: set[str]) -> Repair:
-    """Check every logged trial against its transcript file and its rows; rewrite the rows files to the kept ones.
+    """Check every planned trial against its transcript file and its rows; rewrite the rows files to the kept ones.
 
     Afterwards `state` holds only what may be reused: a trial to rebuild keeps its transcript and
     judgement (the scheduler writes its rows again without a model call); a trial to re-run has neither.
+    Rows of trials outside `planned` (a resume with `-k`) stay as they are.
     """
-    result = Repair()
-    result.rerun = [k for k in state.transcripts if k in planned and not _transcript_ok(run_dir, state, k)]
-    result.rerun += sorted(k for k in state.decided & planned if k not in state.transcripts)
+    result = Repair(rerun=_untrusted(run_dir, state, planned))
     for key in result.rerun:
         state.forget(key)
-    grouped = group_rows(read_rows(run_dir.file(TRIALS)), read_rows(run_dir.file(RESULTS)))
+    trials, results = read_rows(run_dir.file(TRIALS)), read_rows(run_dir.file(RESULTS))
+    grouped = group_rows(trials, results)
     decided = state.decided & planned
     for key in [k for k in grouped if k in decided] + sorted(decided - grouped.keys()):
         rows = grouped.get(key)
@@ -124,9 +124,20 @@ def repair(run_dir: RunDir, state: ResumeState, planned: set[str]) -> Repair:
         else:
             result.rebuilt.append(key)
     state.decided -= set(result.rebuilt)
-    run_dir.rewrite_rows(TRIALS, [r.trial for r in result.kept.values() if r.trial])
-    run_dir.rewrite_rows(RESULTS, [row for r in result.kept.values() for row in r.results])
+    run_dir.rewrite_rows(TRIALS, _outside(trials, planned) + [r.trial for r in result.kept.values() if r.trial])
+    run_dir.rewrite_rows(RESULTS, _outside(results, planned) + [row for r in result.kept.values() for row in r.results])
     return result
+
+
+def _outside(rows: list[dict[str, Any]], planned: set[str]) -> list[dict[str, Any]]:
+    """Rows of trials this resume does not plan: not its to judge, kept verbatim."""
+    return [r for r in rows if row_key(r) not in planned]
+
+
+def _untrusted(run_dir: RunDir, state: ResumeState, planned: set[str]) -> list[str]:
+    """Planned trials whose logged transcript is not on disk as logged, and decided ones the log has none of."""
+    bad = [k for k in state.transcripts if k in planned and not _transcript_ok(run_dir, state, k)]
+    return bad + sorted(k for k in state.decided & planned if k not in state.transcripts)
 
 
 def _transcript_ok(run_dir: RunDir, state: ResumeState, key: str) -> bool:

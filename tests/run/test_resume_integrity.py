@@ -1,4 +1,4 @@
-"""Resume checks the rows against the event log: lost rows are rebuilt (no model call), a changed transcript is re-run."""
+"""Resume checks rows against the event log: lost rows are rebuilt (no model call), a changed transcript re-run."""
 
 import asyncio
 import json
@@ -144,3 +144,11 @@ def test_a_run_with_its_results_truncated_and_resumed_is_rebuilt_with_no_request
         asyncio.run(run(config.model_copy(update={"resume": str(run_dir)}), server))
         assert len(server.requests) == calls
     assert _rows(run_dir) == before and len(before[1]) == 12
+
+
+def test_resuming_part_of_a_run_leaves_the_rows_of_the_rest_alone(tmp_path: Path, config: RunConfig) -> None:
+    """`-k` on a resume (or one xdist worker's share) plans a subset: the other trials' rows are not its to drop."""
+    items, run_dir = _finished(tmp_path, config)
+    before = _rows(run_dir)
+    again, _ = _resume([i for i in items if i.scenario_id == "s0"], config, run_dir)
+    assert again.sessions == [] and _rows(run_dir) == before
