@@ -9,6 +9,7 @@ numbers, claims cite them, and reports can show them next to each message, so
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from typing import Any
@@ -22,6 +23,8 @@ ROLE_NAMES = {"assistant": "agent", "user": "user", "tool": "tool", "system": "s
 # Anything that looks like an opening or closing tag of the data block or of a turn:
 # "<transcript", "</transcript", "< / TURN", ... ; the "<" becomes "&lt;" so it is inert.
 _DELIMITER_LIKE = re.compile(r"<(\s*/?\s*)(transcript|turn)\b", re.IGNORECASE)
+# Control characters (C0, DEL, C1), line/paragraph separators and other non-printing format characters.
+_UNSAFE_IN_ATTR = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 class TurnView(BaseModel):
@@ -31,13 +34,25 @@ class TurnView(BaseModel):
     role: str  # user | agent | tool | system
     text: str  # raw body: content, tool calls and tool result, exactly as rendered before escaping
     body: str  # `text` with delimiter-like sequences escaped; what goes into the prompt
-    tool_name: str | None = None
+    tool_name: str | None = None  # escaped for the turn header's attribute (see escape_attr)
     tool_status: str | None = None  # ok | error on tool turns
 
 
 def escape_data(text: str, nonce: str) -> str:
     """Neutralise delimiter-like text so transcript content cannot end the data block."""
     escaped = _DELIMITER_LIKE.sub(lambda m: "&lt;" + m.group(1) + m.group(2), text)
+    return escaped.replace(nonce, "[nonce]") if nonce else escaped
+
+
+def escape_attr(value: str, nonce: str) -> str:
+    """An agent-chosen string made safe inside a turn header's double-quoted attribute.
+
+    Quotes and angle brackets would end the attribute or the header and start a forged turn;
+    line breaks and other control or separator characters would put text on a line of its own.
+    Honest names (letters, digits, `_`, `-`, `.`) come out unchanged.
+    """
+    escaped = html.escape(value, quote=True)
+    escaped = _UNSAFE_IN_ATTR.sub(lambda m: f"&#x{ord(m.group(0)):x};", escaped)
     return escaped.replace(nonce, "[nonce]") if nonce else escaped
 
 
@@ -84,7 +99,7 @@ def numbered_turns(transcript: Transcript, nonce: str = "") -> list[TurnView]:
                 role=ROLE_NAMES[message.role],
                 text=text,
                 body=escape_data(text, nonce),
-                tool_name=result.name if result else None,
+                tool_name=escape_attr(result.name, nonce) if result else None,
                 tool_status=("ok" if result.ok else "error") if result else None,
             )
         )
