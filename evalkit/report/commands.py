@@ -29,6 +29,8 @@ def report_command(run_dir: str, out: Path | None) -> None:
     except OSError as err:
         raise click.ClickException(_unwritable(err)) from None
     click.echo(f"report: {html}\nsummary: {md}")
+    for problem in getattr(run.source, "problems", []):  # rows that disagree with the run's event log
+        click.echo(f"warning: {run.path}: {problem}; resume the run to repair it", err=True)
 
 
 @click.command("compare")

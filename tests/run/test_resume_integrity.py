@@ -110,6 +110,9 @@ def test_a_decision_is_revoked_by_a_later_attempt_in_the_log(tmp_path: Path) -> 
 
 
 def test_load_run_says_when_rows_and_events_disagree(tmp_path: Path, config: RunConfig) -> None:
+    from click.testing import CliRunner
+
+    from evalkit.cli import main
     from evalkit.report.markdown import render_markdown_summary
 
     items, run_dir = _finished(tmp_path, config)
@@ -123,6 +126,8 @@ def test_load_run_says_when_rows_and_events_disagree(tmp_path: Path, config: Run
     text = " ".join(run.problems)
     assert "4 trials are missing criterion rows" in text and "1 trial has more than one row" in text
     assert "inconsistent" in render_markdown_summary(run_dir).splitlines()[0]
+    result = CliRunner().invoke(main, ["report", str(run_dir)])
+    assert result.exit_code == 0 and "warning: " in result.stderr and "missing criterion rows" in result.stderr
 
 
 def test_a_run_with_its_results_truncated_and_resumed_is_rebuilt_with_no_request_to_the_model_server(
