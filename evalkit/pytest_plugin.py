@@ -47,7 +47,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     _session.start_run(session)
-    return (yield)
+    result = yield
+    _session.loop_finished(session)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)

@@ -13,21 +13,31 @@ from evalkit.plugin.summary import RunView
 from evalkit.plugin.terminal import money
 
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
-ICONS = {"pass": "✅", "fail": "❌", "invalid": "⚠️", "empty": "·"}
+ICONS = {"pass": "✅", "fail": "❌", "invalid": "⚠️", "error": "⛔", "inconclusive": "❔", "empty": "·"}
+
+
+def _render(name: str, view: RunView) -> str:
+    env = SandboxedEnvironment(loader=PackageLoader("evalkit", "templates"), undefined=StrictUndefined,
+                               trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    return env.get_template(name).render(view=view, icons=ICONS, pct=pct, interval=interval_text, money=money)
 
 
 def markdown_summary(view: RunView) -> str:
-    env = SandboxedEnvironment(loader=PackageLoader("evalkit", "templates"), undefined=StrictUndefined,
-                               trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
-    template = env.get_template("plugin/step_summary.md.j2")
-    return template.render(view=view, icons=ICONS, pct=pct, interval=interval_text, money=money)
+    """The plugin's compact summary (verdict line, scenario table, gates), from the rows it holds."""
+    return _render("plugin/step_summary.md.j2", view)
+
+
+def verdict_header(view: RunView) -> str:
+    """The run's verdict line and its setup errors, above the report's summary."""
+    return _render("plugin/step_verdict.md.j2", view)
 
 
 def write_step_summary(view: RunView) -> Path | None:
     """Append the run's Markdown summary to `$GITHUB_STEP_SUMMARY` when CI provides it.
 
-    The report's summary (`evalkit.report`, the same tables as `summary.md`) when the run
-    directory can be read, else the plugin's compact one from the rows it holds.
+    The run's verdict line (and setup errors, listed apart from invalid trials) first, then the
+    report's summary (`evalkit.report`, the same tables as `summary.md`) when the run directory can
+    be read, else the plugin's compact one from the rows it holds.
     """
     target = os.environ.get(STEP_SUMMARY)
     if not target or not view.scenarios:
@@ -42,7 +52,8 @@ def write_step_summary(view: RunView) -> Path | None:
             text = None
     path = Path(target)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write((text or markdown_summary(view)) + "\n")
+        fh.write((verdict_header(view) + "\n" + text) if text else markdown_summary(view))
+        fh.write("\n")
     return path
 
 

@@ -1,7 +1,8 @@
 """`evalkit run`: run suites through pytest without writing pytest flags.
 
 A thin wrapper: it turns its options into `--evalkit-*` flags, calls
-`pytest.main`, then writes the HTML report and says where the run went.
+`pytest.main`, then says where the run and its HTML report went (the plugin
+writes report.html for every run, as a plain `pytest` run does).
 Options it does not know are passed to pytest unchanged (e.g. `-k refund`).
 """
 
@@ -75,7 +76,7 @@ def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
 @click.option("--seed", type=int, help="Base seed.")
 @click.pass_context
 def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:
-    """Run SUITES (files or directories; default suites/) as pytest items and write the HTML report.
+    """Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html.
 
     Unknown options go to pytest, e.g. `evalkit run suites/demo --offline -k refund -x`.
     """
@@ -94,7 +95,7 @@ def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) 
     code = pytest.main(args)
     for run_dir, stamp in sorted(_run_dirs(report_dir).items()):
         if before.get(run_dir) != stamp:  # new, or resumed (its run.json was rewritten)
-            _write_report(run_dir)
+            _say_report(run_dir)
     ctx.exit(int(code))
 
 
@@ -106,14 +107,14 @@ def _run_dirs(report_dir: Path) -> dict[Path, int]:
     return {m.parent: m.stat().st_mtime_ns for m in manifests if m.exists()}
 
 
-def _write_report(run_dir: Path) -> None:
-    """Write report.html into a run directory this command produced and say where it is."""
-    try:
-        from evalkit.report import write_html_report
+def _say_report(run_dir: Path) -> None:
+    """Say where a run directory this command produced and its report.html are (the plugin wrote the report;
+    it is written here only when missing or older than the run, e.g. the plugin could not decide the run)."""
+    from evalkit.plugin.reports import REPORT, is_current, write_reports
 
-        report = write_html_report(run_dir)
-    except Exception as err:  # noqa: BLE001 - the run itself is done; say why the report is missing
-        click.echo(f"evalkit: run directory {run_dir} (no HTML report: {type(err).__name__}: {err})")
+    report, error = (run_dir / REPORT, None) if is_current(run_dir) else write_reports(run_dir)
+    if report is None:
+        click.echo(f"evalkit: run directory {run_dir} (no HTML report: {error})")
         return
     click.echo(f"evalkit: run directory {run_dir}")
     click.echo(f"evalkit: report {report}")

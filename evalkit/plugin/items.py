@@ -33,6 +33,9 @@ class EvalkitGateWarning(UserWarning):
     """An inconclusive gate under `inconclusive: warn`."""
 
 
+_OURS = (ScenarioFailed, ScenarioSetupError, GateFailed)
+
+
 class _EvalItem(pytest.Item):
     def __init__(self, *, loaded: Any, agent_model: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -50,9 +53,16 @@ class _EvalItem(pytest.Item):
         return get_controller(self.config)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, (ScenarioFailed, ScenarioSetupError, GateFailed)):
+        if isinstance(excinfo.value, _OURS):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
+
+    def _repr_failure_py(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """Setup errors are rendered here (pytest calls `repr_failure` for the call phase only): our message,
+        not pytest's and pluggy's frames."""
+        if isinstance(excinfo.value, _OURS):
+            return str(excinfo.value)
+        return super()._repr_failure_py(excinfo, style=style)
 
 
 class ScenarioItem(_EvalItem):

@@ -93,7 +93,9 @@ def leave_gates_to_xdist_controller(config: pytest.Config, items: list[pytest.It
     gates = [i for i in items if isinstance(i, GateItem)]
     if not gates:
         return
-    ctl.xdist_gates = [(g.suite_name, g.tier, [s.id for s in g.loaded.scenarios]) for g in gates]
+    from evalkit.plugin.gate_reports import gate_spec
+
+    ctl.xdist_gates = [gate_spec(g).model_dump(mode="json") for g in gates]
     items[:] = [i for i in items if not isinstance(i, GateItem)]
     config.hook.pytest_deselected(items=gates)
 
@@ -150,11 +152,27 @@ def explain_fixture_results(item: pytest.Item, report: pytest.TestReport) -> Non
         report.sections.append(("evalkit", text))
 
 
+def loop_finished(session: pytest.Session) -> None:
+    """Under xdist, once every worker is done: merge their runs, decide, and report each gate as an item."""
+    hooks = session.config.stash.get(XDIST_KEY, None)
+    if hooks is None:
+        return
+    from evalkit.plugin.gate_reports import GateSpec, distinct, report_gates
+
+    view = _merge_and_decide(session, hooks)
+    specs = distinct([GateSpec.model_validate(g) for o in hooks.outputs for g in o.get("gates", [])])
+    if specs:
+        session.testscollected += len(specs)  # the workers collected them; counted here, where they run
+        report_gates(session.config, specs, view.gates if view else [])
+
+
 def finish(session: pytest.Session) -> None:
     config = session.config
     hooks = config.stash.get(XDIST_KEY, None)
     if hooks is not None:
-        _finish_xdist_controller(session, hooks)
+        if not hooks.decided:  # the loop was interrupted: still merge, so nothing the workers wrote is lost
+            _merge_and_decide(session, hooks)
+        _publish(config)
         return
     ctl = config.stash.get(CONTROLLER_KEY, None)
     if ctl is None:
@@ -165,14 +183,25 @@ def finish(session: pytest.Session) -> None:
         return
     if not ctl.outcomes:
         return
-    from evalkit.plugin.ci import record_gates, write_step_summary
     from evalkit.plugin.summary import build_view
 
     view = build_view(ctl.all_trials(), ctl.all_criteria(), ctl.verdict_inputs())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
     view.offline = ctl.settings.offline
     config.stash[VIEW_KEY] = view
+    _publish(config)
+
+
+def _publish(config: pytest.Config) -> None:
+    """Where the run's verdict goes besides the terminal: run.json's gates, report.html, the CI step summary."""
+    view = config.stash.get(VIEW_KEY, None)
+    if view is None:
+        return
+    from evalkit.plugin.ci import record_gates, write_step_summary
+    from evalkit.plugin.reports import write_reports
+
     record_gates(view)
+    view.report, view.report_error = write_reports(view.run_dir)
     write_step_summary(view)
 
 
@@ -185,9 +214,11 @@ def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
     }
 
 
-def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHooks) -> None:
+def _merge_and_decide(session: pytest.Session, hooks: xdist.ControllerHooks) -> "RunView | None":
+    """Merge the workers' run directories into one and decide it (once); the view is stashed for the summaries."""
     from evalkit.plugin.merge import merge_run_dirs, remove_tree
 
+    hooks.decided = True
     config = session.config
     settings = config.stash[SETTINGS_KEY]
     run_dir = None
@@ -199,12 +230,14 @@ def _finish_xdist_controller(session: pytest.Session, hooks: xdist.ControllerHoo
         (settings.report_dir / WORKERS_DIR).rmdir()
     except OSError:
         pass
-    if run_dir is not None:
-        _decide_merged(session, hooks, run_dir, settings)
+    if run_dir is None:
+        return None
+    view = _decide_merged(hooks, run_dir, settings)
+    config.stash[VIEW_KEY] = view
+    return view
 
 
-def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> None:
-    from evalkit.plugin.ci import record_gates, write_step_summary
+def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> "RunView":
     from evalkit.plugin.controller import baseline_trials
     from evalkit.plugin.summary import build_view
     from evalkit.run.run_dir import RESULTS, TRIALS, read_rows
@@ -216,21 +249,21 @@ def _decide_merged(session: pytest.Session, hooks: xdist.ControllerHooks, run_di
     inputs = VerdictInputs(baseline=baseline_trials(settings), run_dir=run_dir)
     for output in hooks.outputs:
         inputs.gates.update({k: GateConfig.model_validate(v) for k, v in output.get("gate_configs", {}).items()})
-        inputs.expected.update({suite: expected for suite, _tier, expected in output.get("gates", [])})
+        inputs.expected.update({g["suite"]: g["expected"] for g in output.get("gates", [])})
     view = build_view(trials, criteria, inputs)
     view.offline = settings.offline
-    session.config.stash[VIEW_KEY] = view
-    record_gates(view)
-    write_step_summary(view)
-    if any(g.failed for g in view.gates) and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    return view
 
 
 def terminal_summary(reporter: Any, config: pytest.Config) -> None:
     view = config.stash.get(VIEW_KEY, None)
-    if view is None or config.get_verbosity() < 0:
+    if view is None:
         return
-    from evalkit.plugin.terminal import render_summary
+    from evalkit.plugin.terminal import quiet_summary, render_summary
 
+    if config.get_verbosity() < 0:
+        if config.get_verbosity() == -1:  # -q: the verdict line only; -qq: nothing
+            reporter.write(quiet_summary(view))
+        return
     reporter.write_sep("=", "evalkit summary")
     reporter.write(render_summary(view, reporter._tw.fullwidth, reporter.hasmarkup))

@@ -6,7 +6,7 @@ rows from workers, renders exactly the same summary as a single process.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -16,6 +16,7 @@ from evalkit.stats import flaky_scenarios
 from evalkit.verdicts import GateResult, ResultRow, RunOutcome, ScenarioVerdict, TrialRecord, VerdictInputs, decide_run
 
 ROLES = ("agent", "simulator", "judge")
+OUTCOMES = ("pass", "fail", "invalid", "error", "empty")  # scenario outcomes, in the order they are counted
 
 
 class CriterionMean(BaseModel):
@@ -36,12 +37,30 @@ class RunView(BaseModel):
     criteria: list[CriterionMean] = Field(default_factory=list)
     cost_by_role: dict[str, float | None] = Field(default_factory=dict)
     flaky: list[str] = Field(default_factory=list)
-    invalid: list[str] = Field(default_factory=list)
+    invalid: list[str] = Field(default_factory=list)  # "label: n/m invalid (reasons)": the judge/simulator/endpoint failed
+    errors: list[str] = Field(default_factory=list)  # "label: n/m setup errors (reasons)": the agent never ran
+    scenario_suites: list[str] = Field(default_factory=list)  # suite of each entry of `scenarios`, same order
     gates: list[GateResult] = Field(default_factory=list)
     outcome: RunOutcome = "empty"  # the run's verdict (evalkit.verdicts.RunVerdict.outcome)
     failed: bool = False  # would CI fail on this run's verdicts
     skipped: int = 0
     offline: bool = False  # costs are list-price estimates of an offline run
+    report: Path | None = None  # report.html in the run directory, once written
+    report_error: str | None = None  # why report.html could not be written
+
+    def suite_of(self, index: int) -> str:
+        return self.scenario_suites[index] if index < len(self.scenario_suites) else ""
+
+    @property
+    def verdict_line(self) -> str:
+        """One line: the run's verdict (`RunVerdict.outcome`), scenario outcomes counted, and the gates."""
+        counts = Counter(v.outcome for v in self.scenarios)
+        scenarios = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
+        gates = Counter(g.outcome for g in self.gates)
+        gate_text = ", ".join(f"{gates[o]} {o}" for o in ("pass", "fail", "inconclusive", "skipped") if gates[o])
+        build = "fails the build" if self.failed else "does not fail the build"
+        parts = [f"scenarios: {scenarios or 'none'}"] + ([f"gates: {gate_text}"] if gate_text else [])
+        return f"run verdict: {self.outcome.upper()} ({build}); " + "; ".join(parts)
 
     @property
     def cost_label(self) -> str:
@@ -61,16 +80,39 @@ def build_view(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
                    run_dir=inputs.run_dir, scenarios=verdict.scenarios, suites=verdict.suites, gates=verdict.gates,
                    outcome=verdict.outcome, failed=verdict.failed)
     outcomes: dict[str, list[str]] = defaultdict(list)
+    by_item: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)
     for t in trials:
         outcomes[f"{t.scenario_id}[{t.tier}]"].append(t.outcome)
-    for v in verdict.scenarios:
-        if v.invalid or v.errors:
-            what = f"{v.invalid}/{v.trials} invalid" + (f", {v.errors} setup error(s)" if v.errors else "")
-            view.invalid.append(f"{v.label}: {what} ({'; '.join(v.invalid_reasons[:2])})")
+        by_item[(t.suite, t.scenario_id, t.tier)].append(t)
+    view.scenario_suites = _suites_in_order(verdict.scenarios, list(by_item), verdict.suites)
+    many = len(set(view.scenario_suites)) > 1
+    for v, suite in zip(verdict.scenarios, view.scenario_suites):
+        rows = by_item.get((suite, v.scenario_id, v.tier), [])
+        label = f"{suite}::{v.label}" if many else v.label
+        view.invalid += _not_decided_line(label, rows, "invalid", "invalid")
+        view.errors += _not_decided_line(label, rows, "error", "setup error(s)")
     view.flaky = flaky_scenarios(outcomes)
     view.criteria = criterion_means(criteria)
     view.cost_by_role = {role: sum_costs([t.cost(role) for t in trials]) for role in ROLES}
     return view
+
+
+def _suites_in_order(scenarios: list[ScenarioVerdict], keys: list[tuple[str, str, str]],
+                     by_label: dict[str, str]) -> list[str]:
+    """The suite of each scenario verdict: `decide_run` decides items in the order their first trial appears,
+    which is `keys`' order; `RunVerdict.suites` (by label) is the fallback, ambiguous across suites."""
+    if [(k[1], k[2]) for k in keys] == [(v.scenario_id, v.tier) for v in scenarios]:
+        return [k[0] for k in keys]
+    return [by_label.get(v.label, "") for v in scenarios]
+
+
+def _not_decided_line(label: str, rows: list[TrialRecord], outcome: str, noun: str) -> list[str]:
+    """`label: n/m <noun> (reasons)` for trials with this outcome, or nothing."""
+    hit = [t for t in rows if t.outcome == outcome]
+    if not hit:
+        return []
+    reasons = list(dict.fromkeys(t.invalid_reason or t.termination or outcome for t in hit))
+    return [f"{label}: {len(hit)}/{len(rows)} {noun} ({'; '.join(str(r) for r in reasons[:2])})"]
 
 
 def criterion_means(criteria: list[ResultRow]) -> list[CriterionMean]:

@@ -17,6 +17,7 @@ from evalkit.plugin.messages import pct
 from evalkit.plugin.summary import RunView
 
 CI_VARS = ("CI", "GITHUB_ACTIONS", "BUILDKITE", "GITLAB_CI", "JENKINS_URL")
+STYLES = {"pass": "green", "fail": "red", "invalid": "yellow", "error": "magenta", "inconclusive": "yellow"}
 
 
 def money(value: float | None) -> str:
@@ -28,7 +29,7 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=max(width, 60), force_terminal=color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False)
-    console.print(_scenario_table(view))
+    console.print(_scenario_table(view, max(width, 60)))
     if view.criteria:
         console.print(_criteria_table(view))
     costs = ", ".join(f"{role} {money(view.cost_by_role.get(role))}" for role in ("agent", "simulator", "judge"))
@@ -36,34 +37,51 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     if view.flaky:
         console.print("flaky (valid trials disagree): " + ", ".join(view.flaky), markup=False)
     if view.invalid:
-        console.print("invalid trials:")
+        console.print("invalid trials (the judge, simulator or a model endpoint failed; not counted either way):")
         for line in view.invalid:
+            console.print(f"  {line}", markup=False)
+    if view.errors:
+        console.print("setup errors (the agent never ran; not counted either way):")
+        for line in view.errors:
             console.print(f"  {line}", markup=False)
     for gate in view.gates:
         console.print(gate.message(), markup=False)
     if view.run_dir is not None:
         console.print(f"run directory: {view.run_dir}", markup=False)
+    if view.report is not None or view.report_error:
+        console.print(f"report: {view.report}" if view.report else f"report: not written ({view.report_error})",
+                      markup=False)
+    style = STYLES.get(view.outcome, "")
+    console.print(f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line))
     return buf.getvalue()
 
 
-def _scenario_table(view: RunView) -> Table:
+def quiet_summary(view: RunView) -> str:
+    """Under -q: only the run's verdict line."""
+    return view.verdict_line + "\n"
+
+
+def _scenario_table(view: RunView, width: int) -> Table:
     table = Table(title="evalkit scenarios", title_justify="left")
-    many_suites = len(set(view.suites.values())) > 1
+    suites = [view.suite_of(i) for i in range(len(view.scenarios))]
+    many_suites = len(set(suites)) > 1
     confidence = view.scenarios[0].confidence if view.scenarios else 0.95
     names = (["suite"] if many_suites else []) + ["scenario", "verdict", "pass", f"{confidence:.0%} CI", "trials",
                                                   "invalid", "cost"]
+    longest = max((len(v.label) for v in view.scenarios), default=8)
+    room = width - 60 - (8 if many_suites else 0)  # what the other columns leave (errors are listed below)
     for name in names:
         table.add_column(name, justify="left" if name in ("suite", "scenario", "verdict") else "right",
-                         overflow="fold", no_wrap=name not in ("suite", "scenario"))
-    for v in view.scenarios:
-        label = f"{v.scenario_id}[{v.tier}]"
-        style = {"pass": "green", "fail": "red", "invalid": "yellow"}.get(v.outcome, "")
-        cells = [escape(view.suites.get(label, ""))] if many_suites else []
-        cells += [escape(label), f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome, pct(v.pass_rate), _compact(v),
-                  str(v.trials), str(v.invalid), money(v.cost_usd)]
+                         overflow="fold", no_wrap=name not in ("suite", "scenario"),
+                         min_width=max(8, min(longest, room)) if name == "scenario" else None)
+    for v, suite in zip(view.scenarios, suites):
+        style = STYLES.get(v.outcome, "")
+        cells = [escape(suite)] if many_suites else []
+        cells += [escape(v.label), f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome, pct(v.pass_rate),
+                  _compact(v), str(v.trials), str(v.invalid), money(v.cost_usd)]
         table.add_row(*cells)
-    if not many_suites and view.suites:
-        table.title = f"evalkit scenarios: {escape(next(iter(view.suites.values())))}"
+    if not many_suites and suites:
+        table.title = f"evalkit scenarios: {escape(suites[0])}"
     return table
 
 

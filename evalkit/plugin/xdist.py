@@ -3,7 +3,8 @@
 The controller picks the run id and tells workers where to write (`workerinput`);
 a scheduler hands every worker its whole share up front so it can start all of
 its sessions concurrently. Gates need every scenario, so workers leave them to
-the controller, which decides them after merging.
+the controller, which decides them after merging and reports each as a test
+item (`evalkit.plugin.gate_reports`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class ControllerHooks:
         self.run_id = run_id
         self.batch_root = batch_root
         self.outputs: list[dict[str, Any]] = []
+        self.decided = False  # the merged run was decided (after the test loop, or at session finish)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

@@ -87,9 +87,11 @@ def test_junit_properties_and_step_summary(project: Project, monkeypatch) -> Non
     assert "score" in props and "cost_usd" in props
     bad = {p.get("name"): p.get("value") for p in cases["bad"].iter("property")}
     assert bad["pass_rate"] == "0%" and bad["evalkit_outcome"] == "fail"
-    text = summary.read_text()  # the report's Markdown summary, with the gates pytest decided
-    assert "| good | default | 2 / 0 / 0 | 100% [34%, 100%]" in text
-    assert "| bad | default | 0 / 2 / 0 | 0% [0%, 66%]" in text
+    text = summary.read_text()  # the run's verdict line, then the report's Markdown summary with the gates
+    assert text.startswith("### ❌ evalkit run verdict: FAIL (fails the build); scenarios: 1 pass, 1 fail")
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ") and "default" in line}
+    assert "2 / 0 / 0" in rows["good"] and "100% [34%, 100%]" in rows["good"]
+    assert "0 / 2 / 0" in rows["bad"] and "0% [0%, 66%]" in rows["bad"]
     assert "| invalid_rate | tiny | default | ✅ pass |" in text
 
 
