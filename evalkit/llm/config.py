@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from evalkit.llm.mock_rules import Rule
 
@@ -19,6 +19,39 @@ class ModelPrice(BaseModel):
     output: float = Field(ge=0)
 
 
+STATIC_CONNECTIONS = 32  # the fixed per-endpoint cap when adaptive control is off and max_connections is unset
+
+
+class AdaptiveConfig(BaseModel):
+    """Per-endpoint adaptive concurrency (see docs/scale.md).
+
+    The controller starts at `start` connections, doubles them while the endpoint keeps
+    up and they are in use (slow start), then grows by `increase` x limit per clean round
+    and multiplies by `decrease` on a rate-limit signal (429, 529, Retry-After), never
+    leaving [min, max]. `pace` spreads requests and estimated tokens over the budget the
+    provider's rate-limit headers announce, keeping `reserve` of each limit unspent.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    min: int = Field(default=2, ge=1, description="fewest connections a cut may leave")
+    start: int = Field(default=16, ge=1, description="connections before anything is learned")
+    max: int = Field(default=256, ge=1, description="most connections growth may reach")
+    increase: float = Field(default=0.1, gt=0, le=1, description="additive growth per clean round, x limit")
+    decrease: float = Field(default=0.7, gt=0, lt=1, description="multiplicative cut on a rate-limit signal")
+    cooldown_s: float = Field(default=5.0, ge=0, description="at most one cut per cooldown (longer if Retry-After asks)")
+    pace: bool = Field(default=True, description="pace by the providers' x-ratelimit / anthropic-ratelimit headers")
+    reserve: float = Field(default=0.05, ge=0, lt=1, description="share of each announced limit left unspent")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "AdaptiveConfig":
+        if not self.min <= self.start <= self.max:
+            raise ValueError(f"adaptive: expected min <= start <= max, got min={self.min}, start={self.start}, "
+                             f"max={self.max}")
+        return self
+
+
 class HubConfig(BaseModel):
     """Settings for a ModelHub (one per run).
 
@@ -30,13 +63,21 @@ class HubConfig(BaseModel):
 
     base_urls: dict[str, str] = Field(default_factory=dict, description="provider -> base_url")
     api_keys: dict[str, SecretStr] = Field(default_factory=dict, description="provider -> key (else env)")
-    max_connections: int = Field(default=32, ge=1, description="concurrent requests per endpoint")
+    max_connections: int | None = Field(
+        default=None, ge=1, description="static cap on concurrent requests per endpoint (None: adaptive up to adaptive.max)"
+    )
     max_connections_per_provider: dict[str, int] = Field(default_factory=dict)
-    rpm: int | None = Field(default=None, ge=1, description="requests per minute per endpoint")
+    rpm: int | None = Field(default=None, ge=1, description="static requests-per-minute cap per endpoint")
+    tpm: int | None = Field(default=None, ge=1, description="static (estimated) tokens-per-minute cap per endpoint")
+    adaptive: AdaptiveConfig = Field(default_factory=AdaptiveConfig)
     timeout_s: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=4, ge=0)
     retry_base_s: float = Field(default=0.5, ge=0, description="first backoff ceiling; doubles per attempt")
     retry_max_s: float = Field(default=60.0, ge=0, description="cap on any single wait, Retry-After included")
+    rate_limit_wait_s: float = Field(
+        default=900.0, ge=0,
+        description="how long one call keeps retrying 429s beyond max_retries (0: 429s count as ordinary retries)",
+    )
     cache_dir: Path = Path(".evalkit/cache")
     cache_roles: set[str] = Field(default_factory=lambda: {"judge"})
     no_cache: bool = False
@@ -49,5 +90,6 @@ class HubConfig(BaseModel):
     )
     anthropic_max_tokens: int = Field(default=4096, ge=1, description="Anthropic requires max_tokens")
 
-    def connections_for(self, provider: str) -> int:
+    def connections_for(self, provider: str) -> int | None:
+        """The static connection cap of a provider's endpoints, or None when only the adaptive bounds apply."""
         return self.max_connections_per_provider.get(provider, self.max_connections)

@@ -55,14 +55,14 @@ class Endpoint:
             return MockBackend(rules)
         key = _api_key(self.provider, config, self.custom_url)
         base_url = self.base_url if self.custom_url else None
-        conns = config.connections_for(self.provider)
+        conns, observe = self.limiter.max_connections, self.limiter.observe_response
         if self.provider == "openai":
             from evalkit.llm.backends.openai_backend import OpenAIBackend
 
-            return OpenAIBackend(base_url, key, conns, config.timeout_s)
+            return OpenAIBackend(base_url, key, conns, config.timeout_s, observe)
         from evalkit.llm.backends.anthropic_backend import AnthropicBackend
 
-        return AnthropicBackend(base_url, key, conns, config.timeout_s, config.anthropic_max_tokens)
+        return AnthropicBackend(base_url, key, conns, config.timeout_s, config.anthropic_max_tokens, observe)
 
     async def aclose(self) -> None:
         if self._backend is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from evalkit.llm.cache import ResponseCache
 from evalkit.llm.cassette import Cassette, CassetteWriter
@@ -25,7 +26,9 @@ class ModelHub:
         self.config = config or HubConfig()
         self.usage = UsageLedger()
         self.prices = PriceTable(self.config.price_overrides)
-        self.retry_policy = RetryPolicy(self.config.max_retries, self.config.retry_base_s, self.config.retry_max_s)
+        self.retry_policy = RetryPolicy(
+            self.config.max_retries, self.config.retry_base_s, self.config.retry_max_s, self.config.rate_limit_wait_s
+        )
         self.cache: ResponseCache | None = None if self.config.no_cache else ResponseCache(self.config.cache_dir)
         self.replay: Cassette | None = Cassette(self.config.replay_path) if self.config.replay_path else None
         self.recorder: CassetteWriter | None = CassetteWriter(self.config.record_path) if self.config.record_path else None
@@ -40,9 +43,17 @@ class ModelHub:
         with self._lock:
             endpoint = self._endpoints.get((provider, url))
             if endpoint is None:
-                limiter = EndpointLimiter(self.config.connections_for(provider), self.config.rpm)
+                limiter = EndpointLimiter(
+                    self.config.connections_for(provider), self.config.rpm, self.config.tpm, self.config.adaptive
+                )
                 endpoint = self._endpoints[(provider, url)] = Endpoint(provider, url, custom, limiter)
         return HubModel(self, name, model, endpoint)
+
+    def limits_snapshot(self) -> list[dict[str, Any]]:
+        """Per endpoint: current concurrency, in flight, 429 count, tokens/min, announced budget left."""
+        with self._lock:
+            endpoints = [e for e in self._endpoints.values() if e.provider != "mock"]
+        return [{"provider": e.provider, "base_url": e.base_url, **e.limiter.snapshot()} for e in endpoints]
 
     def caches(self, role: str, provider: str) -> bool:
         """Whether calls of this role are cached. Never for `mock:`: it is free, and its rules are not part of the key."""

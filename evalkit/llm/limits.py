@@ -1,69 +1,216 @@
-"""Per-endpoint concurrency and rate limits.
+"""Per-endpoint limits: when a request may start (pacing) and how many may be in flight (concurrency).
 
-asyncio primitives belong to one event loop, and the run engine may drive the
-hub from a worker thread's loop, so the semaphore and bucket are created
-lazily per running loop.
+`EndpointLimiter.slot()` is held for one HTTP attempt. It waits for the pacer (Retry-After
+holds, static rpm/tpm, the budgets the provider announces), then for a connection under
+the adaptive controller's current limit. Every response's headers come back through
+`observe_response` (an httpx response hook of the endpoint's client), which finds the
+attempt it belongs to through a context variable set by `slot()`.
+
+asyncio primitives belong to one event loop, and the run engine may drive the hub from
+a worker thread's loop, so the waiting state is kept per running loop; the numbers
+(controller, pacer, counters) are shared by all loops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from evalkit.llm.adaptive import ConcurrencyController
+from evalkit.llm.config import AdaptiveConfig
+from evalkit.llm.pacing import Cost, Mark, Pacer
+from evalkit.llm.ratelimit_headers import read_rate_limits
+
+TOKENS_WINDOW_S = 60.0
+_ATTEMPT: contextvars.ContextVar["Attempt | None"] = contextvars.ContextVar("evalkit_attempt", default=None)
 
 
-class TokenBucket:
-    """Requests-per-minute limiter: refills continuously, small bursts allowed."""
+@dataclass(slots=True)
+class Attempt:
+    """One HTTP attempt under a slot: when it started and what the pacer had counted by then."""
 
-    def __init__(self, rpm: int) -> None:
-        self.rate = rpm / 60.0
-        self.capacity = max(1.0, min(float(rpm), self.rate))  # at most one second's worth at once
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
-        self._lock = asyncio.Lock()
+    limiter: "EndpointLimiter"
+    started: float
+    mark: Mark | None
 
-    async def acquire(self) -> None:
-        async with self._lock:  # serialises waiters so they are served in order
-            while True:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+class _Gate:
+    """A counting gate whose limit is read on every acquire, so it can move while requests wait."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self, limit: int) -> None:
+        if self.in_flight < limit and not self.waiters:
+            self.in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # granted just before the cancel landed
+                self.release(limit)
+            else:
+                self.waiters.remove(waiter)
+            raise
+
+    def release(self, limit: int) -> None:
+        self.in_flight -= 1
+        self.wake(limit)
+
+    def wake(self, limit: int) -> None:
+        while self.waiters and self.in_flight < limit:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
 
 
 class _LoopState:
-    __slots__ = ("semaphore", "bucket")
+    __slots__ = ("gate", "pace_lock")
 
-    def __init__(self, max_connections: int, rpm: int | None) -> None:
-        self.semaphore = asyncio.Semaphore(max_connections)
-        self.bucket = TokenBucket(rpm) if rpm else None
+    def __init__(self) -> None:
+        self.gate = _Gate()
+        self.pace_lock = asyncio.Lock()  # paced requests leave in arrival order
 
 
 class EndpointLimiter:
-    """Caps in-flight requests (and optionally request rate) for one (provider, base_url)."""
+    """Limits for one (provider, base_url), plus the live figures the progress view and run.json show."""
 
-    def __init__(self, max_connections: int, rpm: int | None = None) -> None:
-        self.max_connections = max_connections
-        self.rpm = rpm
+    def __init__(self, max_connections: int | None = None, rpm: int | None = None, tpm: int | None = None,
+                 adaptive: AdaptiveConfig | None = None) -> None:
+        config = adaptive or AdaptiveConfig()
+        self.controller = ConcurrencyController(config, max_connections)
+        self.pacer = Pacer(rpm, tpm, learn=config.enabled and config.pace, reserve=config.reserve, now=time.monotonic())
+        self.requests = 0
+        self.rate_limited = 0  # 429 responses
+        self.overloaded = 0  # 529 / 503 responses
+        self.paced_s = 0.0  # total time requests waited for the pacer
+        self.output_tokens_avg = 32.0  # mean output tokens (then a moving average), for a request's estimated cost
+        self._answers = 0
+        self._tokens: collections.deque[tuple[float, int]] = collections.deque()
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+
+    @property
+    def max_connections(self) -> int:
+        """The most connections this endpoint may ever use (sizes the HTTP pool)."""
+        return self.controller.max
 
     def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         state = self._states.get(loop)
         if state is None:
-            state = self._states[loop] = _LoopState(self.max_connections, self.rpm)
+            state = self._states[loop] = _LoopState()
         return state
 
+    def cost(self, input_tokens: int) -> Cost:
+        return Cost(input_tokens, round(self.output_tokens_avg))
+
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one connection slot for the duration of a single HTTP attempt."""
+    async def slot(self, cost: Cost | None = None) -> AsyncIterator[Attempt]:
+        """Hold one connection for a single HTTP attempt, after the pacer lets it start."""
         state = self._state()
-        if state.bucket is not None:
-            await state.bucket.acquire()
-        async with state.semaphore:
-            yield
+        controller = self.controller
+        await state.gate.acquire(controller.limit)
+        try:
+            # Paced after the gate, so requests queued at the gate while nothing was known yet are paced too;
+            # the controller counts only what is sent, so a paced wait never looks like a busy endpoint.
+            mark = await self._paced(state, cost or Cost()) if self.pacer.active(time.monotonic()) else None
+            controller.started()
+        except BaseException:
+            state.gate.release(controller.limit)
+            raise
+        self.requests += 1
+        attempt = Attempt(self, time.monotonic(), mark)
+        token = _ATTEMPT.set(attempt)
+        try:
+            yield attempt
+        finally:
+            _ATTEMPT.reset(token)
+            controller.ended()
+            state.gate.release(controller.limit)
+
+    async def _paced(self, state: _LoopState, cost: Cost) -> Mark:
+        async with state.pace_lock:
+            waited = 0.0
+            while (wait := self.pacer.delay(cost, time.monotonic())) > 0:
+                await asyncio.sleep(wait)
+                waited += wait
+            self.paced_s += waited
+            return self.pacer.commit(cost, time.monotonic())
+
+    def observe_response(self, status: int, headers: Mapping[str, str]) -> None:
+        """Every response of this endpoint (the HTTP client's hook): budgets and rate-limit counts."""
+        if status == 429:
+            self.rate_limited += 1
+        elif status in (503, 529):
+            self.overloaded += 1
+        readings = read_rate_limits(headers)
+        if readings:
+            attempt = _ATTEMPT.get()
+            mine = attempt is not None and attempt.limiter is self
+            self.pacer.observe(readings, attempt.started if mine else None, attempt.mark if mine else None,
+                               time.monotonic())
+
+    def succeeded(self, first_attempt: bool) -> None:
+        if first_attempt:
+            self.controller.succeeded()
+
+    def rate_limit_signal(self, retry_after_s: float | None) -> None:
+        """A 429/529 or a Retry-After: cut concurrency, and hold every start for the requested wait."""
+        self.controller.rate_limited(retry_after_s)
+        if retry_after_s:
+            self.pacer.hold(retry_after_s, time.monotonic())
+
+    def record_usage(self, input_tokens: int, output_tokens: int) -> None:
+        now = time.monotonic()
+        self._tokens.append((now, input_tokens + output_tokens))
+        self._answers += 1
+        self.output_tokens_avg += max(0.1, 1 / self._answers) * (output_tokens - self.output_tokens_avg)
+        self._prune(now)
+
+    def _prune(self, now: float) -> None:
+        while self._tokens and self._tokens[0][0] < now - TOKENS_WINDOW_S:
+            self._tokens.popleft()
+
+    def tokens_per_min(self) -> int:
+        """Tokens used by answers received in the last 60 seconds."""
+        now = time.monotonic()
+        self._prune(now)
+        return sum(n for _, n in self._tokens)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Live figures: current concurrency, 429s, tokens/min, what the provider says is left."""
+        c = self.controller
+        return {
+            "mode": "adaptive" if c.adaptive else "static",
+            "concurrency": c.limit,
+            "in_flight": c.in_flight,
+            "peak_in_flight": c.peak_in_flight,
+            "requests": self.requests,
+            "rate_limited": self.rate_limited,
+            "overloaded": self.overloaded,
+            "tokens_per_min": self.tokens_per_min(),
+            "cuts": c.cuts,
+            "raises": c.raises,
+            "paced_s": round(self.paced_s, 2),
+            "remaining": self.pacer.remaining(time.monotonic()),
+        }
+
+
+def response_hook(observe: Any) -> Any:
+    """An httpx response event hook feeding `observe(status, headers)` before the SDK parses the response."""
+
+    async def hook(response: Any) -> None:
+        observe(response.status_code, response.headers)
+
+    return hook

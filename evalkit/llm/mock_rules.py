@@ -151,9 +151,14 @@ def _resolve_handler(handler: Callable[..., Any] | str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def estimate_input_tokens(request: LLMRequest) -> int:
+    """About four characters per token: what the fake server charges, and what the pacer expects a request to cost."""
+    return sum(len(m.content) // 4 + 4 for m in request.messages) + sum(len(t.name) + 8 for t in request.tools)
+
+
 def estimate_usage(request: LLMRequest, text: str, calls: list[ToolCall]) -> Usage:
     """Deterministic token counts for scripted replies (about four characters per token)."""
-    prompt = sum(len(m.content) // 4 + 4 for m in request.messages) + sum(len(t.name) + 8 for t in request.tools)
+    prompt = estimate_input_tokens(request)
     output = len(text) // 4 + 1 + sum(len(json.dumps(c.arguments)) // 4 + 4 for c in calls)
     return Usage(input_tokens=prompt, output_tokens=output)
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from evalkit.llm.costs import sum_costs
 from evalkit.llm.endpoint import Endpoint
 from evalkit.llm.keys import cache_key
+from evalkit.llm.mock_rules import estimate_input_tokens
 from evalkit.llm.request import LLMRequest, params_of
 from evalkit.llm.retry import call_with_retries
 from evalkit.llm.structured import json_instruction, parse_output, repair_messages, schema_of
@@ -125,9 +126,12 @@ class HubModel:
         if hub.replay is not None:
             return self._served_locally(hub.replay.lookup(wire), cfg)
         backend = self._endpoint.backend(hub.config, hub.rules)
+        limiter = self._endpoint.limiter
+        cost = limiter.cost(estimate_input_tokens(wire))  # known before any token budget is: the first calls need it too
         response, attempts = await call_with_retries(
-            lambda: backend.send(wire, cfg.timeout_s), self._endpoint.limiter, hub.retry_policy
+            lambda: backend.send(wire, cfg.timeout_s), limiter, hub.retry_policy, cost
         )
+        limiter.record_usage(response.usage.input_tokens, response.usage.output_tokens)
         response.model, response.attempts = self.name, attempts
         response.cost_usd = hub.prices.cost(self.name, response.usage)
         hub.usage.record(self.name, cfg.tag, response.usage, response.cost_usd)

@@ -1,6 +1,7 @@
 """Pytest fixtures: `pytest_plugins = ["evalkit.testing.fixtures"]`.
 
-- `fake_llm`: a started FakeLLMServer (stopped after the test).
+- `fake_llm`: a started FakeLLMServer (stopped after the test). `@pytest.mark.fake_llm(rpm=600, tpm=50_000,
+  rate_window_s=1.0, latency_s=0.05)` passes FakeLLMServer options, e.g. its rate-limit mode.
 - `hub_for`: factory `hub_for(server, **HubConfig overrides) -> ModelHub` with its cache under tmp_path.
 - `fake_hub`: a ModelHub pointed at `fake_llm` (script the server with `fake_llm.add_rule(...)`).
 """
@@ -18,9 +19,14 @@ from evalkit.testing.hub import hub_config_for
 from evalkit.testing.server import FakeLLMServer
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fake_llm(**options): FakeLLMServer options for the fake_llm fixture (rpm, tpm, ...)")
+
+
 @pytest.fixture
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as server:
+def fake_llm(request: pytest.FixtureRequest) -> Iterator[FakeLLMServer]:
+    marker = request.node.get_closest_marker("fake_llm")
+    with FakeLLMServer(**(marker.kwargs if marker else {})) as server:
         yield server
 
 

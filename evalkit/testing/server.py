@@ -11,16 +11,18 @@ import asyncio
 import itertools
 import json
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.llm.mock_rules import Rule, RuleSet
+from evalkit.llm.mock_rules import Rule, RuleSet, estimate_input_tokens
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.rules_file import load_rules
 from evalkit.testing import wire_in, wire_out
 from evalkit.testing.faults import Fault, FaultQueue, FaultSpec
 from evalkit.testing.http_server import BackgroundHttpServer, HttpRequest, HttpResponse
+from evalkit.testing.ratelimit import RateLimit, RateLimitStats, ServerRateLimiter
 
 _HIDDEN_HEADERS = {"authorization", "x-api-key", "api-key", "cookie"}
 _HTTP_FAULTS = {
@@ -43,6 +45,7 @@ class RecordedRequest:
     role: str
     body: dict[str, Any]
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # arrival (time.monotonic of this process)
 
     @property
     def model(self) -> str:
@@ -60,10 +63,12 @@ class FakeLLMServer:
         rules: rules, a shared RuleSet, or a YAML rules file; first match wins.
         latency_s: delay added to every request.
         api_key: when set, requests without this key get 401.
+        rpm, tpm: rate-limit mode (see `set_rate_limit`): 429s with each protocol's headers.
     """
 
     def __init__(self, rules: list[Rule] | RuleSet | str | Path | None = None, *, latency_s: float = 0.0,
-                 api_key: str | None = None) -> None:
+                 api_key: str | None = None, rpm: int | None = None, tpm: int | None = None,
+                 rate_window_s: float = 60.0, rate_limit_headers: bool = True, port: int = 0) -> None:
         if isinstance(rules, RuleSet):  # share state (e.g. sequences) with a mock: provider
             self.rules = rules
         else:
@@ -77,7 +82,9 @@ class FakeLLMServer:
         self.max_in_flight = 0
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
-        self._http = BackgroundHttpServer(self._handle)
+        self._http = BackgroundHttpServer(self._handle, port=port)
+        self.rate_limiter: ServerRateLimiter | None = None
+        self.set_rate_limit(rpm, tpm, window_s=rate_window_s, headers=rate_limit_headers)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> "FakeLLMServer":
@@ -121,6 +128,22 @@ class FakeLLMServer:
         """Make the next `times` matching requests fail (or misbehave) with `fault`."""
         self.faults.add(FaultSpec(Fault(fault), times, retry_after, retry_after_ms, latency_s, role, path))
 
+    def set_rate_limit(self, rpm: int | None = None, tpm: int | None = None, *, window_s: float = 60.0,
+                       headers: bool = True) -> None:
+        """Limit requests and/or tokens per minute (None for both: unlimited), with fresh full buckets.
+
+        Over budget a request gets a 429 with Retry-After (plus retry-after-ms for OpenAI);
+        with `headers`, every response carries x-ratelimit-* (OpenAI) or anthropic-ratelimit-*
+        (Anthropic) remaining/reset headers. `window_s` is how many seconds' worth a bucket holds.
+        """
+        limit = RateLimit(rpm, tpm, window_s, headers)
+        self.rate_limiter = ServerRateLimiter(limit) if (rpm or tpm) else None
+
+    @property
+    def rate_limit_stats(self) -> RateLimitStats:
+        """Admitted request times, 429 count and tokens charged since the limit was set (empty when unlimited)."""
+        return self.rate_limiter.stats if self.rate_limiter is not None else RateLimitStats()
+
     def reset(self) -> None:
         """Forget requests, pending faults and the concurrency high-water mark (rules stay)."""
         with self._lock:
@@ -154,6 +177,13 @@ class FakeLLMServer:
 
     async def _answer(self, http: HttpRequest, provider: str, role: str, body: dict[str, Any]) -> HttpResponse:
         spec = self.faults.take(http.path, role)
+        limited = self.rate_limiter if spec is None else None  # an injected fault bypasses the budget
+        budget_headers: dict[str, str] = {}
+        if limited is not None:
+            admitted, budget_headers = limited.admit(provider, estimate_input_tokens(_parse(provider, body, role)))
+            if not admitted:
+                message = "Rate limit reached for requests or tokens per minute (fake)"
+                return HttpResponse.json(429, wire_out.error_body(provider, 429, message), budget_headers)
         delay = self.latency_s + (spec.latency_s if spec else 0.0)
         if delay:
             await asyncio.sleep(delay)
@@ -168,16 +198,20 @@ class FakeLLMServer:
             return _http_fault(provider, fault, spec)
         if fault is Fault.malformed_json:
             return HttpResponse(status=200, body=b'{"id": "broken", "choices": [')
-        return self._reply(provider, role, body, fault if fault in _BODY_FAULTS else None)
+        response = self._reply(provider, role, body, fault if fault in _BODY_FAULTS else None, limited)
+        response.headers.update(budget_headers)
+        return response
 
-    def _reply(self, provider: str, role: str, body: dict[str, Any], fault: Fault | None) -> HttpResponse:
-        parse = wire_in.anthropic_request if provider == "anthropic" else wire_in.openai_request
-        request: LLMRequest = parse(body, role)
+    def _reply(self, provider: str, role: str, body: dict[str, Any], fault: Fault | None,
+               limited: ServerRateLimiter | None = None) -> HttpResponse:
+        request = _parse(provider, body, role)
         try:
             reply = self.rules.respond(request)
         except Exception as exc:  # a broken handler is a server error, visible to the client
             return HttpResponse.json(500, wire_out.error_body(provider, 500, f"rule handler failed: {exc!r}"))
         answer = wire_out.build_answer(request, reply, fault)
+        if limited is not None:
+            limited.charge(answer.usage.output_tokens)
         seq = next(self._seq)
         if provider == "anthropic" and body.get("stream"):
             pairs = wire_out.anthropic_stream(request, answer, seq)
@@ -191,6 +225,11 @@ class FakeLLMServer:
             events = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks] + [b"data: [DONE]\n\n"]
             return HttpResponse(status=200, content_type="text/event-stream", events=events)
         return HttpResponse.json(200, wire_out.openai_body(request, answer, seq), {"x-request-id": f"req_fake_{seq}"})
+
+
+def _parse(provider: str, body: dict[str, Any], role: str) -> LLMRequest:
+    parse = wire_in.anthropic_request if provider == "anthropic" else wire_in.openai_request
+    return parse(body, role)
 
 
 def _http_fault(provider: str, fault: Fault, spec: FaultSpec | None) -> HttpResponse:

@@ -33,7 +33,7 @@ def server(fake_llm):
     ],
 )
 async def test_retryable_faults_are_classified_and_retried(server, hub_for, name, fault, kind):
-    hub = hub_for(server, max_retries=2)
+    hub = hub_for(server, max_retries=2, rate_limit_wait_s=0)  # 429s counted like other retries (see test_llm_ratelimit)
     server.inject(fault, times=2)
     reply = await hub.model(name).generate(HI)
     assert reply.text == "fine" and len(server.requests) == 3  # two failures, then success

@@ -8,7 +8,7 @@ from typing import Any
 
 import anthropic
 
-from evalkit.llm.backends.base import PerLoopClient, http_client, timeout_kwargs as _timeout
+from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_client, timeout_kwargs as _timeout
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import Message, ModelResponse, ToolCall, Usage
 
@@ -18,12 +18,12 @@ _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", 
 
 class AnthropicBackend:
     def __init__(self, base_url: str | None, api_key: str, max_connections: int, timeout_s: float,
-                 default_max_tokens: int) -> None:
+                 default_max_tokens: int, observe: ResponseObserver | None = None) -> None:
         self._max_tokens = default_max_tokens
         self._clients = PerLoopClient(
             lambda: anthropic.AsyncAnthropic(
                 base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s,
-                http_client=http_client(max_connections, timeout_s),
+                http_client=http_client(max_connections, timeout_s, observe),
             )
         )
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Generic, Protocol, TypeVar
 
+from evalkit.llm.limits import response_hook
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import ModelResponse
 
@@ -40,11 +41,20 @@ def _ssl_context() -> Any:
     return httpx.create_ssl_context()
 
 
-def http_client(max_connections: int, timeout_s: float) -> Any:
-    """An httpx client whose pool matches our own concurrency limit (no hidden queueing)."""
+ResponseObserver = Callable[[int, Any], None]  # (status, headers) of every response, before the SDK parses it
+
+
+def http_client(max_connections: int, timeout_s: float, observe: ResponseObserver | None = None) -> Any:
+    """An httpx client whose pool matches our own concurrency limit (no hidden queueing).
+
+    `observe` sees every response's status and headers (rate-limit budgets, 429s) through
+    an httpx response hook, so both SDKs' success and error paths are covered without
+    asking either for raw responses.
+    """
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30)
     timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
-    return httpx.AsyncClient(limits=limits, timeout=timeout, verify=_ssl_context())
+    hooks = {"response": [response_hook(observe)]} if observe is not None else None
+    return httpx.AsyncClient(limits=limits, timeout=timeout, verify=_ssl_context(), event_hooks=hooks)
 
 
 class PerLoopClient(Generic[C]):

@@ -9,7 +9,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from evalkit.llm.backends.base import PerLoopClient, http_client, timeout_kwargs as _timeout
+from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_client, timeout_kwargs as _timeout
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.structured import tool_arguments
 from evalkit.llm.types import Message, ModelResponse, ToolCall, ToolSpec, Usage
@@ -19,14 +19,15 @@ _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "func
 
 
 class OpenAIBackend:
-    def __init__(self, base_url: str | None, api_key: str, max_connections: int, timeout_s: float) -> None:
+    def __init__(self, base_url: str | None, api_key: str, max_connections: int, timeout_s: float,
+                 observe: ResponseObserver | None = None) -> None:
         # api.openai.com wants max_completion_tokens (reasoning models reject max_tokens);
         # compatible servers (Ollama, vLLM, llama.cpp) understand max_tokens.
         self._max_tokens_key = "max_tokens" if base_url else "max_completion_tokens"
         self._clients = PerLoopClient(
             lambda: openai.AsyncOpenAI(
                 base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s,
-                http_client=http_client(max_connections, timeout_s),
+                http_client=http_client(max_connections, timeout_s, observe),
             )
         )
 
