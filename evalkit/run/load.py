@@ -62,7 +62,7 @@ class LoadedRun:
     """A finished (or interrupted) run read from disk.
 
     Rows that disagree with the event log (lost, doubled, or for another transcript) are listed in
-    `problems`, and the status reads `inconsistent` (in `manifest` too, so every report says it)
+    `problems`; a run that ended reads `inconsistent` (in `manifest` too, so every report says it)
     instead of presenting partial numbers as a finished run's.
     """
 
@@ -73,7 +73,7 @@ class LoadedRun:
         self.trials: list[dict[str, Any]] = read_rows(path / TRIALS)
         self.results: list[dict[str, Any]] = read_rows(path / RESULTS)
         self.problems: list[str] = _problems(path, self.trials, self.results)
-        if self.problems:
+        if self.problems and self.status != "running":  # a running (or killed) run is mid-write: it says so already
             self.manifest.update(status="inconsistent", status_reason="; ".join(self.problems),
                                  status_recorded=self.manifest.get("status"))
 

@@ -157,3 +157,16 @@ def test_resuming_part_of_a_run_leaves_the_rows_of_the_rest_alone(tmp_path: Path
     before = _rows(run_dir)
     again, _ = _resume([i for i in items if i.scenario_id == "s0"], config, run_dir)
     assert again.sessions == [] and _rows(run_dir) == before
+
+
+def test_a_run_still_running_keeps_its_status_while_its_rows_run_ahead_of_the_log(tmp_path: Path,
+                                                                                  config: RunConfig) -> None:
+    """Rows are written just before their trial_decided event: mid-write is not damage, and `running` says enough."""
+    items, run_dir = _finished(tmp_path, config)
+    manifest = json.loads((run_dir / "run.json").read_text())
+    (run_dir / "run.json").write_text(json.dumps({**manifest, "status": "running"}))
+    events = list(read_events(run_dir / EVENTS))
+    keep = [e for e in events if not (e.get("key") == items[0].key and e["kind"] == "trial_decided")]
+    (run_dir / EVENTS).write_text("".join(json.dumps(e) + "\n" for e in keep))
+    run = load_run(run_dir)
+    assert run.status == "running" and "1 row in trials.jsonl has no trial_decided event" in run.problems[0]
