@@ -137,6 +137,8 @@ def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: str, dev
     holdout = sum(d.split == "holdout" for d in result.items)
     click.echo(f"wrote {display_path(out)}: {holdout} holdout item(s) from {len(result.population)} scenario(s) "
                f"of {len(pool)} judged trial(s), {len(result.items) - holdout} dev item(s)", err=True)
+    if strategy == "disagreement" and len(result.items) == holdout and dev:
+        click.echo("note: no other trial's judge samples disagreed (no spread): no dev items to add", err=True)
     if holdout < n:
         click.echo(f"note: asked for {n}, the run has {len(pool)} judged trial(s)", err=True)
     if holdout < len(result.population):

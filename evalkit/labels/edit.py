@@ -64,7 +64,7 @@ def edit_labels(labels: LabelFile, registry: RubricRegistry, config: EditConfig,
             summary.skipped += 1
             continue
         turns = numbered_turns(transcript)
-        say(_header(index, len(todo), item.line, item.label, resolved))
+        say(_header(index, len(todo), item.line, item.label, resolved, config.width))
         say(show_turns(turns, config.width))
         try:
             updated = _label_item(item.label, resolved, turns, config, ask, say)
@@ -82,11 +82,13 @@ def edit_labels(labels: LabelFile, registry: RubricRegistry, config: EditConfig,
     return summary
 
 
-def _header(index: int, total: int, line: int, label: Label, resolved: ResolvedRubric) -> str:
-    rule = "=" * 72
+def _header(index: int, total: int, line: int, label: Label, resolved: ResolvedRubric, width: int) -> str:
+    rule = "=" * min(width, 100)
     who = f" · agent {label.agent_model}" if label.agent_model else ""
+    described = f": {resolved.rubric.description}" if resolved.rubric.description else ""
+    about = textwrap.fill(f"rubric {resolved.ref}{described}", width)
     return (f"\n{rule}\nitem {index}/{total} (line {line}) · scenario {label.cluster} · {label.split}{who}\n"
-            f"rubric {resolved.ref}: {resolved.rubric.description or ''}\n{label.transcript}\n{rule}")
+            f"{about}\n{label.transcript}\n{rule}")
 
 
 def show_turns(turns: list[TurnView], width: int = 100) -> str:
@@ -94,7 +96,7 @@ def show_turns(turns: list[TurnView], width: int = 100) -> str:
     blocks = []
     for turn in turns:
         tool = f" {turn.tool_name} ({turn.tool_status})" if turn.tool_name else ""
-        body = "\n".join(textwrap.fill(part, width - 6, initial_indent="      ", subsequent_indent="      ")
+        body = "\n".join(textwrap.fill(part, width - 2, initial_indent="      ", subsequent_indent="      ")
                          if part.strip() else "" for part in turn.text.splitlines()) or "      (empty)"
         blocks.append(f"[{turn.n}] {turn.role}{tool}\n{body}")
     return "\n".join(blocks)
@@ -104,7 +106,7 @@ def _label_item(label: Label, resolved: ResolvedRubric, turns: list[TurnView], c
                 ask: Ask, say: Say) -> Label | None:
     scores: dict[str, CriterionLabel] = {}
     for criterion in (c for c in resolved.rubric.criteria if c.is_llm):
-        say(describe_criterion(criterion))
+        say(describe_criterion(criterion, config.width))
         score = _ask_score(criterion, ask, say)
         if score is None:
             continue
@@ -120,14 +122,16 @@ def _label_item(label: Label, resolved: ResolvedRubric, turns: list[TurnView], c
     })
 
 
-def describe_criterion(criterion: Criterion) -> str:
-    """The question and its scale, anchors listed by level."""
+def describe_criterion(criterion: Criterion, width: int = 100) -> str:
+    """The question and its scale, anchors listed by level, wrapped to the terminal."""
     if criterion.scale == "binary":
         scale = "answer y (yes) or n (no)"
     else:
         scale = f"answer an integer {criterion.scale.min}..{criterion.scale.max}"
-    lines = [f"\n{criterion.id}: {criterion.question}", f"  {scale}; s to skip this criterion, q to quit"]
-    lines += [f"    {level} = {text}" for level, text in sorted((criterion.anchors or {}).items())]
+    lines = ["\n" + textwrap.fill(f"{criterion.id}: {criterion.question}", width, subsequent_indent="  "),
+             f"  {scale}; s to skip this criterion, q to quit"]
+    lines += [textwrap.fill(f"{level} = {text}", width, initial_indent="    ", subsequent_indent="        ")
+              for level, text in sorted((criterion.anchors or {}).items())]
     return "\n".join(lines)
 
 
@@ -158,7 +162,7 @@ def _ask_score(criterion: Criterion, ask: Ask, say: Say) -> bool | int | None:
 
 
 def _ask_citations(turns: list[TurnView], ask: Ask, say: Say) -> list[Citation]:
-    prompt = "  cite turns, e.g. 4 or 4: quoted words; several separated by ';' (Enter for none): "
+    prompt = "  cite turns (4, or 4: quoted words; ';' between several; Enter for none): "
     while True:
         cited, error = parse_citations(_ask(ask, prompt), turns)
         if not error:
