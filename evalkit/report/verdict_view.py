@@ -101,7 +101,7 @@ def why(v: ScenarioVerdict, limit: int = 3) -> str:
     """Why a scenario did not pass, in one line: passes, threshold misses, fail reasons, invalid reasons."""
     if v.outcome == "pass":
         return ""
-    misses = [f"{f.label} mean {f.mean:.2f} < threshold {f.threshold:.2f}"
+    misses = [f"{f.label} mean {f.mean:.2f} below threshold {f.threshold:.2f}"
               for f in v.failing_criteria if f.threshold is not None and f.mean is not None]
     head = [f"{v.passed}/{v.valid} valid trials passed"] if v.outcome == "fail" else []
     reasons = list(dict.fromkeys(head + misses + v.fail_reasons + v.invalid_reasons))

@@ -66,6 +66,8 @@ def default_messages(reply: str = f"I have {QUOTE}. Anything else?") -> list[Tra
 
 
 def default_criteria(t: T) -> list[CriterionScore]:
+    if t.outcome == "error":  # a setup error: the agent never ran, nothing was judged
+        return []
     if t.outcome == "invalid":
         return [
             CriterionScore(
@@ -99,6 +101,7 @@ class RunSpec:
     fingerprint: str = "fp-resolution-1"
     rubric_ref: str = "support.resolution@2"
     status: str = "complete"
+    gate: dict[str, Any] | None = None  # the suite's gate as run.json records it (else the defaults)
     extra_manifest: dict[str, Any] = field(default_factory=dict)
 
 
@@ -133,7 +136,8 @@ def write_run(root: Path, trials: list[T], spec: RunSpec | None = None) -> Path:
         "started_at": "2026-11-27T03:00:00Z", "ended_at": "2026-11-27T03:05:00Z", "status": spec.status,
         "config": {},
         "suites": [{"path": "suites/support.yaml", "name": "support", "file_hash": "h",
-                    "scenarios": sorted({t.scenario for t in trials}), "tiers": tiers}],
+                    "scenarios": sorted({t.scenario for t in trials}), "tiers": tiers,
+                    **({"gate": spec.gate} if spec.gate is not None else {})}],
         "models": {"agent": tiers, "simulator": [spec.simulator_model], "judge": [spec.judge_model]},
         "rubrics": [{"ref": spec.rubric_ref, "fingerprint": spec.fingerprint}],
         "totals": {"sessions": len(trials)},
@@ -167,9 +171,9 @@ def _trial_row(t: T, spec: RunSpec, rel: str, transcript: Transcript) -> dict[st
     return {
         "run_id": spec.run_id, "suite": t.suite, "suite_path": "suites/support.yaml", "scenario_id": t.scenario,
         "tier": t.tier, "trial": t.trial, "seed": t.trial, "tags": t.tags, "outcome": t.outcome,
-        "score": None if t.outcome == "invalid" else (t.score if t.score is not None else float(t.outcome == "pass")),
+        "score": None if t.outcome in ("invalid", "error") else (t.score if t.score is not None else float(t.outcome == "pass")),
         "fail_reasons": ["resolved: must_pass failed"] if t.outcome == "fail" else [],
-        "invalid_reason": t.invalid_reason if t.outcome == "invalid" else None,
+        "invalid_reason": t.invalid_reason if t.outcome in ("invalid", "error") else None,
         "termination": str(t.termination), "termination_detail": "", "transcript_path": rel,
         "transcript_hash": transcript.content_hash(), "turns": 2, "agent_model": t.tier,
         "simulator_model": spec.simulator_model, "judge_models": [spec.judge_model],

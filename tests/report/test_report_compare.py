@@ -245,3 +245,115 @@ def test_absent_cost_role_means_no_calls_not_unknown(tmp_path: Path) -> None:
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     side = compare_runs([a, b]).pairs[0].overall.b
     assert side.eval_cost_per_session == 0.0 and side.agent_cost_per_session == pytest.approx(SMALL[0])
+
+
+def _exact_sign_flip(diffs: list[float]) -> float:
+    """Reference: enumerate every sign pattern (independent of evalkit.stats)."""
+    import itertools
+
+    observed = abs(sum(diffs)) / len(diffs)
+    flips = [abs(sum(s * d for s, d in zip(signs, diffs))) / len(diffs)
+             for signs in itertools.product((1, -1), repeat=len(diffs))]
+    return sum(f >= observed - 1e-12 for f in flips) / len(flips)
+
+
+def test_mcnemar_is_labelled_and_the_scenario_level_test_is_shown(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from evalkit.report import print_table
+
+    drops = [0, 1, 2, 1, 0, 3, 1, 2]  # failing trials of b per scenario, out of 4
+    a = outcomes_run(tmp_path, "run-a", "big", {f"s{i}": ["pass"] * 4 for i in range(8)})
+    b = outcomes_run(tmp_path, "run-b", "small", {f"s{i}": ["fail"] * d + ["pass"] * (4 - d) for i, d in enumerate(drops)},
+                     cost=SMALL)
+    comp = compare_runs([a, b])
+    overall = comp.pairs[0].overall
+    expected = _exact_sign_flip([-d / 4 for d in drops])
+    assert overall.scenario_test is not None and overall.scenario_test.method == "sign_flip_exact"
+    assert overall.scenario_test.p_value == pytest.approx(expected) and overall.scenario_test.n_scenarios == 8
+    assert overall.mcnemar.p_value < expected  # 10 discordant trials, all one way: McNemar counts 32 trials as 32 units
+    assert all(s.scenario_test is None for s in comp.pairs[0].scenarios)
+    shown = f"{expected:.3f} (8 scenarios)"
+    md, html = to_markdown(comp), to_html(comp)
+    for text in (md, html):
+        assert "trial-level McNemar p" in text and "ignores scenario clustering" in text
+        assert "scenario-level p" in text and shown in text and "– (one scenario)" in text
+    console = Console(record=True, width=400)
+    print_table(comp, console)
+    table = console.export_text()
+    assert "McNemar p, trials (ignores clustering)" in table and shown in table
+    row = next(r for r in csv.DictReader(io.StringIO(to_csv(comp))) if r["scenario"] == "overall")
+    assert float(row["scenario_test_p"]) == pytest.approx(expected) and row["scenario_test_method"] == "sign_flip_exact"
+
+
+def test_scenario_level_test_says_when_it_cannot_reach_significance(tmp_path: Path) -> None:
+    a = outcomes_run(tmp_path, "run-a", "big", {f"s{i}": ["pass"] * 3 for i in range(3)})
+    b = outcomes_run(tmp_path, "run-b", "small", {f"s{i}": ["fail"] * 3 for i in range(3)}, cost=SMALL)
+    test = compare_runs([a, b]).pairs[0].overall.scenario_test
+    assert test is not None and test.p_value == pytest.approx(0.25) and not test.reachable  # 2 / 2**3: best possible
+    assert "cannot reach 0.05: smallest possible p 0.25" in to_markdown(compare_runs([a, b]))
+
+
+def test_compare_shows_pass_k_when_trials_at_least_two(tmp_path: Path) -> None:
+    from evalkit.stats import mean_pass_at_k, mean_pass_hat_k
+
+    out_a = {"s1": ["pass"] * 3, "s2": ["pass", "fail", "pass"]}
+    out_b = {"s1": ["pass", "fail", "fail"], "s2": ["pass", "pass", "pass"]}
+    a = outcomes_run(tmp_path, "run-a", "big", out_a)
+    b = outcomes_run(tmp_path, "run-b", "small", out_b, cost=SMALL)
+    pair = compare_runs([a, b]).pairs[0]
+    assert pair.k == 3
+    for side, outs in ((pair.overall.a, out_a), (pair.overall.b, out_b)):
+        counts = {s: (len(o), o.count("pass")) for s, o in outs.items()}
+        assert side.pass_k is not None
+        assert side.pass_k.pass_at_k == pytest.approx(mean_pass_at_k(counts, 3).value)
+        assert side.pass_k.pass_hat_k == pytest.approx(mean_pass_hat_k(counts, 3).value)
+    comp = compare_runs([a, b])
+    md = to_markdown(comp)
+    assert "pass@3 / pass^3 a → b" in md and "| 100% / 50% → 100% / 50% |" in md  # overall: both sides 1 and 0.5
+    assert "pass@3 / pass^3" in to_html(comp)
+
+
+def test_compare_has_no_pass_k_with_one_trial(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from evalkit.report import print_table
+
+    a = outcomes_run(tmp_path, "run-a", "big", {f"s{i}": ["pass"] for i in range(4)})
+    b = outcomes_run(tmp_path, "run-b", "small", {f"s{i}": ["fail"] for i in range(4)}, cost=SMALL)
+    comp = compare_runs([a, b])
+    assert comp.pairs[0].k is None and comp.pairs[0].overall.a.pass_k is None
+    console = Console(record=True, width=400)
+    print_table(comp, console)
+    for text in (to_markdown(comp), to_html(comp), console.export_text()):
+        assert "pass@" not in text and "pass^" not in text
+
+
+def test_scenario_verdicts_in_compare_come_from_decide_run(tmp_path: Path) -> None:
+    """Equal pass rates, but b misses a criterion threshold: decide_run fails it, and compare says pass→fail."""
+    from evalkit.judging.verdict import CriterionScore, Outcome
+    from evalkit.report import open_run
+    from evalkit.spec.models import GateConfig
+    from evalkit.verdicts import VerdictInputs, decide_run
+
+    gate = {"criterion_thresholds": {"resolved": 0.8}}
+
+    def crit(score: float) -> list[CriterionScore]:
+        return [CriterionScore(criterion_id="resolved", kind="llm", outcome=Outcome.passed, score=score,
+                               raw_score=score, reasoning="ok")]
+
+    a = write_run(tmp_path, [T("s1", i, "pass", score=0.9, tier="big", criteria=crit(0.9)) for i in range(3)],
+                  RunSpec(run_id="run-a", gate=gate))
+    b = write_run(tmp_path, [T("s1", i, "pass", score=0.6, tier="small", cost=SMALL, criteria=crit(0.6))
+                             for i in range(3)], RunSpec(run_id="run-b", gate=gate))
+    comp = compare_runs([a, b])
+    card = comp.pairs[0].scenarios[0]
+    decided = []
+    for run in (a, b):
+        data = open_run(run)
+        verdict = decide_run(data.trials, data.results, VerdictInputs(gates={"support": GateConfig(**gate)}))
+        decided.append(verdict.scenarios[0].outcome)
+    assert card.a.pass_rate == card.b.pass_rate == 1.0
+    assert (card.verdict_a, card.verdict_b) == tuple(decided) == ("pass", "fail")
+    assert card.flipped == "pass→fail"
+    assert "| s1 (pass→fail) | pass → fail |" in to_markdown(comp)

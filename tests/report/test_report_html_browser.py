@@ -18,6 +18,16 @@ def _open(browser: Browser, run: Path, fragment: str = ""):  # type: ignore[no-u
 
 def test_overview_and_drilldown_are_visible(browser: Browser, sample_run: Path) -> None:
     page, _ = _open(browser, sample_run)
+    # The run's verdict is the first thing on screen: rendered, in the first viewport, not covered by anything.
+    banner = page.eval("(() => { const b = document.getElementById('verdict-banner'); const r = b.getBoundingClientRect();"
+                       " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+                       " return {text: b.innerText, top: r.top, bottom: r.bottom, height: r.height, vh: innerHeight,"
+                       " onTop: b.contains(hit), bg: getComputedStyle(b).backgroundColor}; })()")
+    assert banner["text"].startswith("FAIL") and "1 failing" in banner["text"] and "fails the build" in banner["text"]
+    assert banner["height"] > 10 and 0 <= banner["top"] and banner["bottom"] < banner["vh"] and banner["onTop"]
+    assert banner["bg"] not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")  # coloured by its outcome
+    verdicts = page.eval("Array.from(document.querySelectorAll('tr[data-filter=cell] td.verdict')).map(t => t.innerText)")
+    assert verdicts[0].startswith("fail") and all(v.startswith("pass") for v in verdicts[1:])  # failing first
     text = page.eval("document.body.innerText")
     for expected in ("Gates", "invalid_rate", "mock:large", "mock:small", "refund", "xss",
                      "judge output unparseable", "Flaky scenarios"):
