@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
+import traceback
 from typing import Any
 
 from evalkit.conversation.transcript import ToolResult, TranscriptMessage
@@ -15,21 +17,45 @@ INFRA_KINDS = {
     ErrorKind.connection, ErrorKind.auth, ErrorKind.no_recording,
 }
 _SDK_MODULES = {"openai", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2"}
+_PASS_THROUGH = {"pydantic", "pydantic_core"}  # libraries an SDK parses responses with
 
 
 def is_infrastructure(err: BaseException) -> bool:
     """Did the agent fail because a model endpoint failed (not because of its own code)?
 
     True for evalkit's ModelError (the model agent's calls, retried by the hub) except
-    unparseable output, and for openai / anthropic / transport exceptions that classify
-    as rate limit, overload, 5xx, timeout, connection or auth. Anything else the agent
-    raised is agent_error.
+    unparseable output; for openai / anthropic / transport exceptions that classify as
+    rate limit, overload, 5xx, timeout, connection or auth; and for a malformed 200 body:
+    the SDK's response validation error, or a ValueError (a JSON decode or validation
+    error) raised while the SDK read the response. Anything else the agent raised,
+    including its own parsing of a model's text, is agent_error.
     """
     if isinstance(err, ModelError):
         return err.kind in INFRA_KINDS
-    if type(err).__module__.split(".")[0] not in _SDK_MODULES:
-        return False
-    return classify(err).kind in INFRA_KINDS
+    if _top_module(type(err).__module__) in _SDK_MODULES:
+        if "ResponseValidation" in type(err).__name__:  # a 200 whose body is not what the API promises
+            return True
+        return classify(err).kind in INFRA_KINDS
+    return isinstance(err, ValueError) and raised_inside_sdk(err)
+
+
+def raised_inside_sdk(err: BaseException) -> bool:
+    """Was `err` raised by SDK code: is the innermost frame outside the standard library and pydantic an SDK's?
+
+    So `json.loads` failing inside `openai._response` counts, `json.loads` in the agent's own code does not.
+    """
+    frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(err.__traceback__)]
+    for name in reversed(frames):
+        top = _top_module(name)
+        if top in _SDK_MODULES:
+            return True
+        if top not in sys.stdlib_module_names and top not in _PASS_THROUGH:
+            return False
+    return False
+
+
+def _top_module(name: str) -> str:
+    return name.split(".")[0]
 
 
 def agent_messages(produced: list[Message], turn: int, latency_s: float) -> list[TranscriptMessage]:
