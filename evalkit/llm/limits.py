@@ -98,6 +98,7 @@ class EndpointLimiter:
         self.output_tokens_avg = 32.0  # mean output tokens (then a moving average), for a request's estimated cost
         self._answers = 0
         self._tokens: collections.deque[tuple[float, int]] = collections.deque()
+        self._tokens_sum = 0  # of the deque, so a snapshot (taken on every progress update) does not add it up
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
 
     @property
@@ -174,19 +175,20 @@ class EndpointLimiter:
     def record_usage(self, input_tokens: int, output_tokens: int) -> None:
         now = time.monotonic()
         self._tokens.append((now, input_tokens + output_tokens))
+        self._tokens_sum += input_tokens + output_tokens
         self._answers += 1
         self.output_tokens_avg += max(0.1, 1 / self._answers) * (output_tokens - self.output_tokens_avg)
         self._prune(now)
 
     def _prune(self, now: float) -> None:
         while self._tokens and self._tokens[0][0] < now - TOKENS_WINDOW_S:
-            self._tokens.popleft()
+            self._tokens_sum -= self._tokens.popleft()[1]
 
     def tokens_per_min(self) -> int:
         """Tokens used by answers received in the last 60 seconds."""
         now = time.monotonic()
         self._prune(now)
-        return sum(n for _, n in self._tokens)
+        return self._tokens_sum
 
     def snapshot(self) -> dict[str, Any]:
         """Live figures: current concurrency, 429s, tokens/min, what the provider says is left."""

@@ -146,6 +146,13 @@ def totals(trials: list[dict[str, Any]]) -> dict[str, Any]:
     return {"sessions": len(trials), "trials": outcomes, "tokens": tokens, "cost_usd": cost}
 
 
+def record_endpoints(manifest: dict[str, Any], hub: Any) -> None:
+    """Store each model endpoint's limits at the end of a run (`endpoints: [...]`, addresses scrubbed)."""
+    snapshot = getattr(hub, "limits_snapshot", None)
+    if snapshot is not None:
+        manifest["endpoints"] = scrub(snapshot(), "endpoints")
+
+
 GATE_KEYS = ("suite", "tier", "name", "decision", "detail")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -25,6 +26,15 @@ class Progress(BaseModel):
     elapsed_s: float
     eta_s: float | None
     stopped_reason: str | None = None
+    endpoints: list[dict[str, Any]] = []  # per model endpoint: concurrency, in_flight, rate_limited, tokens_per_min, ...
+
+    def endpoints_text(self) -> str:
+        """One line for a live display, e.g. `openai api.openai.com: 24 connections, 3 x 429, 41,200 tok/min`."""
+        return "; ".join(
+            f"{e['provider']} {e['base_url'].split('://')[-1].split('/')[0]}: {e['concurrency']} connections, "
+            f"{e['rate_limited']} x 429, {e['tokens_per_min']:,} tok/min"
+            for e in self.endpoints
+        )
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -48,6 +58,7 @@ class Tally:
     kept_tokens: int = 0  # spent by the earlier part of a resumed run: counts against budgets
     kept_cost_usd: float = 0.0
     t0: float = field(default_factory=time.monotonic)
+    endpoints: Callable[[], list[dict[str, Any]]] | None = None  # the hub's limits_snapshot, when it has one
 
     def spend(self, tokens: int, cost: float | None) -> None:
         self.tokens += tokens
@@ -105,4 +116,5 @@ class Tally:
             elapsed_s=round(elapsed, 3),
             eta_s=None if eta is None else round(eta, 1),
             stopped_reason=self.stopped_reason,
+            endpoints=self.endpoints() if self.endpoints is not None else [],
         )

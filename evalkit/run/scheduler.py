@@ -17,6 +17,7 @@ from typing import Any
 from evalkit.conversation.transcript import TerminationReason, Transcript, TranscriptMeta
 from evalkit.judging.verdict import Outcome
 from evalkit.run.config import RunConfig
+from evalkit.run.manifest import record_endpoints
 from evalkit.run.opening import OpenedRun, open_run
 from evalkit.run.outcome import ItemResult, ResultCallback, RunStatus, RunSummary
 from evalkit.run.plan import WorkItem
@@ -65,7 +66,8 @@ class Scheduler:
         self.session_stage, self.judge_stage = (stages or Stages()).resolved()
         self.progress = progress
         self.on_result = on_result
-        self.tally = Tally(planned=len(opened.items), kept=len(opened.kept))
+        limits = getattr(hub, "limits_snapshot", None)  # per-endpoint concurrency, 429s, tokens/min for the live view
+        self.tally = Tally(planned=len(opened.items), kept=len(opened.kept), endpoints=limits)
         self.tally.decided = len(opened.kept)
         self.tally.kept_tokens, self.tally.kept_cost_usd = _kept_spend(opened.kept.values())
         self.ctx = StageContext(opened.run_id, opened.config, hub, opened.events.emit)
@@ -209,6 +211,7 @@ class Scheduler:
             await asyncio.gather(*self.tasks, return_exceptions=True)
 
     def _finish(self, status: RunStatus, reason: str | None) -> RunSummary:
+        record_endpoints(self.run.manifest, self.ctx.hub)
         self.run.finish(status, reason)
         for item in self.run.items:
             if item.key not in self.decided:
