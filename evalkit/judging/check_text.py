@@ -4,30 +4,41 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import jsonschema
+import regex
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.check_common import Finding, clip, spoken_turns, tool_calls
 from evalkit.judging.verdict import Evidence
-from evalkit.spec.checks import Check, JsonSchemaSpec
+from evalkit.spec.checks import Check, JsonSchemaSpec, compile_pattern
 
 _FENCE = re.compile(r"```(?:json)?\s*\n(.*?)\n?```", re.DOTALL)
 
+# Hard limit on one pattern check over all its turns. Ordinary patterns take microseconds; one that
+# backtracks catastrophically is stopped here and the check is invalid, so the run goes on.
+PATTERN_TIME_LIMIT_S = 1.0
+
 
 def _matches(check: Check, transcript: Transcript, pattern: str, literal: bool) -> list[Evidence] | str:
-    """Evidence for every occurrence in `on`'s turns, or an error string for a bad pattern."""
-    flags = re.IGNORECASE if check.ignore_case else 0
+    """Evidence for every occurrence in `on`'s turns, or why the pattern could not be evaluated."""
     try:
-        compiled = re.compile(re.escape(pattern) if literal else pattern, flags)
-    except re.error as exc:
+        compiled = compile_pattern(pattern, check.ignore_case, literal)
+    except regex.error as exc:
         return f"invalid regex {pattern!r}: {exc}"
-    return [
-        Evidence(turn=n, quote=m.group(0), verified=True)
-        for n, text in spoken_turns(transcript, check.on)
-        for m in compiled.finditer(text)
-    ]
+    deadline = time.monotonic() + PATTERN_TIME_LIMIT_S
+    found = []
+    try:
+        for n, text in spoken_turns(transcript, check.on):
+            remaining = max(deadline - time.monotonic(), 0.001)
+            matches = compiled.finditer(text, timeout=remaining)
+            found += [Evidence(turn=n, quote=m.group(0), verified=True) for m in matches]
+    except TimeoutError:
+        limit = f"{PATTERN_TIME_LIMIT_S:g} s"
+        return f"/{pattern}/ exceeded the {limit} time limit for a pattern check (catastrophic backtracking?)"
+    return found
 
 
 def check_pattern(check: Check, transcript: Transcript) -> Finding:

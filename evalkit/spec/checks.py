@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalkit.spec.problems import LocatedValueError
@@ -121,6 +122,20 @@ class Check(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _pattern_compiles(self) -> "Check":
+        """A bad regex is the author's mistake: say so at load time, not as an invalid trial later."""
+        for kind in ("regex", "not_regex"):
+            pattern = getattr(self, kind)
+            if pattern is None:
+                continue
+            try:
+                compile_pattern(pattern, self.ignore_case)
+            except regex.error as exc:
+                message = f"invalid regular expression: {exc} (expected a Python regular expression)"
+                raise LocatedValueError(message, (kind,)) from None
+        return self
+
     @property
     def kind(self) -> str:
         return next(k for k in CHECK_KINDS if getattr(self, k) is not None)
@@ -128,6 +143,17 @@ class Check(_Strict):
     @property
     def label(self) -> str:
         return self.name or self.kind
+
+
+def compile_pattern(pattern: str, ignore_case: bool = False, literal: bool = False) -> regex.Pattern[str]:
+    """A check's pattern, compiled for the `regex` engine (Python `re` syntax; matches take a timeout).
+
+    Python's `re` cannot be interrupted, so `(a+)+$` against a 31-character reply hung a whole run.
+    The `regex` module accepts the same syntax (lookarounds and backreferences included) and stops
+    a match at a time limit; see evalkit.judging.check_text.
+    """
+    flags = regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0)
+    return regex.compile(regex.escape(pattern) if literal else pattern, flags)
 
 
 def check_ids(checks: list[Check]) -> list[str]:

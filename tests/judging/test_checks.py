@@ -44,7 +44,8 @@ def test_pattern_failure_cites_the_turn(refund_transcript):
 
 
 def test_bad_regex_is_invalid_not_a_fail(refund_transcript):
-    finding = evaluate_check(Check.model_validate({"regex": "("}), refund_transcript)
+    # Loading rejects a bad pattern (tests/reliability); a check built without validation is still invalid, not a fail.
+    finding = evaluate_check(Check.model_construct(regex="("), refund_transcript)
     assert finding.passed is None and "invalid regex" in finding.reasoning
 
 
@@ -151,10 +152,9 @@ def test_budget_latency_and_unknown_cost():
 
 @pytest.mark.asyncio
 async def test_run_checks_scores_and_ids(refund_transcript):
-    checks = [
-        Check.model_validate(c)
-        for c in ({"tool_called": {"name": "refund_order"}}, {"tool_called": {"name": "cancel_order"}}, {"regex": "("})
-    ]
+    calls = ({"tool_called": {"name": "refund_order"}}, {"tool_called": {"name": "cancel_order"}})
+    # The bad pattern is built without validation: loading would reject it (tests/reliability).
+    checks = [Check.model_validate(c) for c in calls] + [Check.model_construct(regex="(")]
     scores = await run_checks(refund_transcript, checks, hub=None)
     assert [s.criterion_id for s in scores] == ["tool_called#1", "tool_called#2", "regex"]
     assert [s.outcome for s in scores] == [Outcome.passed, Outcome.failed, Outcome.invalid]
