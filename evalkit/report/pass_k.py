@@ -34,12 +34,17 @@ class PassK(BaseModel):
     @property
     def note(self) -> str:
         """`k=3`, plus the scenarios that could not enter the means."""
+        return f"k={self.k}" + (f"; {self.gaps}" if self.gaps else "")
+
+    @property
+    def gaps(self) -> str:
+        """'' when every scenario entered the means, else which could not and why."""
         if not self.n_scenarios:
-            return f"k={self.k}; no scenario has {self.k} valid trials"
+            return f"no scenario has {self.k} valid trials"
         if self.excluded:
             n = len(self.excluded)
-            return f"k={self.k}; {n} scenario{'s' if n != 1 else ''} with fewer than {self.k} valid trials left out"
-        return f"k={self.k}"
+            return f"{n} scenario{'s' if n != 1 else ''} with fewer than {self.k} valid trials left out"
+        return ""
 
 
 def trials_per_scenario(groups: Mapping[str, Sequence[TrialRecord]]) -> int:

@@ -39,14 +39,22 @@ class ScenarioTest(BaseModel):
     confidence: float
 
     @property
-    def text(self) -> str:
-        """`0.031 (8 scenarios)`, with why a large p says little when the test cannot reach significance."""
+    def short(self) -> str:
+        """`0.031 (8 scenarios)`."""
         if self.p_value is None:
             return "– (needs 2+ scenarios)"
-        out = f"{self.p_value:.3f} ({self.n_scenarios} scenarios)"
-        if not self.reachable and self.min_p_value is not None:
-            out += f"; cannot reach {1 - self.confidence:.2g}: smallest possible p {self.min_p_value:.3g}"
-        return out
+        return f"{self.p_value:.3f} ({self.n_scenarios} scenarios)"
+
+    @property
+    def caveat(self) -> str:
+        """Why a large p says little: with this few scenarios the test cannot reach significance at all."""
+        if self.p_value is None or self.reachable or self.min_p_value is None:
+            return ""
+        return f"cannot reach {1 - self.confidence:.2g}: smallest possible p {self.min_p_value:.3g}"
+
+    @property
+    def text(self) -> str:
+        return self.short + (f"; {self.caveat}" if self.caveat else "")
 
 
 def scenario_level_test(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],

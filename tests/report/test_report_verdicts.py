@@ -154,8 +154,8 @@ def test_pass_k_shown_when_trials_at_least_two(tmp_path: Path) -> None:
     assert at is not None and hat is not None
     expected = f"{at:.0%} / {hat:.0%}"  # 100% / 33%
     html, md = render_html_report(run), render_markdown_summary(run)
-    assert "<th>pass@k / pass^k</th>" in html and f'{expected} <span class="meta">k=3</span>' in html
-    assert "| pass@k / pass^k |" in md and f"| {expected} (k=3) |" in md
+    assert "<th>pass@3 / pass^3</th>" in html and f'<td class="n pass-k">{expected}</td>' in html
+    assert "| pass@3 / pass^3 |" in md and f"| {expected} |" in md
 
 
 def test_pass_k_absent_with_one_trial(tmp_path: Path) -> None:
@@ -170,4 +170,12 @@ def test_pass_k_names_scenarios_left_out(tmp_path: Path) -> None:
     trials = [T("s1", i, "pass") for i in range(3)]
     trials += [T("s2", 0, "pass"), T("s2", 1, "invalid", invalid_reason="x"), T("s2", 2, "pass")]
     md = render_markdown_summary(_run(tmp_path, trials, {"max_invalid_rate": 1.0}))
-    assert "| 100% / 100% (k=3; 1 scenario with fewer than 3 valid trials left out) |" in md
+    assert "| 100% / 100% (1 scenario with fewer than 3 valid trials left out) |" in md
+
+
+def test_pass_k_names_k_per_tier_when_tiers_differ(tmp_path: Path) -> None:
+    trials = [T("s1", i, "pass", tier="big") for i in range(3)] + [T("s1", i, "pass", tier="small") for i in range(2)]
+    run = _run(tmp_path, trials)
+    html, md = render_html_report(run), render_markdown_summary(run)
+    assert "<th>pass@k / pass^k</th>" in html and 'k=3</span>' in html and 'k=2</span>' in html
+    assert "| pass@k / pass^k |" in md and "| 100% / 100% (k=3) |" in md and "| 100% / 100% (k=2) |" in md
