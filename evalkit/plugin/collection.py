@@ -1,7 +1,8 @@
 """Collecting suite files: YAML under the configured suite paths whose top level has `suite:`.
 
 Nothing else is touched, so projects with unrelated YAML (or no suites at all)
-see no change. A broken suite is a collection error listing `file:line` problems.
+see no change. A broken suite is a collection error listing `file:line` problems,
+including a model name whose provider evalkit does not know.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from evalkit.plugin.items import GateItem, ScenarioItem
+from evalkit.plugin.model_names import model_name_problems
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.session import SETTINGS_KEY, get_controller
 from evalkit.run.plan import tier_label
@@ -32,6 +34,9 @@ class SuiteFile(pytest.File):
             self.warn(SpecWarning(str(warning)))
         if settings.agent:
             loaded.suite = loaded.suite.model_copy(update={"agent": settings.agent})
+        unknown = model_name_problems(loaded, settings)
+        if unknown:  # before any session: a misspelt provider would otherwise cost every trial
+            raise self.CollectError("invalid evalkit suite:\n" + "\n".join(unknown))
         tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
         _register_markers(self.config, [t for s in loaded.scenarios for t in s.tags])
         show_tier = len(tiers) > 1 or tiers[0] is not None

@@ -110,7 +110,29 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         progress=not opt("evalkit_no_progress"),
     )
     _check_numbers(settings)
+    _check_model_names(settings)
     return settings
+
+
+def _check_model_names(settings: PluginSettings) -> None:
+    """An unknown provider in a model option is a usage error now, before any session (not an error per trial).
+
+    Tiers without a colon are left to the agent factory they are passed to; the suites' own model names are
+    checked when each suite is collected (`evalkit.plugin.model_names`).
+    """
+    names = [("simulator_model", settings.simulator_model), ("judge_model", settings.judge_model)]
+    names += [("agent_models", tier) for tier in settings.agent_models or [] if ":" in tier]
+    names = [(option, name) for option, name in names if name]
+    if not names:
+        return
+    from evalkit.llm.endpoint import split_name
+
+    for option, name in names:
+        try:
+            split_name(name)
+        except ValueError as err:
+            raise pytest.UsageError(f"evalkit {option} (--evalkit-{option.replace('_', '-')} or [tool.evalkit]): "
+                                    f"{err}") from None
 
 
 def _check_numbers(settings: PluginSettings) -> None:

@@ -52,7 +52,8 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
         console.print(f"report: {view.report}" if view.report else f"report: not written ({view.report_error})",
                       markup=False)
     style = STYLES.get(view.outcome, "")
-    console.print(f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line))
+    console.print(f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line),
+                  soft_wrap=True)  # one line, whatever the width: CI logs are grepped for it
     return buf.getvalue()
 
 

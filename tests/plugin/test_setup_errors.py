@@ -1,0 +1,98 @@
+"""Setup errors are ERRORs, not quality failures: an agent that cannot be imported or built never reaches the
+judge and is counted by the invalid/error gate; an unknown provider stops the run before any session."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from plugin_helpers import JUDGED_RUBRIC, Project, base_url_args, judge_reply, requests_mentioning
+
+from evalkit.testing import FakeLLMServer
+
+SUITE = """
+suite: {name}
+agent: {agent}
+rubrics: [tiny.resolution@1]
+trials: 2
+gate: {{scenario_pass_rate: 0.5, max_invalid_rate: 0.2}}
+scenarios:
+  - id: {name}-scenario
+    goal: get a refund
+    turns: [{{user: "{text} refund please"}}]
+"""
+
+FACTORY = '''
+def make_agent(model=None):
+    raise RuntimeError("no API key configured for the agent")
+'''
+
+
+def _suite(project: Project, name: str, agent: str, text: str) -> None:
+    project.suite(SUITE.format(name=name, agent=agent, text=text), f"suites/{name}.yaml")
+
+
+def test_an_agent_that_never_ran_is_a_pytest_error_and_is_not_judged(project: Project, fake_llm: FakeLLMServer) -> None:
+    project.write("rubrics/tiny/resolution.yaml", JUDGED_RUBRIC)
+    project.write("broken_factory.py", FACTORY)
+    _suite(project, "missing", "no_such_module:make_agent", "MISSING-MODULE")
+    _suite(project, "raising", "broken_factory:make_agent", "RAISING-FACTORY")
+    _suite(project, "working", "tiny_agent:agent", "WORKING-AGENT")
+    fake_llm.add_rule(role="judge", json=judge_reply(True))
+    result = project.pytester.runpytest("suites", "--evalkit-live", "--junitxml=junit.xml", "-rA",
+                                        *base_url_args(fake_llm))
+    out = result.stdout.str()
+
+    # the two broken agents are ERRORs (not FAILED); their gates fail on the error rate; the working suite passes
+    result.assert_outcomes(errors=2, failed=2, passed=2)
+    assert "ERROR suites/missing.yaml::missing-scenario - missing-scenario ERROR (setup" in out
+    assert "ERROR suites/raising.yaml::raising-scenario - raising-scenario ERROR (setup" in out
+    assert "missing-scenario ERROR (setup, not a quality failure): the agent never ran in 2 of 2 trials" in out
+    assert "No module named 'no_such_module'" in out and "no API key configured for the agent" in out
+    assert "FAILED suites/missing.yaml::missing-scenario" not in out
+    assert "Traceback" not in out and "_multicall" not in out  # our message, not pytest's frames
+
+    # the judge was asked about the working agent only
+    assert requests_mentioning(fake_llm, "WORKING-AGENT") > 0 and fake_llm.requests_for(role="judge")
+    assert requests_mentioning(fake_llm, "MISSING-MODULE") == 0
+    assert requests_mentioning(fake_llm, "RAISING-FACTORY") == 0
+
+    # the invalid/error gate counts them
+    assert "invalid_rate: FAIL - 2/2 trials invalid, 2 setup error(s) (100%)" in out
+    assert "FAILED suites/missing.yaml::[gate]" in out and "FAILED suites/raising.yaml::[gate]" in out
+    assert "PASSED suites/working.yaml::[gate]" in out
+
+    # summaries keep errors apart from invalid trials
+    assert "setup errors (the agent never ran; not counted either way):" in out
+    assert "invalid trials (" not in out
+    assert "run verdict: FAIL (fails the build); scenarios: 1 pass, 2 error; gates: 1 pass, 2 fail" in out
+    suite = ET.parse(project.path / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("errors") == "2" and suite.get("failures") == "2"
+
+
+def test_an_unknown_provider_stops_the_run_before_any_session(project: Project, fake_llm: FakeLLMServer) -> None:
+    rubric = JUDGED_RUBRIC.replace('"openai:judge-model"', '"opneai:judge-model"')
+    project.write("rubrics/tiny/resolution.yaml", rubric)
+    project.suite(SUITE.format(name="typo", agent="tiny_agent:agent", text="hi").replace(
+        "trials: 2", 'trials: 2\nagent_models: ["anthropic:claude-x"]\nsimulator: {model: "openia:gpt-4.1-mini"}')
+        .replace('turns: [{user: "hi refund please"}]', "opening: hi"), "suites/typo.yaml")
+    result = project.pytester.runpytest("suites", "--evalkit-live", *base_url_args(fake_llm))
+    out = result.stdout.str()
+    assert result.ret == 2  # collection error: nothing ran
+    assert ("suites/typo.yaml:6:20: simulator.model: simulator model name 'openia:gpt-4.1-mini': "
+            "unknown provider 'openia'; expected one of openai, anthropic, mock") in out
+    assert "rubrics/tiny/resolution.yaml:3:16: judge.model: judge model name 'opneai:judge-model'" in out
+    assert not fake_llm.requests and not project.run_dirs()
+
+
+def test_an_unknown_provider_on_the_command_line_is_a_usage_error(project: Project, fake_llm: FakeLLMServer) -> None:
+    project.suite()
+    result = project.pytester.runpytest("suites", "--evalkit-judge-model=openai-gpt-4.1", "-p", "no:cacheprovider")
+    assert result.ret == 4
+    assert ("evalkit judge_model (--evalkit-judge-model or [tool.evalkit]): model name 'openai-gpt-4.1': "
+            "expected 'provider:model'") in result.stderr.str()
+    tiers = project.pytester.runpytest("suites", "--evalkit-agent-models=openai:a,oai:b", "-p", "no:cacheprovider")
+    assert tiers.ret == 4 and "unknown provider 'oai'" in tiers.stderr.str()
+    plain = project.pytester.runpytest("suites", "--evalkit-agent-models=small,large", "--evalkit-live",
+                                       "-p", "no:cacheprovider")
+    plain.assert_outcomes(passed=4, failed=2)  # tiers without a colon are the agent factory's business
+    assert not fake_llm.requests
