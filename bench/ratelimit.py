@@ -1,0 +1,164 @@
+"""Adaptive limits against a rate-limited provider: the default synthetic suite, evalkit not told the limits.
+
+    python bench/ratelimit.py                     # 1,200 rpm, 300,000 tpm, 1 s buckets, 40 sessions x 12 calls
+    python bench/ratelimit.py --rpm 600 --tpm 0   # requests only
+
+The fake server (its own process) holds `--window` seconds' worth of each budget: the
+providers hold a full minute, but then a short run would fit in the first burst and say
+nothing about the sustained rate; a 1 s bucket enforces the same rate at a time scale a
+one-minute benchmark can measure. evalkit gets no rpm/tpm: it learns them from 429s and
+the x-ratelimit-* headers. The suite runs three times: adaptive control on (the default),
+off (fixed 32 connections, 429s still retried on the wait budget) and the old behaviour
+(off, and 429s spent like any retry). Measured at the server: accepted requests and tokens
+per second between the 10th and 90th percentile of admissions (the sustained part: the
+first burst and the last few sessions' tail are left out), over the permitted rate, and
+429s over all requests. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from synthetic import rules, write_project  # noqa: E402
+
+MODES = {
+    "adaptive": {},
+    "static": {"adaptive": {"enabled": False}},
+    "old": {"adaptive": {"enabled": False}, "rate_limit_wait_s": 0},
+}
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Child process: the limited fake server; `stats` prints what it admitted and resets the budgets."""
+    from evalkit.testing import FakeLLMServer
+
+    limits = {"rpm": args.rpm or None, "tpm": args.tpm or None, "window_s": args.window}
+    server = FakeLLMServer(rules(args.turns), latency_s=args.latency).start()
+    server.set_rate_limit(**limits)
+    print(json.dumps({"url": server.openai_base_url}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "stats":
+            break
+        stats = server.rate_limit_stats
+        print(json.dumps({"admitted": stats.admitted, "rejected": stats.rejected, "charged": stats.charged}), flush=True)
+        server.set_rate_limit(**limits)
+        server.reset()
+    server.stop()
+
+
+class Server:
+    def __init__(self, args: argparse.Namespace) -> None:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--rpm", str(args.rpm), "--tpm", str(args.tpm),
+               "--window", str(args.window), "--latency", str(args.latency), "--turns", str(args.turns)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.url = json.loads(self.proc.stdout.readline())["url"]
+
+    def stats(self) -> dict[str, Any]:
+        self.proc.stdin.write("stats\n")
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+def run_suite(root: Path, url: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    from evalkit.llm import ModelHub
+    from evalkit.run import RunConfig, load_run, plan_run, run_in_thread
+    from evalkit.spec import load_suite
+
+    suite = load_suite(root / "suites" / "bench.yaml", root=root)
+    config = RunConfig(report_dir=root / "reports", base_urls={"openai": url}, cache=False, run_id=f"ratelimit-{mode}")
+    hub_config = config.hub_config().model_validate({**config.hub_config().model_dump(), **MODES[mode]})
+    hubs: list[Any] = []
+
+    def make_hub() -> Any:
+        hubs.append(ModelHub(hub_config))
+        return hubs[-1]
+
+    started = time.perf_counter()
+    summary = run_in_thread(plan_run([suite], config), config, hub_factory=make_hub).wait()
+    wall = time.perf_counter() - started
+    trials = load_run(summary.run_dir).trials
+    invalid = [t for t in trials if t["outcome"] == "invalid"]
+    by_rate_limit = [t for t in invalid if "rate_limit" in json.dumps(t)]
+    endpoint = json.loads((summary.run_dir / "run.json").read_text()).get("endpoints", [{}])[0]
+    return {"wall_s": round(wall, 2), "sessions": len(trials), "invalid": len(invalid),
+            "failed_by_rate_limit": len(by_rate_limit), "final_concurrency": endpoint.get("concurrency"),
+            "peak_in_flight": endpoint.get("peak_in_flight")}
+
+
+def sustained(stats: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Accepted rates between the 10th and 90th percentile of admissions, over what the server permits."""
+    admitted = sorted(stats["admitted"])
+    n = len(admitted)
+    lo, hi = admitted[n // 10], admitted[(9 * n) // 10]
+    span = hi - lo
+    requests = sum(1 for t in admitted if lo <= t < hi)
+    tokens = sum(k for t, k in stats["charged"] if lo <= t < hi)
+    req_rate, tok_rate = requests / span, tokens / span
+    use = [req_rate / (args.rpm / 60)] if args.rpm else []
+    use += [tok_rate / (args.tpm / 60)] if args.tpm else []
+    total = n + stats["rejected"]
+    return {"accepted": n, "rejected_429": stats["rejected"], "share_429": round(stats["rejected"] / total, 4),
+            "requests_per_s": round(req_rate, 2), "tokens_per_s": round(tok_rate, 1),
+            "tokens_per_request": round(sum(k for _, k in stats["charged"]) / max(1, n), 1),
+            "utilisation": round(max(use), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rpm", type=int, default=1200, help="requests per minute the server permits (0: no limit)")
+    parser.add_argument("--tpm", type=int, default=300_000, help="tokens per minute the server permits (0: no limit)")
+    parser.add_argument("--window", type=float, default=1.0, help="seconds' worth each budget holds")
+    parser.add_argument("--scenarios", type=int, default=40)
+    parser.add_argument("--trials", type=int, default=1)
+    parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--modes", default="adaptive,static,old", help="comma-separated: " + ",".join(MODES))
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return serve(args)
+    import os
+
+    os.environ["OPENAI_API_KEY"] = "sk-bench-local"  # only ever sent to the local fake server
+    server = Server(args)
+    results: dict[str, Any] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="evalkit-ratelimit-") as tmp:
+            root = Path(tmp)
+            write_project(root, args.scenarios, args.trials, args.turns)
+            for mode in args.modes.split(","):
+                run = run_suite(root, server.url, mode, args)
+                results[mode] = {**run, **sustained(server.stats(), args)}
+                r = results[mode]
+                print(f"{mode:>8}: {r['sessions']} sessions in {r['wall_s']:.1f} s, {r['invalid']} invalid "
+                      f"({r['failed_by_rate_limit']} by rate limiting); sustained {r['requests_per_s']:.1f} req/s, "
+                      f"{r['tokens_per_s']:.0f} tok/s = {100 * r['utilisation']:.1f} % of the permitted rate; "
+                      f"{r['rejected_429']} x 429 = {100 * r['share_429']:.2f} % of requests; "
+                      f"connections at the end {r['final_concurrency']} (peak in flight {r['peak_in_flight']})",
+                      flush=True)
+    finally:
+        server.close()
+    main_run = results.get("adaptive", {})
+    targets = {"utilisation>=0.9": main_run.get("utilisation", 0) >= 0.9,
+               "share_429<=0.01": main_run.get("share_429", 1) <= 0.01,
+               "no_session_failed_by_rate_limit": main_run.get("failed_by_rate_limit", 1) == 0}
+    print(json.dumps({"rpm": args.rpm, "tpm": args.tpm, "window_s": args.window, "latency_s": args.latency,
+                      "scenarios": args.scenarios, "trials": args.trials, "turns": args.turns, **results,
+                      "targets_met": targets}))
+
+
+if __name__ == "__main__":
+    main()
