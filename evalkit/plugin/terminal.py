@@ -46,11 +46,11 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
             console.print(f"  {line}", markup=False)
     for gate in view.gates:
         console.print(gate.message(), markup=False)
-    if view.run_dir is not None:
-        console.print(f"run directory: {view.run_dir}", markup=False)
+    if view.run_dir is not None:  # paths unwrapped, so they can be copied
+        console.print(f"run directory: {view.run_dir}", markup=False, soft_wrap=True)
     if view.report is not None or view.report_error:
         console.print(f"report: {view.report}" if view.report else f"report: not written ({view.report_error})",
-                      markup=False)
+                      markup=False, soft_wrap=True)
     style = STYLES.get(view.outcome, "")
     console.print(f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line),
                   soft_wrap=True)  # one line, whatever the width: CI logs are grepped for it
