@@ -18,7 +18,7 @@ from evalkit.spec.commands import load_lock, one_line_errors, project_root, repo
 from evalkit.spec.labels import read_labels, rubric_problems
 from evalkit.spec.problems import display_path
 from evalkit.spec.project import persona_dirs, rubric_dirs, suite_dirs
-from evalkit.spec.rubrics import RubricRegistry
+from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry
 from evalkit.spec.survey import survey
 
 LABELS_DIR = "labels"
@@ -83,12 +83,16 @@ def labels() -> None:
     """Human labels for judge calibration: draw trials of a run to label, then label them in the terminal."""
 
 
-def _resolve(project: Path, ref: str) -> "RubricRegistry":
+def _rubric(project: Path, ref: str) -> ResolvedRubric:
+    """The exact rubric version labels are for: a bare id would silently follow the newest version."""
     registry = RubricRegistry.from_dirs(rubric_dirs(project))
     why = registry.why_unresolved(ref)
     if why:
         raise click.ClickException(f"--rubric: {why}")
-    return registry
+    resolved = registry.resolve(ref)
+    if "@" not in ref:
+        raise click.ClickException(f"--rubric: {ref!r} names no version (expected {resolved.ref})")
+    return resolved
 
 
 @labels.command()
@@ -117,9 +121,7 @@ def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: str, dev
     from evalkit.run.run_dir import resolve_run_dir
 
     project = project_root(root)
-    resolved = _resolve(project, rubric_ref).resolve(rubric_ref)
-    if "@" not in rubric_ref:
-        raise click.ClickException(f"--rubric: {rubric_ref!r} names no version (expected {resolved.ref})")
+    resolved = _rubric(project, rubric_ref)
     try:
         run = LoadedRun(resolve_run_dir(run_dir))
     except (FileNotFoundError, ValueError) as err:
