@@ -1,0 +1,170 @@
+"""Acceptance: one verdict, wherever a user looks.
+
+The offline demo (one scenario x two tiers, one trial) runs through a plain
+`pytest`, through `evalkit run` and through `evalkit.run_scenario`; the
+per-scenario verdicts read back from the terminal summary, JUnit XML, the CI
+step summary, summary.md and report.html must all be the same, since every one
+of them is decided by `evalkit.verdicts` and none re-derives it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITE = ROOT / "suites" / "demo" / "support.yaml"
+SCENARIOS = ("refund-out-of-policy",)  # passes on gpt-4.1, fails on gpt-4.1-mini: both verdicts, few sessions
+SELECT = " or ".join([*SCENARIOS, "gate"])
+Verdicts = dict[str, str]  # "scenario[tier]" -> pass / fail / invalid / error
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
+    for name in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    env["COLUMNS"] = "200"  # table cells unfolded, so the terminal summary reads back one row per scenario
+    return {**env, **extra}
+
+
+def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=ROOT, env=_env(tmp_path, **env), capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-2000:]
+    return proc
+
+
+def _run_dir(report_dir: Path) -> Path:
+    [run_dir] = [p for p in report_dir.iterdir() if p.is_dir() and not p.is_symlink()]
+    return run_dir
+
+
+# ---------------------------------------------------------------- reading each place back
+
+def terminal_verdicts(out: str) -> Verdicts:
+    """Rows of the `evalkit scenarios` table: │ scenario[tier] │ VERDICT │ ..."""
+    rows: Verdicts = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 3 and cells[1].endswith("]") and "[" in cells[1]:
+            rows[cells[1]] = cells[2].lower()
+    return rows
+
+
+def junit_verdicts(path: Path) -> Verdicts:
+    """Each scenario testcase's `evalkit_outcome` property, checked against the testcase's own status."""
+    rows: Verdicts = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = str(case.get("name"))
+        if name.startswith("[gate]"):
+            continue
+        outcome = case.find("properties/property[@name='evalkit_outcome']")
+        assert outcome is not None, name
+        status = {child.tag for child in case} & {"failure", "error", "skipped"}
+        expected = {"pass": set(), "fail": {"failure"}, "invalid": {"failure"}, "error": {"error"}}
+        assert status == expected[str(outcome.get("value"))], (name, status)
+        rows[name] = str(outcome.get("value"))
+    return rows
+
+
+def markdown_verdicts(text: str) -> Verdicts:
+    """The scenario table of the Markdown summary (columns found by their header names)."""
+    rows: Verdicts = {}
+    columns: list[str] | None = None
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|"):
+            columns = None
+        elif {"scenario", "tier", "verdict"} <= set(cells):
+            columns = cells
+        elif columns and not set(line) <= set("|-: "):
+            row = dict(zip(columns, cells))
+            rows[f"{row['scenario'].strip('`')}[{row['tier']}]"] = row["verdict"].split()[-1].lower()
+    return rows
+
+
+class _ScenarioRows(HTMLParser):
+    """report.html's scenario table: `<tr data-verdict=... data-scenario=... data-tier=...>`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: Verdicts = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tr" and a.get("data-verdict") and a.get("data-scenario"):
+            self.rows[f"{a['data-scenario']}[{a.get('data-tier')}]"] = str(a["data-verdict"])
+
+
+def html_verdicts(path: Path) -> Verdicts:
+    parser = _ScenarioRows()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.rows
+
+
+# ---------------------------------------------------------------- the three ways in
+
+def through_pytest(tmp_path: Path) -> dict[str, Verdicts]:
+    reports, junit, step = tmp_path / "pytest-reports", tmp_path / "pytest.xml", tmp_path / "step_summary.md"
+    proc = _run([sys.executable, "-m", "pytest", str(SUITE), "--evalkit-offline", "--evalkit-trials=1",
+                 f"--evalkit-report-dir={reports}", "-k", SELECT, f"--junitxml={junit}", "-p", "no:cacheprovider"],
+                tmp_path, GITHUB_STEP_SUMMARY=str(step))
+    run_dir = _run_dir(reports)
+    return {
+        "pytest terminal": terminal_verdicts(proc.stdout),
+        "pytest junit": junit_verdicts(junit),
+        "pytest step summary": markdown_verdicts(step.read_text(encoding="utf-8")),
+        "pytest summary.md": markdown_verdicts((run_dir / "summary.md").read_text(encoding="utf-8")),
+        "pytest report.html": html_verdicts(run_dir / "report.html"),
+    }
+
+
+def through_evalkit_run(tmp_path: Path) -> dict[str, Verdicts]:
+    reports, junit = tmp_path / "run-reports", tmp_path / "run.xml"
+    evalkit = Path(sys.executable).with_name("evalkit")
+    proc = _run([str(evalkit), "run", str(SUITE), "--offline", "--trials", "1", "--report-dir", str(reports),
+                 "-k", SELECT, f"--junitxml={junit}"], tmp_path)
+    run_dir = _run_dir(reports)
+    return {
+        "evalkit run terminal": terminal_verdicts(proc.stdout),
+        "evalkit run junit": junit_verdicts(junit),
+        "evalkit run summary.md": markdown_verdicts((run_dir / "summary.md").read_text(encoding="utf-8")),
+        "evalkit run report.html": html_verdicts(run_dir / "report.html"),
+    }
+
+
+def through_run_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Verdicts]:
+    import evalkit
+    from evalkit.plugin.offline import OfflineEndpoint
+    from evalkit.run import RunConfig
+    from evalkit.spec import load_suite
+
+    for name, value in os.environ.items():
+        if name.endswith(("_API_KEY", "_BASE_URL")):
+            monkeypatch.delenv(name)
+    loaded = load_suite(SUITE)
+    endpoint = OfflineEndpoint([loaded])  # what --offline does: the fake server, and the SDK agent pointed at it
+    rows: Verdicts = {}
+    try:
+        for tier in loaded.suite.agent_models:
+            config = RunConfig(report_dir=tmp_path / "api-reports", tiers=[tier], base_urls=endpoint.base_urls,
+                               offline=True, cache=False)
+            for scenario in SCENARIOS:
+                verdict = evalkit.run_scenario(scenario, trials=1, suite=SUITE, config=config).verdict
+                rows[verdict.label] = verdict.outcome
+    finally:
+        endpoint.close()
+    return {"run_scenario": rows}
+
+
+def test_the_same_verdicts_everywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    places = {**through_pytest(tmp_path), **through_evalkit_run(tmp_path), **through_run_scenario(tmp_path, monkeypatch)}
+    reference = places["pytest terminal"]
+    assert len(reference) == 2 and set(reference.values()) == {"pass", "fail"}, reference  # not a vacuous match
+    for place, verdicts in places.items():
+        assert verdicts == reference, f"{place} disagrees with the pytest terminal summary"
