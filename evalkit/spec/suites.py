@@ -17,6 +17,7 @@ from evalkit.spec.references import persona_refs, reference_problems, rubric_ref
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry, raw_id
 from evalkit.spec.validate import validate_as
 from evalkit.spec.yamlsource import Located, read_yaml
+from evalkit.spec.yamltext import sniff_text
 
 _SUITE_KEY = re.compile(r"^['\"]?suite['\"]?\s*:", re.MULTILINE)
 _SUITE_SCHEMA = re.compile(r"\$schema=\S*suite\.schema\.json")
@@ -67,7 +68,7 @@ def is_suite_file(path: str | Path) -> bool:
     if file.suffix not in (".yaml", ".yml") or not file.is_file():
         return False
     try:
-        head = file.read_bytes()[:200_000].decode("utf-8", errors="replace")
+        head = sniff_text(file.read_bytes()[:200_000])
     except OSError:
         return False
     return bool(_SUITE_KEY.search(head) or _SUITE_SCHEMA.search(head) or _flow_suite_key(head))

@@ -174,7 +174,20 @@ EXPECTED: dict[str, list[str]] = {
         "6:14: <document>: invalid YAML: unexpected ':' (quote a value that contains ': ', or check the indentation)",
     ],
     "yaml_bomb.yaml": [
-        "8:1: e: document expands to more than 50000 values through nested aliases (a 'YAML bomb'; expected a plain document)",
+        "9:8: f[0]: aliases expand the document by more than 100000 values or 1000000 characters (a 'YAML bomb'; expected aliases that reuse small parts)",
+    ],
+    # tests/reliability: hostile input (#13 items 5, 7, 9)
+    "control_character.yaml": [
+        '5:23: <document>: character ESC (U+001B) is not allowed in a YAML file (delete it, or inside double quotes write it as the escape "\\u001b")',
+    ],
+    "utf16_bom.yaml": [
+        "1:1: <document>: file is UTF-16 (little-endian, detected by its byte order mark; expected UTF-8: save it as UTF-8)",
+    ],
+    "rubric_template_outside_project.yaml": [
+        "3:11: template: judge template '/etc/passwd' is outside the project (expected a path relative to this rubric, inside its folder or the project's templates/ folder)",
+    ],
+    "rubric_check_bad_regex.yaml": [
+        "5:24: criteria[0].check.not_regex: invalid regular expression: missing ) at position 11 (expected a Python regular expression)",
     ],
 }
 
