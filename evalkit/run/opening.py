@@ -8,11 +8,11 @@ from typing import Any
 
 from evalkit.run.config import RunConfig
 from evalkit.run.events import EventLog
+from evalkit.run.integrity import TrialRows
 from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
 from evalkit.run.plan import WorkItem
-from evalkit.run.integrity import TrialRows
 from evalkit.run.resume import ResumeError, check_unchanged, load_state, repair, resolve_resume
 from evalkit.run.run_dir import EVENTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir, update_latest
 
@@ -125,6 +125,7 @@ def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -
 
 
 def _kept_result(key: str, rows: TrialRows) -> ItemResult:
+    """A trial decided before this invocation, handed to the caller as if just run."""
     return ItemResult(key, key.rsplit("#", 1)[0], "done", resumed=True, trial_json=dump_line(rows.trial or {}),
                       results_json="".join(dump_line(r) for r in rows.results))
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from evalkit.run.config import SHAPING_FIELDS, RunConfig
 from evalkit.run.events import read_events
-from evalkit.run.manifest import suite_rubrics
 from evalkit.run.integrity import TrialRows, group_rows, row_key
+from evalkit.run.manifest import suite_rubrics
 from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
 
