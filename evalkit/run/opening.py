@@ -91,6 +91,8 @@ def _claim(config: RunConfig) -> RunDir:
         return RunDir.claim(path)
     except RunLocked as err:
         raise ResumeError(f"cannot resume: {err}; let it end first") from None
+    except OSError as err:  # e.g. a read-only copy of a run: nothing could be written into it anyway
+        raise ResumeError(f"cannot resume {path}: cannot lock it for writing ({err.strerror})") from None
 
 
 def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:

@@ -124,3 +124,13 @@ def test_a_new_run_never_takes_over_an_existing_directory(tmp_path: Path, monkey
     with pytest.raises(FileExistsError, match="20260101T000000Z-bbbbbb"):
         RunDir.create(reports, "20260101T000000Z-bbbbbb")  # a fixed id is never shared either
     created.release()
+
+
+def test_a_run_directory_that_cannot_be_locked_is_a_one_line_refusal(tmp_path: Path, config: RunConfig) -> None:
+    items = plan_run([make_suite(tmp_path, scenarios=1, trials=1)], config)
+    run_dir = asyncio.run(execute_run(items, config, NullHub(), stages=Recorder().stages())).run_dir
+    (run_dir / ".lock").unlink()
+    (run_dir / ".lock").mkdir()  # stands in for any lock file that cannot be opened (read-only copy, other owner)
+    with pytest.raises(ResumeError, match=r"cannot resume .*: cannot lock it for writing \(Is a directory\)"):
+        asyncio.run(execute_run(items, config.model_copy(update={"resume": str(run_dir)}), NullHub(),
+                                stages=Recorder().stages()))
