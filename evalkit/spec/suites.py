@@ -12,7 +12,7 @@ from evalkit.spec.lint import judge_warnings
 from evalkit.spec.models import Persona, Scenario, Suite
 from evalkit.spec.personas import scan_personas
 from evalkit.spec.problems import Problem, SpecError
-from evalkit.spec.project import find_project_root, persona_dirs, rubric_dirs
+from evalkit.spec.project import find_project_root, is_inside, persona_dirs, rubric_dirs, template_dirs
 from evalkit.spec.references import persona_refs, reference_problems, rubric_refs
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry, raw_id
 from evalkit.spec.validate import validate_as
@@ -129,7 +129,7 @@ def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
     problems += reference_problems(located, registry, library)
     problems += _used_file_problems(located, registry.problems + persona_problems)
     if suite is not None and not problems:
-        problems += _turn_problems(located, suite)
+        problems += _turn_problems(located, suite) + _simulator_template_problems(located, suite, project)
     if problems or suite is None:
         raise SpecError(problems)
     loaded = _resolve(file, located, suite, registry, library)
@@ -146,6 +146,20 @@ def _used_file_problems(located: Located, problems: list[Problem]) -> list[Probl
     used = {ref.split("@")[0] for _, ref in rubric_refs(located.data)}
     used |= {name for _, name in persona_refs(located.data)}
     return [p for p in problems if raw_id(p.path) in used]
+
+
+def _simulator_template_problems(located: Located, suite: Suite, project: Path) -> list[Problem]:
+    """The simulator template is sent to the simulator model: like a rubric's, it must stay inside the project."""
+    template, folder = suite.simulator.template, Path(located.path).parent
+    if template is None:
+        return []
+    if not Path(template).is_absolute() and is_inside(folder / template, [folder, *template_dirs(project)]):
+        return []
+    message = (
+        f"simulator template {template!r} is outside the project "
+        "(expected a path relative to this suite, inside its folder or the project's templates/ folder)"
+    )
+    return [located.problem(("simulator", "template"), message)]
 
 
 def _turn_problems(located: Located, suite: Suite) -> list[Problem]:

@@ -87,3 +87,37 @@ def test_templates_inside_the_rubric_folder_or_project_templates_still_load(
 ) -> None:
     resolved = load_rubric(_write(project, template))
     assert resolved.template_text is not None and resolved.template_text.startswith(expected)
+
+
+SUITE = """\
+suite: templated
+agent: examples.support_agent:make_agent
+simulator: {{model: "openai:sim", template: {template}}}
+scenarios:
+  - id: a
+    goal: g
+"""
+
+
+@pytest.mark.parametrize("template", ["/etc/passwd", "../../secret.txt"])
+def test_a_simulator_template_outside_the_project_is_a_located_load_error(project: Path, template: str) -> None:
+    """The simulator template goes to the simulator model: the same leak, the same rule."""
+    from evalkit.spec.suites import load_suite
+
+    (project / "suites").mkdir()
+    path = project / "suites" / "templated.yaml"
+    path.write_text(SUITE.format(template=template))
+    with pytest.raises(SpecError) as info:
+        load_suite(path, root=project)
+    [problem] = info.value.problems
+    assert (problem.line, problem.key_path) == (3, "simulator.template") and "outside the project" in problem.message
+
+
+def test_a_simulator_template_in_the_suite_folder_loads(project: Path) -> None:
+    from evalkit.spec.suites import load_suite
+
+    (project / "suites").mkdir()
+    (project / "suites" / "sim.j2").write_text("You are {{ persona }}")
+    path = project / "suites" / "templated.yaml"
+    path.write_text(SUITE.format(template="sim.j2"))
+    assert load_suite(path, root=project).suite.simulator.template == "sim.j2"
