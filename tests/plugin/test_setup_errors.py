@@ -96,3 +96,43 @@ def test_an_unknown_provider_on_the_command_line_is_a_usage_error(project: Proje
                                        "-p", "no:cacheprovider")
     plain.assert_outcomes(passed=4, failed=2)  # tiers without a colon are the agent factory's business
     assert not fake_llm.requests
+
+
+SDK_AGENT = '''
+import openai
+
+def make_agent(model=None, base_url=None):
+    client = openai.OpenAI(base_url=base_url, api_key="sk-fake", max_retries=0)
+
+    def agent(messages):
+        reply = client.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": messages[-1].content}])
+        return reply.choices[0].message.content
+
+    return agent
+'''
+
+
+def test_the_agents_sdk_getting_a_broken_body_is_invalid_not_a_failure(project: Project, fake_llm: FakeLLMServer) -> None:
+    project.write("sdk_agent.py", SDK_AGENT)
+    project.suite(f"""
+suite: sdk
+agent: sdk_agent:make_agent
+agent_params: {{base_url: "{fake_llm.openai_base_url}"}}
+trials: 1
+scenarios:
+  - id: refund
+    goal: get a refund
+    turns: [{{user: "refund please"}}, {{user: "and the receipt?"}}]
+    checks: [{{contains: "refunded"}}]
+""")
+    fake_llm.add_rule(role="agent", text="Your order is refunded.")
+    fake_llm.inject("latency", role="agent")  # the first turn is answered normally ...
+    fake_llm.inject("malformed_json", role="agent")  # ... the second gets a truncated 200 body
+    result = project.pytester.runpytest("suites", "--evalkit-live", "-p", "no:cacheprovider")
+    out = result.stdout.str()
+    assert "refund INVALID (not a quality failure)" in out and "refund FAILED" not in out
+    [trial] = project.trials()
+    assert trial["outcome"] == "invalid" and trial["termination"] == "infrastructure_error"
+    assert "JSONDecodeError" in trial["invalid_reason"]
+    assert "invalid_rate: FAIL - 1/1 trials invalid (100%)" in out
+    assert len(fake_llm.requests_for(role="agent")) == 2
