@@ -49,8 +49,11 @@ def test_advice_follows_the_judges_share():
     noisy_agent = variance_share(_planted(rng, 0.4, 0.05, readings=(2,)))
     assert noisy_agent.advice == "add_trials_or_scenarios" and noisy_agent.judge_share_trial < 0.1
     assert "add trials or scenarios" in noisy_agent.message
-    strict = variance_share(_planted(rng, 0.05, 0.4, readings=(2,)), VarianceShareConfig(large_share=0.99))
-    assert strict.advice == "add_trials_or_scenarios"
+    middling = _planted(rng, 0.2, 0.3, readings=(2,))
+    share = variance_share(middling).judge_share_trial
+    assert 0.1 < share < 0.9
+    assert variance_share(middling, VarianceShareConfig(large_share=share - 0.05)).advice == "add_judge_samples"
+    assert variance_share(middling, VarianceShareConfig(large_share=share + 0.05)).advice != "add_judge_samples"
 
 
 def test_more_readings_shrink_the_judges_share_of_a_trial_score():
