@@ -21,6 +21,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from evalkit.plugin.messages import counts_text, failure_message
+from evalkit.plugin.model_names import model_name_problems
 from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
 from evalkit.verdicts.rows import ResultRow, TrialRecord
@@ -79,6 +80,9 @@ def run_scenario(
         loaded.suite = loaded.suite.model_copy(update={"agent": _agent_config(agent)})
     run_config = (config or RunConfig()).model_copy(update={"trials": trials} if trials else {})
     tiers: list[str | None] = list(run_config.tiers or loaded.suite.agent_models) or [None]
+    unknown = model_name_problems(loaded, run_config, tiers[:1])
+    if unknown:  # before any session, as collection does
+        raise ValueError("\n".join(unknown))
     work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
     handle = run_in_thread(work, run_config)
     handle.wait()

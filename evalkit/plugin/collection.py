@@ -17,6 +17,7 @@ from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.model_names import model_name_problems
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.session import SETTINGS_KEY, get_controller
+from evalkit.plugin.spending import run_config
 from evalkit.run.plan import tier_label
 from evalkit.spec import SpecError, SpecWarning, is_suite_file, load_suite
 
@@ -34,7 +35,7 @@ class SuiteFile(pytest.File):
             self.warn(SpecWarning(str(warning)))
         if settings.agent:
             loaded.suite = loaded.suite.model_copy(update={"agent": settings.agent})
-        unknown = model_name_problems(loaded, settings)
+        unknown = model_name_problems(loaded, run_config(settings))
         if unknown:  # before any session: a misspelt provider would otherwise cost every trial
             raise self.CollectError("invalid evalkit suite:\n" + "\n".join(unknown))
         tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]

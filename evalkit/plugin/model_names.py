@@ -3,9 +3,9 @@
 Without this check a misspelt provider (`openia:gpt-4.1`) reached the sessions:
 each trial of a model agent ended as a setup error, a simulator or judge as an
 invalid reading, so a typo cost a whole run. The names checked are those the
-run will call (`evalkit.run.calls`, via the spending rule's `item_calls`): model
+run will call (`evalkit.run.calls`, the run's own model resolution): model
 agents, their tiers, simulators, every rubric judge and panel, and the judges of
-`claims_match_actions` checks. A Python or HTTP agent's tier without a colon is
+`claims_match_actions` checks. Collection and `run_scenario` both check. A Python or HTTP agent's tier without a colon is
 passed to the agent as is and not checked.
 """
 
@@ -16,24 +16,26 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.llm.endpoint import split_name
-from evalkit.plugin.options import PluginSettings
-from evalkit.run.calls import HTTP
+from evalkit.run import RunConfig, WorkItem
+from evalkit.run.calls import HTTP, session_calls
 from evalkit.spec.models import ModelAgent
 from evalkit.spec.problems import Problem
 
 KeyPath = tuple[str | int, ...]
 
 
-def model_name_problems(loaded: Any, settings: PluginSettings) -> list[str]:
-    """One `file:line:col: key: message` line per model name with an unknown provider (empty when all are known)."""
-    from evalkit.plugin.spending import item_calls
+def model_name_problems(loaded: Any, config: RunConfig, tiers: list[str | None] | None = None) -> list[str]:
+    """One `file:line:col: key: message` line per model name with an unknown provider (empty when all are known).
 
+    `config` carries the overrides that decide which models are called (tiers, simulator, judge); `tiers`
+    narrows the check to the tiers that will run (default: the config's, else the suite's).
+    """
     bad: dict[str, str] = {}  # model name -> its role and what is wrong
     model_agent = isinstance(loaded.suite.agent_config, ModelAgent)
-    tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
+    tiers = tiers or list(config.tiers or loaded.suite.agent_models) or [None]
     for scenario in loaded.scenarios:
         for tier in tiers:
-            for call in item_calls(loaded, scenario, tier, settings).planned:
+            for call in session_calls(WorkItem(loaded, scenario, tier, 0, 0), config).planned:
                 if call.model in bad or call.provider == HTTP:
                     continue
                 if call.role == "agent" and not model_agent and ":" not in call.model:

@@ -136,3 +136,19 @@ scenarios:
     assert "JSONDecodeError" in trial["invalid_reason"]
     assert "invalid_rate: FAIL - 1/1 trials invalid (100%)" in out
     assert len(fake_llm.requests_for(role="agent")) == 2
+
+
+def test_run_scenario_refuses_an_unknown_provider_before_any_session(project: Project, fake_llm: FakeLLMServer) -> None:
+    import pytest
+
+    import evalkit
+    from evalkit.run import RunConfig
+
+    path = project.suite(SUITE.format(name="api", agent="tiny_agent:agent", text="hi")
+                         .replace("trials: 2", 'trials: 2\nsimulator: {model: "opanai:sim"}')
+                         .replace('turns: [{user: "hi refund please"}]', "opening: hi"), "suites/api.yaml")
+    project.write("rubrics/tiny/resolution.yaml", JUDGED_RUBRIC)
+    config = RunConfig(report_dir=project.path / "reports", base_urls={"openai": fake_llm.openai_base_url})
+    with pytest.raises(ValueError, match=r"api\.yaml:5:\d+: simulator\.model: simulator model name 'opanai:sim'"):
+        evalkit.run_scenario("api-scenario", suite=path, config=config)
+    assert not fake_llm.requests and not project.run_dirs()
