@@ -209,7 +209,7 @@ def _score_note(keys: list[ScenarioKey], diff: DiffEstimate) -> str | None:
 def side_verdicts(side: RunData, align: Alignment) -> Verdicts:
     """Scenario verdicts of one side, decided by `evalkit.verdicts.decide_run`, keyed like its scenario groups."""
     verdict = run_verdict(side)
-    return {align.key_of(verdict.suites.get(s.label, ""), s.scenario_id, s.tier): s for s in verdict.scenarios}
+    return {align.key_of(s.suite, s.scenario_id, s.tier): s for s in verdict.scenarios}
 
 
 def _pass_k_k(ga: Groups, gb: Groups, keys: list[ScenarioKey]) -> int | None:

@@ -94,7 +94,7 @@ def gate_views(verdict: RunVerdict) -> list[GateView]:
 
 def scenario_verdicts(verdict: RunVerdict) -> dict[tuple[str, str, str], ScenarioVerdict]:
     """(suite, scenario, tier) -> its verdict, for tables keyed like the run's rows."""
-    return {(verdict.suites.get(s.label, ""), s.scenario_id, s.tier): s for s in verdict.scenarios}
+    return {(s.suite, s.scenario_id, s.tier): s for s in verdict.scenarios}
 
 
 def why(v: ScenarioVerdict, limit: int = 3) -> str:

@@ -65,7 +65,7 @@ class RunVerdict(BaseModel):
     def failing_scenarios(self, suite: str, tier: str) -> list[str]:
         """Scenario ids of one suite and tier that did not pass (what a failed gate points at)."""
         return [s.scenario_id for s in self.scenarios
-                if s.tier == tier and self.suites.get(s.label) == suite and s.outcome in _NOT_PASSING]
+                if s.tier == tier and s.suite == suite and s.outcome in _NOT_PASSING]
 
 
 def decide_run(trials: list[TrialRecord], criteria: list[ResultRow], inputs: VerdictInputs) -> RunVerdict:

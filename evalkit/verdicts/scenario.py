@@ -40,6 +40,7 @@ class ScenarioVerdict(BaseModel):
 
     scenario_id: str
     tier: str
+    suite: str = ""
     outcome: str  # pass | fail | invalid | error | empty
     trials: int
     passed: int
@@ -95,6 +96,7 @@ def decide_scenario(
     return ScenarioVerdict(
         scenario_id=first.scenario_id if first else "",
         tier=first.tier if first else "",
+        suite=first.suite if first else "",
         outcome=_outcome(counts, rate, need_valid, gate, bool(misses), bool(unscored)),
         trials=len(trials),
         passed=passed,
