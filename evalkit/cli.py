@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rubrics": ("evalkit.spec.commands:rubrics",
                 "Versioned rubrics: lock their fingerprints, check nothing changed silently, list them."),
     "run": ("evalkit.plugin.commands:run_command",
-            "Run SUITES (files or directories; default suites/) as pytest items and write the HTML report."),
+            "Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html."),
     "schema": ("evalkit.spec.commands:schema",
                "Print the JSON Schema for a rubric, suite, persona or label file (for editors and CI)."),
     "validate": ("evalkit.labels.commands:validate",
