@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import evalkit, read_jsonl, write_jsonl
+from label_helpers import evalkit, read_jsonl, write_jsonl
 from label_runs import REPLY, RUBRIC_REF
 
 from evalkit.spec.lockfile import write_lock

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import evalkit, read_jsonl
+from label_helpers import evalkit, read_jsonl
 from label_runs import RUBRIC_REF
 
 from evalkit.spec.rubrics import load_rubric

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import evalkit, read_jsonl, results, trials
+from label_helpers import evalkit, read_jsonl, results, trials
 from label_runs import RUBRIC_REF, TRIALS, disputed
 
 from evalkit.labels.sample import SampleConfig, allocate, candidates, draw
