@@ -76,7 +76,7 @@ def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
 @click.option("--seed", type=int, help="Base seed.")
 @click.pass_context
 def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:
-    """Run SUITES (files or directories; default suites/) as pytest items and write the HTML report.
+    """Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html.
 
     Unknown options go to pytest, e.g. `evalkit run suites/demo --offline -k refund -x`.
     """
