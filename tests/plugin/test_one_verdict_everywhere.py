@@ -33,10 +33,16 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(args, cwd=ROOT, env=_env(tmp_path, **env), capture_output=True, text=True, timeout=300)
-    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-2000:]
-    return proc
+def _start(args: list[str], tmp_path: Path, **env: str) -> subprocess.Popen[str]:
+    """Start a command (the two command lines run side by side while run_scenario runs in this process)."""
+    return subprocess.Popen(args, cwd=ROOT, env=_env(tmp_path, **env), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _stdout(proc: subprocess.Popen[str]) -> str:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode in (0, 1), out[-3000:] + err[-2000:]
+    return out
 
 
 def _run_dir(report_dir: Path) -> Path:
@@ -109,30 +115,38 @@ def html_verdicts(path: Path) -> Verdicts:
 
 # ---------------------------------------------------------------- the three ways in
 
-def through_pytest(tmp_path: Path) -> dict[str, Verdicts]:
-    reports, junit, step = tmp_path / "pytest-reports", tmp_path / "pytest.xml", tmp_path / "step_summary.md"
-    proc = _run([sys.executable, "-m", "pytest", str(SUITE), "--evalkit-offline", "--evalkit-trials=1",
-                 f"--evalkit-report-dir={reports}", "-k", SELECT, f"--junitxml={junit}", "-p", "no:cacheprovider"],
-                tmp_path, GITHUB_STEP_SUMMARY=str(step))
-    run_dir = _run_dir(reports)
+def start_pytest(tmp_path: Path) -> subprocess.Popen[str]:
+    return _start([sys.executable, "-m", "pytest", str(SUITE), "--evalkit-offline", "--evalkit-trials=1",
+                   f"--evalkit-report-dir={tmp_path / 'pytest-reports'}", "-k", SELECT,
+                   f"--junitxml={tmp_path / 'pytest.xml'}", "-p", "no:cacheprovider"],
+                  tmp_path, GITHUB_STEP_SUMMARY=str(tmp_path / "step_summary.md"))
+
+
+def read_pytest(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdicts]:
+    out = _stdout(proc)
+    run_dir = _run_dir(tmp_path / "pytest-reports")
     return {
-        "pytest terminal": terminal_verdicts(proc.stdout),
-        "pytest junit": junit_verdicts(junit),
-        "pytest step summary": markdown_verdicts(step.read_text(encoding="utf-8")),
+        "pytest terminal": terminal_verdicts(out),
+        "pytest junit": junit_verdicts(tmp_path / "pytest.xml"),
+        "pytest step summary": markdown_verdicts((tmp_path / "step_summary.md").read_text(encoding="utf-8")),
         "pytest summary.md": markdown_verdicts((run_dir / "summary.md").read_text(encoding="utf-8")),
         "pytest report.html": html_verdicts(run_dir / "report.html"),
     }
 
 
-def through_evalkit_run(tmp_path: Path) -> dict[str, Verdicts]:
-    reports, junit = tmp_path / "run-reports", tmp_path / "run.xml"
+def start_evalkit_run(tmp_path: Path) -> subprocess.Popen[str]:
     evalkit = Path(sys.executable).with_name("evalkit")
-    proc = _run([str(evalkit), "run", str(SUITE), "--offline", "--trials", "1", "--report-dir", str(reports),
-                 "-k", SELECT, f"--junitxml={junit}"], tmp_path)
-    run_dir = _run_dir(reports)
+    return _start([str(evalkit), "run", str(SUITE), "--offline", "--trials", "1",
+                   "--report-dir", str(tmp_path / "run-reports"), "-k", SELECT, f"--junitxml={tmp_path / 'run.xml'}"],
+                  tmp_path)
+
+
+def read_evalkit_run(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdicts]:
+    out = _stdout(proc)
+    run_dir = _run_dir(tmp_path / "run-reports")
     return {
-        "evalkit run terminal": terminal_verdicts(proc.stdout),
-        "evalkit run junit": junit_verdicts(junit),
+        "evalkit run terminal": terminal_verdicts(out),
+        "evalkit run junit": junit_verdicts(tmp_path / "run.xml"),
         "evalkit run summary.md": markdown_verdicts((run_dir / "summary.md").read_text(encoding="utf-8")),
         "evalkit run report.html": html_verdicts(run_dir / "report.html"),
     }
@@ -163,7 +177,15 @@ def through_run_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dic
 
 
 def test_the_same_verdicts_everywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    places = {**through_pytest(tmp_path), **through_evalkit_run(tmp_path), **through_run_scenario(tmp_path, monkeypatch)}
+    plain, wrapped = start_pytest(tmp_path), start_evalkit_run(tmp_path)
+    try:
+        api = through_run_scenario(tmp_path, monkeypatch)
+        places = {**read_pytest(plain, tmp_path), **read_evalkit_run(wrapped, tmp_path), **api}
+    finally:
+        for proc in (plain, wrapped):
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     reference = places["pytest terminal"]
     assert len(reference) == 2 and set(reference.values()) == {"pass", "fail"}, reference  # not a vacuous match
     for place, verdicts in places.items():
