@@ -50,7 +50,7 @@ def serve(args: argparse.Namespace) -> None:
         if line.strip() != "stats":
             break
         stats = server.rate_limit_stats
-        print(json.dumps({"admitted": stats.admitted, "rejected": stats.rejected, "charged": stats.charged}), flush=True)
+        print(json.dumps({"admitted": stats.admitted, "refused": stats.refused, "charged": stats.charged}), flush=True)
         server.set_rate_limit(**limits)
         server.reset()
     server.stop()
@@ -109,8 +109,11 @@ def sustained(stats: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
     req_rate, tok_rate = requests / span, tokens / span
     use = [req_rate / (args.rpm / 60)] if args.rpm else []
     use += [tok_rate / (args.tpm / 60)] if args.tpm else []
-    total = n + stats["rejected"]
-    return {"accepted": n, "rejected_429": stats["rejected"], "share_429": round(stats["rejected"] / total, 4),
+    refused = stats["refused"]
+    total = n + len(refused)
+    first = min(admitted[0], *refused) if refused else admitted[0]
+    return {"accepted": n, "rejected_429": len(refused), "share_429": round(len(refused) / total, 4),
+            "late_429": sum(1 for t in refused if t - first >= 1.0),  # after the first second's burst
             "requests_per_s": round(req_rate, 2), "tokens_per_s": round(tok_rate, 1),
             "tokens_per_request": round(sum(k for _, k in stats["charged"]) / max(1, n), 1),
             "utilisation": round(max(use), 3)}
@@ -146,7 +149,8 @@ def main() -> None:
                 print(f"{mode:>8}: {r['sessions']} sessions in {r['wall_s']:.1f} s, {r['invalid']} invalid "
                       f"({r['failed_by_rate_limit']} by rate limiting); sustained {r['requests_per_s']:.1f} req/s, "
                       f"{r['tokens_per_s']:.0f} tok/s = {100 * r['utilisation']:.1f} % of the permitted rate; "
-                      f"{r['rejected_429']} x 429 = {100 * r['share_429']:.2f} % of requests; "
+                      f"{r['rejected_429']} x 429 = {100 * r['share_429']:.2f} % of requests "
+                      f"({r['late_429']} after the first second); "
                       f"connections at the end {r['final_concurrency']} (peak in flight {r['peak_in_flight']})",
                       flush=True)
     finally:

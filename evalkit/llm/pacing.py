@@ -98,7 +98,11 @@ class LearnedBudget:
                 self.rate = estimate if self.rate is None else self.rate + RATE_SMOOTHING * (estimate - self.rate)
         if started < self.basis:  # an older admission than the one the mirror already follows
             return
-        level = reading.remaining - (self.spent - spent_then) + (self.rate or 0.0) * (now - started)
+        # No refill is added for the time since the reading: when the server admitted the request (and made
+        # the reading) is unknown, somewhere between `started` and now. Counting from `started` overestimates
+        # whenever the server is slow to admit (a loaded machine: 429s); from now, it keeps rate x latency
+        # more in the bucket than needed, which costs nothing while that stays below the limit.
+        level = reading.remaining - (self.spent - spent_then)
         self.level, self.stamp, self.basis = min(self.limit, level), now, started
 
     def _need(self, c: float) -> float:

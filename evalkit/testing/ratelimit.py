@@ -57,15 +57,19 @@ class _Bucket:
 
 @dataclass
 class RateLimitStats:
-    """What the limited endpoint did: admitted requests (times), 429s and tokens charged (times, counts)."""
+    """What the limited endpoint did: admitted and refused requests (times) and tokens charged (times, counts)."""
 
     admitted: list[float] = field(default_factory=list)
-    rejected: int = 0
+    refused: list[float] = field(default_factory=list)  # 429s
     charged: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
         return len(self.admitted)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.refused)
 
 
 class ServerRateLimiter:
@@ -92,7 +96,7 @@ class ServerRateLimiter:
                 self.tokens.wait_for(input_tokens) if self.tokens else 0.0,
             )
             if wait > 0:
-                self.stats.rejected += 1
+                self.stats.refused.append(now)
                 return False, {**self._headers(provider), **_retry_after(provider, wait)}
             if self.requests is not None:
                 self.requests.level -= 1

@@ -75,6 +75,9 @@ def test_what_was_started_since_a_reading_is_subtracted():
     pacer.commit(Cost(), 1.0)
     pacer.observe([Reading("requests", 100, 80, 2.0)], started=-0.5, mark=mark, now=1.0)  # an older admission
     assert pacer.remaining(1.0)["requests"] == pytest.approx(19)  # ignored: the mirror follows the newest one
+    later = pacer.commit(Cost(), 1.0)
+    pacer.observe([Reading("requests", 100, 30, 7.0)], started=1.0, mark=later, now=1.5)  # answered 0.5 s later
+    assert pacer.remaining(1.5)["requests"] == pytest.approx(30)  # refill since then not assumed
 
 
 def test_token_budget_paces_by_estimated_tokens():

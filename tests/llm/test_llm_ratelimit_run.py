@@ -44,10 +44,10 @@ def judge(request: LLMRequest) -> dict[str, Any]:
 RULES = [Rule(role="simulator", handler=simulator), Rule(role="judge", handler=judge), Rule(role="agent", text="On its way.")]
 
 
-async def run_limited(tmp_path: Path, **hub_overrides: Any) -> tuple[Any, FakeLLMServer, list[Any]]:
-    """12 sessions (about 6 calls each) against 1,200 rpm held as a 0.5 s bucket: 10 requests, 20 a second."""
+async def run_limited(tmp_path: Path, rpm: int = 1200, **hub_overrides: Any) -> tuple[Any, FakeLLMServer, list[Any]]:
+    """12 sessions (about 6 calls each) against `rpm` held as a 0.5 s bucket (1,200: 10 requests, 20 a second)."""
     seen: list[Any] = []
-    with FakeLLMServer(RULES, latency_s=0.01, rpm=1200, rate_window_s=0.5) as server:
+    with FakeLLMServer(RULES, latency_s=0.01, rpm=rpm, rate_window_s=0.5) as server:
         suite = load_suite(write_project(tmp_path, scenarios=4, trials=3), root=tmp_path)
         config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0)
         async with ModelHub(hub_config_for(server, retry_base_s=0.05, **hub_overrides)) as hub:
@@ -72,7 +72,11 @@ async def test_no_session_fails_by_rate_limiting_and_run_json_records_the_endpoi
 
 @pytest.mark.asyncio
 async def test_the_fixed_cap_with_counted_429_retries_makes_sessions_invalid(tmp_path):
-    """What the adaptive limiter fixes: 429s spent like other retries end sessions as invalid."""
-    run, server, _ = await run_limited(tmp_path, adaptive={"enabled": False}, rate_limit_wait_s=0, max_retries=1)
-    assert server.rate_limit_stats.rejected > 12
+    """What the adaptive limiter fixes: 429s spent like other retries end sessions as invalid.
+
+    Here a 429 gets no retry at all, so the 12 sessions opening at once against a 5-request bucket
+    cannot all get through."""
+    run, server, _ = await run_limited(tmp_path, rpm=600, adaptive={"enabled": False}, rate_limit_wait_s=0,
+                                       max_retries=0)
+    assert server.rate_limit_stats.rejected > 0
     assert any(t["outcome"] == "invalid" for t in run.trials)
