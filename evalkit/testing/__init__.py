@@ -8,6 +8,10 @@
         ...
         assert server.requests[-1].role == "agent"
 
+Rate-limit mode: ``FakeLLMServer(rules, rpm=1200, tpm=300_000)`` answers over budget with 429s and
+every response with the protocol's remaining/reset headers (docs/scale.md); ``python -m
+evalkit.testing --rpm 1200`` serves the same from the command line.
+
 Requests nobody scripted get ``[no rule matched] <last message>``. In pytest, declare
 ``pytest_plugins = ["evalkit.testing.fixtures"]`` for the `fake_llm`, `hub_for` and `fake_hub` fixtures.
 """
