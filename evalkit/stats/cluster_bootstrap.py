@@ -3,7 +3,8 @@
 Labelled transcripts of one scenario share its goal and persona, so a judge that
 misreads one of them tends to misread its siblings: items are not independent and
 an interval over items is too narrow. ``cluster_interval`` resamples whole
-scenarios (seeded) and recomputes the statistic.
+scenarios (seeded) and recomputes the statistic, and reads the interval off the
+replicates at Hesterberg's *expanded* percentile levels (a t(G - 1)-sized tail).
 
 Few clusters: with fewer than ``min_clusters`` scenarios (default 10) the
 percentile bootstrap is too narrow (it can only reshuffle the few scenarios it
@@ -17,13 +18,14 @@ between scenarios, so there is then no interval at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evalkit.stats.distributions import check_confidence, two_sided_t
+from evalkit.stats.distributions import check_confidence, normal_cdf, two_sided_t
 from evalkit.stats.means import percentile_bounds
 
 Statistic = Callable[[np.ndarray], float | None]
@@ -101,10 +103,22 @@ def _bootstrap(statistic: Statistic, groups: list[np.ndarray], config: Bootstrap
     if len(defined) < max(2, config.n_resamples / 2):
         return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=undefined,
                                note=f"undefined in {undefined} of {config.n_resamples} resamples of scenarios")
-    low, high = percentile_bounds(defined, config.confidence)
+    low, high = percentile_bounds(defined, expanded_confidence(config.confidence, len(groups)))
     return ClusterInterval(**base, low=low, high=high, method="cluster_bootstrap", n_undefined=undefined,
-                           note=f"percentile bootstrap over {len(groups)} scenarios, "
+                           note=f"expanded percentile bootstrap over {len(groups)} scenarios, "
                                 f"{config.n_resamples} resamples, seed {config.seed}")
+
+
+def expanded_confidence(confidence: float, g: int) -> float:
+    """The percentile level that widens a bootstrap over g clusters to a t(g - 1) interval's width.
+
+    Hesterberg's expanded percentile interval: tail alpha' / 2 = Phi(-sqrt(g / (g - 1)) t_(g-1)).
+    Resampling g clusters reproduces their spread with divisor g instead of g - 1, and a normal instead
+    of a t quantile; with 10-20 scenarios the plain percentile interval covered 86-91%
+    (bench/agreement_coverage.py).
+    """
+    t = two_sided_t(confidence, g - 1)
+    return 1.0 - 2.0 * normal_cdf(-math.sqrt(g / (g - 1)) * t)
 
 
 def _jackknife(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig,

@@ -10,7 +10,7 @@ from evalkit.stats.agreement import (
     bias_and_mae, binary_agreement, cohen_kappa, confusion, gwet_ac1, paired_scores, quadratic_weighted_kappa,
     scale_agreement,
 )
-from evalkit.stats.cluster_bootstrap import BootstrapConfig, cluster_interval
+from evalkit.stats.cluster_bootstrap import BootstrapConfig, cluster_interval, expanded_confidence
 from evalkit.stats.kripp_alpha import krippendorff_alpha
 from evalkit.stats.rank_correlation import kendall_tau_b, spearman
 
@@ -265,3 +265,21 @@ def test_cluster_bootstrap_is_wider_than_item_bootstrap_when_scenarios_differ():
     clustered = cluster_interval(agree, clusters.tolist(), BootstrapConfig(n_resamples=1000))
     items = cluster_interval(agree, list(range(len(judge))), BootstrapConfig(n_resamples=1000))
     assert clustered.high - clustered.low > 1.2 * (items.high - items.low)
+
+
+@pytest.mark.parametrize("g", [10, 20, 40])
+def test_bootstrap_reads_the_expanded_percentile_levels(g):
+    level = 1 - 2 * sps.norm.cdf(-math.sqrt(g / (g - 1)) * sps.t.ppf(0.975, g - 1))
+    assert expanded_confidence(0.95, g) == pytest.approx(level, abs=1e-12)
+    rng = np.random.default_rng(g)
+    values = rng.random(g * 3)
+    clusters = np.repeat(np.arange(g), 3)
+
+    def mean(i):
+        return float(values[i].mean())
+
+    got = cluster_interval(mean, clusters.tolist(), BootstrapConfig(n_resamples=300, seed=4, support=(0.0, 1.0)))
+    picks = np.random.default_rng(4).integers(0, g, size=(300, g))
+    replicates = np.array([values.reshape(g, 3)[row].mean() for row in picks])
+    low, high = np.quantile(replicates, [(1 - level) / 2, 1 - (1 - level) / 2])
+    assert (got.low, got.high) == pytest.approx((low, high), abs=1e-12)
