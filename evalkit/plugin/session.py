@@ -26,6 +26,7 @@ CONTROLLER_KEY: pytest.StashKey["Controller"] = pytest.StashKey()
 VIEW_KEY: pytest.StashKey["RunView"] = pytest.StashKey()
 XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
+GATES_KEY: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()  # (suite, tier) of the selected gate items
 WORKERS_DIR = ".evalkit-workers"
 
 
@@ -104,6 +105,9 @@ def collection_finished(session: pytest.Session) -> None:
     ctl = session.config.stash.get(CONTROLLER_KEY, None)
     if ctl is not None:
         ctl.select(session.items)
+        from evalkit.plugin.items import GateItem
+
+        session.config.stash[GATES_KEY] = [(i.suite_name, i.tier) for i in session.items if isinstance(i, GateItem)]
 
 
 def start_run(session: pytest.Session) -> None:
@@ -161,6 +165,9 @@ def loop_finished(session: pytest.Session) -> None:
 
     view = _merge_and_decide(session, hooks)
     specs = distinct([GateSpec.model_validate(g) for o in hooks.outputs for g in o.get("gates", [])])
+    session.config.stash[GATES_KEY] = [(s.suite, s.tier) for s in specs]
+    if view is not None:
+        view.gate_items = session.config.stash[GATES_KEY]
     if specs:
         session.testscollected += len(specs)  # the workers collected them; counted here, where they run
         report_gates(session.config, specs, view.gates if view else [])
@@ -188,6 +195,7 @@ def finish(session: pytest.Session) -> None:
     view = build_view(ctl.all_trials(), ctl.all_criteria(), ctl.verdict_inputs())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
     view.offline = ctl.settings.offline
+    view.gate_items = config.stash.get(GATES_KEY, None)
     config.stash[VIEW_KEY] = view
     _publish(config)
 

@@ -47,6 +47,16 @@ class RunView(BaseModel):
     offline: bool = False  # costs are list-price estimates of an offline run
     report: Path | None = None  # report.html in the run directory, once written
     report_error: str | None = None  # why report.html could not be written
+    gate_items: list[tuple[str, str]] | None = None  # (suite, tier) of the gate items pytest ran; None: every gate
+
+    @property
+    def fails_build(self) -> bool:
+        """`failed`, counting only the gates whose items ran (a gate deselected with -k fails nothing)."""
+        if self.gate_items is None:
+            return self.failed
+        ran = set(self.gate_items)
+        return (any(v.outcome in ("fail", "invalid", "error") for v in self.scenarios)
+                or any(g.failed for g in self.gates if (g.suite, g.tier) in ran))
 
     def suite_of(self, index: int) -> str:
         return self.scenario_suites[index] if index < len(self.scenario_suites) else ""
@@ -58,7 +68,7 @@ class RunView(BaseModel):
         scenarios = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
         gates = Counter(g.outcome for g in self.gates)
         gate_text = ", ".join(f"{gates[o]} {o}" for o in ("pass", "fail", "inconclusive", "skipped") if gates[o])
-        build = "fails the build" if self.failed else "does not fail the build"
+        build = "fails the build" if self.fails_build else "does not fail the build"
         parts = [f"scenarios: {scenarios or 'none'}"] + ([f"gates: {gate_text}"] if gate_text else [])
         return f"run verdict: {self.outcome.upper()} ({build}); " + "; ".join(parts)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from plugin_helpers import TINY_SUITE, Project
+
 from evalkit.plugin.ci import markdown_summary
 from evalkit.plugin.summary import RunView, build_view
 from evalkit.plugin.terminal import quiet_summary, render_summary
@@ -52,3 +54,14 @@ def test_a_passing_run_says_so() -> None:
     view = build_view(_rows("s", "a", ["pass", "pass"]), [], VerdictInputs())
     assert view.verdict_line == "run verdict: PASS (does not fail the build); scenarios: 1 pass; gates: 1 pass"
     assert "Setup errors" not in markdown_summary(view)
+
+
+def test_a_deselected_gate_does_not_fail_the_build_in_the_verdict_line(project: Project) -> None:
+    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
+                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}"))
+    selected = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-k", "good")  # the gate is deselected
+    assert selected.ret == 0
+    assert "run verdict: INCONCLUSIVE (does not fail the build); scenarios: 1 pass; gates: 1 inconclusive" in (
+        selected.stdout.str())
+    everything = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-k", "good or gate")
+    assert everything.ret == 1 and "run verdict: INCONCLUSIVE (fails the build)" in everything.stdout.str()
