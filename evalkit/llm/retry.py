@@ -31,6 +31,10 @@ class RetryPolicy:
     max_s: float = 60.0
     rate_limit_wait_s: float = 900.0
 
+    def waits_out(self, rate_limited_s: float) -> bool:
+        """Whether a call that has waited this long on 429s keeps retrying them without counting (0: never)."""
+        return 0 < self.rate_limit_wait_s and rate_limited_s <= self.rate_limit_wait_s
+
     def delay(self, attempt: int, error: ClassifiedError) -> float:
         """Server-requested wait wins; otherwise full jitter over an exponential ceiling."""
         if error.retry_after is not None:
@@ -64,7 +68,7 @@ async def call_with_retries(
         if error.kind in (ErrorKind.rate_limit, ErrorKind.overloaded) or error.retry_after is not None:
             limiter.rate_limit_signal(None if error.retry_after is None else min(error.retry_after, policy.max_s))
         delay = policy.delay(min(attempt, 8), error)
-        if error.kind is ErrorKind.rate_limit and 0 < policy.rate_limit_wait_s and rate_limited_s + delay <= policy.rate_limit_wait_s:
+        if error.kind is ErrorKind.rate_limit and policy.waits_out(rate_limited_s + delay):
             rate_limited_s += delay  # the provider's "not now": retried while the wait budget lasts
         else:
             retries += 1
