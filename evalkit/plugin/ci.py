@@ -19,6 +19,9 @@ ICONS = {"pass": "✅", "fail": "❌", "invalid": "⚠️", "error": "⛔", "inc
 def _render(name: str, view: RunView) -> str:
     env = SandboxedEnvironment(loader=PackageLoader("evalkit", "templates"), undefined=StrictUndefined,
                                trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    from evalkit.report.render import md  # the report's escaping: transcript text stays inert Markdown
+
+    env.filters["md"] = md
     return env.get_template(name).render(view=view, icons=ICONS, pct=pct, interval=interval_text, money=money)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -41,10 +42,25 @@ def _escapes(name: str | None) -> bool:
     return name is None or name.endswith(".html.j2")
 
 
+_MD_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "\\": "\\\\", "`": "\\`"})
+# `![`, `](` and `][` are what images and inline and reference links are made of, and a leading `[` may
+# start a link definition (`[ref]: url`, where the value opens a list item); escaping just those leaves
+# `a[m]: 2 invalid` as it reads. A scheme's `://` and `www.` get a zero-width space so GitHub does not
+# turn a bare URL into a link.
+_MD_LINKS = re.compile(r"(?<=!)\[|(?<=\])[(\[]|^\s*\[")
+_MD_AUTOLINKS = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+
+
 def md(value: object) -> str:
-    """One Markdown table cell: no raw HTML, no column breaks, one line."""
+    """Untrusted text as one line of inert Markdown (a table cell, a list item, inside a code span).
+
+    No raw HTML, no column breaks, no image, link, autolink or link definition: transcript text,
+    judge reasons and scenario ids reach summary.md, compare.md and the CI step summary through here,
+    and GitHub would fetch an image URL in the reader's browser.
+    """
     text = "–" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    text = _MD_LINKS.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text.translate(_MD_ESCAPES))
+    text = _MD_AUTOLINKS.sub("\u200b", text)
     return " ".join(text.split())
 
 
