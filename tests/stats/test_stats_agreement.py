@@ -268,18 +268,28 @@ def test_cluster_bootstrap_is_wider_than_item_bootstrap_when_scenarios_differ():
 
 
 @pytest.mark.parametrize("g", [10, 20, 40])
-def test_bootstrap_reads_the_expanded_percentile_levels(g):
+def test_bootstrap_is_bca_at_the_expanded_levels(g):
     level = 1 - 2 * sps.norm.cdf(-math.sqrt(g / (g - 1)) * sps.t.ppf(0.975, g - 1))
     assert expanded_confidence(0.95, g) == pytest.approx(level, abs=1e-12)
     rng = np.random.default_rng(g)
-    values = rng.random(g * 3)
+    values = rng.random(g * 3) ** 3  # skewed, so bias correction and acceleration matter
     clusters = np.repeat(np.arange(g), 3)
 
     def mean(i):
         return float(values[i].mean())
 
     got = cluster_interval(mean, clusters.tolist(), BootstrapConfig(n_resamples=300, seed=4, support=(0.0, 1.0)))
+    # Efron's BCa written out, on the same resamples (numpy's default generator, seed 4)
+    by_cluster = values.reshape(g, 3)
     picks = np.random.default_rng(4).integers(0, g, size=(300, g))
-    replicates = np.array([values.reshape(g, 3)[row].mean() for row in picks])
-    low, high = np.quantile(replicates, [(1 - level) / 2, 1 - (1 - level) / 2])
-    assert (got.low, got.high) == pytest.approx((low, high), abs=1e-12)
+    boot = np.array([by_cluster[row].mean() for row in picks])
+    est = values.mean()
+    loo = np.array([np.delete(by_cluster, k, axis=0).mean() for k in range(g)])
+    d = loo.mean() - loo
+    a = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5)
+    z0 = sps.norm.ppf(np.mean(boot < est))
+    z = sps.norm.ppf(0.5 + level / 2)
+    levels = [sps.norm.cdf(z0 + (z0 + q) / (1 - a * (z0 + q))) for q in (-z, z)]
+    assert (got.low, got.high) == pytest.approx(tuple(np.quantile(boot, levels)), abs=1e-9)
+    plain = np.quantile(boot, [(1 - level) / 2, 1 - (1 - level) / 2])
+    assert (got.low, got.high) != pytest.approx(tuple(plain), abs=1e-6)
