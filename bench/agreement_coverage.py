@@ -8,7 +8,7 @@ misread its siblings, which is why the interval resamples scenarios. The
 estimand is the statistic of the population table (cell probabilities averaged
 over the scenario distribution, computed from 400,000 scenarios).
 
-G >= 10 uses the (expanded) percentile bootstrap over scenarios, G < 10 the
+G >= 10 uses the BCa bootstrap at expanded levels over scenarios, G < 10 the
 delete-one-scenario jackknife with t(G - 1) (the "few clusters" fallback).
 The statistic is computed from 2 x 2 counts (the same formulas as
 `evalkit.stats.agreement`; `cluster_interval` is the library's). Per cell:
