@@ -2,9 +2,33 @@
 
 Pass rates get Wilson intervals; mean scores are averaged per scenario first
 and get clustered (cluster = scenario) or bootstrap intervals; two runs are
-compared paired by scenario (exact McNemar, paired bootstrap).
+compared paired by scenario (exact McNemar, paired bootstrap). Judge trust:
+judge-human agreement (kappa, AC1, Krippendorff's alpha, rank correlations),
+clustered intervals for any of them, corrected pass rates (Rogan-Gladen,
+PPI++) and the judge's share of score variance.
 """
 
+from evalkit.stats.agreement import (
+    BinaryAgreement,
+    BinaryConfusion,
+    ScaleAgreement,
+    bias_and_mae,
+    binary_agreement,
+    cohen_kappa,
+    confusion,
+    gwet_ac1,
+    quadratic_weighted_kappa,
+    scale_agreement,
+)
+from evalkit.stats.cluster_bootstrap import BootstrapConfig, ClusterInterval, cluster_interval
+from evalkit.stats.correction import (
+    CorrectedRate,
+    CorrectionConfig,
+    Proportion,
+    binomial_proportion,
+    proportion_from_interval,
+    rogan_gladen,
+)
 from evalkit.stats.distributions import (
     normal_cdf,
     normal_quantile,
@@ -13,6 +37,10 @@ from evalkit.stats.distributions import (
     two_sided_t,
     two_sided_z,
 )
+from evalkit.stats.kripp_alpha import krippendorff_alpha
+from evalkit.stats.ppi import PPIStratum, ppi_plus_plus
+from evalkit.stats.rank_correlation import kendall_tau_b, spearman
+from evalkit.stats.variance_share import VarianceShare, VarianceShareConfig, variance_share
 from evalkit.stats.flakiness import FlakinessReport, flakiness, flaky_scenarios
 from evalkit.stats.intervals import Bounded, GateDecision, Interval, gate_decision, wilson_interval
 from evalkit.stats.means import MeanEstimate, bootstrap_mean_ci, clustered_mean, pass_rate_estimate
@@ -34,6 +62,11 @@ from evalkit.stats.pass_k import SuitePassK, mean_pass_at_k, mean_pass_hat_k, pa
 from evalkit.stats.power import Advice, minimum_detectable_effect, settle_advice, trials_needed
 
 __all__ = [
+    "BinaryAgreement", "BinaryConfusion", "BootstrapConfig", "ClusterInterval", "CorrectedRate", "CorrectionConfig",
+    "PPIStratum", "Proportion", "ScaleAgreement", "VarianceShare", "VarianceShareConfig",
+    "bias_and_mae", "binary_agreement", "binomial_proportion", "cluster_interval", "cohen_kappa", "confusion",
+    "gwet_ac1", "kendall_tau_b", "krippendorff_alpha", "ppi_plus_plus", "proportion_from_interval",
+    "quadratic_weighted_kappa", "rogan_gladen", "scale_agreement", "spearman", "variance_share",
     "Advice", "Bounded", "Bounds", "DiffEstimate", "FlakinessReport", "GateDecision", "Interval", "McNemarResult",
     "MeanEstimate", "NonInferiority", "SuitePassK",
     "bootstrap_mean_ci", "clustered_mean", "flakiness", "flaky_scenarios", "gate_decision",
