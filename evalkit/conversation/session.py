@@ -164,7 +164,7 @@ class _Session:
             return False
         except Exception as err:  # noqa: BLE001 - the agent's failure is the session's result
             return self._fail_agent(err, f"agent failed at turn {turn}")
-        await self._record(agent_messages(reply.messages, turn, time.monotonic() - started))
+        await self._record(_with_fidelity(agent_messages(reply.messages, turn, time.monotonic() - started), reply))
         self._account(reply)
         if self.user.replay and self.user.replay.check(turn, reply.messages):
             self.transcript.meta.diverged_at_turn = turn
@@ -231,3 +231,9 @@ class _Session:
         except Exception:  # noqa: BLE001 - a broken listener must not break the session
             log.warning("on_event(%s) failed", kind, exc_info=True)
 
+
+def _with_fidelity(recorded: list[TranscriptMessage], reply: AgentReply) -> list[TranscriptMessage]:
+    """Carry each produced message's refusal and truncation onto its transcript message (same order)."""
+    for message, produced in zip(recorded, reply.messages):
+        message.refusal, message.truncated = produced.refusal, produced.truncated
+    return recorded

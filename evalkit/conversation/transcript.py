@@ -12,6 +12,9 @@ from pydantic import BaseModel, Field
 from evalkit.llm.types import Message, ToolCall, Usage
 
 
+_HASHED = {"role", "content", "tool_calls", "tool_result"}
+
+
 class TerminationReason(StrEnum):
     user_stop = "user_stop"
     agent_stop = "agent_stop"
@@ -45,6 +48,13 @@ class TranscriptMessage(BaseModel):
     turn: int = 0  # 1-based conversation turn (a user message and the agent's reply share it)
     scripted: bool = False  # user message that came from the scenario's script, not the simulator
     replayed: bool = False  # user message replayed from a frozen transcript (no simulator call)
+    refusal: str | None = None  # the model declined: its refusal text (content is then usually empty)
+    truncated: bool = False  # the reply was cut off at the model's token limit
+
+    @property
+    def said(self) -> str:
+        """What the speaker said, refusal included: what text checks read."""
+        return "\n".join(part for part in (self.content, self.refusal) if part)
 
     def to_message(self) -> Message:
         """The provider-neutral form, as a model (agent or judge) would see it."""
@@ -63,7 +73,7 @@ class RoleUsage(BaseModel):
 
 
 class GuardrailFlag(BaseModel):
-    name: str  # empty_reply | role_flip | goal_copy | unknown_disclosed | early_stop
+    name: str  # empty_reply | truncated_reply | out_of_character | role_flip | goal_copy | unknown_disclosed | early_stop
     turn: int
     detail: str
     action: Literal["warn", "invalidate"]
@@ -125,7 +135,8 @@ class Transcript(BaseModel):
     def content_hash(self) -> str:
         """Stable id of what was said: ignores timing, usage and run metadata."""
         payload = [
-            m.model_dump(mode="json", include={"role", "content", "tool_calls", "tool_result"}) for m in self.messages
-        ]
+            m.model_dump(mode="json", include=_HASHED | ({"refusal", "truncated"} if m.refusal or m.truncated else set()))
+            for m in self.messages
+        ]  # refusal and truncation count only when present, so older transcripts keep their hashes
         blob = json.dumps([self.meta.scenario_id, payload], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

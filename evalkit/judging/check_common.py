@@ -24,9 +24,9 @@ class Finding(BaseModel):
 
 
 def spoken_turns(transcript: Transcript, on: Speaker) -> list[tuple[int, str]]:
-    """(turn number, text content) of the messages written by `on`; turn numbers as in `numbered_turns`."""
+    """(turn number, text said, refusals included) of the messages written by `on`; numbers as in `numbered_turns`."""
     roles = _ROLES[on]
-    return [(n, m.content) for n, m in enumerate(transcript.messages, start=1) if m.role in roles and m.content]
+    return [(n, m.said) for n, m in enumerate(transcript.messages, start=1) if m.role in roles and m.said]
 
 
 def tool_calls(transcript: Transcript) -> list[tuple[int, ToolCall, bool | None]]:

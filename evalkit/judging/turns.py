@@ -66,7 +66,9 @@ def message_text(message: TranscriptMessage) -> str:
     """The text the judge sees for one message (before escaping).
 
     A tool message shows its structured result (the error, or the output as
-    sorted JSON) rather than its raw content, which usually repeats it.
+    sorted JSON) rather than its raw content, which usually repeats it. A refusal
+    and a reply cut off at the token limit are said in brackets, so the judge
+    does not read an empty or half turn as the agent's whole answer.
     """
     result = message.tool_result
     if result is not None:
@@ -75,6 +77,10 @@ def message_text(message: TranscriptMessage) -> str:
         return _dump(result.output) if result.output is not None else message.content
     parts = [message.content] if message.content else []
     parts += [f"[tool call {call.name} {_dump(call.arguments)}]" for call in message.tool_calls]
+    if message.refusal is not None:
+        parts.append(f"[refused: {message.refusal}]")
+    if message.truncated:
+        parts.append("[reply cut off at the token limit]")
     return "\n".join(parts)
 
 

@@ -33,6 +33,8 @@ class Message(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None  # set on role="tool": which call this answers
     name: str | None = None  # tool name on role="tool"
+    refusal: str | None = None  # the model declined (OpenAI `message.refusal`, a content filter); not sent back
+    truncated: bool = False  # the reply was cut off at the token limit (finish_reason "length")
 
 
 class ToolSpec(BaseModel):
@@ -95,9 +97,14 @@ class ModelResponse(BaseModel):
     attempts: int = 1  # HTTP attempts this answer took (retries + 1); 0 when served from cache or cassette
     parsed: Any = None  # the validated output_schema instance, when one was requested
     logprobs: list[dict[str, Any]] | None = None  # per output token: {token, logprob, top: {token: logprob}}
+    refusal: str | None = None  # OpenAI's `message.refusal`: the model declined instead of answering
 
     def as_message(self) -> Message:
-        return Message(role="assistant", content=self.text, tool_calls=list(self.tool_calls))
+        refusal = self.refusal
+        if refusal is None and self.finish_reason == "content_filter":
+            refusal = "the provider stopped the reply (content filter or refusal)"
+        return Message(role="assistant", content=self.text, tool_calls=list(self.tool_calls), refusal=refusal,
+                       truncated=self.finish_reason == "length")
 
 
 class ErrorKind(StrEnum):

@@ -22,6 +22,7 @@ class Fault(StrEnum):
     empty_content = "empty_content"  # 200 with no text and no tool calls
     truncated = "truncated"  # finish_reason length / stop_reason max_tokens
     invalid_json = "invalid_json"  # structured request answered with broken JSON
+    refusal = "refusal"  # the model declines: OpenAI `message.refusal`, Anthropic stop_reason "refusal"
 
 
 @dataclass

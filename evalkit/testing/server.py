@@ -34,7 +34,7 @@ _HTTP_FAULTS = {
     Fault.bad_request: (400, "Bad request (fake)"),
     Fault.context_length: (400, "This model's maximum context length is 128 tokens (fake): context_length_exceeded"),
 }
-_BODY_FAULTS = {Fault.empty_content, Fault.truncated, Fault.invalid_json}
+_BODY_FAULTS = {Fault.empty_content, Fault.truncated, Fault.invalid_json, Fault.refusal}
 
 
 @dataclass(slots=True)

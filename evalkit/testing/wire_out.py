@@ -20,10 +20,14 @@ class Answer:
 
     text: str
     tool_calls: list[ToolCall]
-    finish: str  # stop | length | tool_calls
+    finish: str  # stop | length | tool_calls | refusal
     usage: Usage
     structured_input: dict[str, Any] | None = None  # Anthropic forced-tool input
     logprobs: list[dict[str, Any]] | None = None  # neutral form, when the request asked for them
+    refusal: str | None = None  # set when finish is "refusal": OpenAI's message.refusal
+
+
+REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
 
 
 def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answer:
@@ -35,6 +39,10 @@ def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answ
         text, calls, finish = text[: max(1, len(text) // 2)], [], "length"
     elif fault is Fault.invalid_json:
         text, calls, finish = '{"broken": "json", ', [], "stop"
+    refusal = None
+    if fault is Fault.refusal or finish == "refusal":  # a rule scripts one with finish_reason "refusal"
+        refusal = (text if fault is None else "") or REFUSAL_TEXT
+        text, calls, finish = "", [], "refusal"
     structured = None
     if request.provider == "anthropic" and request.output_schema is not None and fault is None:
         structured = _as_object(text)
@@ -42,7 +50,8 @@ def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answ
     logprobs = None
     if request.params.get("logprobs") and reply.top_logprobs is not None:  # unscripted: like servers that ignore it
         logprobs = scripted_logprobs(text, reply.top_logprobs, request.params.get("top_logprobs"))
-    return Answer(text=text, tool_calls=calls, finish=finish, usage=usage, structured_input=structured, logprobs=logprobs)
+    return Answer(text=text, tool_calls=calls, finish=finish, usage=usage, structured_input=structured, logprobs=logprobs,
+                  refusal=refusal)
 
 
 def _as_object(text: str) -> dict[str, Any] | None:
@@ -55,6 +64,8 @@ def _as_object(text: str) -> dict[str, Any] | None:
 
 def openai_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": answer.text if answer.text or not answer.tool_calls else None}
+    if answer.refusal is not None:
+        message.update(content=None, refusal=answer.refusal)
     if answer.tool_calls:
         message["tool_calls"] = [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
@@ -65,13 +76,18 @@ def openai_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, Any]
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.model,
-        "choices": [{"index": 0, "message": message, "finish_reason": answer.finish, "logprobs": _openai_logprobs(answer)}],
+        "choices": [{"index": 0, "message": message, "finish_reason": _openai_finish(answer), "logprobs": _openai_logprobs(answer)}],
         "usage": {
             "prompt_tokens": answer.usage.input_tokens,
             "completion_tokens": answer.usage.output_tokens,
             "total_tokens": answer.usage.input_tokens + answer.usage.output_tokens,
         },
     }
+
+
+def _openai_finish(answer: Answer) -> str:
+    """OpenAI reports a refusal in the message, with an ordinary stop."""
+    return "stop" if answer.finish == "refusal" else answer.finish
 
 
 def _openai_logprobs(answer: Answer) -> dict[str, Any] | None:
@@ -96,11 +112,13 @@ def openai_stream(request: LLMRequest, answer: Answer, seq: int, include_usage: 
     for start in range(0, len(answer.text), step):
         delta = {"content": answer.text[start : start + step]}
         chunks.append({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+    if answer.refusal is not None:
+        chunks.append({**base, "choices": [{"index": 0, "delta": {"refusal": answer.refusal}, "finish_reason": None}]})
     for i, call in enumerate(answer.tool_calls):
         fn = {"name": call.name, "arguments": json.dumps(call.arguments)}
         delta = {"tool_calls": [{"index": i, "id": call.id, "type": "function", "function": fn}]}
         chunks.append({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": answer.finish}]})
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": _openai_finish(answer)}]})
     if include_usage:
         usage = openai_body(request, answer, seq)["usage"]
         chunks.append({**base, "choices": [], "usage": usage})

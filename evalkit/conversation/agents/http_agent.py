@@ -90,6 +90,8 @@ def _message_dict(m: Message) -> dict[str, Any]:
     d = m.model_dump(mode="json", exclude_none=True)
     if not d.get("tool_calls"):
         d.pop("tool_calls", None)
+    if not d.get("truncated"):
+        d.pop("truncated", None)
     return d
 
 

@@ -5,8 +5,11 @@ a string; an `AgentReply`; a `Message`; a `ModelResponse`; a message dict in
 evalkit or OpenAI form (`{"role": "assistant", "content": ..., "tool_calls": [...]}`,
 `{"role": "tool", "tool_call_id": ..., "content": ...}`); a reply dict
 `{"messages": [...], "end": bool, "usage": {...}, "cost_usd": ..., "model": ...}`;
-any other pydantic model (e.g. an SDK message object) is read as its dict; `None`
-is an empty reply.
+an OpenAI completion or choice (`{"choices": [...]}`, `{"message": ..., "finish_reason": ...}`)
+is read as its first message; any other pydantic model (e.g. an SDK message object) is
+read as its dict; `None` is an empty reply. A refusal (`refusal`, Anthropic's
+`stop_reason: "refusal"`) and a reply cut off at the token limit (`finish_reason:
+"length"`, `stop_reason: "max_tokens"`) are kept on the message.
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ def _normalise(value: Any) -> AgentReply:
     if isinstance(value, dict):
         if "role" not in value and "messages" in value:
             return _reply_dict(value)
+        if "role" not in value and value.get("choices"):
+            return _normalise(value["choices"][0])
+        if "role" not in value and isinstance(value.get("message"), dict):
+            return AgentReply(messages=[_message_dict({**value["message"], "finish_reason": value.get("finish_reason")})])
         return AgentReply(messages=[_message_dict(value)])
     raise AgentSetupError(f"agent returned {type(value).__name__}; expected str, message dict, Message or a list of them")
 
@@ -92,8 +99,13 @@ def _message_dict(d: dict[str, Any]) -> Message:
     role = d.get("role", "assistant")
     calls = [_tool_call(c) for c in d.get("tool_calls") or []]
     content = _text(d.get("content"))
+    stop = d.get("finish_reason") or d.get("stop_reason")
+    refusal = d.get("refusal") or None
+    if refusal is None and stop in ("refusal", "content_filter"):
+        refusal = f"the provider stopped the reply ({stop})"
     return _checked(
-        Message(role=role, content=content, tool_calls=calls, tool_call_id=d.get("tool_call_id"), name=d.get("name"))
+        Message(role=role, content=content, tool_calls=calls, tool_call_id=d.get("tool_call_id"), name=d.get("name"),
+                refusal=refusal, truncated=stop in ("length", "max_tokens"))
     )
 
 

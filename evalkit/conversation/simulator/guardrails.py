@@ -10,6 +10,9 @@ Defaults (override per guardrail with `simulator.guardrails: {name: warn|invalid
 guardrail          default     why
 =================  ==========  ==========================================================
 empty_reply        invalidate  retried once; a second empty reply ends as simulator_error
+truncated_reply    invalidate  the reply hit the token limit: the user's message is cut off
+out_of_character   invalidate  the simulator refused, or wrote something no user would (no letter
+                               or digit, a raw JSON value, U+FFFD replacement characters)
 role_flip          invalidate  the "user" talks like the assistant: the test is void
 goal_copy          warn        unnatural but the agent still faced the real request
 unknown_disclosed  invalidate  the user invented a fact the scenario withholds
@@ -19,6 +22,7 @@ early_stop         invalidate  the scenario demanded more turns than the user ga
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Literal
@@ -29,6 +33,8 @@ Action = Literal["warn", "invalidate", "off"]
 
 DEFAULT_ACTIONS: dict[str, Action] = {
     "empty_reply": "invalidate",
+    "truncated_reply": "invalidate",
+    "out_of_character": "invalidate",
     "role_flip": "invalidate",
     "goal_copy": "warn",
     "unknown_disclosed": "invalidate",
@@ -60,6 +66,34 @@ def is_empty(text: str) -> bool:
 def role_flip(text: str) -> str | None:
     match = _ROLE_FLIP.search(text)
     return f"the simulated user wrote like the assistant: {match.group(0)!r}" if match else None
+
+
+def truncated_reply(truncated: bool) -> str | None:
+    return "the simulated user's reply was cut off at the token limit (finish_reason length)" if truncated else None
+
+
+def out_of_character(text: str, refusal: str | None) -> str | None:
+    """A refusal, or text that is not a user speaking: no letter or digit, a raw JSON value, or U+FFFD."""
+    if refusal is not None:
+        return f"the simulator refused to play the user: {refusal[:200]!r}"
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if not any(ch.isalnum() for ch in stripped):
+        return f"the simulated user's reply has no letter or digit: {stripped[:80]!r}"
+    if "\ufffd" in stripped:
+        return "the simulated user's reply holds U+FFFD replacement characters (garbled bytes)"
+    if stripped[0] in "[{" and _is_json(stripped):
+        return f"the simulated user's reply is a raw JSON value, not speech: {stripped[:80]!r}"
+    return None
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def goal_copy(text: str, goal: str) -> str | None:
@@ -129,6 +163,14 @@ class Guardrails:
             "role_flip": lambda: role_flip(text),
             "goal_copy": lambda: goal_copy(text, self.goal),
             "unknown_disclosed": lambda: unknown_disclosed(text, self.unknown),
+        }
+        return [flag for name, check in checks.items() if (flag := self._flag(name, turn, check))]
+
+    def check_reply(self, text: str, *, refusal: str | None, truncated: bool, turn: int) -> list[GuardrailFlag]:
+        """Truncation and out-of-character replies (a refusal, garbage): what the model returned, not what it said."""
+        checks = {
+            "truncated_reply": lambda: truncated_reply(truncated),
+            "out_of_character": lambda: out_of_character(text, refusal),
         }
         return [flag for name, check in checks.items() if (flag := self._flag(name, turn, check))]
 

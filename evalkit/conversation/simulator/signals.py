@@ -31,6 +31,8 @@ class SimulatorTurn(BaseModel):
     text: str
     end_reason: str | None = None  # one of END_REASONS, "unspecified", or None to continue
     end_source: str | None = None  # tool | json | stop_token
+    refusal: str | None = None  # the simulator model declined to play the user
+    truncated: bool = False  # the reply hit the token limit (finish_reason "length")
 
 
 def end_tool() -> ToolSpec:
@@ -62,7 +64,9 @@ def parse_reply(response: ModelResponse) -> SimulatorTurn:
         text = text.replace(STOP_TOKEN, "")
         if reason is None:
             reason, source = UNSPECIFIED, "stop_token"
-    return SimulatorTurn(text=text.strip(), end_reason=reason, end_source=source)
+    said = response.as_message()
+    return SimulatorTurn(text=text.strip(), end_reason=reason, end_source=source, refusal=said.refusal,
+                         truncated=said.truncated)
 
 
 def _reason(raw: Any) -> str:

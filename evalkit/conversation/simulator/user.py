@@ -77,10 +77,13 @@ class UserSimulator:
                 action = self.actions["empty_reply"]
                 flags.append(GuardrailFlag(name="empty_reply", turn=turn, detail="empty again after retry", action=action))
                 raise SimulatorFailure("simulator_error", f"turn {turn}: the simulator returned an empty reply twice", flags)
-        return parsed, flags + self.guardrails.check_text(parsed.text, turn)
+        reply = self.guardrails.check_reply(parsed.text, refusal=parsed.refusal, truncated=parsed.truncated, turn=turn)
+        return parsed, flags + reply + self.guardrails.check_text(parsed.text, turn)
 
     def _is_empty(self, parsed: SimulatorTurn) -> bool:
-        return self.actions["empty_reply"] != "off" and parsed.end_reason is None and g.is_empty(parsed.text)
+        """Empty and silent: a refusal is not retried as empty, it is out of character."""
+        return (self.actions["empty_reply"] != "off" and parsed.end_reason is None and parsed.refusal is None
+                and g.is_empty(parsed.text))
 
     async def _ask(self, messages: list, turn: int, attempt: int) -> SimulatorTurn:
         config = GenerateConfig(

@@ -128,6 +128,7 @@ def from_completion(completion: Any) -> ModelResponse:
         usage=Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens) if usage else Usage(),
         request_id=getattr(completion, "_request_id", None) or completion.id,
         logprobs=_logprobs(choice),
+        refusal=getattr(message, "refusal", None) or None,
     )
 
 
