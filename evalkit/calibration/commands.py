@@ -1,0 +1,99 @@
+"""`evalkit calibrate` and `evalkit calibrate check`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from evalkit.spec.commands import one_line_errors, project_root, root_option
+
+ENV_LIVE = "EVALKIT_LIVE"
+LIVE_REFUSAL = ("evalkit: live model calls are off and calibrating would spend money; pass --live "
+                "(or EVALKIT_LIVE=1), --replay CASSETTE, or --offline to use the suites' fake models")
+
+
+def _live(flag: bool) -> bool:
+    return flag or os.environ.get(ENV_LIVE, "") in {"1", "true", "yes"}
+
+
+@click.group(invoke_without_command=True)
+@click.option("--labels", "labels_path", type=click.Path(exists=True, path_type=Path),
+              help="A labels .jsonl file, or a directory of them.")
+@click.option("--rubric", "rubric_ref", help="The rubric version to calibrate, as id@version.")
+@click.option("--judge", "judge_model", help="Judge model instead of the rubric's (as `evalkit run --judge`).")
+@click.option("--rejudge", type=click.IntRange(0, 20), default=0, show_default=True,
+              help="Extra uncached readings per transcript, to measure judge noise.")
+@click.option("--offline", is_flag=True, help="Judge with the suites' offline rules on a local fake server.")
+@click.option("--replay", type=click.Path(exists=True, path_type=Path), help="Serve judge calls from this cassette.")
+@click.option("--live", is_flag=True, help="Allow paid model calls (same as EVALKIT_LIVE=1).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cluster bootstrap.")
+@root_option
+@click.pass_context
+@one_line_errors
+def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | None, judge_model: str | None,
+              rejudge: int, offline: bool, replay: Path | None, live: bool, seed: int, root: Path | None) -> None:
+    """Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json.
+
+    Runs the production judging path on every labelled transcript (plus --rejudge uncached readings),
+    computes agreement per criterion on the holdout labels and prints it. `evalkit calibrate check`
+    says which rubric x judge of the project's suites has a current record.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if labels_path is None or rubric_ref is None:
+        raise click.UsageError("--labels and --rubric are required (or use `evalkit calibrate check`)")
+    if not (offline or replay is not None or _live(live)):
+        raise click.ClickException(LIVE_REFUSAL)
+    from evalkit.calibration.calibrate import CalibrateConfig, CalibrationError, run_calibration
+    from evalkit.calibration.record import record_path, write_record
+    from evalkit.calibration.table import print_table, record_table
+    from evalkit.spec.project import rubric_dirs
+    from evalkit.spec.rubrics import RubricRegistry
+
+    project = project_root(root)
+    registry = RubricRegistry.from_dirs(rubric_dirs(project))
+    why = registry.why_unresolved(rubric_ref)
+    if why or "@" not in rubric_ref:
+        raise click.ClickException(f"--rubric: {why or f'{rubric_ref!r} has no version (expected id@version)'}")
+    config = CalibrateConfig(labels=labels_path, rubric=rubric_ref, project=project, judge_model=judge_model,
+                             rejudge=rejudge, offline=offline, replay=replay, seed=seed)
+    try:
+        record = run_calibration(config, registry.resolve(rubric_ref))
+    except CalibrationError as exc:
+        raise click.ClickException(str(exc)) from None
+    path = record_path(project, rubric_ref, record.key.judge_models)
+    write_record(path, record)
+    print_table(record_table(record))
+    for note in record.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {path}", err=True)
+
+
+@calibrate.command(name="check")
+@click.option("--suites", "suite_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Suite files or directories (default: the project's suites).")
+@click.option("--judge", "judge_model", help="The judge model runs use instead of the rubrics' (as `evalkit run --judge`).")
+@click.option("--strict", is_flag=True, help="Exit 1 unless every rubric x judge is trusted.")
+@root_option
+@one_line_errors
+def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, root: Path | None) -> None:
+    """Report each rubric x judge the suites use as trusted, weak, untrusted, missing or stale."""
+    from evalkit.calibration.calibrate import project_suites
+    from evalkit.calibration.table import print_table, trust_table
+    from evalkit.calibration.trust import TrustFloors, check_project
+    from evalkit.spec.project import yaml_files
+    from evalkit.spec.suites import is_suite_file, load_suite
+
+    project = project_root(root)
+    if suite_paths:
+        loaded = [load_suite(p, root=project) for p in yaml_files(suite_paths) if is_suite_file(p)]
+    else:
+        loaded = project_suites(project)
+    rows = check_project(project, loaded, TrustFloors(), judge_model)
+    print_table(trust_table(rows))
+    for row in rows:
+        click.echo(f"{row.state}: {row.use.rubric} x {'+'.join(row.use.judge_models) or '-'}: {row.why}")
+    if strict and any(r.state != "trusted" for r in rows):
+        raise SystemExit(1)
