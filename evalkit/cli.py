@@ -16,6 +16,8 @@ from evalkit import __version__
 # Add yours here; a test checks each short help against the command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("evalkit.llm.commands:cache", "Inspect or clear the model response cache."),
+    "calibrate": ("evalkit.calibration.commands:calibrate",
+                  "Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json."),
     "compare": ("evalkit.report.commands:compare_command",
                 "Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run."),
     "labels": ("evalkit.labels.commands:labels",
