@@ -97,3 +97,6 @@ def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, 
         click.echo(f"{row.state}: {row.use.rubric} x {'+'.join(row.use.judge_models) or '-'}: {row.why}")
     if strict and any(r.state != "trusted" for r in rows):
         raise SystemExit(1)
+
+
+commands: list[click.Command] = [calibrate]
