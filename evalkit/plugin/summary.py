@@ -39,7 +39,6 @@ class RunView(BaseModel):
     flaky: list[str] = Field(default_factory=list)
     invalid: list[str] = Field(default_factory=list)  # "label: n/m invalid (reasons)": the judge/simulator/endpoint failed
     errors: list[str] = Field(default_factory=list)  # "label: n/m setup errors (reasons)": the agent never ran
-    scenario_suites: list[str] = Field(default_factory=list)  # suite of each entry of `scenarios`, same order
     gates: list[GateResult] = Field(default_factory=list)
     outcome: RunOutcome = "empty"  # the run's verdict (evalkit.verdicts.RunVerdict.outcome)
     failed: bool = False  # would CI fail on this run's verdicts
@@ -57,9 +56,6 @@ class RunView(BaseModel):
         ran = set(self.gate_items)
         return (any(v.outcome in ("fail", "invalid", "error") for v in self.scenarios)
                 or any(g.failed for g in self.gates if (g.suite, g.tier) in ran))
-
-    def suite_of(self, index: int) -> str:
-        return self.scenario_suites[index] if index < len(self.scenario_suites) else ""
 
     @property
     def verdict_line(self) -> str:
@@ -94,26 +90,16 @@ def build_view(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
     for t in trials:
         outcomes[f"{t.scenario_id}[{t.tier}]"].append(t.outcome)
         by_item[(t.suite, t.scenario_id, t.tier)].append(t)
-    view.scenario_suites = _suites_in_order(verdict.scenarios, list(by_item), verdict.suites)
-    many = len(set(view.scenario_suites)) > 1
-    for v, suite in zip(verdict.scenarios, view.scenario_suites):
-        rows = by_item.get((suite, v.scenario_id, v.tier), [])
-        label = f"{suite}::{v.label}" if many else v.label
+    many = len({v.suite for v in verdict.scenarios}) > 1
+    for v in verdict.scenarios:
+        rows = by_item.get((v.suite, v.scenario_id, v.tier), [])
+        label = f"{v.suite}::{v.label}" if many else v.label
         view.invalid += _not_decided_line(label, rows, "invalid", "invalid")
         view.errors += _not_decided_line(label, rows, "error", "setup error(s)")
     view.flaky = flaky_scenarios(outcomes)
     view.criteria = criterion_means(criteria)
     view.cost_by_role = {role: sum_costs([t.cost(role) for t in trials]) for role in ROLES}
     return view
-
-
-def _suites_in_order(scenarios: list[ScenarioVerdict], keys: list[tuple[str, str, str]],
-                     by_label: dict[str, str]) -> list[str]:
-    """The suite of each scenario verdict: `decide_run` decides items in the order their first trial appears,
-    which is `keys`' order; `RunVerdict.suites` (by label) is the fallback, ambiguous across suites."""
-    if [(k[1], k[2]) for k in keys] == [(v.scenario_id, v.tier) for v in scenarios]:
-        return [k[0] for k in keys]
-    return [by_label.get(v.label, "") for v in scenarios]
 
 
 def _not_decided_line(label: str, rows: list[TrialRecord], outcome: str, noun: str) -> list[str]:

@@ -64,7 +64,7 @@ def quiet_summary(view: RunView) -> str:
 
 def _scenario_table(view: RunView, width: int) -> Table:
     table = Table(title="evalkit scenarios", title_justify="left")
-    suites = [view.suite_of(i) for i in range(len(view.scenarios))]
+    suites = [v.suite for v in view.scenarios]
     many_suites = len(set(suites)) > 1
     confidence = view.scenarios[0].confidence if view.scenarios else 0.95
     names = (["suite"] if many_suites else []) + ["scenario", "verdict", "pass", f"{confidence:.0%} CI", "trials",

@@ -28,7 +28,7 @@ def _view() -> RunView:
 def test_errors_are_listed_apart_from_invalid_trials_and_each_row_keeps_its_suite() -> None:
     view = _view()
     assert [v.outcome for v in view.scenarios] == ["pass", "error", "pass"]
-    assert view.scenario_suites == ["alpha", "beta", "beta"]  # `shared[m]` is in both suites
+    assert [v.suite for v in view.scenarios] == ["alpha", "beta", "beta"]  # `shared[m]` is in both suites
     assert view.errors == ["beta::shared[m]: 2/2 setup error(s) (agent setup failed: ModuleNotFoundError: no_agent)"]
     assert view.invalid == ["beta::judged[m]: 1/3 invalid (judge reply unparseable)"]
     assert view.outcome == "fail" and view.failed  # beta's gate fails on 3/5 invalid or error trials
