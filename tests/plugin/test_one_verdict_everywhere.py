@@ -1,10 +1,11 @@
 """Acceptance: one verdict, wherever a user looks.
 
-The offline demo (one scenario x two tiers, one trial) runs through a plain
+The offline demo (one scenario x two tiers, one trial, no response cache) runs through a plain
 `pytest`, through `evalkit run` and through `evalkit.run_scenario`; the
 per-scenario verdicts read back from the terminal summary, JUnit XML, the CI
-step summary, summary.md and report.html must all be the same, since every one
-of them is decided by `evalkit.verdicts` and none re-derives it.
+step summary, summary.md and report.html must all be the same, and so must the
+run's verdict (the plugin's verdict line, the report's banner in summary.md and
+report.html), since every one of them is decided by `evalkit.verdicts`.
 """
 
 from __future__ import annotations
@@ -113,42 +114,68 @@ def html_verdicts(path: Path) -> Verdicts:
     return parser.rows
 
 
+RUN = "(run)"  # the run's own verdict, kept beside the scenario verdicts
+
+
+def verdict_line_run(text: str) -> str:
+    """The plugin's verdict line, `run verdict: FAIL (...)` (the terminal's last line, the step summary's first)."""
+    line = next(line for line in text.splitlines() if "run verdict: " in line)
+    return line.split("run verdict: ", 1)[1].split()[0].lower()
+
+
+def markdown_run(text: str) -> str:
+    """The report's banner, `**<icon> FAIL** — ...` (the plugin's own line is `### <icon> evalkit run verdict: ...`)."""
+    line = next(line for line in text.splitlines() if line.startswith("**") and " — " in line)
+    return line.split("**")[1].split()[-1].lower()
+
+
+def html_run(path: Path) -> str:
+    """`<div id="verdict-banner" class="banner fail">`."""
+    html = path.read_text(encoding="utf-8")
+    tag = html[html.index('id="verdict-banner"'):].split(">", 1)[0]
+    return tag.split('class="banner ', 1)[1].split('"', 1)[0]
+
+
 # ---------------------------------------------------------------- the three ways in
 
 def start_pytest(tmp_path: Path) -> subprocess.Popen[str]:
     return _start([sys.executable, "-m", "pytest", str(SUITE), "--evalkit-offline", "--evalkit-trials=1",
                    f"--evalkit-report-dir={tmp_path / 'pytest-reports'}", "-k", SELECT,
-                   f"--junitxml={tmp_path / 'pytest.xml'}", "-p", "no:cacheprovider"],
+                   f"--junitxml={tmp_path / 'pytest.xml'}", "-p", "no:cacheprovider", "--evalkit-no-cache"],
                   tmp_path, GITHUB_STEP_SUMMARY=str(tmp_path / "step_summary.md"))
 
 
 def read_pytest(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdicts]:
     out = _stdout(proc)
     run_dir = _run_dir(tmp_path / "pytest-reports")
+    step = (tmp_path / "step_summary.md").read_text(encoding="utf-8")
+    summary = (run_dir / "summary.md").read_text(encoding="utf-8")
     return {
-        "pytest terminal": terminal_verdicts(out),
+        "pytest terminal": {**terminal_verdicts(out), RUN: verdict_line_run(out)},
         "pytest junit": junit_verdicts(tmp_path / "pytest.xml"),
-        "pytest step summary": markdown_verdicts((tmp_path / "step_summary.md").read_text(encoding="utf-8")),
-        "pytest summary.md": markdown_verdicts((run_dir / "summary.md").read_text(encoding="utf-8")),
-        "pytest report.html": html_verdicts(run_dir / "report.html"),
+        "pytest step summary": {**markdown_verdicts(step), RUN: markdown_run(step)},
+        "pytest step summary line": {RUN: verdict_line_run(step)},
+        "pytest summary.md": {**markdown_verdicts(summary), RUN: markdown_run(summary)},
+        "pytest report.html": {**html_verdicts(run_dir / "report.html"), RUN: html_run(run_dir / "report.html")},
     }
 
 
 def start_evalkit_run(tmp_path: Path) -> subprocess.Popen[str]:
     evalkit = Path(sys.executable).with_name("evalkit")
     return _start([str(evalkit), "run", str(SUITE), "--offline", "--trials", "1",
-                   "--report-dir", str(tmp_path / "run-reports"), "-k", SELECT, f"--junitxml={tmp_path / 'run.xml'}"],
+                   "--report-dir", str(tmp_path / "run-reports"), "-k", SELECT, f"--junitxml={tmp_path / 'run.xml'}", "--no-cache"],
                   tmp_path)
 
 
 def read_evalkit_run(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdicts]:
     out = _stdout(proc)
     run_dir = _run_dir(tmp_path / "run-reports")
+    summary = (run_dir / "summary.md").read_text(encoding="utf-8")
     return {
-        "evalkit run terminal": terminal_verdicts(out),
+        "evalkit run terminal": {**terminal_verdicts(out), RUN: verdict_line_run(out)},
         "evalkit run junit": junit_verdicts(tmp_path / "run.xml"),
-        "evalkit run summary.md": markdown_verdicts((run_dir / "summary.md").read_text(encoding="utf-8")),
-        "evalkit run report.html": html_verdicts(run_dir / "report.html"),
+        "evalkit run summary.md": {**markdown_verdicts(summary), RUN: markdown_run(summary)},
+        "evalkit run report.html": {**html_verdicts(run_dir / "report.html"), RUN: html_run(run_dir / "report.html")},
     }
 
 
@@ -187,6 +214,13 @@ def test_the_same_verdicts_everywhere(tmp_path: Path, monkeypatch: pytest.Monkey
                 proc.kill()
                 proc.communicate()
     reference = places["pytest terminal"]
-    assert len(reference) == 2 and set(reference.values()) == {"pass", "fail"}, reference  # not a vacuous match
-    for place, verdicts in places.items():
-        assert verdicts == reference, f"{place} disagrees with the pytest terminal summary"
+    scenarios = {k: v for k, v in reference.items() if k != RUN}
+    assert len(scenarios) == 2 and set(scenarios.values()) == {"pass", "fail"}, reference  # not a vacuous match
+    assert reference[RUN] == "fail"
+    for place, verdicts in places.items():  # JUnit and run_scenario have no run verdict, the step's line only that
+        if set(verdicts) == {RUN}:
+            assert verdicts[RUN] == reference[RUN], place
+            continue
+        assert {k: v for k, v in verdicts.items() if k != RUN} == scenarios, f"{place} disagrees with the terminal"
+        if RUN in verdicts:
+            assert verdicts[RUN] == reference[RUN], f"{place}: run verdict {verdicts[RUN]} != {reference[RUN]}"
