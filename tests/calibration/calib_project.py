@@ -100,7 +100,11 @@ def seed_of(text: str) -> int:
     return int(found.group(1)) if found else 1
 
 
+JUDGE_CALLS: list[str] = []  # one entry per judge request the fake server answered (list.append is atomic)
+
+
 def judge(request: LLMRequest) -> dict[str, Any]:
+    JUDGE_CALLS.append(request.model)
     helpful, tone = judge_says(seed_of(json.dumps([m.content for m in request.messages])))
     quote = {"turn": 4, "quote": "has shipped"}
     return {"json": {"helpful": {"reasoning": "It said where.", "evidence": [quote], "score": helpful},
