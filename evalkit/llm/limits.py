@@ -125,7 +125,9 @@ class EndpointLimiter:
         try:
             # Paced after the gate, so requests queued at the gate while nothing was known yet are paced too;
             # the controller counts only what is sent, so a paced wait never looks like a busy endpoint.
-            mark = await self._paced(state, cost or Cost()) if self.pacer.active(time.monotonic()) else None
+            cost = cost or Cost()
+            now = time.monotonic()
+            mark = await self._paced(state, cost) if self.pacer.active(now) else self.pacer.commit(cost, now)
             controller.started()
         except BaseException:
             state.gate.release(controller.limit)

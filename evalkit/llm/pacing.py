@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from evalkit.llm.ratelimit_headers import Reading
+from evalkit.llm.ratelimit_headers import DIMENSIONS, Reading
 
 SURPLUS_HORIZON = 0.5  # spend a full bucket's surplus over half the time it takes to refill one
 RATE_SMOOTHING = 0.3  # weight of a new refill-rate estimate
@@ -71,7 +71,6 @@ class LearnedBudget:
         self.rate: float | None = None  # refill per second, from (limit - remaining) / reset
         self.level = 0.0
         self.stamp = 0.0
-        self.spent = 0.0  # everything this client started, so a reading can be brought up to date
         self.basis = -1.0  # start time of the request whose reading the level is based on
         self.reset_at: float | None = None
         self.next_start = -1e18  # the surplus-spreading schedule (a start is due every cost / pace seconds)
@@ -81,7 +80,8 @@ class LearnedBudget:
             return self.level
         return min(self.limit, self.level + (now - self.stamp) * self.rate)
 
-    def observe(self, reading: Reading, started: float | None, spent_then: float | None, now: float) -> None:
+    def observe(self, reading: Reading, started: float | None, spent_then: float | None, spent_now: float,
+                now: float) -> None:
         """Take a reading made when the request that started at `started` was admitted.
 
         A relative reset (OpenAI) counts from that admission; an absolute one (Anthropic) is a
@@ -89,7 +89,7 @@ class LearnedBudget:
         """
         self.limit = max(reading.limit or 0.0, reading.remaining, 1.0)
         if started is None or spent_then is None:
-            started, spent_then = now, self.spent
+            started, spent_then = now, spent_now
         if reading.reset_s is not None:
             horizon = reading.reset_s + (now - started if reading.reset_absolute else 0.0)
             self.reset_at = started + horizon
@@ -102,7 +102,7 @@ class LearnedBudget:
         # the reading) is unknown, somewhere between `started` and now. Counting from `started` overestimates
         # whenever the server is slow to admit (a loaded machine: 429s); from now, it keeps rate x latency
         # more in the bucket than needed, which costs nothing while that stays below the limit.
-        level = reading.remaining - (self.spent - spent_then)
+        level = reading.remaining - (spent_now - spent_then)
         self.level, self.stamp, self.basis = min(self.limit, level), now, started
 
     def _need(self, c: float) -> float:
@@ -121,7 +121,7 @@ class LearnedBudget:
         deficit = (need - level) / self.rate if level < need else 0.0
         return max(deficit, self.next_start - SPACING_SLACK_S - now)
 
-    def commit(self, cost: Cost, now: float) -> float:
+    def commit(self, cost: Cost, now: float) -> None:
         c = cost.of(self.dimension)
         level = self.level_at(now)
         if self.rate:
@@ -129,8 +129,6 @@ class LearnedBudget:
             pace = self.rate + surplus / (SURPLUS_HORIZON * self.limit / self.rate)
             self.next_start = max(self.next_start, now - SPACING_SLACK_S) + c / pace
         self.level, self.stamp = level - c, now
-        self.spent += c
-        return self.spent
 
 
 Mark = dict[str, float]  # dimension -> this client's cumulative spend right after a request started
@@ -145,6 +143,9 @@ class Pacer:
         self.learn = learn
         self.reserve = reserve
         self.hold_until = 0.0
+        # Everything started, from the very first request: the first readings come from requests that
+        # started before any budget was known, and must be brought up to date too.
+        self.spent = dict.fromkeys(DIMENSIONS, 0.0)
         self._lock = threading.Lock()  # a hub may be driven from several threads' loops
 
     def active(self, now: float) -> bool:
@@ -158,10 +159,15 @@ class Pacer:
             return max(0.0, *waits)
 
     def commit(self, cost: Cost, now: float) -> Mark:
+        """A request starts now: take its cost off every budget; returns the running totals for its reading."""
         with self._lock:
             for bucket in self.static:
                 bucket.commit(cost, now)
-            return {d: b.commit(cost, now) for d, b in self.learned.items()}
+            for budget in self.learned.values():
+                budget.commit(cost, now)
+            for dimension in DIMENSIONS:
+                self.spent[dimension] += cost.of(dimension)
+            return dict(self.spent)
 
     def observe(self, readings: list[Reading], started: float | None, mark: Mark | None, now: float) -> None:
         if not self.learn:
@@ -171,7 +177,7 @@ class Pacer:
                 budget = self.learned.get(reading.dimension)
                 if budget is None:
                     budget = self.learned[reading.dimension] = LearnedBudget(reading.dimension, self.reserve)
-                budget.observe(reading, started, (mark or {}).get(reading.dimension), now)
+                budget.observe(reading, started, (mark or {}).get(reading.dimension), self.spent[reading.dimension], now)
 
     def hold(self, seconds: float, now: float) -> None:
         """Start nothing on this endpoint for `seconds` (the server asked for it)."""
