@@ -99,3 +99,21 @@ def test_step_summary_has_no_live_image_or_link() -> None:
     text = verdict_header(view) + markdown_summary(view)
     assert "attacker/pixel" in text and "attacker/auto" in text
     assert live_syntax(text) == {}
+
+
+def test_step_summary_written_for_ci_has_no_live_image_or_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `$GITHUB_STEP_SUMMARY` gets: the verdict header, then the run's summary.md tables."""
+    from evalkit.plugin.ci import write_step_summary
+
+    run = write_run(tmp_path, _hostile_trials(f"refund {ID_PAYLOAD}", "default"))
+    rows = [TrialRecord(suite="support", scenario_id=f"refund {ID_PAYLOAD}", tier="default", trial=i, outcome=o,
+                        invalid_reason=f"judge said {HOSTILE}" if o == "invalid" else None)
+            for i, o in enumerate(["pass", "fail", "invalid"])]
+    view = build_view(rows, [], VerdictInputs())
+    view.run_dir = run
+    target = tmp_path / "step_summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(target))
+    assert write_step_summary(view) == target
+    text = target.read_text(encoding="utf-8")
+    assert "pixel.png" in text and "attacker/pixel" in text and "| gate |" in text  # the report's tables
+    assert live_syntax(text.replace("<details><summary>", "").replace("</summary>", "").replace("</details>", "")) == {}
