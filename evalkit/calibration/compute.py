@@ -27,7 +27,7 @@ from evalkit.stats.agreement import (BinaryAgreement, binary_agreement, cohen_ka
                                      quadratic_weighted_kappa, scale_agreement)
 from evalkit.stats.cluster_bootstrap import BootstrapConfig, ClusterInterval, cluster_interval
 from evalkit.stats.kripp_alpha import krippendorff_alpha
-from evalkit.stats.variance_share import variance_share
+from evalkit.stats.variance_share import VarianceShare, variance_share
 
 Pair = tuple[float | None, float]  # (judge, human)
 
@@ -136,7 +136,8 @@ def human_pairs(keyed: list[tuple[str, str, float]]) -> tuple[list[float], list[
     return a, b
 
 
-def _judge_noise(rows: list[Row], readings: dict[str, Readings], criterion_id: str):  # type: ignore[no-untyped-def]
+def _judge_noise(rows: list[Row], readings: dict[str, Readings], criterion_id: str) -> VarianceShare | None:
+    """Judge vs agent variance within scenarios from each transcript's readings (None without re-readings)."""
     per_cluster: dict[str, list[list[float]]] = defaultdict(list)
     seen = set()
     for row in rows:
