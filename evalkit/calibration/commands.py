@@ -92,9 +92,11 @@ def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, 
     else:
         loaded = project_suites(project)
     rows = check_project(project, loaded, TrustFloors(), judge_model)
-    print_table(trust_table(rows))
-    for row in rows:
-        click.echo(f"{row.state}: {row.use.rubric} x {'+'.join(row.use.judge_models) or '-'}: {row.why}")
+    if click.get_text_stream("stdout").isatty():
+        print_table(trust_table(rows))
+    else:  # CI logs: one greppable line per rubric x judge
+        for row in rows:
+            click.echo(f"{row.state}: {row.use.rubric} x {'+'.join(row.use.judge_models) or '-'}: {row.why}")
     if strict and any(r.state != "trusted" for r in rows):
         raise SystemExit(1)
 
