@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -92,7 +93,7 @@ def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, 
     else:
         loaded = project_suites(project)
     rows = check_project(project, loaded, TrustFloors(), judge_model)
-    if click.get_text_stream("stdout").isatty():
+    if sys.stdout.isatty():
         print_table(trust_table(rows))
     else:  # CI logs: one greppable line per rubric x judge
         for row in rows:
