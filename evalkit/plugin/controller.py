@@ -116,6 +116,7 @@ class Controller:
             base_urls=base_urls,
             resume=s.resume,
             offline=self.offline is not None,
+            baseline=baseline_dir(s),
         )
 
     def stop(self) -> None:
@@ -233,13 +234,21 @@ class Controller:
         return [c for o in self.outcomes.values() for c in o.criteria]
 
 
-def baseline_trials(settings: PluginSettings) -> list[TrialRecord] | None:
-    """The baseline run's trials (None without --evalkit-baseline)."""
+def baseline_dir(settings: PluginSettings) -> Path | None:
+    """The baseline run's directory, resolved (None without --evalkit-baseline)."""
     if settings.baseline is None:
         return None
     from evalkit.run.run_dir import resolve_run_dir
 
-    path = resolve_run_dir(str(settings.baseline), settings.report_dir) / "trials.jsonl"
+    return resolve_run_dir(str(settings.baseline), settings.report_dir).resolve()
+
+
+def baseline_trials(settings: PluginSettings) -> list[TrialRecord] | None:
+    """The baseline run's trials (None without --evalkit-baseline)."""
+    run_dir = baseline_dir(settings)
+    if run_dir is None:
+        return None
+    path = run_dir / "trials.jsonl"
     if not path.exists():
         raise pytest.UsageError(f"--evalkit-baseline: no trials.jsonl at {path}")
     return [TrialRecord.model_validate(r) for r in read_rows(path)]

@@ -6,6 +6,7 @@ The gate config comes from run.json when recorded there, else from the suite fil
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -13,7 +14,8 @@ from evalkit.report.rundata import RunData
 from evalkit.report.verdict_view import GateRow, gate_views
 from evalkit.spec import SpecError, load_suite
 from evalkit.spec.models import GateConfig
-from evalkit.verdicts import RunVerdict, VerdictInputs, decide_run
+from evalkit.run.run_dir import TRIALS, read_rows
+from evalkit.verdicts import RunVerdict, TrialRecord, VerdictInputs, decide_run
 
 __all__ = ["GateRow", "gate_config", "gate_rows", "run_verdict"]
 
@@ -42,10 +44,21 @@ def _gate_from_file(path: str) -> GateConfig:
 
 
 def run_verdict(run: RunData) -> RunVerdict:
-    """The run's verdict, decided by `evalkit.verdicts.decide_run` from its rows and its suites' gate configs."""
+    """The run's verdict, decided by `evalkit.verdicts.decide_run` from its rows, its suites' gate configs and
+    the baseline run it was gated against (so the report shows the same regression check as pytest did)."""
     suites = {t.suite for t in run.trials}
-    inputs = VerdictInputs(gates={suite: gate_config(run, suite) for suite in suites}, run_dir=run.path)
+    inputs = VerdictInputs(gates={suite: gate_config(run, suite) for suite in suites}, run_dir=run.path,
+                           baseline=_baseline_trials(run))
     return decide_run(run.trials, run.results, inputs)
+
+
+def _baseline_trials(run: RunData) -> list[TrialRecord] | None:
+    """The recorded baseline's trials; None when the run had none or that directory is gone."""
+    recorded = (run.manifest.get("config") or {}).get("baseline")
+    path = Path(recorded) / TRIALS if isinstance(recorded, str) else None
+    if path is None or not path.is_file():
+        return None
+    return [TrialRecord.model_validate(row) for row in read_rows(path)]
 
 
 def gate_rows(verdict: RunVerdict) -> list[GateRow]:

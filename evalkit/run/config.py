@@ -51,6 +51,8 @@ class RunConfig(BaseModel):
     offline: bool = Field(default=False, description="Models served by a local fake server: costs are list prices "
                                                      "of calls nobody paid for.")
     resume: str | None = Field(default=None, description="Run directory to resume, or 'latest'.")
+    baseline: Path | None = Field(default=None, description="Baseline run directory of the regression gate; recorded "
+                                                           "in run.json so reports decide the same gate.")
     fsync_interval_s: float = Field(default=1.0, ge=0, description="How often the event log is fsynced.")
 
     def hub_config(self) -> Any:

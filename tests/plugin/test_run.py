@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import xml.etree.ElementTree as ET
 
 from plugin_helpers import (
@@ -156,3 +159,7 @@ def test_baseline_gate_fails_on_a_significant_drop_and_names_missing_scenarios(p
     out = result.stdout.str()
     assert "regression: FAIL - pass rate 1.00 -> 0.00" in out
     assert "scenarios in the baseline but not in this run: s6" in out
+    latest = project.run_dirs()[-1]  # the report decides the same regression gate from the recorded baseline
+    assert json.loads((latest / "run.json").read_text())["config"]["baseline"] == str(baseline.resolve())
+    summary = (latest / "summary.md").read_text()
+    assert re.search(r"\| regression \| reg \| [^|]+ \| ❌ fail \| pass rate 1.00 -(&gt;|>) 0.00", summary), summary
