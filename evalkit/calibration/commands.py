@@ -77,9 +77,15 @@ def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | No
               help="Suite files or directories (default: the project's suites).")
 @click.option("--judge", "judge_model", help="The judge model runs use instead of the rubrics' (as `evalkit run --judge`).")
 @click.option("--strict", is_flag=True, help="Exit 1 unless every rubric x judge is trusted.")
+@click.option("--min-kappa", type=float, default=0.6, show_default=True, help="Floor on kappa's lower bound.")
+@click.option("--min-tpr", type=float, default=0.8, show_default=True, help="Floor on TPR's lower bound.")
+@click.option("--max-fpr", type=float, default=0.15, show_default=True, help="Ceiling on FPR's upper bound.")
+@click.option("--min-clusters", type=int, default=10, show_default=True,
+              help="Fewer labelled scenarios than this is at best weak.")
 @root_option
 @one_line_errors
-def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, root: Path | None) -> None:
+def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, min_kappa: float, min_tpr: float,
+          max_fpr: float, min_clusters: int, root: Path | None) -> None:
     """Report each rubric x judge the suites use as trusted, weak, untrusted, missing or stale."""
     from evalkit.calibration.calibrate import project_suites
     from evalkit.calibration.table import print_table, trust_table
@@ -92,7 +98,8 @@ def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, 
         loaded = [load_suite(p, root=project) for p in yaml_files(suite_paths) if is_suite_file(p)]
     else:
         loaded = project_suites(project)
-    rows = check_project(project, loaded, TrustFloors(), judge_model)
+    floors = TrustFloors(min_kappa=min_kappa, min_tpr=min_tpr, max_fpr=max_fpr, min_clusters=min_clusters)
+    rows = check_project(project, loaded, floors, judge_model)
     if sys.stdout.isatty():
         print_table(trust_table(rows))
     else:  # CI logs: one greppable line per rubric x judge

@@ -2,7 +2,9 @@
 
 trusted: every criterion's interval bounds clear the floors (kappa's lower
 bound >= min_kappa, TPR's lower bound >= min_tpr, FPR's upper bound <= max_fpr).
-weak: the point estimates clear them but some bound does not (too few labels).
+weak: the point estimates clear them but some bound does not (too few labels),
+or the labels come from fewer than min_clusters scenarios (the few-scenarios
+interval is optimistic, docs/judge_trust.md).
 untrusted: some point estimate misses a floor. missing: no record.
 stale: the record was made for another fingerprint, judge or template.
 """
@@ -32,6 +34,7 @@ class TrustFloors(BaseModel):
     min_kappa: float = 0.6
     min_tpr: float = 0.8
     max_fpr: float = 0.15
+    min_clusters: int = 10
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ def judge_record(record: CalibrationRecord, use: InUse, floors: TrustFloors) -> 
     if points:
         return "untrusted", "; ".join(points)
     bounds = [m for c in record.criteria for m in _misses(c, floors, bounds=True)]
+    if record.n_clusters < floors.min_clusters:
+        bounds.append(f"labels from {record.n_clusters} scenarios (< {floors.min_clusters})")
     if bounds:
         return "weak", "; ".join(bounds)
     return "trusted", f"every criterion clears the floors ({record.n_holdout} holdout labels, {record.n_clusters} scenarios)"

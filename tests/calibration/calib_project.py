@@ -129,8 +129,11 @@ def make_run(root: Path) -> Path:
 # ---------------------------------------------------------------- labels
 
 
-def write_labels(project: Path, run_dir: Path) -> tuple[Path, list[dict[str, Any]]]:
-    """labels/quality.jsonl: every trial labelled by 'ann' (the first trial as dev), three also by 'bob'."""
+def write_labels(project: Path, run_dir: Path, agree: bool = False) -> tuple[Path, list[dict[str, Any]]]:
+    """labels/quality.jsonl: every trial labelled by 'ann' (the first trial as dev), three also by 'bob'.
+
+    `agree`: ann labels exactly what the judge answers (and bob agrees with her).
+    """
     trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
     fingerprint = next(json.loads(line)["rubric_fingerprint"]
                        for line in (run_dir / "results.jsonl").read_text().splitlines())
@@ -140,7 +143,7 @@ def write_labels(project: Path, run_dir: Path) -> tuple[Path, list[dict[str, Any
     for index, trial in enumerate(sorted(trials, key=lambda t: t["transcript_path"])):
         path = (run_dir / trial["transcript_path"]).resolve()
         seed = seed_of(path.read_text())
-        helpful, tone = human_says(seed)
+        helpful, tone = judge_says(seed) if agree else human_says(seed)
         base = {"transcript": os.path.relpath(path, out.parent.resolve()),
                 "transcript_hash": trial["transcript_hash"], "rubric": RUBRIC_REF, "rubric_fingerprint": fingerprint,
                 "date": "2026-12-01", "cluster": trial["scenario_id"], "split": "dev" if index == 0 else "holdout",
@@ -148,7 +151,7 @@ def write_labels(project: Path, run_dir: Path) -> tuple[Path, list[dict[str, Any
                 "criteria": {"helpful": {"score": helpful}, "tone": {"score": tone}}, "_seed": seed}
         rows.append(base)
         if 1 <= index <= 3:
-            other = not helpful if index == 1 else helpful
+            other = not helpful if index == 1 and not agree else helpful
             rows.append({**base, "labeller": "bob", "verdict": "pass" if other else "fail",
                          "criteria": {"helpful": {"score": other}, "tone": {"score": tone}}})
     out.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "_seed"}) + "\n" for r in rows))

@@ -163,3 +163,17 @@ def test_a_transcript_changed_since_labelling_stops_calibration_with_its_line(pr
     result = evalkit("calibrate", "--labels", labels, "--rubric", RUBRIC_REF, "--offline", "--root", project)
     assert result.exit_code == 1 and f"{labels}:2:1: transcript_hash" in result.output
     assert not (project / RECORD).exists()
+
+
+def test_a_judge_that_agrees_with_every_label_is_trusted(project: Path, run_dir: Path) -> None:
+    from calib_project import write_labels
+
+    labels, _ = write_labels(project, run_dir, agree=True)
+    record = calibrate(project, labels)
+    for criterion in record.criteria:
+        m = criterion.binary.confusion
+        assert m.fp == m.fn == 0 and criterion.binary.cohen_kappa == pytest.approx(1.0)
+    few = evalkit("calibrate", "check", "--root", project, "--strict")  # 4 scenarios, 10 by default
+    assert few.exit_code == 1 and few.output.startswith(f"weak: {RUBRIC_REF} x {JUDGE}: labels from 4 scenarios")
+    check = evalkit("calibrate", "check", "--root", project, "--strict", "--min-clusters", "4")
+    assert check.exit_code == 0 and check.output.startswith(f"trusted: {RUBRIC_REF} x {JUDGE}"), check.output
