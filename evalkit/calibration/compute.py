@@ -42,6 +42,7 @@ class Row:
     human_raw: float
     human_pass: float
     judge: CriterionScore | None
+    cited: frozenset[int] = frozenset()  # turns the labeller cited
 
 
 def _pass(criterion: Criterion, raw: float, rubric: Rubric) -> float:
@@ -72,7 +73,7 @@ def rows_for(criterion: Criterion, rubric: Rubric, items: list[Item], readings: 
             continue
         raw = float(scored.score)
         rows.append(Row(item.label.cluster, item.key, item.label.labeller or "", raw, _pass(criterion, raw, rubric),
-                        _criterion(readings[item.key].first, criterion.id)))
+                        _criterion(readings[item.key].first, criterion.id), frozenset(c.turn for c in scored.cited)))
     return rows
 
 
@@ -154,6 +155,15 @@ def _judge_noise(rows: list[Row], readings: dict[str, Readings], criterion_id: s
     return variance_share(dict(sorted(per_cluster.items())))
 
 
+def cited_match(rows: list[Row]) -> tuple[float | None, int]:
+    """(share, n): of valid items the labeller cited turns for, how many the judge cites one of those turns in."""
+    cited = [r for r in rows if r.cited and r.judge is not None and _judge_pass(r.judge) is not None]
+    if not cited:
+        return None, 0
+    hits = sum(bool(r.cited & {e.turn for e in r.judge.evidence}) for r in cited if r.judge is not None)
+    return hits / len(cited), len(cited)
+
+
 def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], readings: dict[str, Readings],
                         seed: int) -> CriterionCalibration:
     valid = [r for r in rows if _judge_pass(r.judge) is not None]
@@ -172,6 +182,7 @@ def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], r
         statistics["quadratic_kappa"] = lambda i: quadratic_weighted_kappa(jp[i].tolist(), hp[i].tolist(),
                                                                            labels=points)
     a, b = human_pairs([(r.transcript, r.labeller, r.human_pass) for r in rows])
+    match, n_cited = cited_match(rows)
     return CriterionCalibration(
         criterion_id=criterion.id,
         scale="scale" if is_scale else "binary",
@@ -184,6 +195,8 @@ def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], r
         invalid=_invalid_gap(rows),
         human_human=binary_agreement(a, b) if a else None,
         judge_noise=_judge_noise(rows, readings, criterion.id),
+        cited_match=match,
+        n_cited=n_cited,
     )
 
 

@@ -63,6 +63,8 @@ class CriterionCalibration(_Frozen):
     scale_stats: ScaleAgreement | None = None
     invalid: InvalidGap
     human_human: BinaryAgreement | None = None  # first two labellers of each doubly labelled transcript
+    cited_match: float | None = None  # share of items with human citations where the judge cites one of those turns
+    n_cited: int = 0  # items with human citations and a valid judge reading
     judge_noise: VarianceShare | None = None  # from the production reading plus the K re-readings
 
 

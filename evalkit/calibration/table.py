@@ -41,6 +41,7 @@ def _row(c: CriterionCalibration) -> list[str]:
         f"{_num(scale.spearman)}/{_num(scale.bias)}/{_num(scale.mae)}" if scale else "-",
         _num(c.human_human.cohen_kappa) if c.human_human else "-",
         _num(c.invalid.gap),
+        _num(c.cited_match),
         _num(noise),
     ]
 
@@ -51,7 +52,7 @@ def record_table(record: CalibrationRecord) -> Table:
              f"{record.n_transcripts} transcripts, {record.n_clusters} scenarios")
     table = Table(title=title, caption="intervals: 95% clustered by scenario; TP FP FN TN: judge vs human, pass = positive")
     for column in ("criterion", "n/scen", "TP FP FN TN", "TPR", "FPR", "kappa", "AC1", "alpha", "qw-kappa",
-                   "rho/bias/MAE", "human kappa", "invalid gap", "judge share"):
+                   "rho/bias/MAE", "human kappa", "invalid gap", "same turn", "judge share"):
         table.add_column(column)
     for criterion in record.criteria:
         table.add_row(*_row(criterion))
@@ -61,7 +62,7 @@ def record_table(record: CalibrationRecord) -> Table:
         hh = record.verdict_human_human
         table.add_row("[bold]verdict[/]", str(v.n), f"{m.tp} {m.fp} {m.fn} {m.tn}", _num(m.tpr.estimate),
                       _num(m.fpr.estimate), _num(v.cohen_kappa), _num(v.gwet_ac1), _num(v.krippendorff_alpha), "-", "-",
-                      _num(hh.cohen_kappa) if hh else "-", "-", "-")
+                      _num(hh.cohen_kappa) if hh else "-", "-", "-", "-")
     return table
 
 

@@ -129,6 +129,11 @@ def make_run(root: Path) -> Path:
 # ---------------------------------------------------------------- labels
 
 
+def citation(index: int) -> dict[str, Any]:
+    """The labeller cites the agent's answer (turn 4, where the judge cites too) on even items, else the question."""
+    return {"turn": 4, "quote": "has shipped"} if index % 2 == 0 else {"turn": 1}
+
+
 def write_labels(project: Path, run_dir: Path, agree: bool = False) -> tuple[Path, list[dict[str, Any]]]:
     """labels/quality.jsonl: every trial labelled by 'ann' (the first trial as dev), three also by 'bob'.
 
@@ -148,11 +153,12 @@ def write_labels(project: Path, run_dir: Path, agree: bool = False) -> tuple[Pat
                 "transcript_hash": trial["transcript_hash"], "rubric": RUBRIC_REF, "rubric_fingerprint": fingerprint,
                 "date": "2026-12-01", "cluster": trial["scenario_id"], "split": "dev" if index == 0 else "holdout",
                 "labeller": "ann", "verdict": "pass" if helpful else "fail",
-                "criteria": {"helpful": {"score": helpful}, "tone": {"score": tone}}, "_seed": seed}
+                "criteria": {"helpful": {"score": helpful, "cited": [citation(index)]}, "tone": {"score": tone}},
+                "_seed": seed}
         rows.append(base)
         if 1 <= index <= 3:
             other = not helpful if index == 1 and not agree else helpful
             rows.append({**base, "labeller": "bob", "verdict": "pass" if other else "fail",
-                         "criteria": {"helpful": {"score": other}, "tone": {"score": tone}}})
+                         "criteria": {"helpful": {"score": other, "cited": [citation(index)]}, "tone": {"score": tone}}})
     out.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "_seed"}) + "\n" for r in rows))
     return out, rows

@@ -76,6 +76,10 @@ def test_the_record_agrees_with_the_statistics_of_the_constructed_labels(project
     assert by_id["helpful"].human_human.cohen_kappa == pytest.approx(
         cohen_kappa([float(a) for a, _ in pairs], [float(b) for _, b in pairs], labels=(0, 1)), abs=1e-12)
     assert record.n_holdout == len(holdout) and record.n_clusters == 4
+    on_answer = [r["criteria"]["helpful"]["cited"][0]["turn"] == 4 for r in holdout]  # the judge always cites turn 4
+    assert by_id["helpful"].n_cited == len(holdout) and by_id["tone"].n_cited == 0
+    assert by_id["helpful"].cited_match == pytest.approx(sum(on_answer) / len(on_answer))
+    assert 0 < sum(on_answer) < len(on_answer)
     assert record.verdict is not None and record.verdict.n == len(holdout)
 
 
