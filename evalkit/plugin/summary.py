@@ -33,7 +33,6 @@ class RunView(BaseModel):
     run_id: str | None = None
     run_dir: Path | None = None
     scenarios: list[ScenarioVerdict] = Field(default_factory=list)
-    suites: dict[str, str] = Field(default_factory=dict)  # "scenario[tier]" -> suite name
     criteria: list[CriterionMean] = Field(default_factory=list)
     cost_by_role: dict[str, float | None] = Field(default_factory=dict)
     flaky: list[str] = Field(default_factory=list)
@@ -83,7 +82,7 @@ def build_view(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
     """The run's verdict (`evalkit.verdicts.decide_run`) plus what the summary shows beside it."""
     verdict = decide_run(trials, criteria, inputs)
     view = RunView(run_id=trials[0].model_extra.get("run_id") if trials and trials[0].model_extra else None,
-                   run_dir=inputs.run_dir, scenarios=verdict.scenarios, suites=verdict.suites, gates=verdict.gates,
+                   run_dir=inputs.run_dir, scenarios=verdict.scenarios, gates=verdict.gates,
                    outcome=verdict.outcome, failed=verdict.failed)
     outcomes: dict[str, list[str]] = defaultdict(list)
     by_item: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)

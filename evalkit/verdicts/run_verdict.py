@@ -42,10 +42,9 @@ class VerdictInputs(BaseModel):
 
 
 class RunVerdict(BaseModel):
-    """Scenario verdicts in run order, gates per suite x tier, and what the run as a whole says."""
+    """Scenario verdicts in run order (each names its suite), gates per suite x tier, and what the run says."""
 
     scenarios: list[ScenarioVerdict] = Field(default_factory=list)
-    suites: dict[str, str] = Field(default_factory=dict)  # "scenario[tier]" -> suite name
     gates: list[GateResult] = Field(default_factory=list)
 
     @property
@@ -78,10 +77,8 @@ def decide_run(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
         crit_groups[(c.suite, c.scenario_id, c.tier)].append(c)
     verdict = RunVerdict()
     for (suite, sid, tier), rows in groups.items():  # run order
-        decided = decide_scenario(sorted(rows, key=lambda r: r.trial), crit_groups[(suite, sid, tier)],
-                                  inputs.gate_for(suite), inputs.run_dir)
-        verdict.scenarios.append(decided)
-        verdict.suites[decided.label] = suite
+        verdict.scenarios.append(decide_scenario(sorted(rows, key=lambda r: r.trial), crit_groups[(suite, sid, tier)],
+                                                 inputs.gate_for(suite), inputs.run_dir))
     for suite, tier in dict.fromkeys((t.suite, t.tier) for t in trials):
         mine = [t for t in trials if t.suite == suite and t.tier == tier]
         verdict.gates.append(decide_gate(mine, inputs.gate_for(suite), baseline=inputs.baseline_for(suite, tier),

@@ -8,8 +8,8 @@ The rule, in order (the first that applies decides):
 2. The session was spoiled by something other than the agent: simulator error
    or a guardrail set to invalidate, infrastructure error (including the
    agent's own model client failing with a rate limit, overload, 5xx,
-   connection error or timeout), or cancellation -> INVALID (never blamed on
-   the agent).
+   connection error, timeout or a malformed response body), or cancellation
+   -> INVALID (never blamed on the agent).
 3. The agent crashed (agent_error) or ran out of time (timeout) -> FAIL, with
    the termination reason; rubric scores are kept for the record.
 4. Any rubric verdict or check failed -> FAIL, listing every reason. A valid
