@@ -16,6 +16,7 @@ from evalkit.judging.turns import TurnView, numbered_turns
 from evalkit.spec.label_model import Label
 from evalkit.spec.labels import LabelFile, LabelLine, read_labels, rubric_problems
 from evalkit.spec.problems import Problem, display_path
+from evalkit.spec.project import files_below
 from evalkit.spec.rubrics import RubricRegistry
 
 
@@ -80,14 +81,7 @@ def citation_problems(labels: LabelFile, item: LabelLine, turns: list[TurnView])
 
 def label_files(paths: Iterable[str | Path]) -> list[Path]:
     """Every .jsonl file named, or found under a named directory, sorted."""
-    files: list[Path] = []
-    for item in paths:
-        base = Path(item)
-        if base.is_file():
-            files.append(base)
-        elif base.is_dir():
-            files += [p for p in base.rglob("*.jsonl") if p.is_file()]
-    return sorted(set(files))
+    return files_below(paths, (".jsonl",))
 
 
 def check_label_files(

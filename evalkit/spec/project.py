@@ -42,11 +42,16 @@ def is_inside(path: Path, folders: Iterable[Path]) -> bool:
 
 def yaml_files(paths: Iterable[str | Path]) -> list[Path]:
     """Every .yaml/.yml file named or below the given paths, sorted; missing paths are skipped."""
+    return files_below(paths, (".yaml", ".yml"))
+
+
+def files_below(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[Path]:
+    """Every file named, or found below a named directory with one of `suffixes`, sorted; missing paths skipped."""
     files: list[Path] = []
     for item in paths:
         base = Path(item)
         if base.is_file():
             files.append(base)
         elif base.is_dir():
-            files += [p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+            files += [p for p in base.rglob("*") if p.suffix in suffixes and p.is_file()]
     return sorted(set(files))

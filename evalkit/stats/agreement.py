@@ -25,20 +25,10 @@ from pydantic import BaseModel, ConfigDict
 
 from evalkit.stats.intervals import Interval, wilson_interval
 from evalkit.stats.kripp_alpha import krippendorff_alpha
-from evalkit.stats.rank_correlation import kendall_tau_b, spearman
+from evalkit.stats.rank_correlation import kendall_tau_b, paired_scores, spearman
 
 Score = float | int | None
 KappaWeights = Literal["linear", "quadratic"] | None
-
-
-def paired_scores(a: Sequence[Score], b: Sequence[Score]) -> tuple[np.ndarray, np.ndarray]:
-    """The two score arrays with every pair that misses a side (None / NaN) dropped."""
-    if len(a) != len(b):
-        raise ValueError(f"need one score per item on both sides, got {len(a)} and {len(b)}")
-    x = np.array([math.nan if v is None else v for v in a], dtype=float)
-    y = np.array([math.nan if v is None else v for v in b], dtype=float)
-    keep = ~(np.isnan(x) | np.isnan(y))
-    return x[keep], y[keep]
 
 
 def _binary(x: np.ndarray, name: str) -> np.ndarray:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def _pairs(a: Sequence[float | None], b: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
+def paired_scores(a: Sequence[float | int | None], b: Sequence[float | int | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The two score arrays with every pair that misses a side (None / NaN) dropped."""
     if len(a) != len(b):
         raise ValueError(f"need one score per item on both sides, got {len(a)} and {len(b)}")
     x = np.array([math.nan if v is None else v for v in a], dtype=float)
@@ -31,7 +32,7 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
 
 def spearman(a: Sequence[float | None], b: Sequence[float | None]) -> float | None:
     """Pearson correlation of the average ranks; None with < 2 pairs or a constant side."""
-    x, y = _pairs(a, b)
+    x, y = paired_scores(a, b)
     if len(x) < 2:
         return None
     rx, ry = average_ranks(x), average_ranks(y)
@@ -47,7 +48,7 @@ def kendall_tau_b(a: Sequence[float | None], b: Sequence[float | None]) -> float
     tied on each side. Counting from the table of distinct values is exact in
     integers and fast on scales (a few distinct values, any number of items).
     """
-    x, y = _pairs(a, b)
+    x, y = paired_scores(a, b)
     n = len(x)
     if n < 2:
         return None
