@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.conversation.transcript import Transcript
-from evalkit.labels.check import load_transcript, transcript_problems
+from evalkit.labels.check import label_files, load_transcript, transcript_problems
 from evalkit.spec.label_model import Label
 from evalkit.spec.labels import LabelFile, read_labels
 from evalkit.spec.problems import Problem
@@ -53,15 +53,11 @@ class LabelSet:
         return out
 
 
-def label_files(path: Path) -> list[Path]:
-    return [path] if path.is_file() else sorted(path.rglob("*.jsonl"))
-
-
 def load_label_set(path: Path, rubric_ref: str) -> LabelSet:
     """Every labelled line for `rubric_ref` under `path` (a .jsonl file or a directory of them)."""
     out = LabelSet()
     lines: list[str] = []
-    for file in label_files(path):
+    for file in label_files([path]):
         labels = read_labels(file)
         out.problems += labels.problems
         mine = LabelFile(labels.path, [i for i in labels.items if i.label.rubric == rubric_ref])
