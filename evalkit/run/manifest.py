@@ -63,18 +63,24 @@ def _rubrics(loaded: Any) -> dict[str, str]:
     return {ref: r.fingerprint for ref, r in suite_rubrics(loaded).items()}
 
 
-def _models(items: list[WorkItem], config: RunConfig, suites: list[Any]) -> dict[str, list[str]]:
-    agent = {i.agent_model for i in items if i.agent_model}
-    simulator = {config.simulator_model or s.suite.simulator.model for s in suites} - {None}
-    judge: set[str] = set()
-    for s in suites:
-        if config.judge_model:
-            judge.add(config.judge_model)
+def _models(items: list[WorkItem], config: RunConfig) -> dict[str, list[str]]:
+    """The run's models by role: the agent tiers, and the simulator and judges `evalkit.run.calls` plans
+    (claims-check judges and per-rubric judges included). One session per scenario x tier is enough:
+    trials of one scenario call the same models.
+    """
+    from evalkit.run.calls import session_calls
+
+    seen: set[tuple[int, str, str]] = set()
+    models: dict[str, set[str]] = {"agent": {i.agent_model for i in items if i.agent_model}, "simulator": set(),
+                                   "judge": set()}
+    for item in items:
+        key = (id(item.suite), item.scenario_id, item.tier)
+        if key in seen:
             continue
-        for r in suite_rubrics(s).values():
-            cfg = r.rubric.judge or s.suite.judge
-            judge.update(cfg.models() if cfg else [])
-    return {"agent": sorted(agent), "simulator": sorted(simulator), "judge": sorted(judge)}
+        seen.add(key)
+        for role, names in session_calls(item, config).models().items():
+            models.setdefault(role, set()).update(n for n in names if ":" in n)
+    return {role: sorted(names) for role, names in models.items()}
 
 
 def suite_entries(items: list[WorkItem], suites: list[Any]) -> list[dict[str, Any]]:
@@ -122,7 +128,7 @@ def build_manifest(run_id: str, items: list[WorkItem], config: RunConfig) -> dic
         "resumed_at": [],
         "config": _config(config),
         "suites": suite_entries(items, suites),
-        "models": _models(items, config, suites),
+        "models": _models(items, config),
         "rubrics": [{"ref": ref, "fingerprint": fp} for ref, fp in sorted(rubrics.items())],
         "planned_sessions": len(items),
         "totals": {},

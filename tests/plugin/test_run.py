@@ -159,7 +159,7 @@ def test_baseline_gate_fails_on_a_significant_drop_and_names_missing_scenarios(p
     out = result.stdout.str()
     assert "regression: FAIL - pass rate 1.00 -> 0.00" in out
     assert "scenarios in the baseline but not in this run: s6" in out
-    latest = project.run_dirs()[-1]  # the report decides the same regression gate from the recorded baseline
+    [latest] = [d for d in project.run_dirs() if d != baseline]  # the report decides the same regression gate
     assert json.loads((latest / "run.json").read_text())["config"]["baseline"] == str(baseline.resolve())
     summary = (latest / "summary.md").read_text()
     assert re.search(r"\| regression \| reg \| [^|]+ \| ❌ fail \| pass rate 1.00 -(&gt;|>) 0.00", summary), summary
