@@ -13,8 +13,8 @@ vectorised replica checked against them on a few draws first):
                 (replica of its cluster-t formula, checked); bias of the mean
                 (the overview prints only the mean) and coverage of its interval.
 * paired      - compare's overall difference interval and non-inferiority verdict
-                (``paired_bootstrap_diff`` replica: same seed-0 resample indices and
-                sign flips, checked), and the regression gate
+                (``paired_bootstrap_diff`` replica: same t interval over scenario
+                differences and seed-0 sign flips, checked), and the regression gate
                 (``evalkit.verdicts.gates.regression_check`` replica, checked on
                 synthetic TrialRecord rows): false-FAIL with no change, and how often
                 it PASSes under real drops.
@@ -165,13 +165,13 @@ def _true_diff(mu: float, effect: str, rng: np.random.Generator) -> float:
 class PairedReplica:
     """paired_bootstrap_diff + the regression gate, vectorised over rows of per-scenario differences.
 
-    Same seed-0 resample indices and sign flips as the real functions, so each row's interval
-    and p-value equal what evalkit computes for that data set.
+    The same t interval over scenario differences (clipped to [-1, 1]) and the same seed-0
+    sign flips as the real functions, so each row's interval and p-value equal what evalkit
+    computes for that data set.
     """
 
     def __init__(self, g: int) -> None:
         self.g = g
-        self.idx = np.random.default_rng(0).integers(0, g, size=(N_RESAMPLES, g))
         if g <= 16:
             self.signs = (((np.arange(2**g)[:, None] >> np.arange(g)) & 1) * 2 - 1).astype(float)
             self.exact = True
@@ -183,8 +183,9 @@ class PairedReplica:
         lows, highs, ps = [], [], []
         for start in range(0, len(diffs), chunk):
             d = diffs[start:start + chunk]
-            boot = d[:, self.idx].mean(axis=2)
-            lo, hi = np.quantile(boot, [TAIL, 1 - TAIL], axis=1)
+            mean = d.mean(axis=1)
+            half = two_sided_t(CONFIDENCE, self.g - 1) * d.std(axis=1, ddof=1) / math.sqrt(self.g)
+            lo, hi = np.maximum(mean - half, -1.0), np.minimum(mean + half, 1.0)  # pass rates: clipped to [-1, 1]
             observed = np.abs(d.mean(axis=1)) - 1e-12 * np.maximum(1.0, np.abs(d).max(axis=1))
             hits = np.abs(d @ self.signs.T / self.g) >= observed[:, None]
             ps.append(hits.mean(axis=1) if self.exact else (1 + hits.sum(axis=1)) / (1 + N_RESAMPLES))

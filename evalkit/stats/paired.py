@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evalkit.stats.distributions import check_confidence
+from evalkit.stats.distributions import check_confidence, two_sided_t
 from evalkit.stats.means import percentile_bounds, resample_means
 
 NonInferiority = Literal["non_inferior", "inferior", "inconclusive"]
@@ -82,17 +82,20 @@ class DiffEstimate(BaseModel):
     mean_b: float | None
     dropped_a: list[str]  # scenarios with data in a but none in b
     dropped_b: list[str]  # scenarios with data in b but none in a
-    method: Literal["paired_cluster_bootstrap", "single_scenario_bootstrap"]
+    method: Literal["paired_cluster_t", "single_scenario_bootstrap"]
 
 
 def paired_bootstrap_diff(a_by_scenario: Mapping[str, Sequence[float]],
                           b_by_scenario: Mapping[str, Sequence[float]], confidence: float = 0.95,
                           n_resamples: int = 2000, seed: int = 0) -> DiffEstimate:
-    """Paired-by-scenario bootstrap interval for the difference of suite means (b - a).
+    """Paired-by-scenario interval for the difference of suite means (b - a).
 
     Use it to compare scores of two runs or tiers. Each scenario present in
-    both contributes ``mean(b) - mean(a)``; scenarios are resampled with
-    replacement (percentile interval). The p-value comes from a sign-flip
+    both contributes ``mean(b) - mean(a)``; the interval is a t interval over
+    those differences (G - 1 degrees of freedom), clipped to [-1, 1] when all
+    scores lie in [0, 1]. A percentile bootstrap over scenarios was too narrow
+    with few of them (bench/claims_coverage.py: 0.69 coverage at 5 scenarios,
+    0.85 at 10); the t interval holds 0.94 from 10. The p-value comes from a sign-flip
     randomization test on those differences (exact for up to 16 scenarios,
     else ``n_resamples`` random flips), which holds its size better than a
     bootstrap p-value with few scenarios. Scenarios present on one side only
@@ -110,20 +113,37 @@ def paired_bootstrap_diff(a_by_scenario: Mapping[str, Sequence[float]],
                 dropped_a=[k for k in a if k not in b], dropped_b=[k for k in b if k not in a])
     if not common:
         return DiffEstimate(mean_diff=None, low=None, high=None, se=None, p_value=None,
-                            mean_a=None, mean_b=None, method="paired_cluster_bootstrap", **base)
+                            mean_a=None, mean_b=None, method="paired_cluster_t", **base)
     mean_a = float(np.mean([a[k].mean() for k in common]))
     mean_b = float(np.mean([b[k].mean() for k in common]))
     if len(common) == 1:
         boot = _two_sample_boot(a[common[0]], b[common[0]], n_resamples, seed)
-        method, p_value = "single_scenario_bootstrap", None
-    else:
-        diffs = np.array([b[k].mean() - a[k].mean() for k in common])
-        boot = resample_means(diffs, n_resamples, seed)
-        method, p_value = "paired_cluster_bootstrap", sign_flip_p_value(diffs, n_resamples, seed)
-    low, high = percentile_bounds(boot, confidence)
-    se = float(boot.std(ddof=1)) if n_resamples > 1 else None
-    return DiffEstimate(mean_diff=mean_b - mean_a, low=low, high=high, se=se, p_value=p_value,
-                        mean_a=mean_a, mean_b=mean_b, method=method, **base)
+        low, high = percentile_bounds(boot, confidence)
+        se = float(boot.std(ddof=1)) if n_resamples > 1 else None
+        return DiffEstimate(mean_diff=mean_b - mean_a, low=low, high=high, se=se, p_value=None,
+                            mean_a=mean_a, mean_b=mean_b, method="single_scenario_bootstrap", **base)
+    diffs = np.array([b[k].mean() - a[k].mean() for k in common])
+    unit = all(v.min() >= 0.0 and v.max() <= 1.0 for side in (a, b) for v in side.values())
+    low, high, se = paired_t_bounds(diffs, confidence, unit)
+    return DiffEstimate(mean_diff=mean_b - mean_a, low=low, high=high, se=se,
+                        p_value=sign_flip_p_value(diffs, n_resamples, seed), mean_a=mean_a, mean_b=mean_b,
+                        method="paired_cluster_t", **base)
+
+
+def paired_t_bounds(diffs: np.ndarray, confidence: float, unit: bool) -> tuple[float, float, float]:
+    """t interval (low, high, se) for the mean of >= 2 per-scenario differences.
+
+    ``unit``: every score lies in [0, 1], so the difference lies in [-1, 1]
+    and the bounds are clipped there (with 2 scenarios t_1 is 12.7).
+    """
+    g = len(diffs)
+    mean = float(diffs.mean())
+    se = float(diffs.std(ddof=1)) / g**0.5
+    half = two_sided_t(confidence, g - 1) * se
+    low, high = mean - half, mean + half
+    if unit:
+        low, high = max(-1.0, low), min(1.0, high)
+    return low, high, se
 
 
 def _two_sample_boot(a: np.ndarray, b: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:

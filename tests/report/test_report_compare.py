@@ -38,7 +38,7 @@ def test_mcnemar_counts_discordant_pairs_and_matches_scipy(tmp_path: Path) -> No
     assert s1.flipped == "pass→fail" and (s1.wins, s1.ties, s1.losses) == (1, 0, 5)
 
 
-def test_paired_bootstrap_interval_of_scores_matches_scipy(tmp_path: Path) -> None:
+def test_paired_interval_of_scores_matches_scipy(tmp_path: Path) -> None:
     diffs = [0.1, 0.2, 0.0, 0.3, 0.1, 0.2, 0.4, 0.1]
     ta = [T(f"s{i}", j, "pass", score=0.5, tier="big") for i in range(8) for j in range(2)]
     tb = [T(f"s{i}", j, "pass", score=0.5 + d, tier="small", cost=SMALL) for i, d in enumerate(diffs) for j in range(2)]
@@ -47,10 +47,9 @@ def test_paired_bootstrap_interval_of_scores_matches_scipy(tmp_path: Path) -> No
     comp = compare_runs([a, b], CompareConfig(n_resamples=4000))
     diff = comp.pairs[0].overall.score_diff
     assert diff.mean_diff == pytest.approx(np.mean(diffs))  # 0.175, b - a
-    ref = sps.bootstrap((np.array(diffs),), np.mean, method="percentile", n_resamples=20000,
-                        confidence_level=0.95, random_state=1).confidence_interval
-    assert diff.low == pytest.approx(ref.low, abs=0.03)
-    assert diff.high == pytest.approx(ref.high, abs=0.03)
+    ref = sps.ttest_1samp(diffs, 0.0).confidence_interval(confidence_level=0.95)  # t over scenario differences
+    assert diff.low == pytest.approx(ref.low, abs=1e-6)
+    assert diff.high == pytest.approx(ref.high, abs=1e-6)
     assert comp.pairs[0].overall.wins == 14 and comp.pairs[0].overall.ties == 2
     by_criterion = {d.criterion_id: d for d in comp.pairs[0].criteria}
     assert by_criterion["resolved"].diff.mean_diff == pytest.approx(np.mean(diffs))  # criterion score = trial score here
@@ -223,7 +222,7 @@ def test_one_scenario_shows_newcombe_pass_interval_and_flags_constant_scores(tmp
     assert s1.pass_ci.method == "newcombe" and s1.pass_ci.mean_diff == pytest.approx(1.0)
     assert s1.pass_ci.low == pytest.approx(1 - 2 ** 0.5 * (z2 / (3 + z2))) and s1.pass_ci.high == 1.0  # b - a
     assert s1.score_note == "no trial variation" and comp.pairs[0].overall.score_note is None
-    assert comp.pairs[0].overall.pass_ci.method == "paired_cluster_bootstrap"
+    assert comp.pairs[0].overall.pass_ci.method == "paired_cluster_t"
     row = next(r for r in csv.DictReader(io.StringIO(to_csv(comp))) if r["scenario"] == "s1")
     assert float(row["pass_diff_low"]) == pytest.approx(s1.pass_ci.low) and row["pass_diff_method"] == "newcombe"
     assert row["score_note"] == "no trial variation"
