@@ -126,8 +126,10 @@ class ProgressDisplay:
             return "evalkit: starting sessions"
         eta = "" if s.eta_s is None else f", ETA {s.eta_s:.0f}s"
         cost = f"${s.cost_usd:.4f}" + ("+" if s.cost_unknown else "")
-        return (f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
+        line = (f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
                 f"{s.tokens:,} tokens, {cost}, {s.elapsed_s:.0f}s{eta}")
+        endpoints = s.endpoints_text()  # each endpoint's adaptive concurrency, 429s and tokens/min
+        return f"{line}\n  endpoints: {endpoints}" if endpoints else line
 
     def wait(self, done: Any) -> None:
         """Block until `done()` is true, showing progress."""
