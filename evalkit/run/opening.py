@@ -67,9 +67,13 @@ def open_run(items: list[WorkItem], config: RunConfig) -> OpenedRun:
     """Create the run directory, or reopen the one being resumed after checking nothing changed since."""
     if config.resume:
         return _reopen(items, resolve_resume(config))
-    run_dir = RunDir.create(config.report_dir, config.run_id)
+    return _holding(RunDir.create(config.report_dir, config.run_id), _start, items, config)
+
+
+def _holding(run_dir: RunDir, open_with: Any, items: list[WorkItem], config: RunConfig) -> OpenedRun:
+    """Open a claimed directory; its lock is released if opening fails, so no writer is left locked out."""
     try:
-        return _start(run_dir, items, config)
+        return open_with(run_dir, items, config)
     except BaseException:
         run_dir.release()
         raise
@@ -96,12 +100,7 @@ def _claim(config: RunConfig) -> RunDir:
 
 
 def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
-    run_dir = _claim(config)
-    try:
-        return _reopen_claimed(run_dir, items, config)
-    except BaseException:
-        run_dir.release()
-        raise
+    return _holding(_claim(config), _reopen_claimed, items, config)
 
 
 def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:

@@ -90,7 +90,11 @@ def test_fake_server_refuses_and_truncates_on_the_anthropic_wire(fake_llm: FakeL
 async def _model_session(fake_llm: FakeLLMServer, hub_for: Any, model: str) -> Any:
     fake_llm.add_rule(role="agent", text=LONG)
     fake_llm.add_rule(role="simulator", replies=[USER_ENDS])
-    agent = ModelAgent(kind="model", model=model, system_prompt="You help.")
+    return await _run(fake_llm, hub_for, ModelAgent(kind="model", model=model, system_prompt="You help."))
+
+
+async def _run(fake_llm: FakeLLMServer, hub_for: Any, agent: Any) -> Any:
+    """One session of `agent` against the fake server, closing the hub whatever happens."""
     hub = hub_for(fake_llm)
     try:
         return await run_session(spec(agent), hub)
@@ -167,11 +171,7 @@ async def _sdk_session(fake_llm: FakeLLMServer, hub_for: Any, provider: str, sha
     fake_llm.add_rule(text=LONG)
     url = fake_llm.anthropic_base_url if provider == "anthropic" else fake_llm.openai_base_url
     agent = CallableAgent(target=f"{__name__}:sdk_agent", params={"provider": provider, "base_url": url, "shape": shape})
-    hub = hub_for(fake_llm)
-    try:
-        return await run_session(spec(agent), hub)
-    finally:
-        await hub.aclose()
+    return await _run(fake_llm, hub_for, agent)
 
 
 @pytest.mark.asyncio
