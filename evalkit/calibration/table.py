@@ -9,7 +9,8 @@ from evalkit.calibration.record import CalibrationRecord, CriterionCalibration
 from evalkit.calibration.trust import TrustRow
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 
-STATE_STYLES = {"trusted": "green", "weak": "yellow", "untrusted": "bold red", "missing": "dim", "stale": "magenta"}
+STATE_STYLES = {"trusted": "green", "weak": "yellow", "untrusted": "bold red", "missing": "dim", "stale": "magenta",
+                "aged": "yellow"}
 
 
 def _num(value: float | None) -> str:

@@ -215,6 +215,23 @@ class SimulatorConfig(_Strict):
     guardrails: dict[str, Literal["warn", "invalidate", "off"]] = Field(default_factory=dict)
 
 
+class JudgeTrustGate(_Strict):
+    """The judge_trust gate and its floors (also `evalkit calibrate check`'s): floors apply to interval bounds."""
+
+    require: Literal["off", "warn", "fail"] = Field(
+        default="warn",
+        description="What a rubric x judge without a trusted, current calibration record does to the suite gate: "
+                    "nothing, a warning, or INCONCLUSIVE. It never turns a FAIL into a PASS.",
+    )
+    min_kappa: float = Field(default=0.6, ge=-1, le=1, description="Floor on Cohen's kappa's lower bound.")
+    min_tpr: float = Field(default=0.8, ge=0, le=1, description="Floor on TPR's lower bound.")
+    max_fpr: float = Field(default=0.15, ge=0, le=1, description="Ceiling on FPR's upper bound.")
+    min_clusters: int = Field(default=10, ge=1, description="Labels from fewer scenarios make a record at best weak.")
+    max_age_days: int | None = Field(
+        default=120, ge=1, description="A record older than this is 'aged' (not trusted); null: no limit.",
+    )
+
+
 class GateConfig(_Strict):
     mode: Literal["pass_rate", "pass_hat_k"] = "pass_rate"
     scenario_pass_rate: float = Field(default=0.8, ge=0, le=1)
@@ -228,6 +245,12 @@ class GateConfig(_Strict):
     inconclusive: Literal["fail", "warn"] = "fail"
     regression_margin: float = Field(default=0.05, ge=0, le=1)
     criterion_thresholds: dict[str, float] = Field(default_factory=dict)
+    judge_trust: JudgeTrustGate = Field(default_factory=JudgeTrustGate)
+    corrected: Literal["off", "rogan_gladen", "ppi"] = Field(
+        default="off",
+        description="Gate on a corrected pass rate: rogan_gladen (the calibration record's TPR/FPR) or ppi "
+                    "(labels sampled from this run); raw and corrected are printed side by side.",
+    )
 
 
 class ScenarioDefaults(_Strict):
