@@ -28,6 +28,7 @@ from evalkit.stats.agreement import (BinaryAgreement, binary_agreement, cohen_ka
 from evalkit.stats.cluster_bootstrap import BootstrapConfig, ClusterInterval, cluster_interval
 from evalkit.stats.kripp_alpha import krippendorff_alpha
 from evalkit.stats.variance_share import VarianceShare, variance_share
+from evalkit.verdicts.trust_record import Disagreement
 
 Pair = tuple[float | None, float]  # (judge, human)
 
@@ -43,6 +44,8 @@ class Row:
     human_pass: float
     judge: CriterionScore | None
     cited: frozenset[int] = frozenset()  # turns the labeller cited
+    note: str = ""  # the labeller's note on this criterion
+    path: str = ""  # the label's transcript path
 
 
 def _pass(criterion: Criterion, raw: float, rubric: Rubric) -> float:
@@ -73,7 +76,8 @@ def rows_for(criterion: Criterion, rubric: Rubric, items: list[Item], readings: 
             continue
         raw = float(scored.score)
         rows.append(Row(item.label.cluster, item.key, item.label.labeller or "", raw, _pass(criterion, raw, rubric),
-                        _criterion(readings[item.key].first, criterion.id), frozenset(c.turn for c in scored.cited)))
+                        _criterion(readings[item.key].first, criterion.id), frozenset(c.turn for c in scored.cited),
+                        scored.note, item.label.transcript))
     return rows
 
 
@@ -164,6 +168,15 @@ def cited_match(rows: list[Row]) -> tuple[float | None, int]:
     return hits / len(cited), len(cited)
 
 
+def disagreements(rows: list[Row]) -> list[Disagreement]:
+    """Valid items where the judge's pass differs from the human's, in label order (the report lists them)."""
+    return [Disagreement(transcript=r.path, transcript_hash=r.transcript, cluster=r.cluster, labeller=r.labeller,
+                         human_score=r.human_raw, human_pass=bool(r.human_pass), human_note=r.note,
+                         judge_score=r.judge.raw_score, judge_reasoning=r.judge.reasoning,
+                         judge_evidence=list(r.judge.evidence))
+            for r in rows if r.judge is not None and _judge_pass(r.judge) not in (None, r.human_pass)]
+
+
 def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], readings: dict[str, Readings],
                         seed: int) -> CriterionCalibration:
     valid = [r for r in rows if _judge_pass(r.judge) is not None]
@@ -197,6 +210,7 @@ def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], r
         judge_noise=_judge_noise(rows, readings, criterion.id),
         cited_match=match,
         n_cited=n_cited,
+        disagreements=disagreements(rows),
     )
 
 

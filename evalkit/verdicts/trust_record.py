@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalkit.judging.verdict import Evidence
 from evalkit.stats.agreement import BinaryAgreement, ScaleAgreement
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.variance_share import VarianceShare
@@ -52,6 +53,21 @@ class InvalidGap(_Frozen):
     n_human_pass: int
 
 
+class Disagreement(_Frozen):
+    """A holdout item where judge and human differ on pass: both sides, so the report can set them side by side."""
+
+    transcript: str  # the label's transcript path (relative to its labels file)
+    transcript_hash: str
+    cluster: str
+    labeller: str
+    human_score: float  # on the criterion's own scale
+    human_pass: bool
+    human_note: str = ""
+    judge_score: float | None = None  # raw, the mean over the judge's samples
+    judge_reasoning: str = ""
+    judge_evidence: list[Evidence] = Field(default_factory=list)
+
+
 class CriterionCalibration(_Frozen):
     """Judge against human on one criterion's holdout items (a scale is also cut at its threshold)."""
 
@@ -68,6 +84,7 @@ class CriterionCalibration(_Frozen):
     cited_match: float | None = None  # share of items with human citations where the judge cites one of those turns
     n_cited: int = 0  # items with human citations and a valid judge reading
     judge_noise: VarianceShare | None = None  # from the production reading plus the K re-readings
+    disagreements: list[Disagreement] = Field(default_factory=list)  # holdout items, label order
 
 
 class CalibrationRecord(_Frozen):
