@@ -67,5 +67,5 @@ def _import(names: list[str]) -> None:
         _done.add(name)
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a broken agent module is reported by its session, not here
+        except (Exception, SystemExit):  # noqa: BLE001 - a broken agent module (sys.exit too) is its sessions' error
             continue

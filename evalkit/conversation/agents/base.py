@@ -59,6 +59,10 @@ class AgentSetupError(Exception):
     """The agent could not be built or called as configured (bad target, bad factory, bad template)."""
 
 
+class AgentExit(Exception):
+    """The agent's code called `sys.exit()` during a turn: its failure, never the end of the run."""
+
+
 def reply_payload(value: Any) -> Any:
     """Strip pydantic models and tuples so tool outputs round-trip through JSON exactly."""
     from pydantic_core import to_jsonable_python

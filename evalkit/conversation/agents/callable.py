@@ -22,7 +22,7 @@ import importlib
 import inspect
 from typing import Any
 
-from evalkit.conversation.agents.base import AgentContext, AgentReply, AgentSetupError
+from evalkit.conversation.agents.base import AgentContext, AgentExit, AgentReply, AgentSetupError
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.llm.types import Message
@@ -35,8 +35,8 @@ def load_target(target: str) -> Any:
         raise AgentSetupError(f"agent target '{target}' must look like 'module:attr'")
     try:
         obj: Any = importlib.import_module(module_name)
-    except Exception as err:  # noqa: BLE001 - any import failure is a setup error
-        raise AgentSetupError(f"cannot import module '{module_name}' for '{target}': {type(err).__name__}: {err}") from err
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - any import failure (sys.exit too) is a setup error
+        raise AgentSetupError(f"cannot import module '{module_name}' for '{target}': {failure(err)}") from err
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise AgentSetupError(f"module '{module_name}' has no attribute '{attr}' (from '{target}')")
@@ -76,12 +76,15 @@ class CallableAgentAdapter:
     async def respond(self, messages: list[Message], context: AgentContext) -> AgentReply:
         args: tuple[Any, ...] = (messages, context) if self._context_style == "positional" else (messages,)
         kwargs = {"context": context} if self._context_style == "keyword" else {}
-        if _is_async(self._fn):
-            result = await self._fn(*args, **kwargs)
-        else:
-            result = await run_in_thread(self._fn, *args, **kwargs)
-        if inspect.isawaitable(result):
-            result = await result
+        try:
+            if _is_async(self._fn):
+                result = await self._fn(*args, **kwargs)
+            else:
+                result = await run_in_thread(self._fn, *args, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+        except SystemExit as err:  # the agent's failure, not the run's end
+            raise AgentExit(f"agent {self.name or 'callable'} {failure(err)}") from err
         return normalise_reply(result)
 
     async def aclose(self) -> None:
@@ -107,7 +110,16 @@ async def build_callable_agent(target: str, *, model: str | None, params: dict[s
             instance = await instance
     except TypeError as err:
         raise AgentSetupError(f"agent factory '{target}' rejected its arguments {sorted(kwargs)}: {err}") from err
+    except SystemExit as err:  # would end the whole run (an asyncio task re-raises it): a setup error instead
+        raise AgentSetupError(f"agent factory '{target}' failed: {failure(err)}") from err
     return CallableAgentAdapter(instance, name=target)
+
+
+def failure(err: BaseException) -> str:
+    """One line for an exception, saying plainly when user code called `sys.exit()`."""
+    if isinstance(err, SystemExit):
+        return f"called sys.exit({err.code!r})"
+    return f"{type(err).__name__}: {err}"
 
 
 def _signature(fn: Any) -> inspect.Signature:
