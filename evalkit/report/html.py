@@ -9,6 +9,8 @@ from typing import Any
 
 from evalkit.report.drilldown import TrialView, anchor_for, trial_view
 from evalkit.report.gates import run_verdict
+from evalkit.report.judge_noise import judge_noise
+from evalkit.report.judge_trust import judge_trust
 from evalkit.report.overview import CellStats, build_overview, group_cells
 from evalkit.report.render import render_page
 from evalkit.report.rundata import RunData, open_run
@@ -64,6 +66,8 @@ def report_context(run: RunData) -> dict[str, Any]:
         "scenario_anchor": scenario_anchor,
         "suite_scenario_anchor": suite_scenario_anchor,
         "anchor": anchor_for,
+        "judge_trust": judge_trust(run),
+        "judge_noise": judge_noise(run),
     }
 
 

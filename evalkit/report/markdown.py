@@ -6,6 +6,8 @@ from pathlib import Path
 
 from evalkit.llm.costs import sum_costs
 from evalkit.report.gates import run_verdict
+from evalkit.report.judge_noise import judge_noise
+from evalkit.report.judge_trust import judge_trust
 from evalkit.report.overview import RoleCost, build_overview
 from evalkit.report.render import render_text
 from evalkit.report.rundata import RunData, open_run
@@ -13,6 +15,7 @@ from evalkit.report.verdict_view import banner, gate_views
 
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️", "invalid": "⚠️", "error": "💥",
          "empty": "⏭️"}
+MAX_DISAGREEMENTS = 10  # per rubric x judge in summary.md (a CI comment); report.html lists them all
 
 
 def render_markdown_summary(run: RunData | Path | str) -> str:
@@ -31,7 +34,8 @@ def render_markdown_summary(run: RunData | Path | str) -> str:
     ]
     text = render_text("summary.md.j2", run_id=data.run_id, status=str(data.manifest.get("status") or "unknown"),
                        banner=banner(verdict), gates=gate_views(verdict), overview=overview, roles=roles, icons=ICONS,
-                       cost_label=data.cost_label)
+                       cost_label=data.cost_label, judge_trust=judge_trust(data), judge_noise=judge_noise(data),
+                       max_disagreements=MAX_DISAGREEMENTS)
     return text.strip() + "\n"
 
 
