@@ -15,7 +15,8 @@ from evalkit.spec.personas import load_persona
 from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.project import yaml_files
 from evalkit.spec.rubrics import RubricRegistry, load_rubric
-from evalkit.spec.suites import is_suite_file, load_suite
+from evalkit.spec.suites import LoadedSuite, is_suite_file, load_suite
+from evalkit.spec.validate_later import rubric_later_problems, suite_later_problems
 from evalkit.spec.yamlsource import read_yaml
 
 _SCHEMA_COMMENT = re.compile(r"\$schema=\S*?(rubric|suite|persona)\.schema\.json")
@@ -102,9 +103,11 @@ def _check(file: Path, kind: str, root: Path) -> tuple[list[Problem], list[Probl
     """(problems, warnings) of one file; a suite's warnings include those of the rubrics it uses."""
     try:
         if kind == "suite":
-            return [], load_suite(file, root=root).warnings
+            loaded = load_suite(file, root=root)
+            return _later_suite(loaded), loaded.warnings
         if kind == "rubric":
-            return [], list(load_rubric(file).warnings)
+            resolved = load_rubric(file)
+            return rubric_later_problems(file, resolved.template_text), list(resolved.warnings)
         load_persona(file)
     except SpecError as err:
         return err.problems, []
@@ -112,3 +115,12 @@ def _check(file: Path, kind: str, root: Path) -> tuple[list[Problem], list[Probl
         message = f"internal error while validating: {type(exc).__name__}: {exc} (please report this)"
         return [Problem(str(file), 1, 1, "", message)], []
     return [], []
+
+
+def _later_suite(loaded: LoadedSuite) -> list[Problem]:
+    """What would fail once the suite runs, in the suite and in every rubric it uses (evalkit.spec.validate_later)."""
+    suite = loaded.suite
+    problems = suite_later_problems(loaded.path, suite.agent_config, suite.simulator.template)
+    for resolved in loaded.rubrics.values():
+        problems += rubric_later_problems(resolved.path, resolved.template_text)
+    return problems
