@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from evalkit.report.drilldown import anchor_for
 from evalkit.report.gates import gate_config
 from evalkit.report.rundata import RunData
@@ -137,6 +139,8 @@ def probe_rows(probes: Any) -> list[tuple[str, str]]:
     """Whatever probes the record carries, as (name, its scalar fields) pairs: the report does not own their shape."""
     if not probes:
         return []
+    if isinstance(probes, BaseModel):  # one model with a field per probe
+        probes = {name: value for name, value in probes if value is not None}
     items = probes.items() if isinstance(probes, dict) else enumerate(probes)
     rows = []
     for key, probe in items:

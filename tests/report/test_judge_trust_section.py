@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from pydantic import BaseModel
 from report_cdp import Browser
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "calibration"))
@@ -225,3 +226,29 @@ def test_probes_show_whatever_fields_the_record_carries() -> None:
     assert rows == [("verbosity", "flip_rate 0.125; p_value 0.0312; n 16")]
     assert probe_rows({"injection": {"fpr_shift": 0.0}}) == [("injection", "fpr_shift 0")]
     assert probe_rows(None) == [] and probe_rows([]) == []
+
+    class Flip(BaseModel):
+        flip_rate: float
+        n: int
+
+    class Probes(BaseModel):
+        verbosity: Flip | None
+        injection: Flip | None
+
+    assert probe_rows(Probes(verbosity=Flip(flip_rate=0.5, n=8), injection=None)) == [("verbosity", "flip_rate 0.5; n 8")]
+
+
+def test_the_ci_step_summary_carries_the_section(calibrated, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """$GITHUB_STEP_SUMMARY gets the report's summary (it falls back to a compact one if rendering fails)."""
+    from evalkit.plugin.ci import STEP_SUMMARY, write_step_summary
+    from evalkit.plugin.summary import build_view
+    from evalkit.verdicts import VerdictInputs
+
+    project, _ = calibrated
+    run = open_run(_run_dir(project))
+    target = tmp_path / "step-summary.md"
+    monkeypatch.setenv(STEP_SUMMARY, str(target))
+    write_step_summary(build_view(run.trials, run.results, VerdictInputs(run_dir=run.path)))
+    text = target.read_text()
+    assert "#### Judge trust" in text and "**untrusted**" in text and "Disagreements (holdout items" in text
+    assert "<script>" not in text
