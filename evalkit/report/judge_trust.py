@@ -4,8 +4,8 @@ The instrument is read from the run's own rows (rubric fingerprint, judge
 models, template hash, exactly what judged), the record from the project's
 `calibration/` directory, and the state from `evalkit.verdicts.judge_trust`,
 the classification `evalkit calibrate check` and the judge_trust gate use.
-The record's age is counted at the run's start, so re-rendering an old run
-shows the state it ran under.
+The record's age is counted today (UTC), as `calibrate check` and the gate
+the report re-decides count it, so the section and the gate row agree.
 """
 
 from __future__ import annotations
@@ -98,14 +98,6 @@ def project_of(run: RunData) -> Path:
     return find_project_root()
 
 
-def run_date(run: RunData) -> dt.date:
-    """The day the run started (UTC), else today."""
-    try:
-        return dt.datetime.fromisoformat(str(run.manifest.get("started_at"))).date()
-    except ValueError:
-        return dt.datetime.now(dt.UTC).date()
-
-
 def uses_of(run: RunData) -> list[InUse]:
     """Each rubric version x judge the run's LLM criteria were judged with, and the suites that used it."""
     suites: dict[tuple[str, str, tuple[str, ...], str], set[str]] = defaultdict(set)
@@ -193,5 +185,5 @@ def judge_trust(run: RunData) -> list[TrustSection]:
     uses = uses_of(run)
     if not uses:
         return []
-    project, today = project_of(run), run_date(run)
+    project, today = project_of(run), dt.datetime.now(dt.UTC).date()
     return [section_for(run, use, project, today) for use in uses]

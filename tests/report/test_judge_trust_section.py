@@ -83,6 +83,19 @@ def _check_line(project: Path, *options: str) -> tuple[str, str]:
     return state, why
 
 
+def _suite_floors(project: Path, **floors: int) -> Path:
+    """Set the suite's gate.judge_trust floors and point run.json at this copy's suite; returns the run."""
+    suite = project / "suites" / "calib.yaml"
+    spec = json.loads(suite.read_text())
+    spec["gate"] = {"judge_trust": floors}
+    suite.write_text(json.dumps(spec))
+    run = _run_dir(project)
+    manifest = json.loads((run / "run.json").read_text())
+    manifest["suites"][0]["path"] = str(suite)  # the copy's suite, not the one the run was made from
+    (run / "run.json").write_text(json.dumps(manifest))
+    return run
+
+
 def _section(html: str) -> str:
     start = html.index('<h2 id="judge-trust">')
     return html[start:html.index("<h2", start + 10)]
@@ -186,6 +199,19 @@ def test_a_record_for_another_fingerprint_is_stale_and_says_so(calibrated) -> No
     assert "describes another instrument" in render_markdown_summary(_run_dir(project))
 
 
+def test_an_old_record_that_clears_the_floors_is_aged(calibrated) -> None:
+    project, _ = calibrated
+    _calibrate(project, agree=True)
+    data = json.loads((project / RECORD).read_text())
+    data["key"]["date"] = "2020-01-01"
+    (project / RECORD).write_text(json.dumps(data))
+    state, why = _check_line(project, "--min-clusters", "4")
+    run = _suite_floors(project, min_clusters=4)
+    html = _section(render_html_report(run))
+    assert state == "aged" and 'data-state="aged"' in html and unescape(why) in unescape(html)
+    assert "made 2020-01-01" in html
+
+
 def test_a_judge_agreeing_with_labels_from_few_scenarios_is_weak(calibrated) -> None:
     project, _ = calibrated
     _calibrate(project, agree=True)
@@ -198,14 +224,7 @@ def test_a_judge_agreeing_with_labels_from_few_scenarios_is_weak(calibrated) -> 
 def test_the_suites_judge_trust_floors_decide(calibrated) -> None:
     project, _ = calibrated
     _calibrate(project, agree=True)
-    suite = project / "suites" / "calib.yaml"
-    spec = json.loads(suite.read_text())
-    spec["gate"] = {"judge_trust": {"min_clusters": 4}}
-    suite.write_text(json.dumps(spec))
-    run = _run_dir(project)
-    manifest = json.loads((run / "run.json").read_text())
-    manifest["suites"][0]["path"] = str(suite)  # the copy's suite, not the one the run was made from
-    (run / "run.json").write_text(json.dumps(manifest))
+    run = _suite_floors(project, min_clusters=4)
     state, _ = _check_line(project, "--min-clusters", "4")
     html = _section(render_html_report(run))
     assert state == "trusted" and 'data-state="trusted"' in html
