@@ -20,6 +20,7 @@ from evalkit.plugin.preload import preload
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
 from evalkit.run.run_dir import new_run_id, read_rows
+from evalkit.run.trust_inputs import with_judge_evidence
 from evalkit.verdicts import GateResult, ResultRow, ScenarioVerdict, TrialRecord, VerdictInputs, decide_gate, decide_scenario
 
 
@@ -155,13 +156,15 @@ class Controller:
     def gate_result(self, gate: GateItem) -> GateResult | None:
         members = [i for i in self.selected if i.loaded is gate.loaded and i.tier == gate.tier]
         trials: list[TrialRecord] = []
+        criteria: list[ResultRow] = []
         for member in members:
             trials += self.scenario_result(member).trials
+            criteria += self.scenario_result(member).criteria
         if not trials:
             return None
         inputs = self.verdict_inputs()
         result = decide_gate(trials, inputs.gate_for(gate.suite_name), baseline=inputs.baseline_for(gate.suite_name, gate.tier),
-                             expected=inputs.expected.get(gate.suite_name))
+                             expected=inputs.expected.get(gate.suite_name), evidence=inputs.evidence_for(criteria))
         self.gates[gate.nodeid] = result
         return result
 
@@ -174,7 +177,8 @@ class Controller:
                 expected={name: [s.id for s in loaded.scenarios] for name, loaded in suites.items()},
                 baseline=baseline_trials(self.settings),
             )
-        return self._inputs.model_copy(update={"run_dir": self.final_run_dir()})
+        inputs = self._inputs.model_copy(update={"run_dir": self.final_run_dir()})
+        return with_judge_evidence(inputs, self.all_trials())  # calibration records, this run's labels
 
     # ---------------------------------------------------------------- helpers
     def final_run_dir(self, handle: RunHandle | None = None) -> Path | None:

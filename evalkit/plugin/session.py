@@ -249,6 +249,7 @@ def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: Plugin
     from evalkit.plugin.controller import baseline_trials
     from evalkit.plugin.summary import build_view
     from evalkit.run.run_dir import RESULTS, TRIALS, read_rows
+    from evalkit.run.trust_inputs import with_judge_evidence
     from evalkit.spec.models import GateConfig
     from evalkit.verdicts import ResultRow, TrialRecord, VerdictInputs
 
@@ -258,7 +259,7 @@ def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: Plugin
     for output in hooks.outputs:
         inputs.gates.update({k: GateConfig.model_validate(v) for k, v in output.get("gate_configs", {}).items()})
         inputs.expected.update({g["suite"]: g["expected"] for g in output.get("gates", [])})
-    view = build_view(trials, criteria, inputs)
+    view = build_view(trials, criteria, with_judge_evidence(inputs, trials))
     view.offline = settings.offline
     return view
 

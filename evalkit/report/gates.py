@@ -15,6 +15,7 @@ from evalkit.report.verdict_view import GateRow, gate_views
 from evalkit.spec import SpecError, load_suite
 from evalkit.spec.models import GateConfig
 from evalkit.run.run_dir import TRIALS, read_rows
+from evalkit.run.trust_inputs import with_judge_evidence
 from evalkit.verdicts import RunVerdict, TrialRecord, VerdictInputs, decide_run
 
 __all__ = ["GateRow", "gate_config", "gate_rows", "run_verdict"]
@@ -44,12 +45,13 @@ def _gate_from_file(path: str) -> GateConfig:
 
 
 def run_verdict(run: RunData) -> RunVerdict:
-    """The run's verdict, decided by `evalkit.verdicts.decide_run` from its rows, its suites' gate configs and
-    the baseline run it was gated against (so the report shows the same regression check as pytest did)."""
+    """The run's verdict, decided by `evalkit.verdicts.decide_run` from its rows, its suites' gate configs,
+    the baseline run it was gated against (so the report shows the same regression check as pytest did),
+    and the project's calibration records and this run's labels (the judge_trust and corrected checks)."""
     suites = {t.suite for t in run.trials}
     inputs = VerdictInputs(gates={suite: gate_config(run, suite) for suite in suites}, run_dir=run.path,
                            baseline=_baseline_trials(run))
-    return decide_run(run.trials, run.results, inputs)
+    return decide_run(run.trials, run.results, with_judge_evidence(inputs, run.trials))
 
 
 def _baseline_trials(run: RunData) -> list[TrialRecord] | None:

@@ -4,6 +4,9 @@ Each gate is three-way: pass, fail, or inconclusive when the confidence
 interval straddles the threshold. Inconclusive fails or warns per
 `gate.inconclusive`, and says what would settle it: more trials per scenario,
 more scenarios, or nothing. docs/statistics.md has the formulas.
+`gate.judge_trust` adds a check that can only make a gate INCONCLUSIVE or
+warn (never pass a failing one); `gate.corrected` decides the suite mean on
+the pass rate corrected for the judge's errors (docs/judge_trust.md).
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from evalkit.stats import (
     gate_decision, paired_bootstrap_diff, paired_test_can_reach, pass_rate_estimate, settle_advice,
     sign_flip_min_p_value, sign_flip_min_pairs,
 )
+from evalkit.stats.correction import CorrectedRate
+from evalkit.stats.means import MeanEstimate
 from evalkit.verdicts.comparability import Instruments, mismatches
+from evalkit.verdicts.corrected_gate import TRANSFER, ppi_rate, rogan_gladen_rate
 from evalkit.verdicts.rows import TrialRecord
+from evalkit.verdicts.trust_gate import JudgeEvidence, TrustFinding, trust_findings
 
 
-Decision = Literal["pass", "fail", "inconclusive", "skipped"]
+Decision = Literal["pass", "fail", "inconclusive", "warn", "skipped"]  # warn: shown, never decides
 
 
 class GateCheck(BaseModel):
-    name: str  # suite_mean | invalid_rate | regression
+    name: str  # suite_mean | invalid_rate | regression | judge_trust | coverage
     decision: Decision
     detail: str
 
@@ -38,6 +45,10 @@ class GateResult(BaseModel):
     tier: str
     checks: list[GateCheck] = Field(default_factory=list)
     inconclusive_policy: Literal["fail", "warn"] = "fail"
+    judge_trust: list[TrustFinding] = Field(default_factory=list)  # each rubric x judge and its record's state
+    raw_rate: MeanEstimate | None = None  # the suite mean as judged (set when gate.corrected is on)
+    corrected: CorrectedRate | None = None  # gate.corrected's rate, or its refusal
+    corrected_source: str = ""  # where the correction's inputs came from (record and TPR / FPR, or labels)
 
     @property
     def outcome(self) -> Decision:
@@ -62,17 +73,29 @@ def decide_gate(
     gate: GateConfig,
     baseline: list[TrialRecord] | None = None,
     expected: list[str] | None = None,
+    evidence: JudgeEvidence | None = None,
 ) -> GateResult:
-    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any)."""
+    """Decide the suite gate from this suite+tier's trial rows (and a baseline run's rows, if any).
+
+    `evidence` (criterion rows, calibration records, this run's labels) feeds the judge_trust and
+    corrected checks; without it neither can be decided (judge_trust is then left out).
+    """
     first = trials[0] if trials else None
     result = GateResult(suite=first.suite if first else "", tier=first.tier if first else "",
                         inconclusive_policy=gate.inconclusive)
     if not trials:
         result.checks.append(GateCheck(name="trials", decision="skipped", detail="no trials ran for this suite"))
         return result
-    if gate.suite_mean_lower_ci is not None:
+    evidence = evidence or JudgeEvidence()
+    result.judge_trust = trust_findings(evidence, gate.judge_trust)
+    if gate.corrected != "off":
+        result.checks.append(corrected_suite_check(trials, gate, evidence, result))
+    elif gate.suite_mean_lower_ci is not None:
         result.checks.append(suite_mean_check(trials, gate))
     result.checks.append(invalid_rate_check(trials, gate))
+    trust = judge_trust_check(result.judge_trust, gate)
+    if trust is not None:
+        result.checks.append(trust)
     if baseline is not None:
         result.checks.append(regression_check(trials, baseline, gate))
     if expected:
@@ -102,6 +125,64 @@ def suite_mean_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
         advice = settle_advice(counts, threshold, gate.confidence)
         detail += f"; INCONCLUSIVE: the interval straddles the threshold; {advice.text}"
     return GateCheck(name="suite_mean", decision=decision, detail=detail)
+
+
+def _show(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def corrected_suite_check(trials: list[TrialRecord], gate: GateConfig, evidence: JudgeEvidence,
+                          result: GateResult) -> GateCheck:
+    """The suite mean decided on the corrected interval, raw and corrected side by side.
+
+    Without `suite_mean_lower_ci` there is nothing to decide: the figures are shown (skipped).
+    A refused correction is INCONCLUSIVE: the user asked for a corrected gate and there is none.
+    """
+    raw = pass_rate_estimate(_pass_counts(trials), gate.confidence)
+    if gate.corrected == "rogan_gladen":
+        rate, source = rogan_gladen_rate(raw, evidence, result.judge_trust, gate)
+    else:
+        rate, source = ppi_rate(trials, evidence, gate)
+    result.raw_rate, result.corrected, result.corrected_source = raw, rate, source
+    name = "Rogan-Gladen" if gate.corrected == "rogan_gladen" else "PPI++"
+    detail = (f"raw {_show(raw.mean)} [{_show(raw.low)}, {_show(raw.high)}] | corrected ({name}) "
+              f"{_show(rate.estimate)} [{_show(rate.low)}, {_show(rate.high)}], {gate.confidence:.0%} CI, "
+              f"{raw.n_obs} valid trials over {raw.n_clusters} scenarios")
+    if source:
+        detail += f"; {source}"
+    if gate.corrected == "rogan_gladen":
+        detail += f"; {TRANSFER}"
+    threshold = gate.suite_mean_lower_ci
+    if rate.status != "ok":
+        return GateCheck(name="suite_mean", decision="inconclusive" if threshold is not None else "skipped",
+                         detail=f"{detail}; correction refused: {rate.reason}")
+    if threshold is None:
+        return GateCheck(name="suite_mean", decision="skipped", detail=detail + "; no suite_mean_lower_ci to gate")
+    decision = gate_decision(rate, threshold)
+    detail += f"; the corrected lower bound must reach {threshold:.2f}"
+    if decision == "inconclusive":
+        detail += "; INCONCLUSIVE: the corrected interval straddles the threshold"
+    return GateCheck(name="suite_mean", decision=decision, detail=detail)
+
+
+def judge_trust_check(findings: list[TrustFinding], gate: GateConfig) -> GateCheck | None:
+    """INCONCLUSIVE (require: fail) or WARN (require: warn) unless every rubric x judge is trusted.
+
+    None when the check is off or nothing was judged by an LLM (or the records were not looked up).
+    """
+    require = gate.judge_trust.require
+    if require == "off" or not findings:
+        return None
+    bad = [f for f in findings if f.state != "trusted"]
+    if not bad:
+        return GateCheck(name="judge_trust", decision="pass",
+                         detail="; ".join(f"{f.label}: trusted ({f.why})" for f in findings))
+    head = "INCONCLUSIVE" if require == "fail" else "WARNING"
+    lines = "; ".join(f"{f.label} is {f.state.upper()}: {f.why}; fix: {f.fix}" for f in bad)
+    detail = (f"{head}: {len(bad)} of {len(findings)} rubric x judge not trusted by a current calibration "
+              f"record (floors on interval bounds: kappa >= {gate.judge_trust.min_kappa}, TPR >= "
+              f"{gate.judge_trust.min_tpr}, FPR <= {gate.judge_trust.max_fpr}): {lines}")
+    return GateCheck(name="judge_trust", decision="inconclusive" if require == "fail" else "warn", detail=detail)
 
 
 def _pass_counts(trials: list[TrialRecord]) -> dict[str, tuple[int, int]]:

@@ -8,6 +8,7 @@ same gate configs, they cannot disagree.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,7 @@ from evalkit.spec.models import GateConfig
 from evalkit.verdicts.gates import GateResult, decide_gate
 from evalkit.verdicts.rows import ResultRow, TrialRecord
 from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
+from evalkit.verdicts.trust_gate import CalibrationLookup, JudgeEvidence, RunLabel
 
 RunOutcome = Literal["pass", "fail", "error", "invalid", "inconclusive", "empty"]
 _NOT_PASSING = ("fail", "error", "invalid")
@@ -31,9 +33,17 @@ class VerdictInputs(BaseModel):
     baseline: list[TrialRecord] | None = None  # the baseline run's trials (all suites and tiers)
     expected: dict[str, list[str]] = Field(default_factory=dict)  # suite name -> scenario ids it should run
     run_dir: Path | None = None  # to resolve transcript paths
+    calibration: CalibrationLookup | None = None  # the project's calibration records (None: not looked up)
+    labels: list[RunLabel] | None = None  # human labels of this run's trials (None: not looked up)
+    today: date | None = None  # for judge_trust.max_age_days; None: today (UTC)
 
     def gate_for(self, suite: str) -> GateConfig:
         return self.gates.get(suite, GateConfig())
+
+    def evidence_for(self, criteria: list[ResultRow]) -> JudgeEvidence:
+        """What the judge_trust and corrected checks of one suite x tier read, given its criterion rows."""
+        extra = {"today": self.today} if self.today is not None else {}
+        return JudgeEvidence(criteria=criteria, calibration=self.calibration, labels=self.labels, **extra)
 
     def baseline_for(self, suite: str, tier: str) -> list[TrialRecord] | None:
         if self.baseline is None:
@@ -81,6 +91,7 @@ def decide_run(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
                                                  inputs.gate_for(suite), inputs.run_dir))
     for suite, tier in dict.fromkeys((t.suite, t.tier) for t in trials):
         mine = [t for t in trials if t.suite == suite and t.tier == tier]
+        rows = [c for c in criteria if c.suite == suite and c.tier == tier]
         verdict.gates.append(decide_gate(mine, inputs.gate_for(suite), baseline=inputs.baseline_for(suite, tier),
-                                         expected=inputs.expected.get(suite)))
+                                         expected=inputs.expected.get(suite), evidence=inputs.evidence_for(rows)))
     return verdict

@@ -1,0 +1,87 @@
+"""What the judge_trust and corrected gates read from the project: calibration records and this run's labels.
+
+Every consumer that decides a run (the plugin, the report) calls these, so
+they all gate on the same records. Records: every `calibration/<rubric>@<v>/
+<judge>.json` under the project root. Labels: holdout lines with an overall
+`verdict` in `labels/**/*.jsonl` whose transcript is a transcript of this run
+directory, matched to its trial by path and checked against its hash.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from evalkit.spec.labels import read_labels
+from evalkit.spec.project import files_below, find_project_root
+from evalkit.verdicts.rows import TrialKey, TrialRecord
+from evalkit.verdicts.run_verdict import VerdictInputs
+from evalkit.verdicts.trust_gate import CalibrationLookup, LoadedRecord, RunLabel
+from evalkit.verdicts.trust_record import RECORD_DIR, read_record
+
+LABEL_DIR = "labels"
+
+
+def project_root_of(suite_path: str | Path | None) -> Path:
+    """The project a suite file belongs to (nearest pyproject.toml above it), else the cwd."""
+    return find_project_root(Path(suite_path).parent if suite_path else None)
+
+
+def with_judge_evidence(inputs: VerdictInputs, trials: list[TrialRecord]) -> VerdictInputs:
+    """`inputs` with the project's calibration records and the labels of these trials (from inputs.run_dir).
+
+    The project is the one of the trials' suite file; every consumer that decides a run calls this,
+    so the terminal, the step summary and the report gate on the same records.
+    """
+    suite_path = next((t.suite_path for t in trials if t.suite_path), None)
+    root = project_root_of(suite_path)
+    update = {"labels": load_run_labels(root, inputs.run_dir, trials)}
+    if inputs.calibration is None:
+        update["calibration"] = load_calibration(root)
+    return inputs.model_copy(update=update)
+
+
+def load_calibration(root: Path) -> CalibrationLookup:
+    """Every record under root/calibration/ (an unreadable one is kept with its problem: the gate calls it missing)."""
+    base = root / RECORD_DIR
+    files = sorted(base.glob("*/*.json")) if base.is_dir() else []
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _load_calibration(str(root), stamp)  # shared: read-only
+
+
+@lru_cache(maxsize=8)
+def _load_calibration(root_text: str, stamp: tuple[tuple[str, int, int], ...]) -> CalibrationLookup:
+    """Cached on the files' names, times and sizes: the plugin asks once per item."""
+    lookup = CalibrationLookup(root=root_text)
+    for path in (Path(name) for name, _, _ in stamp):
+        rubric, slug = path.parent.name, path.stem
+        shown = f"{RECORD_DIR}/{rubric}/{path.name}"
+        try:
+            loaded = LoadedRecord(rubric=rubric, judge_slug=slug, path=shown, record=read_record(path))
+        except ValueError as exc:
+            loaded = LoadedRecord(rubric=rubric, judge_slug=slug, path=shown, problem=str(exc))
+        lookup.records[f"{rubric}/{slug}"] = loaded
+    return lookup
+
+
+def load_run_labels(root: Path, run_dir: Path | None, trials: list[TrialRecord]) -> list[RunLabel]:
+    """Labels of this run's trials (the label's transcript path resolves into run_dir and its hash matches)."""
+    if run_dir is None or not (root / LABEL_DIR).is_dir():
+        return []
+    by_path = {(run_dir / t.transcript_path).resolve(): t for t in trials if t.transcript_path}
+    votes: dict[tuple[TrialKey, str], list[float]] = defaultdict(list)
+    found: dict[tuple[TrialKey, str], TrialRecord] = {}
+    for file in files_below([root / LABEL_DIR], (".jsonl",)):
+        for item in read_labels(file).items:
+            label = item.label
+            if label.split != "holdout" or label.verdict is None:
+                continue
+            trial = by_path.get((file.parent / label.transcript).resolve())
+            if trial is None or (trial.transcript_hash and trial.transcript_hash != label.transcript_hash):
+                continue
+            votes[(trial.key, label.rubric)].append(1.0 if label.verdict == "pass" else 0.0)
+            found[(trial.key, label.rubric)] = trial
+    return [RunLabel(suite=t.suite, scenario_id=t.scenario_id, tier=t.tier, trial=t.trial, rubric=rubric,
+                     human_pass=sum(v) / len(v), n_lines=len(v))
+            for (key, rubric), v in sorted(votes.items()) for t in [found[(key, rubric)]]]
