@@ -25,7 +25,7 @@ from evalkit.spec.project import find_project_root
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.intervals import Interval
 from evalkit.verdicts.judge_trust import InUse, TrustState, judge_record
-from evalkit.verdicts.rows import CHECKS_REF
+from evalkit.verdicts.rows import CHECKS_REF, TrialRecord
 from evalkit.verdicts.trust_record import CalibrationRecord, CriterionCalibration, Disagreement, read_record, record_path
 
 PROJECT_MARKER = "pyproject.toml"  # as evalkit.spec.project.find_project_root
@@ -67,7 +67,7 @@ class DisagreementView:
     scale: bool
     item: Disagreement
     anchor: str | None  # the trial of this run with the same transcript, if any
-    trial: str | None  # that trial as "scenario [tier] trial n"
+    trial: TrialRecord | None  # that trial
 
 
 @dataclass
@@ -76,7 +76,7 @@ class TrustSection:
 
     use: InUse
     state: TrustState
-    why: str
+    why: str  # the classification's reason ("" for no record at all)
     path: str  # the record's path, relative to the project when inside it
     record: CalibrationRecord | None = None
     criteria: list[CriterionTrust] = field(default_factory=list)
@@ -162,7 +162,7 @@ def section_for(run: RunData, use: InUse, project: Path, today: dt.date) -> Trus
     path = record_path(project, use.rubric, list(use.judge_models))
     shown = _relative(path, project)
     if not path.is_file():
-        return TrustSection(use, "missing", "no calibration record (run `evalkit calibrate`)", shown)
+        return TrustSection(use, "missing", "", shown)  # the template says what to do
     try:
         record = read_record(path)
     except ValueError as exc:
@@ -174,8 +174,7 @@ def section_for(run: RunData, use: InUse, project: Path, today: dt.date) -> Trus
     for c in record.criteria:
         for d in c.disagreements:
             t = trials.get(d.transcript_hash)
-            disagreements.append(DisagreementView(c.criterion_id, c.scale == "scale", d, anchor_for(t) if t else None,
-                                                  f"{t.scenario_id} [{t.tier}] trial {t.trial}" if t else None))
+            disagreements.append(DisagreementView(c.criterion_id, c.scale == "scale", d, anchor_for(t) if t else None, t))
     return TrustSection(use, state, why, shown, record, [criterion_trust(c) for c in record.criteria], disagreements,
                         probe_rows(getattr(record, "probes", None)))
 

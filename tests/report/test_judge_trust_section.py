@@ -181,7 +181,7 @@ def test_without_a_record_the_state_is_missing_and_nothing_else_is_shown(calibra
     state, _ = _check_line(project)
     html = _section(render_html_report(_run_dir(project)))
     assert state == "missing" and 'data-state="missing"' in html
-    assert "no calibration record" in html and "Disagreements" not in html and "<table" not in html
+    assert "No calibration record" in html and "Disagreements" not in html and "<table" not in html
     md = render_markdown_summary(_run_dir(project))
     assert "**missing**" in md and "<details><summary>quality@1" not in md
 
