@@ -83,7 +83,7 @@ def out_of_character(text: str, refusal: str | None) -> str | None:
         return f"the simulated user's reply has no letter or digit: {stripped[:80]!r}"
     if "\ufffd" in stripped:
         return "the simulated user's reply holds U+FFFD replacement characters (garbled bytes)"
-    if stripped[0] in "[{" and _is_json(stripped):
+    if stripped[0] in "[{" and (_is_json(stripped) or _JSON_START.match(stripped)):
         return f"the simulated user's reply is a raw JSON value, not speech: {stripped[:80]!r}"
     return None
 
@@ -94,6 +94,10 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# A JSON object or array cut short or broken (`{"broken": "json", `): no person opens a reply like this.
+_JSON_START = re.compile(r'[\[{]\s*"[^"\n]*"\s*[:,\]]')
 
 
 def goal_copy(text: str, goal: str) -> str | None:

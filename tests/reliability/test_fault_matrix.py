@@ -1,0 +1,190 @@
+"""Acceptance: every provider fault x every model client is retried-and-passed or attributed, never a pass.
+
+Nine faults (429 with Retry-After, 500, 529, connection reset, timeout, a truncated JSON body, broken
+JSON in a structured answer, empty content, a refusal; plus a reply cut at the token limit) hit each
+of the three clients a session has: the agent's own `openai.AsyncOpenAI`, evalkit's simulator client
+and its judge client. Each fault is injected over HTTP by FakeLLMServer, once (transient) or on every
+request (persistent), and the whole pipeline decides the trial: session, judge, trial rule, run engine.
+
+A transient fault must end as the clean run does (a pass) after a retry; a persistent one must end as
+the cell in EXPECTED says: `invalid` with the right termination reason or invalid reading when evalkit
+cannot get a usable answer, `fail` when the agent's own reply is what is wrong. Never `pass`.
+The table is docs/reliability.md's; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from evalkit.llm import ModelHub
+from evalkit.llm.mock_rules import Reply, ReplyToolCall
+from evalkit.llm.request import LLMRequest
+from evalkit.run import RunConfig, execute_run, load_run, plan_run
+from evalkit.spec import load_suite
+from evalkit.testing import FakeLLMServer, Fault, hub_config_for
+
+ANSWER = "Refunded order 1234: the money is on its way."
+TIMEOUT_S = 0.4  # every client's per-request timeout: a `timeout` fault costs this per attempt
+
+FAULTS = {  # column -> (fault, injection options)
+    "429 Retry-After": (Fault.rate_limit, {"retry_after": 0.01}),
+    "500": (Fault.server_error, {"retry_after_ms": 10}),
+    "529": (Fault.overloaded, {"retry_after_ms": 10}),
+    "connection reset": (Fault.connection_reset, {}),
+    "timeout": (Fault.timeout, {}),
+    "truncated JSON body": (Fault.malformed_json, {}),
+    "invalid JSON": (Fault.invalid_json, {}),
+    "cut at max tokens": (Fault.truncated, {}),
+    "empty content": (Fault.empty_content, {}),
+    "refusal": (Fault.refusal, {}),
+}
+ROLES = ("agent", "simulator", "judge")  # agent = the agent's own SDK client
+HTTP = ("429 Retry-After", "500", "529", "connection reset", "timeout", "truncated JSON body")  # no usable response
+CONTENT = ("invalid JSON", "cut at max tokens", "empty content", "refusal")  # a 200 whose answer is unusable
+PASS, FAIL = ("pass", "user_stop"), ("fail", "user_stop")
+INFRA, SIM = ("invalid", "infrastructure_error"), ("invalid", "simulator_error")
+
+# (role, fault) -> (outcome, termination) of the trial when the fault happens once ...
+ONCE: dict[tuple[str, str], tuple[str, str]] = {
+    **{(role, f): PASS for role in ROLES for f in FAULTS},  # retried (judge: repaired) and passed
+    ("agent", "truncated JSON body"): INFRA,  # the agent's SDK does not retry a 200; evalkit must not retry its agent
+    **{("agent", f): FAIL for f in CONTENT},  # the agent passed its model's answer on: that answer is judged
+    **{("simulator", f): SIM for f in ("invalid JSON", "cut at max tokens", "refusal")},  # guardrails invalidate
+}
+# ... and when it never stops: never a pass
+ALWAYS: dict[tuple[str, str], tuple[str, str]] = {
+    **{("agent", f): INFRA for f in HTTP},
+    **{("agent", f): FAIL for f in CONTENT},
+    **{("simulator", f): INFRA for f in HTTP},
+    **{("simulator", f): SIM for f in CONTENT},  # guardrails: raw JSON, truncated_reply, empty twice, refusal
+    **{("judge", f): ("invalid", "user_stop") for f in FAULTS},  # the conversation was fine; no usable reading
+}
+CELLS = [(role, column, times) for times in (1, 1000) for role in ROLES for column in FAULTS]
+
+
+# ---------------------------------------------------------------- the agent under test: its own SDK client
+
+
+class SdkAgent:
+    """A typical agent: its own AsyncOpenAI client (the SDK's retries, a short timeout), the completion returned as is."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-agent-own-key", max_retries=1,
+                                         timeout=TIMEOUT_S)
+
+    async def respond(self, messages: list[Any]) -> Any:
+        history = [{"role": m.role, "content": m.content} for m in messages if m.role in ("user", "assistant")]
+        return await self.client.chat.completions.create(model="agent-m", messages=history)
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+
+def make_agent(model: str | None = None, base_url: str = "") -> SdkAgent:
+    return SdkAgent(base_url)
+
+
+# ---------------------------------------------------------------- the scripted models
+
+
+def judge(request: LLMRequest) -> Reply:
+    """Reads the transcript it is shown: resolved only when the agent's answer is really there, whole."""
+    shown = "\n".join(m.content for m in request.messages)  # a repair request repeats the transcript earlier
+    turn = re.search(r'<turn n="(\d+)" role="(?:agent|assistant)">\n' + re.escape(ANSWER) + "\n</turn>", shown)
+    evidence = [{"turn": int(turn[1]), "quote": ANSWER}] if turn else []
+    return Reply(json={"resolved": {"reasoning": "read it", "evidence": evidence, "score": bool(turn)}})
+
+
+SIMULATOR = Reply(text="Thanks, that is all.", tool_calls=[ReplyToolCall(name="end_conversation",
+                                                                         arguments={"reason": "goal_met"})])
+RUBRIC = """\
+id: refund.done
+version: 1
+judge: {model: "openai:judge-m", samples: 1, temperature: 0}
+threshold: 1
+criteria:
+  - id: resolved
+    question: Did the agent refund order 1234?
+    scale: binary
+"""
+SUITE = """\
+suite: faults
+agent: test_fault_matrix:make_agent
+agent_params: {{base_url: "{url}"}}
+simulator: {{model: "openai:sim-m"}}
+rubrics: [refund.done@1]
+trials: 1
+scenarios:
+  - id: refund
+    goal: Get a refund for order 1234.
+    opening: please refund order 1234
+    max_turns: 2
+"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as fake:
+        fake.add_rule(role="agent", text=ANSWER)
+        fake.add_rule(role="simulator", replies=[SIMULATOR])
+        fake.add_rule(role="judge", handler=judge)
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def suite(server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = tmp_path_factory.mktemp("faults")
+    (root / "pyproject.toml").write_text("")
+    (root / "rubrics").mkdir()
+    (root / "rubrics" / "refund.yaml").write_text(RUBRIC)
+    (root / "suites").mkdir()
+    (root / "suites" / "faults.yaml").write_text(SUITE.format(url=server.openai_base_url))
+    return load_suite(root / "suites" / "faults.yaml", root=root)
+
+
+def _trial(server: FakeLLMServer, suite: Any, reports: Path) -> dict[str, Any]:
+    async def run() -> dict[str, Any]:
+        config = RunConfig(report_dir=reports, fsync_interval_s=0, cache=False)
+        hub_config = hub_config_for(server, timeout_s=TIMEOUT_S, max_retries=1, retry_base_s=0.01, retry_max_s=0.05,
+                                    rate_limit_wait_s=0, no_cache=True, cache_dir=reports / "cache")
+        async with ModelHub(hub_config) as hub:
+            summary = await execute_run(plan_run([suite], config), config, hub)
+        [trial] = load_run(summary.run_dir).trials
+        return trial
+
+    server.hang_s = 5.0
+    return asyncio.run(run())
+
+
+def test_the_clean_run_passes(server: FakeLLMServer, suite: Any, tmp_path: Path) -> None:
+    server.reset()
+    trial = _trial(server, suite, tmp_path)
+    assert (trial["outcome"], trial["termination"]) == ("pass", "user_stop"), trial
+    assert [len(server.requests_for(r)) for r in ROLES] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("role", "column", "times"), CELLS,
+                         ids=[f"{r}-{c}-{'once' if t == 1 else 'always'}" for r, c, t in CELLS])
+def test_each_fault_is_retried_or_attributed_never_a_pass(server: FakeLLMServer, suite: Any, tmp_path: Path,
+                                                          role: str, column: str, times: int) -> None:
+    fault, options = FAULTS[column]
+    server.reset()
+    server.inject(fault, times=times, role=role, **options)
+    trial = _trial(server, suite, tmp_path)
+    expected = (ONCE if times == 1 else ALWAYS)[(role, column)]
+    got = (trial["outcome"], trial["termination"])
+    assert got == expected, json.dumps(trial)[:800]
+    if times > 1:
+        assert trial["outcome"] != "pass"
+    if expected == PASS:
+        assert len(server.requests_for(role)) >= 2  # it passed because it was retried, not because nothing failed
+    if expected[0] == "invalid":
+        assert trial["invalid_reason"], trial
