@@ -35,6 +35,7 @@ class CalibrateConfig(BaseModel):
     offline: bool = False
     replay: Path | None = None
     seed: int = 0
+    probes: bool = False
     cache_dir: Path | None = None
 
 
@@ -96,11 +97,18 @@ def _calibrate(config: CalibrateConfig, resolved: ResolvedRubric, labels: LabelS
     key = _key(config, labels, [r.first for r in readings])
     notes = [f"{i.where}: judged without its suite (scenario '{i.label.cluster}' not found in the project's suites)"
              for i in transcripts if i.label.cluster not in scenarios]
+    probes = None
+    if config.probes:
+        from evalkit.calibration.probes import ProbeInputs, run_probes
+
+        inputs = ProbeInputs(rubric=rubric, holdout=holdout, setups={i.key: s for i, s in zip(transcripts, setups, strict=True)},
+                             readings={k: r.first for k, r in by_key.items()}, judge_models=key.judge_models)
+        probes = asyncio.run(run_probes(inputs, run_config))
     return CalibrationRecord(
         key=key, judge_slug=judge_slug(key.judge_models), seed=config.seed, rejudge=config.rejudge,
         n_labels=labels.n_lines, n_holdout=len(holdout), n_transcripts=len(transcripts),
         n_clusters=len({i.label.cluster for i in holdout}), criteria=criteria, verdict=verdict,
-        verdict_human_human=verdict_hh, notes=notes)
+        verdict_human_human=verdict_hh, notes=notes, probes=probes)
 
 
 def _key(config: CalibrateConfig, labels: LabelSet, verdicts: list[RubricVerdict]) -> CalibrationKey:

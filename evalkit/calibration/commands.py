@@ -22,7 +22,8 @@ def _live(flag: bool) -> bool:
 @click.group(invoke_without_command=True)
 @click.option("--labels", "labels_path", type=click.Path(exists=True, path_type=Path),
               help="A labels .jsonl file, or a directory of them.")
-@click.option("--rubric", "rubric_ref", help="The rubric version to calibrate, as id@version.")
+@click.option("--rubric", "rubric_ref",
+              help="The rubric version to calibrate, as id@version (default: the one rubric the labels name).")
 @click.option("--judge", "judge_model", help="Judge model instead of the rubric's (as `evalkit run --judge`).")
 @click.option("--rejudge", type=click.IntRange(0, 20), default=0, show_default=True,
               help="Extra uncached readings per transcript, to measure judge noise.")
@@ -30,36 +31,45 @@ def _live(flag: bool) -> bool:
 @click.option("--replay", type=click.Path(exists=True, path_type=Path), help="Serve judge calls from this cassette.")
 @click.option("--live", is_flag=True, help="Allow paid model calls (same as EVALKIT_LIVE=1).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cluster bootstrap.")
+@click.option("--probes", is_flag=True,
+              help="Bias probes on the holdout items: verbosity padding, injection, self-preference, pairwise position.")
 @root_option
 @click.pass_context
 @one_line_errors
 def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | None, judge_model: str | None,
-              rejudge: int, offline: bool, replay: Path | None, live: bool, seed: int, root: Path | None) -> None:
+              rejudge: int, offline: bool, replay: Path | None, live: bool, seed: int, probes: bool,
+              root: Path | None) -> None:
     """Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json.
 
     Runs the production judging path on every labelled transcript (plus --rejudge uncached readings),
     computes agreement per criterion on the holdout labels and prints it. `evalkit calibrate check`
-    says which rubric x judge of the project's suites has a current record.
+    says which rubric x judge of the project's suites has a current record. A labels directory with its
+    own rubrics/ (such as the shipped evalkit/data/calibration/support-v1) is its own project.
     """
     if ctx.invoked_subcommand is not None:
         return
-    if labels_path is None or rubric_ref is None:
-        raise click.UsageError("--labels and --rubric are required (or use `evalkit calibrate check`)")
+    if labels_path is None:
+        raise click.UsageError("--labels is required (or use `evalkit calibrate check`)")
     if not (offline or replay is not None or _live(live)):
         raise click.ClickException(LIVE_REFUSAL)
     from evalkit.calibration.calibrate import CalibrateConfig, CalibrationError, run_calibration
+    from evalkit.calibration.label_set import labelled_rubric, set_project
     from evalkit.calibration.record import record_path, write_record
     from evalkit.calibration.table import print_table, record_table
     from evalkit.spec.project import rubric_dirs
     from evalkit.spec.rubrics import RubricRegistry
 
-    project = project_root(root)
+    project = (set_project(labels_path) if root is None else None) or project_root(root)
+    try:
+        rubric_ref = rubric_ref or labelled_rubric(labels_path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     registry = RubricRegistry.from_dirs(rubric_dirs(project))
     why = registry.why_unresolved(rubric_ref)
     if why or "@" not in rubric_ref:
         raise click.ClickException(f"--rubric: {why or f'{rubric_ref!r} has no version (expected id@version)'}")
     config = CalibrateConfig(labels=labels_path, rubric=rubric_ref, project=project, judge_model=judge_model,
-                             rejudge=rejudge, offline=offline, replay=replay, seed=seed)
+                             rejudge=rejudge, offline=offline, replay=replay, seed=seed, probes=probes)
     try:
         record = run_calibration(config, registry.resolve(rubric_ref))
     except CalibrationError as exc:
@@ -67,6 +77,12 @@ def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | No
     path = record_path(project, rubric_ref, record.key.judge_models)
     write_record(path, record)
     print_table(record_table(record))
+    if record.probes is not None:
+        from evalkit.calibration.probes_table import probes_table, self_preference_lines
+
+        print_table(probes_table(record.probes))
+        for line in self_preference_lines(record.probes):
+            click.echo(line)
     for note in record.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {path}", err=True)

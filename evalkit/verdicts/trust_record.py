@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalkit.judging.verdict import Evidence
+from evalkit.verdicts.probe_record import ProbeResults
 from evalkit.stats.agreement import BinaryAgreement, ScaleAgreement
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.variance_share import VarianceShare
@@ -102,6 +103,7 @@ class CalibrationRecord(_Frozen):
     verdict: BinaryAgreement | None = None  # overall verdict, where labels carry one
     verdict_human_human: BinaryAgreement | None = None
     notes: list[str] = Field(default_factory=list)
+    probes: ProbeResults | None = None  # `evalkit calibrate --probes` (evalkit.verdicts.probe_record)
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalkit.calibration.probe_edits import summarised
 from examples.demo_offline.agent import State, call, read_state, say
 from examples.support_agent import SupportAgent
 from examples.support_agent import make_agent as make_support_agent
@@ -24,7 +25,6 @@ FAULTS = (
 MUTATING = {"refund": "refund_order", "cancel": "cancel_order", "address": "update_address"}
 # fault -> tone register of every agent reply: warm (5), neutral (3) or rude (1) on the rubric's tone scale
 REGISTER = {"rude": "rude", "padded": "neutral", "terse": "neutral"}
-SUMMARY_HEAD = "To summarise:"
 
 
 def make_agent(model: str | None = None, base_url: str | None = None, fault: str = "correct",
@@ -42,17 +42,6 @@ def respond(request: Any) -> dict[str, Any]:
     model, _, fault = request.model.partition("~")
     state = read_state(request)
     return Script(state, fault or "correct", subtle="mini" in model).step()
-
-
-def summarised(text: str) -> str:
-    """`text` with a restating "To summarise" list appended (the padded variant, and the verbosity probe)."""
-    import re
-
-    body = text.split(SUMMARY_HEAD)[0].rstrip()
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if s.strip() and not s.strip().endswith("?")]
-    if not sentences:
-        return text
-    return body + "\n\n" + SUMMARY_HEAD + "\n" + "\n".join(f"- {s}" for s in sentences)
 
 
 class Script:
