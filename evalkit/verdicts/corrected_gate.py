@@ -84,9 +84,26 @@ def rogan_gladen_rate(raw: MeanEstimate, evidence: JudgeEvidence, findings: list
     config = CorrectionConfig(confidence=conf)
     rate = rogan_gladen(q, binomial_proportion(c.tp, c.tp + c.fn, conf), binomial_proportion(c.fp, c.fp + c.tn, conf),
                         config)
+    if rate.status == "ok":
+        rate = _no_narrower_than_raw(rate, raw, c.tp / (c.tp + c.fn), c.fp / (c.fp + c.tn))
     where = (f"TPR {c.tp}/{c.tp + c.fn}, FPR {c.fp}/{c.fp + c.tn} from {source} of {finding.label}"
              f" ({finding.record_path})")
     return rate, where
+
+
+def _no_narrower_than_raw(rate: CorrectedRate, raw: MeanEstimate, tpr: float, fpr: float) -> CorrectedRate:
+    """Widen the delta-method interval to the raw interval's bounds mapped through p = (q - FPR) / (TPR - FPR).
+
+    The delta method reads q's interval as symmetric; near 1 the raw (score) interval is not, and a
+    corrected point past 1 would carry a bound above the raw one's image (raw [0.34, 1] -> [0.67, 1]).
+    The gate must not become surer than its own data because the judge was corrected.
+    """
+    assert raw.low is not None and raw.high is not None and rate.low is not None and rate.high is not None
+
+    def through(q: float) -> float:
+        return min(1.0, max(0.0, (q - fpr) / (tpr - fpr)))
+
+    return rate.model_copy(update={"low": min(rate.low, through(raw.low)), "high": max(rate.high, through(raw.high))})
 
 
 def ppi_rate(trials: list[TrialRecord], evidence: JudgeEvidence, gate: GateConfig) -> tuple[CorrectedRate, str]:

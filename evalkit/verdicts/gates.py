@@ -145,9 +145,10 @@ def corrected_suite_check(trials: list[TrialRecord], gate: GateConfig, evidence:
         rate, source = ppi_rate(trials, evidence, gate)
     result.raw_rate, result.corrected, result.corrected_source = raw, rate, source
     name = "Rogan-Gladen" if gate.corrected == "rogan_gladen" else "PPI++"
-    detail = (f"raw {_show(raw.mean)} [{_show(raw.low)}, {_show(raw.high)}] | corrected ({name}) "
-              f"{_show(rate.estimate)} [{_show(rate.low)}, {_show(rate.high)}], {gate.confidence:.0%} CI, "
-              f"{raw.n_obs} valid trials over {raw.n_clusters} scenarios")
+    shown = (f"{_show(rate.estimate)} [{_show(rate.low)}, {_show(rate.high)}]" if rate.status == "ok"
+             else "refused")
+    detail = (f"raw {_show(raw.mean)} [{_show(raw.low)}, {_show(raw.high)}] | corrected ({name}) {shown}, "
+              f"{gate.confidence:.0%} CI, {raw.n_obs} valid trials over {raw.n_clusters} scenarios")
     if source:
         detail += f"; {source}"
     if gate.corrected == "rogan_gladen":
@@ -176,7 +177,7 @@ def judge_trust_check(findings: list[TrustFinding], gate: GateConfig) -> GateChe
     bad = [f for f in findings if f.state != "trusted"]
     if not bad:
         return GateCheck(name="judge_trust", decision="pass",
-                         detail="; ".join(f"{f.label}: trusted ({f.why})" for f in findings))
+                         detail="; ".join(f"{f.label}: trusted, {f.why}" for f in findings))
     head = "INCONCLUSIVE" if require == "fail" else "WARNING"
     lines = "; ".join(f"{f.label} is {f.state.upper()}: {f.why}; fix: {f.fix}" for f in bad)
     detail = (f"{head}: {len(bad)} of {len(findings)} rubric x judge not trusted by a current calibration "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from judge_trust_records import record_for
 from test_judge_trust_gate import TODAY, TRUSTED_BOUNDS, USE, check, criteria, lookup, trials
 
@@ -34,12 +35,31 @@ def test_rogan_gladen_gates_on_the_corrected_interval_and_shows_both() -> None:
     raw = pass_rate_estimate({k: (8, 10) for k in SPEC}, 0.95)
     expected = rogan_gladen(proportion_from_interval(raw.mean, raw.low, raw.high), binomial_proportion(57, 60),
                             binomial_proportion(18, 60))
-    assert result.corrected == expected and result.raw_rate == raw
-    assert expected.estimate < raw.mean  # a lenient judge: the corrected rate is lower ((0.8 - 0.3) / 0.65)
-    assert raw_check.decision == "pass" and c.decision == gate_decision(expected, 0.6) != "pass"
+    def through(q: float) -> float:
+        return min(1.0, max(0.0, (q - 0.3) / (0.95 - 0.3)))
+
+    got = result.corrected
+    assert result.raw_rate == raw and (got.estimate, got.se) == (expected.estimate, expected.se)
+    assert (got.low, got.high) == (min(expected.low, through(raw.low)), max(expected.high, through(raw.high)))
+    assert got.estimate < raw.mean  # a lenient judge: the corrected rate is lower ((0.8 - 0.3) / 0.65)
+    assert raw_check.decision == "pass" and c.decision == gate_decision(got, 0.6) != "pass"
     assert f"raw {raw.mean:.2f} [{raw.low:.2f}, {raw.high:.2f}]" in c.detail
-    assert f"corrected (Rogan-Gladen) {expected.estimate:.2f} [{expected.low:.2f}, {expected.high:.2f}]" in c.detail
+    assert f"corrected (Rogan-Gladen) {got.estimate:.2f} [{got.low:.2f}, {got.high:.2f}]" in c.detail
     assert "TPR 57/60, FPR 18/60" in c.detail and "assumes the judge errs" in c.detail
+
+
+def test_rogan_gladen_is_never_surer_than_the_raw_interval_allows() -> None:
+    # 3 all-passing scenarios: raw [0.34, 1]; the delta method alone, centred past 1, gives a lower bound near 0.67
+    rows = trials({"a": "pp", "b": "pp", "c": "pp"})
+    good = ([0] + [1] * 29 + [0] * 29 + [1], [1] * 30 + [0] * 30)  # TPR 29/30, FPR 1/30
+    evidence = JudgeEvidence(criteria=criteria(rows), calibration=lookup(record_for(USE, *good)), today=TODAY)
+    raw = pass_rate_estimate({"a": (2, 2), "b": (2, 2), "c": (2, 2)}, 0.95)
+    delta = rogan_gladen(proportion_from_interval(raw.mean, raw.low, raw.high), binomial_proportion(29, 30),
+                         binomial_proportion(1, 30))
+    result = decide_gate(rows, gate("rogan_gladen", threshold=0.5), evidence=evidence)
+    mapped_low = (raw.low - 1 / 30) / (29 / 30 - 1 / 30)
+    assert delta.low > 0.5 > raw.low  # the delta method alone would pass a gate the raw interval cannot
+    assert result.corrected.low == pytest.approx(mapped_low) and check(result, "suite_mean").decision == "inconclusive"
 
 
 def test_rogan_gladen_refuses_a_judge_that_barely_separates() -> None:
