@@ -27,16 +27,20 @@ class ConcurrencyController:
     the cooldown. Static (adaptive off): the limit never moves.
     """
 
-    def __init__(self, config: AdaptiveConfig, cap: int | None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: AdaptiveConfig, cap: int | None, clock: Callable[[], float] = time.monotonic,
+                 workers: int = 1) -> None:
         self.adaptive = config.enabled
         self._config = config
         self._clock = clock
         if not config.enabled:
-            self.max = self.min = self.limit = cap or STATIC_CONNECTIONS
+            self.total_max = self.total_min = cap or STATIC_CONNECTIONS
         else:
-            self.max = min(config.max, cap) if cap else config.max
-            self.min = min(config.min, self.max)
-            self.limit = max(self.min, min(config.start, self.max))
+            self.total_max = min(config.max, cap) if cap else config.max
+            self.total_min = min(config.min, self.total_max)
+        self.workers = 1
+        self.max, self.min = self.total_max, self.total_min
+        self.limit = self.max if not config.enabled else max(self.min, min(config.start, self.max))
+        self.share(workers)
         self.phase = "slow_start" if self.adaptive else "static"
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -45,6 +49,21 @@ class ConcurrencyController:
         self._round_successes = 0
         self._round_peak = 0
         self._cooldown_until = -math.inf
+
+    def share(self, workers: int) -> None:
+        """Keep 1/workers of the bounds (and of the limit): several processes draw on one endpoint.
+
+        A split, not a copy, so n workers never hold more than the configured bounds between them;
+        the split follows the number of workers currently drawing (when one finishes, the rest grow).
+        """
+        workers = max(1, workers)
+        if workers == self.workers:
+            return
+        self.max = max(1, self.total_max // workers)  # rounded down: the shares never add up to more
+        self.min = min(max(1, self.total_min // workers), self.max)
+        scaled = math.ceil(self.limit * self.workers / workers) if self.adaptive else self.max
+        self.limit = max(self.min, min(self.max, scaled))
+        self.workers = workers
 
     def started(self) -> None:
         self.in_flight += 1

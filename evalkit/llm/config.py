@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, model_validator
 
+from evalkit.limit_options import LIMIT_OPTIONS, check_limits, hub_values
 from evalkit.llm.mock_rules import Rule
 
 StructuredMode = Literal["native", "text"]
@@ -52,6 +53,75 @@ class AdaptiveConfig(BaseModel):
         return self
 
 
+class SharedBudget(BaseModel):
+    """Where the run's shared limit service listens (127.0.0.1, started by the pytest-xdist controller).
+
+    `workers` is how many processes share the limits: before the service answers, and for good if it
+    stops answering, each takes 1/workers of every static limit and of the concurrency bounds.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(description="host:port of the budget service")
+    token: SecretStr = Field(description="shared secret the service asks for (not a provider key)")
+    workers: int = Field(default=1, ge=1)
+
+
+class _LimitBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    budget: SharedBudget | None = Field(default=None, description="set by the xdist controller, not by users")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            user = {k: v for k, v in data.items() if k != "budget" and v is not None}
+            data = {**data, **check_limits(user)}
+        return data
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "_LimitBase":
+        adaptive = self.hub_values().get("adaptive")
+        if adaptive:
+            AdaptiveConfig(**adaptive)  # min <= start <= max, with the defaults filled in
+        return self
+
+    def user_values(self) -> dict[str, Any]:
+        """The settings that were set (flat names)."""
+        return {o.name: getattr(self, o.name) for o in LIMIT_OPTIONS if getattr(self, o.name) is not None}
+
+    def hub_values(self) -> dict[str, Any]:
+        """The set values in HubConfig's shape (`{'rpm': 60, 'adaptive': {'max': 8}}`)."""
+        values = hub_values(self.user_values())
+        if "adaptive" in values:
+            values["adaptive"] = _clamped_bounds(values["adaptive"])
+        if self.budget is not None:
+            values["shared_budget"] = self.budget
+        return values
+
+
+def _clamped_bounds(adaptive: dict[str, Any]) -> dict[str, Any]:
+    """Only `max` (or `min`) set: the unset bounds' defaults move inside it instead of contradicting it."""
+    fields = AdaptiveConfig.model_fields
+    bound = {k: adaptive.get(k, fields[k].default) for k in ("min", "start", "max")}
+    if "start" not in adaptive:
+        bound["start"] = max(bound["min"], min(bound["start"], bound["max"]))
+    if "min" not in adaptive:
+        bound["min"] = min(bound["min"], bound["start"])
+    if "max" not in adaptive:
+        bound["max"] = max(bound["max"], bound["start"])
+    return {**adaptive, **{k: v for k, v in bound.items() if k in adaptive or v != fields[k].default}}
+
+
+LimitSettings = create_model(  # one field per row of evalkit.limit_options.LIMIT_OPTIONS, all optional
+    "LimitSettings",
+    __base__=_LimitBase,
+    __doc__="Per-endpoint limits a run sets (unset ones keep HubConfig's defaults); see docs/scale.md.",
+    **{o.name: (o.kind | None, Field(default=None, description=o.help)) for o in LIMIT_OPTIONS},
+)
+
+
 class HubConfig(BaseModel):
     """Settings for a ModelHub (one per run).
 
@@ -89,6 +159,10 @@ class HubConfig(BaseModel):
         default_factory=dict, description="provider or provider:model -> native | text (default native)"
     )
     anthropic_max_tokens: int = Field(default=4096, ge=1, description="Anthropic requires max_tokens")
+    shared_limits: bool = Field(default=True, description="use `shared_budget` when one is given")
+    shared_budget: SharedBudget | None = Field(
+        default=None, description="the run's shared limit service (pytest-xdist workers); None: this process alone"
+    )
 
     def connections_for(self, provider: str) -> int | None:
         """The static connection cap of a provider's endpoints, or None when only the adaptive bounds apply."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ from evalkit.llm.cassette import Cassette, CassetteWriter
 from evalkit.llm.config import HubConfig, StructuredMode
 from evalkit.llm.endpoint import Endpoint, resolve_base_url, split_name
 from evalkit.llm.ledger import UsageLedger
-from evalkit.llm.limits import EndpointLimiter
+from evalkit.llm.budget import Budget, SharedBudgetClient
+from evalkit.llm.limits import EndpointLimiter, terms_for
 from evalkit.llm.mock_rules import RuleSet
 from evalkit.llm.model import HubModel
 from evalkit.llm.pricing import PriceTable
@@ -35,6 +37,7 @@ class ModelHub:
         self.rules = RuleSet(_initial_rules(self.config.mock_rules))
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
         self._lock = threading.Lock()
+        self._budget_connection: Any = None
 
     def model(self, name: str, *, base_url: str | None = None) -> HubModel:
         """A ChatModel for `provider:model`; `base_url` overrides the configured endpoint (openai/anthropic)."""
@@ -44,10 +47,28 @@ class ModelHub:
             endpoint = self._endpoints.get((provider, url))
             if endpoint is None:
                 limiter = EndpointLimiter(
-                    self.config.connections_for(provider), self.config.rpm, self.config.tpm, self.config.adaptive
+                    self.config.connections_for(provider), self.config.rpm, self.config.tpm, self.config.adaptive,
+                    self._shared_budget(provider, url), self._workers(),
                 )
                 endpoint = self._endpoints[(provider, url)] = Endpoint(provider, url, custom, limiter)
         return HubModel(self, name, model, endpoint)
+
+    def _workers(self) -> int:
+        shared = self.config.shared_budget
+        return shared.workers if shared is not None and self.config.shared_limits else 1
+
+    def _shared_budget(self, provider: str, url: str) -> Budget | None:
+        """The run's shared budget for this endpoint (pytest-xdist workers), or None: this process decides alone."""
+        shared = self.config.shared_budget
+        if shared is None or not self.config.shared_limits or provider == "mock":
+            return None
+        if self._budget_connection is None:
+            from evalkit.llm.budget_service import BudgetConnection
+
+            self._budget_connection = BudgetConnection(shared.address, shared.token.get_secret_value())
+        key = hashlib.sha256(f"{provider} {url}".encode()).hexdigest()[:16]
+        return SharedBudgetClient(self._budget_connection, key, terms_for(self.config.rpm, self.config.tpm,
+                                                                            self.config.adaptive), shared.workers)
 
     def limits_snapshot(self) -> list[dict[str, Any]]:
         """Per endpoint: current concurrency, in flight, 429 count, tokens/min, announced budget left."""
@@ -75,6 +96,8 @@ class ModelHub:
             self.cache.close()
         if self.recorder is not None:
             self.recorder.close()
+        if self._budget_connection is not None:
+            self._budget_connection.close()
 
     async def __aenter__(self) -> "ModelHub":
         return self

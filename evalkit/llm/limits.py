@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit.llm.adaptive import ConcurrencyController
+from evalkit.llm.budget import Budget, BudgetTerms, Grant, LocalBudget, Ticket
 from evalkit.llm.config import AdaptiveConfig
-from evalkit.llm.pacing import Cost, Mark, Pacer
+from evalkit.llm.pacing import Cost
 from evalkit.llm.ratelimit_headers import read_rate_limits
 
 TOKENS_WINDOW_S = 60.0
@@ -38,7 +39,7 @@ class Attempt:
 
     limiter: "EndpointLimiter"
     started: float
-    mark: Mark | None
+    ticket: Ticket | None
 
 
 class _Gate:
@@ -87,10 +88,12 @@ class EndpointLimiter:
     """Limits for one (provider, base_url), plus the live figures the progress view and run.json show."""
 
     def __init__(self, max_connections: int | None = None, rpm: int | None = None, tpm: int | None = None,
-                 adaptive: AdaptiveConfig | None = None) -> None:
+                 adaptive: AdaptiveConfig | None = None, budget: Budget | None = None, workers: int = 1) -> None:
         config = adaptive or AdaptiveConfig()
-        self.controller = ConcurrencyController(config, max_connections)
-        self.pacer = Pacer(rpm, tpm, learn=config.enabled and config.pace, reserve=config.reserve, now=time.monotonic())
+        self.settings = {"max_connections": max_connections, "rpm": rpm, "tpm": tpm, **config.model_dump()}
+        self.controller = ConcurrencyController(config, max_connections, workers=workers)
+        self.budget: Budget = budget or LocalBudget(terms_for(rpm, tpm, config))
+        self._signals_seen = 0
         self.requests = 0
         self.rate_limited = 0  # 429 responses
         self.overloaded = 0  # 529 / 503 responses
@@ -104,7 +107,7 @@ class EndpointLimiter:
     @property
     def max_connections(self) -> int:
         """The most connections this endpoint may ever use (sizes the HTTP pool)."""
-        return self.controller.max
+        return self.controller.total_max
 
     def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -126,14 +129,13 @@ class EndpointLimiter:
             # Paced after the gate, so requests queued at the gate while nothing was known yet are paced too;
             # the controller counts only what is sent, so a paced wait never looks like a busy endpoint.
             cost = cost or Cost()
-            now = time.monotonic()
-            mark = await self._paced(state, cost) if self.pacer.active(now) else self.pacer.commit(cost, now)
+            ticket = await self._paced(state, cost) if self.budget.paced() else self._granted(self.budget.take(cost))
             controller.started()
         except BaseException:
             state.gate.release(controller.limit)
             raise
         self.requests += 1
-        attempt = Attempt(self, time.monotonic(), mark)
+        attempt = Attempt(self, time.monotonic(), ticket)
         token = _ATTEMPT.set(attempt)
         try:
             yield attempt
@@ -142,14 +144,26 @@ class EndpointLimiter:
             controller.ended()
             state.gate.release(controller.limit)
 
-    async def _paced(self, state: _LoopState, cost: Cost) -> Mark:
+    async def _paced(self, state: _LoopState, cost: Cost) -> Ticket | None:
         async with state.pace_lock:
             waited = 0.0
-            while (wait := self.pacer.delay(cost, time.monotonic())) > 0:
-                await asyncio.sleep(wait)
-                waited += wait
+            while (grant := self.budget.take(cost)).ticket is None and grant.wait_s > 0:
+                self._follow(grant)
+                await asyncio.sleep(grant.wait_s)
+                waited += grant.wait_s
             self.paced_s += waited
-            return self.pacer.commit(cost, time.monotonic())
+            return self._granted(grant)
+
+    def _granted(self, grant: Grant) -> Ticket | None:
+        self._follow(grant)
+        return grant.ticket
+
+    def _follow(self, grant: Grant) -> None:
+        """What the other workers did: a rate-limit signal cuts this one too; the concurrency split follows them."""
+        if grant.signals > self._signals_seen:
+            self._signals_seen = grant.signals
+            self.controller.rate_limited(None)
+        self.controller.share(grant.workers)
 
     def observe_response(self, status: int, headers: Mapping[str, str]) -> None:
         """Every response of this endpoint (the HTTP client's hook): budgets and rate-limit counts."""
@@ -161,8 +175,7 @@ class EndpointLimiter:
         if readings:
             attempt = _ATTEMPT.get()
             mine = attempt is not None and attempt.limiter is self
-            self.pacer.observe(readings, attempt.started if mine else None, attempt.mark if mine else None,
-                               time.monotonic())
+            self.budget.observe(readings, attempt.ticket if mine else None)
 
     def succeeded(self, first_attempt: bool) -> None:
         if first_attempt:
@@ -171,8 +184,7 @@ class EndpointLimiter:
     def rate_limit_signal(self, retry_after_s: float | None) -> None:
         """A 429/529 or a Retry-After: cut concurrency, and hold every start for the requested wait."""
         self.controller.rate_limited(retry_after_s)
-        if retry_after_s:
-            self.pacer.hold(retry_after_s, time.monotonic())
+        self._signals_seen = max(self._signals_seen, self.budget.signal(retry_after_s))  # not cut twice for it
 
     def record_usage(self, input_tokens: int, output_tokens: int) -> None:
         now = time.monotonic()
@@ -207,8 +219,21 @@ class EndpointLimiter:
             "cuts": c.cuts,
             "raises": c.raises,
             "paced_s": round(self.paced_s, 2),
-            "remaining": self.pacer.remaining(time.monotonic()),
+            "remaining": self.budget.remaining(),
+            "shared": self.budget.shared,
+            "workers": c.workers,
+            "limits": self.effective_limits(),
         }
+
+    def effective_limits(self) -> dict[str, Any]:
+        """What this endpoint was configured with, and this process's share of the connection bounds."""
+        c = self.controller
+        return {**{k: v for k, v in self.settings.items() if v is not None}, "connections_min": c.min,
+                "connections_max": c.max}
+
+
+def terms_for(rpm: int | None, tpm: int | None, config: AdaptiveConfig) -> BudgetTerms:
+    return BudgetTerms(rpm, tpm, learn=config.enabled and config.pace, reserve=config.reserve)
 
 
 def response_hook(observe: Any) -> Any:
@@ -218,3 +243,25 @@ def response_hook(observe: Any) -> Any:
         observe(response.status_code, response.headers)
 
     return hook
+
+
+SUMMED = ("concurrency", "in_flight", "peak_in_flight", "requests", "rate_limited", "overloaded", "tokens_per_min",
+          "cuts", "raises", "paced_s")
+
+
+def merge_snapshots(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Several processes' `limits_snapshot()`s (pytest-xdist workers) as one per endpoint: counts and concurrency
+    summed over the workers, the first worker's settings and budget mirror kept."""
+    merged: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for part in parts:
+        for entry in part or []:
+            key = (entry.get("provider"), entry.get("base_url"))
+            if key not in merged:
+                merged[key] = {**entry, "processes": 1}
+                continue
+            into = merged[key]
+            into["processes"] += 1
+            for name in SUMMED:
+                if isinstance(entry.get(name), (int, float)):
+                    into[name] = round(into.get(name, 0) + entry[name], 2)
+    return list(merged.values())

@@ -41,7 +41,7 @@ class Cost:
 class StaticBucket:
     """A configured rpm or tpm: refills at limit/60 per second, holds one second's worth."""
 
-    def __init__(self, dimension: str, per_minute: int, now: float) -> None:
+    def __init__(self, dimension: str, per_minute: float, now: float) -> None:
         self.dimension = dimension
         self.rate = per_minute / 60.0
         self.capacity = max(1.0, self.rate)
@@ -137,8 +137,12 @@ Mark = dict[str, float]  # dimension -> this client's cumulative spend right aft
 class Pacer:
     """All start-time limits of one endpoint: holds (Retry-After), static caps and learned budgets."""
 
-    def __init__(self, rpm: int | None, tpm: int | None, learn: bool, reserve: float, now: float) -> None:
-        self.static = [StaticBucket(d, n, now) for d, n in (("requests", rpm), ("tokens", tpm)) if n]
+    def __init__(self, rpm: int | None, tpm: int | None, learn: bool, reserve: float, now: float,
+                 share: float = 1.0) -> None:
+        # `share` < 1: this pacer spends only that part of every budget (one of several processes that
+        # cannot coordinate, e.g. an xdist worker whose shared budget service stopped answering).
+        self.share = share
+        self.static = [StaticBucket(d, n * share, now) for d, n in (("requests", rpm), ("tokens", tpm)) if n]
         self.learned: dict[str, LearnedBudget] = {}
         self.learn = learn
         self.reserve = reserve
@@ -174,6 +178,8 @@ class Pacer:
             return
         with self._lock:
             for reading in readings:
+                if self.share != 1.0:
+                    reading = _scaled(reading, self.share)
                 budget = self.learned.get(reading.dimension)
                 if budget is None:
                     budget = self.learned[reading.dimension] = LearnedBudget(reading.dimension, self.reserve)
@@ -187,3 +193,9 @@ class Pacer:
     def remaining(self, now: float) -> dict[str, float]:
         with self._lock:
             return {d: round(max(0.0, b.level_at(now)), 1) for d, b in self.learned.items()}
+
+
+def _scaled(reading: Reading, share: float) -> Reading:
+    """A budget reading as seen by a process entitled to `share` of it."""
+    limit = None if reading.limit is None else reading.limit * share
+    return Reading(reading.dimension, limit, reading.remaining * share, reading.reset_s, reading.reset_absolute)
