@@ -9,6 +9,7 @@ actually found, so `evalkit validate` stays as light as before.
 from __future__ import annotations
 
 import getpass
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import click
 
 from evalkit.spec.commands import load_lock, one_line_errors, project_root, report_problems, root_option
 from evalkit.spec.labels import read_labels, rubric_problems
-from evalkit.spec.problems import display_path
+from evalkit.spec.problems import Problem, display_path
 from evalkit.spec.project import persona_dirs, rubric_dirs, suite_dirs
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry
 from evalkit.spec.survey import survey
@@ -49,7 +50,7 @@ def _label_targets(paths: list[Path], extra: tuple[Path, ...]) -> list[Path]:
 @root_option
 @one_line_errors
 def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path | None) -> None:
-    """Check suites, rubrics, personas and labels; print every problem as path:line:col: key: message.
+    """Check suites, rubrics, personas, labels and the suites' offline rules; print each problem as path:line:col: key: message.
 
     PATHS are files or directories (default: suites/, rubrics/, personas/ and labels/ under the project root).
     Label files are .jsonl files named directly, found under a labels/ directory, or given with --labels.
@@ -59,6 +60,8 @@ def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path 
     targets = list(paths) or [*suite_dirs(project), *rubric_dirs(project), *persona_dirs(project)]
     labels = _label_targets(list(paths) or label_dirs(project), label_paths)
     result = survey([p for p in targets if p.suffix != ".jsonl"], project)
+    result.files += result.rules_files
+    result.problems = sorted(set(result.problems + rules_file_problems(result.rules_files)))
     if labels:
         from evalkit.labels.check import check_label_files  # reads transcripts: judging, not needed otherwise
 
@@ -76,6 +79,32 @@ def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path 
     bad = len({p.path for p in result.problems})
     click.echo(f"{len(result.problems)} problem(s) in {bad} of {files} file(s){warned}", err=True)
     raise SystemExit(1)
+
+
+_RULES_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?:(?P<key>rules\[\d+\][^:]*): )?(?P<message>.*)$")
+
+
+def rules_file_problems(files: list[Path]) -> list[Problem]:
+    """Offline rules files load as the fake server will load them: `evalkit run --offline` stopped at a bad one."""
+    if not files:
+        return []
+    from evalkit.llm.rules_file import RulesFileError, load_rules  # llm: only when a suite names rules
+
+    problems = []
+    for file in files:
+        try:
+            load_rules(file)
+        except RulesFileError as err:
+            for text in str(err).splitlines():
+                match = _RULES_LINE.match(text)
+                if match is None:
+                    problems.append(Problem(str(file), 1, 1, "", text))
+                else:
+                    problems.append(Problem(match["path"], int(match["line"]), 1, match["key"] or "", match["message"]))
+        except Exception as err:  # noqa: BLE001 - e.g. a rule's `match` that is not a regex (re.error)
+            message = f"offline rules cannot be loaded: {type(err).__name__}: {err} (expected rules the fake server accepts)"
+            problems.append(Problem(str(file), 1, 1, "", message))
+    return problems
 
 
 @click.group()

@@ -31,6 +31,7 @@ class Survey:
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # never fail validation (evalkit.spec.lint)
+    rules_files: list[Path] = field(default_factory=list)  # offline rules the suites name (checked by the caller)
 
     @property
     def ok(self) -> bool:
@@ -60,6 +61,7 @@ def survey(paths: Iterable[str | Path], root: Path) -> Survey:
     """Validate every authored file named by or found under `paths`."""
     result = Survey()
     rubric_paths: list[Path] = []
+    others: list[tuple[Path, list[Problem]]] = []
     for item in paths:
         explicit = Path(item).is_file()
         for file in yaml_files([item]):
@@ -68,16 +70,23 @@ def survey(paths: Iterable[str | Path], root: Path) -> Survey:
                 # A readable YAML file of another kind (e.g. offline rules next to a suite) is not ours
                 # when found in a directory; one that is not even readable YAML is reported either way.
                 unknown = _unknown_kind(file)
-                if explicit or unknown[0].message != _UNKNOWN_KIND:
+                if explicit:
                     result.files.append(file)
                     result.problems += unknown
+                elif unknown[0].message != _UNKNOWN_KIND:
+                    others.append((file, unknown))
                 continue
             result.files.append(file)
             if kind == "rubric":
                 rubric_paths.append(file)
-            problems, warnings = _check(file, kind, root)
+            problems, warnings, rules = _check(file, kind, root)
             result.problems += problems
             result.warnings += warnings
+            result.rules_files += [r for r in rules if r not in result.rules_files]
+    for file, unknown in others:  # a suite's offline rules may be a plain YAML list: the rules loader judges it
+        if file.resolve() not in result.rules_files:
+            result.files.append(file)
+            result.problems += unknown
     result.problems += RubricRegistry.from_dirs(rubric_paths).problems if len(rubric_paths) > 1 else []
     result.problems = sorted(set(result.problems))
     result.warnings = sorted(set(result.warnings))
@@ -99,22 +108,33 @@ def _unknown_kind(file: Path) -> list[Problem]:
     return [Problem(str(file), 1, 1, "", _UNKNOWN_KIND)]
 
 
-def _check(file: Path, kind: str, root: Path) -> tuple[list[Problem], list[Problem]]:
-    """(problems, warnings) of one file; a suite's warnings include those of the rubrics it uses."""
+def _check(file: Path, kind: str, root: Path) -> tuple[list[Problem], list[Problem], list[Path]]:
+    """(problems, warnings, offline rules files) of one file; a suite's warnings include its rubrics'."""
     try:
         if kind == "suite":
+            rules = _rules_files(file)
             loaded = load_suite(file, root=root)
-            return _later_suite(loaded), loaded.warnings
+            return _later_suite(loaded), loaded.warnings, rules
         if kind == "rubric":
             resolved = load_rubric(file)
-            return rubric_later_problems(file, resolved.template_text), list(resolved.warnings)
+            return rubric_later_problems(file, resolved.template_text), list(resolved.warnings), []
         load_persona(file)
     except SpecError as err:
-        return err.problems, []
+        return err.problems, [], _rules_files(file) if kind == "suite" else []
     except Exception as exc:  # noqa: BLE001 - a validator bug must still be one line, never a traceback
         message = f"internal error while validating: {type(exc).__name__}: {exc} (please report this)"
-        return [Problem(str(file), 1, 1, "", message)], []
-    return [], []
+        return [Problem(str(file), 1, 1, "", message)], [], []
+    return [], [], []
+
+
+def _rules_files(suite: Path) -> list[Path]:
+    """The offline rules file a suite names, read from the raw document so a broken suite still claims it."""
+    try:
+        name = read_yaml(suite).data.get("offline_rules")
+    except (SpecError, AttributeError):
+        return []
+    file = (suite.parent / name).resolve() if isinstance(name, str) else None
+    return [file] if file is not None and file.is_file() else []
 
 
 def _later_suite(loaded: LoadedSuite) -> list[Problem]:

@@ -54,7 +54,8 @@ GOOD = {"template": "judge.j2", "schema": "{type: object}", "rules": "rules.yaml
         "default_schema": "{type: string}", "regex": r"\p{L}+"}
 
 
-def _project(tmp_path: Path, judge: str = GOOD_JUDGE, sim: str = GOOD_SIM, **fields: str) -> Path:
+def _project(tmp_path: Path, judge: str = GOOD_JUDGE, sim: str = GOOD_SIM,
+             rules_text: str = "- {match: hi, text: hello}\n", **fields: str) -> Path:
     values = {**GOOD, **fields}
     (tmp_path / "pyproject.toml").write_text("")
     for folder in ("rubrics", "suites"):
@@ -62,7 +63,7 @@ def _project(tmp_path: Path, judge: str = GOOD_JUDGE, sim: str = GOOD_SIM, **fie
     (tmp_path / "rubrics" / "later.yaml").write_text(RUBRIC.format(**values))
     (tmp_path / "rubrics" / "judge.j2").write_text(judge)
     (tmp_path / "suites" / "later.yaml").write_text(SUITE.format(**values))
-    (tmp_path / "suites" / "rules.yaml").write_text("rules:\n  - {match: hi, text: hello}\n")
+    (tmp_path / "suites" / "rules.yaml").write_text(rules_text)  # a plain list, as the rules loader allows
     (tmp_path / "suites" / "sim.j2").write_text(sim)
     return tmp_path
 
@@ -117,7 +118,7 @@ def test_a_check_schema_that_is_not_a_schema_is_located(tmp_path: Path, field: s
 @pytest.mark.parametrize(
     ("fields", "sim", "expected"),
     [
-        ({"rules": "missing_rules.yaml"}, GOOD_SIM,
+        ({"rules": "missing_rules.yaml", "rules_text": "rules: [{match: hi, text: hello}]\n"}, GOOD_SIM,
          "suites/later.yaml:3:16: offline_rules: offline rules file suites/missing_rules.yaml not found"),
         ({"sim_file": "nosuch.j2"}, GOOD_SIM,
          "suites/later.yaml:4:44: simulator.template: simulator template suites/nosuch.j2 not found"),
@@ -129,6 +130,19 @@ def test_a_check_schema_that_is_not_a_schema_is_located(tmp_path: Path, field: s
 def test_suite_files_templates_and_patterns_are_located(tmp_path: Path, fields: dict[str, str], sim: str,
                                                         expected: str) -> None:
     code, lines = _validate(_project(tmp_path, sim=sim, **fields))
+    assert code == 1 and len(lines) == 1, lines
+    assert lines[0].startswith(expected), lines
+
+
+@pytest.mark.parametrize(
+    ("rules_text", "expected"),
+    [
+        ("- {match: hi, text: hello}\n- {match: x, txet: y}\n", "suites/rules.yaml:2:1: rules[1].txet: "),
+        ("- {match: '(', text: x}\n", "suites/rules.yaml:1:1: <document>: offline rules cannot be loaded: error: "),
+    ],
+)
+def test_offline_rules_load_as_the_fake_server_loads_them(tmp_path: Path, rules_text: str, expected: str) -> None:
+    code, lines = _validate(_project(tmp_path, rules_text=rules_text))
     assert code == 1 and len(lines) == 1, lines
     assert lines[0].startswith(expected), lines
 
