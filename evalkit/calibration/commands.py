@@ -31,14 +31,16 @@ def _live(flag: bool) -> bool:
 @click.option("--replay", type=click.Path(exists=True, path_type=Path), help="Serve judge calls from this cassette.")
 @click.option("--live", is_flag=True, help="Allow paid model calls (same as EVALKIT_LIVE=1).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cluster bootstrap.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the record here instead of calibration/<rubric>@<v>/<judge>.json under the project.")
 @click.option("--probes", is_flag=True,
               help="Bias probes on the holdout items: verbosity padding, injection, self-preference, pairwise position.")
 @root_option
 @click.pass_context
 @one_line_errors
 def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | None, judge_model: str | None,
-              rejudge: int, offline: bool, replay: Path | None, live: bool, seed: int, probes: bool,
-              root: Path | None) -> None:
+              rejudge: int, offline: bool, replay: Path | None, live: bool, seed: int, out_path: Path | None,
+              probes: bool, root: Path | None) -> None:
     """Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json.
 
     Runs the production judging path on every labelled transcript (plus --rejudge uncached readings),
@@ -59,7 +61,8 @@ def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | No
     from evalkit.spec.project import rubric_dirs
     from evalkit.spec.rubrics import RubricRegistry
 
-    project = (set_project(labels_path) if root is None else None) or project_root(root)
+    own = set_project(labels_path) if root is None else None  # a labelled set that is its own project
+    project = own or project_root(root)
     try:
         rubric_ref = rubric_ref or labelled_rubric(labels_path)
     except ValueError as exc:
@@ -69,12 +72,13 @@ def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | No
     if why or "@" not in rubric_ref:
         raise click.ClickException(f"--rubric: {why or f'{rubric_ref!r} has no version (expected id@version)'}")
     config = CalibrateConfig(labels=labels_path, rubric=rubric_ref, project=project, judge_model=judge_model,
-                             rejudge=rejudge, offline=offline, replay=replay, seed=seed, probes=probes)
+                             rejudge=rejudge, offline=offline, replay=replay, seed=seed, probes=probes,
+                             cache_dir=project_root(None) / ".evalkit" / "cache" if own else None)
     try:
         record = run_calibration(config, registry.resolve(rubric_ref))
     except CalibrationError as exc:
         raise click.ClickException(str(exc)) from None
-    path = record_path(project, rubric_ref, record.key.judge_models)
+    path = out_path or record_path(project, rubric_ref, record.key.judge_models)
     write_record(path, record)
     print_table(record_table(record))
     if record.probes is not None:
