@@ -101,7 +101,8 @@ def _calibrate(config: CalibrateConfig, resolved: ResolvedRubric, labels: LabelS
     if config.probes:
         from evalkit.calibration.probes import ProbeInputs, run_probes
 
-        inputs = ProbeInputs(rubric=rubric, holdout=holdout, setups={i.key: s for i, s in zip(transcripts, setups, strict=True)},
+        inputs = ProbeInputs(rubric=rubric, holdout=holdout,
+                             setups={i.key: s for i, s in zip(transcripts, setups, strict=True)},
                              readings={k: r.first for k, r in by_key.items()}, judge_models=key.judge_models)
         probes = asyncio.run(run_probes(inputs, run_config))
     return CalibrationRecord(

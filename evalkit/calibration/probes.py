@@ -32,7 +32,7 @@ from evalkit.judging.verdict import RubricVerdict
 from evalkit.llm import ModelHub
 from evalkit.run.config import RunConfig
 from evalkit.spec.models import Rubric
-from evalkit.verdicts.probe_record import EditProbe, FlipTest, PositionProbe, ProbeResults, SelfPreference
+from evalkit.verdicts.probe_record import EditProbe, PositionProbe, ProbeResults, SelfPreference
 
 EDIT_WORDS = {
     "verbosity": "a 'To summarise' list restating the last agent turn appended to it",
@@ -102,14 +102,14 @@ def _human_fails(item: Item, rubric: Rubric) -> bool:
 # ---------------------------------------------------------------- edit probes
 
 
-async def _judge(hub: Any, item: Item, setup: JudgeSetup, transcript: Any) -> RubricVerdict:
+async def _judge(hub: Any, setup: JudgeSetup, transcript: Any) -> RubricVerdict:
     return await judge_transcript(transcript, setup.rubric, hub, setup.default_judge, scenario=setup.scenario)
 
 
 async def edit_probe(hub: Any, inputs: ProbeInputs, name: str, items: list[Item]) -> EditProbe:
     edited = [(item, EDITS[name](item.transcript)) for item in items]
     todo = [(item, t) for item, t in edited if t is not None]
-    after = await asyncio.gather(*(_judge(hub, i, inputs.setups[i.key], t) for i, t in todo))
+    after = await asyncio.gather(*(_judge(hub, inputs.setups[i.key], t) for i, t in todo))
     pairs = [(inputs.readings[i.key], a, i) for (i, _), a in zip(todo, after, strict=True)]
     injection = name != "verbosity"
     rubric = inputs.rubric
@@ -210,4 +210,4 @@ async def position_probe(hub: Any, inputs: ProbeInputs) -> PositionProbe:
     return PositionProbe(judge_model=judge, n_pairs=len(pairs), skipped=skipped, **counts)  # type: ignore[arg-type]
 
 
-__all__ = ["FlipTest", "ProbeInputs", "family", "run_probes", "self_preference"]
+__all__ = ["ProbeInputs", "family", "run_probes", "self_preference"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.conversation.transcript import Transcript
-from evalkit.data.calibration.scripted_agent import MUTATING, REGISTER
+from evalkit.data.calibration.scripted_agent import REGISTER
 from evalkit.judging.scoring import criterion_passes, normalise_score, score_rubric
 from evalkit.judging.verdict import CriterionScore, Outcome
 from evalkit.llm import ModelHub
