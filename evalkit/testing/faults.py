@@ -23,6 +23,7 @@ class Fault(StrEnum):
     truncated = "truncated"  # finish_reason length / stop_reason max_tokens
     invalid_json = "invalid_json"  # structured request answered with broken JSON
     refusal = "refusal"  # the model declines: OpenAI `message.refusal`, Anthropic stop_reason "refusal"
+    echo_key = "echo_key"  # 401 whose message quotes the API key and auth headers it got (as some gateways do)
 
 
 @dataclass

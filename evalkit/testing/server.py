@@ -196,6 +196,8 @@ class FakeLLMServer:
             return HttpResponse(reset=True)
         if fault in _HTTP_FAULTS:
             return _http_fault(provider, fault, spec)
+        if fault is Fault.echo_key:
+            return _echo_key(provider, http)
         if fault is Fault.malformed_json:
             return HttpResponse(status=200, body=b'{"id": "broken", "choices": [')
         response = self._reply(provider, role, body, fault if fault in _BODY_FAULTS else None, limited)
@@ -230,6 +232,14 @@ class FakeLLMServer:
 def _parse(provider: str, body: dict[str, Any], role: str) -> LLMRequest:
     parse = wire_in.anthropic_request if provider == "anthropic" else wire_in.openai_request
     return parse(body, role)
+
+
+def _echo_key(provider: str, http: HttpRequest) -> HttpResponse:
+    """401 quoting the credentials it got: the worst a provider or gateway does with a key (secret-leak tests)."""
+    sent = {name: value for name, value in http.headers.items() if name in _HIDDEN_HEADERS}
+    key = sent.get("x-api-key") or sent.get("api-key") or sent.get("authorization", "").removeprefix("Bearer ")
+    message = f"Incorrect API key provided: {key}. Request headers: {json.dumps(sent)}"
+    return HttpResponse.json(401, wire_out.error_body(provider, 401, message), {"x-echoed-key": key})
 
 
 def _http_fault(provider: str, fault: Fault, spec: FaultSpec | None) -> HttpResponse:
