@@ -66,22 +66,44 @@ def _load_calibration(root_text: str, stamp: tuple[tuple[str, int, int], ...]) -
 
 
 def load_run_labels(root: Path, run_dir: Path | None, trials: list[TrialRecord]) -> list[RunLabel]:
-    """Labels of this run's trials (the label's transcript path resolves into run_dir and its hash matches)."""
+    """Labels of this run's trials (the label's transcript path resolves into run_dir and its hash matches).
+
+    Cheap when no label points into run_dir (the plugin asks once per item while the run is under way).
+    """
     if run_dir is None or not (root / LABEL_DIR).is_dir():
+        return []
+    run_root = run_dir.resolve()
+    votes_in_run = [v for file in files_below([root / LABEL_DIR], (".jsonl",)) for v in _votes(file)
+                    if v[0].is_relative_to(run_root)]
+    if not votes_in_run:
         return []
     by_path = {(run_dir / t.transcript_path).resolve(): t for t in trials if t.transcript_path}
     votes: dict[tuple[TrialKey, str], list[float]] = defaultdict(list)
     found: dict[tuple[TrialKey, str], TrialRecord] = {}
-    for file in files_below([root / LABEL_DIR], (".jsonl",)):
-        for item in read_labels(file).items:
-            label = item.label
-            if label.split != "holdout" or label.verdict is None:
-                continue
-            trial = by_path.get((file.parent / label.transcript).resolve())
-            if trial is None or (trial.transcript_hash and trial.transcript_hash != label.transcript_hash):
-                continue
-            votes[(trial.key, label.rubric)].append(1.0 if label.verdict == "pass" else 0.0)
-            found[(trial.key, label.rubric)] = trial
+    for path, transcript_hash, rubric, vote in votes_in_run:
+        trial = by_path.get(path)
+        if trial is None or (trial.transcript_hash and trial.transcript_hash != transcript_hash):
+            continue
+        votes[(trial.key, rubric)].append(vote)
+        found[(trial.key, rubric)] = trial
     return [RunLabel(suite=t.suite, scenario_id=t.scenario_id, tier=t.tier, trial=t.trial, rubric=rubric,
                      human_pass=sum(v) / len(v), n_lines=len(v))
             for (key, rubric), v in sorted(votes.items()) for t in [found[(key, rubric)]]]
+
+
+Vote = tuple[Path, str, str, float]  # resolved transcript path, its hash, rubric ref, 1.0 pass / 0.0 fail
+
+
+def _votes(file: Path) -> tuple[Vote, ...]:
+    stat = file.stat()
+    return _file_votes(str(file), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _file_votes(name: str, mtime_ns: int, size: int) -> tuple[Vote, ...]:
+    """The holdout lines with an overall verdict of one label file (cached on its time and size)."""
+    file = Path(name)
+    return tuple(((file.parent / item.label.transcript).resolve(), item.label.transcript_hash, item.label.rubric,
+                  1.0 if item.label.verdict == "pass" else 0.0)
+                 for item in read_labels(file).items
+                 if item.label.split == "holdout" and item.label.verdict is not None)
