@@ -17,6 +17,7 @@ import pytest
 
 from evalkit.plugin import session as _session
 from evalkit.plugin.options import add_options
+from evalkit.plugin.redaction import redact_report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,9 +56,17 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
+    redact_report(report)  # before the terminal, JUnit XML or xdist's controller sees it
     if report.failed:
         _session.on_failure(item.config)
         _session.explain_fixture_results(item, report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    report = yield
+    redact_report(report)  # a collection error can quote a suite's or an agent module's text
     return report
 
 

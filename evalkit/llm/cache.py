@@ -1,6 +1,7 @@
 """Response cache in SQLite (WAL): safe across asyncio tasks, threads and processes.
 
-Only the normalised request digest and the response are stored: never keys or headers.
+Only the normalised request digest and the response are stored: never keys or headers, and secrets in
+the response text are redacted (`evalkit.security`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from evalkit.llm.types import ModelResponse
+from evalkit.security import redact
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -86,7 +88,7 @@ class ResponseCache:
         return ModelResponse.model_validate_json(row[0]) if row else None
 
     def put(self, key: str, response: ModelResponse, role: str) -> None:
-        body = response.model_dump_json(exclude=_STORED_EXCLUDE)
+        body = redact(response.model_dump_json(exclude=_STORED_EXCLUDE))  # an answer may quote a key
         self._conn().execute(
             "INSERT OR REPLACE INTO responses (key, model, role, created, body) VALUES (?, ?, ?, ?, ?)",
             (key, response.model, role, time.time(), body),

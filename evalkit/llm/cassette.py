@@ -1,7 +1,7 @@
 """Record model exchanges to a JSONL cassette and replay them with zero network calls.
 
 One line per exchange: {"key", "request": normalised request, "response"}.
-Keys and auth headers are never part of the normalised request.
+Keys and auth headers are never part of the normalised request; secrets in messages and answers are redacted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from evalkit.llm.keys import cassette_key
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import ErrorKind, ModelError, ModelResponse
+from evalkit.security import redact
 
 _RESPONSE_EXCLUDE = {"parsed", "cached", "cost_usd", "latency_s", "attempts"}
 
@@ -30,14 +31,14 @@ class CassetteWriter:
         self._lock = threading.Lock()
 
     def write(self, request: LLMRequest, response: ModelResponse) -> None:
-        line = json.dumps(
+        line = redact(json.dumps(
             {
                 "key": cassette_key(request),
                 "request": request.normalised(),
                 "response": response.model_dump(mode="json", exclude=_RESPONSE_EXCLUDE),
             },
             ensure_ascii=False,
-        )
+        ))  # the key is the unredacted request's digest, so replay still finds it
         with self._lock:
             if self._fd is not None:
                 os.write(self._fd, (line + "\n").encode())

@@ -10,6 +10,7 @@ from evalkit.llm.config import HubConfig
 from evalkit.llm.limits import EndpointLimiter
 from evalkit.llm.mock_rules import RuleSet
 from evalkit.llm.types import ErrorKind, ModelError
+from evalkit.security import watch_value
 
 PROVIDERS = ("openai", "anthropic", "mock")
 _DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com", "mock": "mock://local"}
@@ -73,6 +74,7 @@ def _api_key(provider: str, config: HubConfig, custom_url: bool) -> str:
     secret = config.api_keys.get(provider)
     key = secret.get_secret_value() if secret is not None else os.environ.get(_ENV_KEYS[provider], "")
     if key:
+        watch_value(key)  # a key given in HubConfig rather than the environment is redacted all the same
         return key
     if custom_url:
         return NO_KEY

@@ -11,6 +11,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from evalkit.plugin.messages import interval_text, pct
 from evalkit.plugin.summary import RunView
 from evalkit.plugin.terminal import money
+from evalkit.security import redact
 
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 ICONS = {"pass": "✅", "fail": "❌", "invalid": "⚠️", "error": "⛔", "inconclusive": "❔", "empty": "·"}
@@ -55,8 +56,7 @@ def write_step_summary(view: RunView) -> Path | None:
             text = None
     path = Path(target)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write((verdict_header(view) + "\n" + text) if text else markdown_summary(view))
-        fh.write("\n")
+        fh.write(redact((verdict_header(view) + "\n" + text) if text else markdown_summary(view)) + "\n")
     return path
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from evalkit.plugin.messages import pct
 from evalkit.plugin.summary import RunView
+from evalkit.security import redact
 
 CI_VARS = ("CI", "GITHUB_ACTIONS", "BUILDKITE", "GITLAB_CI", "JENKINS_URL")
 STYLES = {"pass": "green", "fail": "red", "invalid": "yellow", "error": "magenta", "inconclusive": "yellow"}
@@ -38,12 +39,12 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
         console.print("flaky (valid trials disagree): " + ", ".join(view.flaky), markup=False)
     if view.invalid:
         console.print("invalid trials (the judge, simulator or a model endpoint failed; not counted either way):")
-        for line in view.invalid:
-            console.print(f"  {line}", markup=False)
+        for line in view.invalid:  # unwrapped: a wrapped line could split a key the redactor must see whole
+            console.print(f"  {line}", markup=False, soft_wrap=True)
     if view.errors:
         console.print("setup errors (the agent never ran; not counted either way):")
         for line in view.errors:
-            console.print(f"  {line}", markup=False)
+            console.print(f"  {line}", markup=False, soft_wrap=True)
     for gate in view.gates:
         console.print(gate.message(), markup=False)
     if view.run_dir is not None:  # paths unwrapped, so they can be copied
@@ -54,7 +55,7 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     style = STYLES.get(view.outcome, "")
     console.print(f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line),
                   soft_wrap=True)  # one line, whatever the width: CI logs are grepped for it
-    return buf.getvalue()
+    return redact(buf.getvalue())
 
 
 def quiet_summary(view: RunView) -> str:
@@ -129,7 +130,7 @@ class ProgressDisplay:
         line = (f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
                 f"{s.tokens:,} tokens, {cost}, {s.elapsed_s:.0f}s{eta}")
         endpoints = s.endpoints_text()  # each endpoint's adaptive concurrency, 429s and tokens/min
-        return f"{line}\n  endpoints: {endpoints}" if endpoints else line
+        return redact(f"{line}\n  endpoints: {endpoints}" if endpoints else line)  # a base URL may hold a key
 
     def wait(self, done: Any) -> None:
         """Block until `done()` is true, showing progress."""

@@ -11,6 +11,7 @@ from evalkit.report.compare_output import print_table, to_csv, to_html, to_json,
 from evalkit.report.html import write_html_report
 from evalkit.report.markdown import write_markdown_summary
 from evalkit.report.rundata import ReportError, open_run
+from evalkit.security import redact
 
 FORMATS = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}
 
@@ -70,7 +71,7 @@ def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidenc
     else:
         for w in comp.warnings:
             click.echo(f"warning: {w}", err=True)
-        text = FORMATS.get(fmt, to_markdown)(comp)
+        text = redact(FORMATS.get(fmt, to_markdown)(comp))
         if out:
             try:
                 out.write_text(text, encoding="utf-8")

@@ -13,6 +13,7 @@ from rich.table import Table
 from evalkit.report.chart import scatter
 from evalkit.report.compare import Comparison, Scorecard
 from evalkit.report.render import num, pct, per_pass, render_page, render_text, signed, usd
+from evalkit.security import RedactingStream
 
 COLUMNS = [
     "a", "b", "scenario", "n_a", "n_b", "pass_rate_a", "pass_rate_b", "pass_diff", "pass_diff_low", "pass_diff_high",
@@ -113,7 +114,8 @@ def to_html(comp: Comparison) -> str:
 
 def print_table(comp: Comparison, console: Console | None = None) -> None:
     """The comparison as rich tables, one per pair, plus warnings and the routing hint."""
-    console = console or Console(width=None if sys.stdout.isatty() else 150)  # pipes and CI logs get wide rows
+    console = console or Console(file=RedactingStream(sys.stdout),  # type: ignore[arg-type]
+                                 width=None if sys.stdout.isatty() else 150)  # pipes and CI logs get wide rows
     for w in comp.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     for p in comp.pairs:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from evalkit.security import redact
+
 EVENT_KINDS = (
     "run_started",
     "session_started",
@@ -77,7 +79,7 @@ class EventLog:
         if self._held:
             line = "".join(self._held) + line
             self._held.clear()
-        os.write(self._fd, line.encode())
+        os.write(self._fd, redact(line).encode())
 
     def close(self) -> None:
         if self._fd is not None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.run.lock import RunLock
+from evalkit.security import redact, redact_bytes
 
 MANIFEST = "run.json"
 EVENTS = "events.jsonl"
@@ -30,10 +31,11 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write-then-rename: a reader (or a crash) never sees half a file."""
+    """Write-then-rename: a reader (or a crash) never sees half a file. Secrets are redacted (every file of a run
+    directory is written here or by `append_text`)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        fh.write(redact_bytes(data))
     os.replace(tmp, path)
 
 
@@ -41,6 +43,19 @@ def dump_line(row: BaseModel | dict[str, Any]) -> str:
     if isinstance(row, BaseModel):
         return row.model_dump_json() + "\n"
     return json.dumps(row, separators=(",", ":"), default=str) + "\n"
+
+
+def redacted_transcript(transcript: Transcript) -> tuple[Transcript, bytes]:
+    """The transcript as its file holds it, secrets redacted, with its bytes: its hash, its judge and a resume
+    then all see what is on disk (and a key the agent leaked never reaches the judge's provider)."""
+    data = transcript.model_dump_json().encode()
+    clean = redact_bytes(data)
+    if clean == data:
+        return transcript, data
+    try:
+        return Transcript.model_validate_json(clean), clean
+    except ValueError:  # a "secret" that was JSON syntax: the file is still redacted; resume re-runs it
+        return transcript, clean
 
 
 class RunDir:
@@ -128,6 +143,7 @@ class RunDir:
         """One write per call, O_APPEND: rows of one trial land together or (on a crash) as a torn tail."""
         if not text:
             return
+        text = redact(text)
         fd = self._fds.get(name)
         if fd is None:
             fd = self._fds[name] = os.open(self.file(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -23,7 +23,7 @@ from evalkit.run.outcome import ItemResult, ResultCallback, RunStatus, RunSummar
 from evalkit.run.plan import WorkItem
 from evalkit.run.progress import ProgressCallback, Tally
 from evalkit.run.records import result_rows, trial_record
-from evalkit.run.run_dir import RESULTS, TRIALS, dump_line
+from evalkit.run.run_dir import RESULTS, TRIALS, dump_line, redacted_transcript
 from evalkit.run.stages import Judgement, StageContext, Stages
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class Scheduler:
         if transcript.incomplete and task is not None and task.cancelling():  # a stage that swallowed our cancel
             self.run.dir.write_transcript(item.file_stem + ".incomplete", transcript)
             raise asyncio.CancelledError()
-        data = transcript.model_dump_json().encode()
+        transcript, data = redacted_transcript(transcript)
         rel = await asyncio.to_thread(self.run.dir.write_transcript, item.file_stem, data)
         digest = transcript.content_hash()
         self.tally.spend(*_spent(transcript))

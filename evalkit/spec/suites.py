@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evalkit.security import watch_references
 from evalkit.spec.gate_keys import threshold_key_problems
 from evalkit.spec.lint import judge_warnings
 from evalkit.spec.models import Persona, Scenario, Suite
@@ -122,6 +123,7 @@ def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
     """Load and validate a suite; raises SpecError listing every problem found."""
     file = Path(path)
     located = read_yaml(file)
+    watch_references(located.text)  # `${NAME}` values are secrets in every artifact of the run
     suite, problems = validate_as(located, "suite")
     project = Path(root) if root is not None else find_project_root(file.parent)
     registry = RubricRegistry.from_dirs(rubric_dirs(project))

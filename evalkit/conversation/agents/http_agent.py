@@ -23,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from evalkit.conversation.agents.base import AgentContext, AgentReply, AgentSetupError
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.llm.types import Message
+from evalkit.security import watch_env
 from evalkit.spec.models import HttpAgent
 
 try:  # the SDKs ship the client as `httpx2`; plain `httpx` works the same
@@ -116,6 +117,7 @@ def expand_headers(headers: dict[str, str]) -> dict[str, str]:
 def _expand(value: str, where: str) -> str:
     def sub(match: re.Match[str]) -> str:
         var = match.group(1)
+        watch_env(var)  # its value is now in the URL or a header: redacted wherever it is written
         if var not in os.environ:
             raise AgentSetupError(f"http agent {where} uses ${{{var}}}, which is not set in the environment")
         return os.environ[var]
