@@ -14,6 +14,7 @@ from evalkit.report.judge_trust import judge_trust
 from evalkit.report.overview import CellStats, build_overview, group_cells
 from evalkit.report.render import render_page
 from evalkit.report.rundata import RunData, open_run
+from evalkit.security import redact
 from evalkit.report.verdict_view import banner, gate_views
 
 
@@ -80,5 +81,5 @@ def write_html_report(run: RunData | Path | str, out: Path | None = None) -> Pat
     """Write `report.html` into the run directory (or to `out`) and return its path."""
     data = open_run(run)
     target = out or data.path / "report.html"
-    target.write_text(render_html_report(data), encoding="utf-8")
+    target.write_text(redact(render_html_report(data)), encoding="utf-8")
     return target

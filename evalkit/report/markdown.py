@@ -11,6 +11,7 @@ from evalkit.report.judge_trust import judge_trust
 from evalkit.report.overview import RoleCost, build_overview
 from evalkit.report.render import render_text
 from evalkit.report.rundata import RunData, open_run
+from evalkit.security import redact
 from evalkit.report.verdict_view import banner, gate_views
 
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️", "invalid": "⚠️", "error": "💥",
@@ -42,5 +43,5 @@ def render_markdown_summary(run: RunData | Path | str) -> str:
 def write_markdown_summary(run: RunData | Path | str, out: Path | None = None) -> Path:
     data = open_run(run)
     target = out or data.path / "summary.md"
-    target.write_text(render_markdown_summary(data), encoding="utf-8")
+    target.write_text(redact(render_markdown_summary(data)), encoding="utf-8")
     return target
