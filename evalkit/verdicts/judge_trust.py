@@ -81,9 +81,10 @@ def judge_record(record: CalibrationRecord, use: InUse, floors: JudgeTrustGate,
                  today: date | None = None) -> tuple[TrustState, str]:
     """Classify one record against the instrument in use; `today` enables the max_age_days check."""
     key = record.key
+    same_template = key.template_hash in (None, use.template_hash) or not use.template_hash  # unknown on a side
     changed = [name for name, same in (("rubric fingerprint", key.rubric_fingerprint == use.fingerprint),
                                         ("judge models", tuple(key.judge_models) == use.judge_models),
-                                        ("judge template", key.template_hash in (None, use.template_hash)))
+                                        ("judge template", same_template))
                if not same]
     if changed:
         return "stale", f"{', '.join(changed)} changed since the record of {key.date}"

@@ -91,14 +91,15 @@ class TrustFinding(BaseModel):
 
 def instruments_of(criteria: list[ResultRow]) -> list[InUse]:
     """Every (rubric version, judge models, fingerprint, template) the LLM-judged criterion rows were read with."""
+    rows = [r for r in criteria if r.rubric_ref != CHECKS_REF and r.kind == "llm" and r.judge_models]
+    known = {(r.rubric_ref, tuple(r.judge_models), r.rubric_fingerprint or "") for r in rows if r.template_hash}
     found: dict[tuple[str, tuple[str, ...], str, str], InUse] = {}
-    for row in criteria:
-        if row.rubric_ref == CHECKS_REF or row.kind != "llm" or not row.judge_models:
-            continue
-        models = tuple(row.judge_models)
-        key = (row.rubric_ref, models, row.rubric_fingerprint or "", row.template_hash or "")
-        found.setdefault(key, InUse(row.rubric_ref, row.rubric_fingerprint or "", models, row.template_hash or "",
-                                    (row.suite,)))
+    for row in rows:
+        models, fingerprint = tuple(row.judge_models), row.rubric_fingerprint or ""
+        if not row.template_hash and (row.rubric_ref, models, fingerprint) in known:
+            continue  # a reading whose prompt never rendered: the same instrument as its siblings
+        key = (row.rubric_ref, models, fingerprint, row.template_hash or "")
+        found.setdefault(key, InUse(row.rubric_ref, fingerprint, models, row.template_hash or "", (row.suite,)))
     return [found[k] for k in sorted(found)]
 
 

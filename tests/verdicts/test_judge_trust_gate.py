@@ -175,3 +175,16 @@ def test_nothing_judged_by_an_llm_or_records_not_looked_up_adds_no_check() -> No
     assert check(decide_gate(rows, gate("fail"), evidence=JudgeEvidence(calibration=lookup()))) is None
     assert check(decide_gate(rows, gate("fail"), evidence=JudgeEvidence(criteria=criteria(rows)))) is None
     assert check(decide_gate(rows, gate("fail"))) is None
+
+
+def test_a_reading_without_a_template_hash_is_the_same_instrument_as_its_siblings() -> None:
+    rows = trials(PASSING)
+    crit = criteria(rows)
+    crit[0] = crit[0].model_copy(update={"template_hash": None})  # its prompt never rendered (an invalid reading)
+    result = decide_gate(rows, gate("fail"), evidence=JudgeEvidence(criteria=crit, calibration=lookup(trusted_record()),
+                                                                     today=TODAY))
+    assert [f.state for f in result.judge_trust] == ["trusted"] and result.outcome == "pass"
+    unknown = [c.model_copy(update={"template_hash": None}) for c in criteria(rows)]
+    alone = decide_gate(rows, gate("fail"), evidence=JudgeEvidence(criteria=unknown, calibration=lookup(trusted_record()),
+                                                                    today=TODAY))
+    assert [f.state for f in alone.judge_trust] == ["trusted"]  # unknown template: not called stale
