@@ -12,6 +12,7 @@ Where `fcntl` does not exist (Windows) the lock is a no-op.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 try:
@@ -33,16 +34,20 @@ class RunLock:
         self._fd: int | None = fd
 
     @classmethod
-    def acquire(cls, run_path: Path) -> "RunLock":
-        """Take the lock now or raise `RunLocked` naming the directory and, when known, the holder's pid."""
+    def acquire(cls, run_path: Path, wait_s: float = 0.0) -> "RunLock":
+        """Take the lock (retrying for up to `wait_s`) or raise `RunLocked` naming the directory and the holder's pid.
+
+        A wait suits a holder that is about to end anyway (an xdist worker being torn down).
+        """
         fd = os.open(run_path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        deadline = time.monotonic() + wait_s
+        while not _try_lock(fd):
+            if time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
             holder = _holder(fd)
             os.close(fd)
-            raise RunLocked(f"{run_path} is being written by another evalkit run{holder}") from None
+            raise RunLocked(f"{run_path} is being written by another evalkit run{holder}")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         return cls(fd)
@@ -52,6 +57,16 @@ class RunLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _try_lock(fd: int) -> bool:
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _holder(fd: int) -> str:
