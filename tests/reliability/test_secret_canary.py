@@ -173,11 +173,13 @@ def artifact_text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-@pytest.fixture(scope="module")
-def canary_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Run the canary project once; the text of every file under the temporary directory (run directories,
-    cache, cassette, JUnit XML, step summary, compare output) and of every captured stdout/stderr, by name."""
+@pytest.fixture(scope="module", params=["one-process", "xdist"])
+def canary_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Run the canary project once (in one process, or under `-n 2`: workers' reports and parts reach the
+    controller); the text of every file under the temporary directory (run directories, cache, cassette, JUnit
+    XML, step summary, compare output) and of every captured stdout/stderr, by name."""
     tmp_path = tmp_path_factory.mktemp("canary")
+    xdist = ["-n", "2"] if request.param == "xdist" else []
     project = tmp_path / "project"
     with FakeLLMServer() as server:
         write_project(project, server)
@@ -187,22 +189,26 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-rA", "--evalkit-live",
              "--evalkit-no-progress", f"--evalkit-cache-dir={tmp_path / 'cache'}",
              f"--evalkit-record={tmp_path / 'cassette.jsonl'}", f"--junitxml={tmp_path / 'junit.xml'}",
-             "-o", "junit_logging=all"],
+             "-o", "junit_logging=all", *xdist],
             project, env,
         )
         pending = server.faults.pending
     run_dirs = [p for p in (project / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
     assert len(run_dirs) == 1, pytest_run.stdout[-3000:] + pytest_run.stderr[-3000:]
-    evalkit = [sys.executable, "-c", "from evalkit.cli import main; main()", "compare", str(run_dirs[0]),
-               str(run_dirs[0]), "--allow-mismatch"]
-    compare_md = run([*evalkit, "--format", "md", "--out", str(tmp_path / "compare.md")], project, env)
-    compare_table = run(evalkit, project, env)
+    runs = {"pytest": pytest_run}
+    if not xdist:  # compare reads the run directory: once is enough
+        evalkit = [sys.executable, "-c", "from evalkit.cli import main; main()", "compare", str(run_dirs[0]),
+                   str(run_dirs[0]), "--allow-mismatch"]
+        runs["compare --format md"] = run([*evalkit, "--format", "md", "--out", str(tmp_path / "compare.md")],
+                                          project, env)
+        runs["compare"] = run(evalkit, project, env)
     artifacts = {str(p.relative_to(tmp_path)): artifact_text(p) for p in sorted(tmp_path.rglob("*")) if p.is_file()}
-    for name, proc in (("pytest", pytest_run), ("compare --format md", compare_md), ("compare", compare_table)):
+    for name, proc in runs.items():
         artifacts[f"{name} stdout"], artifacts[f"{name} stderr"] = proc.stdout, proc.stderr
     assert pending == 0, "every echo fault was consumed, so each client met a provider echoing its key"
     assert pytest_run.returncode == 1, pytest_run.stdout[-3000:] + pytest_run.stderr[-3000:]
-    assert compare_md.returncode == 0 and compare_table.returncode == 0, compare_md.stderr + compare_table.stderr
+    for name, proc in runs.items():
+        assert name == "pytest" or proc.returncode == 0, f"{name}: {proc.stderr}"
     return artifacts
 
 
@@ -213,14 +219,14 @@ def test_no_canary_key_in_any_artifact(canary_run: dict[str, str]) -> None:
 
 def test_every_path_carried_a_secret_to_its_sink(canary_run: dict[str, str]) -> None:
     """Guards the test above: each sink got a secret and redacted it (a silent path would prove nothing)."""
-    def marked(*names: str) -> list[str]:
+    def unmarked_of(*names: str) -> list[str]:
         return [n for n in names if MARK not in canary_run[n]]
 
     run_files = [n for n in canary_run if n.startswith("project/reports/")]
     by_suffix = {suffix: [n for n in run_files if n.endswith(suffix)] for suffix in
                  ("events.jsonl", "trials.jsonl", "results.jsonl", "report.html", "summary.md")}
     assert all(by_suffix.values()), by_suffix
-    unmarked = marked(*(names[0] for names in by_suffix.values()), "cassette.jsonl", "junit.xml", "step_summary.md",
+    unmarked = unmarked_of(*(names[0] for names in by_suffix.values()), "cassette.jsonl", "junit.xml", "step_summary.md",
                       "pytest stdout")
     transcripts = [n for n in run_files if "/transcripts/" in n]
     unmarked += [] if any(MARK in canary_run[n] for n in transcripts) else ["transcripts"]
