@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from evalkit.limit_options import LIMIT_OPTIONS
+
 FLAGS = {  # click option name -> pytest flag
     "agent": "--evalkit-agent",
     "agent_models": "--evalkit-agent-models",
@@ -28,6 +30,7 @@ FLAGS = {  # click option name -> pytest flag
     "baseline": "--evalkit-baseline",
     "seed": "--evalkit-seed",
 }
+FLAGS.update({o.name: f"--evalkit-{o.flag[2:]}" for o in LIMIT_OPTIONS})  # --rpm N -> --evalkit-rpm=N
 SWITCHES = {"offline": "--evalkit-offline", "live": "--evalkit-live", "no_cache": "--evalkit-no-cache"}
 
 
@@ -56,6 +59,19 @@ def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
     return values, ()
 
 
+def limit_options(command: click.Command) -> click.Command:
+    """One click option per row of `evalkit.limit_options` (checked by the plugin, like `[tool.evalkit]`)."""
+    for option in reversed(LIMIT_OPTIONS):
+        if option.kind is bool:
+            flag = option.flag[2:]
+            command = click.option(f"--{flag}/--no-{flag}", option.name, default=None,
+                                   help=f"{option.help[0].upper()}{option.help[1:]}.")(command)
+        else:
+            command = click.option(option.flag, option.name, metavar="N" if option.kind is int else "X",
+                                   help=f"{option.help[0].upper()}{option.help[1:]}.")(command)
+    return command
+
+
 @click.command("run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("suites", nargs=-1)
 @click.option("--offline", is_flag=True, help="Serve every model from a local fake server (no key, no network).")
@@ -74,6 +90,7 @@ def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
 @click.option("--baseline", help="Fail on significant regressions against this run directory.")
 @click.option("--no-cache", is_flag=True, help="Do not use the response cache.")
 @click.option("--seed", type=int, help="Base seed.")
+@limit_options
 @click.pass_context
 def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:
     """Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html.

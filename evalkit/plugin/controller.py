@@ -110,6 +110,7 @@ class Controller:
             seed=s.seed,
             max_cost_usd=s.max_cost,
             max_connections=s.concurrency,
+            limits=s.limits,
             cache=not s.no_cache,
             cache_dir=s.cache_dir,
             record_path=s.record,

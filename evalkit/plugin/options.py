@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
+from evalkit.limit_options import ADAPTIVE_BOUNDS, LIMIT_OPTIONS, LimitOption
+
 ENV_LIVE = "EVALKIT_LIVE"
+BUDGET_INPUT = "evalkit_budget"  # workerinput key: the xdist controller's shared budget service
 
 
 @dataclass
@@ -43,6 +46,7 @@ class PluginSettings:
     base_urls: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     progress: bool = True
+    limits: dict[str, Any] = field(default_factory=dict)  # RunConfig.limits: the set rows of LIMIT_OPTIONS (+ budget)
 
     @property
     def spends(self) -> bool:
@@ -74,6 +78,8 @@ def add_options(parser: pytest.Parser) -> None:
     add("--evalkit-base-url", action="append", default=None, metavar="PROVIDER=URL", help="endpoint per provider")
     add("--evalkit-seed", type=int, default=None, metavar="N", help="base seed (overrides the suites)")
     add("--evalkit-no-progress", action="store_true", default=False, help="no live progress display")
+    for option in LIMIT_OPTIONS:
+        add(f"--evalkit-{option.flag[2:]}", default=None, metavar=_metavar(option), help=option.help)
     parser.addini("evalkit_suites", "suite files or directories (default: suites)", type="paths", default=[])
     parser.addini("evalkit_report_dir", "where run directories go", default="")
 
@@ -108,10 +114,61 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         base_urls={**tool.get("base_urls", {}), **parse_base_urls(opt("evalkit_base_url") or [])},
         seed=opt("evalkit_seed"),
         progress=not opt("evalkit_no_progress"),
+        limits=_limits(config, tool),
     )
     _check_numbers(settings)
     _check_model_names(settings)
     return settings
+
+
+def _limits(config: pytest.Config, tool: dict[str, Any]) -> dict[str, Any]:
+    """The limit settings given (command line over [tool.evalkit]), checked; plus the xdist worker's shared budget."""
+    out: dict[str, Any] = {}
+    for option in LIMIT_OPTIONS:
+        given = config.getoption(f"evalkit_{option.name}")
+        value = given if given is not None else tool.get(option.name)
+        if value is None:
+            continue
+        try:
+            out[option.name] = option.check(value)
+        except ValueError as err:
+            where = f"--evalkit-{option.flag[2:]}" if given is not None else _tool_where(config, option.name)
+            raise pytest.UsageError(f"evalkit {option.name} ({where}): {err}") from None
+    _check_adaptive_bounds(out)
+    budget = getattr(config, "workerinput", {}).get(BUDGET_INPUT)
+    if budget and out.get("shared_limits", True):
+        out["budget"] = dict(budget)
+    return out
+
+
+def _check_adaptive_bounds(limits: dict[str, Any]) -> None:
+    """min <= start <= max across the three settings (the hub's own check, worded with the option names)."""
+    if not any(name in limits for name in ADAPTIVE_BOUNDS):
+        return
+    from evalkit.llm.config import LimitSettings
+
+    try:
+        LimitSettings(**{k: limits[k] for k in ADAPTIVE_BOUNDS if k in limits})
+    except ValueError:
+        got = ", ".join(f"{k}={limits[k]}" for k in ADAPTIVE_BOUNDS if k in limits)
+        raise pytest.UsageError(f"evalkit adaptive bounds (--evalkit-adaptive-* or [tool.evalkit]): expected "
+                                f"adaptive_min <= adaptive_start <= adaptive_max (defaults 2, 16, 256), got {got}"
+                                ) from None
+
+
+def _tool_where(config: pytest.Config, key: str) -> str:
+    """`pyproject.toml:12 [tool.evalkit]` for a key's line, so a bad value is found without searching."""
+    path = Path(config.rootpath) / "pyproject.toml"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "[tool.evalkit]"
+    line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith((f"{key} ", f"{key}="))), None)
+    return f"{path}:{line} [tool.evalkit]" if line else f"{path} [tool.evalkit]"
+
+
+def _metavar(option: LimitOption) -> str:
+    return "on|off" if option.kind is bool else ("N" if option.kind is int else "X")
 
 
 def _check_model_names(settings: PluginSettings) -> None:

@@ -45,6 +45,9 @@ def configure(config: pytest.Config) -> None:
         hooks = xdist.ControllerHooks(run_id, settings.report_dir / WORKERS_DIR / run_id)
         config.pluginmanager.register(hooks, "evalkit-xdist-controller")
         config.stash[XDIST_KEY] = hooks
+        from evalkit.plugin.shared_budget import host_budget
+
+        host_budget(config, settings)
 
 
 def get_controller(config: pytest.Config) -> "Controller":

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalkit.llm.config import LimitSettings
+
 # Fields that decide *what* a run contains. A resumed run keeps the stored values
 # so it finishes the same plan it started.
 OFFLINE_COST_NOTE = "list-price estimate; offline run, nothing spent"
@@ -40,7 +42,10 @@ class RunConfig(BaseModel):
     max_tokens: int | None = Field(default=None, gt=0)
     max_sessions: int | None = Field(default=None, gt=0)
     max_connections: int | None = Field(default=None, gt=0, description="Per endpoint; None = the hub's default.")
-    rpm: int | None = Field(default=None, gt=0)
+    limits: LimitSettings = Field(  # type: ignore[valid-type]
+        default_factory=LimitSettings,
+        description="Per-endpoint limits (rpm, tpm, adaptive bounds, ...): the rows of evalkit.limit_options.",
+    )
     timeout_s: float | None = Field(default=None, gt=0)
     max_retries: int | None = Field(default=None, ge=0)
     cache: bool = True
@@ -62,7 +67,6 @@ class RunConfig(BaseModel):
         values: dict[str, Any] = {"base_urls": dict(self.base_urls), "no_cache": not self.cache}
         optional = {
             "max_connections": self.max_connections,
-            "rpm": self.rpm,
             "timeout_s": self.timeout_s,
             "max_retries": self.max_retries,
             "cache_dir": self.cache_dir,
@@ -70,6 +74,7 @@ class RunConfig(BaseModel):
             "replay_path": self.replay_path,
         }
         values.update({k: v for k, v in optional.items() if v is not None})
+        values.update(self.limits.hub_values())
         return HubConfig(**values)
 
 
