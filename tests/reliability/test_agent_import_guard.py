@@ -129,3 +129,29 @@ def test_the_plugin_preload_survives_sys_exit_in_a_child() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "survived", done.stderr
+
+
+def test_a_tool_or_close_that_exits_is_the_agents_failure_not_the_runs() -> None:
+    """Tools and close() are agent code too: sys.exit() there must not end the run either."""
+    import asyncio
+
+    from evalkit.conversation.agents import CallableAgentAdapter, PythonTool
+    from evalkit.conversation.agents.base import AgentExit
+    from evalkit.llm.types import ToolCall
+
+    def lookup(order_id: str) -> str:
+        """Look an order up."""
+        sys.exit(f"tool gave up on {order_id}")
+
+    result = asyncio.run(PythonTool(lookup).run(ToolCall(id="c1", name="lookup", arguments={"order_id": "1234"})))
+    assert result.error == "called sys.exit('tool gave up on 1234')" and result.output is None
+
+    class Closing:
+        def respond(self, messages: list) -> str:
+            return "hi"
+
+        def close(self) -> None:
+            sys.exit("close: bye")
+
+    with pytest.raises(AgentExit, match="close: bye"):
+        asyncio.run(CallableAgentAdapter(Closing(), name="closing").aclose())

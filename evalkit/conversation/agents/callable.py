@@ -90,10 +90,14 @@ class CallableAgentAdapter:
     async def aclose(self) -> None:
         """Let the agent release clients it opened (`aclose()` or `close()`, sync or async), if it has one."""
         close = getattr(self._target, "aclose", None) or getattr(self._target, "close", None)
-        if callable(close):
+        if not callable(close):
+            return
+        try:
             result = close()
             if inspect.isawaitable(result):
                 await result
+        except SystemExit as err:  # closing is best effort; exiting is not the agent's call to make
+            raise AgentExit(f"agent {self.name or 'callable'} close() {failure(err)}") from err
 
 
 async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any]) -> CallableAgentAdapter:

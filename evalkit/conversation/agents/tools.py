@@ -17,7 +17,7 @@ from typing import Any, Callable
 from pydantic import TypeAdapter, ValidationError, validate_call
 
 from evalkit.conversation.agents.base import AgentSetupError, reply_payload
-from evalkit.conversation.agents.callable import load_target
+from evalkit.conversation.agents.callable import failure, load_target
 from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.conversation.transcript import ToolResult
 from evalkit.llm.types import ToolCall, ToolSpec
@@ -43,8 +43,8 @@ class PythonTool:
                 output = await run_in_thread(self._call, **call.arguments)
         except ValidationError as err:
             return ToolResult(call_id=call.id, name=self.name, error=f"invalid arguments: {_brief(err)}")
-        except Exception as err:  # noqa: BLE001 - a tool failure is data for the model, not a crash
-            return ToolResult(call_id=call.id, name=self.name, error=f"{type(err).__name__}: {err}")
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - a tool failure (sys.exit too) is data for the model
+            return ToolResult(call_id=call.id, name=self.name, error=failure(err))
         return ToolResult(call_id=call.id, name=self.name, output=reply_payload(output))
 
 
