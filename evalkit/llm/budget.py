@@ -130,6 +130,7 @@ class SharedBudgetClient:
     terms: BudgetTerms
     workers: int
     shared: bool = True
+    run_figures: dict[str, Any] = field(default_factory=dict)  # the service's count over every worker (last read)
     _fallback: LocalBudget | None = field(default=None, repr=False)
 
     def paced(self) -> bool:
@@ -155,7 +156,10 @@ class SharedBudgetClient:
 
     def remaining(self) -> dict[str, float]:
         reply = self._call("remaining")
-        return self._local().remaining() if reply is None else dict(reply.get("remaining", {}))
+        if reply is None:
+            return self._local().remaining()
+        self.run_figures = dict(reply.get("run") or {})
+        return dict(reply.get("remaining", {}))
 
     @property
     def degraded(self) -> bool:

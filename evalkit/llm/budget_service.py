@@ -69,7 +69,7 @@ class BudgetService:
                     endpoint.pacer.hold(float(request["retry_after_s"]), now)
                 return {"signals": endpoint.signals}
             if op == "remaining":
-                return {"remaining": endpoint.pacer.remaining(now)}
+                return {"remaining": endpoint.pacer.remaining(now), "run": self._figures(endpoint)}
         raise ValueError(f"unknown operation {op!r}")
 
     def _take(self, endpoint: _Endpoint, worker: int, cost: Cost, now: float) -> dict[str, Any]:
@@ -86,8 +86,11 @@ class BudgetService:
     def figures(self) -> dict[str, dict[str, Any]]:
         """Per endpoint key: starts granted, waits told, rate-limit signals, workers seen."""
         with self._lock:
-            return {k: {"granted": e.granted, "waits": e.waits, "signals": e.signals, "workers": len(e.seen)}
-                    for k, e in self._endpoints.items()}
+            return {k: self._figures(e) for k, e in self._endpoints.items()}
+
+    @staticmethod
+    def _figures(e: _Endpoint) -> dict[str, Any]:
+        return {"granted": e.granted, "waits": e.waits, "signals": e.signals, "workers": len(e.seen)}
 
 
 class _Handler(socketserver.StreamRequestHandler):

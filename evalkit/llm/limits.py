@@ -221,9 +221,19 @@ class EndpointLimiter:
             "paced_s": round(self.paced_s, 2),
             "remaining": self.budget.remaining(),
             "shared": self.budget.shared,
+            **self._run_figures(),
             "workers": c.workers,
             "limits": self.effective_limits(),
         }
+
+    def _run_figures(self) -> dict[str, Any]:
+        """A shared budget's counts over every worker: starts granted and rate-limit signals (429/529/Retry-After)."""
+        figures = getattr(self.budget, "run_figures", None)
+        if not figures:
+            return {}
+        degraded = bool(getattr(self.budget, "degraded", False))
+        return {"all_workers": {"starts": figures.get("granted"), "rate_limit_signals": figures.get("signals"),
+                                "workers_seen": figures.get("workers"), "fell_back": degraded}}
 
     def effective_limits(self) -> dict[str, Any]:
         """What this endpoint was configured with, and this process's share of the connection bounds."""

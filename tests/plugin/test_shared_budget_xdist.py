@@ -48,7 +48,11 @@ def test_two_workers_share_the_rpm_they_were_given(project: Project, fake_llm: F
     assert stats.accepted == SCENARIOS * TRIALS and stats.rejected == 0
     assert busiest_second(fake_llm) <= ONE_BUDGET + 10  # (measured 41-43: requests arrive a little bunched)
     run = json.loads(sorted((project.path / "reports").glob("*/run.json"))[-1].read_text())
-    assert all(e["shared"] and e["workers"] == 2 for e in run["endpoints"])
+    [entry] = run["endpoints"]
+    assert entry["shared"] and entry["workers"] == 2 and entry["limits"]["rpm"] == 1200
+    # the service's count over both workers (read when the last worker finished, so at least its own share)
+    assert SCENARIOS * TRIALS // 2 <= entry["all_workers"]["starts"] <= SCENARIOS * TRIALS
+    assert entry["all_workers"]["workers_seen"] == 2 and entry["all_workers"]["rate_limit_signals"] == 0
 
     fake_llm.set_rate_limit(rpm=1800, window_s=1.0, headers=False)
     fake_llm.reset()
