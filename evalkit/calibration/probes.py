@@ -121,7 +121,8 @@ async def edit_probe(hub: Any, inputs: ProbeInputs, name: str, items: list[Item]
         rows = [(_judge_pass(_criterion(b, c.id)), _judge_pass(_criterion(a, c.id))) for b, a, i in pairs
                 if not injection or _human(i, c.id, rubric) == 0.0]
         criteria.append(flip_test(c.id, rows))
-    holds = all(t.pass_shift in (None, 0.0) for t in [verdict, *criteria]) if injection else None
+    measured = [t for t in [verdict, *criteria] if t.n]
+    holds = all(t.pass_shift == 0.0 for t in measured) if injection and measured else None  # None: nothing measured
     return EditProbe(name=name, edit=EDIT_WORDS[name], items="holdout_human_fail" if injection else "holdout",  # type: ignore[arg-type]
                      n_items=len(todo), n_skipped=len(edited) - len(todo), flip_rate=verdict.flip_rate,
                      pass_shift=verdict.pass_shift, p_value=verdict.p_value, verdict=verdict, criteria=criteria,
