@@ -15,6 +15,8 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from evalkit.conversation.transcript import Transcript
 from evalkit.data.calibration.generate import DEV, label_scores
 from evalkit.data.calibration.scripted_agent import FAULTS
@@ -91,3 +93,14 @@ def test_the_set_ships_in_the_package_and_stays_small() -> None:
     assert "data/**/*" in config["tool"]["setuptools"]["package-data"]["evalkit"]
     size = sum(p.stat().st_size for p in SHIPPED.rglob("*") if p.is_file())
     assert size < 3_000_000, size
+
+
+def test_a_set_is_its_own_project_and_names_its_rubric(tmp_path: Path) -> None:
+    from evalkit.calibration.label_set import labelled_rubric, set_project
+
+    assert set_project(SHIPPED) == SHIPPED.resolve() and labelled_rubric(SHIPPED) == "support.conduct@1"
+    assert set_project(SHIPPED / "labels.jsonl") is None and set_project(tmp_path) is None
+    two = tmp_path / "two.jsonl"
+    two.write_text('{"rubric": "a@1"}\n{"rubric": "b@2"}\nnot json\n')
+    with pytest.raises(ValueError, match=r"name a@1, b@2 \(expected one rubric"):
+        labelled_rubric(two)
