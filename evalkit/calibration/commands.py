@@ -97,19 +97,21 @@ def calibrate(ctx: click.Context, labels_path: Path | None, rubric_ref: str | No
               help="Suite files or directories (default: the project's suites).")
 @click.option("--judge", "judge_model", help="The judge model runs use instead of the rubrics' (as `evalkit run --judge`).")
 @click.option("--strict", is_flag=True, help="Exit 1 unless every rubric x judge is trusted.")
-@click.option("--min-kappa", type=float, default=0.6, show_default=True, help="Floor on kappa's lower bound.")
-@click.option("--min-tpr", type=float, default=0.8, show_default=True, help="Floor on TPR's lower bound.")
-@click.option("--max-fpr", type=float, default=0.15, show_default=True, help="Ceiling on FPR's upper bound.")
-@click.option("--min-clusters", type=int, default=10, show_default=True,
-              help="Fewer labelled scenarios than this is at best weak.")
+@click.option("--min-kappa", type=float, help="Floor on kappa's lower bound (default: the suites' gate.judge_trust, 0.6).")
+@click.option("--min-tpr", type=float, help="Floor on TPR's lower bound (default: the suites' gate.judge_trust, 0.8).")
+@click.option("--max-fpr", type=float, help="Ceiling on FPR's upper bound (default: the suites' gate.judge_trust, 0.15).")
+@click.option("--min-clusters", type=int,
+              help="Fewer labelled scenarios than this is at best weak (default: the suites' gate.judge_trust, 10).")
+@click.option("--max-age-days", type=int, help="Older records are aged (default: the suites' gate.judge_trust, 120).")
 @root_option
 @one_line_errors
-def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, min_kappa: float, min_tpr: float,
-          max_fpr: float, min_clusters: int, root: Path | None) -> None:
-    """Report each rubric x judge the suites use as trusted, weak, untrusted, missing or stale."""
+def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, min_kappa: float | None,
+          min_tpr: float | None, max_fpr: float | None, min_clusters: int | None, max_age_days: int | None,
+          root: Path | None) -> None:
+    """Report each rubric x judge the suites use as trusted, weak, untrusted, missing, stale or aged."""
     from evalkit.calibration.calibrate import project_suites
     from evalkit.calibration.table import print_table, trust_table
-    from evalkit.calibration.trust import TrustFloors, check_project
+    from evalkit.calibration.trust import check_project
     from evalkit.spec.project import yaml_files
     from evalkit.spec.suites import is_suite_file, load_suite
 
@@ -118,8 +120,9 @@ def check(suite_paths: tuple[Path, ...], judge_model: str | None, strict: bool, 
         loaded = [load_suite(p, root=project) for p in yaml_files(suite_paths) if is_suite_file(p)]
     else:
         loaded = project_suites(project)
-    floors = TrustFloors(min_kappa=min_kappa, min_tpr=min_tpr, max_fpr=max_fpr, min_clusters=min_clusters)
-    rows = check_project(project, loaded, floors, judge_model)
+    given = {"min_kappa": min_kappa, "min_tpr": min_tpr, "max_fpr": max_fpr, "min_clusters": min_clusters,
+             "max_age_days": max_age_days}
+    rows = check_project(project, loaded, {k: v for k, v in given.items() if v is not None}, judge_model)
     if sys.stdout.isatty():
         print_table(trust_table(rows))
     else:  # CI logs: one greppable line per rubric x judge

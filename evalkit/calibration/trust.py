@@ -7,6 +7,7 @@ finds what the suites judge with now (`in_use`) and reads the records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -19,7 +20,7 @@ from evalkit.run.plan import WorkItem
 from evalkit.verdicts.judge_trust import InUse, TrustFloors, TrustState, judge_record
 from evalkit.verdicts.trust_record import read_record, record_path
 
-__all__ = ["InUse", "TrustFloors", "TrustRow", "TrustState", "check_project", "in_use", "judge_record"]
+__all__ = ["InUse", "TrustFloors", "TrustRow", "TrustState", "check_project", "in_use", "judge_record", "suite_floors"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,17 @@ def check_use(project: Path, use: InUse, floors: TrustFloors, today: date | None
     return TrustRow(use, state, why, path)
 
 
-def check_project(project: Path, loaded_suites: list[Any], floors: TrustFloors,
+def suite_floors(use: InUse, loaded_suites: list[Any]) -> TrustFloors:
+    """The strictest `gate.judge_trust` floors of the suites that judge with `use`: what any of their gates demands."""
+    gates = [s.suite.gate.judge_trust for s in loaded_suites if s.suite.suite in use.suites] or [TrustFloors()]
+    ages = [g.max_age_days for g in gates if g.max_age_days is not None]
+    return TrustFloors(min_kappa=max(g.min_kappa for g in gates), min_tpr=max(g.min_tpr for g in gates),
+                       max_fpr=min(g.max_fpr for g in gates), min_clusters=max(g.min_clusters for g in gates),
+                       max_age_days=min(ages) if ages else None)
+
+
+def check_project(project: Path, loaded_suites: list[Any], overrides: Mapping[str, Any] | None = None,
                   judge_model: str | None = None, today: date | None = None) -> list[TrustRow]:
-    return [check_use(project, use, floors, today) for use in in_use(loaded_suites, judge_model)]
+    """Each rubric x judge against its suites' floors (`overrides`: floors given on the command line win)."""
+    return [check_use(project, use, suite_floors(use, loaded_suites).model_copy(update=dict(overrides or {})), today)
+            for use in in_use(loaded_suites, judge_model)]
