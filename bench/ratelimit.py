@@ -13,6 +13,12 @@ off (fixed 32 connections, 429s still retried on the wait budget) and the old be
 per second between the 10th and 90th percentile of admissions (the sustained part: the
 first burst and the last few sessions' tail are left out), over the permitted rate, and
 429s over all requests. The last line is one JSON object.
+
+Two more modes stand for `pytest -n WORKERS`: the sessions are split between `--workers`
+processes (each its own hub, as xdist workers are), told `--worker-rpm` (default: none, so
+they learn from the headers alone). `workers_shared` gives them the run's shared budget
+service on 127.0.0.1 (what the xdist controller hosts); `workers_alone` does not, so each
+process spends as if the budget were its own.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ MODES = {
     "static": {"adaptive": {"enabled": False}},
     "old": {"adaptive": {"enabled": False}, "rate_limit_wait_s": 0},
 }
+WORKER_MODES = ("workers_shared", "workers_alone")
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -74,7 +81,7 @@ class Server:
 
 def run_suite(root: Path, url: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
     from evalkit.llm import ModelHub
-    from evalkit.run import RunConfig, load_run, plan_run, run_in_thread
+    from evalkit.run import RunConfig, plan_run, run_in_thread
     from evalkit.spec import load_suite
 
     suite = load_suite(root / "suites" / "bench.yaml", root=root)
@@ -89,13 +96,53 @@ def run_suite(root: Path, url: str, mode: str, args: argparse.Namespace) -> dict
     started = time.perf_counter()
     summary = run_in_thread(plan_run([suite], config), config, hub_factory=make_hub).wait()
     wall = time.perf_counter() - started
-    trials = load_run(summary.run_dir).trials
+    return {"wall_s": round(wall, 2), **outcome(summary.run_dir)}
+
+
+def run_workers(root: Path, url: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The suite split between `args.workers` processes, with or without the shared budget service."""
+    from evalkit.llm.budget_service import BudgetServer
+
+    server = BudgetServer().start() if mode == "workers_shared" else None
+    budget = {"address": server.address, "token": server.token, "workers": args.workers} if server else None
+    started = time.perf_counter()
+    children = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(
+        {"root": str(root), "url": url, "index": i, "workers": args.workers, "mode": mode, "budget": budget,
+         "rpm": args.worker_rpm or None})], stdout=subprocess.PIPE, text=True) for i in range(args.workers)]
+    parts = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
+    wall = time.perf_counter() - started
+    if server is not None:
+        server.stop()
+    return {"wall_s": round(wall, 2), "workers": args.workers, "sessions": sum(p["sessions"] for p in parts),
+            "invalid": sum(p["invalid"] for p in parts),
+            "failed_by_rate_limit": sum(p["failed_by_rate_limit"] for p in parts),
+            "final_concurrency": sum(p["final_concurrency"] or 0 for p in parts),
+            "peak_in_flight": sum(p["peak_in_flight"] or 0 for p in parts)}
+
+
+def child(spec: dict[str, Any]) -> None:
+    """One worker process: its share of the sessions, its own hub; prints its figures as JSON."""
+    from evalkit.run import RunConfig, plan_run, run_in_thread
+    from evalkit.spec import load_suite
+
+    root = Path(spec["root"])
+    limits = {"rpm": spec["rpm"], "budget": spec["budget"]}
+    config = RunConfig(report_dir=root / "reports", base_urls={"openai": spec["url"]}, cache=False,
+                       run_id=f"ratelimit-{spec['mode']}-w{spec['index']}", limits=limits)
+    work = plan_run([load_suite(root / "suites" / "bench.yaml", root=root)], config)[spec["index"]::spec["workers"]]
+    summary = run_in_thread(work, config).wait()
+    print(json.dumps(outcome(summary.run_dir)))
+
+
+def outcome(run_dir: Path) -> dict[str, Any]:
+    from evalkit.run import load_run
+
+    trials = load_run(run_dir).trials
     invalid = [t for t in trials if t["outcome"] == "invalid"]
-    by_rate_limit = [t for t in invalid if "rate_limit" in json.dumps(t)]
-    endpoint = json.loads((summary.run_dir / "run.json").read_text()).get("endpoints", [{}])[0]
-    return {"wall_s": round(wall, 2), "sessions": len(trials), "invalid": len(invalid),
-            "failed_by_rate_limit": len(by_rate_limit), "final_concurrency": endpoint.get("concurrency"),
-            "peak_in_flight": endpoint.get("peak_in_flight")}
+    endpoint = json.loads((run_dir / "run.json").read_text()).get("endpoints", [{}])[0]
+    return {"sessions": len(trials), "invalid": len(invalid),
+            "failed_by_rate_limit": sum(1 for t in invalid if "rate_limit" in json.dumps(t)),
+            "final_concurrency": endpoint.get("concurrency"), "peak_in_flight": endpoint.get("peak_in_flight")}
 
 
 def sustained(stats: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -112,7 +159,7 @@ def sustained(stats: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
     refused = stats["refused"]
     total = n + len(refused)
     first = min(admitted[0], *refused) if refused else admitted[0]
-    return {"accepted": n, "rejected_429": len(refused), "share_429": round(len(refused) / total, 4),
+    return {"accepted": n, "rejected_429": len(refused), "admission_span_s": round(admitted[-1] - admitted[0], 2), "share_429": round(len(refused) / total, 4),
             "late_429": sum(1 for t in refused if t - first >= 1.0),  # after the first second's burst
             "requests_per_s": round(req_rate, 2), "tokens_per_s": round(tok_rate, 1),
             "tokens_per_request": round(sum(k for _, k in stats["charged"]) / max(1, n), 1),
@@ -128,11 +175,17 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--turns", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--modes", default="adaptive,static,old", help="comma-separated: " + ",".join(MODES))
+    parser.add_argument("--modes", default="adaptive,static,old," + ",".join(WORKER_MODES),
+                        help="comma-separated: " + ",".join([*MODES, *WORKER_MODES]))
+    parser.add_argument("--workers", type=int, default=2, help="processes of the workers_* modes (like pytest -n)")
+    parser.add_argument("--worker-rpm", type=int, default=0, help="rpm the workers are told (0: none, learn it)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         return serve(args)
+    if args.child:
+        return child(json.loads(args.child))
     import os
 
     os.environ["OPENAI_API_KEY"] = "sk-bench-local"  # only ever sent to the local fake server
@@ -143,7 +196,7 @@ def main() -> None:
             root = Path(tmp)
             write_project(root, args.scenarios, args.trials, args.turns)
             for mode in args.modes.split(","):
-                run = run_suite(root, server.url, mode, args)
+                run = (run_workers if mode in WORKER_MODES else run_suite)(root, server.url, mode, args)
                 results[mode] = {**run, **sustained(server.stats(), args)}
                 r = results[mode]
                 print(f"{mode:>8}: {r['sessions']} sessions in {r['wall_s']:.1f} s, {r['invalid']} invalid "
@@ -155,11 +208,19 @@ def main() -> None:
                       flush=True)
     finally:
         server.close()
-    main_run = results.get("adaptive", {})
-    targets = {"utilisation>=0.9": main_run.get("utilisation", 0) >= 0.9,
-               "share_429<=0.01": main_run.get("share_429", 1) <= 0.01,
-               "no_session_failed_by_rate_limit": main_run.get("failed_by_rate_limit", 1) == 0}
+    targets: dict[str, bool] = {}
+    for mode in ("adaptive", "workers_shared"):
+        if mode in results:
+            r = results[mode]
+            prefix = "" if mode == "adaptive" else f"{mode}_"
+            targets.update({f"{prefix}utilisation>=0.9": r["utilisation"] >= 0.9,
+                            f"{prefix}share_429<=0.01": r["share_429"] <= 0.01,
+                            f"{prefix}no_session_failed_by_rate_limit": r["failed_by_rate_limit"] == 0})
+    shared, alone = results.get("workers_shared"), results.get("workers_alone")
+    if shared and alone:
+        targets["sharing_cuts_429s"] = shared["rejected_429"] < alone["rejected_429"]
     print(json.dumps({"rpm": args.rpm, "tpm": args.tpm, "window_s": args.window, "latency_s": args.latency,
+                      "workers": args.workers, "worker_rpm": args.worker_rpm or None,
                       "scenarios": args.scenarios, "trials": args.trials, "turns": args.turns, **results,
                       "targets_met": targets}))
 
