@@ -18,6 +18,7 @@ from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.preload import preload
 from evalkit.plugin.spending import estimate, skip_reason
+from evalkit.plugin.xdist import WorkerPart
 from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
 from evalkit.run.run_dir import new_run_id, read_rows
 from evalkit.run.trust_inputs import with_judge_evidence
@@ -40,11 +41,11 @@ class Controller:
     """Owns the run handles, the offline endpoint and every item's outcome for one pytest session."""
 
     def __init__(self, config: pytest.Config, settings: PluginSettings, run_id: str | None = None,
-                 batch_dir: Path | None = None) -> None:
+                 part: WorkerPart | None = None) -> None:
         self.config = config
         self.settings = settings
         self.run_id = run_id or new_run_id()
-        self.batch_dir = batch_dir  # xdist workers write their batches here; the controller merges
+        self.part = part  # an xdist worker writes its batches as parts of the controller's run directory
         self.selected: list[ScenarioItem] = []
         self.handles: dict[str, RunHandle] = {}  # item key -> handle
         self.outcomes: dict[str, ItemOutcome] = {}
@@ -98,11 +99,10 @@ class Controller:
         base_urls = dict(s.base_urls)
         if self.offline is not None:
             base_urls.update(self.offline.base_urls)
-        batch = len(self.batches)
-        report_dir = self.batch_dir / f"b{batch}" if self.batch_dir else s.report_dir
+        part = self.part
         return RunConfig(
-            report_dir=report_dir,
-            run_id=None if s.resume else self.run_id,
+            report_dir=part.report_dir(len(self.batches)) if part else s.report_dir,
+            run_id=None if s.resume and not part else self.run_id,
             tiers=s.agent_models,
             trials=s.trials,
             simulator_model=s.simulator_model,
@@ -116,9 +116,11 @@ class Controller:
             record_path=s.record,
             replay_path=s.replay,
             base_urls=base_urls,
-            resume=s.resume,
+            resume=None if part else s.resume,
+            part_of=str(part.run_dir) if part else None,
             offline=self.offline is not None,
             baseline=baseline_dir(s),
+            executor=s.executor,
         )
 
     def stop(self) -> None:
@@ -183,8 +185,8 @@ class Controller:
 
     # ---------------------------------------------------------------- helpers
     def final_run_dir(self, handle: RunHandle | None = None) -> Path | None:
-        if self.batch_dir is not None:
-            return self.settings.report_dir / self.run_id
+        if self.part is not None:
+            return self.part.run_dir
         handle = handle or (self.batches[0] if self.batches else None)
         return handle.run_dir if handle else None
 

@@ -27,7 +27,6 @@ VIEW_KEY: pytest.StashKey["RunView"] = pytest.StashKey()
 XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
 GATES_KEY: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()  # (suite, tier) of the selected gate items
-WORKERS_DIR = ".evalkit-workers"
 
 
 def configure(config: pytest.Config) -> None:
@@ -39,15 +38,39 @@ def configure(config: pytest.Config) -> None:
     config.stash[EXPLICIT_KEY] = [Path(a.split("::", 1)[0]).resolve() for a in config.args]
     _add_configured_suites(config, settings.suites, settings.suites_configured)
     if xdist.is_controller(config):
-        from evalkit.run.run_dir import new_run_id
-
-        run_id = new_run_id()
-        hooks = xdist.ControllerHooks(run_id, settings.report_dir / WORKERS_DIR / run_id)
+        hooks = _claim_resumed_run(settings) if settings.resume else _new_xdist_run(settings)
         config.pluginmanager.register(hooks, "evalkit-xdist-controller")
         config.stash[XDIST_KEY] = hooks
         from evalkit.plugin.shared_budget import host_budget
 
         host_budget(config, settings)
+
+
+def _new_xdist_run(settings: PluginSettings) -> xdist.ControllerHooks:
+    """A run directory name for the workers' parts; nothing is created until a worker writes."""
+    from evalkit.run.run_dir import new_run_id
+
+    return xdist.ControllerHooks(Path(settings.report_dir).resolve() / new_run_id())
+
+
+def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
+    """Lock the run to resume and merge its leftover parts, so workers read what it has decided (one-line refusals)."""
+    from evalkit.run.lock import RunLock, RunLocked
+    from evalkit.run.parts import merge_parts
+    from evalkit.run.run_dir import resolve_run_dir
+
+    try:
+        path = resolve_run_dir(str(settings.resume), settings.report_dir)
+        lock = RunLock.acquire(path)
+    except FileNotFoundError as err:
+        raise pytest.UsageError(f"evalkit: cannot resume: {err}") from None
+    except RunLocked as err:
+        raise pytest.UsageError(f"evalkit: cannot resume: {err}; let it end first") from None
+    merged = merge_parts(path)
+    if merged.busy:
+        lock.release()
+        raise pytest.UsageError(f"evalkit: cannot resume: {merged.busy[0]}; let it end first")
+    return xdist.ControllerHooks(path, lock)
 
 
 def get_controller(config: pytest.Config) -> "Controller":
@@ -58,8 +81,10 @@ def get_controller(config: pytest.Config) -> "Controller":
 
         settings = config.stash[SETTINGS_KEY]
         info = xdist.worker_input(config)
-        batch = Path(info[xdist.BATCH_ROOT]) / xdist.worker_id(config) if xdist.BATCH_ROOT in info else None
-        ctl = Controller(config, settings, info.get(xdist.RUN_ID), batch)
+        part = None
+        if xdist.RUN_DIR in info:
+            part = xdist.WorkerPart(Path(info[xdist.RUN_DIR]), info[xdist.INVOCATION], xdist.worker_id(config))
+        ctl = Controller(config, settings, info.get(xdist.RUN_ID), part)
         config.stash[CONTROLLER_KEY] = ctl
     return ctl
 
@@ -180,9 +205,12 @@ def finish(session: pytest.Session) -> None:
     config = session.config
     hooks = config.stash.get(XDIST_KEY, None)
     if hooks is not None:
-        if not hooks.decided:  # the loop was interrupted: still merge, so nothing the workers wrote is lost
-            _merge_and_decide(session, hooks)
-        _publish(config)
+        try:
+            if not hooks.decided:  # the loop was interrupted: still merge, so nothing the workers wrote is lost
+                _merge_and_decide(session, hooks)
+            _publish(config)
+        finally:
+            hooks.release()
         return
     ctl = config.stash.get(CONTROLLER_KEY, None)
     if ctl is None:
@@ -226,26 +254,35 @@ def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
 
 
 def _merge_and_decide(session: pytest.Session, hooks: xdist.ControllerHooks) -> "RunView | None":
-    """Merge the workers' run directories into one and decide it (once); the view is stashed for the summaries."""
-    from evalkit.plugin.merge import merge_run_dirs, remove_tree
-
+    """Merge the workers' parts into the run directory and decide it (once); the view is stashed for the summaries."""
     hooks.decided = True
     config = session.config
-    settings = config.stash[SETTINGS_KEY]
-    run_dir = None
-    if any(o.get("ran") for o in hooks.outputs):
-        parts = sorted(p for p in hooks.batch_root.glob(f"*/b*/{hooks.run_id}") if p.is_dir())
-        run_dir = merge_run_dirs(parts, settings.report_dir / hooks.run_id)
-    remove_tree(hooks.batch_root)  # only this run's worker directories: another run may be writing beside it
-    try:
-        (settings.report_dir / WORKERS_DIR).rmdir()
-    except OSError:
-        pass
-    if run_dir is None:
+    merged = hooks.merge()
+    left = hooks.refused or (merged.busy[0] if merged is not None and merged.busy else None)
+    if left:
+        _say(config, f"evalkit: not every worker's results are merged yet ({left}); "
+                     f"`--evalkit-resume {hooks.run_dir}` merges them and goes on")
+    if merged is None or not _merged_run(hooks.run_dir):
         return None
-    view = _decide_merged(hooks, run_dir, settings)
+    view = _decide_merged(hooks, hooks.run_dir, config.stash[SETTINGS_KEY])
     config.stash[VIEW_KEY] = view
     return view
+
+
+def _merged_run(run_dir: Path) -> bool:
+    """The run directory holds a merged run (not only the provisional manifest a first worker wrote)."""
+    import json
+
+    try:
+        return not json.loads((run_dir / "run.json").read_text()).get("provisional")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _say(config: pytest.Config, text: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(text)
 
 
 def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> "RunView":

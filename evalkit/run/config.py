@@ -56,6 +56,9 @@ class RunConfig(BaseModel):
     offline: bool = Field(default=False, description="Models served by a local fake server: costs are list prices "
                                                      "of calls nobody paid for.")
     resume: str | None = Field(default=None, description="Run directory to resume, or 'latest'.")
+    part_of: str | None = Field(default=None, description="Run directory this run writes one part of (a pytest-xdist "
+                                                         "worker's share): its decided trials are kept, and the part "
+                                                         "is created under report_dir, to be merged into it.")
     baseline: Path | None = Field(default=None, description="Baseline run directory of the regression gate; recorded "
                                                            "in run.json so reports decide the same gate.")
     fsync_interval_s: float = Field(default=1.0, ge=0, description="How often the event log is fsynced.")

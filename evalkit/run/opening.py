@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from evalkit.run.config import RunConfig
@@ -13,8 +18,10 @@ from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
 from evalkit.run.plan import WorkItem
-from evalkit.run.resume import ResumeError, check_unchanged, load_state, repair, resolve_resume
-from evalkit.run.run_dir import EVENTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir, update_latest
+from evalkit.run.parts import merge_parts
+from evalkit.run.resume import ResumeError, check_unchanged, classify, load_state, repair, resolve_resume
+from evalkit.run.run_dir import (EVENTS, MANIFEST, RESULTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir,
+                                 update_latest, write_atomic)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +71,12 @@ class OpenedRun:
 
 
 def open_run(items: list[WorkItem], config: RunConfig) -> OpenedRun:
-    """Create the run directory, or reopen the one being resumed after checking nothing changed since."""
+    """Create the run directory, or reopen the one being resumed after checking nothing changed since.
+
+    With `config.part_of`, create one part of that run instead (see `evalkit.run.parts`).
+    """
+    if config.part_of:
+        return _open_part(items, resolve_resume(config))
     if config.resume:
         return _reopen(items, resolve_resume(config))
     return _holding(RunDir.create(config.report_dir, config.run_id), _start, items, config)
@@ -104,6 +116,7 @@ def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
 
 
 def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:
+    _merge_leftover_parts(run_dir)
     manifest = run_dir.read_manifest()
     check_unchanged(manifest, items, run_dir.path)
     state = load_state(run_dir)
@@ -123,6 +136,77 @@ def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -
     pending = sorted((i for i in items if i.key not in kept), key=lambda i: i.key not in transcripts)
     judged = {k: v for k, v in state.judged.items() if k in transcripts and k not in kept}
     return OpenedRun(run_dir, config, items, events, manifest, pending, kept, transcripts, judged)
+
+
+def _merge_leftover_parts(run_dir: RunDir) -> None:
+    """Parts of the run that were never merged (its xdist controller was killed) join it before anything is read."""
+    merged = merge_parts(run_dir.path)
+    if merged.busy:
+        raise ResumeError(f"cannot resume: {merged.busy[0]}; let it end first")
+    if merged.merged:
+        log.warning("resuming %s: merged %d unmerged worker parts first", run_dir.path, len(merged.merged))
+
+
+def _open_part(items: list[WorkItem], config: RunConfig) -> OpenedRun:
+    """One part of the run at `config.part_of`: its decided trials are kept, its finished transcripts reused.
+
+    The run directory is only read here: its lock belongs to whoever merges the parts (the xdist controller).
+    """
+    main = RunDir(Path(str(config.part_of)))
+    stored = _read_manifest(main)
+    if stored is not None and not stored.get("provisional"):
+        check_unchanged(stored, items, main.path)
+    planned = {i.key for i in items}
+    state = load_state(main)
+    fixed = classify(main, state, planned, read_rows(main.file(TRIALS)), read_rows(main.file(RESULTS)))
+    kept = {key: _kept_result(key, rows) for key, rows in fixed.kept.items()}
+    transcripts = {k: v for k, v in state.transcripts.items() if k in planned and k not in kept}
+    transcripts.update(_complete_transcripts_on_disk(main, items, kept.keys() | transcripts.keys() | set(fixed.rerun)))
+    judged = {k: v for k, v in state.judged.items() if k in transcripts}
+    part = RunDir.create(config.report_dir, main.run_id)
+    start = partial(_start_part, main=main, kept=kept, transcripts=transcripts, judged=judged)
+    return _holding(part, start, items, config)
+
+
+def _start_part(part: RunDir, items: list[WorkItem], config: RunConfig, *, main: RunDir, kept: dict[str, ItemResult],
+                transcripts: dict[str, str], judged: dict[str, dict[str, Any]]) -> OpenedRun:
+    manifest = build_manifest(part.run_id, items, config)
+    manifest["part"] = part.path.parent.name
+    part.write_manifest(manifest)
+    transcripts = {k: rel for k, rel in transcripts.items() if _link(main.path / rel, part.path / rel)}
+    if not main.file(MANIFEST).exists():  # so `latest` and `--resume` find the run before its first merge
+        write_atomic(main.file(MANIFEST), json.dumps({**manifest, "provisional": True}, indent=2, default=str).encode())
+    update_latest(main.path.parent, main.path)
+    events = EventLog(part.file(EVENTS), config.fsync_interval_s)
+    events.emit("run_started", {"run_id": part.run_id, "planned": len(items), "part": manifest["part"],
+                                "kept": len(kept), "reused_transcripts": len(transcripts)})
+    pending = sorted((i for i in items if i.key not in kept), key=lambda i: i.key not in transcripts)
+    judged = {k: v for k, v in judged.items() if k in transcripts}
+    return OpenedRun(part, config, items, events, manifest, pending, kept, transcripts, judged)
+
+
+def _read_manifest(run_dir: RunDir) -> dict[str, Any] | None:
+    if not run_dir.file(MANIFEST).exists():
+        return None
+    try:
+        return run_dir.read_manifest()
+    except ValueError as err:
+        raise ResumeError(f"cannot continue run {run_dir.path}: {err}") from None
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Make a finished transcript of the run readable in a part (hard link; a copy where links fail)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        pass
+    except OSError:
+        try:
+            shutil.copyfile(source, target)
+        except OSError:
+            return False
+    return True
 
 
 def _kept_result(key: str, rows: TrialRows) -> ItemResult:

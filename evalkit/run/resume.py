@@ -19,16 +19,38 @@ class ResumeError(Exception):
 
 
 def resolve_resume(config: RunConfig) -> RunConfig:
-    """The config to resume with: the stored run's shaping fields, the caller's operational ones."""
+    """The config to resume with: the stored run's shaping fields, the caller's operational ones.
+
+    A part of a run (`part_of`) continues that run too, once it has a final manifest.
+    """
+    if config.part_of:
+        stored = _stored_manifest(Path(config.part_of))
+        if stored is None or stored.get("provisional"):
+            return config
+        return config.model_copy(update=_shaping(stored))
     if not config.resume:
         return config
     try:
         path = resolve_run_dir(config.resume, config.report_dir)
-        stored = RunDir(path).read_manifest().get("config", {})
+        stored = RunDir(path).read_manifest()
     except (FileNotFoundError, ValueError) as exc:
         raise ResumeError(f"cannot resume: {exc}") from None
-    shaping = {k: stored.get(k) for k in SHAPING_FIELDS if k in stored}
-    return config.model_copy(update={**shaping, "resume": str(path)})
+    return config.model_copy(update={**_shaping(stored), "resume": str(path)})
+
+
+def _shaping(manifest: dict[str, Any]) -> dict[str, Any]:
+    stored = manifest.get("config", {})
+    return {k: stored.get(k) for k in SHAPING_FIELDS if k in stored}
+
+
+def _stored_manifest(path: Path) -> dict[str, Any] | None:
+    """The run's manifest, or None before any part wrote one."""
+    try:
+        return RunDir(path).read_manifest()
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise ResumeError(f"cannot continue run {path}: {exc}") from None
 
 
 def check_unchanged(manifest: dict[str, Any], items: list[WorkItem], run_path: Path) -> None:
@@ -111,10 +133,19 @@ def repair(run_dir: RunDir, state: ResumeState, planned: set[str]) -> Repair:
     judgement (the scheduler writes its rows again without a model call); a trial to re-run has neither.
     Rows of trials outside `planned` (a resume with `-k`) stay as they are.
     """
+    trials, results = read_rows(run_dir.file(TRIALS)), read_rows(run_dir.file(RESULTS))
+    result = classify(run_dir, state, planned, trials, results)
+    run_dir.rewrite_rows(TRIALS, _outside(trials, planned) + [r.trial for r in result.kept.values() if r.trial])
+    run_dir.rewrite_rows(RESULTS, _outside(results, planned) + [row for r in result.kept.values() for row in r.results])
+    return result
+
+
+def classify(run_dir: RunDir, state: ResumeState, planned: set[str], trials: list[dict[str, Any]],
+             results: list[dict[str, Any]]) -> Repair:
+    """`repair` without writing: which planned trials keep their rows, are rebuilt, or run again (`state` trimmed)."""
     result = Repair(rerun=_untrusted(run_dir, state, planned))
     for key in result.rerun:
         state.forget(key)
-    trials, results = read_rows(run_dir.file(TRIALS)), read_rows(run_dir.file(RESULTS))
     grouped = group_rows(trials, results)
     decided = state.decided & planned
     for key in [k for k in grouped if k in decided] + sorted(decided - grouped.keys()):
@@ -124,8 +155,6 @@ def repair(run_dir: RunDir, state: ResumeState, planned: set[str]) -> Repair:
         else:
             result.rebuilt.append(key)
     state.decided -= set(result.rebuilt)
-    run_dir.rewrite_rows(TRIALS, _outside(trials, planned) + [r.trial for r in result.kept.values() if r.trial])
-    run_dir.rewrite_rows(RESULTS, _outside(results, planned) + [row for r in result.kept.values() for row in r.results])
     return result
 
 

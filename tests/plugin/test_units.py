@@ -1,4 +1,4 @@
-"""Plugin pieces without a pytest run: options, the spending estimate, xdist merging, the Markdown summary."""
+"""Plugin pieces without a pytest run: options, the spending estimate, the Markdown summary (xdist merging: tests/run/test_run_parts.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from evalkit.plugin.ci import markdown_summary
-from evalkit.plugin.merge import merge_run_dirs
 from evalkit.plugin.options import PluginSettings, parse_base_urls, resolve_settings
 from evalkit.plugin.spending import INPUT_TOKENS_BASE, INPUT_TOKENS_PER_TURN, OUTPUT_TOKENS, estimate, skip_reason
 from evalkit.plugin.summary import build_view
@@ -99,39 +98,6 @@ def test_mock_models_are_free_and_others_need_live(tmp_path: Path) -> None:
     assert skip_reason(paid, paid.scenarios[0], None, PluginSettings(live=True)) is None
     assert skip_reason(paid, paid.scenarios[0], None, PluginSettings(offline=True)) is None
     assert skip_reason(free, free.scenarios[0], None, PluginSettings()) is None
-
-
-def _part(root: Path, worker: str, rows: list[dict], status: str = "complete") -> Path:
-    part = root / worker / "run-1"
-    (part / "transcripts").mkdir(parents=True)
-    for row in rows:
-        (part / row["transcript_path"]).write_text("{}")
-    (part / "trials.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (part / "results.jsonl").write_text("".join(json.dumps({**r, "criterion_id": "c"}) + "\n" for r in rows))
-    (part / "events.jsonl").write_text(json.dumps({"ts": 1.0, "kind": "run_started"}) + "\n")
-    manifest = {"run_id": "run-1", "status": status, "started_at": "2026-01-01T00:00:00", "planned_sessions": len(rows),
-                "suites": [{"path": "s.yaml", "scenarios": sorted({r["scenario_id"] for r in rows})}]}
-    (part / "run.json").write_text(json.dumps(manifest))
-    return part
-
-
-def _row(scenario: str, trial: int) -> dict:
-    return {"suite": "s", "scenario_id": scenario, "tier": "default", "trial": trial, "outcome": "pass",
-            "transcript_path": f"transcripts/{scenario}_{trial}.json", "cost_usd": {"total": 0.5}}
-
-
-def test_merge_combines_workers_and_keeps_the_first_copy_of_a_trial(tmp_path: Path) -> None:
-    a = _part(tmp_path / "w", "gw0", [_row("x", 0), _row("x", 1)])
-    b = _part(tmp_path / "w", "gw1", [_row("y", 0), _row("x", 1)], status="interrupted")  # x#1 ran twice (stolen)
-    target = merge_run_dirs([a, b], tmp_path / "reports" / "run-1")
-    assert target is not None
-    trials = [json.loads(line) for line in (target / "trials.jsonl").read_text().splitlines()]
-    assert sorted((t["scenario_id"], t["trial"]) for t in trials) == [("x", 0), ("x", 1), ("y", 0)]
-    manifest = json.loads((target / "run.json").read_text())
-    assert manifest["status"] == "interrupted" and manifest["workers"] == 2
-    assert manifest["totals"]["sessions"] == 3 and manifest["totals"]["cost_usd"]["total"] == 1.5
-    assert sorted(p.name for p in (target / "transcripts").iterdir()) == ["x_0.json", "x_1.json", "y_0.json"]
-    assert (tmp_path / "reports" / "latest").resolve() == target.resolve()
 
 
 def test_markdown_summary_lists_scenarios_gates_and_costs() -> None:
