@@ -1,9 +1,11 @@
 """The report's "Judge trust" section: per rubric version x judge the run used, what its calibration record says.
 
-The instrument is read from the run's own rows (rubric fingerprint, judge
-models, template hash, exactly what judged), the record from the project's
-`calibration/` directory, and the state from `evalkit.verdicts.judge_trust`,
-the classification `evalkit calibrate check` and the judge_trust gate use.
+The instruments, the records and the state are the judge_trust gate's own
+(`evalkit.verdicts.trust_gate`: the instruments the run's rows were judged
+with, the project's records as `evalkit.run.trust_inputs` loads them, and
+`find_trust`, which classifies as `evalkit calibrate check` does), with the
+strictest floors of the suites that used each instrument, as `calibrate check`
+takes them; so the section, the gate row and CI's check agree.
 The record's age is counted today (UTC), as `calibrate check` and the gate
 the report re-decides count it, so the section and the gate row agree.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +23,14 @@ from pydantic import BaseModel
 from evalkit.report.drilldown import anchor_for
 from evalkit.report.gates import gate_config
 from evalkit.report.rundata import RunData
-from evalkit.spec.project import find_project_root
+from evalkit.run.trust_inputs import load_calibration, project_root_of
+from evalkit.spec.models import JudgeTrustGate
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.intervals import Interval
-from evalkit.verdicts.judge_trust import InUse, TrustState, judge_record
-from evalkit.verdicts.rows import CHECKS_REF, TrialRecord
-from evalkit.verdicts.trust_record import CalibrationRecord, CriterionCalibration, Disagreement, read_record, record_path
-
-PROJECT_MARKER = "pyproject.toml"  # as evalkit.spec.project.find_project_root
+from evalkit.verdicts.judge_trust import InUse, TrustState
+from evalkit.verdicts.rows import TrialRecord
+from evalkit.verdicts.trust_gate import CalibrationLookup, find_trust, instruments_of
+from evalkit.verdicts.trust_record import CalibrationRecord, CriterionCalibration, Disagreement
 
 
 @dataclass(frozen=True)
@@ -82,31 +84,31 @@ class TrustSection:
     criteria: list[CriterionTrust] = field(default_factory=list)
     disagreements: list[DisagreementView] = field(default_factory=list)
     probes: list[tuple[str, str]] = field(default_factory=list)  # (probe, what it measured), when the record has them
+    fix: str = ""  # what to run, as the gate line says it ("" when trusted)
 
 
 def project_of(run: RunData) -> Path:
-    """The project the run belongs to: the nearest one above the run directory (a run under its `reports/`),
-    else the one above its suite file as run.json names it, else the working directory's."""
-    here = run.path.resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / PROJECT_MARKER).is_file():
-            return candidate
-    for entry in run.manifest.get("suites", []) or []:
-        path = Path(str(entry.get("path") or ""))
-        if path.is_absolute() and path.exists():
-            return find_project_root(path)
-    return find_project_root()
+    """The project whose records the gate reads for this run (`evalkit.run.trust_inputs`): its suite file's."""
+    return project_root_of(next((t.suite_path for t in run.trials if t.suite_path), None))
 
 
 def uses_of(run: RunData) -> list[InUse]:
-    """Each rubric version x judge the run's LLM criteria were judged with, and the suites that used it."""
-    suites: dict[tuple[str, str, tuple[str, ...], str], set[str]] = defaultdict(set)
+    """The instruments the judge_trust gate classifies (`instruments_of`), each with every suite that used it."""
+    suites: dict[tuple[str, tuple[str, ...], str], set[str]] = defaultdict(set)
     for row in run.results:
-        if row.rubric_ref == CHECKS_REF or row.kind != "llm" or not row.judge_models:
-            continue
-        suites[(row.rubric_ref, row.rubric_fingerprint or "", tuple(row.judge_models), row.template_hash or "")].add(
-            row.suite)
-    return [InUse(ref, fp, models, th, tuple(sorted(s))) for (ref, fp, models, th), s in sorted(suites.items())]
+        suites[(row.rubric_ref, tuple(row.judge_models), row.rubric_fingerprint or "")].add(row.suite)
+    return [replace(u, suites=tuple(sorted(suites[(u.rubric, u.judge_models, u.fingerprint)])))
+            for u in instruments_of(run.results)]
+
+
+def strictest(floors: list[JudgeTrustGate]) -> JudgeTrustGate:
+    """What every one of these gates demands (as `evalkit calibrate check` combines the suites' floors)."""
+    if not floors:
+        return JudgeTrustGate()
+    ages = [f.max_age_days for f in floors if f.max_age_days is not None]
+    return JudgeTrustGate(min_kappa=max(f.min_kappa for f in floors), min_tpr=max(f.min_tpr for f in floors),
+                          max_fpr=min(f.max_fpr for f in floors), min_clusters=max(f.min_clusters for f in floors),
+                          max_age_days=min(ages) if ages else None)
 
 
 def _stat(criterion: CriterionCalibration, name: str, point: float | None, wilson: Interval | None = None) -> Stat:
@@ -151,32 +153,21 @@ def _scalar(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _relative(path: Path, project: Path) -> str:
-    try:
-        return str(path.relative_to(project))
-    except ValueError:
-        return str(path)
-
-
-def section_for(run: RunData, use: InUse, project: Path, today: dt.date) -> TrustSection:
-    path = record_path(project, use.rubric, list(use.judge_models))
-    shown = _relative(path, project)
-    if not path.is_file():
-        return TrustSection(use, "missing", "", shown)  # the template says what to do
-    try:
-        record = read_record(path)
-    except ValueError as exc:
-        return TrustSection(use, "missing", str(exc), shown)
-    floors = gate_config(run, use.suites[0] if use.suites else "").judge_trust  # the first suite's floors
-    state, why = judge_record(record, use, floors, today)
+def section_for(run: RunData, use: InUse, lookup: CalibrationLookup, today: dt.date) -> TrustSection:
+    floors = strictest([gate_config(run, suite).judge_trust for suite in use.suites])
+    found = find_trust(use, lookup, floors, today)
+    loaded = lookup.find(use.rubric, use.judge_models)
+    record = loaded.record if loaded is not None else None
+    if record is None:
+        return TrustSection(use, found.state, found.why if loaded else "", found.record_path, fix=found.fix)
     trials = {t.transcript_hash: t for t in run.trials if t.transcript_hash}
     disagreements = []
     for c in record.criteria:
         for d in c.disagreements:
             t = trials.get(d.transcript_hash)
             disagreements.append(DisagreementView(c.criterion_id, c.scale == "scale", d, anchor_for(t) if t else None, t))
-    return TrustSection(use, state, why, shown, record, [criterion_trust(c) for c in record.criteria], disagreements,
-                        probe_rows(getattr(record, "probes", None)))
+    return TrustSection(use, found.state, found.why, found.record_path, record, [criterion_trust(c) for c in record.criteria],
+                        disagreements, probe_rows(getattr(record, "probes", None)), found.fix)
 
 
 def judge_trust(run: RunData) -> list[TrustSection]:
@@ -184,5 +175,6 @@ def judge_trust(run: RunData) -> list[TrustSection]:
     uses = uses_of(run)
     if not uses:
         return []
-    project, today = project_of(run), dt.datetime.now(dt.UTC).date()
-    return [section_for(run, use, project, today) for use in uses]
+    lookup = load_calibration(project_of(run))
+    today = dt.datetime.now(dt.UTC).date()
+    return [section_for(run, use, lookup, today) for use in uses]

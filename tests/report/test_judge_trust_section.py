@@ -65,9 +65,12 @@ def _built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
 
 @pytest.fixture
 def calibrated(_built: tuple[Path, list[dict]], tmp_path: Path) -> tuple[Path, list[dict]]:
-    """A copy per test: tests edit the record or the suite."""
+    """A copy per test (tests edit the record or the suite), its run pointing at the copy's suite file."""
     copy = tmp_path / "project"
     shutil.copytree(_built[0], copy)
+    run = _run_dir(copy)
+    for name in ("run.json", "trials.jsonl"):  # the gate and the section find the project from the suite file
+        (run / name).write_text((run / name).read_text().replace(str(_built[0]), str(copy)))
     return copy, _built[1]
 
 
@@ -84,16 +87,12 @@ def _check_line(project: Path, *options: str) -> tuple[str, str]:
 
 
 def _suite_floors(project: Path, **floors: int) -> Path:
-    """Set the suite's gate.judge_trust floors and point run.json at this copy's suite; returns the run."""
+    """Set the suite's gate.judge_trust floors; returns the run."""
     suite = project / "suites" / "calib.yaml"
     spec = json.loads(suite.read_text())
     spec["gate"] = {"judge_trust": floors}
     suite.write_text(json.dumps(spec))
-    run = _run_dir(project)
-    manifest = json.loads((run / "run.json").read_text())
-    manifest["suites"][0]["path"] = str(suite)  # the copy's suite, not the one the run was made from
-    (run / "run.json").write_text(json.dumps(manifest))
-    return run
+    return _run_dir(project)
 
 
 def _section(html: str) -> str:
@@ -120,6 +119,8 @@ def test_the_section_states_what_calibrate_check_says_with_the_records_numbers(c
         assert f"{m.tp} {m.fp} {m.fn} {m.tn}" in html
     md = render_markdown_summary(run)
     assert "#### Judge trust" in md and f"**{state}**" in md and f"made {record.key.date}" in md
+    gate_row = next(line for line in md.splitlines() if line.startswith("| judge_trust |"))
+    assert f"{RUBRIC_REF} x {JUDGE} is {state.upper()}" in gate_row  # the gate on the same page agrees
 
 
 def test_disagreements_are_the_constructed_ones_linked_to_their_trials(calibrated) -> None:
@@ -182,6 +183,7 @@ def test_without_a_record_the_state_is_missing_and_nothing_else_is_shown(calibra
     html = _section(render_html_report(_run_dir(project)))
     assert state == "missing" and 'data-state="missing"' in html
     assert "No calibration record" in html and "Disagreements" not in html and "<table" not in html
+    assert "what to do: `evalkit labels sample RUN_DIR" in unescape(html)
     md = render_markdown_summary(_run_dir(project))
     assert "**missing**" in md and "<details><summary>quality@1" not in md
 
