@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,8 @@ def merge_parts(run_path: Path, wait_s: float = 0.0) -> Merged:
     result = Merged()
     parts: list[_Part] = []
     for path in part_paths(run_path):
+        if _being_created(path):
+            continue
         try:
             lock = RunLock.acquire(path, wait_s=wait_s)
         except RunLocked as err:
@@ -111,6 +114,14 @@ def merge_parts(run_path: Path, wait_s: float = 0.0) -> Merged:
     except OSError:
         pass
     return result
+
+
+def _being_created(part: Path, grace_s: float = 60.0) -> bool:
+    """A part without run.json yet may be between its mkdir and its writer's lock: leave it (unless long dead)."""
+    try:
+        return not (part / MANIFEST).exists() and time.time() - part.stat().st_mtime < grace_s
+    except OSError:
+        return True
 
 
 def _fold(run_path: Path, parts: list[_Part]) -> None:
