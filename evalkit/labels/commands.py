@@ -50,10 +50,12 @@ def _label_targets(paths: list[Path], extra: tuple[Path, ...]) -> list[Path]:
 @root_option
 @one_line_errors
 def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path | None) -> None:
-    """Check suites, rubrics, personas, labels and the suites' offline rules; print each problem as path:line:col: key: message.
+    """Check suites, rubrics, personas and labels; print every problem as path:line:col: key: message.
 
     PATHS are files or directories (default: suites/, rubrics/, personas/ and labels/ under the project root).
     Label files are .jsonl files named directly, found under a labels/ directory, or given with --labels.
+    The offline rules files the suites name are loaded too, and templates, check schemas and named files are
+    checked as a run would use them.
     Exits 1 when anything is wrong; warnings (message "warning: ...") are printed too but do not fail.
     """
     project = project_root(root)
