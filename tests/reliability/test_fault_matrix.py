@@ -1,17 +1,16 @@
 """Acceptance: every provider fault x every model client is retried-and-passed or attributed, never a pass.
 
 Nine faults (429 with Retry-After, 500, 529, connection reset, timeout, a truncated JSON body, broken
-JSON in a structured answer, empty content, a refusal; plus a reply cut at the token limit) hit each
-of the three clients a session has: the agent's own `openai.AsyncOpenAI`, evalkit's simulator client
-and its judge client. Each fault is injected over HTTP by FakeLLMServer, once (transient) or on every
-request (persistent), and the whole pipeline decides the trial: session, judge, trial rule, run engine.
+JSON in the answer, empty content, a refusal; plus a reply cut at the token limit) hit each of the three
+clients a session has: the agent's own SDK client (`openai.AsyncOpenAI` or `anthropic.AsyncAnthropic`),
+evalkit's simulator client and its judge client, on the OpenAI and the Anthropic wire. Each fault is
+injected over HTTP by FakeLLMServer, once (transient) or on every request (persistent), and the whole
+pipeline decides the trial: session, judge, trial rule, run engine.
 
-A transient fault must end as the clean run does (a pass) after a retry; a persistent one must end as
-the cell in EXPECTED says: `invalid` with the right termination reason or invalid reading when evalkit
-cannot get a usable answer, `fail` when the agent's own reply is what is wrong. Never `pass`.
-The table is docs/reliability.md's; keep the two in step.
+Each cell must end as ONCE / ALWAYS say: a pass after a retry, `invalid` with the right termination reason
+or invalid reading when evalkit cannot get a usable answer, `fail` when the agent's own reply is what is
+wrong. A persistent fault never ends in a pass. The table is docs/reliability.md's; keep the two in step.
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 
@@ -47,6 +47,7 @@ FAULTS = {  # column -> (fault, injection options)
     "refusal": (Fault.refusal, {}),
 }
 ROLES = ("agent", "simulator", "judge")  # agent = the agent's own SDK client
+PROVIDERS = ("openai", "anthropic")  # the wire protocol (and SDK) every client of the session speaks
 HTTP = ("429 Retry-After", "500", "529", "connection reset", "timeout", "truncated JSON body")  # no usable response
 CONTENT = ("invalid JSON", "cut at max tokens", "empty content", "refusal")  # a 200 whose answer is unusable
 PASS, FAIL = ("pass", "user_stop"), ("fail", "user_stop")
@@ -73,34 +74,41 @@ REASON = {"429 Retry-After": "rate limit", "500": "internal server error", "529"
 REASON |= {("simulator", "invalid JSON"): "raw json value", ("simulator", "cut at max tokens"): "cut off at the token",
            ("simulator", "empty content"): "empty reply twice", ("simulator", "refusal"): "refused to play the user"}
 REASON |= {("judge", f): "unparseable judge reply after repair" for f in CONTENT}
-CELLS = [(role, column, times) for times in (1, 1000) for role in ROLES for column in FAULTS]
+# Every cell on the OpenAI wire; on the Anthropic wire every persistent cell and the agent SDK's own retries
+# (evalkit's retry loop is the same for both providers: its "always" cells already show two attempts each).
+CELLS = [(p, role, column, times) for p in PROVIDERS for times in (1, 1000) for role in ROLES for column in FAULTS
+         if p == "openai" or times > 1 or role == "agent"]
 
 
 # ---------------------------------------------------------------- the agent under test: its own SDK client
 
 
 class SdkAgent:
-    """A typical agent: its own AsyncOpenAI client (the SDK's retries, a short timeout), the completion returned as is."""
+    """A typical agent: its own SDK client (the SDK's retries, a short timeout), the model's reply returned as is.
 
-    def __init__(self, base_url: str) -> None:
-        self.client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-agent-own-key", max_retries=1,
-                                         timeout=TIMEOUT_S, http_client=_plain_http())
+    The fake endpoint is plain HTTP, so the clients skip loading the CA store (0.1 s per client, per session).
+    """
+
+    def __init__(self, provider: str, base_url: str) -> None:
+        options = {"base_url": base_url, "api_key": "sk-agent-own-key", "max_retries": 1, "timeout": TIMEOUT_S}
+        if provider == "anthropic":
+            self.client: Any = anthropic.AsyncAnthropic(**options, http_client=anthropic.DefaultAsyncHttpxClient(verify=False))
+        else:
+            self.client = openai.AsyncOpenAI(**options, http_client=openai.DefaultAsyncHttpxClient(verify=False))
+        self.provider = provider
 
     async def respond(self, messages: list[Any]) -> Any:
         history = [{"role": m.role, "content": m.content} for m in messages if m.role in ("user", "assistant")]
+        if self.provider == "anthropic":
+            return await self.client.messages.create(model="agent-m", max_tokens=200, messages=history)
         return await self.client.chat.completions.create(model="agent-m", messages=history)
 
     async def aclose(self) -> None:
         await self.client.close()
 
 
-def _plain_http() -> Any:
-    """The fake endpoint is plain HTTP: skip loading the CA store (0.1 s per client, per session)."""
-    return openai.DefaultAsyncHttpxClient(verify=False)
-
-
-def make_agent(model: str | None = None, base_url: str = "") -> SdkAgent:
-    return SdkAgent(base_url)
+def make_agent(model: str | None = None, provider: str = "openai", base_url: str = "") -> SdkAgent:
+    return SdkAgent(provider, base_url)
 
 
 # ---------------------------------------------------------------- the scripted models
@@ -119,7 +127,7 @@ SIMULATOR = Reply(text="Thanks, that is all.", tool_calls=[ReplyToolCall(name="e
 RUBRIC = """\
 id: refund.done
 version: 1
-judge: {model: "openai:judge-m", samples: 1, temperature: 0}
+judge: {{model: "{provider}:judge-m", samples: 1, temperature: 0}}
 threshold: 1
 criteria:
   - id: resolved
@@ -129,8 +137,8 @@ criteria:
 SUITE = """\
 suite: faults
 agent: test_fault_matrix:make_agent
-agent_params: {{base_url: "{url}"}}
-simulator: {{model: "openai:sim-m"}}
+agent_params: {{provider: {provider}, base_url: "{url}"}}
+simulator: {{model: "{provider}:sim-m"}}
 rubrics: [refund.done@1]
 trials: 1
 scenarios:
@@ -151,21 +159,29 @@ def server() -> Iterator[FakeLLMServer]:
 
 
 @pytest.fixture(scope="module")
-def suite(server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    root = tmp_path_factory.mktemp("faults")
-    (root / "pyproject.toml").write_text("")
-    (root / "rubrics").mkdir()
-    (root / "rubrics" / "refund.yaml").write_text(RUBRIC)
-    (root / "suites").mkdir()
-    (root / "suites" / "faults.yaml").write_text(SUITE.format(url=server.openai_base_url))
-    return load_suite(root / "suites" / "faults.yaml", root=root)
+def suites(server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One project per provider: the agent's SDK, the simulator and the judge all speak it."""
+    loaded = {}
+    for provider in PROVIDERS:
+        root = tmp_path_factory.mktemp(provider)
+        (root / "pyproject.toml").write_text("")
+        (root / "rubrics").mkdir()
+        (root / "rubrics" / "refund.yaml").write_text(RUBRIC.format(provider=provider))
+        (root / "suites").mkdir()
+        url = server.anthropic_base_url if provider == "anthropic" else server.openai_base_url
+        (root / "suites" / "faults.yaml").write_text(SUITE.format(provider=provider, url=url))
+        loaded[provider] = load_suite(root / "suites" / "faults.yaml", root=root)
+    return loaded
 
 
-def _trial(server: FakeLLMServer, suite: Any, reports: Path) -> dict[str, Any]:
+def _trial(server: FakeLLMServer, suite: Any) -> dict[str, Any]:
+    """Run the suite's one trial through the run engine; each run gets its own directory under the project."""
+    reports = Path(suite.path).parents[1] / "reports"
+
     async def run() -> dict[str, Any]:
         config = RunConfig(report_dir=reports, fsync_interval_s=0, cache=False)
         hub_config = hub_config_for(server, timeout_s=TIMEOUT_S, max_retries=1, retry_base_s=0.01, retry_max_s=0.05,
-                                    rate_limit_wait_s=0, no_cache=True, cache_dir=reports / "cache")
+                                    rate_limit_wait_s=0, no_cache=True, cache_dir=reports.parent / "cache")
         async with ModelHub(hub_config) as hub:
             summary = await execute_run(plan_run([suite], config), config, hub)
         [trial] = load_run(summary.run_dir).trials
@@ -175,21 +191,22 @@ def _trial(server: FakeLLMServer, suite: Any, reports: Path) -> dict[str, Any]:
     return asyncio.run(run())
 
 
-def test_the_clean_run_passes(server: FakeLLMServer, suite: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_clean_run_passes(server: FakeLLMServer, suites: dict[str, Any], provider: str) -> None:
     server.reset()
-    trial = _trial(server, suite, tmp_path)
+    trial = _trial(server, suites[provider])
     assert (trial["outcome"], trial["termination"]) == ("pass", "user_stop"), trial
     assert [len(server.requests_for(r)) for r in ROLES] == [1, 1, 1]
 
 
-@pytest.mark.parametrize(("role", "column", "times"), CELLS,
-                         ids=[f"{r}-{c}-{'once' if t == 1 else 'always'}" for r, c, t in CELLS])
-def test_each_fault_is_retried_or_attributed_never_a_pass(server: FakeLLMServer, suite: Any, tmp_path: Path,
-                                                          role: str, column: str, times: int) -> None:
+@pytest.mark.parametrize(("provider", "role", "column", "times"), CELLS,
+                         ids=[f"{p}-{r}-{c}-{'once' if t == 1 else 'always'}" for p, r, c, t in CELLS])
+def test_each_fault_is_retried_or_attributed_never_a_pass(server: FakeLLMServer, suites: dict[str, Any],
+                                                          provider: str, role: str, column: str, times: int) -> None:
     fault, options = FAULTS[column]
     server.reset()
     server.inject(fault, times=times, role=role, **options)
-    trial = _trial(server, suite, tmp_path)
+    trial = _trial(server, suites[provider])
     expected = (ONCE if times == 1 else ALWAYS)[(role, column)]
     got = (trial["outcome"], trial["termination"])
     assert got == expected, json.dumps(trial)[:800]
