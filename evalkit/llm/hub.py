@@ -24,7 +24,8 @@ from evalkit.llm.rules_file import load_rules
 class ModelHub:
     """Entry point to models: `hub.model("openai:gpt-4.1-mini").generate(...)`."""
 
-    def __init__(self, config: HubConfig | None = None) -> None:
+    def __init__(self, config: HubConfig | None = None, budget_caller: Any = None) -> None:
+        """`budget_caller` serves `config.shared_budget` instead of a socket to its address (a Ray actor's caller)."""
         self.config = config or HubConfig()
         self.usage = UsageLedger()
         self.prices = PriceTable(self.config.price_overrides)
@@ -37,7 +38,7 @@ class ModelHub:
         self.rules = RuleSet(_initial_rules(self.config.mock_rules))
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
         self._lock = threading.Lock()
-        self._budget_connection: Any = None
+        self._budget_connection: Any = budget_caller
 
     def model(self, name: str, *, base_url: str | None = None) -> HubModel:
         """A ChatModel for `provider:model`; `base_url` overrides the configured endpoint (openai/anthropic)."""

@@ -29,6 +29,8 @@ FLAGS = {  # click option name -> pytest flag
     "report_dir": "--evalkit-report-dir",
     "baseline": "--evalkit-baseline",
     "seed": "--evalkit-seed",
+    "executor": "--evalkit-executor",
+    "ray_address": "--evalkit-ray-address",
 }
 FLAGS.update({o.name: f"--evalkit-{o.flag[2:]}" for o in LIMIT_OPTIONS})  # --rpm N -> --evalkit-rpm=N
 SWITCHES = {"offline": "--evalkit-offline", "live": "--evalkit-live", "no_cache": "--evalkit-no-cache"}
@@ -90,6 +92,9 @@ def limit_options(command: click.Command) -> click.Command:
 @click.option("--baseline", help="Fail on significant regressions against this run directory.")
 @click.option("--no-cache", is_flag=True, help="Do not use the response cache.")
 @click.option("--seed", type=int, help="Base seed.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), help="Where sessions run: this process (default) or "
+              "Ray workers (pip install 'evalkit[ray]').")
+@click.option("--ray-address", help="Ray cluster for --executor ray: auto, ray://host:10001 or local.")
 @limit_options
 @click.pass_context
 def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:

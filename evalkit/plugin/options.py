@@ -19,6 +19,7 @@ from evalkit.limit_options import ADAPTIVE_BOUNDS, LIMIT_OPTIONS, LimitOption
 
 ENV_LIVE = "EVALKIT_LIVE"
 BUDGET_INPUT = "evalkit_budget"  # workerinput key: the xdist controller's shared budget service
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -47,6 +48,7 @@ class PluginSettings:
     seed: int | None = None
     progress: bool = True
     limits: dict[str, Any] = field(default_factory=dict)  # RunConfig.limits: the set rows of LIMIT_OPTIONS (+ budget)
+    executor: dict[str, Any] = field(default_factory=dict)  # RunConfig.executor: {kind, address}
 
     @property
     def spends(self) -> bool:
@@ -78,6 +80,10 @@ def add_options(parser: pytest.Parser) -> None:
     add("--evalkit-base-url", action="append", default=None, metavar="PROVIDER=URL", help="endpoint per provider")
     add("--evalkit-seed", type=int, default=None, metavar="N", help="base seed (overrides the suites)")
     add("--evalkit-no-progress", action="store_true", default=False, help="no live progress display")
+    add("--evalkit-executor", default=None, choices=EXECUTORS, help="where sessions run: this process (local, "
+        "default) or Ray workers (needs pip install 'evalkit[ray]')")
+    add("--evalkit-ray-address", default=None, metavar="ADDRESS", help="Ray cluster for --evalkit-executor ray: "
+        "auto, ray://host:10001 or local (default: RAY_ADDRESS, else a new local cluster)")
     for option in LIMIT_OPTIONS:
         add(f"--evalkit-{option.flag[2:]}", default=None, metavar=_metavar(option), help=option.help)
     parser.addini("evalkit_suites", "suite files or directories (default: suites)", type="paths", default=[])
@@ -115,6 +121,8 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         seed=opt("evalkit_seed"),
         progress=not opt("evalkit_no_progress"),
         limits=_limits(config, tool),
+        executor=_executor(opt("evalkit_executor") or tool.get("executor"),
+                           opt("evalkit_ray_address") or tool.get("ray_address")),
     )
     _check_numbers(settings)
     _check_model_names(settings)
@@ -139,6 +147,24 @@ def _limits(config: pytest.Config, tool: dict[str, Any]) -> dict[str, Any]:
     if budget and out.get("shared_limits", True):
         out["budget"] = dict(budget)
     return out
+
+
+def _executor(kind: str | None, address: str | None) -> dict[str, Any]:
+    """The executor asked for; Ray's absence is a one-line usage error naming the install command."""
+    if kind not in (None, *EXECUTORS):
+        raise pytest.UsageError(f"evalkit executor ([tool.evalkit] executor): expected one of {', '.join(EXECUTORS)}, "
+                                f"got {kind!r}")
+    if kind == "ray" and not _ray_importable():
+        raise pytest.UsageError("evalkit --evalkit-executor ray: Ray is not installed; pip install 'evalkit[ray]'")
+    return {k: v for k, v in (("kind", kind), ("address", address)) if v is not None}
+
+
+def _ray_importable() -> bool:
+    try:
+        import ray  # noqa: F401 - only when the ray executor is asked for (it takes about a second)
+    except ImportError:
+        return False
+    return True
 
 
 def _check_adaptive_bounds(limits: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalkit.llm.config import LimitSettings
+from evalkit.run.executors.config import ExecutorConfig
 
 # Fields that decide *what* a run contains. A resumed run keeps the stored values
 # so it finishes the same plan it started.
@@ -62,6 +63,8 @@ class RunConfig(BaseModel):
     baseline: Path | None = Field(default=None, description="Baseline run directory of the regression gate; recorded "
                                                            "in run.json so reports decide the same gate.")
     fsync_interval_s: float = Field(default=1.0, ge=0, description="How often the event log is fsynced.")
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig, description="Where sessions run: this "
+                                     "process, or Ray workers (the driver still writes the run directory).")
 
     def hub_config(self) -> Any:
         """Build the model hub's config from the fields this run sets (unset ones keep the hub defaults)."""

@@ -17,6 +17,7 @@ from typing import Any
 from evalkit.conversation.transcript import TerminationReason, Transcript, TranscriptMeta
 from evalkit.judging.verdict import Outcome
 from evalkit.run.config import RunConfig
+from evalkit.run.executors.base import open_executor
 from evalkit.run.manifest import record_endpoints
 from evalkit.run.opening import OpenedRun, open_run
 from evalkit.run.outcome import ItemResult, ResultCallback, RunStatus, RunSummary
@@ -88,6 +89,16 @@ class Scheduler:
             self.on_result(result)
 
     async def execute(self) -> RunSummary:
+        """Start the executor (where the stages run: here, or Ray workers), run everything, stop it."""
+        executor = open_executor(self.run.config.executor)
+        self.session_stage, self.judge_stage = await executor.start(self.run, self.ctx, self.session_stage,
+                                                                    self.judge_stage)
+        try:
+            return await self._execute()
+        finally:
+            await asyncio.shield(executor.stop())
+
+    async def _execute(self) -> RunSummary:
         for kept in self.run.kept.values():
             self._publish(kept)
         self._report()
