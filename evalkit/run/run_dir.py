@@ -46,15 +46,15 @@ def dump_line(row: BaseModel | dict[str, Any]) -> str:
 
 
 def redacted_transcript(transcript: Transcript) -> tuple[Transcript, bytes]:
-    """The transcript as its file holds it, secrets redacted, with its bytes: its hash, its judge and a resume
-    then all see what is on disk (and a key the agent leaked never reaches the judge's provider)."""
+    """The transcript as its file holds it, secrets redacted, and its bytes: hash this one, so a resume finds the
+    file as the event log says it was written."""
     data = transcript.model_dump_json().encode()
     clean = redact_bytes(data)
     if clean == data:
         return transcript, data
     try:
         return Transcript.model_validate_json(clean), clean
-    except ValueError:  # a "secret" that was JSON syntax: the file is still redacted; resume re-runs it
+    except ValueError:  # a "secret" that was JSON syntax: the file is still redacted; resume runs it again
         return transcript, clean
 
 

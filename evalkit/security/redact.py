@@ -1,9 +1,9 @@
 """Keep API keys and tokens out of everything evalkit writes: one redactor, applied at each sink.
 
 What counts as a secret:
-- the values of watched environment variables: OPENAI_API_KEY, ANTHROPIC_API_KEY, any variable whose name
-  ends in _API_KEY, _KEY, _TOKEN, _SECRET or _PASSWORD, and every variable a loaded suite references as
-  `${NAME}` (`watch_env`);
+- the values of watched environment variables: OPENAI_API_KEY, ANTHROPIC_API_KEY and every variable a loaded
+  suite references as `${NAME}` (`watch_env`); also any variable whose name ends in _API_KEY, _KEY, _TOKEN,
+  _SECRET or _PASSWORD when its value looks like a key;
 - values handed over directly, such as `HubConfig.api_keys` (`watch_value`);
 - the value of an Authorization / Proxy-Authorization / x-api-key / api-key header written as text;
 - common key shapes: `sk-...` (OpenAI, Anthropic `sk-ant-...`), `Bearer <token>`, GitHub, AWS and Google keys.
@@ -30,6 +30,7 @@ MIN_SECRET_LEN = 8
 KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 _SECRET_NAME = re.compile(r"(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD)$")
 _ENV_REF = re.compile(r"\$\{(\w+)\}")
+_KEY_LIKE = re.compile(r"(?=\S*\d)\S{8,}")
 
 _TOKEN = r"[A-Za-z0-9._~+/=-]"
 # Token-like means 8+ characters with a digit: "Authorization: required" stays, "Bearer abc123def" goes.
@@ -91,17 +92,23 @@ def watch_references(text: str) -> None:
 
 
 def secret_values() -> tuple[str, ...]:
-    """The secrets known now, longest first (so a key containing another is replaced whole)."""
+    """The secrets known now, longest first (so a key containing another is replaced whole).
+
+    A variable watched only for its name (`*_TOKEN`, ...) counts when its value looks like a key (8+ characters,
+    no space, a digit), so `SORT_KEY=scenario_id` does not blank out every scenario id.
+    """
     global _cache
     with _lock:
         env_names = _env_names()
         if _cache.env_names != env_names or _cache.watched != len(_watched_names):
-            secret_named = {n for n in os.environ if _SECRET_NAME.search(n)}
-            _cache = _Cache(set(env_names), len(_watched_names), tuple(sorted(_watched_names | secret_named)))
-        names, values = _cache.names, frozenset(_watched_values)
-        found = (tuple(os.environ.get(n, "") for n in names), values)
+            guessed = {n for n in os.environ if _SECRET_NAME.search(n)} - _watched_names
+            _cache = _Cache(set(env_names), len(_watched_names), tuple(sorted(_watched_names)), tuple(sorted(guessed)))
+        values = frozenset(_watched_values)
+        found = (tuple(os.environ.get(n, "") for n in _cache.names + _cache.guessed), values)
         if found != _cache.found:
-            raw = {s for s in (*found[0], *values) if len(s) >= MIN_SECRET_LEN}
+            explicit, guessed = found[0][:len(_cache.names)], found[0][len(_cache.names):]
+            raw = {s for s in (*explicit, *values) if len(s) >= MIN_SECRET_LEN}
+            raw |= {s for s in guessed if _KEY_LIKE.fullmatch(s)}
             spelled = {v for s in raw for v in _spellings(s)}
             _cache.found, _cache.variants = found, tuple(sorted(spelled, key=len, reverse=True))
         return _cache.variants
@@ -113,7 +120,8 @@ class _Cache:
 
     env_names: set[Any] | None = None
     watched: int = -1
-    names: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # watched: KEY_VARIABLES, `${NAME}` references, `watch_env`
+    guessed: tuple[str, ...] = ()  # secret-looking names in the environment
     found: tuple[tuple[str, ...], frozenset[str]] | None = None
     variants: tuple[str, ...] = ()
 

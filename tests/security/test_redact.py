@@ -52,9 +52,12 @@ def test_watched_variables_are_redacted_in_every_spelling(monkeypatch: pytest.Mo
     assert redact("rotated-value-42xy") == MARK
 
 
-def test_secret_looking_variable_names_are_watched_without_registration(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ACME_API_TOKEN", "plainwordsonly")
-    assert redact("we got plainwordsonly back") == f"we got {MARK} back"
+def test_secret_looking_variable_names_are_watched_when_the_value_looks_like_a_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_API_TOKEN", "plain0words1only")
+    monkeypatch.setenv("ACME_SORT_KEY", "scenario_id")  # a name that says key, a value that is a word
+    assert redact("we got plain0words1only back") == f"we got {MARK} back"
+    assert redact("sorted by scenario_id") == "sorted by scenario_id"
 
 
 def test_short_values_are_not_replaced_as_substrings(monkeypatch: pytest.MonkeyPatch) -> None:
