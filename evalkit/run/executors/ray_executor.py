@@ -62,10 +62,10 @@ class RayExecutor:
             return
         address = self.config.address
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-        if address in (None, "local") and not os.environ.get("RAY_ADDRESS") or address == "local":
+        if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
             kwargs.update(address="local", num_cpus=self.config.workers)  # None: all of this machine's CPUs
         else:
-            kwargs.update(address=address)
+            kwargs.update(address=address)  # "auto", "host:port" or "ray://host:10001"; None: RAY_ADDRESS
         ray.init(**kwargs)
         self._owns_ray = True
 
