@@ -121,8 +121,7 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
         seed=opt("evalkit_seed"),
         progress=not opt("evalkit_no_progress"),
         limits=_limits(config, tool),
-        executor=_executor(opt("evalkit_executor") or tool.get("executor"),
-                           opt("evalkit_ray_address") or tool.get("ray_address")),
+        executor=_executor(config, tool),
     )
     _check_numbers(settings)
     _check_model_names(settings)
@@ -149,11 +148,13 @@ def _limits(config: pytest.Config, tool: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _executor(kind: str | None, address: str | None) -> dict[str, Any]:
+def _executor(config: pytest.Config, tool: dict[str, Any]) -> dict[str, Any]:
     """The executor asked for; Ray's absence is a one-line usage error naming the install command."""
-    if kind not in (None, *EXECUTORS):
-        raise pytest.UsageError(f"evalkit executor ([tool.evalkit] executor): expected one of {', '.join(EXECUTORS)}, "
-                                f"got {kind!r}")
+    kind = config.getoption("evalkit_executor") or tool.get("executor")
+    address = config.getoption("evalkit_ray_address") or tool.get("ray_address")
+    if kind not in (None, *EXECUTORS):  # the command line's choices are checked by argparse
+        raise pytest.UsageError(f"evalkit executor ({_tool_where(config, 'executor')}): expected one of "
+                                f"{', '.join(EXECUTORS)}, got {kind!r}")
     if kind == "ray" and not _ray_importable():
         raise pytest.UsageError("evalkit --evalkit-executor ray: Ray is not installed; pip install 'evalkit[ray]'")
     return {k: v for k, v in (("kind", kind), ("address", address)) if v is not None}
@@ -272,7 +273,7 @@ def _tool_table(root: Path) -> dict[str, Any]:
 # Keys whose value pytest never checks on the way (numbers are checked on the merged settings).
 _TOOL_TYPES: dict[str, type] = {
     "suites": list, "agent_models": list, "base_urls": dict, "no_cache": bool, "report_dir": str, "agent": str,
-    "simulator_model": str, "judge_model": str, "cache_dir": str, "replay": str,
+    "simulator_model": str, "judge_model": str, "cache_dir": str, "replay": str, "executor": str, "ray_address": str,
 }
 _TYPE_NAMES = {list: "a list of strings", dict: "a table", bool: "true or false", str: "a string"}
 

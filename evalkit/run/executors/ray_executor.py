@@ -54,6 +54,7 @@ class RayExecutor:
         await asyncio.to_thread(self._connect)
         setup = self._setup(run, session, judge)
         self._start_actors(setup)
+        ctx.hub = ClusterLimits(ctx.hub, self)  # run.json's endpoints: the workers' figures, not the idle driver's
         return self.session, self.judge
 
     def _connect(self) -> None:
@@ -142,6 +143,28 @@ class RayExecutor:
         self.workers, self.budget, self._setup_ref = [], None, None
         if self._owns_ray:
             ray.shutdown()
+
+
+class ClusterLimits:
+    """The driver's hub, except that `limits_snapshot` reports every worker's endpoints (the driver calls no model)."""
+
+    def __init__(self, hub: Any, executor: RayExecutor) -> None:
+        self._hub = hub
+        self._executor = executor
+
+    def limits_snapshot(self) -> list[dict[str, Any]]:
+        executor = self._executor
+        if not executor.workers:
+            return []
+        try:
+            per_worker = executor.ray.get([w.limits.remote() for w in executor.workers], timeout=10)
+        except Exception:  # noqa: BLE001 - figures are a report, never a reason to fail the run
+            log.warning("evalkit: could not read the Ray workers' endpoint figures", exc_info=True)
+            return []
+        return [entry for entries in per_worker for entry in entries]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._hub, name)
 
 
 def _replay(events: Events, ctx: StageContext) -> None:

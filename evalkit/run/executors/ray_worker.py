@@ -83,6 +83,10 @@ class SessionWorker:
                                            self._ctx(events))
         return judgement.model_dump_json(), events
 
+    def limits(self) -> list[dict[str, Any]]:
+        """This worker's endpoint figures (its hub's `limits_snapshot`), for the driver's run.json."""
+        return [{**entry, "worker": self.index} for entry in (self.hub.limits_snapshot() if self.hub else [])]
+
     async def close(self) -> None:
         if self.hub is not None:
             await self.hub.aclose()
