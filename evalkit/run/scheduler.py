@@ -93,6 +93,7 @@ class Scheduler:
         executor = open_executor(self.run.config.executor)
         self.session_stage, self.judge_stage = await executor.start(self.run, self.ctx, self.session_stage,
                                                                     self.judge_stage)
+        self.tally.endpoints = getattr(self.ctx.hub, "limits_snapshot", None)  # the executor may report for workers
         try:
             return await self._execute()
         finally:

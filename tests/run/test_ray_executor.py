@@ -66,11 +66,11 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[OfflineEndpoint]:
 
 
 def run_demo(tmp_path: Path, endpoint: OfflineEndpoint, executor: ExecutorConfig, during: Any = None,
-             **settings: Any) -> tuple[dict[str, tuple[str, str]], Path]:
+             progress: Any = None, **settings: Any) -> tuple[dict[str, tuple[str, str]], Path]:
     """Run the demo suite (36 sessions): (outcome, transcript hash) per trial, and the run directory."""
     config = RunConfig(report_dir=tmp_path / executor.kind, base_urls=endpoint.base_urls, offline=True,
                        cache=False, fsync_interval_s=0, executor=executor, **settings)
-    handle = run_in_thread(plan_run([load_suite(SUITE)], config), config)
+    handle = run_in_thread(plan_run([load_suite(SUITE)], config), config, progress=progress)
     if during is not None:
         during(handle)
     summary = handle.wait(timeout=300)
@@ -102,7 +102,10 @@ def test_ray_run_matches_the_in_process_run_call_for_call(cluster: None, offline
     local_calls = calls(offline)
     offline.server.requests.clear()
     before = len(actors(WORKER_CLASS))
-    remote, run_dir = run_demo(tmp_path, offline, ExecutorConfig(kind="ray", workers=2))
+    live: list[Any] = []
+    remote, run_dir = run_demo(tmp_path, offline, ExecutorConfig(kind="ray", workers=2),
+                               progress=lambda p: live.append((p.running, p.endpoints)))
+    assert any(running and {e["worker"] for e in endpoints} == {0, 1} for running, endpoints in live)  # live view
     assert len(actors(WORKER_CLASS)) == before + 2 and not worker_pids()  # it ran on 2 workers, now stopped
     assert len(remote) == 36 and remote == local
     assert {outcome for outcome, _ in local.values()} >= {"pass", "fail"}  # not a vacuous match

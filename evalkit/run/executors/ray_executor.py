@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from typing import Any
 
 from evalkit.run.executors.config import RAY_INSTALL_HINT, ExecutorConfig
@@ -43,6 +44,7 @@ class RayExecutor:
         self.ray: Any = None
         self.workers: list[Any] = []
         self.in_flight: list[int] = []
+        self.calls = 0  # sent so far
         self.budget: Any = None
         self._owns_ray = False
         self._suite_index: dict[int, int] = {}
@@ -112,6 +114,7 @@ class RayExecutor:
         """On the least busy worker; a cancelled caller cancels the remote call too."""
         index = min(range(len(self.workers)), key=self.in_flight.__getitem__)
         self.in_flight[index] += 1
+        self.calls += 1
         ref = getattr(self.workers[index], method).remote(*args)
         try:
             return await ref
@@ -120,10 +123,6 @@ class RayExecutor:
             raise
         finally:
             self.in_flight[index] -= 1
-
-    def worker_pids(self) -> list[int]:
-        """Process ids of the worker actors (for tests that kill one)."""
-        return self.ray.get([w.pid.remote() for w in self.workers])
 
     async def stop(self) -> None:
         if self.ray is None:
@@ -146,22 +145,43 @@ class RayExecutor:
 
 
 class ClusterLimits:
-    """The driver's hub, except that `limits_snapshot` reports every worker's endpoints (the driver calls no model)."""
+    """The driver's hub, except that `limits_snapshot` reports every worker's endpoints (the driver calls no model).
+
+    While sessions are open it never waits: it returns the last figures the workers sent and asks
+    again at most once a second. With nothing open (the run's end, run.json) it waits for fresh ones.
+    """
+
+    REFRESH_S = 1.0
 
     def __init__(self, hub: Any, executor: RayExecutor) -> None:
         self._hub = hub
         self._executor = executor
+        self._latest: list[dict[str, Any]] = []
+        self._pending: list[Any] = []
+        self._asked = 0.0
 
     def limits_snapshot(self) -> list[dict[str, Any]]:
         executor = self._executor
-        if not executor.workers:
-            return []
+        if not executor.workers or not executor.calls:  # nothing sent yet: nothing to report (and no waiting)
+            return self._latest
+        busy = any(executor.in_flight)
+        if not busy or (not self._pending and time.monotonic() - self._asked >= self.REFRESH_S):
+            self._pending = [w.limits.remote() for w in executor.workers]  # idle: fresh figures, not a pending ask
+            self._asked = time.monotonic()
+        if self._pending:
+            ready, _ = executor.ray.wait(self._pending, num_returns=len(self._pending), timeout=0 if busy else 10)
+            if len(ready) == len(self._pending):
+                self._collect()
+        return self._latest
+
+    def _collect(self) -> None:
         try:
-            per_worker = executor.ray.get([w.limits.remote() for w in executor.workers], timeout=10)
+            per_worker = self._executor.ray.get(self._pending)
         except Exception:  # noqa: BLE001 - figures are a report, never a reason to fail the run
             log.warning("evalkit: could not read the Ray workers' endpoint figures", exc_info=True)
-            return []
-        return [entry for entries in per_worker for entry in entries]
+        else:
+            self._latest = [entry for entries in per_worker for entry in entries]
+        self._pending = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._hub, name)

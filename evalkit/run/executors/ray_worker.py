@@ -67,9 +67,6 @@ class SessionWorker:
         self.config = RunConfig.model_validate_json(setup.config_json)
         self.hub: Any = None  # made on the actor's loop at its first call (SDK clients belong to a loop)
 
-    def pid(self) -> int:
-        return os.getpid()
-
     async def session(self, ref: ItemRef) -> tuple[str, Events]:
         events: Events = []
         transcript = await self.setup.session(self._item(ref), self._ctx(events))
