@@ -260,18 +260,24 @@ SUMMED = ("concurrency", "in_flight", "peak_in_flight", "requests", "rate_limite
 
 
 def merge_snapshots(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Several processes' `limits_snapshot()`s (pytest-xdist workers) as one per endpoint: counts and concurrency
-    summed over the workers, the first worker's settings and budget mirror kept."""
+    """Several hubs' `limits_snapshot()`s (the parts of a pytest-xdist run) as one per endpoint: counts and concurrency
+    summed over the hubs (peak_in_flight: an upper bound), the first one's settings and budget mirror kept."""
     merged: dict[tuple[Any, Any], dict[str, Any]] = {}
     for part in parts:
         for entry in part or []:
             key = (entry.get("provider"), entry.get("base_url"))
             if key not in merged:
-                merged[key] = {**entry, "processes": 1}
+                merged[key] = {**entry, "hubs": 1}
                 continue
             into = merged[key]
-            into["processes"] += 1
+            into["hubs"] += 1
             for name in SUMMED:
                 if isinstance(entry.get(name), (int, float)):
                     into[name] = round(into.get(name, 0) + entry[name], 2)
+            if _starts(entry) > _starts(into):  # the shared budget's count read last is the most complete
+                into["all_workers"] = entry["all_workers"]
     return list(merged.values())
+
+
+def _starts(entry: dict[str, Any]) -> int:
+    return int((entry.get("all_workers") or {}).get("starts") or -1)

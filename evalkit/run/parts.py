@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalkit.llm.limits import merge_snapshots
 from evalkit.run.integrity import logged_decisions, row_key
 from evalkit.run.lock import RunLock, RunLocked
 from evalkit.run.manifest import totals, utc_now
@@ -215,6 +216,7 @@ def _merged_manifest(run_path: Path, parts: list[_Part], trials: list[dict[str, 
     merged["status"], merged["status_reason"] = _status(latest, len(trials), planned)
     merged["ended_at"] = utc_now()
     merged["totals"] = totals(trials)
+    merged["endpoints"] = merge_snapshots([(p.manifest or {}).get("endpoints") or [] for p in latest])
     merged["workers"] = len({p.path.parent.name.split(".")[1] for p in latest if "." in p.path.parent.name})
     return merged
 

@@ -50,6 +50,7 @@ def test_two_workers_share_the_rpm_they_were_given(project: Project, fake_llm: F
     run = json.loads(sorted((project.path / "reports").glob("*/run.json"))[-1].read_text())
     [entry] = run["endpoints"]
     assert entry["shared"] and entry["workers"] == 2 and entry["limits"]["rpm"] == 1200
+    assert entry["hubs"] >= 2 and entry["requests"] == SCENARIOS * TRIALS  # both workers' own figures, summed
     # the service's count over both workers (read when the last worker finished, so at least its own share)
     assert SCENARIOS * TRIALS // 2 <= entry["all_workers"]["starts"] <= SCENARIOS * TRIALS
     assert entry["all_workers"]["workers_seen"] == 2 and entry["all_workers"]["rate_limit_signals"] == 0
@@ -67,4 +68,4 @@ def test_two_workers_learn_one_budget_from_the_headers(project: Project, fake_ll
     run_n2(project, fake_llm)
     stats = fake_llm.rate_limit_stats
     assert stats.accepted == SCENARIOS * 25
-    assert stats.rejected <= 0.01 * (stats.accepted + stats.rejected)
+    assert stats.rejected <= 2  # about 1 % of 100 calls (measured 0; a loaded machine may let one more start early)
