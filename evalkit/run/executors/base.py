@@ -12,7 +12,11 @@ if TYPE_CHECKING:
 
 
 class Executor(Protocol):
-    """Started before the first item, stopped after the last (also on cancel or error)."""
+    """Started before the first item, stopped after the last (also on cancel or error).
+
+    `start` returns the stages to run; it may also replace `ctx.hub` with one whose `limits_snapshot`
+    reports for the processes that really call the models (the live view and run.json read it).
+    """
 
     async def start(self, run: "OpenedRun", ctx: "StageContext", session: "SessionStage",
                     judge: "JudgeStage") -> tuple["SessionStage", "JudgeStage"]: ...
