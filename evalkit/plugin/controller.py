@@ -17,6 +17,7 @@ from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.preload import preload
+from evalkit.plugin.reports import warm_up
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.plugin.xdist import WorkerPart
 from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
@@ -90,6 +91,8 @@ class Controller:
         keys = {i.key for i in todo}
         work = [w for w in plan_run(suites, run_config) if w.item_key in keys]
         handle = run_in_thread(work, run_config, progress=self._on_progress)
+        if not self.batches and self.part is None:  # an xdist worker writes no report
+            warm_up()  # report.html's imports and templates, while the sessions wait on their models
         self.batches.append(handle)
         for item in todo:
             self.handles[item.key] = handle

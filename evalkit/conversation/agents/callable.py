@@ -23,6 +23,7 @@ import inspect
 from typing import Any
 
 from evalkit.conversation.agents.base import AgentContext, AgentExit, AgentReply, AgentSetupError
+from evalkit.conversation.agents.construct import construct, shared_agent
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.llm.types import Message
@@ -100,23 +101,49 @@ class CallableAgentAdapter:
             raise AgentExit(f"agent {self.name or 'callable'} close() {failure(err)}") from err
 
 
+class SharedAgentAdapter(CallableAgentAdapter):
+    """An agent serving every session of a run (`evalkit_shared = True`): a session's end does not close it."""
+
+    async def aclose(self) -> None:
+        """Sessions come and go; the agent is released once, when the run's loop ends (`release`)."""
+
+    async def release(self) -> None:
+        await CallableAgentAdapter.aclose(self)
+
+
 async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any]) -> CallableAgentAdapter:
-    """A fresh agent for one session: call the factory, or wrap the agent itself."""
-    obj = load_target(target)
+    """A fresh agent for one session (or the run's one shared agent): call the factory, or wrap the agent itself.
+
+    Importing the target and calling a sync factory happen in a worker thread (see `construct`): an
+    SDK's import or a client's construction (~18 ms for `AsyncAnthropic`) on the event loop would
+    stall every other session's model calls.
+    """
+    obj = await construct(load_target, target)
     if not is_factory(obj):
         return CallableAgentAdapter(obj, name=target)
     kwargs = dict(params)
     if model is not None:
         kwargs["model"] = model
+    if getattr(obj, "evalkit_shared", False) is True:
+        return await shared_agent(target, kwargs, lambda: _shared_adapter(obj, target, kwargs))
+    return CallableAgentAdapter(await _call_factory(obj, target, kwargs), name=target)
+
+
+async def _shared_adapter(factory: Any, target: str, kwargs: dict[str, Any]) -> SharedAgentAdapter:
+    return SharedAgentAdapter(await _call_factory(factory, target, kwargs), name=target)
+
+
+async def _call_factory(factory: Any, target: str, kwargs: dict[str, Any]) -> Any:
+    """The factory's agent: a sync factory runs off the loop, an async one is awaited on it."""
     try:
-        instance = obj(**kwargs)
+        instance = factory(**kwargs) if _is_async(factory) else await construct(factory, **kwargs)
         if inspect.isawaitable(instance):
             instance = await instance
     except TypeError as err:
         raise AgentSetupError(f"agent factory '{target}' rejected its arguments {sorted(kwargs)}: {err}") from err
     except SystemExit as err:  # would end the whole run (an asyncio task re-raises it): a setup error instead
         raise AgentSetupError(f"agent factory '{target}' failed: {failure(err)}") from err
-    return CallableAgentAdapter(instance, name=target)
+    return instance
 
 
 def failure(err: BaseException) -> str:

@@ -1,0 +1,1 @@
+"""Agents written the way outside users write them: against a provider SDK, knowing nothing of evalkit."""
