@@ -56,7 +56,7 @@ def _new_xdist_run(settings: PluginSettings) -> xdist.ControllerHooks:
 def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
     """Lock the run to resume and merge its leftover parts, so workers read what it has decided (one-line refusals)."""
     from evalkit.run.lock import RunLock, RunLocked
-    from evalkit.run.parts import merge_parts
+    from evalkit.run.parts import reopen_for_parts
     from evalkit.run.run_dir import resolve_run_dir
 
     try:
@@ -66,7 +66,7 @@ def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
         raise pytest.UsageError(f"evalkit: cannot resume: {err}") from None
     except RunLocked as err:
         raise pytest.UsageError(f"evalkit: cannot resume: {err}; let it end first") from None
-    merged = merge_parts(path)
+    merged = reopen_for_parts(path)
     if merged.busy:
         lock.release()
         raise pytest.UsageError(f"evalkit: cannot resume: {merged.busy[0]}; let it end first")

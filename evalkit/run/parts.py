@@ -117,6 +117,20 @@ def merge_parts(run_path: Path, wait_s: float = 0.0) -> Merged:
     return result
 
 
+def reopen_for_parts(run_path: Path) -> Merged:
+    """Resume the run as parts (under -n N): merge its leftover parts, then note the resume in run.json.
+
+    Call with the run's lock held; when a part is still being written nothing is noted (the resume is refused).
+    The status stays as it was until the parts of this resume are merged (it may have nothing to run).
+    """
+    merged = merge_parts(run_path)
+    manifest = _read_json(Path(run_path) / MANIFEST)
+    if not merged.busy and manifest is not None and not manifest.get("provisional"):
+        manifest.setdefault("resumed_at", []).append(utc_now())
+        write_atomic(Path(run_path) / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
+    return merged
+
+
 def _being_created(part: Path, grace_s: float = 60.0) -> bool:
     """A part without run.json yet may be between its mkdir and its writer's lock: leave it (unless long dead)."""
     try:
