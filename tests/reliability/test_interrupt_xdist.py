@@ -222,6 +222,10 @@ def _interrupt(env: Env, reports: Path, kill: Kill, resume: bool) -> tuple[Snaps
     snap = _snapshot(reports)
     assert len(snap.decided) < PLANNED or not kill.stops_work, f"the kill ({kill}) should land mid-run"
     _assert_printed_transcripts_exist(out)
+    if kill.target == "group":  # Ctrl-C: merged at once, reported as interrupted
+        [run_dir] = _run_dirs(reports)
+        assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+        assert not (run_dir / ".parts").exists() and (run_dir / "report.html").is_file()
     return snap, out
 
 
