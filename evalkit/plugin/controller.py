@@ -20,7 +20,7 @@ from evalkit.plugin.preload import preload
 from evalkit.plugin.reports import warm_up
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.plugin.xdist import WorkerPart
-from evalkit.run import RunConfig, RunHandle, plan_run, run_in_thread
+from evalkit.run import ResumeError, RunConfig, RunHandle, plan_run, run_in_thread
 from evalkit.run.run_dir import new_run_id, read_rows
 from evalkit.run.trust_inputs import with_judge_evidence
 from evalkit.verdicts import GateResult, ResultRow, ScenarioVerdict, TrialRecord, VerdictInputs, decide_gate, decide_scenario
@@ -36,6 +36,7 @@ class ItemOutcome:
     trials: list[TrialRecord] = field(default_factory=list)
     criteria: list[ResultRow] = field(default_factory=list)
     not_run: str | None = None  # some trials did not run (budget, interruption)
+    error: str | None = None  # one line: the run could not be continued (an xdist worker's resume was refused)
 
 
 class Controller:
@@ -137,10 +138,15 @@ class Controller:
         if item.key in self.outcomes:
             return self.outcomes[item.key]
         reason = self._skip(item)
-        if reason is None and item.key not in self.handles:
-            self.start(self._lookahead(item))
+        if reason is None and item.key not in self.handles and self.refused is None:
+            try:
+                self.start(self._lookahead(item))
+            except ResumeError as err:  # a worker continuing a run whose suite changed: said once per item, in one line
+                self.refused = f"evalkit: {err}"
         handle = self.handles.get(item.key)
-        if reason is not None or handle is None:
+        if reason is None and handle is None and self.refused is not None:
+            outcome = ItemOutcome(error=self.refused)
+        elif reason is not None or handle is None:
             outcome = ItemOutcome(skip_reason=reason or "evalkit: the run was stopped before this scenario started")
         else:
             outcome = self._decide(item, handle)

@@ -80,6 +80,8 @@ class ScenarioItem(_EvalItem):
     def setup(self) -> None:
         """A scenario whose agent never ran is reported as a pytest ERROR, so setup breakage reads as such."""
         result = self.controller().scenario_result(self)
+        if result.error:
+            raise ScenarioSetupError(result.error)
         if result.verdict is not None and result.verdict.outcome == "error":
             raise ScenarioSetupError(failure_message(result.verdict, self.name))
 
