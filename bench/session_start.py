@@ -14,6 +14,9 @@ Phases printed per run: `import` (importing the agent's module, i.e. the SDK, in
 `construction` (one factory call x sessions: what building the clients costs in CPU, wherever it
 runs), `sessions` (plan -> every item decided, the plugin's path), `report` (how long the caller
 waits for report.html + summary.md after the last result), and `wall` = sessions + report.
+`loop stalled`: a watcher sleeping 5 ms at a time on the run's event loop sums every wake-up more
+than 15 ms late, i.e. time no session could run (building clients on the loop shows up here; on a
+loaded machine so does the OS scheduler). `CPU`: the run process's CPU during the sessions.
 Latency floor = max(calls per session x latency, evalkit's calls per endpoint x latency / connections):
 the chain of dependent calls, or the connection limit, whichever binds. The last line is JSON.
 """
@@ -45,6 +48,10 @@ def child(args: argparse.Namespace) -> None:
     from evalkit.run import RunConfig, plan_run, run_in_thread
     from evalkit.spec import load_suite
 
+    if args.build_slots:
+        from evalkit.conversation.agents import construct
+
+        construct.BUILD_SLOTS = args.build_slots
     with tempfile.TemporaryDirectory(prefix="evalkit-session-start-") as tmp:
         root = Path(tmp)
         suite_path = write_project(root, args.scenarios, args.trials, args.turns, "openai")
@@ -57,6 +64,7 @@ def child(args: argparse.Namespace) -> None:
         t0, p0 = time.perf_counter(), time.process_time()
         items = plan_run([load_suite(suite_path, root=root)], config)
         handle = run_in_thread(items, config)
+        stalls = watch_loop(handle)
         if not args.no_warm_up:
             warm_up()  # as the plugin's controller does when it starts a run
         for key in dict.fromkeys(i.item_key for i in items):
@@ -75,8 +83,45 @@ def child(args: argparse.Namespace) -> None:
         "sessions": summary.decided, "status": str(summary.status), "sessions_s": round(t1 - t0, 3),
         "report_s": round(t2 - t1, 3),
         "cpu_sessions_s": round(p1 - p0, 3), "cpu_report_s": round(p2 - p1, 3), "report_written": complete, "report_error": error,
-        "construct_ms": round(construct_ms, 2), "outcomes": summary.totals.get("outcomes", summary.totals),
+        "construct_ms": round(construct_ms, 2), **stalls.figures(), "outcomes": summary.totals.get("outcomes", summary.totals),
     }))
+
+
+class LoopWatch:
+    """Sleeps 5 ms at a time on the run's loop: any extra delay is time the loop could not run (a stall)."""
+
+    TICK_S, STALL_S = 0.005, 0.015
+
+    def __init__(self) -> None:
+        self.longest = self.stalled = 0.0
+        self.stalls = 0
+
+    async def watch(self) -> None:
+        import asyncio
+
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(self.TICK_S)
+            late = time.perf_counter() - t - self.TICK_S
+            self.longest = max(self.longest, late)
+            if late > self.STALL_S:
+                self.stalls += 1
+                self.stalled += late
+
+    def figures(self) -> dict[str, float]:
+        return {"loop_longest_stall_ms": round(1000 * self.longest, 1), "loop_stalls_over_15ms": self.stalls,
+                "loop_stalled_s": round(self.stalled, 3)}
+
+
+def watch_loop(handle: Any) -> LoopWatch:
+    """Start a LoopWatch on the run's event loop (the bench reads the handle's loop; nothing else does)."""
+    import asyncio
+
+    watch = LoopWatch()
+    while handle._loop is None:  # noqa: SLF001 - set as the run's loop starts
+        time.sleep(0.001)
+    asyncio.run_coroutine_threadsafe(watch.watch(), handle._loop)  # noqa: SLF001
+    return watch
 
 
 def import_seconds() -> float:
@@ -95,6 +140,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="evalkit's connection limit per endpoint")
     parser.add_argument("--factory", default="make_agent", help="make_agent or make_shared_agent")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--build-slots", type=int, default=0, help="agents built at once off the loop (default: evalkit's)")
     parser.add_argument("--no-warm-up", action="store_true", help="skip the report warm-up (to compare)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -112,7 +158,7 @@ def main() -> None:
         for _ in range(args.repeat):
             cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--url", server.url,
                    *(f"--{k}={getattr(args, k)}" for k in ("scenarios", "trials", "turns", "factory", "connections")),
-                   *(["--no-warm-up"] if args.no_warm_up else [])]
+                   f"--build-slots={args.build_slots}", *(["--no-warm-up"] if args.no_warm_up else [])]
             out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
             if out.returncode:
                 sys.exit(f"run failed:\n{out.stderr[-3000:]}")
@@ -147,7 +193,8 @@ def summarise(row: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
 def print_run(row: dict[str, Any]) -> None:
     print(f"{row['sessions']} sessions ({row['status']}), calls {row['calls']}: import {row['import_s']:.2f} s | "
           f"construction {row['construction_s']:.2f} s ({row['construct_ms']:.1f} ms each) | sessions "
-          f"{row['sessions_s']:.2f} s (CPU {row['cpu_sessions_s']:.2f} s) | report {row['report_s']:.2f} s | wall {row['wall_s']:.2f} s = "
+          f"{row['sessions_s']:.2f} s (CPU {row['cpu_sessions_s']:.2f} s; loop stalled {row['loop_stalled_s']:.2f} s, "
+          f"longest {row['loop_longest_stall_ms']:.0f} ms) | report {row['report_s']:.2f} s | wall {row['wall_s']:.2f} s = "
           f"{row['ratio_vs_floor']:.2f} x floor {row['latency_floor_s']:.2f} s", flush=True)
 
 
