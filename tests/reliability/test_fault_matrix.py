@@ -149,29 +149,38 @@ scenarios:
 """
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        fake.add_rule(role="agent", text=ANSWER)
-        fake.add_rule(role="simulator", replies=[SIMULATOR])
-        fake.add_rule(role="judge", handler=judge)
-        yield fake
+def _scripted_server() -> FakeLLMServer:
+    fake = FakeLLMServer()
+    fake.add_rule(role="agent", text=ANSWER)
+    fake.add_rule(role="simulator", replies=[SIMULATOR])
+    fake.add_rule(role="judge", handler=judge)
+    return fake
 
 
-@pytest.fixture(scope="module")
-def suites(server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def _projects(server: FakeLLMServer, parent: Path) -> dict[str, Any]:
     """One project per provider: the agent's SDK, the simulator and the judge all speak it."""
     loaded = {}
     for provider in PROVIDERS:
-        root = tmp_path_factory.mktemp(provider)
+        root = parent / provider
+        (root / "rubrics").mkdir(parents=True)
         (root / "pyproject.toml").write_text("")
-        (root / "rubrics").mkdir()
         (root / "rubrics" / "refund.yaml").write_text(RUBRIC.format(provider=provider))
         (root / "suites").mkdir()
         url = server.anthropic_base_url if provider == "anthropic" else server.openai_base_url
         (root / "suites" / "faults.yaml").write_text(SUITE.format(provider=provider, url=url))
         loaded[provider] = load_suite(root / "suites" / "faults.yaml", root=root)
     return loaded
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeLLMServer]:
+    with _scripted_server() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def suites(server: FakeLLMServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _projects(server, tmp_path_factory.mktemp("faults"))
 
 
 def _trial(server: FakeLLMServer, suite: Any) -> dict[str, Any]:
@@ -217,3 +226,41 @@ def test_each_fault_is_retried_or_attributed_never_a_pass(server: FakeLLMServer,
     if expected[0] == "invalid":
         reason = REASON.get((role, column)) or REASON[column]
         assert reason in trial["invalid_reason"].lower(), trial["invalid_reason"]
+
+
+def _import_the_clients_now() -> None:
+    """Make the imports the clients make on their first request (and first failure) now, at collection.
+
+    The SDKs import their transport (httpcore, anyio backends, h11) lazily. pytester's inline runs
+    (tests/plugin) drop the modules first imported inside them; a transport imported again afterwards
+    raises exception classes the SDKs no longer map, so a reset or a timeout surfaced as a raw ReadError,
+    never retried. (Not through a trial: the session imports this module's agent from another thread,
+    which would wait for this import to finish.)
+    """
+    from evalkit.llm.types import Message, ModelError
+    from evalkit.plugin.preload import preload_engine
+
+    preload_engine()
+
+    async def ask_everyone(fake: FakeLLMServer) -> None:
+        agents = [SdkAgent(provider, url) for provider, url in
+                  (("openai", fake.openai_base_url), ("anthropic", fake.anthropic_base_url))]
+        async with ModelHub(hub_config_for(fake, max_retries=0, no_cache=True)) as hub:
+            calls = [lambda a=a: a.respond([Message(role="user", content="hi")]) for a in agents]
+            calls += [lambda p=p: hub.model(f"{p}:m").generate([Message(role="user", content="hi")]) for p in PROVIDERS]
+            for fault in (None, Fault.connection_reset):
+                for call in calls:
+                    if fault is not None:
+                        fake.inject(fault)
+                    try:
+                        await call()
+                    except (openai.APIError, anthropic.APIError, ModelError):
+                        pass
+        for agent in agents:
+            await agent.aclose()
+
+    with FakeLLMServer() as fake:
+        asyncio.run(ask_everyone(fake))
+
+
+_import_the_clients_now()
