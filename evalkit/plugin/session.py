@@ -57,6 +57,7 @@ def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
     """Lock the run to resume and merge its leftover parts, so workers read what it has decided (one-line refusals)."""
     from evalkit.run.lock import RunLock, RunLocked
     from evalkit.run.parts import reopen_for_parts
+    from evalkit.run.resume import ResumeError
     from evalkit.run.run_dir import resolve_run_dir
 
     try:
@@ -70,7 +71,24 @@ def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
     if merged.busy:
         lock.release()
         raise pytest.UsageError(f"evalkit: cannot resume: {merged.busy[0]}; let it end first")
+    try:
+        _refuse_changed_suites(path)
+    except ResumeError as err:
+        lock.release()
+        raise pytest.UsageError(f"evalkit: {err}") from None
     return xdist.ControllerHooks(path, lock)
+
+
+def _refuse_changed_suites(path: Path) -> None:
+    """Refuse here, once, what every worker would refuse (a suite or rubric changed since the run started)."""
+    from evalkit.run.resume import check_stored_suites_unchanged
+    from evalkit.run.run_dir import RunDir
+
+    try:
+        manifest = RunDir(path).read_manifest()
+    except (FileNotFoundError, ValueError):
+        return  # no manifest yet: the workers check against what they find
+    check_stored_suites_unchanged(manifest, path)
 
 
 def get_controller(config: pytest.Config) -> "Controller":

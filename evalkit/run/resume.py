@@ -12,6 +12,8 @@ from evalkit.run.integrity import TrialRows, group_rows, row_key
 from evalkit.run.manifest import suite_rubrics
 from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
+from evalkit.spec.problems import SpecError
+from evalkit.spec.suites import load_suite
 
 
 class ResumeError(Exception):
@@ -55,9 +57,31 @@ def _stored_manifest(path: Path) -> dict[str, Any] | None:
 
 def check_unchanged(manifest: dict[str, Any], items: list[WorkItem], run_path: Path) -> None:
     """Refuse to mix results from different suite or rubric files into one run."""
+    check_suites_unchanged(manifest, list({id(i.suite): i.suite for i in items}.values()), run_path)
+
+
+def check_stored_suites_unchanged(manifest: dict[str, Any], run_path: Path) -> None:
+    """The same refusal from the run's own manifest, before anything is collected.
+
+    An xdist controller collects nothing itself; without this its workers would
+    each refuse on their own while the controller decided the old run's gate.
+    """
+    loaded = []
+    for entry in manifest.get("suites", []):
+        try:
+            loaded.append(load_suite(entry["path"]))
+        except FileNotFoundError:
+            raise ResumeError(f"cannot resume {run_path}: suite {entry['path']} no longer exists; start a new run") from None
+        except SpecError as exc:
+            raise ResumeError(f"cannot resume {run_path}: {exc}") from None
+    check_suites_unchanged(manifest, loaded, run_path)
+
+
+def check_suites_unchanged(manifest: dict[str, Any], suites: list[Any], run_path: Path) -> None:
+    """Each suite's file hash and each rubric's fingerprint must equal what the run recorded."""
     stored_suites = {s["path"]: s for s in manifest.get("suites", [])}
     stored_rubrics = {r["ref"]: r["fingerprint"] for r in manifest.get("rubrics", [])}
-    for loaded in {id(i.suite): i.suite for i in items}.values():
+    for loaded in suites:
         entry = stored_suites.get(str(loaded.path))
         if entry is None:
             raise ResumeError(f"cannot resume {run_path}: suite {loaded.path} was not part of that run; start a new run")

@@ -121,6 +121,22 @@ def test_resume_reports_the_kept_trials_without_running_them_again(project: Proj
     assert json.loads((run_dir / "run.json").read_text())["resumed_at"]
 
 
+def test_xdist_resume_of_a_changed_suite_is_refused_once_before_any_verdict(project: Project) -> None:
+    """Workers used to refuse each item while the controller printed the old run's gate as PASS."""
+    project.suite()
+    project.pytester.runpytest_subprocess("suites", "-n", "2", "-p", "no:cacheprovider")
+    [run_dir] = project.run_dirs()
+    suite = project.path / "suites" / "tiny.yaml"
+    suite.write_text(suite.read_text() + "\n# edited\n")
+    result = project.pytester.runpytest_subprocess("suites", "-n", "2", "-p", "no:cacheprovider",
+                                                   "--evalkit-resume=latest")
+    assert result.ret == 4  # a usage error, as a one-process resume of a changed suite is
+    err = result.stderr.str()
+    assert "tiny.yaml changed since the run started; start a new run" in err
+    assert "Traceback" not in err and "run verdict" not in result.stdout.str()
+    assert len(project.trials(run_dir)) == 4  # nothing ran again
+
+
 def test_run_scenario_finds_the_one_suite_holding_the_scenario(project: Project) -> None:
     import pytest
 
