@@ -1,4 +1,7 @@
-"""The Ray executor on a real local Ray cluster (2 CPUs, no dashboard, 127.0.0.1 only).
+"""The Ray executor on a real local Ray cluster started here (2 CPUs, include_dashboard=False, one node).
+
+The fake model server listens on 127.0.0.1. Ray's own processes talk over this machine's address,
+not the loopback (Ray replaces 127.0.0.1 with the node's address by design): nothing leaves the machine.
 
 The offline demo suite runs through Ray workers against FakeLLMServer: the verdicts equal
 the in-process run's, the server saw exactly the in-process run's calls (none repeated, none
@@ -43,8 +46,7 @@ WORKER_CLASS = "SessionWorker"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[None]:
     """One local cluster for the module (starting one takes 5-20 s on a busy 2-core machine)."""
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         yield
     finally:
