@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from fake_project import rules, session_ref, write_project
 
 from evalkit.llm import ModelHub
@@ -16,6 +17,8 @@ from evalkit.run import RunConfig, execute_run, load_run, plan_run
 from evalkit.run.events import read_events
 from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer, hub_config_for
+
+pytestmark = pytest.mark.reliability  # a standing test of issue #13 (items 2-3: locks, kills, resume)
 
 HERE = Path(__file__).parent
 

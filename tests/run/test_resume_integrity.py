@@ -16,6 +16,8 @@ from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir
 from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer, hub_config_for
 
+pytestmark = pytest.mark.reliability  # a standing test of issue #13 (items 2-3: locks, kills, resume)
+
 
 def _rows(run_dir: Path) -> tuple[list[str], list[str]]:
     """Every trials and results row, canonically, sorted: equal lists mean the very same records."""

@@ -17,6 +17,8 @@ from evalkit.run.events import read_events
 from evalkit.run.run_dir import RunDir
 from evalkit.testing import FakeLLMServer
 
+pytestmark = pytest.mark.reliability  # a standing test of issue #13 (items 2-3: locks, kills, resume)
+
 HERE = Path(__file__).parent
 
 
