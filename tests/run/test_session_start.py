@@ -182,3 +182,21 @@ def test_the_plugin_imports_no_provider_sdk_until_a_model_is_used() -> None:
             "print(sorted(m for m in ('anthropic', 'openai') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_run_started_while_its_agent_module_is_being_imported_does_not_deadlock(tmp_path: Path) -> None:
+    """The module builds its own agent during its import (as a test module doing work at collection may)."""
+    (tmp_path / "selfbuild.py").write_text(textwrap.dedent('''
+        import asyncio
+        from evalkit.conversation.agents.callable import build_callable_agent
+
+        def make_agent(model=None):
+            return lambda messages: "ok"
+
+        agent = asyncio.run(build_callable_agent("selfbuild:make_agent", model=None, params={}))
+        print("built", type(agent).__name__)
+    '''))
+    out = subprocess.run([sys.executable, "-c", "import selfbuild"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60, env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "built CallableAgentAdapter"

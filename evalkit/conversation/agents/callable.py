@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from typing import Any
 
 from evalkit.conversation.agents.base import AgentContext, AgentExit, AgentReply, AgentSetupError
@@ -116,9 +117,12 @@ async def build_callable_agent(target: str, *, model: str | None, params: dict[s
 
     Importing the target and calling a sync factory happen in a worker thread (see `construct`): an
     SDK's import or a client's construction (~18 ms for `AsyncAnthropic`) on the event loop would
-    stall every other session's model calls.
+    stall every other session's model calls. A module already in sys.modules is read on the loop:
+    nothing to import, and if this very thread is still importing it (a run started from a module's
+    own import), a worker thread would wait on that module's import lock forever.
     """
-    obj = await construct(load_target, target)
+    already = target.partition(":")[0] in sys.modules  # no import to do; and the thread importing it may be ours
+    obj = load_target(target) if already else await construct(load_target, target)
     if not is_factory(obj):
         return CallableAgentAdapter(obj, name=target)
     kwargs = dict(params)
