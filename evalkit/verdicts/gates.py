@@ -179,10 +179,12 @@ def judge_trust_check(findings: list[TrustFinding], gate: GateConfig) -> GateChe
         return GateCheck(name="judge_trust", decision="pass",
                          detail="; ".join(f"{f.label}: trusted, {f.why}" for f in findings))
     head = "INCONCLUSIVE" if require == "fail" else "WARNING"
-    lines = "; ".join(f"{f.label} is {f.state.upper()}: {f.why}; fix: {f.fix}" for f in bad)
+    # one line per run, not a paragraph per rubric: a missing record needs no reason; the fix is shown once
+    lines = "; ".join(f"{f.label} is {f.state.upper()}" + ("" if f.state == "missing" else f" ({f.why})") for f in bad)
     detail = (f"{head}: {len(bad)} of {len(findings)} rubric x judge not trusted by a current calibration "
-              f"record (floors on interval bounds: kappa >= {gate.judge_trust.min_kappa}, TPR >= "
-              f"{gate.judge_trust.min_tpr}, FPR <= {gate.judge_trust.max_fpr}): {lines}")
+              f"record: {lines}. Fix, e.g.: {bad[0].fix} (`evalkit calibrate check` lists each; floors on interval "
+              f"bounds: kappa >= {gate.judge_trust.min_kappa}, TPR >= {gate.judge_trust.min_tpr}, "
+              f"FPR <= {gate.judge_trust.max_fpr})")
     return GateCheck(name="judge_trust", decision="inconclusive" if require == "fail" else "warn", detail=detail)
 
 
