@@ -126,9 +126,27 @@ class Snapshot:
     judged: set[str] = field(default_factory=set)
 
 
+def _all_events(reports: Path) -> list[dict[str, Any]]:
+    """Every event, read again when a live process merged a part away between the glob and the read."""
+    for _ in range(50):
+        try:
+            return sorted((e for log in _logs(reports) for e in read_events(log)), key=lambda e: e["ts"])
+        except FileNotFoundError:
+            time.sleep(0.1)
+    raise AssertionError(f"the event logs under {reports} kept moving")
+
+
+def _events_of(log: Path, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A part's events for polling; a part merged away meanwhile has none left to count."""
+    try:
+        return list(read_events(log, kinds=kinds))
+    except FileNotFoundError:
+        return []
+
+
 def _snapshot(reports: Path) -> Snapshot:
     snap, seeds, hashes = Snapshot(), {}, {}
-    events = sorted((e for log in _logs(reports) for e in read_events(log)), key=lambda e: e["ts"])
+    events = _all_events(reports)
     for e in events:
         key = e.get("key")
         if e["kind"] == "session_started":
@@ -144,16 +162,19 @@ def _snapshot(reports: Path) -> Snapshot:
 
 
 def _decided_count(reports: Path) -> int:
-    return len({e["key"] for log in _logs(reports) for e in read_events(log, kinds=("trial_decided",))})
+    return len({e["key"] for log in _logs(reports) for e in _events_of(log, ("trial_decided",))})
 
 
 def _busy_worker_pid(controller: subprocess.Popen, reports: Path) -> int:
     """A worker of this controller with trials still undecided in its part (its pid is in the part's lock file)."""
     children = set(Path(f"/proc/{controller.pid}/task/{controller.pid}/children").read_text().split())
     for part in sorted(reports.glob("*-*/.parts/*/*/run.json"), reverse=True):
-        planned = json.loads(part.read_text())["planned_sessions"]
-        kept = next(read_events(part.parent / "events.jsonl", kinds=("run_started",)), {}).get("kept", 0)
-        pid = (part.parent / ".lock").read_text().strip()
+        try:
+            planned = json.loads(part.read_text())["planned_sessions"]
+            pid = (part.parent / ".lock").read_text().strip()
+        except FileNotFoundError:  # merged away meanwhile
+            continue
+        kept = next(iter(_events_of(part.parent / "events.jsonl", ("run_started",))), {}).get("kept", 0)
         if pid in children and kept + _decided_count_in(part.parent / "events.jsonl") < planned:
             return int(pid)
     raise AssertionError("no worker with work left to kill")
@@ -162,13 +183,20 @@ def _busy_worker_pid(controller: subprocess.Popen, reports: Path) -> int:
 def _sessions_started(controller: subprocess.Popen, reports: Path) -> bool:
     """This invocation's workers are running sessions (a part of theirs logged one)."""
     children = set(Path(f"/proc/{controller.pid}/task/{controller.pid}/children").read_text().split())
-    return any(lock.read_text().strip() in children and any(read_events(lock.parent / "events.jsonl",
-                                                                        kinds=("session_started",)))
+    return any(_text(lock).strip() in children and _events_of(lock.parent / "events.jsonl",
+                                                                     ("session_started",))
                for lock in reports.glob("*-*/.parts/*/*/.lock"))
 
 
+def _text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return ""
+
+
 def _decided_count_in(log: Path) -> int:
-    return sum(1 for _ in read_events(log, kinds=("trial_decided",)))
+    return len(_events_of(log, ("trial_decided",)))
 
 
 def _wait_for_writers_to_end(reports: Path, timeout: float = 30) -> None:
