@@ -17,7 +17,7 @@ import pytest
 
 from evalkit.plugin import session as _session
 from evalkit.plugin.options import add_options
-from evalkit.plugin.redaction import redact_report
+from evalkit.plugin.redaction import redact_report, redact_terminal
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,6 +26,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _session.configure(config)
+
+
+@pytest.hookimpl(tryfirst=True)  # pytest's terminal writer exists by now; nothing from a test has been printed
+def pytest_sessionstart(session: pytest.Session) -> None:
+    redact_terminal(session.config)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:

@@ -33,3 +33,22 @@ def _longrepr(longrepr: Any) -> Any:
     text = str(longrepr)
     cleaned = redact(text)
     return longrepr if cleaned == text else cleaned
+
+
+def redact_terminal(config: Any) -> None:
+    """Redact everything pytest's terminal writer prints, whoever prints it.
+
+    Reports are redacted at their source, but other text reaches the terminal too (the warnings summary,
+    a plugin's own lines, a logged retry error echoing the key); this is the one sink all of it shares.
+    """
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    writer = getattr(reporter, "_tw", None)
+    if writer is None or getattr(writer, "_evalkit_redacting", False):
+        return
+    write = writer.write
+
+    def redacting_write(msg: str, *, flush: bool = False, **markup: bool) -> None:
+        write(redact(msg), flush=flush, **markup)
+
+    writer.write = redacting_write  # type: ignore[method-assign]
+    writer._evalkit_redacting = True  # type: ignore[attr-defined]

@@ -216,7 +216,9 @@ def canary_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 def test_no_canary_key_in_any_artifact(canary_run: dict[str, str]) -> None:
     leaks = {name: hits(text) for name, text in canary_run.items() if hits(text)}
-    assert not leaks, f"canary keys found in: {leaks}"
+    where = {name: [canary_run[name][max(0, i - 300):i + 80] for key in keys
+                    for i in [canary_run[name].find(CANARIES[key])]] for name, keys in leaks.items()}
+    assert not leaks, f"canary keys found in: {leaks}; around each: {where}"
 
 
 def test_every_path_carried_a_secret_to_its_sink(canary_run: dict[str, str]) -> None:
