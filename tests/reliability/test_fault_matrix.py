@@ -32,7 +32,8 @@ from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer, Fault, hub_config_for
 
 ANSWER = "Refunded order 1234: the money is on its way."
-TIMEOUT_S = 0.4  # every client's per-request timeout: a `timeout` fault costs this per attempt
+TIMEOUT_S = 1.0  # every client's per-request timeout: a `timeout` fault costs this per attempt; 0.4 s timed a
+# loaded CI runner's first attempt out before the server answered, so a "once" fault met the retry and won
 
 FAULTS = {  # column -> (fault, injection options)
     "429 Retry-After": (Fault.rate_limit, {"retry_after": 0.01}),
