@@ -17,7 +17,7 @@ from evalkit.judging.judge import resolve_judge
 from evalkit.judging.render import DEFAULT_JUDGE_TEMPLATE, builtin_template, template_hash
 from evalkit.run.judge_stage import judging_setup
 from evalkit.run.plan import WorkItem
-from evalkit.verdicts.judge_trust import InUse, TrustFloors, TrustState, judge_record
+from evalkit.verdicts.judge_trust import InUse, TrustFloors, TrustState, judge_record, strictest
 from evalkit.verdicts.trust_record import read_record, record_path
 
 __all__ = ["InUse", "TrustFloors", "TrustRow", "TrustState", "check_project", "in_use", "judge_record", "suite_floors"]
@@ -66,11 +66,7 @@ def check_use(project: Path, use: InUse, floors: TrustFloors, today: date | None
 
 def suite_floors(use: InUse, loaded_suites: list[Any]) -> TrustFloors:
     """The strictest `gate.judge_trust` floors of the suites that judge with `use`: what any of their gates demands."""
-    gates = [s.suite.gate.judge_trust for s in loaded_suites if s.suite.suite in use.suites] or [TrustFloors()]
-    ages = [g.max_age_days for g in gates if g.max_age_days is not None]
-    return TrustFloors(min_kappa=max(g.min_kappa for g in gates), min_tpr=max(g.min_tpr for g in gates),
-                       max_fpr=min(g.max_fpr for g in gates), min_clusters=max(g.min_clusters for g in gates),
-                       max_age_days=min(ages) if ages else None)
+    return strictest([s.suite.gate.judge_trust for s in loaded_suites if s.suite.suite in use.suites])
 
 
 def check_project(project: Path, loaded_suites: list[Any], overrides: Mapping[str, Any] | None = None,

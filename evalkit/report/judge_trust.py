@@ -24,10 +24,9 @@ from evalkit.report.drilldown import anchor_for
 from evalkit.report.gates import gate_config
 from evalkit.report.rundata import RunData
 from evalkit.run.trust_inputs import load_calibration, project_root_of
-from evalkit.spec.models import JudgeTrustGate
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.intervals import Interval
-from evalkit.verdicts.judge_trust import InUse, TrustState
+from evalkit.verdicts.judge_trust import InUse, TrustState, strictest
 from evalkit.verdicts.rows import TrialRecord
 from evalkit.verdicts.trust_gate import CalibrationLookup, find_trust, instruments_of
 from evalkit.verdicts.trust_record import CalibrationRecord, CriterionCalibration, Disagreement
@@ -99,16 +98,6 @@ def uses_of(run: RunData) -> list[InUse]:
         suites[(row.rubric_ref, tuple(row.judge_models), row.rubric_fingerprint or "")].add(row.suite)
     return [replace(u, suites=tuple(sorted(suites[(u.rubric, u.judge_models, u.fingerprint)])))
             for u in instruments_of(run.results)]
-
-
-def strictest(floors: list[JudgeTrustGate]) -> JudgeTrustGate:
-    """What every one of these gates demands (as `evalkit calibrate check` combines the suites' floors)."""
-    if not floors:
-        return JudgeTrustGate()
-    ages = [f.max_age_days for f in floors if f.max_age_days is not None]
-    return JudgeTrustGate(min_kappa=max(f.min_kappa for f in floors), min_tpr=max(f.min_tpr for f in floors),
-                          max_fpr=min(f.max_fpr for f in floors), min_clusters=max(f.min_clusters for f in floors),
-                          max_age_days=min(ages) if ages else None)
 
 
 def _stat(criterion: CriterionCalibration, name: str, point: float | None, wilson: Interval | None = None) -> Stat:

@@ -49,6 +49,16 @@ def _bound(criterion: CriterionCalibration, name: str, side: str) -> float | Non
     return value
 
 
+def strictest(floors: list[JudgeTrustGate]) -> JudgeTrustGate:
+    """What every one of these gates demands: the report and `evalkit calibrate check` combine suites' floors so."""
+    if not floors:
+        return JudgeTrustGate()
+    ages = [f.max_age_days for f in floors if f.max_age_days is not None]
+    return JudgeTrustGate(min_kappa=max(f.min_kappa for f in floors), min_tpr=max(f.min_tpr for f in floors),
+                          max_fpr=min(f.max_fpr for f in floors), min_clusters=max(f.min_clusters for f in floors),
+                          max_age_days=min(ages) if ages else None)
+
+
 def _misses(criterion: CriterionCalibration, floors: JudgeTrustGate, bounds: bool) -> list[str]:
     """Which floors this criterion misses, on its bounds (bounds=True) or its point estimates."""
     b = criterion.binary
