@@ -106,13 +106,23 @@ def _output(proc: subprocess.Popen, timeout: float = 90) -> str:
     return text
 
 
+def _glob(root: Path, pattern: str) -> list[Path]:
+    """root.glob(pattern) while writers run: a part folded into its run vanishes mid-scan, so scan again."""
+    for _ in range(50):
+        try:
+            return sorted(root.glob(pattern))
+        except FileNotFoundError:
+            time.sleep(0.01)
+    return sorted(root.glob(pattern))
+
+
 def _run_dirs(reports: Path) -> list[Path]:
-    return sorted(p for p in reports.glob("*-*") if p.is_dir()) if reports.exists() else []
+    return [p for p in _glob(reports, "*-*") if p.is_dir()] if reports.exists() else []
 
 
 def _logs(reports: Path) -> list[Path]:
     """Every event log of the run: the run directory's and its unmerged parts'."""
-    return [p for run in _run_dirs(reports) for p in [run / "events.jsonl", *run.glob(".parts/*/*/events.jsonl")]
+    return [p for run in _run_dirs(reports) for p in [run / "events.jsonl", *_glob(run, ".parts/*/*/events.jsonl")]
             if p.exists()]
 
 
@@ -168,7 +178,7 @@ def _decided_count(reports: Path) -> int:
 def _busy_worker_pid(controller: subprocess.Popen, reports: Path) -> int:
     """A worker of this controller with trials still undecided in its part (its pid is in the part's lock file)."""
     children = set(Path(f"/proc/{controller.pid}/task/{controller.pid}/children").read_text().split())
-    for part in sorted(reports.glob("*-*/.parts/*/*/run.json"), reverse=True):
+    for part in reversed(_glob(reports, "*-*/.parts/*/*/run.json")):
         try:
             planned = json.loads(part.read_text())["planned_sessions"]
             pid = (part.parent / ".lock").read_text().strip()
@@ -185,7 +195,7 @@ def _sessions_started(controller: subprocess.Popen, reports: Path) -> bool:
     children = set(Path(f"/proc/{controller.pid}/task/{controller.pid}/children").read_text().split())
     return any(_text(lock).strip() in children and _events_of(lock.parent / "events.jsonl",
                                                                      ("session_started",))
-               for lock in reports.glob("*-*/.parts/*/*/.lock"))
+               for lock in _glob(reports, "*-*/.parts/*/*/.lock"))
 
 
 def _text(path: Path) -> str:
@@ -202,7 +212,7 @@ def _decided_count_in(log: Path) -> int:
 def _wait_for_writers_to_end(reports: Path, timeout: float = 30) -> None:
     """A killed controller's workers go away on their own; until then their parts are (rightly) locked."""
     deadline = time.monotonic() + timeout
-    for lock in reports.glob("*-*/.parts/*/*/.lock"):
+    for lock in _glob(reports, "*-*/.parts/*/*/.lock"):
         try:
             fd = os.open(lock, os.O_RDONLY)
         except FileNotFoundError:
@@ -349,7 +359,7 @@ def _a_second_writer_is_refused(env: Env, reports: Path, resuming: subprocess.Po
     """While a resume under -n 2 holds the run, another one is refused in one line (one process: test_run_lock.py)."""
     [run_dir] = _run_dirs(reports)
     deadline = time.monotonic() + 60
-    while not (any(run_dir.glob(".parts/*/*/run.json")) and _held(run_dir / ".lock")):
+    while not (any(_glob(run_dir, ".parts/*/*/run.json")) and _held(run_dir / ".lock")):
         assert resuming.poll() is None and time.monotonic() < deadline, _output(resuming)[-3000:]
         time.sleep(0.01)
     env.server.latency_s = 1.0  # hold the resume open while the other tries
