@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-from evalkit import __version__
+from evalkit._version import __version__
 
 # name -> ("module:attr" of the click command, its short help as `evalkit --help` lists it).
 # Add yours here; a test checks each short help against the command's own docstring.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalkit._version import __version__
 from evalkit.judging.calls import CallStats
 from evalkit.judging.verdict import Provenance
 from evalkit.llm.costs import sum_costs
@@ -12,8 +13,6 @@ from evalkit.spec.models import JudgeConfig
 
 
 def evalkit_version() -> str:
-    from evalkit import __version__  # late import: evalkit/__init__ re-exports this package
-
     return __version__
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from evalkit import __version__
+from evalkit._version import __version__
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import MANIFEST, write_atomic

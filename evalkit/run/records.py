@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit import __version__
+from evalkit._version import __version__
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict
 from evalkit.llm.costs import sum_costs
