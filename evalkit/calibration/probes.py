@@ -28,6 +28,7 @@ from evalkit.calibration.probe_edits import EDITS
 from evalkit.calibration.probe_stats import flip_test, position_test, tier_difference, tier_rate
 from evalkit.calibration.readings import JudgeSetup
 from evalkit.judging import judge_transcript
+from evalkit.judging.pairwise import judge_pairs
 from evalkit.judging.verdict import RubricVerdict
 from evalkit.llm import ModelHub
 from evalkit.run.config import RunConfig
@@ -194,8 +195,6 @@ def scenario_pairs(items: list[Item]) -> list[tuple[str, int, Any, Any]]:
 
 
 async def position_probe(hub: Any, inputs: ProbeInputs) -> PositionProbe:
-    from evalkit.report.pairwise import judge_pairs  # the pairwise judge of `evalkit compare`
-
     judge = inputs.judge_models[0] if inputs.judge_models else None
     pairs = scenario_pairs(inputs.transcripts)
     empty = dict(n_valid=0, n_inconsistent=0, n_first=0, n_second=0, flip_rate=None, p_first=None, p_value=None)

@@ -19,12 +19,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from evalkit.judging.pairwise import PairwiseSummary
 from evalkit.judging.verdict import Outcome
 from evalkit.report.align import Alignment, ScenarioKey, alignment_for, choose_sides, unique_labels
 from evalkit.report.comparability import check_comparable
 from evalkit.report.criteria_delta import CriterionDelta, criterion_deltas
 from evalkit.report.gates import run_verdict
-from evalkit.report.pairwise import PairwiseSummary
 from evalkit.report.pass_k import trials_per_scenario
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run

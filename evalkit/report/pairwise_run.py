@@ -1,22 +1,27 @@
-"""Attach pairwise-judge results to a comparison (the `--pairwise` flag)."""
+"""Attach pairwise-judge results to a comparison (the `--pairwise` flag).
+
+Only orchestration lives here: which transcripts pair up, which judge, one hub for
+the CLI. The judging itself (prompt, call, parsing, position swap) is
+`evalkit.judging.pairwise`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from evalkit.judging.pairwise import Pair, judge_pairs
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.config import HubConfig
 from evalkit.llm.hub import ModelHub
 from evalkit.report.align import Alignment
 from evalkit.report.compare import CompareConfig, Comparison, resolve_sides
-from evalkit.report.pairwise import judge_pairs
 from evalkit.report.rundata import ReportError, RunData
 
 
-def transcript_pairs(a: RunData, b: RunData, align: Alignment) -> list[tuple]:  # type: ignore[type-arg]
+def transcript_pairs(a: RunData, b: RunData, align: Alignment) -> list[Pair]:
     """(scenario, trial, transcript_a, transcript_b) for every valid trial both sides ran."""
     mine = {align.trial_key(t): t for t in b.trials if t.outcome != Outcome.invalid}
-    out = []
+    out: list[Pair] = []
     for t in a.trials:
         other = mine.get(align.trial_key(t))
         if other is None or t.outcome == Outcome.invalid:

@@ -68,7 +68,7 @@ async def test_pairwise_counts_a_win_only_when_both_orders_agree(tmp_path: Path,
 
 
 def test_transcripts_stay_inside_their_delimited_blocks(tmp_path: Path) -> None:
-    from evalkit.report.pairwise import _prompt
+    from evalkit.judging.pairwise import pairwise_prompt as _prompt
     from evalkit.report.rundata import open_run
 
     run = open_run(_runs(tmp_path)[0])

@@ -4,6 +4,9 @@ Each pair is asked in both orders. A side wins only when both orders name it;
 any disagreement (or a tie) is a tie, and the share of pairs where the two
 orders agree is the judge's position-consistency rate. A judge failure makes
 the pair invalid: it is counted apart, never as a win or a tie.
+
+Used by `evalkit compare --pairwise` (which only chooses the pairs and shows the
+summary) and by calibration's position probe, so both read the same judge.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from evalkit.conversation.transcript import Transcript
-from evalkit.judging.render import render_prompt
+from evalkit.judging.render import builtin_template, render_prompt
 from evalkit.llm.hub import ModelHub
-from evalkit.llm.types import CallTag, GenerateConfig, ModelError, ModelResponse
-from evalkit.report.render import environment
+from evalkit.llm.types import CallTag, GenerateConfig, Message, ModelError, ModelResponse
 
 Winner = Literal["first", "second", "tie"]
-PROMPT = "pairwise.prompt.j2"
+PAIRWISE_TEMPLATE = "judge/pairwise.j2"
+
+Pair = tuple[str, int, Transcript, Transcript]  # scenario label, trial, transcript a, transcript b
+Answer = tuple[Winner | None, str | None]  # (winner, error) of one ordering
 
 
 class PairwiseAnswer(BaseModel):
@@ -54,23 +59,18 @@ class PairwiseSummary(BaseModel):
     text: str = ""
 
 
-def _prompt(scenario: str, first: Transcript, second: Transcript) -> list:  # type: ignore[type-arg]
+def pairwise_prompt(scenario: str, first: Transcript, second: Transcript) -> list[Message]:
     """The prompt with each transcript in its own nonce-delimited block (the judging module's escaping)."""
     block = render_prompt("{{ transcript }}", second, salt="pairwise-second", extra={}).user
-    env = environment()
-    assert env.loader is not None
-    template = env.loader.get_source(env, PROMPT)[0]
-    return render_prompt(template, first, salt="pairwise-first",
+    return render_prompt(builtin_template(PAIRWISE_TEMPLATE), first, salt="pairwise-first",
                          extra={"second": block.strip(), "scenario": scenario}).messages()
 
 
-Answer = tuple[Winner | None, str | None]  # (winner, error)
-
-
-async def _ask(hub: ModelHub, judge: str, scenario: str, first: Transcript, second: Transcript) -> Answer:
+async def ask_once(hub: ModelHub, judge: str, scenario: str, first: Transcript, second: Transcript) -> Answer:
+    """One ordering: the judge's winner, or why it gave none (a model error or an unparseable reply)."""
     tag = CallTag(role="judge", scenario_id=scenario)
     try:
-        reply = await hub.model(judge).generate(_prompt(scenario, first, second), output_schema=PairwiseAnswer,
+        reply = await hub.model(judge).generate(pairwise_prompt(scenario, first, second), output_schema=PairwiseAnswer,
                                                 config=GenerateConfig(temperature=0, tag=tag))
     except ModelError as err:
         return None, str(err).splitlines()[0][:200]
@@ -79,31 +79,32 @@ async def _ask(hub: ModelHub, judge: str, scenario: str, first: Transcript, seco
     return None, f"unparseable judge output: {getattr(reply, 'error', '')}"[:200]
 
 
-def _combine(scenario: str, trial: int, ab: Answer, ba: Answer) -> PairVerdict:
+def combine(scenario: str, trial: int, ab: Answer, ba: Answer) -> PairVerdict:
+    """Both orderings of one pair -> its verdict: a win needs both orders to agree; a failed order makes it invalid."""
     first_order = {"first": "a", "second": "b", "tie": "tie"}.get(ab[0] or "")
     second_order = {"first": "b", "second": "a", "tie": "tie"}.get(ba[0] or "")
     if first_order is None or second_order is None:
         return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result="invalid",
                            consistent=None, error=ab[1] or ba[1])
     agree = first_order == second_order
-    result = first_order if agree and first_order in ("a", "b") else "tie"
-    return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result,  # type: ignore[arg-type]
+    result: Literal["a", "b", "tie"] = first_order if agree and first_order in ("a", "b") else "tie"  # type: ignore[assignment]
+    return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result,
                        consistent=agree)
 
 
-async def judge_pairs(hub: ModelHub, judge: str, a: str, b: str,
-                      pairs: list[tuple[str, int, Transcript, Transcript]]) -> PairwiseSummary:
+async def judge_pairs(hub: ModelHub, judge: str, a: str, b: str, pairs: list[Pair]) -> PairwiseSummary:
     """Judge every (scenario, trial, transcript_a, transcript_b) in both orders, concurrently."""
 
     async def one(scenario: str, trial: int, ta: Transcript, tb: Transcript) -> PairVerdict:
-        ab, ba = await asyncio.gather(_ask(hub, judge, scenario, ta, tb), _ask(hub, judge, scenario, tb, ta))
-        return _combine(scenario, trial, ab, ba)
+        ab, ba = await asyncio.gather(ask_once(hub, judge, scenario, ta, tb), ask_once(hub, judge, scenario, tb, ta))
+        return combine(scenario, trial, ab, ba)
 
     verdicts = await asyncio.gather(*(one(*p) for p in pairs))
     return summarise(judge, a, b, list(verdicts))
 
 
 def summarise(judge: str, a: str, b: str, verdicts: list[PairVerdict]) -> PairwiseSummary:
+    """Counts, position consistency and the one-line text `compare` prints."""
     s = PairwiseSummary(judge_model=judge, a=a, b=b, n_pairs=len(verdicts), pairs=verdicts)
     s.wins_a = sum(v.result == "a" for v in verdicts)
     s.wins_b = sum(v.result == "b" for v in verdicts)
@@ -118,3 +119,7 @@ def summarise(judge: str, a: str, b: str, verdicts: list[PairVerdict]) -> Pairwi
               f"(a win needs both orders to agree); position consistency {consistency}"
               f"{f'; first judge error: {first_error}' if first_error else ''}")
     return s
+
+
+__all__ = ["PAIRWISE_TEMPLATE", "PairVerdict", "PairwiseAnswer", "PairwiseSummary", "combine", "judge_pairs",
+           "pairwise_prompt", "summarise"]
