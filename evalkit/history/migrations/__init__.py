@@ -1,0 +1,1 @@
+"""Alembic migrations of the history database, run by `evalkit.history.migrate` (no alembic.ini needed)."""
