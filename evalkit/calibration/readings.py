@@ -16,6 +16,7 @@ from evalkit.calibration.items import Item
 from evalkit.judging import judge_transcript
 from evalkit.judging.verdict import RubricVerdict
 from evalkit.llm import ModelHub
+from evalkit.llm.source import ModelSource
 from evalkit.run.config import RunConfig
 from evalkit.run.judge_stage import judging_setup
 from evalkit.run.plan import WorkItem
@@ -57,7 +58,7 @@ def setup_for(item: Item, scenarios: dict[str, tuple[Any, Any]], fallback: Resol
     return JudgeSetup(rubric, JudgeConfig(model=judge_model), None)
 
 
-async def _read(hub: Any, item: Item, setup: JudgeSetup) -> RubricVerdict:
+async def _read(hub: ModelSource, item: Item, setup: JudgeSetup) -> RubricVerdict:
     return await judge_transcript(item.transcript, setup.rubric, hub, setup.default_judge, scenario=setup.scenario)
 
 

@@ -44,6 +44,7 @@ from evalkit.conversation.usage import UsageBook
 from evalkit.conversation.user_side import UserSide
 from evalkit.conversation.views import agent_view
 from evalkit.llm.pricing import PriceTable
+from evalkit.llm.source import ModelSource
 from evalkit.llm.types import Usage
 from evalkit.spec.models import ModelAgent, Persona
 
@@ -52,13 +53,13 @@ OnEvent = Callable[[str, dict[str, Any]], Any]
 R = TerminationReason
 
 
-async def run_session(spec: SessionSpec, hub: Any, on_event: OnEvent | None = None) -> Transcript:
+async def run_session(spec: SessionSpec, hub: ModelSource, on_event: OnEvent | None = None) -> Transcript:
     """Run one session and return its transcript (see the module docstring for termination rules)."""
     return await _Session(spec, hub, on_event).run()
 
 
 class _Session:
-    def __init__(self, spec: SessionSpec, hub: Any, on_event: OnEvent | None) -> None:
+    def __init__(self, spec: SessionSpec, hub: ModelSource, on_event: OnEvent | None) -> None:
         self.spec, self.hub, self.on_event = spec, hub, on_event
         self.book = UsageBook()
         self.book.add("agent", usage=Usage(), cost_usd=0.0, calls=0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +13,7 @@ from evalkit.conversation.simulator import Guardrails, SimulatorFailure, UserSim
 from evalkit.conversation.simulator.prompt import TEMPLATE_DIR
 from evalkit.conversation.transcript import GuardrailFlag, TerminationReason, TranscriptMessage
 from evalkit.conversation.usage import UsageBook
+from evalkit.llm.source import ModelSource
 from evalkit.llm.types import CallTag
 from evalkit.spec.models import UserTurn
 
@@ -42,7 +42,7 @@ def build_script(spec: SessionSpec) -> list[str | None]:
 class UserSide:
     """Produces user turns for one session; the simulator model is only built when first needed."""
 
-    def __init__(self, spec: SessionSpec, hub: Any, guardrails: Guardrails, book: UsageBook) -> None:
+    def __init__(self, spec: SessionSpec, hub: ModelSource, guardrails: Guardrails, book: UsageBook) -> None:
         self.spec, self.hub, self.guardrails, self.book = spec, hub, guardrails, book
         self.script = build_script(spec)
         self.replay = FrozenReplay(spec.frozen_from, spec.frozen_similarity) if spec.frozen_from else None

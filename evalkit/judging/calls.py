@@ -7,7 +7,6 @@ ends up as an invalid reading with its reason; nothing here raises.
 
 from __future__ import annotations
 
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +15,7 @@ from evalkit.judging.logprobs import weighted_score
 from evalkit.judging.render import JudgePrompt
 from evalkit.judging.schema import SampleScore, read_reply, verdict_model
 from evalkit.judging.scoring import scale_bounds
+from evalkit.llm.source import ModelSource
 from evalkit.llm.types import GenerateConfig, ModelError, ModelResponse, Unparseable, Usage
 from evalkit.spec.models import Criterion
 
@@ -58,7 +58,7 @@ def stats_of(model: str, response: ModelResponse | None) -> CallStats:
 
 
 async def request(
-    hub: Any, plan: CallPlan, prompt: JudgePrompt, schema: type[BaseModel]
+    hub: ModelSource, plan: CallPlan, prompt: JudgePrompt, schema: type[BaseModel]
 ) -> ModelResponse | Unparseable | str:
     """The raw hub call; a string is an infrastructure failure reason."""
     try:
@@ -103,7 +103,7 @@ def apply_logprobs(reading: SampleScore, criterion: Criterion, response: ModelRe
     return reading.model_copy(update={"raw": weighted, "flags": reading.flags + ["logprob_scored"]})
 
 
-async def judge_call(hub: Any, plan: CallPlan, prompt: JudgePrompt, criteria: list[Criterion]) -> CallResult:
+async def judge_call(hub: ModelSource, plan: CallPlan, prompt: JudgePrompt, criteria: list[Criterion]) -> CallResult:
     """Ask one judge once about `criteria` and read its verdict."""
     reply = await request(hub, plan, prompt, verdict_model(criteria))
     if isinstance(reply, str):

@@ -22,6 +22,7 @@ from evalkit.judging.provenance import make_provenance, total_usage
 from evalkit.judging.render import RenderError, render_judge_prompt
 from evalkit.judging.scoring import score_rubric
 from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict
+from evalkit.llm.source import ModelSource
 from evalkit.llm.types import CallTag, GenerateConfig
 from evalkit.spec.models import Criterion, JudgeConfig, Rubric, Scenario
 
@@ -75,7 +76,7 @@ def _plans(judge: JudgeConfig, rubric: Rubric, tag: CallTag, has_scale: bool) ->
 
 
 async def _judge_llm(
-    transcript: Transcript, resolved: RubricLike, judge: JudgeConfig, hub: Any, scenario: Scenario | None
+    transcript: Transcript, resolved: RubricLike, judge: JudgeConfig, hub: ModelSource, scenario: Scenario | None
 ) -> tuple[list[CriterionScore], list[CallResult], str | None]:
     """LLM criteria -> scores, the raw call results, and the template hash used."""
     rubric = resolved.rubric
@@ -108,7 +109,7 @@ def _invalid_all(criteria: list[Criterion], rubric: Rubric, reason: str, flag: s
 
 
 async def _judge_checks(
-    transcript: Transcript, rubric: Rubric, hub: Any, judge: JudgeConfig
+    transcript: Transcript, rubric: Rubric, hub: ModelSource, judge: JudgeConfig
 ) -> tuple[list[CriterionScore], list[CallStats]]:
     scores, stats = [], []
     for criterion in rubric.criteria:
@@ -126,7 +127,7 @@ async def _judge_checks(
 async def judge_transcript(
     transcript: Transcript,
     rubric: RubricLike,
-    hub: Any,
+    hub: ModelSource,
     default_judge: JudgeConfig | None = None,
     *,
     scenario: Scenario | None = None,
@@ -149,7 +150,7 @@ async def judge_transcript(
 
 
 async def _judge(
-    transcript: Transcript, rubric: RubricLike, hub: Any, default_judge: JudgeConfig | None, scenario: Scenario | None
+    transcript: Transcript, rubric: RubricLike, hub: ModelSource, default_judge: JudgeConfig | None, scenario: Scenario | None
 ) -> RubricVerdict:
     spec = rubric.rubric
     judge = resolve_judge(spec.judge, default_judge)

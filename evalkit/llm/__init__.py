@@ -10,6 +10,7 @@ from evalkit.llm.model import HubModel
 from evalkit.llm.pricing import PriceTable
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.rules_file import RulesFileError, load_rules
+from evalkit.llm.source import ModelSource, OwnedModelSource
 from evalkit.llm.types import (
     CallTag,
     ChatModel,
@@ -26,7 +27,8 @@ from evalkit.llm.types import (
 
 __all__ = [
     "CacheStats", "CallTag", "Cassette", "CassetteWriter", "ChatModel", "ErrorKind", "GenerateConfig", "HubConfig",
-    "HubModel", "LLMRequest", "Message", "ModelError", "ModelHub", "ModelPrice", "ModelResponse", "PriceTable",
+    "HubModel", "LLMRequest", "Message", "ModelError", "ModelHub", "ModelPrice", "ModelResponse", "ModelSource",
+    "OwnedModelSource", "PriceTable",
     "Reply", "ReplyToolCall", "ResponseCache", "Rule", "RuleSet", "RulesFileError", "ToolCall", "ToolSpec",
     "Unparseable", "Usage", "UsageEntry", "UsageLedger", "UsageTotals", "load_rules",
 ]

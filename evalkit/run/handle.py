@@ -12,8 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from evalkit.llm.source import OwnedModelSource
 from evalkit.run.config import RunConfig
 from evalkit.run.opening import OpenedRun, open_run
 from evalkit.run.outcome import ItemResult, RunSummary
@@ -22,10 +22,10 @@ from evalkit.run.progress import ProgressCallback
 from evalkit.run.scheduler import Scheduler
 from evalkit.run.stages import Stages
 
-HubFactory = Callable[[], Any]
+HubFactory = Callable[[], OwnedModelSource]
 
 
-def _default_hub(config: RunConfig) -> Any:
+def _default_hub(config: RunConfig) -> OwnedModelSource:
     from evalkit.llm import ModelHub
 
     return ModelHub(config.hub_config())

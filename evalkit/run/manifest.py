@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from evalkit._version import __version__
+from evalkit.llm.source import ModelSource
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import MANIFEST, write_atomic
@@ -152,7 +153,7 @@ def totals(trials: list[dict[str, Any]]) -> dict[str, Any]:
     return {"sessions": len(trials), "trials": outcomes, "tokens": tokens, "cost_usd": cost}
 
 
-def record_endpoints(manifest: dict[str, Any], hub: Any) -> None:
+def record_endpoints(manifest: dict[str, Any], hub: ModelSource) -> None:
     """Store each model endpoint's limits at the end of a run (`endpoints: [...]`, addresses scrubbed)."""
     snapshot = getattr(hub, "limits_snapshot", None)
     if snapshot is not None:

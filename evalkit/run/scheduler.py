@@ -12,10 +12,10 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Iterable
-from typing import Any
 
 from evalkit.conversation.transcript import TerminationReason, Transcript, TranscriptMeta
 from evalkit.judging.verdict import Outcome
+from evalkit.llm.source import ModelSource
 from evalkit.run.config import RunConfig
 from evalkit.run.executors.base import open_executor
 from evalkit.run.manifest import record_endpoints
@@ -61,7 +61,7 @@ def _kept_spend(kept: Iterable[ItemResult]) -> tuple[int, float]:
 class Scheduler:
     """Drives one opened run to its end: complete, budget_stopped or interrupted."""
 
-    def __init__(self, opened: OpenedRun, hub: Any, stages: Stages | None, progress: ProgressCallback | None,
+    def __init__(self, opened: OpenedRun, hub: ModelSource, stages: Stages | None, progress: ProgressCallback | None,
                  on_result: ResultCallback | None) -> None:
         self.run = opened
         self.session_stage, self.judge_stage = (stages or Stages()).resolved()
@@ -238,7 +238,7 @@ class Scheduler:
 async def execute_run(
     items: list[WorkItem],
     config: RunConfig,
-    hub: Any,
+    hub: ModelSource,
     progress: ProgressCallback | None = None,
     *,
     stages: Stages | None = None,

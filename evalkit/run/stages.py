@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict
+from evalkit.llm.source import ModelSource
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
 
@@ -39,7 +40,7 @@ class StageContext:
 
     run_id: str
     config: RunConfig
-    hub: Any  # evalkit.llm.ModelHub
+    hub: ModelSource
     emit: EventSink  # emit(kind, payload) appends to events.jsonl
 
 

@@ -8,10 +8,11 @@ from evalkit.conversation.agents.base import Agent, AgentSetupError
 from evalkit.conversation.agents.callable import build_callable_agent
 from evalkit.conversation.agents.http_agent import HttpAgentAdapter
 from evalkit.conversation.agents.model_agent import ModelAgentAdapter
+from evalkit.llm.source import ModelSource
 from evalkit.spec.models import AgentConfig, CallableAgent, HttpAgent, ModelAgent
 
 
-async def build_agent(config: AgentConfig, *, hub: Any, model: str | None, params: dict[str, Any]) -> Agent:
+async def build_agent(config: AgentConfig, *, hub: ModelSource, model: str | None, params: dict[str, Any]) -> Agent:
     """Build the agent for one session; `model` is the tier under test (overrides a model agent's own)."""
     if isinstance(config, CallableAgent):
         return await build_callable_agent(config.target, model=model, params={**config.params, **params})

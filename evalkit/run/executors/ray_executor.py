@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+from evalkit.llm.source import ModelSource
 from evalkit.run.executors.config import RAY_INSTALL_HINT, ExecutorConfig
 from evalkit.run.executors.ray_worker import Events, ItemRef, SessionWorker, WorkerSetup
 from evalkit.run.opening import OpenedRun
@@ -153,7 +154,7 @@ class ClusterLimits:
 
     REFRESH_S = 1.0
 
-    def __init__(self, hub: Any, executor: RayExecutor) -> None:
+    def __init__(self, hub: ModelSource, executor: RayExecutor) -> None:
         self._hub = hub
         self._executor = executor
         self._latest: list[dict[str, Any]] = []

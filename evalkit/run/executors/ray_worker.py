@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
 from evalkit.run.stages import JudgeStage, SessionStage, StageContext
+
+if TYPE_CHECKING:
+    from evalkit.llm.hub import ModelHub
 
 Events = list[tuple[str, dict[str, Any]]]
 
@@ -65,7 +68,7 @@ class SessionWorker:
         self.index = index
         self.budget = budget
         self.config = RunConfig.model_validate_json(setup.config_json)
-        self.hub: Any = None  # made on the actor's loop at its first call (SDK clients belong to a loop)
+        self.hub: ModelHub | None = None  # made on the actor's loop at its first call (SDK clients belong to a loop)
 
     async def session(self, ref: ItemRef) -> tuple[str, Events]:
         events: Events = []
@@ -97,13 +100,13 @@ class SessionWorker:
     def _ctx(self, events: Events) -> StageContext:
         return StageContext(self.setup.run_id, self.config, self._hub(), lambda kind, payload: events.append((kind, payload)))
 
-    def _hub(self) -> Any:
+    def _hub(self) -> ModelHub:
         if self.hub is None:
             self.hub = worker_hub(self.config, self.budget, self.index, self.setup.workers)
         return self.hub
 
 
-def worker_hub(config: RunConfig, budget: Any, index: int, workers: int) -> Any:
+def worker_hub(config: RunConfig, budget: Any, index: int, workers: int) -> ModelHub:
     """The run's hub config, with the budget actor as the shared budget of `workers` processes."""
     from evalkit.llm import ModelHub
     from evalkit.llm.config import SharedBudget
