@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json."),
     "compare": ("evalkit.report.commands:compare_command",
                 "Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run."),
+    "history": ("evalkit.history.commands:history", "Run history: record runs into a database, list them, and follow scenarios across runs."),
     "labels": ("evalkit.labels.commands:labels",
                "Human labels for judge calibration: draw trials of a run to label, then label them in the terminal."),
     "report": ("evalkit.report.commands:report_command",

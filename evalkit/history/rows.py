@@ -37,16 +37,16 @@ def instrument_of(rubrics: Iterable[dict[str, Any]], judges: Iterable[str], simu
     return f"rubrics={','.join(refs)};judge={','.join(sorted(judges))};simulator={','.join(sorted(simulators))}"
 
 
-def run_pass_rate(outcomes: Iterable[tuple[str, str, str, str]]) -> MeanEstimate:
-    """The suite-style pass rate of (suite, scenario, tier, outcome) rows: per scenario x tier first, then the
-    mean over them, interval clustered by scenario (`evalkit.stats.pass_rate_estimate`); invalid and error
-    trials are left out, as every gate leaves them out."""
+def run_pass_rate(outcomes: Iterable[tuple[str, str, str, str, int]]) -> MeanEstimate:
+    """The suite-style pass rate of (suite, scenario, tier, outcome, count) rows: per scenario x tier first,
+    then the mean over them, interval clustered by scenario (`evalkit.stats.pass_rate_estimate`); invalid and
+    error trials are left out, as every gate leaves them out."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for suite, scenario, tier, outcome in outcomes:
+    for suite, scenario, tier, outcome, n in outcomes:
         if outcome in ("pass", "fail"):
             cell = counts[f"{suite}\x1f{scenario}\x1f{tier}"]
-            cell[0] += outcome == "pass"
-            cell[1] += 1
+            cell[0] += n if outcome == "pass" else 0
+            cell[1] += n
     return pass_rate_estimate({k: (c, n) for k, (c, n) in counts.items()})
 
 
@@ -69,7 +69,7 @@ def run_rows(loaded: LoadedRun, place: RunPlace, verdict: str | None) -> RunRows
     suites = sorted({str(s.get("name")) for s in m.get("suites") or [] if s.get("name")} | {t["suite"] for t in trials})
     rubrics = [{"ref": r.get("ref"), "fingerprint": r.get("fingerprint")} for r in m.get("rubrics") or []]
     models = m.get("models") or {}
-    estimate = run_pass_rate((t["suite"], t["scenario_id"], t["tier"], t["outcome"]) for t in trials)
+    estimate = run_pass_rate((t["suite"], t["scenario_id"], t["tier"], t["outcome"], 1) for t in trials)
     report = loaded.path / REPORT
     run = {
         "run_id": run_id,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from evalkit.history.rows import RunRows
 from evalkit.history.schema import CHILD_TABLES, criterion_scores, gates, run_suites, runs, trials
 
+# Known only when recorded live (a backfill of the same run leaves them as they were)
+KEEP_WHEN_UNKNOWN = ("branch", "dirty", "ci_provider", "ci_job_url", "git_commit", "verdict")
 _CHILD_ROWS = ((run_suites, "suites"), (trials, "trials"), (criterion_scores, "criteria"), (gates, "gates"))
 
 
@@ -36,10 +38,12 @@ def _upsert_run(conn: Connection, row: dict[str, Any]) -> None:
     if dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(runs).values(**row)
-        conn.execute(stmt.on_conflict_do_update(index_elements=[runs.c.run_id], set_=changes))
+        kept = {k: func.coalesce(stmt.excluded[k], runs.c[k]) for k in KEEP_WHEN_UNKNOWN}
+        conn.execute(stmt.on_conflict_do_update(index_elements=[runs.c.run_id], set_={**changes, **kept}))
         return
     exists = conn.execute(select(runs.c.run_id).where(runs.c.run_id == row["run_id"])).first()
     if exists:
+        changes = {k: v for k, v in changes.items() if v is not None or k not in KEEP_WHEN_UNKNOWN}
         conn.execute(runs.update().where(runs.c.run_id == row["run_id"]).values(**changes))
     else:
         conn.execute(runs.insert().values(**row))
