@@ -17,6 +17,7 @@ from evalkit.llm.limits import EndpointLimiter, terms_for
 from evalkit.llm.mock_rules import RuleSet
 from evalkit.llm.model import HubModel
 from evalkit.llm.pricing import PriceTable
+from evalkit.llm.providers import PROVIDERS
 from evalkit.llm.retry import RetryPolicy
 from evalkit.llm.rules_file import load_rules
 
@@ -41,7 +42,7 @@ class ModelHub:
         self._budget_connection: Any = budget_caller
 
     def model(self, name: str, *, base_url: str | None = None) -> HubModel:
-        """A ChatModel for `provider:model`; `base_url` overrides the configured endpoint (openai/anthropic)."""
+        """A ChatModel for `provider:model` (any registered provider); `base_url` overrides the configured endpoint."""
         provider, model = split_name(name)
         url, custom = resolve_base_url(provider, self.config, base_url)
         with self._lock:
@@ -61,7 +62,7 @@ class ModelHub:
     def _shared_budget(self, provider: str, url: str) -> Budget | None:
         """The run's shared budget for this endpoint (pytest-xdist workers), or None: this process decides alone."""
         shared = self.config.shared_budget
-        if shared is None or not self.config.shared_limits or provider == "mock":
+        if shared is None or not self.config.shared_limits or PROVIDERS.get(provider).value.local:
             return None
         if self._budget_connection is None:
             from evalkit.llm.budget_service import BudgetConnection
@@ -74,12 +75,13 @@ class ModelHub:
     def limits_snapshot(self) -> list[dict[str, Any]]:
         """Per endpoint: current concurrency, in flight, 429 count, tokens/min, announced budget left."""
         with self._lock:
-            endpoints = [e for e in self._endpoints.values() if e.provider != "mock"]
+            endpoints = [e for e in self._endpoints.values() if not e.local]
         return [{"provider": e.provider, "base_url": e.base_url, **e.limiter.snapshot()} for e in endpoints]
 
     def caches(self, role: str, provider: str) -> bool:
-        """Whether calls of this role are cached. Never for `mock:`: it is free, and its rules are not part of the key."""
-        return self.cache is not None and role in self.config.cache_roles and provider != "mock"
+        """Whether calls of this role are cached. Never for `mock:` (in-process): it is free, and its rules are not part
+        of the key."""
+        return self.cache is not None and role in self.config.cache_roles and not PROVIDERS.get(provider).value.local
 
     def structured_mode(self, name: str) -> StructuredMode:
         modes = self.config.structured_mode

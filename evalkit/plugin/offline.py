@@ -2,7 +2,9 @@
 
 Offline is an endpoint, not a code path: the suites' `offline_rules` are served
 over HTTP by `FakeLLMServer`, evalkit's own hub gets its base URLs, and SDK-based
-agents get OPENAI_BASE_URL / ANTHROPIC_BASE_URL plus dummy keys for the run.
+agents get OPENAI_BASE_URL / ANTHROPIC_BASE_URL plus dummy keys for the run. Every
+registered provider is pointed there the same way (its `url_env` and `key_env`, from
+the provider registry), so an installed provider or alias runs offline unchanged.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-ENV_KEYS = {
-    "OPENAI_BASE_URL": "openai_base_url",
-    "ANTHROPIC_BASE_URL": "anthropic_base_url",
-}
-DUMMY_KEYS = {"OPENAI_API_KEY": "sk-evalkit-offline", "ANTHROPIC_API_KEY": "sk-ant-evalkit-offline"}
+DUMMY_KEY = "sk-evalkit-offline"
+DUMMY_KEYS = {"ANTHROPIC_API_KEY": "sk-ant-evalkit-offline"}  # a key shaped like the real ones, where SDKs check
+
+
+def offline_environment(base_urls: dict[str, str]) -> dict[str, str]:
+    """Each remote provider's base-URL variable -> the fake server, its key variable -> a dummy key."""
+    from evalkit.llm.providers import remote_providers
+
+    values: dict[str, str] = {}
+    for spec in remote_providers():
+        values[spec.url_env] = base_urls[spec.name]
+        values[spec.key_env] = DUMMY_KEYS.get(spec.key_env, DUMMY_KEY)
+    return values
 
 
 def rules_files(loaded_suites: list[Any]) -> list[Path]:
@@ -40,9 +50,7 @@ class OfflineEndpoint:
         rules = [rule for path in rules_files(loaded_suites) for rule in load_rules(path)]
         self.server = FakeLLMServer(rules).start()
         self._saved: dict[str, str | None] = {}
-        values = {env: getattr(self.server, attr) for env, attr in ENV_KEYS.items()}
-        values.update(DUMMY_KEYS)
-        for name, value in values.items():
+        for name, value in offline_environment(self.base_urls).items():
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
 
@@ -53,7 +61,10 @@ class OfflineEndpoint:
 
     @property
     def base_urls(self) -> dict[str, str]:
-        return {"openai": self.server.openai_base_url, "anthropic": self.server.anthropic_base_url}
+        """Every remote provider -> the fake server's address for its wire (`mock:` stays in-process)."""
+        from evalkit.llm.providers import remote_providers
+
+        return {spec.name: self.server.base_url(spec.name) for spec in remote_providers()}
 
     def close(self) -> None:
         for name, value in self._saved.items():

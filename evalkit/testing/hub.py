@@ -15,10 +15,14 @@ FAKE_KEY = "sk-fake-evalkit-test-key"
 
 
 def hub_config_for(server: FakeLLMServer, **overrides: Any) -> HubConfig:
-    """HubConfig whose openai/anthropic endpoints are `server`, with fast retries and a private cache dir."""
+    """HubConfig whose remote providers' endpoints (every registered one) are `server`, with fast retries and a
+    private cache dir."""
+    from evalkit.llm.providers import remote_providers
+
+    remote = [spec.name for spec in remote_providers()]
     values: dict[str, Any] = {
-        "base_urls": {"openai": server.openai_base_url, "anthropic": server.anthropic_base_url},
-        "api_keys": {"openai": SecretStr(FAKE_KEY), "anthropic": SecretStr(FAKE_KEY)},
+        "base_urls": {name: server.base_url(name) for name in remote},
+        "api_keys": {name: SecretStr(FAKE_KEY) for name in remote},
         "retry_base_s": 0.01,
         "retry_max_s": 2.0,
         "timeout_s": 10.0,

@@ -1,4 +1,7 @@
-"""FakeLLMServer: OpenAI and Anthropic wire protocols on 127.0.0.1, answering from rules.
+"""FakeLLMServer: every provider's wire protocol (OpenAI, Anthropic, installed ones) on 127.0.0.1, answering from rules.
+
+Each route is a wire adapter (`evalkit.testing.wires`) found through the provider registry, so a
+provider that brings its own wire protocol is served, offline and in tests, like the built-ins.
 
 Unmatched requests get the rule engine's documented echo reply
 (``[no rule matched] <last message>``), so a missing rule shows up in
@@ -17,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.llm.mock_rules import Rule, RuleSet, estimate_input_tokens
-from evalkit.llm.request import LLMRequest
 from evalkit.llm.rules_file import load_rules
-from evalkit.testing import wire_in, wire_out
+from evalkit.testing import wire_out, wires
 from evalkit.testing.faults import Fault, FaultQueue, FaultSpec
 from evalkit.testing.http_server import BackgroundHttpServer, HttpRequest, HttpResponse
 from evalkit.testing.ratelimit import RateLimit, RateLimitStats, ServerRateLimiter
+from evalkit.testing.wires import WireAdapter
 
 _HIDDEN_HEADERS = {"authorization", "x-api-key", "api-key", "cookie"}
 _HTTP_FAULTS = {
@@ -46,6 +49,7 @@ class RecordedRequest:
     body: dict[str, Any]
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)  # arrival (time.monotonic of this process)
+    wire: str = ""  # the wire protocol of its route ("openai", "anthropic", ...)
 
     @property
     def model(self) -> str:
@@ -53,7 +57,8 @@ class RecordedRequest:
 
     @property
     def provider(self) -> str:
-        return "anthropic" if self.path.endswith("/messages") else "openai"
+        """The wire protocol the request came in on (an OpenAI-compatible alias's requests say "openai")."""
+        return self.wire or ("anthropic" if self.path.endswith("/messages") else "openai")
 
 
 class FakeLLMServer:
@@ -83,11 +88,13 @@ class FakeLLMServer:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._http = BackgroundHttpServer(self._handle, port=port)
+        self._routes: dict[str, WireAdapter] = {}
         self.rate_limiter: ServerRateLimiter | None = None
         self.set_rate_limit(rpm, tpm, window_s=rate_window_s, headers=rate_limit_headers)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> "FakeLLMServer":
+        self._routes = wires.by_route()  # installed providers' wires load here, not on the first request
         self._http.start()
         return self
 
@@ -118,6 +125,10 @@ class FakeLLMServer:
     @property
     def anthropic_base_url(self) -> str:
         return self.url
+
+    def base_url(self, provider: str) -> str:
+        """The base URL a client of `provider` (any registered one; an alias: its wire's) uses to reach this server."""
+        return self.url + wires.for_provider(provider).base_path
 
     def add_rule(self, rule: Rule | None = None, /, **fields: Any) -> Rule:
         return self.rules.add(rule, **fields)
@@ -155,94 +166,85 @@ class FakeLLMServer:
         return [r for r in list(self.requests) if (role is None or r.role == role) and (path is None or r.path == path)]
 
     # ---- request handling ------------------------------------------------------------------
+    def _route(self, path: str) -> WireAdapter | None:
+        adapter = self._routes.get(path)
+        if adapter is None:  # a provider registered after start (a test's): look once more
+            self._routes = wires.by_route()
+            adapter = self._routes.get(path)
+        return adapter
+
     async def _handle(self, http: HttpRequest) -> HttpResponse:
-        provider = "anthropic" if http.path.endswith("/v1/messages") else "openai"
-        if http.method != "POST" or http.path not in ("/v1/chat/completions", "/v1/messages"):
-            return HttpResponse.json(404, wire_out.error_body(provider, 404, f"no route {http.method} {http.path}"))
+        wire = self._route(http.path) if http.method == "POST" else None
+        if wire is None:
+            fallback = wires.ANTHROPIC if http.path.endswith("/messages") else wires.OPENAI
+            return HttpResponse.json(404, fallback.error_body(404, f"no route {http.method} {http.path}", None))
         role = http.headers.get("x-evalkit-role", "agent")
         try:
             body = json.loads(http.body or b"{}")
         except json.JSONDecodeError:
-            return HttpResponse.json(400, wire_out.error_body(provider, 400, "request body is not JSON"))
+            return HttpResponse.json(400, wire.error_body(400, "request body is not JSON", None))
         headers = {k: v for k, v in http.headers.items() if k not in _HIDDEN_HEADERS}
         with self._lock:
-            self.requests.append(RecordedRequest(http.path, role, body, headers))
+            self.requests.append(RecordedRequest(http.path, role, body, headers, wire=wire.name))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._answer(http, provider, role, body)
+            return await self._answer(http, wire, role, body)
         finally:
             with self._lock:
                 self.in_flight -= 1
 
-    async def _answer(self, http: HttpRequest, provider: str, role: str, body: dict[str, Any]) -> HttpResponse:
+    async def _answer(self, http: HttpRequest, wire: WireAdapter, role: str, body: dict[str, Any]) -> HttpResponse:
         spec = self.faults.take(http.path, role)
         limited = self.rate_limiter if spec is None else None  # an injected fault bypasses the budget
         budget_headers: dict[str, str] = {}
         if limited is not None:
-            admitted, budget_headers = limited.admit(provider, estimate_input_tokens(_parse(provider, body, role)))
+            admitted, budget_headers = limited.admit(wire.name, estimate_input_tokens(wire.parse(body, role)))
             if not admitted:
                 message = "Rate limit reached for requests or tokens per minute (fake)"
-                return HttpResponse.json(429, wire_out.error_body(provider, 429, message), budget_headers)
+                return HttpResponse.json(429, wire.error_body(429, message, None), budget_headers)
         delay = self.latency_s + (spec.latency_s if spec else 0.0)
         if delay:
             await asyncio.sleep(delay)
         if self.api_key and self.api_key not in (http.headers.get("authorization", "") + http.headers.get("x-api-key", "")):
-            return HttpResponse.json(401, wire_out.error_body(provider, 401, "invalid api key (fake)"))
+            return HttpResponse.json(401, wire.error_body(401, "invalid api key (fake)", None))
         fault = spec.fault if spec else None
         if fault is Fault.timeout:
             await asyncio.sleep(self.hang_s)
         if fault is Fault.connection_reset:
             return HttpResponse(reset=True)
         if fault in _HTTP_FAULTS:
-            return _http_fault(provider, fault, spec)
+            return _http_fault(wire, fault, spec)
         if fault is Fault.echo_key:
-            return _echo_key(provider, http)
+            return _echo_key(wire, http)
         if fault is Fault.malformed_json:
             return HttpResponse(status=200, body=b'{"id": "broken", "choices": [')
-        response = self._reply(provider, role, body, fault if fault in _BODY_FAULTS else None, limited)
+        response = self._reply(wire, role, body, fault if fault in _BODY_FAULTS else None, limited)
         response.headers.update(budget_headers)
         return response
 
-    def _reply(self, provider: str, role: str, body: dict[str, Any], fault: Fault | None,
+    def _reply(self, wire: WireAdapter, role: str, body: dict[str, Any], fault: Fault | None,
                limited: ServerRateLimiter | None = None) -> HttpResponse:
-        request = _parse(provider, body, role)
+        request = wire.parse(body, role)
         try:
             reply = self.rules.respond(request)
         except Exception as exc:  # a broken handler is a server error, visible to the client
-            return HttpResponse.json(500, wire_out.error_body(provider, 500, f"rule handler failed: {exc!r}"))
+            return HttpResponse.json(500, wire.error_body(500, f"rule handler failed: {exc!r}", None))
         answer = wire_out.build_answer(request, reply, fault)
         if limited is not None:
             limited.charge(answer.usage.output_tokens)
-        seq = next(self._seq)
-        if provider == "anthropic" and body.get("stream"):
-            pairs = wire_out.anthropic_stream(request, answer, seq)
-            events = [f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in pairs]
-            return HttpResponse(status=200, content_type="text/event-stream", events=events)
-        if provider == "anthropic":
-            return HttpResponse.json(200, wire_out.anthropic_body(request, answer, seq), {"request-id": f"req_fake_{seq}"})
-        if body.get("stream"):
-            usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            chunks = wire_out.openai_stream(request, answer, seq, usage)
-            events = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks] + [b"data: [DONE]\n\n"]
-            return HttpResponse(status=200, content_type="text/event-stream", events=events)
-        return HttpResponse.json(200, wire_out.openai_body(request, answer, seq), {"x-request-id": f"req_fake_{seq}"})
+        return wire.render(request, answer, next(self._seq), body)
 
 
-def _parse(provider: str, body: dict[str, Any], role: str) -> LLMRequest:
-    parse = wire_in.anthropic_request if provider == "anthropic" else wire_in.openai_request
-    return parse(body, role)
-
-
-def _echo_key(provider: str, http: HttpRequest) -> HttpResponse:
+def _echo_key(wire: WireAdapter, http: HttpRequest) -> HttpResponse:
     """401 quoting the credentials it got: the worst a provider or gateway does with a key (secret-leak tests)."""
     sent = {name: value for name, value in http.headers.items() if name in _HIDDEN_HEADERS}
     key = sent.get("x-api-key") or sent.get("api-key") or sent.get("authorization", "").removeprefix("Bearer ")
     message = f"Incorrect API key provided: {key}. Request headers: {json.dumps(sent)}"
-    return HttpResponse.json(401, wire_out.error_body(provider, 401, message), {"x-echoed-key": key})
+    return HttpResponse.json(401, wire.error_body(401, message, None), {"x-echoed-key": key})
 
 
-def _http_fault(provider: str, fault: Fault, spec: FaultSpec | None) -> HttpResponse:
+def _http_fault(wire: WireAdapter, fault: Fault, spec: FaultSpec | None) -> HttpResponse:
     status, message = _HTTP_FAULTS[fault]
     headers: dict[str, str] = {}
     if spec is not None and spec.retry_after is not None:
@@ -250,4 +252,4 @@ def _http_fault(provider: str, fault: Fault, spec: FaultSpec | None) -> HttpResp
     if spec is not None and spec.retry_after_ms is not None:
         headers["retry-after-ms"] = str(spec.retry_after_ms)
     code = "context_length_exceeded" if fault is Fault.context_length else None
-    return HttpResponse.json(status, wire_out.error_body(provider, status, message, code), headers)
+    return HttpResponse.json(status, wire.error_body(status, message, code), headers)
