@@ -48,10 +48,6 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.resolve()}"
-
-
 def open_engine(url: str | URL) -> Engine:
     """An engine for `url`; for SQLite the database's folder is created and every write transaction takes
     the write lock when it begins (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking."""

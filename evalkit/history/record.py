@@ -18,7 +18,7 @@ from evalkit.history.verdict import decide_verdict
 from evalkit.run import load_run
 from evalkit.security import redact
 
-_recorded: set[Path] = set()  # run directories recorded by this process (so `evalkit run` does not do it again)
+_attempted: set[Path] = set()  # run directories this process recorded or tried to (`evalkit run` leaves them)
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,12 @@ def record_dir(url: str, run_dir: Path, *, verdict: str | None = None, place: Ru
         write_run(engine, rows)
     finally:
         engine.dispose()
-    _recorded.add(loaded.path)
     return Recorded(loaded.run_id, rows.run["status"], rows.run["sessions"], rows.run["verdict"])
 
 
 def record_run(url: str, run_dir: Path, *, verdict: str | None = None, project_root: Path | None = None) -> str | None:
     """Record a run that just ended; returns None, or one warning line when it could not be recorded."""
+    _attempted.add(Path(run_dir).resolve())
     try:
         place = capture_place(project_root or Path.cwd())
         record_dir(url, Path(run_dir), verdict=verdict, place=place)
@@ -68,5 +68,19 @@ def failure_line(url: str, err: BaseException) -> str:
 
 
 def recorded_here(run_dir: Path) -> bool:
-    """Whether this process already recorded `run_dir`."""
-    return Path(run_dir).resolve() in _recorded
+    """Whether this process already recorded `run_dir` at its end (or tried to and warned)."""
+    return Path(run_dir).resolve() in _attempted
+
+
+def record_if_missed(run_dir: Path, root: Path, report_dir: Path) -> str | None:
+    """For `evalkit run`: record a run directory the plugin did not (it could not decide the run), into the
+    project's configured database; None, or one warning line."""
+    if recorded_here(run_dir):
+        return None
+    from evalkit.history.target import project_history_url
+
+    try:
+        url = project_history_url(root, report_dir)
+    except Exception as err:  # noqa: BLE001 - the plugin already refused a bad setting at start
+        return redact(f"evalkit: history not recorded: {err}")
+    return None if url is None else record_run(url, run_dir, project_root=root)

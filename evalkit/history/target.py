@@ -17,13 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from evalkit.history.engine import HistoryError, parse_url, sqlite_url
 
 ENV_URL = "EVALKIT_HISTORY_URL"
 KEY = "history"
 DEFAULT_FILE = "history.db"
 _OFF = ("false", "off", "no", "0")
 _ON = ("true", "on", "yes", "1")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
 
 
 class HistoryConfigError(ValueError):
@@ -57,6 +60,8 @@ def _text(value: str, report_dir: Path, root: Path, where: str) -> str | None:
         return sqlite_url(report_dir / DEFAULT_FILE)
     if "://" not in value:
         return sqlite_url(root / value)
+    from evalkit.history.engine import HistoryError, parse_url  # SQLAlchemy: only when a URL is configured
+
     try:
         parse_url(value)
     except HistoryError as err:

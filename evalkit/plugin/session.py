@@ -27,12 +27,14 @@ VIEW_KEY: pytest.StashKey["RunView"] = pytest.StashKey()
 XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
 GATES_KEY: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()  # (suite, tier) of the selected gate items
+HISTORY_KEY: pytest.StashKey[str | None] = pytest.StashKey()  # the history database URL (None: history off)
 
 
 def configure(config: pytest.Config) -> None:
     stop_rewriting_own_modules(config)
     settings = resolve_settings(config)
     config.stash[SETTINGS_KEY] = settings
+    config.stash[HISTORY_KEY] = _history_url(config, settings)
     config.stash[FAILURES_KEY] = [0]
     config.addinivalue_line("markers", "evalkit: an evalkit scenario or suite gate")
     config.stash[EXPLICIT_KEY] = [Path(a.split("::", 1)[0]).resolve() for a in config.args]
@@ -44,6 +46,16 @@ def configure(config: pytest.Config) -> None:
         from evalkit.plugin.shared_budget import host_budget
 
         host_budget(config, settings)
+
+
+def _history_url(config: pytest.Config, settings: PluginSettings) -> str | None:
+    """Where this run is recorded at its end; a bad `[tool.evalkit] history` is refused now, in one line."""
+    from evalkit.history.target import HistoryConfigError, project_history_url
+
+    try:
+        return project_history_url(Path(config.rootpath), settings.report_dir)
+    except HistoryConfigError as err:
+        raise pytest.UsageError(f"evalkit: {err}") from None
 
 
 def _new_xdist_run(settings: PluginSettings) -> xdist.ControllerHooks:
@@ -260,6 +272,20 @@ def _publish(config: pytest.Config) -> None:
     record_gates(view)
     view.report, view.report_error = write_reports(view.run_dir)
     write_step_summary(view)
+    _record_history(config, view)
+
+
+def _record_history(config: pytest.Config, view: "RunView") -> None:
+    """Every run that ends (complete or interrupted) goes into the history database; a failure there is one
+    warning line, never the run's failure."""
+    url = config.stash.get(HISTORY_KEY, None)
+    if url is None or view.run_dir is None:
+        return
+    from evalkit.history.record import record_run
+
+    warning = record_run(url, view.run_dir, verdict=view.outcome, project_root=Path(config.rootpath))
+    if warning:
+        _say(config, warning)
 
 
 def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
