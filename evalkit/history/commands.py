@@ -17,6 +17,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
                "Record run directories (or reports directories of them) into the history database."),
     "runs": ("evalkit.history.commands:runs_command",
              "List recorded runs, newest first: verdict, pass rate with its 95% interval, cost."),
+    "trend": ("evalkit.history.analysis_commands:trend_command",
+              "Pass rate and mean score of TARGET (a suite, a scenario, or SUITE/SCENARIO) per run, with 95% intervals."),
+    "flaky": ("evalkit.history.analysis_commands:flaky_command",
+              "Scenarios whose valid trials disagree most often within recent runs (mean pairwise disagreement)."),
+    "drift": ("evalkit.history.analysis_commands:drift_command",
+              "Scenarios whose pass rate in the last window of runs is significantly below the window before; "
+              "exit 1 if any."),
+    "report": ("evalkit.history.analysis_commands:report_command",
+               "Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."),
 }
 
 
