@@ -2,8 +2,8 @@
 
 Each reads the frames of the database `history_url(ctx)` names (the group's
 --url, EVALKIT_HISTORY_URL or [tool.evalkit] history), calls one function and
-prints its lines. Errors are one line: a usage error for a bad option or an
-unknown name, a plain error for an unreadable database.
+prints its lines. Errors are one line: click's usage error for a bad option,
+`Error: ...` (exit 1) for a name the history does not hold or an unreadable database.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def _frames(ctx: click.Context, **query: Any) -> Any:
     return _read(ctx, lambda url: load_frames(url, **query))
 
 
-def _usage(err: Exception) -> click.UsageError:
-    return click.UsageError(str(err))
+def _no_such(err: Exception) -> click.ClickException:
+    """A name the history does not hold: one line (`Error: ...`), exit 1, no usage block."""
+    return click.ClickException(str(err))
 
 
 @click.command("trend")
@@ -53,7 +54,7 @@ def trend_command(ctx: click.Context, target: str, tier: str | None, branch: str
     try:
         result = trend(frames, TrendConfig(target=target, tier=tier, branch=branch))
     except HistoryInputError as err:
-        raise _usage(err) from None
+        raise _no_such(err) from None
     for line in trend_lines(result):
         click.echo(line)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -41,3 +42,22 @@ def frames(cells: dict[tuple[str, str, str], Sequence[str]], *, report_root: str
                          "report_path": f"{report_root}/{run_id}/report.html", "instrument": "fp-1"})
     return HistoryFrames(runs=pd.DataFrame(run_rows, columns=RUN_COLUMNS),
                          trials=pd.DataFrame(trial_rows, columns=TRIAL_COLUMNS))
+
+
+def recorded_history(reports: Path, runs: Sequence[dict[str, list[str]]], *, suite: str = "support",
+                     tier: str = "mock:small", branch: str = "main") -> str:
+    """Run directories (one per entry of `runs`: scenario -> trial outcomes), each with a report.html,
+    recorded into a fresh SQLite history through the store's own `record_dir`; returns its URL."""
+    from history_run_dirs import RunSpec, write_run
+
+    from evalkit.history import record_dir
+    from evalkit.history.capture import RunPlace
+
+    url = f"sqlite:///{reports / 'history.db'}"
+    for i, outcomes in enumerate(runs):
+        started = (START + pd.Timedelta(days=i)).strftime("%Y-%m-%dT10:00:00+00:00")
+        run_dir = write_run(reports, RunSpec(f"run-{i:03d}", outcomes=dict(outcomes), suite=suite, tier=tier,
+                                             started_at=started))
+        (run_dir / "report.html").write_text("<!doctype html><title>run report</title>")
+        record_dir(url, run_dir, place=RunPlace(branch=branch))
+    return url
