@@ -1,10 +1,11 @@
-"""Checks on size and spend: max_turns and budget (agent tokens, agent cost, slowest agent turn)."""
+"""Checks on size and spend: max_turns and budget (agent tokens, agent cost, slowest agent turn); registered here."""
 
 from __future__ import annotations
 
 from evalkit.conversation.transcript import Transcript
+from evalkit.judging.check_api import CheckContext, register_check
 from evalkit.judging.check_common import Finding
-from evalkit.spec.checks import BudgetSpec
+from evalkit.spec.checks import BudgetSpec, TurnLimit
 
 
 def conversation_turns(transcript: Transcript) -> int:
@@ -13,13 +14,18 @@ def conversation_turns(transcript: Transcript) -> int:
     return transcript.turns or sum(1 for m in transcript.messages if m.role == "user")
 
 
-def check_max_turns(limit: int, transcript: Transcript) -> Finding:
-    turns = conversation_turns(transcript)
+@register_check("max_turns", doc="Passes when the conversation took at most N turns (a user message and its reply "
+                "are one).", spec=TurnLimit)
+def check_max_turns(limit: int, ctx: CheckContext) -> Finding:
+    turns = conversation_turns(ctx.transcript)
     return Finding(passed=turns <= limit, reasoning=f"{turns} conversation turn(s), limit {limit}")
 
 
-def check_budget(spec: BudgetSpec, transcript: Transcript) -> Finding:
+@register_check("budget", doc="Passes when the agent's tokens, cost and slowest turn stay within the limits set.",
+                spec=BudgetSpec)
+def check_budget(spec: BudgetSpec, ctx: CheckContext) -> Finding:
     """Every limit that is set must hold; an unknown agent cost cannot satisfy a cost limit (invalid)."""
+    transcript = ctx.transcript
     agent = transcript.usage_by_role.get("agent")
     tokens = (agent.usage.input_tokens + agent.usage.output_tokens) if agent else 0
     cost = agent.cost_usd if agent else 0.0

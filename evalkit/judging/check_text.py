@@ -1,4 +1,4 @@
-"""Checks on what was said: regex / not_regex / contains / not_contains, and json_schema."""
+"""Checks on what was said: regex / not_regex / contains / not_contains, and json_schema (registered here)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import jsonschema
 import regex
 
 from evalkit.conversation.transcript import Transcript
+from evalkit.judging.check_api import CheckContext, register_check
 from evalkit.judging.check_common import Finding, clip, spoken_turns, tool_calls
 from evalkit.judging.verdict import Evidence
-from evalkit.spec.checks import Check, JsonSchemaSpec, compile_pattern
+from evalkit.spec.checks import Check, JsonSchemaSpec, Pattern, Text, compile_pattern
 
 _FENCE = re.compile(r"```(?:json)?\s*\n(.*?)\n?```", re.DOTALL)
 
@@ -41,10 +42,15 @@ def _matches(check: Check, transcript: Transcript, pattern: str, literal: bool) 
     return found
 
 
-def check_pattern(check: Check, transcript: Transcript) -> Finding:
+@register_check("regex", doc="Passes when the pattern (Python `re` syntax) matches in some turn written by `on`.",
+                spec=Pattern)
+@register_check("not_regex", doc="Passes when the pattern matches in no turn written by `on`.", spec=Pattern)
+@register_check("contains", doc="Passes when the text occurs in some turn written by `on`.", spec=Text)
+@register_check("not_contains", doc="Passes when the text occurs in no turn written by `on`.", spec=Text)
+def check_pattern(pattern: str, ctx: CheckContext) -> Finding:
     """regex / contains pass when the pattern occurs in some `on` turn; not_* pass when it occurs in none."""
+    check, transcript = ctx.check, ctx.transcript
     kind = check.kind
-    pattern: str = getattr(check, kind)
     found = _matches(check, transcript, pattern, literal=kind in ("contains", "not_contains"))
     if isinstance(found, str):
         return Finding(passed=None, reasoning=found)
@@ -81,8 +87,12 @@ def _validate(instance: Any, schema: dict[str, Any]) -> str | None:
     return f"{path}: {errors[0].message}"
 
 
-def check_json_schema(spec: JsonSchemaSpec, transcript: Transcript) -> Finding:
+@register_check("json_schema", doc="Passes when the last agent message (as JSON), or every call of `tool`, "
+                "validates against `schema`.",
+                spec=JsonSchemaSpec)
+def check_json_schema(spec: JsonSchemaSpec, ctx: CheckContext) -> Finding:
     """Validate the last agent message (parsed as JSON), or every call of `spec.tool` (must be called)."""
+    transcript = ctx.transcript
     try:
         jsonschema.validators.validator_for(spec.schema_).check_schema(spec.schema_)
     except jsonschema.SchemaError as exc:

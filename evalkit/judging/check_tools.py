@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evalkit.conversation.transcript import Transcript
+from evalkit.judging.check_api import CheckContext, register_check
 from evalkit.judging.check_common import Finding, clip, tool_calls
 from evalkit.judging.verdict import Evidence
-from evalkit.spec.checks import ToolCalledSpec, ToolSequenceSpec
+from evalkit.spec.checks import Text, ToolCalledSpec, ToolSequenceSpec
 
 
 def args_match(expected: Any, actual: Any) -> bool:
@@ -42,10 +42,12 @@ def _call_evidence(n: int, name: str, arguments: dict[str, Any]) -> Evidence:
     )
 
 
-def check_tool_called(spec: ToolCalledSpec, transcript: Transcript) -> Finding:
+@register_check("tool_called", doc="Passes when tool `name` was called with arguments containing `args`: at least "
+                "once, or `count` / `min_count` / `max_count` times.", spec=ToolCalledSpec)
+def check_tool_called(spec: ToolCalledSpec, ctx: CheckContext) -> Finding:
     """Count calls of `name` whose arguments contain `args`; default: at least one."""
     matching = [
-        (n, c) for n, c, _ in tool_calls(transcript) if c.name == spec.name and args_match(spec.args, c.arguments)
+        (n, c) for n, c, _ in tool_calls(ctx.transcript) if c.name == spec.name and args_match(spec.args, c.arguments)
     ]
     count = len(matching)
     problems = []
@@ -68,8 +70,9 @@ def check_tool_called(spec: ToolCalledSpec, transcript: Transcript) -> Finding:
     return Finding(passed=True, reasoning=f"{what} called {count} time(s)", evidence=evidence)
 
 
-def check_tool_not_called(name: str, transcript: Transcript) -> Finding:
-    calls = [(n, c) for n, c, _ in tool_calls(transcript) if c.name == name]
+@register_check("tool_not_called", doc="Passes when the named tool was never called.", spec=Text)
+def check_tool_not_called(name: str, ctx: CheckContext) -> Finding:
+    calls = [(n, c) for n, c, _ in tool_calls(ctx.transcript) if c.name == name]
     if calls:
         return Finding(
             passed=False,
@@ -84,7 +87,10 @@ def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     return all(name in it for name in needle)
 
 
-def check_tool_sequence(spec: ToolSequenceSpec, transcript: Transcript) -> Finding:
+@register_check("tool_sequence", doc="Passes when the ordered tool calls match `names` by `mode` (strict, in_order, "
+                "subset, superset).",
+                spec=ToolSequenceSpec)
+def check_tool_sequence(spec: ToolSequenceSpec, ctx: CheckContext) -> Finding:
     """Compare the ordered names of all tool calls (`actual`) with `spec.names` (`expected`).
 
     - strict: actual == expected, element by element (same calls, same order, nothing else).
@@ -92,7 +98,7 @@ def check_tool_sequence(spec: ToolSequenceSpec, transcript: Transcript) -> Findi
     - subset: set(actual) is a subset of set(expected): the agent used only listed tools (not necessarily all).
     - superset: set(actual) is a superset of set(expected): every listed tool was called, in any order.
     """
-    actual = [c.name for _, c, _ in tool_calls(transcript)]
+    actual = [c.name for _, c, _ in tool_calls(ctx.transcript)]
     expected = spec.names
     if spec.mode == "strict":
         passed = actual == expected

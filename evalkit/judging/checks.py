@@ -1,36 +1,23 @@
 """Deterministic checks: evaluated on the transcript alone, as scenario checks or rubric criteria.
 
-`claims_match_actions` is the one kind that needs a (small) judge call; the
-others never touch a model.
+Every kind is an entry of the check registry (`evalkit.spec.check_registry.CHECKS`), registered by
+the module that evaluates it; this module only looks the kind up and never raises.
+`claims_match_actions` is the one built-in kind that needs a (small) judge call; the others never
+touch a model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import inspect
 
 from evalkit.conversation.transcript import Transcript
+from evalkit.judging.check_api import CHECKS, CheckContext
 from evalkit.judging.check_common import Finding
-from evalkit.judging.check_limits import check_budget, check_max_turns
-from evalkit.judging.check_text import check_json_schema, check_pattern
-from evalkit.judging.check_tools import check_tool_called, check_tool_not_called, check_tool_sequence
-from evalkit.judging.claims import check_claims
 from evalkit.judging.verdict import CriterionScore, Outcome
+from evalkit.llm.source import ModelSource
+from evalkit.registry import RegistryError
 from evalkit.spec.checks import Check, check_ids
 from evalkit.spec.models import JudgeConfig
-
-_DETERMINISTIC: dict[str, Callable[[Check, Transcript], Finding]] = {
-    "regex": check_pattern,
-    "not_regex": check_pattern,
-    "contains": check_pattern,
-    "not_contains": check_pattern,
-    "json_schema": lambda c, t: check_json_schema(c.json_schema, t),  # type: ignore[arg-type]
-    "tool_called": lambda c, t: check_tool_called(c.tool_called, t),  # type: ignore[arg-type]
-    "tool_not_called": lambda c, t: check_tool_not_called(c.tool_not_called, t),  # type: ignore[arg-type]
-    "tool_sequence": lambda c, t: check_tool_sequence(c.tool_sequence, t),  # type: ignore[arg-type]
-    "max_turns": lambda c, t: check_max_turns(c.max_turns, t),  # type: ignore[arg-type]
-    "budget": lambda c, t: check_budget(c.budget, t),  # type: ignore[arg-type]
-}
 
 
 def finding_to_score(
@@ -57,25 +44,50 @@ def finding_to_score(
 
 
 def evaluate_check(check: Check, transcript: Transcript) -> Finding:
-    """Evaluate one deterministic (non-claims) check."""
-    try:
-        return _DETERMINISTIC[check.kind](check, transcript)
-    except Exception as exc:  # a broken check is recorded, never crashes the run
-        return Finding(passed=None, reasoning=f"{check.kind} check failed to evaluate: {type(exc).__name__}: {exc}")
+    """Evaluate one check that needs no model (a kind whose evaluator is async is invalid here)."""
+    result = _call(CheckContext(check, transcript))
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        return Finding(passed=None, reasoning=f"{check.kind} check asks a model; evaluate it with evaluate_any")
+    return result
 
 
-async def evaluate_any(check: Check, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None) -> Finding:
-    """Any check, claims included (those need `hub` and a judge model)."""
-    if check.claims_match_actions is None:
-        return evaluate_check(check, transcript)
+async def evaluate_any(
+    check: Check, transcript: Transcript, hub: ModelSource, default_judge: JudgeConfig | None
+) -> Finding:
+    """Any check, those that ask a model included (they get `hub` and the default judge)."""
+    result = _call(CheckContext(check, transcript, hub, default_judge))
+    if not inspect.isawaitable(result):
+        return result
     try:
-        return await check_claims(check.claims_match_actions, transcript, hub, default_judge)
+        return await result
     except Exception as exc:  # never crash the run
-        return Finding(passed=None, reasoning=f"claims check failed: {type(exc).__name__}: {exc}")
+        return _broken(check, exc)
+
+
+def _call(ctx: CheckContext) -> Finding | object:
+    """The registered evaluator's result (a Finding or an awaitable); its failures become invalid findings."""
+    check = ctx.check
+    try:
+        evaluator = CHECKS.get(check.kind).value
+        result = evaluator(check.spec, ctx)
+    except RegistryError as exc:
+        return Finding(passed=None, reasoning=f"check cannot be evaluated: {exc}")
+    except Exception as exc:  # a broken check is recorded, never crashes the run
+        return _broken(check, exc)
+    if not inspect.isawaitable(result) and not isinstance(result, Finding):
+        return Finding(passed=None, reasoning=f"{check.kind} check returned {type(result).__name__}, not a Finding")
+    return result
+
+
+def _broken(check: Check, exc: Exception) -> Finding:
+    return Finding(passed=None, reasoning=f"{check.kind} check failed to evaluate: {type(exc).__name__}: {exc}")
 
 
 async def run_checks(
-    transcript: Transcript, checks: list[Check], hub: Any, default_judge: JudgeConfig | None = None
+    transcript: Transcript, checks: list[Check], hub: ModelSource, default_judge: JudgeConfig | None = None
 ) -> list[CriterionScore]:
     """Scenario checks -> one CriterionScore each. Never raises; `hub` is used only by claims checks."""
     scores = []

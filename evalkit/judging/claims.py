@@ -25,16 +25,17 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatchcase
-from typing import Any
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.calls import CallPlan, request, stats_of
+from evalkit.judging.check_api import CheckContext, register_check
 from evalkit.judging.check_common import Finding, clip, tool_calls
 from evalkit.judging.evidence import normalise, quote_in_text
 from evalkit.judging.render import render_claims_prompt
 from evalkit.judging.schema import Claim, ClaimList
 from evalkit.judging.turns import TurnView
 from evalkit.judging.verdict import Evidence
+from evalkit.llm.source import ModelSource
 from evalkit.llm.types import CallTag, GenerateConfig, Unparseable
 from evalkit.spec.checks import ClaimsSpec
 from evalkit.spec.models import JudgeConfig
@@ -151,7 +152,7 @@ def claims_model(spec: ClaimsSpec, default_judge: JudgeConfig | None) -> tuple[s
 
 
 async def check_claims(
-    spec: ClaimsSpec, transcript: Transcript, hub: Any, default_judge: JudgeConfig | None
+    spec: ClaimsSpec, transcript: Transcript, hub: ModelSource, default_judge: JudgeConfig | None
 ) -> Finding:
     """Extract claims with a judge call (temperature 0, cached like any judge call), then compare."""
     model, base_url = claims_model(spec, default_judge)
@@ -177,3 +178,14 @@ async def check_claims(
         )
     finding = compare_claims(reply.parsed.claims, transcript, prompt.turns, spec)
     return finding.model_copy(update={"calls": [stats_of(model, reply)]})
+
+
+@register_check(
+    "claims_match_actions",
+    doc="Passes when every action the agent says it completed is backed by a tool call that succeeded (a small "
+    "judge call lists the claims).",
+    spec=ClaimsSpec,
+)
+async def claims_match_actions(spec: ClaimsSpec, ctx: CheckContext) -> Finding:
+    """The registered evaluator: the check's own judge_model, else the rubric's or suite's judge."""
+    return await check_claims(spec, ctx.transcript, ctx.hub, ctx.default_judge)

@@ -4,7 +4,8 @@ Loading reports every problem in a file at once as `path:line:col: key: message`
 pins rubric references to id@version+fingerprint, and exports JSON Schemas.
 """
 
-from evalkit.spec.checks import CHECK_KINDS, Check
+from evalkit.spec.check_registry import CHECKS
+from evalkit.spec.checks import Check
 from evalkit.spec.fingerprint import canonical_content, fingerprint
 from evalkit.spec.lint import SpecWarning
 from evalkit.spec.models import (
@@ -34,7 +35,7 @@ from evalkit.spec.suites import LoadedSuite, is_suite_file, load_suite
 
 __all__ = [
     "AgentConfig",
-    "CHECK_KINDS",
+    "CHECKS",
     "CallableAgent",
     "Check",
     "Criterion",

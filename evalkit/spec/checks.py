@@ -2,16 +2,35 @@
 
 One `Check` model covers every kind so a check reads the same as a rubric
 criterion (`check: {not_regex: ..., on: agent}`) and as a scenario check
-(`- tool_called: {name: refund_order}`). Exactly one kind key must be set.
+(`- tool_called: {name: refund_order}`). Exactly one kind key must be set; the kind
+keys and what each accepts come from the check registry (`evalkit.spec.check_registry`).
+The spec models of the built-in kinds live here; their evaluators register them from
+`evalkit.judging.check_*`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
+from evalkit.spec.check_registry import CHECKS, spec_adapter
+from evalkit.spec.messages import did_you_mean
 from evalkit.spec.problems import LocatedValueError
 
 Speaker = Literal["agent", "user", "any"]
@@ -75,74 +94,133 @@ class ClaimsSpec(_Strict):
     )
 
 
-CHECK_KINDS = (
-    "regex",
-    "not_regex",
-    "contains",
-    "not_contains",
-    "json_schema",
-    "tool_called",
-    "tool_not_called",
-    "tool_sequence",
-    "max_turns",
-    "budget",
-    "claims_match_actions",
-)
+def _compiles(pattern: str) -> str:
+    """A bad regex is the author's mistake: say so at load time, not as an invalid trial later."""
+    try:
+        compile_pattern(pattern)
+    except regex.error as exc:
+        raise ValueError(f"invalid regular expression: {exc} (expected a Python regular expression)") from None
+    return pattern
+
+
+Pattern = Annotated[str, AfterValidator(_compiles)]
+"""The value of `regex` / `not_regex`: a Python regular expression, compiled when the check loads."""
+Text = str
+"""The value of `contains` / `not_contains` (literal text) and `tool_not_called` (a tool name)."""
+TurnLimit = Annotated[int, Field(gt=0)]
+"""The value of `max_turns`."""
 
 
 class Check(_Strict):
-    """A deterministic check. Set exactly one of the kind keys; `on` picks whose turns are searched."""
+    """A deterministic check: exactly one kind key (a name in `CHECKS`) plus the common keys below.
 
-    regex: str | None = None
-    not_regex: str | None = None
-    contains: str | None = None
-    not_contains: str | None = None
-    json_schema: JsonSchemaSpec | None = None
-    tool_called: ToolCalledSpec | None = None
-    tool_not_called: str | None = None
-    tool_sequence: ToolSequenceSpec | None = None
-    max_turns: int | None = Field(default=None, gt=0)
-    budget: BudgetSpec | None = None
-    claims_match_actions: ClaimsSpec | None = None
+    The kind keys are not fields: they come from the check registry, so a kind added by a module
+    (built-in or through the `evalkit.checks` entry point) is validated, exported to the JSON Schema and
+    evaluated without touching this class. `check.kind` is the key, `check.spec` its validated value;
+    `check.<kind>` still reads the value (None for any other registered kind).
+    """
+
     on: Speaker = "agent"
     ignore_case: bool = False
     name: str | None = Field(default=None, description="Label shown in reports; defaults to the kind.")
+    _kind: str = PrivateAttr(default="")
+    _spec: Any = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _exactly_one_kind(self) -> "Check":
-        set_kinds = [k for k in CHECK_KINDS if getattr(self, k) is not None]
-        if not set_kinds:
-            raise LocatedValueError(f"check has no kind (expected one of: {', '.join(CHECK_KINDS)})")
-        if len(set_kinds) > 1:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_registered_kind(cls, data: Any, handler: Any) -> "Check":
+        if not isinstance(data, dict):
+            return handler(data)
+        CHECKS.load()
+        kinds = [k for k in data if isinstance(k, str) and k in CHECKS]
+        common = {k: v for k, v in data.items() if k not in kinds}
+        _refuse_unknown_keys(common, cls.model_fields)
+        check = handler(common)  # bad common keys fail here, as for any strict model
+        if not kinds:
+            raise LocatedValueError(f"check has no kind (expected one of: {', '.join(CHECKS.names())})")
+        if len(kinds) > 1:
             raise LocatedValueError(
-                f"check has {len(set_kinds)} kinds: {', '.join(set_kinds)} "
+                f"check has {len(kinds)} kinds: {', '.join(kinds)} "
                 "(expected exactly one kind per check; write separate checks)",
-                (set_kinds[1],),
+                (kinds[1],),
                 True,
             )
-        return self
+        kind = kinds[0]
+        check._kind, check._spec = kind, spec_adapter(kind).validate_python({kind: data[kind]})[kind]
+        return check
 
-    @model_validator(mode="after")
-    def _pattern_compiles(self) -> "Check":
-        """A bad regex is the author's mistake: say so at load time, not as an invalid trial later."""
-        for kind in ("regex", "not_regex"):
-            pattern = getattr(self, kind)
-            if pattern is None:
-                continue
-            try:
-                compile_pattern(pattern, self.ignore_case)
-            except regex.error as exc:
-                message = f"invalid regular expression: {exc} (expected a Python regular expression)"
-                raise LocatedValueError(message, (kind,)) from None
-        return self
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        """Dump the shape users write (`{not_regex: ..., on: agent}`), so fingerprints read the same as before."""
+        common = handler(self)
+        if not self._kind:
+            return common
+        value = spec_adapter(self._kind).dump_python(
+            {self._kind: self._spec}, mode=info.mode, by_alias=bool(info.by_alias),
+            exclude_defaults=info.exclude_defaults, exclude_none=info.exclude_none, round_trip=info.round_trip,
+        )
+        return {**value, **common}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The common keys plus one property per registered kind (its spec's schema and its docs line)."""
+        schema = handler.resolve_ref_schema(handler(core))
+        kinds = {e.name: {**_kind_schema(handler(_by_reference(e.parts["spec"]))), "description": e.doc}
+                 for e in CHECKS}
+        schema["properties"] = {**kinds, **schema["properties"]}
+        schema["description"] = "A deterministic check: exactly one kind key, plus `on`, `ignore_case` and `name`."
+        return schema
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> "Check":
+        """Unvalidated, as pydantic's: the one key that is not a common field is the kind."""
+        kinds = [k for k in values if k not in cls.model_fields]
+        check = super().model_construct(_fields_set, **{k: v for k, v in values.items() if k not in kinds})
+        if kinds:
+            check._kind, check._spec = kinds[0], values[kinds[0]]
+        return check
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and name in CHECKS:
+            return self._spec if name == self._kind else None
+        return super().__getattr__(name)  # type: ignore[misc]
 
     @property
     def kind(self) -> str:
-        return next(k for k in CHECK_KINDS if getattr(self, k) is not None)
+        return self._kind
+
+    @property
+    def spec(self) -> Any:
+        """The validated value under the kind key (a spec model, or a string / number for scalar kinds)."""
+        return self._spec
 
     @property
     def label(self) -> str:
         return self.name or self.kind
+
+
+def _refuse_unknown_keys(data: dict[Any, Any], common: dict[str, Any]) -> None:
+    """The JSON Schema's message for a misspelled kind, also for checks built in Python (`tool_caled`)."""
+    unknown = [k for k in data if k not in common]
+    if unknown:
+        allowed = {*CHECKS.names(), *common}
+        guess = did_you_mean(str(unknown[0]), allowed)
+        hint = f"did you mean '{guess}'?" if guess else "allowed: " + ", ".join(sorted(allowed))
+        raise LocatedValueError(f"unknown key '{unknown[0]}' ({hint})", (unknown[0],), at_key=True)
+
+
+def _by_reference(spec: Any) -> CoreSchema:
+    """A spec's core schema wrapped so that a model lands in `$defs` (`ToolCalledSpec`) and is referenced."""
+    inner = TypeAdapter(spec).core_schema
+    ref = inner.get("ref")
+    if ref is None:
+        return inner
+    return core_schema.definitions_schema(core_schema.definition_reference_schema(ref), [inner])
+
+
+def _kind_schema(schema: JsonSchemaValue) -> JsonSchemaValue:
+    """A referenced spec model as a one-branch anyOf: a wrong type reads "expected a ToolCalledSpec mapping (...)"."""
+    return {"anyOf": [schema]} if "$ref" in schema else schema
 
 
 def compile_pattern(pattern: str, ignore_case: bool = False, literal: bool = False) -> regex.Pattern[str]:
