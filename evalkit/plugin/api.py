@@ -144,7 +144,7 @@ class EvalkitFixture:
     def run_scenario(self, scenario: str, agent: Any = None, trials: int | None = None,
                      suite: str | Path | None = None) -> ScenarioResult:
         from evalkit.plugin.offline import OfflineEndpoint
-        from evalkit.plugin.session import get_controller
+        from evalkit.plugin.controller_slot import get_controller
         from evalkit.plugin.spending import skip_reason
 
         ctl = get_controller(self._config)

@@ -8,13 +8,17 @@ verdict and reports it in pytest's order.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from evalkit.plugin.controller_slot import get_controller
 from evalkit.plugin.messages import failure_message, interval_text, pct
 from evalkit.verdicts import ScenarioVerdict
 from evalkit.run.plan import tier_label
+
+if TYPE_CHECKING:
+    from evalkit.plugin.controller import Controller
 
 
 class ScenarioFailed(Exception):
@@ -47,9 +51,7 @@ class _EvalItem(pytest.Item):
     def suite_name(self) -> str:
         return str(self.loaded.suite.suite)
 
-    def controller(self) -> Any:
-        from evalkit.plugin.session import get_controller
-
+    def controller(self) -> Controller:
         return get_controller(self.config)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:

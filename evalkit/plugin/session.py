@@ -7,12 +7,14 @@ The controller is created on first need, i.e. when a suite file is collected.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from evalkit.plugin import xdist
+from evalkit.plugin.controller_slot import CONTROLLER_KEY, get_controller, install_factory  # noqa: F401 - get_controller: re-exported
 from evalkit.plugin.options import PluginSettings, resolve_settings
 from evalkit.plugin.preload import stop_rewriting_own_modules
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
 
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 EXPLICIT_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()
-CONTROLLER_KEY: pytest.StashKey["Controller"] = pytest.StashKey()
 VIEW_KEY: pytest.StashKey["RunView"] = pytest.StashKey()
 XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
@@ -34,6 +35,7 @@ def configure(config: pytest.Config) -> None:
     stop_rewriting_own_modules(config)
     settings = resolve_settings(config)
     config.stash[SETTINGS_KEY] = settings
+    install_factory(config, _new_controller)
     config.stash[HISTORY_KEY] = _history_url(config, settings)
     config.stash[FAILURES_KEY] = [0]
     config.addinivalue_line("markers", "evalkit: an evalkit scenario or suite gate")
@@ -103,20 +105,16 @@ def _refuse_changed_suites(path: Path) -> None:
     check_stored_suites_unchanged(manifest, path)
 
 
-def get_controller(config: pytest.Config) -> "Controller":
-    """The session's controller, created on first use (xdist workers get the controller's run id)."""
-    ctl = config.stash.get(CONTROLLER_KEY, None)
-    if ctl is None:
-        from evalkit.plugin.controller import Controller
+def _new_controller(config: pytest.Config) -> "Controller":
+    """The session's controller (`get_controller` builds it on first use; xdist workers get the controller's run id)."""
+    from evalkit.plugin.controller import Controller  # lazy: the engine loads only once a suite is collected
 
-        settings = config.stash[SETTINGS_KEY]
-        info = xdist.worker_input(config)
-        part = None
-        if xdist.RUN_DIR in info:
-            part = xdist.WorkerPart(Path(info[xdist.RUN_DIR]), info[xdist.INVOCATION], xdist.worker_id(config))
-        ctl = Controller(config, settings, info.get(xdist.RUN_ID), part)
-        config.stash[CONTROLLER_KEY] = ctl
-    return ctl
+    settings = config.stash[SETTINGS_KEY]
+    info = xdist.worker_input(config)
+    part = None
+    if xdist.RUN_DIR in info:
+        part = xdist.WorkerPart(Path(info[xdist.RUN_DIR]), info[xdist.INVOCATION], xdist.worker_id(config))
+    return Controller(config, settings, info.get(xdist.RUN_ID), part)
 
 
 def may_be_suite(file_path: Path, config: pytest.Config) -> bool:
@@ -315,8 +313,6 @@ def _merge_and_decide(session: pytest.Session, hooks: xdist.ControllerHooks) -> 
 
 def _merged_run(run_dir: Path) -> bool:
     """The run directory holds a merged run (not only the provisional manifest a first worker wrote)."""
-    import json
-
     try:
         return not json.loads((run_dir / "run.json").read_text()).get("provisional")
     except (OSError, ValueError, AttributeError):

@@ -8,7 +8,7 @@ from typing import Any
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging import judge_transcript, run_checks
 from evalkit.run.plan import WorkItem
-from evalkit.run.stages import Judgement, StageContext
+from evalkit.run.stage_types import Judgement, StageContext
 from evalkit.spec.models import JudgeConfig
 from evalkit.verdicts.trial import decide_trial, decided_without_judge
 

@@ -14,9 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from evalkit._version import __version__
 from evalkit.llm.source import ModelSource
+from evalkit.run.calls import session_calls
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
 from evalkit.run.run_dir import MANIFEST, write_atomic
+from evalkit.spec.rubrics import ResolvedRubric
+from evalkit.spec.suites import LoadedSuite
 
 _SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization|auth|cookie)", re.I)
 
@@ -52,7 +55,7 @@ def git_commit(start: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def suite_rubrics(loaded: Any) -> dict[str, Any]:
+def suite_rubrics(loaded: LoadedSuite) -> dict[str, ResolvedRubric]:
     """Every rubric a loaded suite uses, by ref (its pinned table when it has one: O(1) per suite)."""
     table = getattr(loaded, "rubrics", None)
     if isinstance(table, dict):
@@ -60,7 +63,7 @@ def suite_rubrics(loaded: Any) -> dict[str, Any]:
     return {r.ref: r for scenario in loaded.scenarios for r in loaded.rubrics_for(scenario)}
 
 
-def _rubrics(loaded: Any) -> dict[str, str]:
+def _rubrics(loaded: LoadedSuite) -> dict[str, str]:
     return {ref: r.fingerprint for ref, r in suite_rubrics(loaded).items()}
 
 
@@ -69,8 +72,6 @@ def _models(items: list[WorkItem], config: RunConfig) -> dict[str, list[str]]:
     (claims-check judges and per-rubric judges included). One session per scenario x tier is enough:
     trials of one scenario call the same models.
     """
-    from evalkit.run.calls import session_calls
-
     seen: set[tuple[int, str, str]] = set()
     models: dict[str, set[str]] = {"agent": {i.agent_model for i in items if i.agent_model}, "simulator": set(),
                                    "judge": set()}
@@ -84,7 +85,7 @@ def _models(items: list[WorkItem], config: RunConfig) -> dict[str, list[str]]:
     return {role: sorted(names) for role, names in models.items()}
 
 
-def suite_entries(items: list[WorkItem], suites: list[Any]) -> list[dict[str, Any]]:
+def suite_entries(items: list[WorkItem], suites: list[LoadedSuite]) -> list[dict[str, Any]]:
     entries = []
     for s in suites:
         mine = [i for i in items if i.suite is s]

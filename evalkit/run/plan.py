@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
 from evalkit.run.config import RunConfig
-
-if TYPE_CHECKING:
-    from evalkit.spec.models import Scenario
+from evalkit.run.resume_config import resolve_resume
+from evalkit.spec.models import Scenario
+from evalkit.spec.suites import LoadedSuite
 
 DEFAULT_TIER = "default"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -35,8 +33,8 @@ class WorkItem:
     the loaded suite (rubric resolution) and is never serialised as a whole.
     """
 
-    suite: Any  # evalkit.spec.LoadedSuite
-    scenario: "Scenario"
+    suite: LoadedSuite
+    scenario: Scenario
     agent_model: str | None
     trial: int
     seed: int
@@ -69,15 +67,13 @@ def item_key(suite_name: str, scenario_id: str, tier: str, trial: int) -> str:
     return f"{suite_name}::{scenario_id}[{tier}]#{trial}"
 
 
-def plan_run(loaded_suites: list[Any], config: RunConfig) -> list[WorkItem]:
+def plan_run(loaded_suites: list[LoadedSuite], config: RunConfig) -> list[WorkItem]:
     """Every session the run needs, in a stable order (suite, scenario, tier, trial).
 
     When `config.resume` is set, the stored run's shaping fields win (see `resolve_resume`)
     so a resumed run finishes exactly the plan it started.
     """
     if config.resume:
-        from evalkit.run.resume import resolve_resume
-
         config = resolve_resume(config)
     items: list[WorkItem] = []
     for loaded in loaded_suites:

@@ -1,4 +1,8 @@
-"""Resuming a cut-off run: what is already done, and whether it is still valid to reuse."""
+"""Resuming a cut-off run: what is already done, and whether it is still valid to reuse.
+
+Which settings the run continues with (`resolve_resume`, `ResumeError`) is decided in
+`evalkit.run.resume_config`, before planning; both are re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.run.config import SHAPING_FIELDS, RunConfig
 from evalkit.run.events import read_events
 from evalkit.run.integrity import TrialRows, group_rows, row_key
 from evalkit.run.manifest import suite_rubrics
 from evalkit.run.plan import WorkItem
-from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
+from evalkit.run.resume_config import ResumeError, resolve_resume
+from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows
 from evalkit.spec.problems import SpecError
-from evalkit.spec.suites import load_suite
-
-
-class ResumeError(Exception):
-    """The run cannot be resumed; the message is one line that says why and what to do."""
-
-
-def resolve_resume(config: RunConfig) -> RunConfig:
-    """The config to resume with: the stored run's shaping fields, the caller's operational ones.
-
-    A part of a run (`part_of`) continues that run too, once it has a final manifest.
-    """
-    if config.part_of:
-        stored = _stored_manifest(Path(config.part_of))
-        if stored is None or stored.get("provisional"):
-            return config
-        return config.model_copy(update=_shaping(stored))
-    if not config.resume:
-        return config
-    try:
-        path = resolve_run_dir(config.resume, config.report_dir)
-        stored = RunDir(path).read_manifest()
-    except (FileNotFoundError, ValueError) as exc:
-        raise ResumeError(f"cannot resume: {exc}") from None
-    return config.model_copy(update={**_shaping(stored), "resume": str(path)})
-
-
-def _shaping(manifest: dict[str, Any]) -> dict[str, Any]:
-    stored = manifest.get("config", {})
-    return {k: stored.get(k) for k in SHAPING_FIELDS if k in stored}
-
-
-def _stored_manifest(path: Path) -> dict[str, Any] | None:
-    """The run's manifest, or None before any part wrote one."""
-    try:
-        return RunDir(path).read_manifest()
-    except FileNotFoundError:
-        return None
-    except ValueError as exc:
-        raise ResumeError(f"cannot continue run {path}: {exc}") from None
+from evalkit.spec.suites import LoadedSuite, load_suite
 
 
 def check_unchanged(manifest: dict[str, Any], items: list[WorkItem], run_path: Path) -> None:
@@ -77,7 +42,7 @@ def check_stored_suites_unchanged(manifest: dict[str, Any], run_path: Path) -> N
     check_suites_unchanged(manifest, loaded, run_path)
 
 
-def check_suites_unchanged(manifest: dict[str, Any], suites: list[Any], run_path: Path) -> None:
+def check_suites_unchanged(manifest: dict[str, Any], suites: list[LoadedSuite], run_path: Path) -> None:
     """Each suite's file hash and each rubric's fingerprint must equal what the run recorded."""
     stored_suites = {s["path"]: s for s in manifest.get("suites", [])}
     stored_rubrics = {r["ref"]: r["fingerprint"] for r in manifest.get("rubrics", [])}
@@ -198,3 +163,9 @@ def _transcript_ok(run_dir: RunDir, state: ResumeState, key: str) -> bool:
     transcript = run_dir.read_transcript(state.transcripts[key])
     logged = state.hashes.get(key)
     return transcript is not None and (logged is None or transcript.content_hash() == logged)
+
+
+__all__ = [
+    "Repair", "ResumeError", "ResumeState", "check_stored_suites_unchanged", "check_suites_unchanged",
+    "check_unchanged", "classify", "load_state", "repair", "resolve_resume",
+]

@@ -8,7 +8,7 @@ from typing import Any
 from evalkit.conversation import SessionSpec, run_session
 from evalkit.conversation.transcript import Transcript
 from evalkit.run.plan import WorkItem
-from evalkit.run.stages import StageContext
+from evalkit.run.stage_types import StageContext
 
 
 # The scheduler writes session_started / session_ended itself (with the transcript's path, not its body).

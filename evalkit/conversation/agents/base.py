@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
 
 from evalkit.llm.types import Message, Usage
 
@@ -65,6 +66,4 @@ class AgentExit(Exception):
 
 def reply_payload(value: Any) -> Any:
     """Strip pydantic models and tuples so tool outputs round-trip through JSON exactly."""
-    from pydantic_core import to_jsonable_python
-
     return to_jsonable_python(value, fallback=repr)
