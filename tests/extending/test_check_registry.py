@@ -181,3 +181,14 @@ def test_committed_schemas_carry_every_builtin_kind() -> None:
     for name in ("rubric.schema.json", "suite.schema.json"):
         committed = json.loads((ROOT / "schemas" / name).read_text())
         assert set(committed["$defs"]["Check"]["properties"]) >= BUILTIN
+
+
+def test_extending_md_shows_the_worked_examples_as_the_tests_run_them() -> None:
+    """The code blocks of docs/extending.md are the example modules, byte for byte."""
+    text = (ROOT / "docs" / "extending.md").read_text()
+    blocks = [block.split("\n", 1)[1] for block in text.split("```")[1::2] if block.startswith("python\n")]
+    examples = ROOT / "tests" / "extending"
+    assert (examples / "word_count" / "evalkit_word_count.py").read_text() in blocks
+    assert (examples / "report_section" / "slowest_trials.py").read_text() in blocks
+    for heading in ("## Add a check", "## Add a provider", "## Add an agent adapter", "## Add a report section"):
+        assert heading in text
