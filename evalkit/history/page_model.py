@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from evalkit.history.run_cells import CELL, FramesLike, per_run, run_order
+from evalkit.history.run_cells import CELL, FramesLike, per_run
 from evalkit.history.trend import TrendConfig, TrendPoint, trend
 
 WIDTH, HEIGHT = 640.0, 150.0
@@ -157,9 +157,7 @@ def trend_series(frames: FramesLike, runs: list[RunView]) -> list[Series]:
     index = {r.run_id: r.index for r in runs}
     out: list[Series] = []
     for suite in sorted(set(frames.trials["suite"].astype(str))):
-        result = trend(frames, TrendConfig(target=f"{suite}"))
-        if result.kind != "suite":  # a scenario shares the suite's name: follow the suite's trials only
-            continue
+        result = trend(frames, TrendConfig(target=suite, kind="suite"))
         for tier in result.tiers():
             out.append(_series([p for p in result.points if p.tier == tier], index, runs))
     return out
@@ -204,6 +202,3 @@ def cost_bars(runs: list[RunView]) -> tuple[list[Bar], float]:
                         title=f"{r.run_id} {r.started}: ${r.cost:.4f}"))
     return bars, top
 
-
-def ordered_runs(frames: FramesLike) -> list[str]:
-    return run_order(frames.trials) if len(frames.trials) else []

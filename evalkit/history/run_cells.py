@@ -61,8 +61,3 @@ def per_run(trials: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     rows["valid"] = rows["passes"] + rows["fails"]
     return rows.sort_values(["started_at", "run_id", *keys], kind="stable").reset_index(drop=True)
 
-
-def run_order(trials: pd.DataFrame) -> list[str]:
-    """Run ids from oldest to newest start."""
-    firsts = trials.groupby("run_id", sort=False)["started_at"].min().reset_index()
-    return firsts.sort_values(["started_at", "run_id"], kind="stable")["run_id"].tolist()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +30,7 @@ class TrendConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     target: str
+    kind: Literal["auto", "suite", "scenario"] = "auto"  # auto: whichever the name is (SUITE/SCENARIO: a scenario)
     tier: str | None = None
     branch: str | None = None
     confidence: float = 0.95
@@ -70,8 +72,10 @@ class Trend(BaseModel):
         return sorted({p.tier for p in self.points})
 
 
-def _resolve(trials: pd.DataFrame, target: str) -> tuple[str, pd.DataFrame]:
+def _resolve(trials: pd.DataFrame, target: str, kind: str = "auto") -> tuple[str, pd.DataFrame]:
     suites, scenarios = set(trials["suite"].astype(str)), set(trials["scenario"].astype(str))
+    if kind == "suite" and target in suites:
+        return "suite", trials[trials["suite"] == target]
     if "/" in target and target.split("/", 1)[0] in suites:
         suite, scenario = target.split("/", 1)
         picked = trials[(trials["suite"] == suite) & (trials["scenario"] == scenario)]
@@ -114,7 +118,7 @@ def trend(frames: FramesLike, config: TrendConfig) -> Trend:
     trials = counted(frames.trials)
     if config.branch is not None:
         trials = trials[trials["branch"] == config.branch]
-    kind, picked = _resolve(trials, config.target)
+    kind, picked = _resolve(trials, config.target, config.kind)
     if config.tier is not None:
         tiers = sorted(set(picked["tier"].astype(str)))
         picked = picked[picked["tier"] == config.tier]

@@ -80,3 +80,9 @@ def test_report_command_writes_the_page_over_recorded_runs(tmp_path: Path) -> No
     links = re.findall(r'class="run-link" href="([^"]+)"', html)
     assert len(links) == 3 and all((out.parent / link).resolve().is_file() for link in links)
     assert html.count('class="flaky-row"') == 1 and "support/refund" in html
+
+
+def test_a_scenario_named_like_its_suite_still_gets_the_suite_chart(tmp_path: Path) -> None:
+    html = render_history_page(frames({("refund", "refund", "t"): ["pf", "pp"], ("refund", "other", "t"): ["p", "p"]}),
+                               tmp_path)
+    assert html.count('class="chart trend"') == 1 and "refund · t</h3>" in html
