@@ -12,8 +12,13 @@ scale, plus a share of invalid trials. The very function the CLI calls,
   family-wise rate), with its Wilson interval printed.
 * drop: one cell's pass rate falls by `delta` in the last window; power = how
   often that cell is flagged; `other_flagged` = how often another cell is.
-* naive: the same noise histories under a pooled one-sided Fisher exact test
-  (trials as independent) with Holm, to show what ignoring run clustering costs.
+* naive: the same histories under a pooled one-sided Fisher exact test
+  (trials as independent) with Holm, to show what ignoring run clustering costs
+  (false alarms) and what accounting for it costs (power).
+
+Correlation levels (logit sd of the run-wide and the cell-and-run effects):
+independent (0, 0), moderate (0.5, 0.5), strong (1, 1), and uneven (0.5, and
+0 or 2 by cell: the pooled intra-run correlation fits no cell well).
 
 Usage: python bench/history_drift.py [--histories 1000] [--window 5] [--quick]
 The last line of output is JSON.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -48,6 +54,7 @@ class SimConfig:
     trials: int = 5
     run_sd: float = 0.5  # logit sd of the run-wide effect
     cell_sd: float = 0.5  # logit sd of the cell-and-run effect
+    uneven: bool = False  # cell-and-run sd 0 for even cells, 2 x cell_sd for odd ones (rho differs by cell)
     invalid_rate: float = 0.05
     delta: float = 0.0  # drop in pass probability of cell 0 in the last window
     base_low: float = 0.6
@@ -65,13 +72,16 @@ def simulate(config: SimConfig, seed: int) -> SimpleNamespace:
     n_runs = 2 * config.window
     base = rng.uniform(config.base_low, config.base_high, size=len(cells))
     start = pd.Timestamp("2026-01-01", tz="UTC")
+    cell_sds = np.full(len(cells), config.cell_sd)
+    if config.uneven:
+        cell_sds = np.where(np.arange(len(cells)) % 2 == 0, 0.0, 2.0 * config.cell_sd)
     rows = []
     for r in range(n_runs):
         run_effect = rng.normal(0.0, config.run_sd)
         p = base.copy()
         if r >= config.window and config.delta:
             p[0] = max(0.01, p[0] - config.delta)
-        logits = _logit(p) + run_effect + rng.normal(0.0, config.cell_sd, size=len(cells))
+        logits = _logit(p) + run_effect + rng.normal(0.0, 1.0, size=len(cells)) * cell_sds
         prob = 1.0 / (1.0 + np.exp(-logits))
         passed = rng.random((len(cells), config.trials)) < prob[:, None]
         invalid = rng.random((len(cells), config.trials)) < config.invalid_rate
@@ -87,20 +97,21 @@ def simulate(config: SimConfig, seed: int) -> SimpleNamespace:
     return SimpleNamespace(runs=runs, trials=trials)
 
 
-def naive_fisher_flags(frames: SimpleNamespace, window: int, alpha: float) -> bool:
-    """Pooled trials of each window in one 2x2 table, one-sided Fisher, Holm: does anything get flagged?"""
+def naive_fisher_flagged(frames: SimpleNamespace, window: int, alpha: float) -> set[tuple[str, str]]:
+    """Pooled trials of each window in one 2x2 table, one-sided Fisher, Holm: the cells flagged."""
     from scipy.stats import fisher_exact
 
     t = frames.trials[frames.trials["outcome"].isin(["pass", "fail"])]
     order = sorted(t["run_id"].unique())
     after = set(order[-window:])
-    p_values = []
-    for _, cell in t.groupby(["scenario", "tier"]):
+    p_values, keys = [], []
+    for key, cell in t.groupby(["scenario", "tier"]):
+        keys.append(key)
         late = cell["run_id"].isin(after)
         bp, bn = int((cell[~late]["outcome"] == "pass").sum()), int((~late).sum())
         ap, an = int((cell[late]["outcome"] == "pass").sum()), int(late.sum())
         p_values.append(fisher_exact([[bp, bn - bp], [ap, an - ap]], alternative="greater")[1])
-    return any(holm(p_values, alpha)[0])
+    return {k for k, hit in zip(keys, holm(p_values, alpha)[0]) if hit}
 
 
 def run_noise(config: SimConfig, histories: int, alpha: float, seed0: int, naive: bool) -> dict[str, object]:
@@ -109,7 +120,7 @@ def run_noise(config: SimConfig, histories: int, alpha: float, seed0: int, naive
         frames = simulate(config, seed0 + i)
         flagged += bool(drift(frames, DriftConfig(window=config.window, alpha=alpha)).drifting)
         if naive:
-            naive_flagged += naive_fisher_flags(frames, config.window, alpha)
+            naive_flagged += bool(naive_fisher_flagged(frames, config.window, alpha))
     ci = wilson_interval(flagged, histories)
     out: dict[str, object] = {"histories": histories, "false_alarms": flagged, "rate": flagged / histories,
                               "rate_ci95": [round(ci.low, 4), round(ci.high, 4)]}
@@ -121,41 +132,63 @@ def run_noise(config: SimConfig, histories: int, alpha: float, seed0: int, naive
 
 
 def run_drop(config: SimConfig, histories: int, alpha: float, seed0: int) -> dict[str, object]:
-    hit = other = 0
+    hit = other = naive_hit = 0
     for i in range(histories):
-        report = drift(simulate(config, seed0 + i), DriftConfig(window=config.window, alpha=alpha))
+        frames = simulate(config, seed0 + i)
+        report = drift(frames, DriftConfig(window=config.window, alpha=alpha))
         names = {(r.scenario, r.tier) for r in report.drifting}
         hit += ("s00", "tier0") in names
         other += bool(names - {("s00", "tier0")})
+        naive_hit += ("s00", "tier0") in naive_fisher_flagged(frames, config.window, alpha)
     ci = wilson_interval(hit, histories)
     return {"delta": config.delta, "histories": histories, "power": hit / histories,
-            "power_ci95": [round(ci.low, 4), round(ci.high, 4)], "other_flagged_rate": other / histories}
+            "power_ci95": [round(ci.low, 4), round(ci.high, 4)], "other_flagged_rate": other / histories,
+            "naive_fisher_power": naive_hit / histories}
+
+
+LEVELS: dict[str, dict[str, object]] = {
+    "independent": {"run_sd": 0.0, "cell_sd": 0.0},
+    "moderate": {"run_sd": 0.5, "cell_sd": 0.5},
+    "strong": {"run_sd": 1.0, "cell_sd": 1.0},
+    # half the cells have no run-to-run spread of their own, half twice "strong": the pooled rho
+    # under-reads the spread of the second half, the case the pooling could get wrong
+    "uneven": {"run_sd": 0.5, "cell_sd": 1.0, "uneven": True},
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--histories", type=int, default=1000, help="noise histories (drop: a quarter of it each)")
+    parser.add_argument("--histories", type=int, default=1000, help="noise histories per level (drops: a quarter)")
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=20261203)
-    parser.add_argument("--quick", action="store_true", help="100 histories, no naive comparison")
+    parser.add_argument("--quick", action="store_true", help="100 histories per level")
+    parser.add_argument("--levels", default=",".join(LEVELS), help="correlation levels to simulate (noise)")
+    parser.add_argument("--drop-levels", default="moderate,strong", help="levels to plant drops in ('' = none)")
     args = parser.parse_args()
     n = 100 if args.quick else args.histories
-    config = SimConfig(window=args.window)
     t0 = time.perf_counter()
-    noise = run_noise(config, n, args.alpha, args.seed, naive=not args.quick)
-    print(f"noise: {noise}", flush=True)
+    noise = {}
+    for name in filter(None, args.levels.split(",")):
+        noise[name] = run_noise(SimConfig(window=args.window, **LEVELS[name]), n, args.alpha,  # type: ignore[arg-type]
+                                args.seed, naive=True)
+        print(f"noise {name}: {noise[name]}", flush=True)
     drops = []
-    for delta in (0.2, 0.3, 0.4, 0.5):
-        d = run_drop(replace(config, delta=delta), max(50, n // 4), args.alpha, args.seed + 10_000)
-        drops.append(d)
-        print(f"drop {delta}: {d}", flush=True)
+    for level in filter(None, args.drop_levels.split(",")):
+        for delta in (0.2, 0.3, 0.4, 0.5):
+            config = SimConfig(window=args.window, delta=delta, **LEVELS[level])  # type: ignore[arg-type]
+            d = {"level": level, **run_drop(config, max(50, n // 4), args.alpha, args.seed + 10_000)}
+            drops.append(d)
+            print(f"drop: {d}", flush=True)
+    config = SimConfig(window=args.window)
     result = {
         "bench": "history_drift", "alpha": args.alpha, "window": args.window,
         "cells": config.scenarios * config.tiers, "trials_per_run": config.trials,
-        "run_sd": config.run_sd, "cell_sd": config.cell_sd, "invalid_rate": config.invalid_rate,
-        "noise": noise, "drops": drops, "claim_false_alarm_le_alpha": noise["rate"] <= args.alpha,
-        "seconds": round(time.perf_counter() - t0, 1), "machine": f"{platform.machine()} {platform.python_version()}",
+        "levels": {k: LEVELS[k] for k in noise}, "invalid_rate": config.invalid_rate,
+        "noise": noise, "drops": drops,
+        "claim_false_alarm_le_alpha": all(v["rate"] <= args.alpha for v in noise.values()),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "machine": f"{platform.machine()} {platform.python_version()} {os.cpu_count()} cpu",
     }
     print(json.dumps(result))
 
