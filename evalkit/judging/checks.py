@@ -9,6 +9,7 @@ touch a model.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.check_api import CHECKS, CheckContext
@@ -46,12 +47,12 @@ def finding_to_score(
 def evaluate_check(check: Check, transcript: Transcript) -> Finding:
     """Evaluate one check that needs no model (a kind whose evaluator is async is invalid here)."""
     result = _call(CheckContext(check, transcript))
-    if inspect.isawaitable(result):
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-        return Finding(passed=None, reasoning=f"{check.kind} check asks a model; evaluate it with evaluate_any")
-    return result
+    if isinstance(result, Finding):
+        return result
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()  # a coroutine never awaited would warn
+    return Finding(passed=None, reasoning=f"{check.kind} check asks a model; evaluate it with evaluate_any")
 
 
 async def evaluate_any(
@@ -59,27 +60,30 @@ async def evaluate_any(
 ) -> Finding:
     """Any check, those that ask a model included (they get `hub` and the default judge)."""
     result = _call(CheckContext(check, transcript, hub, default_judge))
-    if not inspect.isawaitable(result):
+    if isinstance(result, Finding):
         return result
     try:
-        return await result
+        return _checked(check, await result)
     except Exception as exc:  # never crash the run
         return _broken(check, exc)
 
 
-def _call(ctx: CheckContext) -> Finding | object:
-    """The registered evaluator's result (a Finding or an awaitable); its failures become invalid findings."""
+def _call(ctx: CheckContext) -> Finding | Awaitable[object]:
+    """The registered evaluator's Finding, or its awaitable; its failures become invalid findings."""
     check = ctx.check
     try:
-        evaluator = CHECKS.get(check.kind).value
-        result = evaluator(check.spec, ctx)
+        result = CHECKS.get(check.kind).value(check.spec, ctx)
     except RegistryError as exc:
         return Finding(passed=None, reasoning=f"check cannot be evaluated: {exc}")
     except Exception as exc:  # a broken check is recorded, never crashes the run
         return _broken(check, exc)
-    if not inspect.isawaitable(result) and not isinstance(result, Finding):
-        return Finding(passed=None, reasoning=f"{check.kind} check returned {type(result).__name__}, not a Finding")
-    return result
+    return result if inspect.isawaitable(result) else _checked(check, result)
+
+
+def _checked(check: Check, result: object) -> Finding:
+    if isinstance(result, Finding):
+        return result
+    return Finding(passed=None, reasoning=f"{check.kind} check returned {type(result).__name__}, not a Finding")
 
 
 def _broken(check: Check, exc: Exception) -> Finding:

@@ -1,7 +1,10 @@
 """JSON Schemas for authored files, generated from the pydantic models.
 
 The same schema feeds editors (via the `# yaml-language-server: $schema=`
-comment) and evalkit's own loader, so both flag the same mistakes.
+comment) and evalkit's own loader, so both flag the same mistakes. A check's
+kind keys come from the check registry (`Check.__get_pydantic_json_schema__`),
+so a kind installed through the `evalkit.checks` entry point is in the schema
+too; `schemas/*.json` hold evalkit's own kinds.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from evalkit.conversation.transcript import Transcript, TranscriptMessage, TranscriptMeta
 from evalkit.judging.check_api import CheckContext, Finding
 from evalkit.llm.types import ToolCall
-from evalkit.judging.checks import evaluate_check
+from evalkit.judging.checks import evaluate_any, evaluate_check
 from evalkit.registry import Entry, Registry, RegistryError
 from evalkit.spec import check_docs
 from evalkit.spec.check_registry import CHECKS, entry_problems, spec_fragment
@@ -114,6 +115,8 @@ def test_a_kind_key_reads_back_as_written() -> None:
     assert check.model_dump(mode="json", exclude_defaults=True) == {
         "tool_called": {"name": "refund_order", "args": {"order_id": "1"}}, "name": "r"}
     assert Check.model_validate(check.model_dump()) == check
+    assert pickle.loads(pickle.dumps(check)) == check  # xdist and Ray workers receive suites pickled
+    assert Check.model_validate({"regex": "a"}) != Check.model_validate({"contains": "a"})
     with pytest.raises(AttributeError):
         _ = check.not_a_kind
 
@@ -170,6 +173,34 @@ def test_an_evaluator_that_raises_or_returns_garbage_is_invalid_not_a_crash(refu
         finally:
             del CHECKS._entries[name]
         assert finding.passed is None and reason in finding.reasoning
+
+
+@pytest.mark.asyncio
+async def test_an_async_evaluator_is_awaited_by_evaluate_any_and_refused_by_evaluate_check(
+    refund_transcript: Any,
+) -> None:
+    class Spec(BaseModel):
+        n: int
+
+    async def asks(spec: Spec, ctx: CheckContext) -> Finding:
+        return Finding(passed=spec.n == 3, reasoning=f"asked {ctx.hub}")
+
+    async def garbage(spec: Spec, ctx: CheckContext) -> Finding:
+        return 3  # type: ignore[return-value]
+
+    CHECKS._entries["h1_asks"] = Entry("h1_asks", asks, "test", {"spec": Spec, "schema": {}}, "tests")
+    CHECKS._entries["h1_agarbage"] = Entry("h1_agarbage", garbage, "test", {"spec": Spec, "schema": {}}, "tests")
+    try:
+        asks_check = Check.model_construct(h1_asks=Spec(n=3))
+        found = await evaluate_any(asks_check, refund_transcript, "the-hub", None)  # type: ignore[arg-type]
+        refused = evaluate_check(asks_check, refund_transcript)
+        garbage_check = Check.model_construct(h1_agarbage=Spec(n=3))
+        bad = await evaluate_any(garbage_check, refund_transcript, None, None)  # type: ignore[arg-type]
+    finally:
+        del CHECKS._entries["h1_asks"], CHECKS._entries["h1_agarbage"]
+    assert (found.passed, found.reasoning) == (True, "asked the-hub")
+    assert refused.passed is None and "asks a model" in refused.reasoning
+    assert bad.passed is None and "returned int, not a Finding" in bad.reasoning
 
 
 def test_a_check_whose_kind_is_no_longer_registered_is_invalid(refund_transcript: Any) -> None:
