@@ -10,13 +10,15 @@ from typing import Any
 
 from evalkit.conversation.transcript import ToolResult, TranscriptMessage
 from evalkit.llm.errors import classify
+from evalkit.llm.providers import sdk_modules
 from evalkit.llm.types import ErrorKind, Message, ModelError
 
 INFRA_KINDS = {
     ErrorKind.rate_limit, ErrorKind.overloaded, ErrorKind.server, ErrorKind.timeout,
     ErrorKind.connection, ErrorKind.auth, ErrorKind.no_recording,
 }
-_SDK_MODULES = {"openai", "anthropic", "httpx", "httpx2", "httpcore", "httpcore2"}
+_TRANSPORT_MODULES = frozenset({"httpx", "httpx2", "httpcore", "httpcore2"})  # under every SDK; the SDKs' own
+# packages come from the provider registry (`Provider.sdk_modules`), so an installed provider's SDK counts too
 _PASS_THROUGH = {"pydantic", "pydantic_core"}  # libraries an SDK parses responses with
 
 
@@ -32,7 +34,7 @@ def is_infrastructure(err: BaseException) -> bool:
     """
     if isinstance(err, ModelError):
         return err.kind in INFRA_KINDS
-    if _top_module(type(err).__module__) in _SDK_MODULES:
+    if _top_module(type(err).__module__) in _sdk_modules():
         if "ResponseValidation" in type(err).__name__:  # a 200 whose body is not what the API promises
             return True
         return classify(err).kind in INFRA_KINDS
@@ -45,13 +47,18 @@ def raised_inside_sdk(err: BaseException) -> bool:
     So `json.loads` failing inside `openai._response` counts, `json.loads` in the agent's own code does not.
     """
     frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(err.__traceback__)]
+    sdks = _sdk_modules()
     for name in reversed(frames):
         top = _top_module(name)
-        if top in _SDK_MODULES:
+        if top in sdks:
             return True
         if top not in sys.stdlib_module_names and top not in _PASS_THROUGH:
             return False
     return False
+
+
+def _sdk_modules() -> frozenset[str]:
+    return _TRANSPORT_MODULES | sdk_modules()
 
 
 def _top_module(name: str) -> str:

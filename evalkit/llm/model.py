@@ -109,7 +109,7 @@ class HubModel:
         return response
 
     def _wire_request(self, request: LLMRequest) -> LLMRequest:
-        if request.output_schema is None or self._endpoint.provider == "mock":
+        if request.output_schema is None or self._endpoint.local:
             return request
         if self.model in self._endpoint.text_mode or self._hub.structured_mode(self.name) == "text":
             return self._as_text_mode(request)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from provider_helpers import scratch_registry
 
+from evalkit.conversation.recording import is_infrastructure
 from evalkit.llm.endpoint import split_name
 from evalkit.llm.providers import PROVIDERS, Provider, add_provider, entry_problems, provider_names
 from evalkit.llm.providers.openai_provider import openai_backend
@@ -75,3 +78,18 @@ def test_naming_providers_and_models_imports_no_sdk() -> None:
             "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_an_installed_providers_sdk_errors_count_as_its_endpoints_failure_not_the_agents(tmp_path: Path,
+                                                                                          monkeypatch) -> None:
+    """An SDK-based agent whose provider SDK raises a 503 met an infrastructure error once the provider is installed."""
+    (tmp_path / "fakesdk.py").write_text("class APIStatusError(Exception):\n    status_code = 503\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "fakesdk", raising=False)
+    error = importlib.import_module("fakesdk").APIStatusError("overloaded")
+    assert not is_infrastructure(error)  # an unknown package's exception is the agent's own
+    with scratch_registry():
+        add_provider("fake", doc="Fake SDK", default_url="https://f.example", wire="openai", key_env="F_KEY",
+                     url_env="F_URL", sdk_modules=("fakesdk",))
+        assert is_infrastructure(error)
+    sys.modules.pop("fakesdk", None)

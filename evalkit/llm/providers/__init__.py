@@ -19,9 +19,10 @@ from evalkit.llm.providers._spec import (
     provider,
     provider_names,
     remote_providers,
+    sdk_modules,
 )
 
 __all__ = [
     "PROVIDERS", "BackendContext", "BackendFactory", "Provider", "add_provider", "entry_problems", "known_wires",
-    "missing_parts", "provider", "provider_names", "remote_providers",
+    "missing_parts", "provider", "provider_names", "remote_providers", "sdk_modules",
 ]

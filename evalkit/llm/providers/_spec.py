@@ -51,6 +51,7 @@ class Provider:
     backend: BackendFactory | None = None  # None for an alias: the wire owner's
     wire_adapter: str = ""  # "module:attr" of the fake server's WireAdapter (own wire only; imported lazily)
     local: bool = False  # answers in-process (no URL, key or wire), like `mock`
+    sdk_modules: tuple[str, ...] = ()  # top-level packages of its SDK: their errors in an agent are the endpoint's
 
     @property
     def alias(self) -> bool:
@@ -85,11 +86,11 @@ PROVIDERS: Registry[Provider] = Registry(
 
 def add_provider(name: str, *, doc: str, default_url: str, wire: str, key_env: str = "", url_env: str = "",
                  backend: BackendFactory | None = None, wire_adapter: str = "", local: bool = False,
-                 origin: str = "") -> Provider:
+                 sdk_modules: tuple[str, ...] = (), origin: str = "") -> Provider:
     """Register a provider; refuses one that lacks a part it needs (see `missing_parts`)."""
     if wire_adapter and ":" not in wire_adapter:
         raise RegistryError(f"provider {name!r}: wire_adapter: expected 'module:attr', got {wire_adapter!r}")
-    spec = Provider(name, default_url, wire, key_env, url_env, backend, wire_adapter, local)
+    spec = Provider(name, default_url, wire, key_env, url_env, backend, wire_adapter, local, tuple(sdk_modules))
     missing = missing_parts(spec)
     if missing:
         raise RegistryError(f"provider {name!r}: missing {', '.join(missing)}")
@@ -128,6 +129,11 @@ def entry_problems(entry: Entry[Provider]) -> list[str]:
         if getattr(adapter, part, None) is None:
             problems.append(f"wire adapter {part}")
     return problems
+
+
+def sdk_modules() -> frozenset[str]:
+    """Every installed provider's SDK packages (an agent failing inside one failed at its endpoint)."""
+    return frozenset(module for entry in PROVIDERS for module in entry.value.sdk_modules)
 
 
 def known_wires() -> list[str]:

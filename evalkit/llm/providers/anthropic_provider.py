@@ -23,5 +23,5 @@ add_provider(
     "anthropic", doc="Anthropic messages API (structured output via a forced tool)",
     default_url="https://api.anthropic.com", wire="anthropic", key_env="ANTHROPIC_API_KEY",
     url_env="ANTHROPIC_BASE_URL", backend=anthropic_backend, wire_adapter="evalkit.testing.wires:ANTHROPIC",
-    origin=__name__,
+    sdk_modules=("anthropic",), origin=__name__,
 )
