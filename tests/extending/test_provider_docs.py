@@ -24,3 +24,13 @@ def test_regenerating_replaces_only_the_table_and_needs_both_markers() -> None:
     assert with_table(stale) == f"intro\n{BEGIN}\n{providers_table()}\n{END}\noutro\n"
     with pytest.raises(ValueError, match="expected the markers"):
         with_table("no markers here")
+
+
+def test_the_docs_show_the_worked_example_as_the_tests_run_it() -> None:
+    """docs/extending.md shows the alias module byte for byte; providers.md its add_provider call."""
+    module = (Path(__file__).parent / "provider_package" / "evalkit_together.py").read_text()
+    extending = (DOCS.parent / "extending.md").read_text()
+    blocks = [block.split("\n", 1)[1] for block in extending.split("```")[1::2] if block.startswith("python\n")]
+    assert module in blocks
+    call = module[module.index("add_provider(\n"):]
+    assert call in DOCS.read_text()
