@@ -117,8 +117,8 @@ def _say_totals(imported: int, failed: int, skipped: int, url: str) -> None:
 
 
 def run_directories(paths: tuple[Path, ...]) -> tuple[list[Path], int]:
-    """Run directories named or found one level below (a reports directory), each once; and how many
-    named entries were neither."""
+    """Run directories named or found one level below (a reports directory), each once, by name (run ids
+    start with their UTC start time, so oldest first); and how many named entries were neither."""
     found: dict[Path, None] = {}
     skipped = 0
     for path in paths:
@@ -130,7 +130,7 @@ def run_directories(paths: tuple[Path, ...]) -> tuple[list[Path], int]:
             skipped += not below
         else:
             skipped += 1
-    return list(found), skipped
+    return sorted(found, key=lambda p: p.name), skipped
 
 
 @click.command("runs")

@@ -20,6 +20,7 @@ import pytest
 
 OWN_PACKAGES = ("evalkit", "examples")
 ENGINE_PACKAGES = ("evalkit.run", "evalkit.conversation", "evalkit.judging", "evalkit.llm", "evalkit.stats")
+HISTORY_MODULES = ("evalkit.history.record", "evalkit.history.frames")  # every run's end records into history
 _done: set[str] = set()
 
 
@@ -57,7 +58,7 @@ def preload_engine() -> None:
     for package in ENGINE_PACKAGES:
         module = importlib.import_module(package)
         names += [package] + [m.name for m in pkgutil.walk_packages(module.__path__, prefix=package + ".")]
-    _import([n for n in names if not n.endswith(".commands")])
+    _import([n for n in names if not n.endswith(".commands")] + list(HISTORY_MODULES))
 
 
 def _import(names: list[str]) -> None:
