@@ -18,6 +18,7 @@ entry point group and are then the same as built-in ones: validated, in `evalkit
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -37,6 +38,9 @@ BUILTIN_CHECK_MODULES = (
     "evalkit.judging.claims",
 )
 
+COMMON_KEYS = ("on", "ignore_case", "name")  # the keys of every check (`Check`'s fields), never a kind
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
 CHECKS: Registry[Callable[..., Any]] = Registry(
     "check kind", "evalkit.checks", modules=BUILTIN_CHECK_MODULES, required=("spec", "schema")
 )
@@ -48,6 +52,9 @@ def register_check(name: str, *, doc: str, spec: Any) -> Callable[[E], E]:
     The evaluator is called as `evaluator(spec_value, ctx)` with a `CheckContext` and returns a
     `Finding` (or an awaitable of one); see `evalkit.judging.check_api`.
     """
+    if name in COMMON_KEYS or not _NAME.fullmatch(name):
+        raise RegistryError(f"check kind {name!r}: not a usable kind key (expected snake_case, "
+                            f"not one of the keys every check has: {', '.join(COMMON_KEYS)})")
     schema = spec_fragment(name, spec)
 
     def decorate(evaluator: E) -> E:

@@ -16,7 +16,7 @@ from evalkit.llm.types import ToolCall
 from evalkit.judging.checks import evaluate_any, evaluate_check
 from evalkit.registry import Entry, Registry, RegistryError
 from evalkit.spec import check_docs
-from evalkit.spec.check_registry import CHECKS, entry_problems, spec_fragment
+from evalkit.spec.check_registry import CHECKS, COMMON_KEYS, entry_problems, register_check, spec_fragment
 from evalkit.spec.checks import Check
 from evalkit.spec.messages import resolve
 from evalkit.spec.schema import json_schema
@@ -78,6 +78,14 @@ def test_registration_refuses_a_kind_without_doc_or_with_a_spec_pydantic_cannot_
 
     with pytest.raises(RegistryError, match=r"check kind 'opaque': spec .* has no JSON Schema"):
         spec_fragment("opaque", Opaque)
+
+
+@pytest.mark.parametrize("name", ["name", "on", "ignore_case", "Word-Count", ""])
+def test_a_kind_named_like_a_common_key_or_not_snake_case_is_refused(name: str) -> None:
+    assert set(COMMON_KEYS) == set(Check.model_fields)
+    with pytest.raises(RegistryError, match="not a usable kind key"):
+        register_check(name, doc="x", spec=str)
+    assert name not in CHECKS
 
 
 @pytest.mark.parametrize("kind", ["rubric", "suite"])
