@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "RunConfig": "evalkit.run",
     "load_run": "evalkit.run",
     "run_scenario": "evalkit.plugin.api",
+    "agent_factory": "evalkit.conversation.agents.marks",
     "ScenarioResult": "evalkit.plugin.api",
     # testing your own agent offline
     "FakeLLMServer": "evalkit.testing",

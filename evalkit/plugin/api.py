@@ -11,24 +11,25 @@ criteria, the judge's reasoning, the transcript path), so a bare
 
 from __future__ import annotations
 
-import itertools
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from evalkit.conversation.agents.objects import object_agent
+from evalkit.plugin.controller_slot import get_controller
 from evalkit.plugin.messages import counts_text, failure_message
 from evalkit.plugin.model_names import model_name_problems
+from evalkit.plugin.offline import OfflineEndpoint
+from evalkit.plugin.spending import skip_reason
 from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
 from evalkit.verdicts.rows import ResultRow, TrialRecord
-from evalkit.spec import CallableAgent, find_project_root, is_suite_file, load_suite
+from evalkit.spec import (AgentConfig, CallableAgent, FactoryAgent, HttpAgent, LoadedSuite, ModelAgent, ObjectAgent,
+                          find_project_root, is_suite_file, load_suite)
 
-_REGISTRY_NAME = "evalkit._python_agents"
-_counter = itertools.count(1)
+AGENT_CONFIGS = (CallableAgent, FactoryAgent, ModelAgent, HttpAgent, ObjectAgent)
 
 
 class ScenarioResult(BaseModel):
@@ -70,7 +71,8 @@ def run_scenario(
 
     Args:
         scenario: Scenario id, looked up in `suite` or in the project's `suites/`.
-        agent: The agent under test: a Python object/function/factory, or "module:attr". Default: the suite's.
+        agent: The agent under test: a Python object/function/factory (in-process), "module:attr", or an
+            agent config (e.g. `FactoryAgent(kind="factory", target=...)`). Default: the suite's.
         trials: Trials to run (default: the scenario's or suite's).
         suite: Suite file holding the scenario, when the id alone is ambiguous or outside `suites/`.
         config: Run settings (report dir, models, base URLs, cache); `trials` wins over `config.trials`.
@@ -93,20 +95,17 @@ def run_scenario(
     return ScenarioResult(verdict=verdict, trials=rows, criteria=criteria, run_dir=handle.run_dir)
 
 
-def _agent_config(agent: Any) -> CallableAgent:
-    """A Python object becomes a `module:attr` target in a registry module, so the engine can load it."""
+def _agent_config(agent: Any) -> AgentConfig:
+    """What the engine runs: "module:attr" as a callable target, an agent config as it is, any other
+    Python object by its id in the in-process object table (resolved by the agent registry's `object` kind)."""
     if isinstance(agent, str):
         return CallableAgent(target=agent)
-    registry = sys.modules.get(_REGISTRY_NAME)
-    if registry is None:
-        registry = types.ModuleType(_REGISTRY_NAME, "Agents handed to evalkit.run_scenario as Python objects.")
-        sys.modules[_REGISTRY_NAME] = registry
-    name = f"agent_{next(_counter)}"
-    setattr(registry, name, agent)
-    return CallableAgent(target=f"{_REGISTRY_NAME}:{name}")
+    if isinstance(agent, AGENT_CONFIGS):
+        return agent
+    return object_agent(agent)
 
 
-def _find_suite(scenario: str, suite: Path | None) -> Any:
+def _find_suite(scenario: str, suite: Path | None) -> LoadedSuite:
     if suite is not None:
         loaded = load_suite(suite)
         if not any(s.id == scenario for s in loaded.scenarios):
@@ -121,7 +120,7 @@ def _find_suite(scenario: str, suite: Path | None) -> Any:
     return found[0]
 
 
-def _load_if_has(path: Path, scenario: str) -> Any:
+def _load_if_has(path: Path, scenario: str) -> LoadedSuite | None:
     """The loaded suite when it holds the scenario (loaded once: the caller keeps it), else None."""
     try:
         loaded = load_suite(path)
@@ -143,10 +142,6 @@ class EvalkitFixture:
 
     def run_scenario(self, scenario: str, agent: Any = None, trials: int | None = None,
                      suite: str | Path | None = None) -> ScenarioResult:
-        from evalkit.plugin.offline import OfflineEndpoint
-        from evalkit.plugin.controller_slot import get_controller
-        from evalkit.plugin.spending import skip_reason
-
         ctl = get_controller(self._config)
         loaded = _find_suite(scenario, Path(suite) if suite else None)
         if agent is not None:  # the spending rule looks at the agent that will run, not the suite's

@@ -81,7 +81,7 @@ def with_factory_base_url(loaded: Any, base_urls: dict[str, str]) -> None:
     import inspect
 
     agent = loaded.suite.agent_config
-    if getattr(agent, "kind", "") != "callable" or "base_url" in loaded.suite.agent_params:
+    if getattr(agent, "kind", "") not in ("callable", "factory") or "base_url" in loaded.suite.agent_params:
         return
     try:
         from evalkit.conversation.agents.callable import load_target

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from evalkit.spec.checks import Check
 from evalkit.spec.problems import LocatedValueError
@@ -186,6 +187,21 @@ class CallableAgent(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class FactoryAgent(_Strict):
+    """`target` builds the agent: called once per session as `target(model=tier, **params)`, never guessed."""
+
+    kind: Literal["factory"]
+    target: str = Field(pattern=TARGET_PATTERN, description="module:attr of a factory: target(model=tier, **params)")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ObjectAgent(_Strict):
+    """A Python object handed to `evalkit.run_scenario(agent=...)`, by its id in this process's object table."""
+
+    kind: Literal["object"]
+    ref: str
+
+
 class ModelAgent(_Strict):
     kind: Literal["model"]
     model: str | None = None
@@ -204,7 +220,8 @@ class HttpAgent(_Strict):
     timeout_s: float = Field(default=60, gt=0)
 
 
-AgentConfig = CallableAgent | ModelAgent | HttpAgent
+# ObjectAgent is set from Python only (run_scenario), so the suite schema does not offer it
+AgentConfig = CallableAgent | FactoryAgent | ModelAgent | HttpAgent | SkipJsonSchema[ObjectAgent]
 
 
 class SimulatorConfig(_Strict):

@@ -72,6 +72,9 @@ def make_shared_agent(model: str | None = None, base_url: str | None = None) -> 
     return make_agent(model, base_url)
 
 
+# Declared, not guessed from the parameters (evalkit reads these attributes; no evalkit import needed):
+make_agent.evalkit_factory = True  # type: ignore[attr-defined]
+make_shared_agent.evalkit_factory = True  # type: ignore[attr-defined]
 make_shared_agent.evalkit_shared = True  # type: ignore[attr-defined]
 
 

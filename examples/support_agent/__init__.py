@@ -11,6 +11,7 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
+import evalkit
 from examples.support_agent.agent import SupportAgent
 from examples.support_agent.store import OrderStore
 
@@ -29,6 +30,7 @@ def api_model_name(model: str) -> str:
     raise ValueError(f"the support agent speaks the OpenAI API; model {model!r} must be 'openai:NAME' or 'mock:NAME'")
 
 
+@evalkit.agent_factory
 def make_agent(model: str | None = None, base_url: str | None = None, **params: Any) -> SupportAgent:
     """A fresh support agent. `base_url` (else OPENAI_BASE_URL) points it at any OpenAI-compatible server.
 

@@ -1,19 +1,21 @@
 """Python agents named as `module:attr`: functions, objects, classes and factories.
 
-Factory or agent? The rule, applied to the resolved attribute:
+Factory or agent? Said explicitly, or else decided by this rule, applied to the resolved attribute:
 
-1. A class is a factory: it is instantiated once per session.
-2. An object with a `respond` method is the agent itself.
-3. A function (or other callable) is an **agent** if its first parameter is named
-   `messages`, if it takes `*args`, or if it has a required positional parameter other than `model`.
-   Otherwise (it takes `model`, only keyword/optional parameters, or `**kwargs`)
-   it is a **factory** called once per session as `factory(model=tier, **params)`.
+1. `agent: {kind: factory, target: ...}` in the suite, or the object's `evalkit_factory` attribute
+   (`@evalkit.agent_factory` sets it True; set it False to declare a function the agent itself).
+2. A class is a factory: it is instantiated once per session.
+3. An object with a `respond` method is the agent itself.
+4. A function whose first parameter is `messages` is the agent itself (the agent signature).
+5. A function that cannot take a positional argument is a factory (an agent is called with the messages).
+6. Otherwise the parameters are read as a **guess**, with a FutureWarning naming both explicit forms:
+   an agent if it takes `*args` or has a required positional parameter other than `model`, else a factory.
+   (`def make_agent(model=None, **params)` is guessed a factory; it could also be called with the messages.)
 
-So `def make_agent(model=None, **params)` is a factory and
-`def agent(messages, context)` is an agent. A factory may be async and may return
-any agent shape (function, object with `respond`, or `__call__`). Agents may be
-sync (run in a worker thread so timeouts still work) or async, take
-`(messages)` or `(messages, context)`, and return any shape `normalise_reply` accepts.
+A factory is called once per session as `factory(model=tier, **params)`, may be async and may
+return any agent shape (function, object with `respond`, or `__call__`). Agents may be sync (run
+in a worker thread so timeouts still work) or async, take `(messages)` or `(messages, context)`,
+and return any shape `normalise_reply` accepts.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import threading
+import warnings
 from typing import Any
 
-from evalkit.conversation.agents.base import AgentContext, AgentExit, AgentReply, AgentSetupError
+from evalkit.conversation.agents.base import Agent, AgentContext, AgentExit, AgentReply, AgentSetupError
 from evalkit.conversation.agents.construct import construct, shared_agent
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.conversation.agents.threads import run_in_thread
+from evalkit.conversation.agents.registry import BuildRequest, register_agent
 from evalkit.llm.types import Message
+from evalkit.spec.models import CallableAgent, FactoryAgent
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
 
 
 def load_target(target: str) -> Any:
@@ -48,18 +57,46 @@ def load_target(target: str) -> Any:
 
 def is_factory(obj: Any) -> bool:
     """Apply the factory-or-agent rule in the module docstring."""
+    return agent_shape(obj)[0]
+
+
+def agent_shape(obj: Any) -> tuple[bool, bool]:
+    """(is a factory, was guessed from parameter names) by the rule in the module docstring."""
+    declared = getattr(obj, "evalkit_factory", None)
+    if isinstance(declared, bool):
+        return declared, False
     if inspect.isclass(obj):
-        return True
+        return True, False
     if not callable(obj) or callable(getattr(obj, "respond", None)):
-        return False
+        return False, False
     params = list(_signature(obj).parameters.values())
-    if params and params[0].name == "messages" or any(p.kind == p.VAR_POSITIONAL for p in params):
-        return False
+    if params and params[0].name == "messages":
+        return False, False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    if not positional:
+        return True, False
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return False, True
     required_positional = [
-        p for p in params
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty and p.name != "model"
+        p for p in positional if p.kind != p.VAR_POSITIONAL and p.default is p.empty and p.name != "model"
     ]
-    return not required_positional
+    return not required_positional, True
+
+
+def _warn_guess(name: str, factory: bool) -> None:
+    """Once per target and process: what was guessed, and the two ways to say it instead."""
+    with _warned_lock:
+        if name in _warned:
+            return
+        _warned.add(name)
+    if factory:
+        fix = f"decorate it with @evalkit.agent_factory, or write agent: {{kind: factory, target: {name}}}"
+        what = "an agent factory (called once per session with model=...)"
+    else:
+        fix = "set its evalkit_factory = False, or give it a first parameter named messages"
+        what = "the agent itself (called with the messages)"
+    warnings.warn(f"evalkit: guessed from its parameters that agent {name!r} is {what}; say so instead: {fix}. "
+                  "The guess will be removed in a future release.", FutureWarning, stacklevel=2)
 
 
 class CallableAgentAdapter:
@@ -112,9 +149,11 @@ class SharedAgentAdapter(CallableAgentAdapter):
         await CallableAgentAdapter.aclose(self)
 
 
-async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any]) -> CallableAgentAdapter:
+async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any],
+                               factory: bool | None = None) -> CallableAgentAdapter:
     """A fresh agent for one session (or the run's one shared agent): call the factory, or wrap the agent itself.
 
+    `factory` says what `target` is (`kind: factory` passes True); None applies the rule above.
     Importing the target and calling a sync factory happen in a worker thread (see `construct`): an
     SDK's import or a client's construction (~18 ms for `AsyncAnthropic`) on the event loop would
     stall every other session's model calls. A module already in sys.modules is read on the loop:
@@ -123,14 +162,37 @@ async def build_callable_agent(target: str, *, model: str | None, params: dict[s
     """
     already = target.partition(":")[0] in sys.modules  # no import to do; and the thread importing it may be ours
     obj = load_target(target) if already else await construct(load_target, target)
-    if not is_factory(obj):
-        return CallableAgentAdapter(obj, name=target)
+    return await adapt_object(obj, target, model=model, params=params, factory=factory)
+
+
+async def adapt_object(obj: Any, name: str, *, model: str | None, params: dict[str, Any],
+                       factory: bool | None = None) -> CallableAgentAdapter:
+    """The session's agent from a resolved Python object; `name` keys a shared factory's one agent."""
+    if factory is None:
+        factory, guessed = agent_shape(obj)
+        if guessed:
+            _warn_guess(name, factory)
+    if not factory:
+        return CallableAgentAdapter(obj, name=name)
     kwargs = dict(params)
     if model is not None:
         kwargs["model"] = model
     if getattr(obj, "evalkit_shared", False) is True:
-        return await shared_agent(target, kwargs, lambda: _shared_adapter(obj, target, kwargs))
-    return CallableAgentAdapter(await _call_factory(obj, target, kwargs), name=target)
+        return await shared_agent(name, kwargs, lambda: _shared_adapter(obj, name, kwargs))
+    return CallableAgentAdapter(await _call_factory(obj, name, kwargs), name=name)
+
+
+@register_agent("callable", doc="A Python function, object or class named `module:attr` (or written as the "
+                "`agent:` string); factory or agent as declared, else by the documented rule.", spec=CallableAgent)
+async def build_callable(config: CallableAgent, request: BuildRequest) -> Agent:
+    return await build_callable_agent(config.target, model=request.model, params={**config.params, **request.params})
+
+
+@register_agent("factory", doc="`module:attr` called once per session as `target(model=tier, **params)`; "
+                "returns the agent.", spec=FactoryAgent)
+async def build_factory(config: FactoryAgent, request: BuildRequest) -> Agent:
+    params = {**config.params, **request.params}
+    return await build_callable_agent(config.target, model=request.model, params=params, factory=True)
 
 
 async def _shared_adapter(factory: Any, target: str, kwargs: dict[str, Any]) -> SharedAgentAdapter:

@@ -20,8 +20,9 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from evalkit.conversation.agents.base import AgentContext, AgentReply, AgentSetupError
+from evalkit.conversation.agents.base import Agent, AgentContext, AgentReply, AgentSetupError
 from evalkit.conversation.agents.normalise import normalise_reply
+from evalkit.conversation.agents.registry import BuildRequest, register_agent
 from evalkit.llm.types import Message
 from evalkit.security import watch_env
 from evalkit.spec.models import HttpAgent
@@ -131,3 +132,9 @@ def _compile(source: str) -> Any:
         return env.from_string(source)
     except TemplateError as err:
         raise AgentSetupError(f"http agent body_template is not valid jinja2: {err}") from None
+
+
+@register_agent("http", doc="POST the conversation to a running agent service (body from a jinja2 template) "
+                "and read the reply by a dotted path.", spec=HttpAgent)
+async def build_http_agent(config: HttpAgent, request: BuildRequest) -> Agent:
+    return HttpAgentAdapter(config, model=request.model)

@@ -7,7 +7,8 @@ answers in text or `max_steps` model calls were made (the last step is made with
 
 from __future__ import annotations
 
-from evalkit.conversation.agents.base import AgentContext, AgentReply
+from evalkit.conversation.agents.base import Agent, AgentContext, AgentReply, AgentSetupError
+from evalkit.conversation.agents.registry import BuildRequest, register_agent
 from evalkit.conversation.agents.tools import PythonTool, load_tool, result_content
 from evalkit.conversation.transcript import ToolResult
 from evalkit.llm.costs import sum_costs
@@ -74,3 +75,12 @@ def _reply(produced: list[Message], responses: list[ModelResponse], model: str) 
         cached_calls=sum(r.cached for r in responses),
         model=model,
     )
+
+
+@register_agent("model", doc="A system prompt, a model (the tier under test, else `model`) and Python tools; "
+                "evalkit runs the tool loop.", spec=ModelAgent)
+async def build_model_agent(config: ModelAgent, request: BuildRequest) -> Agent:
+    name = request.model or config.model
+    if not name:
+        raise AgentSetupError("model agent has no model: set agent.model or list agent_models in the suite")
+    return ModelAgentAdapter(config, request.hub.model(name))
