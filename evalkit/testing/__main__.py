@@ -2,8 +2,9 @@
 
     python -m evalkit.testing --rules rules.yaml --latency 0.1 --rpm 1200 --tpm 200000
 
-Prints the OpenAI and Anthropic base URLs, then serves until Ctrl-C. Point an SDK (or
-evalkit, through OPENAI_BASE_URL / ANTHROPIC_BASE_URL) at it to try rate-limit handling.
+Prints every registered provider's base-URL variable (OPENAI_BASE_URL=..., ANTHROPIC_BASE_URL=...,
+and installed ones), then serves until Ctrl-C. Point an SDK (or evalkit, through those variables) at
+it to try rate-limit handling.
 """
 
 from __future__ import annotations
@@ -33,11 +34,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def base_url_lines(server: FakeLLMServer) -> str:
+    """`NAME_BASE_URL=<address>` for each provider reached over HTTP (an alias: at its wire's route)."""
+    from evalkit.llm.providers import remote_providers
+
+    return "\n".join(f"{spec.url_env}={server.base_url(spec.name)}" for spec in remote_providers())
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     server = FakeLLMServer(args.rules, latency_s=args.latency, rpm=args.rpm, tpm=args.tpm, rate_window_s=args.window,
                            rate_limit_headers=not args.no_rate_headers, port=args.port).start()
-    print(f"OPENAI_BASE_URL={server.openai_base_url}\nANTHROPIC_BASE_URL={server.anthropic_base_url}", flush=True)
+    print(base_url_lines(server), flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

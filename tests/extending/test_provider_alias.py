@@ -106,3 +106,11 @@ def test_the_docs_table_lists_the_alias_with_its_wire_url_and_variables() -> Non
     row = ("| `together:` | openai (alias) | `https://api.together.xyz/v1` | `TOGETHER_API_KEY` | `TOGETHER_BASE_URL` "
            "| Together AI, OpenAI-compatible chat completions |")
     assert providers_table().splitlines()[-1] == row
+
+
+def test_the_standalone_fake_server_prints_the_alias_variable_too(fake_llm) -> None:
+    from evalkit.testing.__main__ import base_url_lines
+
+    assert base_url_lines(fake_llm).splitlines() == [
+        f"OPENAI_BASE_URL={fake_llm.openai_base_url}", f"ANTHROPIC_BASE_URL={fake_llm.anthropic_base_url}",
+        f"TOGETHER_BASE_URL={fake_llm.openai_base_url}"]

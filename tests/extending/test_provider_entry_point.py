@@ -89,6 +89,29 @@ def test_an_installed_alias_runs_a_suite_over_the_openai_wire_with_the_key_kept_
     assert leaks == [] and KEY not in output
 
 
+def test_an_installed_alias_runs_offline_against_the_suites_rules_with_no_key(tmp_path) -> None:
+    """--evalkit-offline points the alias (found through its entry point) at the local fake server, like openai:."""
+    site, project = tmp_path / "site", tmp_path / "project"
+    site.mkdir(), project.mkdir()
+    _install(site)
+    _project(project)
+    suite = project / "suites" / "alias.yaml"
+    suite.write_text(suite.read_text() + "offline_rules: offline.yaml\n")
+    verdict = {"resolved": {**VERDICT["resolved"], "evidence": [{"turn": 2, "quote": "REF-42"}]}}
+    (project / "suites" / "offline.yaml").write_text(  # the judge passes only what the agent rule answered
+        f"rules:\n  - {{role: judge, match: REF-42, json: {json.dumps(verdict)}}}\n"
+        "  - {role: agent, model: some-model, text: 'Done: your order is refunded, REF-42.'}\n")
+    env = _env(site)
+    del env["TOGETHER_API_KEY"]
+    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--evalkit-offline",
+           "--evalkit-no-cache"]
+    out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    [run_dir] = [p for p in (project / "reports").iterdir() if (p / "run.json").exists() and not p.is_symlink()]
+    trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines() if line.strip()]
+    assert [t["outcome"] for t in trials] == ["pass", "pass"]  # the agent rule matched the bare model name
+
+
 def test_an_installed_alias_is_in_the_docs_table_and_in_did_you_mean(tmp_path) -> None:
     site = tmp_path / "site"
     site.mkdir()
