@@ -49,11 +49,7 @@ TIERS: list[set[str]] = [
 
 # Upward imports that exist and are owed a move (source module, target module): why, and the fix.
 # An entry that no longer matches an import fails `test_known_upward_imports_still_exist`: delete it then.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("evalkit.history.report_html", "evalkit.report"): "the history page renders with report.html's environment; "
-    "ARCHITECTURE.md puts the history page in report/ (which may read history), so it belongs there",
-    ("evalkit.history.report_html", "evalkit.report.render"): "as above",
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 # Third-party modules a function may import lazily, and why.
 LAZY: dict[str, str] = {

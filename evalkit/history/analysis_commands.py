@@ -1,4 +1,6 @@
-"""`evalkit history trend | flaky | drift | report`: thin click commands over the pure analyses.
+"""`evalkit history trend | flaky | drift`: thin click commands over the pure analyses.
+
+(`evalkit history report` lives with the page it writes, in evalkit/report/history_page.py.)
 
 Each reads the frames of the database `history_url(ctx)` names (the group's
 --url, EVALKIT_HISTORY_URL or [tool.evalkit] history), calls one function and
@@ -22,13 +24,13 @@ _FILTERS = [
 ]
 
 
-def _filters(command: Any) -> Any:
+def filter_options(command: Any) -> Any:
     for option in reversed(_FILTERS):
         command = option(command)
     return command
 
 
-def _frames(ctx: click.Context, **query: Any) -> Any:
+def frames_of(ctx: click.Context, **query: Any) -> Any:
     from evalkit.history.frames import load_frames
 
     return _read(ctx, lambda url: load_frames(url, **query))
@@ -50,7 +52,7 @@ def trend_command(ctx: click.Context, target: str, tier: str | None, branch: str
     from evalkit.history.run_cells import HistoryInputError
     from evalkit.history.trend import TrendConfig, trend, trend_lines
 
-    frames = _frames(ctx, branch=branch, limit_runs=limit)
+    frames = frames_of(ctx, branch=branch, limit_runs=limit)
     try:
         result = trend(frames, TrendConfig(target=target, tier=tier, branch=branch))
     except HistoryInputError as err:
@@ -60,7 +62,7 @@ def trend_command(ctx: click.Context, target: str, tier: str | None, branch: str
 
 
 @click.command("flaky")
-@_filters
+@filter_options
 @click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True,
               help="Each scenario's most recent runs with two or more valid trials.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many to list.")
@@ -70,7 +72,7 @@ def flaky_command(ctx: click.Context, branch: str | None, suite: str | None, tie
     """Scenarios whose valid trials disagree most often within recent runs (mean pairwise disagreement)."""
     from evalkit.history.flaky import FlakyConfig, flaky, flaky_line
 
-    rows = flaky(_frames(ctx, branch=branch, suite=suite, tier=tier),
+    rows = flaky(frames_of(ctx, branch=branch, suite=suite, tier=tier),
                  FlakyConfig(runs=runs, limit=limit, branch=branch, suite=suite, tier=tier))
     if not rows:
         click.echo(f"no flaky scenario: valid trials agreed within each of the last {runs} runs")
@@ -79,7 +81,7 @@ def flaky_command(ctx: click.Context, branch: str | None, suite: str | None, tie
 
 
 @click.command("drift")
-@_filters
+@filter_options
 @click.option("--window", type=click.IntRange(min=1, max=100), default=5, show_default=True,
               help="Runs per window: the last N runs against the N before.")
 @click.option("--alpha", type=click.FloatRange(min=0.0, max=1.0, min_open=True, max_open=True), default=0.05,
@@ -96,7 +98,7 @@ def drift_command(ctx: click.Context, branch: str | None, suite: str | None, tie
     from evalkit.history.drift import DriftConfig, drift, drift_line
 
     config = DriftConfig(window=window, alpha=alpha, branch=branch, suite=suite, tier=tier)
-    report = drift(_frames(ctx, branch=branch, suite=suite, tier=tier), config)
+    report = drift(frames_of(ctx, branch=branch, suite=suite, tier=tier), config)
     for row in report.drifting:
         click.echo(drift_line(row, config.confidence))
     if verbose:
@@ -108,21 +110,3 @@ def drift_command(ctx: click.Context, branch: str | None, suite: str | None, tie
                f"{len(report.skipped)} with fewer than {2 * window} runs not tested", err=True)
     if report.drifting:
         ctx.exit(1)
-
-
-@click.command("report")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("history.html"),
-              show_default=True, help="Where to write the page.")
-@_filters
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest N runs.")
-@click.option("--window", type=click.IntRange(min=1, max=100), default=5, show_default=True,
-              help="Drift window (runs per side).")
-@click.pass_context
-def report_command(ctx: click.Context, output: Path, branch: str | None, suite: str | None, tier: str | None,
-                   limit: int, window: int) -> None:
-    """Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."""
-    from evalkit.history.report_html import HistoryPageConfig, write_history_page
-
-    frames = _frames(ctx, branch=branch, suite=suite, tier=tier, limit_runs=limit)
-    path = write_history_page(frames, output, HistoryPageConfig(window=window, branch=branch, suite=suite, tier=tier))
-    click.echo(f"wrote {path}")

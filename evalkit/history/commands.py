@@ -24,7 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "drift": ("evalkit.history.analysis_commands:drift_command",
               "Scenarios whose pass rate in the last window of runs is significantly below the window before; "
               "exit 1 if any."),
-    "report": ("evalkit.history.analysis_commands:report_command",
+    "report": ("evalkit.report.history_page:history_report_command",
                "Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."),
 }
 

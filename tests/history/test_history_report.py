@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from history_frames_synth import frames, recorded_history  # noqa: E402
 
 from evalkit.cli import main  # noqa: E402
-from evalkit.history.report_html import HistoryPageConfig, render_history_page  # noqa: E402
+from evalkit.report.history_page import HistoryPageConfig, render_history_page  # noqa: E402
 
 HOSTILE = ('</th></tr></table><script>document.title="pwned-name"</script>'
            '<img src=x onerror="document.body.setAttribute(\'data-pwned\',\'img\')">'

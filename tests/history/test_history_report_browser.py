@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
 from report_cdp import Browser, Page, find_chromium  # noqa: E402
 from test_history_report import HOSTILE, hostile_history  # noqa: E402
 
-from evalkit.history.report_html import HistoryPageConfig, write_history_page  # noqa: E402
+from evalkit.report.history_page import HistoryPageConfig, write_history_page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_csp_forbids_scripts_even_if_escaping_failed(browser: Browser, page_path
 
 def test_error_detectors_see_a_thrown_error_and_a_blocked_script(browser: Browser, tmp_path: Path) -> None:
     """Control: the checks above would notice a script error and a script the CSP refused."""
-    from evalkit.history.report_html import CSP
+    from evalkit.report.history_page import CSP
 
     throws = tmp_path / "throws.html"
     throws.write_text("<!doctype html><script>null.x</script>")

@@ -8,8 +8,10 @@ script at all (the CSP says script-src 'none'), no external asset, no request.
 Rendered with report.html's jinja2 environment (sandboxed, autoescaping,
 StrictUndefined, the same filters), overlaid with a loader that finds
 templates/history first, so every scenario name on the page is escaped as on
-a run's own page. (history sits below report in the layering; the page is the
-one place it reaches up, for the shared environment rather than a copy of it.)
+a run's own page. It lives in report/ (which may read history), not in
+history/, so the history package never reaches up for that environment; the
+`evalkit history report` command is registered here and named by string in
+evalkit/history/commands.py's SUBCOMMANDS.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import click
 from jinja2 import ChoiceLoader, PackageLoader
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalkit.history.analysis_commands import filter_options, frames_of
 from evalkit.history.drift import DriftConfig, drift
 from evalkit.history.flaky import FlakyConfig, flaky
-from evalkit.history.page_model import Axis, cost_bars, heatmap, run_ticks, run_views, trend_series, y_of
+from evalkit.report.history_model import Axis, cost_bars, heatmap, run_ticks, run_views, trend_series, y_of
+from evalkit.report.render import environment as report_environment
 
 CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
@@ -48,8 +53,6 @@ class HistoryPageConfig(BaseModel):
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
     """report.html's environment, finding templates/history/ before templates/report/."""
-    from evalkit.report.render import environment as report_environment
-
     base = report_environment()
     assert base.loader is not None
     env = base.overlay(loader=ChoiceLoader([PackageLoader("evalkit", "templates/history"), base.loader]))
@@ -90,3 +93,19 @@ def write_history_page(frames: Any, out: Path, config: HistoryPageConfig = Histo
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_history_page(frames, out.parent, config), encoding="utf-8")
     return out
+
+
+@click.command("report")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("history.html"),
+              show_default=True, help="Where to write the page.")
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest N runs.")
+@click.option("--window", type=click.IntRange(min=1, max=100), default=5, show_default=True,
+              help="Drift window (runs per side).")
+@click.pass_context
+def history_report_command(ctx: click.Context, output: Path, branch: str | None, suite: str | None, tier: str | None,
+                   limit: int, window: int) -> None:
+    """Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."""
+    frames = frames_of(ctx, branch=branch, suite=suite, tier=tier, limit_runs=limit)
+    path = write_history_page(frames, output, HistoryPageConfig(window=window, branch=branch, suite=suite, tier=tier))
+    click.echo(f"wrote {path}")
