@@ -103,8 +103,8 @@ def write_history_page(frames: Any, out: Path, config: HistoryPageConfig = Histo
 @click.option("--window", type=click.IntRange(min=1, max=100), default=5, show_default=True,
               help="Drift window (runs per side).")
 @click.pass_context
-def history_report_command(ctx: click.Context, output: Path, branch: str | None, suite: str | None, tier: str | None,
-                   limit: int, window: int) -> None:
+def history_report_command(ctx: click.Context, output: Path, branch: str | None, suite: str | None,
+                           tier: str | None, limit: int, window: int) -> None:
     """Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."""
     frames = frames_of(ctx, branch=branch, suite=suite, tier=tier, limit_runs=limit)
     path = write_history_page(frames, output, HistoryPageConfig(window=window, branch=branch, suite=suite, tier=tier))
