@@ -35,6 +35,7 @@ def test_every_registered_provider_has_every_part() -> None:
      "missing wire_adapter"),
     ({"wire": "openai", "url_env": "G_URL"}, "missing key_env"),  # an alias still needs its own key variable
     ({"wire": "gemini", "local": True}, "missing backend"),
+    ({"wire": "gemini-rest", "key_env": "K", "url_env": "U", "wire_adapter": "m:A"}, "missing backend"),
     ({"wire": "openai", "key_env": "K", "url_env": "U", "wire_adapter": "no_colon"},
      "wire_adapter: expected 'module:attr', got 'no_colon'"),
 ])

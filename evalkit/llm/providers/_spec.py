@@ -104,7 +104,7 @@ def missing_parts(spec: Provider) -> list[str]:
         need["backend"] = spec.backend
     else:
         need.update(key_env=spec.key_env, url_env=spec.url_env)
-    if spec.wire == spec.name and not spec.local:  # its own wire: nothing to borrow
+    if not spec.local and (spec.wire == spec.name or spec.wire_adapter):  # its own wire: nothing to borrow
         need.update(backend=spec.backend, wire_adapter=spec.wire_adapter)
     if spec.wire_adapter and ":" not in spec.wire_adapter:
         return ["wire_adapter as 'module:attr'"]
