@@ -18,7 +18,7 @@ from evalkit.plugin.model_names import model_name_problems
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.session import SETTINGS_KEY, get_controller
 from evalkit.plugin.spending import run_config
-from evalkit.run.plan import tier_label
+from evalkit.run.keys import tier_label
 from evalkit.spec import SpecError, SpecWarning, is_suite_file, load_suite
 
 

@@ -21,7 +21,8 @@ from evalkit.plugin.reports import warm_up
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.plugin.xdist import WorkerPart
 from evalkit.run import ResumeError, RunConfig, RunHandle, plan_run, run_in_thread
-from evalkit.run.run_dir import new_run_id, read_rows
+from evalkit.run.run_dir import new_run_id
+from evalkit.run.tier_compat import read_trials
 from evalkit.run.trust_inputs import with_judge_evidence
 from evalkit.verdicts import GateResult, ResultRow, ScenarioVerdict, TrialRecord, VerdictInputs, decide_gate, decide_scenario
 
@@ -267,4 +268,4 @@ def baseline_trials(settings: PluginSettings) -> list[TrialRecord] | None:
     path = run_dir / "trials.jsonl"
     if not path.exists():
         raise pytest.UsageError(f"--evalkit-baseline: no trials.jsonl at {path}")
-    return [TrialRecord.model_validate(r) for r in read_rows(path)]
+    return [TrialRecord.model_validate(r) for r in read_trials(run_dir)]  # an old run's short tiers mapped

@@ -15,7 +15,7 @@ import pytest
 from evalkit.plugin.controller_slot import get_controller
 from evalkit.plugin.messages import failure_message, interval_text, pct
 from evalkit.verdicts import ScenarioVerdict
-from evalkit.run.plan import tier_label
+from evalkit.run.keys import item_key, tier_of
 
 if TYPE_CHECKING:
     from evalkit.plugin.controller import Controller
@@ -45,7 +45,7 @@ class _EvalItem(pytest.Item):
         super().__init__(**kwargs)
         self.loaded = loaded
         self.agent_model = agent_model
-        self.tier = tier_label(agent_model)
+        self.tier = tier_of(agent_model)  # the identity; the item's name shows `tier_label` (collection)
 
     @property
     def suite_name(self) -> str:
@@ -76,8 +76,8 @@ class ScenarioItem(_EvalItem):
 
     @property
     def key(self) -> str:
-        """Matches the run engine's item key (`suite::scenario[tier]`)."""
-        return f"{self.suite_name}::{self.scenario.id}[{self.tier}]"
+        """The run engine's item key of this item's trials (`evalkit.run.keys`)."""
+        return item_key(self.suite_name, self.scenario.id, self.tier)
 
     def setup(self) -> None:
         """A scenario whose agent never ran is reported as a pytest ERROR, so setup breakage reads as such."""

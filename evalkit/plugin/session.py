@@ -73,6 +73,7 @@ def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
     from evalkit.run.parts import reopen_for_parts
     from evalkit.run.resume import ResumeError
     from evalkit.run.run_dir import resolve_run_dir
+    from evalkit.run.tier_compat import upgrade_in_place
 
     try:
         path = resolve_run_dir(str(settings.resume), settings.report_dir)
@@ -85,6 +86,7 @@ def _claim_resumed_run(settings: PluginSettings) -> xdist.ControllerHooks:
     if merged.busy:
         lock.release()
         raise pytest.UsageError(f"evalkit: cannot resume: {merged.busy[0]}; let it end first")
+    upgrade_in_place(path)  # an old run's short tiers become full names before any worker reads it
     try:
         _refuse_changed_suites(path)
     except ResumeError as err:

@@ -29,6 +29,7 @@ from evalkit.report.pass_k import trials_per_scenario
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run
 from evalkit.report.scenario_test import ScenarioTest, scenario_level_test
+from evalkit.run.keys import tier_label
 from evalkit.report.sides import DECIDED, SideStats, pass_values, score_values, side_stats
 from evalkit.verdicts import ScenarioVerdict
 from evalkit.verdicts.rows import TrialRecord
@@ -242,9 +243,22 @@ def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -
                           routing=routing_hint(overall, scenarios, candidate_is_b=b_cand))
 
 
+def named_tiers(run: RunData, names: list[str]) -> list[str]:
+    """`--tiers` as the run names them: a short name (`gpt-4.1`) stands for the one tier it shortens, if unique."""
+    have = run.tiers()
+
+    def full(name: str) -> str:
+        matches = [t for t in have if tier_label(t) == name]
+        return name if name in have or len(matches) != 1 else matches[0]
+
+    return [full(n) for n in names]
+
+
 def resolve_sides(runs: list[RunData | str], cfg: CompareConfig) -> tuple[list[RunData], Alignment, list[str]]:
     """The sides to compare, how they align, and comparability warnings (raises unless `allow_mismatch`)."""
-    sides = choose_sides([open_run(r) for r in runs], cfg.tiers)
+    opened = [open_run(r) for r in runs]
+    tiers = named_tiers(opened[0], cfg.tiers) if cfg.tiers and len(opened) == 1 else cfg.tiers
+    sides = choose_sides(opened, tiers)
     unique_labels(sides)
     warnings = check_comparable(sides, cfg.allow_mismatch)
     return sides, alignment_for(sides), warnings

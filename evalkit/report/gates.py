@@ -14,7 +14,8 @@ from evalkit.report.rundata import RunData
 from evalkit.report.verdict_view import GateRow, gate_views
 from evalkit.spec import SpecError, load_suite
 from evalkit.spec.models import GateConfig
-from evalkit.run.run_dir import TRIALS, read_rows
+from evalkit.run.run_dir import TRIALS
+from evalkit.run.tier_compat import read_trials
 from evalkit.run.trust_inputs import with_judge_evidence
 from evalkit.verdicts import RunVerdict, TrialRecord, VerdictInputs, decide_run
 
@@ -60,7 +61,7 @@ def _baseline_trials(run: RunData) -> list[TrialRecord] | None:
     path = Path(recorded) / TRIALS if isinstance(recorded, str) else None
     if path is None or not path.is_file():
         return None
-    return [TrialRecord.model_validate(row) for row in read_rows(path)]
+    return [TrialRecord.model_validate(row) for row in read_trials(path.parent)]  # an old run's short tiers mapped
 
 
 def gate_rows(verdict: RunVerdict) -> list[GateRow]:

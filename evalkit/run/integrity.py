@@ -8,13 +8,13 @@ every criterion row that row counts (`criteria_scored`) is present.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalkit.run.events import read_events
-from evalkit.run.plan import item_key
+from evalkit.run.keys import row_key
 
 # What the log says of each trial at its latest attempt: read with a cheap line filter (no judgement parsed).
 _DECISION_KINDS = ("session_started", "session_ended", "trial_decided")
@@ -36,10 +36,6 @@ class TrialRows:
         return len(self.results) == row.get("criteria_scored", len(self.results))
 
 
-def row_key(row: dict[str, Any]) -> str:
-    return item_key(row.get("suite", ""), row.get("scenario_id", ""), row.get("tier", ""), row.get("trial", 0))
-
-
 def group_rows(trials: Iterable[dict[str, Any]], results: Iterable[dict[str, Any]]) -> dict[str, TrialRows]:
     """Rows by trial key; a criterion row repeated (same rubric and criterion) counts once."""
     grouped: dict[str, TrialRows] = {}
@@ -57,12 +53,16 @@ def group_rows(trials: Iterable[dict[str, Any]], results: Iterable[dict[str, Any
     return grouped
 
 
-def logged_decisions(events_path: Path) -> dict[str, str | None]:
-    """Trials the log says are decided at their latest attempt -> the transcript hash that attempt logged."""
+def logged_decisions(events_path: Path, rename: Callable[[Any], Any] | None = None) -> dict[str, str | None]:
+    """Trials the log says are decided at their latest attempt -> the transcript hash that attempt logged.
+
+    `rename` maps each logged key (an old-form run's short tiers, `evalkit.run.tier_compat`).
+    """
     decided: dict[str, str | None] = {}
     hashes: dict[str, str | None] = {}
     for event in read_events(events_path, kinds=_DECISION_KINDS):
         key, kind = event.get("key"), event["kind"]
+        key = rename(key) if rename else key
         if kind == "session_started":
             decided.pop(key, None)
             hashes.pop(key, None)
@@ -110,3 +110,6 @@ def _log_problems(grouped: dict[str, TrialRows], decided: dict[str, str | None])
 
 def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+__all__ = ["TrialRows", "group_rows", "logged_decisions", "row_key", "row_problems"]

@@ -14,6 +14,8 @@ from typing import Any
 from evalkit.run.config import RunConfig
 from evalkit.run.events import EventLog
 from evalkit.run.integrity import TrialRows
+from evalkit.run.keys import item_of
+from evalkit.run.tier_compat import upgrade_in_place
 from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
@@ -117,6 +119,7 @@ def _reopen(items: list[WorkItem], config: RunConfig) -> OpenedRun:
 
 def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:
     _merge_leftover_parts(run_dir)
+    _upgrade_old_form(run_dir.path)
     manifest = run_dir.read_manifest()
     check_unchanged(manifest, items, run_dir.path)
     state = load_state(run_dir)
@@ -145,6 +148,14 @@ def _merge_leftover_parts(run_dir: RunDir) -> None:
         raise ResumeError(f"cannot resume: {merged.busy[0]}; let it end first")
     if merged.merged:
         log.warning("resuming %s: merged %d unmerged worker parts first", run_dir.path, len(merged.merged))
+
+
+def _upgrade_old_form(path: Path) -> None:
+    """A run written while tiers were short names is rewritten with full ones before anything is appended."""
+    aliases = upgrade_in_place(path)
+    if aliases:
+        log.warning("resuming %s: tiers renamed to their full names (%s)", path,
+                    ", ".join(f"{a} -> {b}" for a, b in aliases.items()))
 
 
 def _open_part(items: list[WorkItem], config: RunConfig) -> OpenedRun:
@@ -211,7 +222,7 @@ def _link(source: Path, target: Path) -> bool:
 
 def _kept_result(key: str, rows: TrialRows) -> ItemResult:
     """A trial decided before this invocation, handed to the caller as if just run."""
-    return ItemResult(key, key.rsplit("#", 1)[0], "done", resumed=True, trial_json=dump_line(rows.trial or {}),
+    return ItemResult(key, item_of(key), "done", resumed=True, trial_json=dump_line(rows.trial or {}),
                       results_json="".join(dump_line(r) for r in rows.results))
 
 

@@ -6,11 +6,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from evalkit.run.config import RunConfig
+from evalkit.run.keys import item_key, item_of, tier_of
 from evalkit.run.resume_config import resolve_resume
 from evalkit.spec.models import Scenario
 from evalkit.spec.suites import LoadedSuite
 
-DEFAULT_TIER = "default"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -18,11 +18,6 @@ def derive_seed(suite_seed: int, scenario_id: str, trial: int) -> int:
     """Same seed for the same trial of a scenario in every tier and every run, so tiers compare paired."""
     digest = hashlib.sha256(f"{suite_seed}:{scenario_id}:{trial}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
-
-
-def tier_label(agent_model: str | None) -> str:
-    """The short tier name used in keys and reports: the agent model without its provider."""
-    return agent_model.split(":", 1)[-1] if agent_model else DEFAULT_TIER
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -50,7 +45,8 @@ class WorkItem:
 
     @property
     def tier(self) -> str:
-        return tier_label(self.agent_model)
+        """The agent model as named (`openai:gpt-4.1`): the tier in every artifact (see `evalkit.run.keys`)."""
+        return tier_of(self.agent_model)
 
     @property
     def file_stem(self) -> str:
@@ -60,11 +56,7 @@ class WorkItem:
     @property
     def item_key(self) -> str:
         """Key of the pytest item (scenario x tier) this trial belongs to."""
-        return self.key.rsplit("#", 1)[0]
-
-
-def item_key(suite_name: str, scenario_id: str, tier: str, trial: int) -> str:
-    return f"{suite_name}::{scenario_id}[{tier}]#{trial}"
+        return item_of(self.key)
 
 
 def plan_run(loaded_suites: list[LoadedSuite], config: RunConfig) -> list[WorkItem]:
@@ -84,6 +76,6 @@ def plan_run(loaded_suites: list[LoadedSuite], config: RunConfig) -> list[WorkIt
             trials = config.trials or scenario.trials or suite.trials
             for agent_model in tiers:
                 for trial in range(trials):
-                    key = item_key(suite.suite, scenario.id, tier_label(agent_model), trial)
+                    key = item_key(suite.suite, scenario.id, tier_of(agent_model), trial)
                     items.append(WorkItem(loaded, scenario, agent_model, trial, derive_seed(seed, scenario.id, trial), key))
     return items

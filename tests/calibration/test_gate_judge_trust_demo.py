@@ -107,7 +107,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 def test_without_a_record_the_gate_is_inconclusive_and_pytest_fails(demo: dict) -> None:
     out = demo["before"].stdout
     assert demo["before"].returncode != 0, out[-3000:]
-    assert "gate support-demo[gpt-4.1]: INCONCLUSIVE" in out
+    assert "gate support-demo[openai:gpt-4.1]: INCONCLUSIVE" in out
     assert "judge_trust: INCONCLUSIVE" in out
     assert f"{RUBRIC} x openai:gpt-4.1-mini is MISSING" in " ".join(out.split())
     assert f"evalkit calibrate --labels labels/{RUBRIC}.jsonl --rubric {RUBRIC}" in " ".join(out.split())
@@ -120,7 +120,7 @@ def test_with_a_current_trusted_record_the_gate_decides(demo: dict) -> None:
     verdict = run_verdict(open_run(demo["run_dir"]))
     [gate] = verdict.gates
     assert gate.outcome in ("pass", "fail") and [f.state for f in gate.judge_trust] == ["trusted"]
-    assert f"gate support-demo[gpt-4.1]: {gate.outcome.upper()}" in out
+    assert f"gate support-demo[openai:gpt-4.1]: {gate.outcome.upper()}" in out
     assert (demo["after"].returncode == 0) == (not verdict.failed)
     assert len(trials) == 6
 

@@ -125,7 +125,7 @@ def test_readme_demo_runs_offline_without_a_key(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1), out[-3000:] + proc.stderr[-2000:]  # tests ran (1: a gate on one trial)
     [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir() and not p.is_symlink()]
     trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
-    assert sorted(t["tier"] for t in trials) == ["gpt-4.1", "gpt-4.1-mini"]
+    assert sorted(t["tier"] for t in trials) == ["openai:gpt-4.1", "openai:gpt-4.1-mini"]  # the tier is the model as named
     assert all(t["outcome"] in ("pass", "fail") for t in trials)  # judged for real, nothing invalid
     assert (run_dir / "report.html").is_file() and f"evalkit: report {run_dir / 'report.html'}" in out
     assert "cost (list-price estimate; offline run, nothing spent)" in (run_dir / "report.html").read_text()

@@ -117,6 +117,18 @@ def html_verdicts(path: Path) -> Verdicts:
 RUN = "(run)"  # the run's own verdict, kept beside the scenario verdicts
 
 
+def as_pytest_names(verdicts: Verdicts) -> Verdicts:
+    """`scenario[openai:gpt-4.1]` -> `scenario[gpt-4.1]`: pytest ids (so JUnit names) show the tier's short label,
+    every other place its full name (`evalkit.run.keys`); the verdicts are what must agree."""
+    from evalkit.run.keys import tier_label
+
+    out: Verdicts = {}
+    for key, value in verdicts.items():
+        name, _, tier = key.partition("[")
+        out[f"{name}[{tier_label(tier[:-1])}]" if tier else key] = value
+    return out
+
+
 def verdict_line_run(text: str) -> str:
     """The plugin's verdict line, `run verdict: FAIL (...)` (the terminal's last line, the step summary's first)."""
     line = next(line for line in text.splitlines() if "run verdict: " in line)
@@ -221,6 +233,7 @@ def test_the_same_verdicts_everywhere(tmp_path: Path, monkeypatch: pytest.Monkey
         if set(verdicts) == {RUN}:
             assert verdicts[RUN] == reference[RUN], place
             continue
-        assert {k: v for k, v in verdicts.items() if k != RUN} == scenarios, f"{place} disagrees with the terminal"
+        assert as_pytest_names({k: v for k, v in verdicts.items() if k != RUN}) == as_pytest_names(scenarios), \
+            f"{place} disagrees with the terminal"
         if RUN in verdicts:
             assert verdicts[RUN] == reference[RUN], f"{place}: run verdict {verdicts[RUN]} != {reference[RUN]}"

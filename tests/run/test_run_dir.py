@@ -38,7 +38,7 @@ def test_run_directory_layout_and_records(finished, tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "latest").resolve() == run_dir
     run = load_run(run_dir)
     assert set(MANIFEST_FIELDS) <= set(run.manifest)
-    assert run.manifest["suites"][0]["file_hash"] and run.manifest["suites"][0]["tiers"] == ["small"]
+    assert run.manifest["suites"][0]["file_hash"] and run.manifest["suites"][0]["tiers"] == ["openai:small"]
     assert run.manifest["rubrics"] == [{"ref": "quality@1", "fingerprint": "fp1"}]
     assert run.manifest["models"]["agent"] == ["openai:small"]
     trial = run.trials[0]
