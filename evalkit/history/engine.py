@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 from evalkit.security import redact, watch_value
 
 READONLY = "evalkit_readonly"  # execution option: a read-only transaction (SQLite: no write lock taken)
+CONNECT_TIMEOUT_S = 15  # an unreachable server delays the end of a run by this much, never hangs it
 SQLITE_BUSY_MS = 60_000  # four CI jobs recording at once wait for each other; a minute is far more than one write
 
 
@@ -55,7 +56,9 @@ def open_engine(url: str | URL) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
-        return create_engine(parsed, pool_pre_ping=True)
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        return create_engine(parsed, pool_pre_ping=True,
+                             connect_args=connect_args if parsed.get_backend_name() == "postgresql" else {})
     except ModuleNotFoundError as err:
         hint = " (pip install 'evalkit[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
         raise HistoryError(f"no database driver for {shown(parsed)}: {err}{hint}") from None

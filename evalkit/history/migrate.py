@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from alembic import command
 from evalkit.history.engine import HistoryError, shown
 from evalkit.history.schema import HEAD
 
