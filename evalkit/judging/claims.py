@@ -188,4 +188,6 @@ async def check_claims(
 )
 async def claims_match_actions(spec: ClaimsSpec, ctx: CheckContext) -> Finding:
     """The registered evaluator: the check's own judge_model, else the rubric's or suite's judge."""
-    return await check_claims(spec, ctx.transcript, ctx.hub, ctx.default_judge)
+    if ctx.hub is None and claims_model(spec, ctx.default_judge)[0] is not None:
+        return Finding(passed=None, reasoning="claims_match_actions asks a judge model, and none may be called here")
+    return await check_claims(spec, ctx.transcript, ctx.hub, ctx.default_judge)  # type: ignore[arg-type]

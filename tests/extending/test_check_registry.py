@@ -231,3 +231,13 @@ def test_extending_md_shows_the_worked_examples_as_the_tests_run_them() -> None:
     assert (examples / "report_section" / "slowest_trials.py").read_text() in blocks
     for heading in ("## Add a check", "## Add a provider", "## Add an agent adapter", "## Add a report section"):
         assert heading in text
+
+
+@pytest.mark.asyncio
+async def test_claims_without_a_model_source_is_invalid_and_names_why(refund_transcript: Any) -> None:
+    named = Check.model_validate({"claims_match_actions": {"judge_model": "openai:claims-judge"}})
+    found = await evaluate_any(named, refund_transcript, None, None)  # type: ignore[arg-type]
+    assert found.passed is None and "none may be called here" in found.reasoning
+    bare = Check.model_validate({"claims_match_actions": {}})
+    unnamed = await evaluate_any(bare, refund_transcript, None, None)  # type: ignore[arg-type]
+    assert unnamed.passed is None and unnamed.reasoning.startswith("no judge model configured")
