@@ -166,11 +166,13 @@ def hits(text: str) -> list[str]:
 
 
 def artifact_text(path: Path) -> str:
-    """A file's text; SQLite files (the response cache) as their rows, so WAL and page layout do not hide one."""
+    """A file's text; SQLite files (the response cache, the run history) as every table's rows, so WAL and page
+    layout do not hide one."""
     data = path.read_bytes()
     if data.startswith(b"SQLite format 3"):
         with sqlite3.connect(path) as conn:
-            rows = conn.execute("SELECT key, model, role, body FROM responses").fetchall()
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            rows = [row for table in tables for row in conn.execute(f'SELECT * FROM "{table}"')]
         return data.decode("latin-1") + "\n".join(map(str, rows))
     return data.decode("utf-8", errors="replace")
 
