@@ -27,9 +27,9 @@ from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
 from evalkit.verdicts.rows import ResultRow, TrialRecord
 from evalkit.spec import (AgentConfig, CallableAgent, FactoryAgent, HttpAgent, LoadedSuite, ModelAgent, ObjectAgent,
-                          find_project_root, is_suite_file, load_suite)
+                          PluginAgent, find_project_root, is_suite_file, load_suite)
 
-AGENT_CONFIGS = (CallableAgent, FactoryAgent, ModelAgent, HttpAgent, ObjectAgent)
+AGENT_CONFIGS = (CallableAgent, FactoryAgent, ModelAgent, HttpAgent, ObjectAgent, PluginAgent)
 
 
 class ScenarioResult(BaseModel):

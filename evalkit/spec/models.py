@@ -6,10 +6,13 @@ JSON Schemas editors use. Engine output (transcripts, scores) lives elsewhere.
 
 from __future__ import annotations
 
+import difflib
+from importlib.metadata import entry_points
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from evalkit.spec.checks import Check
 from evalkit.spec.problems import LocatedValueError
@@ -220,8 +223,38 @@ class HttpAgent(_Strict):
     timeout_s: float = Field(default=60, gt=0)
 
 
+BUILTIN_AGENT_KINDS = ("callable", "factory", "model", "http", "object")
+AGENT_ENTRY_POINTS = "evalkit.agents"
+
+
+class PluginAgent(BaseModel):
+    """An agent kind an installed package registers (entry point group `evalkit.agents`, named as the kind).
+
+    The loader checks that the kind is installed; the package's own config model checks the other
+    keys when a session builds the agent (a setup error naming the key).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = Field(description="An agent kind installed through the evalkit.agents entry point group.",
+                      json_schema_extra={"not": {"enum": list(BUILTIN_AGENT_KINDS)}})
+
+    @field_validator("kind")
+    @classmethod
+    def _installed(cls, kind: str) -> str:
+        if kind in BUILTIN_AGENT_KINDS:  # not this branch: the built-in kind's own model explains the problem
+            raise PydanticCustomError("builtin_agent_kind", "{kind} is a built-in agent kind", {"kind": kind})
+        installed = sorted(ep.name for ep in entry_points(group=AGENT_ENTRY_POINTS))
+        if kind not in installed:
+            known = [*BUILTIN_AGENT_KINDS[:-1], *installed]
+            close = difflib.get_close_matches(kind, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"unknown agent kind {kind!r} ({hint}expected one of: {', '.join(known)})")
+        return kind
+
+
 # ObjectAgent is set from Python only (run_scenario), so the suite schema does not offer it
-AgentConfig = CallableAgent | FactoryAgent | ModelAgent | HttpAgent | SkipJsonSchema[ObjectAgent]
+AgentConfig = CallableAgent | FactoryAgent | ModelAgent | HttpAgent | PluginAgent | SkipJsonSchema[ObjectAgent]
 
 
 class SimulatorConfig(_Strict):
