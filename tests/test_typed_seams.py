@@ -45,3 +45,16 @@ def test_a_stand_in_with_only_model_is_a_model_source():
     assert isinstance(OneModel(), ModelSource)
     assert not isinstance(object(), ModelSource)
     assert not isinstance(OneModel(), OwnedModelSource)  # no aclose(): a run could not close it
+
+
+def test_work_items_are_fully_typed():
+    """A run's work item names its suite and scenario types, so the stages get checked attribute access."""
+    import typing
+
+    from evalkit.run.plan import WorkItem
+    from evalkit.spec import LoadedSuite
+    from evalkit.spec.models import Scenario
+
+    hints = typing.get_type_hints(WorkItem)
+    assert hints["suite"] is LoadedSuite and hints["scenario"] is Scenario
+    assert not [name for name, hint in hints.items() if hint is typing.Any or "Any" in repr(hint)]

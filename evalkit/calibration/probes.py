@@ -31,6 +31,7 @@ from evalkit.judging import judge_transcript
 from evalkit.judging.pairwise import judge_pairs
 from evalkit.judging.verdict import RubricVerdict
 from evalkit.llm import ModelHub
+from evalkit.llm.source import ModelSource
 from evalkit.run.config import RunConfig
 from evalkit.spec.models import Rubric
 from evalkit.verdicts.probe_record import EditProbe, PositionProbe, ProbeResults, SelfPreference
@@ -103,11 +104,11 @@ def _human_fails(item: Item, rubric: Rubric) -> bool:
 # ---------------------------------------------------------------- edit probes
 
 
-async def _judge(hub: Any, setup: JudgeSetup, transcript: Any) -> RubricVerdict:
+async def _judge(hub: ModelSource, setup: JudgeSetup, transcript: Any) -> RubricVerdict:
     return await judge_transcript(transcript, setup.rubric, hub, setup.default_judge, scenario=setup.scenario)
 
 
-async def edit_probe(hub: Any, inputs: ProbeInputs, name: str, items: list[Item]) -> EditProbe:
+async def edit_probe(hub: ModelSource, inputs: ProbeInputs, name: str, items: list[Item]) -> EditProbe:
     edited = [(item, EDITS[name](item.transcript)) for item in items]
     todo = [(item, t) for item, t in edited if t is not None]
     after = await asyncio.gather(*(_judge(hub, inputs.setups[i.key], t) for i, t in todo))
@@ -194,7 +195,7 @@ def scenario_pairs(items: list[Item]) -> list[tuple[str, int, Any, Any]]:
     return pairs
 
 
-async def position_probe(hub: Any, inputs: ProbeInputs) -> PositionProbe:
+async def position_probe(hub: ModelSource, inputs: ProbeInputs) -> PositionProbe:
     judge = inputs.judge_models[0] if inputs.judge_models else None
     pairs = scenario_pairs(inputs.transcripts)
     empty = dict(n_valid=0, n_inconsistent=0, n_first=0, n_second=0, flip_rate=None, p_first=None, p_value=None)
