@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, replace
 
 DEFAULT_TIER = "default"
-_KEY = re.compile(r"^(?P<suite>.*?)::(?P<scenario>[^\[]*)\[(?P<tier>.*)\](?:#(?P<trial>\d+))?$", re.DOTALL)
+# scenario ids hold no `:` or `[` (spec), so the first `[` opens the tier and the `::` before it ends the suite
+_KEY = re.compile(r"^(?P<suite>[^\[]*)::(?P<scenario>[^\[:]*)\[(?P<tier>.*)\](?:#(?P<trial>\d+))?$", re.DOTALL)
 
 
 def tier_of(agent_model: str | None) -> str:
