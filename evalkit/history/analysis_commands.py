@@ -92,7 +92,7 @@ def drift_command(ctx: click.Context, branch: str | None, suite: str | None, tie
                   alpha: float, verbose: bool) -> None:
     """Scenarios whose pass rate in the last window of runs is significantly below the window before; exit 1 if any.
 
-    One-sided Fisher exact test on counts divided by the design effect of correlated trials within a run,
+    One-sided Boschloo exact test on counts divided by the design effect of correlated trials within a run,
     Holm-corrected across scenarios x tiers (docs/history.md).
     """
     from evalkit.history.drift import DriftConfig, drift, drift_line
@@ -106,7 +106,7 @@ def drift_command(ctx: click.Context, branch: str | None, suite: str | None, tie
             if not row.drifting:
                 click.echo(f"ok    {row.label}: {row.before.rate:.0%} -> {row.after.rate:.0%}, p={row.p_value:.2g}")
     click.echo(f"drift: {len(report.drifting)} of {len(report.rows)} scenario x tier drifting "
-               f"(one-sided Fisher on design-effect counts, rho={report.rho:.2f}, Holm, family-wise alpha {alpha}); "
+               f"({report.method}, rho={report.rho:.2f}, Holm, family-wise alpha {alpha}); "
                f"{len(report.skipped)} with fewer than {2 * window} runs not tested", err=True)
     if report.drifting:
         ctx.exit(1)

@@ -5,10 +5,10 @@ in start order; the last ``window`` runs are compared with the ``window`` runs
 before them. Pass rates count valid trials only (invalid and error trials are
 counted and shown, never pass or fail).
 
-* Test: one-sided Fisher exact test on design-effect counts: each window's
+* Test: one-sided Boschloo exact test on design-effect counts: each window's
   passes and valid trials divided by 1 + (n0 - 1) rho, rho the intra-run
   correlation pooled over the whole history (`evalkit.history.drift_stats`
-  says why not plain Fisher and why not a permutation over runs).
+  says why not plain pooled counts and why not a permutation over runs).
 * Correction: Holm over every cell tested, family-wise error rate <= alpha:
   the job fails when any cell drifts, so that is the job's false-alarm rate.
 * Effect size: after - before in pass rate with Newcombe's interval
@@ -24,9 +24,12 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalkit.history.drift_stats import RunCounts, design_effect, effective, fisher_greater, holm, icc_anova
+from evalkit.history.drift_stats import RunCounts, boschloo_greater, design_effect, effective, holm, icc_anova
 from evalkit.history.run_cells import CELL, FramesLike, per_run
 from evalkit.stats import newcombe_diff
+
+
+METHOD = "one-sided Boschloo exact test on design-effect counts"
 
 
 class DriftConfig(BaseModel):
@@ -109,6 +112,10 @@ class DriftReport(BaseModel):
     def drifting(self) -> list[DriftRow]:
         return [r for r in self.rows if r.drifting]
 
+    @property
+    def method(self) -> str:
+        return METHOD
+
 
 def _counts(part: pd.DataFrame) -> list[RunCounts]:
     return [RunCounts(passes=int(p), valid=int(v)) for p, v in zip(part["passes"], part["valid"])]
@@ -149,7 +156,7 @@ def _row(key: tuple[str, str, str], before: pd.DataFrame, after: pd.DataFrame, r
          confidence: float) -> tuple[DriftRow, float]:
     deff = design_effect(rho, _counts(before) + _counts(after))
     b, a = _window(before, deff), _window(after, deff)
-    p = fisher_greater(b.eff_passes, b.eff_valid, a.eff_passes, a.eff_valid)
+    p = boschloo_greater(b.eff_passes, b.eff_valid, a.eff_passes, a.eff_valid)
     interval = newcombe_diff(b.eff_passes, b.eff_valid, a.eff_passes, a.eff_valid, confidence)
     assert interval.low is not None and interval.high is not None  # both windows hold valid trials
     row = DriftRow(suite=key[0], scenario=key[1], tier=key[2], before=b, after=a, deff=deff,

@@ -7,14 +7,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from scipy.stats import fisher_exact
+from scipy.stats import boschloo_exact, fisher_exact
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from history_frames_synth import frames  # noqa: E402
 
 from evalkit.history.drift import DriftConfig, drift, drift_line  # noqa: E402
-from evalkit.history.drift_stats import RunCounts, design_effect, fisher_greater, holm, icc_anova  # noqa: E402
+from evalkit.history.drift_stats import (  # noqa: E402
+    RunCounts,
+    boschloo_greater,
+    design_effect,
+    fisher_greater,
+    holm,
+    icc_anova,
+)
 
 BENCH = Path(__file__).parents[2] / "bench" / "history_drift.py"
 
@@ -34,6 +41,15 @@ def test_fisher_matches_scipy_one_sided(table: tuple[int, int, int, int]) -> Non
     bp, bn, ap, an = table
     expected = fisher_exact([[bp, bn - bp], [ap, an - ap]], alternative="greater")[1]
     assert fisher_greater(bp, bn, ap, an) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("table", [(22, 25, 12, 25), (5, 5, 0, 5), (20, 25, 15, 25), (9, 10, 5, 12), (3, 4, 3, 4),
+                                   (0, 6, 3, 6), (12, 14, 6, 9), (1, 1, 0, 1)])
+def test_boschloo_matches_scipy_and_is_never_weaker_than_fisher(table: tuple[int, int, int, int]) -> None:
+    bp, bn, ap, an = table
+    expected = boschloo_exact([[bp, ap], [bn - bp, an - ap]], alternative="greater").pvalue
+    assert boschloo_greater(bp, bn, ap, an) == pytest.approx(expected, rel=1e-6, abs=1e-12)
+    assert boschloo_greater(bp, bn, ap, an) <= fisher_greater(bp, bn, ap, an) + 1e-12
 
 
 def test_holm_step_down_by_hand() -> None:
