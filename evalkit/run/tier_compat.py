@@ -124,9 +124,10 @@ def upgrade_in_place(run_dir: Path) -> dict[str, str]:
     rows = RunDir(run_dir)
     rows.rewrite_rows(RESULTS, new_results)
     rows.rewrite_rows(TRIALS, new_trials)
-    upgrades = [*new_manifest.get("upgraded", []), {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                                     "tiers": dict(aliases.map)}]
-    rows.write_manifest({**new_manifest, "upgraded": upgrades})
+    if manifest:  # a run without a readable run.json gets none made up here
+        upgrades = [*new_manifest.get("upgraded", []), {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                                         "tiers": dict(aliases.map)}]
+        rows.write_manifest({**new_manifest, "upgraded": upgrades})
     return dict(aliases.map)
 
 

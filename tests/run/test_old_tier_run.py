@@ -112,3 +112,16 @@ async def test_a_new_run_of_the_same_suite_pairs_with_it_by_tier(old_run: Path) 
     comp = compare_runs([old_run, new.run_dir])
     assert comp.by_tier and comp.warnings == []
     assert sorted(c.scenario for c in comp.pairs[0].scenarios) == [f"sc{i}[{t}]" for i in range(2) for t in TIERS]
+
+
+def test_an_upgrade_cut_off_before_run_json_is_finished_by_the_next(old_run: Path) -> None:
+    from evalkit.run.tier_compat import upgrade_in_place
+
+    stored = (old_run / MANIFEST).read_text()
+    assert upgrade_in_place(old_run) == ALIASES
+    (old_run / MANIFEST).write_text(stored)  # as if killed after the rows, before run.json
+    assert upgrade_in_place(old_run) == ALIASES
+    manifest = json.loads((old_run / MANIFEST).read_text())
+    assert manifest["suites"][0]["tiers"] == TIERS and len(manifest["upgraded"]) == 1
+    assert upgrade_in_place(old_run) == {}  # nothing left in the old form
+    assert load_run(old_run).problems == []
