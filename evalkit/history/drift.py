@@ -43,7 +43,6 @@ class DriftConfig(BaseModel):
     branch: str | None = None
     suite: str | None = None
     tier: str | None = None
-    seed: int = 0  # Monte Carlo splits, used only beyond 10 runs a side
 
 
 class WindowStats(BaseModel):
@@ -137,12 +136,16 @@ def _filtered(trials: pd.DataFrame, config: DriftConfig) -> pd.DataFrame:
     return trials
 
 
-def _windows(frames: FramesLike, config: DriftConfig) -> tuple[dict[tuple[str, str, str], tuple[pd.DataFrame,
-                                                                                              pd.DataFrame]],
-                                                               list[Skipped]]:
+Cell = tuple[str, str, str]
+Windows = dict[Cell, tuple[pd.DataFrame, pd.DataFrame]]  # cell -> (before runs, after runs)
+
+
+def _windows(frames: FramesLike, config: DriftConfig) -> tuple[Windows, list[Skipped]]:
     runs = per_run(_filtered(frames.trials, config), CELL)
     runs = runs[runs["valid"] > 0]
-    w, windows, skipped = config.window, {}, []
+    w = config.window
+    windows: Windows = {}
+    skipped: list[Skipped] = []
     for (suite, scenario, tier), cell in runs.groupby(CELL, sort=True):
         key = (str(suite), str(scenario), str(tier))
         if len(cell) < 2 * w:
@@ -152,7 +155,7 @@ def _windows(frames: FramesLike, config: DriftConfig) -> tuple[dict[tuple[str, s
     return windows, skipped
 
 
-def _row(key: tuple[str, str, str], before: pd.DataFrame, after: pd.DataFrame, rho: float,
+def _row(key: Cell, before: pd.DataFrame, after: pd.DataFrame, rho: float,
          confidence: float) -> tuple[DriftRow, float]:
     deff = design_effect(rho, _counts(before) + _counts(after))
     b, a = _window(before, deff), _window(after, deff)
