@@ -113,7 +113,7 @@ def _find_suite(scenario: str, suite: Path | None) -> LoadedSuite:
         return loaded
     root = find_project_root()
     files = sorted(p for p in (root / "suites").rglob("*.y*ml") if is_suite_file(p)) if (root / "suites").is_dir() else []
-    found = [loaded for f in files if (loaded := _load_if_has(f, scenario)) is not None]
+    found = [hit for f in files if (hit := _load_if_has(f, scenario)) is not None]
     if len(found) != 1:
         where = ", ".join(str(f.path) for f in found) if found else f"no suite under {root / 'suites'}"
         raise ValueError(f"scenario '{scenario}' must be in exactly one suite ({where}); pass suite=PATH")
