@@ -150,7 +150,8 @@ class HubConfig(BaseModel):
     )
     cache_dir: Path = Path(".evalkit/cache")
     cache_roles: set[str] = Field(default_factory=lambda: {"judge"})
-    no_cache: bool = False
+    cache: bool = Field(default=True, description="read and write the response cache (`no_cache=True`, the old "
+                                                  "spelling, is still accepted)")
     record_path: Path | None = None
     replay_path: Path | None = None
     price_overrides: dict[str, ModelPrice] = Field(default_factory=dict, description="provider:model -> price")
@@ -163,6 +164,19 @@ class HubConfig(BaseModel):
     shared_budget: SharedBudget | None = Field(
         default=None, description="the run's shared limit service (pytest-xdist workers); None: this process alone"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_no_cache(cls, data: Any) -> Any:
+        """`no_cache=True` is `cache=False`: the option table's one name is `cache` (evalkit.options)."""
+        if isinstance(data, dict) and "no_cache" in data:
+            data = dict(data)
+            data.setdefault("cache", not data.pop("no_cache"))
+        return data
+
+    @property
+    def no_cache(self) -> bool:
+        return not self.cache
 
     def connections_for(self, provider: str) -> int | None:
         """The static connection cap of a provider's endpoints, or None when only the adaptive bounds apply."""

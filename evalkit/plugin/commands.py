@@ -13,27 +13,9 @@ from pathlib import Path
 
 import click
 
-from evalkit.limit_options import LIMIT_OPTIONS
+from evalkit.options import OPTIONS, Option
 
-FLAGS = {  # click option name -> pytest flag
-    "agent": "--evalkit-agent",
-    "agent_models": "--evalkit-agent-models",
-    "simulator_model": "--evalkit-simulator-model",
-    "judge_model": "--evalkit-judge-model",
-    "trials": "--evalkit-trials",
-    "concurrency": "--evalkit-concurrency",
-    "max_cost": "--evalkit-max-cost",
-    "replay": "--evalkit-replay",
-    "record": "--evalkit-record",
-    "resume": "--evalkit-resume",
-    "report_dir": "--evalkit-report-dir",
-    "baseline": "--evalkit-baseline",
-    "seed": "--evalkit-seed",
-    "executor": "--evalkit-executor",
-    "ray_address": "--evalkit-ray-address",
-}
-FLAGS.update({o.name: f"--evalkit-{o.flag[2:]}" for o in LIMIT_OPTIONS})  # --rpm N -> --evalkit-rpm=N
-SWITCHES = {"offline": "--evalkit-offline", "live": "--evalkit-live", "no_cache": "--evalkit-no-cache"}
+RUN_OPTIONS = tuple(o for o in OPTIONS if o.cli)  # every table row but suites (this command's arguments)
 
 
 def pytest_args(suites: tuple[str, ...], options: dict[str, object], extra: tuple[str, ...]) -> list[str]:
@@ -44,13 +26,23 @@ def pytest_args(suites: tuple[str, ...], options: dict[str, object], extra: tupl
     root = find_project_root(Path(paths[0]).resolve())
     args = [*paths, f"--rootdir={root}", "-p", "no:cacheprovider"]
     args += [f"--evalkit-suites={p}" for p in paths]
-    for name, flag in FLAGS.items():
-        if options.get(name) is not None:
-            args.append(f"{flag}={options[name]}")
-    args += [flag for name, flag in SWITCHES.items() if options.get(name)]
+    for option in RUN_OPTIONS:
+        args += pytest_flags(option, options.get(option.name))
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "evalkit.pytest_plugin"]
     return args + list(extra)
+
+
+def pytest_flags(option: Option, value: object) -> list[str]:
+    """`--rpm 60` -> ['--evalkit-rpm=60']; `--no-cache` -> ['--evalkit-no-cache']; unset -> []."""
+    if value is None or value == ():
+        return []
+    if value is False:
+        return ["--evalkit-no-" + option.name.replace("_", "-")]
+    if value is True:
+        return [option.pytest_flag if option.switch else f"{option.pytest_flag}=true"]
+    values = value if isinstance(value, (tuple, list)) else [value]
+    return [f"{option.pytest_flag}={v}" for v in values]
 
 
 def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -61,41 +53,24 @@ def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
     return values, ()
 
 
-def limit_options(command: click.Command) -> click.Command:
-    """One click option per row of `evalkit.limit_options` (checked by the plugin, like `[tool.evalkit]`)."""
-    for option in reversed(LIMIT_OPTIONS):
+def table_options(command: click.Command) -> click.Command:
+    """One click option per row of the option table; values are checked by the plugin (one line naming the
+    `--evalkit-` flag), as the same values from `[tool.evalkit]` or the environment are."""
+    for option in reversed(RUN_OPTIONS):
+        names = [option.flag, *("--" + a.replace("_", "-") for a in option.renames)]
+        help = f"{option.help[0].upper()}{option.help[1:]}" + (f" (or {option.env_var})." if option.env_var else ".")
         if option.kind is bool:
             flag = option.flag[2:]
-            command = click.option(f"--{flag}/--no-{flag}", option.name, default=None,
-                                   help=f"{option.help[0].upper()}{option.help[1:]}.")(command)
+            command = click.option(f"--{flag}/--no-{flag}", option.name, default=None, help=help)(command)
         else:
-            command = click.option(option.flag, option.name, metavar="N" if option.kind is int else "X",
-                                   help=f"{option.help[0].upper()}{option.help[1:]}.")(command)
+            command = click.option(*names, option.name, metavar=option.shown_metavar(), help=help,
+                                   multiple=option.kind in (list, dict))(command)
     return command
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("suites", nargs=-1)
-@click.option("--offline", is_flag=True, help="Serve every model from a local fake server (no key, no network).")
-@click.option("--live", is_flag=True, help="Allow paid model calls (same as EVALKIT_LIVE=1).")
-@click.option("--trials", type=int, help="Trials per scenario.")
-@click.option("--agent", help="Agent factory module:attr, overriding the suites'.")
-@click.option("--agent-models", help="Agent model tiers, comma separated.")
-@click.option("--simulator-model", help="User simulator model.")
-@click.option("--judge-model", help="Judge model for every rubric.")
-@click.option("--concurrency", type=int, help="Max concurrent connections per endpoint.")
-@click.option("--max-cost", type=float, help="Refuse a live run estimated above this many USD.")
-@click.option("--replay", type=click.Path(), help="Serve model calls from this cassette.")
-@click.option("--record", type=click.Path(), help="Record model calls to this cassette.")
-@click.option("--resume", help="Resume an interrupted run (run directory or 'latest').")
-@click.option("--report-dir", type=click.Path(), help="Where run directories go (default reports/).")
-@click.option("--baseline", help="Fail on significant regressions against this run directory.")
-@click.option("--no-cache", is_flag=True, help="Do not use the response cache.")
-@click.option("--seed", type=int, help="Base seed.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), help="Where sessions run: this process (default) or "
-              "Ray workers (pip install 'evalkit[ray]').")
-@click.option("--ray-address", help="Ray cluster for --executor ray: auto, ray://host:10001 or local.")
-@limit_options
+@table_options
 @click.pass_context
 def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:
     """Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html.
@@ -112,7 +87,7 @@ def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) 
         raise click.BadParameter(f"no such suite file or directory: {', '.join(missing)}", param_hint="SUITES")
     args = pytest_args(suites, options, extra + tuple(ctx.args))
     root = find_project_root(Path((suites or ("suites",))[0]).resolve())
-    report_dir = Path(str(options["report_dir"])).resolve() if options.get("report_dir") else root / "reports"
+    report_dir = _report_dir(root, options.get("report_dir"))
     before = _run_dirs(report_dir)
     code = pytest.main(args)
     for run_dir, stamp in sorted(_run_dirs(report_dir).items()):
@@ -129,6 +104,19 @@ def _record_history(run_dir: Path, root: Path, report_dir: Path) -> None:
     warning = record_if_missed(run_dir, root, report_dir)
     if warning:
         click.echo(warning, err=True)
+
+
+def _report_dir(root: Path, flag: object) -> Path:
+    """Where the plugin will put the run: the flag, EVALKIT_REPORT_DIR or [tool.evalkit], else reports/ (a bad
+    value is left for the plugin to refuse in its one line)."""
+    from evalkit.options import OptionError, Sources, read_tool_table, resolve
+
+    try:
+        given = resolve(Sources(root=root, cwd=Path.cwd(), flags={"report_dir": flag}, env=os.environ,
+                                tool=read_tool_table(root))).get("report_dir")
+    except OptionError:
+        given = None
+    return Path(given) if given else root / "reports"
 
 
 def _run_dirs(report_dir: Path) -> dict[Path, int]:

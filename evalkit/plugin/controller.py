@@ -100,32 +100,18 @@ class Controller:
             self.handles[item.key] = handle
 
     def run_config(self) -> RunConfig:
-        s = self.settings
-        base_urls = dict(s.base_urls)
-        if self.offline is not None:
-            base_urls.update(self.offline.base_urls)
-        part = self.part
-        return RunConfig(
+        """The settings' RunConfig (the option table says which field each fills), plus what this session decided."""
+        s, part = self.settings, self.part
+        base_urls = {**s.base_urls, **(self.offline.base_urls if self.offline is not None else {})}
+        return RunConfig.from_options(
+            s.run_values(),
             report_dir=part.report_dir(len(self.batches)) if part else s.report_dir,
             run_id=None if s.resume and not part else self.run_id,
-            tiers=s.agent_models,
-            trials=s.trials,
-            simulator_model=s.simulator_model,
-            judge_model=s.judge_model,
-            seed=s.seed,
-            max_cost_usd=s.max_cost,
-            max_connections=s.concurrency,
-            limits=s.limits,
-            cache=not s.no_cache,
-            cache_dir=s.cache_dir,
-            record_path=s.record,
-            replay_path=s.replay,
             base_urls=base_urls,
             resume=None if part else s.resume,
             part_of=str(part.run_dir) if part else None,
             offline=self.offline is not None,
             baseline=baseline_dir(s),
-            executor=s.executor,
         )
 
     def stop(self) -> None:

@@ -3,16 +3,21 @@
 Callers (pytest plugin, CLI, notebooks) fill one `RunConfig` instead of passing
 many keyword arguments. Per-endpoint connection limits belong to the model hub;
 `RunConfig` carries them and builds the hub's config so there is one place to set them.
+Which field each user setting fills, and which hub field it feeds, is the option table's
+(`evalkit.options`): `RunConfig(concurrency=4, rpm=60)` takes the settings' own names too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalkit.llm.config import LimitSettings
+from evalkit.options import BY_NAME, OPTIONS
+from evalkit.options.option import set_dotted
 from evalkit.run.executors.config import ExecutorConfig
 
 # Fields that decide *what* a run contains. A resumed run keeps the stored values
@@ -66,22 +71,54 @@ class RunConfig(BaseModel):
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig, description="Where sessions run: this "
                                      "process, or Ray workers (the driver still writes the run directory).")
 
+    @classmethod
+    def from_options(cls, values: Mapping[str, Any], **fields: Any) -> "RunConfig":
+        """A run from resolved settings (option names; those the run engine does not read, such as `live`, are
+        left out; field names pass), then `fields`: `RunConfig.from_options(settings.values, run_id=...)`."""
+        run = {k: v for k, v in values.items() if (BY_NAME[k].run if k in BY_NAME else k in cls.model_fields)}
+        return cls.model_validate({**run_fields(run), **fields})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _option_names(cls, data: Any) -> Any:
+        return run_fields(data) if isinstance(data, Mapping) else data
+
     def hub_config(self) -> Any:
-        """Build the model hub's config from the fields this run sets (unset ones keep the hub defaults)."""
+        """Build the model hub's config from the fields this run sets (unset ones keep the hub defaults):
+        every option with a `hub` target, the limits through `LimitSettings`."""
         from evalkit.llm import HubConfig
 
-        values: dict[str, Any] = {"base_urls": dict(self.base_urls), "no_cache": not self.cache}
-        optional = {
-            "max_connections": self.max_connections,
-            "timeout_s": self.timeout_s,
-            "max_retries": self.max_retries,
-            "cache_dir": self.cache_dir,
-            "record_path": self.record_path,
-            "replay_path": self.replay_path,
-        }
-        values.update({k: v for k, v in optional.items() if v is not None})
+        values: dict[str, Any] = {}
+        for option in OPTIONS:
+            if option.hub and option.run and "." not in option.run:
+                value = getattr(self, option.run)
+                if value is not None:
+                    set_dotted(values, option.hub, value)
         values.update(self.limits.hub_values())
         return HubConfig(**values)
+
+
+def run_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Option names -> RunConfig fields: {'concurrency': 4, 'rpm': 60} -> {'max_connections': 4, 'limits': {'rpm': 60}}.
+
+    Field names pass unchanged; so does `executor` given as a table (the field), not as a name (the option).
+    """
+    out: dict[str, Any] = {}
+    nested: dict[str, Any] = {}
+    for key, value in data.items():
+        option = BY_NAME.get(key)
+        is_field = key in RunConfig.model_fields
+        if option is None or option.run is None or option.run == key or (is_field and not isinstance(value, str)):
+            out[key] = value
+        elif "." in option.run:
+            set_dotted(nested, option.run, value)
+        else:
+            out[option.run] = value
+    for head, more in nested.items():
+        given = out.get(head)
+        base = given.model_dump(exclude_none=True, exclude_defaults=True) if isinstance(given, BaseModel) else given
+        out[head] = {**(base or {}), **more}
+    return out
 
 
 def cost_label(offline: bool) -> str:

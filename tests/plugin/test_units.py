@@ -38,12 +38,12 @@ def test_settings_precedence_cli_over_pyproject(pytester: pytest.Pytester, monke
 
 
 @pytest.mark.parametrize(("pyproject", "args", "message"), [
-    ("", ["--evalkit-trials=0"], "trials .*expected an integer >= 1, got 0"),
-    ("", ["--evalkit-concurrency=-1"], "concurrency .*expected an integer >= 1, got -1"),
+    ("", ["--evalkit-trials=0"], "trials .*expected an integer >= 1, got '0'"),
+    ("", ["--evalkit-concurrency=-1"], "concurrency .*expected an integer >= 1, got '-1'"),
     ('trials = "three"', [], "trials .*got 'three'"),
     ('max_cost = "5"', [], "max_cost .*expected a number > 0, got '5'"),
-    ('suites = "evals"', [], r"\[tool.evalkit\] suites: expected a list of strings, got 'evals'"),
-    ('agent_models = "openai:a"', [], "agent_models: expected a list of strings"),
+    ('suites = "evals"', [], r"suites \(.*pyproject.toml:2 \[tool.evalkit\]\): expected a list of strings, got 'evals'"),
+    ('agent_models = "openai:a"', [], r"agent_models \(.*\): expected a list of strings"),
 ])
 def test_bad_settings_are_usage_errors(pytester: pytest.Pytester, pyproject: str, args: list[str], message: str) -> None:
     # each used to pass here and crash later: a pydantic traceback from RunConfig, a str/float comparison
