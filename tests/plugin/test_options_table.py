@@ -257,3 +257,22 @@ def test_the_table_is_importable_without_the_engine() -> None:
             f"print([m for m in {heavy!r} if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_evalkit_run_stops_with_the_same_one_line(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch) -> None:
+    """`evalkit run` hands its flags to the plugin, so its errors are the plugin's (exit 4, one line, no run)."""
+    (pytester.path / "suites").mkdir()
+    pytester.makepyprojecttoml("[tool.evalkit]\nrpm = 10\n")
+    evalkit = Path(sys.executable).with_name("evalkit")
+    bad_flag = subprocess.run([str(evalkit), "run", "suites", "--trials", "0"], cwd=pytester.path,
+                              capture_output=True, text=True, timeout=120)
+    assert bad_flag.returncode == 4
+    assert "evalkit trials (--evalkit-trials): expected an integer >= 1, got '0'" in bad_flag.stderr
+    pytester.makepyprojecttoml("[tool.evalkit]\nrmp = 10\n")
+    bad_key = subprocess.run([str(evalkit), "run", "suites"], cwd=pytester.path, capture_output=True, text=True,
+                             timeout=120)
+    assert bad_key.returncode == 4 and "Traceback" not in bad_key.stderr
+    assert [line for line in bad_key.stderr.splitlines() if "evalkit" in line] == [
+        f"ERROR: evalkit rmp ({pytester.path / 'pyproject.toml'}:2 [tool.evalkit]): unknown key; did you mean 'rpm'? "
+        "(keys: docs/pytest_plugin.md#options)"]
+    assert not (pytester.path / "reports").exists()
