@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,16 +32,17 @@ class HistoryConfigError(ValueError):
     """A bad `history` setting; the message names where it was set, the key and what was expected."""
 
 
-def history_url(value: Any, report_dir: Path, root: Path, where: str = f"[tool.evalkit] {KEY}",
+def history_url(value: Any, report_dir: Path, root: Path, where: str = f"{KEY} ([tool.evalkit])",
                 env: Mapping[str, str] | None = None) -> str | None:
     """The database URL to record into, or None when history is off.
 
-    `value` is `[tool.evalkit] history` (None when absent); `where` names it in errors (file:line).
+    `value` is `[tool.evalkit] history` (None when absent); `where` names it in errors, as the option
+    table does: `history (/repo/pyproject.toml:12 [tool.evalkit])`.
     """
     env = os.environ if env is None else env
     from_env = env.get(ENV_URL, "").strip()
     if from_env:
-        return _text(from_env, report_dir, Path.cwd(), ENV_URL)
+        return _text(from_env, report_dir, Path.cwd(), f"{KEY} ({ENV_URL})")
     if value is None or value is True:
         return sqlite_url(report_dir / DEFAULT_FILE)
     if value is False:
@@ -70,30 +70,14 @@ def _text(value: str, report_dir: Path, root: Path, where: str) -> str | None:
 
 
 def project_history_url(root: Path, report_dir: Path | None = None, env: Mapping[str, str] | None = None) -> str | None:
-    """The URL for the project at `root` read from its pyproject.toml (for commands run outside pytest)."""
-    table, path = _tool_table(root)
-    configured_dir = table.get("report_dir")
+    """The URL for the project at `root`, from its pyproject.toml (`evalkit.options` reads the table; this
+    key is one the option table leaves to this module, as its value is a boolean or a string)."""
+    from evalkit.options import OptionError, read_tool_table
+
+    try:
+        table = read_tool_table(root)
+    except OptionError as err:
+        raise HistoryConfigError(str(err).removeprefix("evalkit: ")) from None
+    configured_dir = table.values.get("report_dir")
     reports = report_dir or (root / configured_dir if isinstance(configured_dir, str) else root / "reports")
-    return history_url(table.get(KEY), reports, root, where=key_location(path, KEY), env=env)
-
-
-def key_location(pyproject: Path, key: str) -> str:
-    """`/path/pyproject.toml:12: [tool.evalkit] history` (the key's line when it can be found)."""
-    try:
-        lines = pyproject.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return f"[tool.evalkit] {key}"
-    line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith((f"{key} ", f"{key}="))), None)
-    return f"{pyproject}:{line}: [tool.evalkit] {key}" if line else f"{pyproject}: [tool.evalkit] {key}"
-
-
-def _tool_table(root: Path) -> tuple[dict[str, Any], Path]:
-    path = root / "pyproject.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}, path
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise HistoryConfigError(f"{path}: cannot read [tool.evalkit]: {err}") from None
-    table = data.get("tool", {}).get("evalkit", {})
-    return (table if isinstance(table, dict) else {}), path
+    return history_url(table.values.get(KEY), reports, root, where=f"{KEY} ({table.where(KEY)})", env=env)

@@ -77,7 +77,7 @@ def test_a_bad_history_setting_is_one_line_naming_file_line_and_key(tmp_path: Pa
     monkeypatch.delenv("EVALKIT_HISTORY_URL", raising=False)
     code, out = _invoke("runs")
     assert code == 2
-    assert f"{tmp_path / 'pyproject.toml'}:5: [tool.evalkit] history: expected true, false, a database URL" in out
+    assert f"history ({tmp_path / 'pyproject.toml'}:5 [tool.evalkit]): expected true, false, a database URL" in out
     assert "Traceback" not in out
 
     (tmp_path / "pyproject.toml").write_text("[tool.evalkit]\nhistory = false\n")

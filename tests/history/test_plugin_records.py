@@ -111,7 +111,7 @@ def test_a_configured_url_is_used_and_a_bad_value_is_refused_at_start(project: p
     result = project.runpytest("suites", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
-    assert f"{project.path / 'pyproject.toml'}:5: [tool.evalkit] history: expected true, false" in err
+    assert f"evalkit: history ({project.path / 'pyproject.toml'}:5 [tool.evalkit]): expected true, false" in err
     assert "Traceback" not in err
 
 
