@@ -111,3 +111,19 @@ def test_a_database_from_a_newer_evalkit_is_refused_untouched(sqlite_url: str, t
     with engine.connect() as conn:
         assert conn.execute(text("SELECT run_id FROM runs")).scalars().all() == ["r1"]
     engine.dispose()
+
+
+def test_an_upgrade_that_fails_halfway_leaves_the_database_as_it_was(db_url: str) -> None:
+    engine = open_engine(db_url)
+    upgrade(engine, "0001")
+    _insert_schema1_run(db_url)
+    with engine.begin() as conn:  # a row the 0002 backfill cannot read, after its DDL has run
+        conn.execute(text("UPDATE runs SET suites = :bad"), {"bad": json.dumps(5)})  # not a list
+    with pytest.raises(Exception):  # noqa: B017 - whatever the backfill raises
+        upgrade(engine)
+    with engine.connect() as conn:
+        assert current_revision(conn) == "0001"
+        assert "instrument" not in {c["name"] for c in inspect(conn).get_columns("runs")}
+        assert "run_suites" not in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT count(*) FROM trials")).scalar_one() == 2
+    engine.dispose()
