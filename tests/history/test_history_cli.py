@@ -103,3 +103,18 @@ def test_import_of_an_unreadable_run_goes_on_with_the_others(sqlite_url: str, tm
     assert result.exit_code == 1
     assert "imported good" in result.stdout and "1 failed" in result.stdout
     assert len(result.stderr.strip().splitlines()) == 1 and f"{broken}: not imported" in result.stderr
+
+
+def test_history_help_lists_every_subcommand_without_loading_the_store() -> None:
+    import subprocess
+    import sys
+
+    from evalkit.history.commands import SUBCOMMANDS
+
+    probe = ("import sys\nfrom click.testing import CliRunner\nfrom evalkit.cli import main\n"
+             "out = CliRunner().invoke(main, ['history', '--help'], terminal_width=400).output\n"
+             "print(out)\nprint('LOADED', [m for m in ('sqlalchemy', 'pandas', 'alembic') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("LOADED []")
+    for name in SUBCOMMANDS:
+        assert f"  {name}  " in out
