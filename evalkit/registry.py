@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -47,6 +48,8 @@ class Registry(Generic[T]):
         self._modules, self._required = modules, required
         self._entries: dict[str, Entry[T]] = {}
         self._loaded = False
+        self._importing = False
+        self._loading = threading.RLock()  # the first lookups may come from several threads at once
 
     def add(self, name: str, value: T, *, doc: str, origin: str = "", **parts: Any) -> T:
         """Register `value` under `name`; every required part must be given and non-empty."""
@@ -96,7 +99,17 @@ class Registry(Generic[T]):
         """Import the built-in modules and every installed package's entry points, once."""
         if self._loaded:
             return
-        self._loaded = True
+        with self._loading:  # re-entrant: a module being imported may look names up itself
+            if self._loaded or self._importing:
+                return
+            self._importing = True
+            try:
+                self._import_all()
+            finally:
+                self._importing = False
+            self._loaded = True
+
+    def _import_all(self) -> None:
         for module in self._modules:
             importlib.import_module(module)
         for point in entry_points(group=self.group):

@@ -45,3 +45,24 @@ def test_an_installed_package_registers_through_its_entry_point(tmp_path: Path) 
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60)
     assert out.stdout.strip() == "['word_count'] counts words", out.stderr
+
+
+def test_lookups_racing_the_first_load_all_see_every_item(tmp_path: Path) -> None:
+    """Two threads' first lookups: the second waits for the first one's imports instead of seeing an empty registry."""
+    (tmp_path / "slow_checks.py").write_text(textwrap.dedent("""
+        import time
+        from race_target import REG
+        time.sleep(0.3)
+        REG.add("late", len, doc="registered after a slow import")
+    """))
+    (tmp_path / "race_target.py").write_text(
+        "from evalkit.registry import Registry\nREG = Registry('check', 'evalkit.tests.none', modules=('slow_checks',))\n")
+    code = textwrap.dedent("""
+        from concurrent.futures import ThreadPoolExecutor
+        from race_target import REG
+        with ThreadPoolExecutor(4) as pool:
+            print(list(pool.map(lambda _: "late" in REG, range(4))))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.stdout.strip() == "[True, True, True, True]", out.stderr
