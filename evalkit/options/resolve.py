@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from evalkit.options.errors import OptionError
 from evalkit.options.option import Option
@@ -46,26 +46,36 @@ class Resolved:
         return self.values.get(name, default)
 
 
+class Given(NamedTuple):
+    """One route's value of one setting, before it is checked."""
+
+    where: str  # --evalkit-rpm, EVALKIT_RPM, /repo/tox.ini evalkit_rpm, /repo/pyproject.toml:6 [tool.evalkit]
+    value: Any
+    text: bool  # text is converted; TOML values keep their types
+    base: Path  # what a relative path is relative to
+    negated: bool = False  # set through a `no_<name>` key
+
+
 def resolve(sources: Sources) -> Resolved:
     """Merge the routes; OptionError (one line) for an unknown [tool.evalkit] key or a bad value."""
     tool = tool_values(sources.tool) if sources.tool else {}
     out = Resolved()
     for option in OPTIONS:
-        given = [(where, value, text, base) for where, value, text, base in _candidates(option, sources, tool)]
-        checked = [(where, _check(option, value, where, text, base)) for where, value, text, base in given]
+        given = _given(option, sources, tool.get(option.name))
+        checked = [_check(option, g) for g in given]
         if not checked:
             continue
         if option.kind is dict:  # lowest first, so higher routes win key by key
-            out.values[option.name] = {k: v for _, value in reversed(checked) for k, v in value.items()}
+            out.values[option.name] = {k: v for value in reversed(checked) for k, v in value.items()}
         else:
-            out.values[option.name] = checked[0][1]
-        out.origins[option.name] = checked[0][0]
+            out.values[option.name] = checked[0]
+        out.origins[option.name] = given[0].where
     return out
 
 
-def tool_values(tool: ToolTable) -> dict[str, tuple[str, Any, bool]]:
-    """[tool.evalkit] by option name: (where, value, negated); unknown and per-run keys are errors."""
-    out: dict[str, tuple[str, Any, bool]] = {}
+def tool_values(tool: ToolTable) -> dict[str, Given]:
+    """[tool.evalkit] by option name; unknown and per-run keys are errors."""
+    out: dict[str, Given] = {}
     for key, value in tool.values.items():
         if key in READ_ELSEWHERE:
             continue
@@ -79,7 +89,7 @@ def tool_values(tool: ToolTable) -> dict[str, tuple[str, Any, bool]]:
                               f"({routes})")
         if option.name in out and key in option.aliases:
             continue  # the current name wins over an old one in the same table
-        out[option.name] = (where, value, key in option.negations)
+        out[option.name] = Given(where, value, False, tool.path.parent, key in option.negations)
     return out
 
 
@@ -92,38 +102,34 @@ def unknown_key_hint(key: str) -> str:
     return f"unknown key; expected one of {', '.join(sorted(keys))}"
 
 
-def _candidates(option: Option, sources: Sources, tool: dict[str, tuple[str, Any, bool]]) -> list[tuple]:
-    """(where, raw value, is text, base directory for paths) per route that set it, highest first."""
-    found: list[tuple] = []
+def _given(option: Option, sources: Sources, tool: Given | None) -> list[Given]:
+    """The values the routes gave, highest precedence first."""
+    found: list[Given] = []
     flag = sources.flags.get(option.name)
     if flag is not None and flag != []:
-        found.append((option.pytest_flag, flag, True, sources.cwd))
+        found.append(Given(option.pytest_flag, flag, True, sources.cwd))
     var = option.env_var
     if var and sources.env.get(var, "").strip():
-        found.append((var, sources.env[var], True, sources.cwd))
+        found.append(Given(var, sources.env[var], True, sources.cwd))
     ini = sources.ini.get(option.name) if option.files else None
     if ini not in (None, "", []):
-        found.append((f"{sources.ini_file} {option.dest}", ini, True, sources.root))
-    if option.name in tool:
-        where, value, negated = tool[option.name]
-        found.append((where, (value, negated), False, sources.root))
+        found.append(Given(f"{sources.ini_file} {option.dest}", ini, True, sources.root))
+    if tool is not None:
+        found.append(tool)  # relative to the project root, where pyproject.toml is
     return found
 
 
-def _check(option: Option, value: Any, where: str, text: bool, base: Path) -> Any:
-    negated = False
-    if not text:
-        value, negated = value
+def _check(option: Option, given: Given) -> Any:
     try:
-        checked = option.check(value, strict=not text)
+        checked = option.check(given.value, strict=not given.text)
     except ValueError as err:
-        raise OptionError(f"evalkit {option.name} ({where}): {err}") from None
-    if negated:
+        raise OptionError(f"evalkit {option.name} ({given.where}): {err}") from None
+    if given.negated:
         return not checked
     if option.kind is Path:
-        return _path(base, checked)
+        return _path(given.base, checked)
     if option.kind is list and option.item is Path:
-        return [_path(base, item) for item in checked]
+        return [_path(given.base, item) for item in checked]
     return checked
 
 

@@ -10,6 +10,7 @@ Precedence: command line > environment > ini file > [tool.evalkit] > default.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from evalkit.options.option import Option
 
@@ -63,9 +64,9 @@ _RUN: tuple[Option, ...] = (
 )
 
 
-def _limit(name: str, kind: type, help: str, hub: str, **more: object) -> Option:
+def _limit(name: str, kind: type, help: str, hub: str, **more: Any) -> Option:
     """A per-endpoint limit: a key of RunConfig.limits under its own name, then a HubConfig field (docs/scale.md)."""
-    return Option(name, kind, help, "limits", run=f"limits.{name}", hub=hub, **more)  # type: ignore[arg-type]
+    return Option(name, kind, help, "limits", run=f"limits.{name}", hub=hub, **more)
 
 
 LIMIT_OPTIONS: tuple[Option, ...] = (

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from evalkit.options import ADAPTIVE_BOUNDS, BY_NAME, LIMIT_OPTIONS, OPTIONS, Option, OptionError, Sources, resolve
-from evalkit.options import read_tool_table
+from evalkit.options import (ADAPTIVE_BOUNDS, BY_NAME, LIMIT_OPTIONS, OPTIONS, Option, OptionError, Sources,
+                             read_tool_table, resolve)
 
-ENV_LIVE = "EVALKIT_LIVE"
+ENV_LIVE = BY_NAME["live"].env_var  # EVALKIT_LIVE
 BUDGET_INPUT = "evalkit_budget"  # workerinput key: the xdist controller's shared budget service
 
 

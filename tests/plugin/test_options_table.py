@@ -86,7 +86,7 @@ def test_each_route_sets_each_option(pytester: pytest.Pytester, clean_env: pytes
         ctx = run_command.make_context("run", [flag] if option.kind is bool else [flag, text])
         args = [a for a in pytest_args((), ctx.params, ()) if a.startswith("--evalkit-") and "suites" not in a]
     elif route == "environment":
-        clean_env.setenv(option.env_var, text)  # type: ignore[arg-type]
+        clean_env.setenv(str(option.env_var), text)
     elif route == "ini":
         pytester.makeini(f"[pytest]\n{option.dest} = {text.replace(',', ' ') if option.kind is list else text}\n")
     else:
@@ -128,7 +128,8 @@ def test_precedence_is_flag_then_environment_then_ini_then_pyproject_then_defaul
     option = BY_NAME[name]
     pytester.makepyprojecttoml(f"[tool.evalkit]\n{name} = {toml}\n")
     ini_file = pytester.makeini(f"[pytest]\n{option.dest} = {ini}\n")
-    clean_env.setenv(option.env_var, env)  # type: ignore[arg-type]
+    var = str(option.env_var)
+    clean_env.setenv(var, env)
 
     def value(*args: str) -> Any:
         got = getattr(settings_from(pytester, *args), name)
@@ -139,7 +140,7 @@ def test_precedence_is_flag_then_environment_then_ini_then_pyproject_then_defaul
 
     assert value(*flag_args(option, flag)) == text(flag)
     assert value() == text(env)
-    clean_env.delenv(option.env_var)  # type: ignore[arg-type]
+    clean_env.delenv(var)
     assert value() == text(ini)
     ini_file.unlink()
     assert value() == text(toml)
