@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from evalkit.conversation.agents.import_root import add_import_root
+from evalkit.conversation.agents.override import override_target
 from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.model_names import model_name_problems
 from evalkit.plugin.options import PluginSettings
@@ -27,14 +29,16 @@ class SuiteFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         settings: PluginSettings = self.config.stash[SETTINGS_KEY]
+        inipath = self.config.inipath
+        add_import_root(self.config.rootpath, inipath.parent if inipath else None)  # agent modules import as in tests
         try:
             loaded = load_suite(self.path)
         except SpecError as err:
             raise self.CollectError(f"invalid evalkit suite:\n{err}") from None
         for warning in loaded.warnings:  # e.g. judge samples > 1 at temperature 0: shown in pytest's warnings summary
             self.warn(SpecWarning(str(warning)))
-        if settings.agent:
-            loaded.suite = loaded.suite.model_copy(update={"agent": settings.agent})
+        if settings.agent:  # another target; the suite's agent params stay (#14)
+            loaded.suite = loaded.suite.model_copy(update={"agent": override_target(loaded.suite.agent_config, settings.agent)})
         unknown = model_name_problems(loaded, run_config(settings))
         if unknown:  # before any session: a misspelt provider would otherwise cost every trial
             raise self.CollectError("invalid evalkit suite:\n" + "\n".join(unknown))

@@ -36,8 +36,10 @@ class OrderAgent:
     def __init__(self, client: AsyncAnthropic, model: str, max_steps: int = 4) -> None:
         self.client, self.model, self.max_steps = client, model, max_steps
 
-    async def respond(self, messages: list[Any]) -> list[dict[str, Any]]:
-        history = [{"role": m.role, "content": m.content} for m in messages if m.role in ("user", "assistant") and m.content]
+    async def respond(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # evalkit hands over OpenAI chat-format dicts; Anthropic's API takes the text turns as they are
+        history = [{"role": m["role"], "content": m["content"]} for m in messages
+                   if m["role"] in ("user", "assistant") and m["content"]]
         produced: list[dict[str, Any]] = []
         for _ in range(self.max_steps):
             answer = await self.client.messages.create(model=self.model, max_tokens=512, tools=TOOLS, messages=history)
@@ -79,5 +81,5 @@ make_shared_agent.evalkit_shared = True  # type: ignore[attr-defined]
 
 
 def _api_model(model: str | None) -> str:
-    """`anthropic:claude-x` -> `claude-x`; the name the provider expects."""
-    return (model or "anthropic:claude-sonnet-4-5").partition(":")[2] or (model or "")
+    """evalkit passes the name as the provider expects it (`claude-sonnet-4-5`, not `anthropic:claude-sonnet-4-5`)."""
+    return model or "claude-sonnet-4-5"

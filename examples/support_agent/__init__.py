@@ -15,11 +15,14 @@ import evalkit
 from examples.support_agent.agent import SupportAgent
 from examples.support_agent.store import OrderStore
 
-DEFAULT_MODEL = "openai:gpt-4.1-mini"
+DEFAULT_MODEL = "gpt-4.1-mini"
 
 
 def api_model_name(model: str) -> str:
-    """`openai:gpt-4.1-mini` -> `gpt-4.1-mini`; `mock:NAME` stays as it is (offline rules tell tiers apart)."""
+    """For callers that pass a tier (`openai:gpt-4.1-mini` -> `gpt-4.1-mini`); `mock:NAME` stays as it is.
+
+    evalkit itself passes the bare name and the provider separately (see `make_agent`).
+    """
     provider, sep, name = model.partition(":")
     if not sep:
         return model
@@ -31,17 +34,22 @@ def api_model_name(model: str) -> str:
 
 
 @evalkit.agent_factory
-def make_agent(model: str | None = None, base_url: str | None = None, **params: Any) -> SupportAgent:
+def make_agent(model: str | None = None, base_url: str | None = None, provider: str | None = None,
+               **params: Any) -> SupportAgent:
     """A fresh support agent. `base_url` (else OPENAI_BASE_URL) points it at any OpenAI-compatible server.
 
+    evalkit passes `model` as the API expects it (`gpt-4.1-mini`) and `provider` (`openai`) separately.
     Extra params: `temperature`, `max_steps`, `timeout_s`, `max_retries`.
     """
+    if provider not in (None, "openai", "mock"):
+        raise ValueError(f"the support agent speaks the OpenAI API; provider {provider!r} must be 'openai' or 'mock'")
+    name = (model or DEFAULT_MODEL) if provider else api_model_name(model or DEFAULT_MODEL)
     url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     key = os.environ.get("OPENAI_API_KEY") or ("offline-no-key" if url else None)
     client = AsyncOpenAI(
         api_key=key, base_url=url, timeout=params.pop("timeout_s", 60.0), max_retries=params.pop("max_retries", 2)
     )
-    return SupportAgent(client, api_model_name(model or DEFAULT_MODEL), **params)
+    return SupportAgent(client, name, **params)
 
 
 __all__ = ["OrderStore", "SupportAgent", "api_model_name", "make_agent"]

@@ -99,8 +99,8 @@ async def test_an_undeclared_factory_still_works_and_says_how_to_declare_it():
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         agent = await build_callable_agent("test_agent_registry:make_guessed", model="mock:a", params={"x": 1})
-    assert (await agent.respond(MSGS, CTX)).text == "guessed factory for mock:a"
-    assert BUILT == [{"model": "mock:a", "x": 1}]
+    assert (await agent.respond(MSGS, CTX)).text == "guessed factory for a"  # the bare model name (#14)
+    assert BUILT == [{"model": "a", "x": 1}]
     (text,) = _future_warnings(record)
     assert "@evalkit.agent_factory" in text and "kind: factory, target: test_agent_registry:make_guessed" in text
 
@@ -112,9 +112,9 @@ async def test_declared_shapes_are_obeyed_without_a_warning():
         warnings.simplefilter("always")
         factory = await build_callable_agent("test_agent_registry:make_declared", model="mock:b", params={})
         agent = await build_callable_agent("test_agent_registry:echo_model", model="mock:b", params={})
-    assert (await factory.respond(MSGS, CTX)).text == "declared factory for mock:b"
+    assert (await factory.respond(MSGS, CTX)).text == "declared factory for b"  # the bare model name (#14)
     assert (await agent.respond(MSGS, CTX)).text == "agent got hello"  # evalkit_factory = False: not called as a factory
-    assert BUILT == [{"model": "mock:b"}]
+    assert BUILT == [{"model": "b"}]
     assert not _future_warnings(record)
     assert agent_shape(make_declared) == (True, False) and agent_shape(echo_model) == (False, False)
 

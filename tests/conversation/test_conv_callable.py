@@ -54,10 +54,10 @@ async def test_factories_get_model_and_params_and_make_fresh_instances() -> None
     conv_agents.CREATED.clear()
     a = await build_callable_agent("conv_agents:make_agent", model="mock:small", params={"greeting": "yo"})
     b = await build_callable_agent("conv_agents:Counter", model="mock:large", params={})
-    assert (await a.respond(MSGS, CTX)).text == "yo #1 from mock:small"
-    assert (await a.respond(MSGS, CTX)).text == "yo #2 from mock:small"
-    assert (await b.respond(MSGS, CTX)).text == "hi #1 from mock:large"
-    assert conv_agents.CREATED == [{"model": "mock:small", "greeting": "yo"}, {"model": "mock:large", "greeting": "hi"}]
+    assert (await a.respond(MSGS, CTX)).text == "yo #1 from small"
+    assert (await a.respond(MSGS, CTX)).text == "yo #2 from small"
+    assert (await b.respond(MSGS, CTX)).text == "hi #1 from large"
+    assert conv_agents.CREATED == [{"model": "small", "greeting": "yo"}, {"model": "large", "greeting": "hi"}]
 
 
 @pytest.mark.asyncio

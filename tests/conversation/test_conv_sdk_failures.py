@@ -40,8 +40,8 @@ def make_agent(provider: str = "openai", base_url: str = "", parse_json: bool = 
             reply = gpt.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": text}])
             return reply.choices[0].message.content or ""
 
-    def agent(messages: Any) -> str:
-        text = ask(messages[-1].content)
+    def agent(messages: list[dict[str, Any]]) -> str:
+        text = ask(messages[-1]["content"])
         return str(json.loads(text)["answer"]) if parse_json else text  # parse_json: the agent's own parsing
 
     return agent

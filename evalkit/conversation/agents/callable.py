@@ -9,13 +9,18 @@ Factory or agent? Said explicitly, or else decided by this rule, applied to the 
 4. A function whose first parameter is `messages` is the agent itself (the agent signature).
 5. A function that cannot take a positional argument is a factory (an agent is called with the messages).
 6. Otherwise the parameters are read as a **guess**, with a FutureWarning naming both explicit forms:
-   an agent if it takes `*args` or has a required positional parameter other than `model`, else a factory.
+   an agent if it takes `*args` or has a required positional parameter other than `model`/`provider`,
+   else a factory.
    (`def make_agent(model=None, **params)` is guessed a factory; it could also be called with the messages.)
 
-A factory is called once per session as `factory(model=tier, **params)`, may be async and may
-return any agent shape (function, object with `respond`, or `__call__`). Agents may be sync (run
-in a worker thread so timeouts still work) or async, take `(messages)` or `(messages, context)`,
-and return any shape `normalise_reply` accepts.
+A factory is called once per session as `factory(model=<name>, **params)`, where `<name>` is the
+model as its provider's API expects it (tier `anthropic:claude-sonnet-4-5` -> `claude-sonnet-4-5`);
+a factory that declares a `provider` parameter also receives the provider (`anthropic`), and
+`context.model` keeps the full tier. It may be async and may return any agent shape (function,
+object with `respond`, or `__call__`). Agents may be sync (run in a worker thread so timeouts
+still work) or async, take `(messages)` or `(messages, context)`, receive OpenAI chat-format dicts
+(or evalkit's `Message` models when annotated so, see `messages.py`), and return any shape
+`normalise_reply` accepts (docs/agents.md).
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ from typing import Any
 
 from evalkit.conversation.agents.base import Agent, AgentContext, AgentExit, AgentReply, AgentSetupError
 from evalkit.conversation.agents.construct import construct, shared_agent
+from evalkit.conversation.agents.messages import message_style, to_chat_dicts
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.conversation.agents.registry import BuildRequest, register_agent
 from evalkit.llm.types import Message
 from evalkit.spec.models import CallableAgent, FactoryAgent
 
+FACTORY_ARGS = ("model", "provider")  # what evalkit passes a factory; a required one does not make it an agent
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
@@ -78,7 +85,7 @@ def agent_shape(obj: Any) -> tuple[bool, bool]:
     if any(p.kind == p.VAR_POSITIONAL for p in params):
         return False, True
     required_positional = [
-        p for p in positional if p.kind != p.VAR_POSITIONAL and p.default is p.empty and p.name != "model"
+        p for p in positional if p.kind != p.VAR_POSITIONAL and p.default is p.empty and p.name not in FACTORY_ARGS
     ]
     return not required_positional, True
 
@@ -110,10 +117,12 @@ class CallableAgentAdapter:
         self._fn = fn
         self._target = target
         self._context_style = _context_style(fn)
+        self._style = message_style(fn, target)
         self.name = name
 
     async def respond(self, messages: list[Message], context: AgentContext) -> AgentReply:
-        args: tuple[Any, ...] = (messages, context) if self._context_style == "positional" else (messages,)
+        given: list[Any] = list(messages) if self._style == "models" else to_chat_dicts(messages)
+        args: tuple[Any, ...] = (given, context) if self._context_style == "positional" else (given,)
         kwargs = {"context": context} if self._context_style == "keyword" else {}
         try:
             if _is_async(self._fn):
@@ -176,7 +185,10 @@ async def adapt_object(obj: Any, name: str, *, model: str | None, params: dict[s
         return CallableAgentAdapter(obj, name=name)
     kwargs = dict(params)
     if model is not None:
-        kwargs["model"] = model
+        provider, bare = split_model(model)
+        kwargs["model"] = bare
+        if provider and _accepts(obj, "provider") and "provider" not in kwargs:
+            kwargs["provider"] = provider
     if getattr(obj, "evalkit_shared", False) is True:
         return await shared_agent(name, kwargs, lambda: _shared_adapter(obj, name, kwargs))
     return CallableAgentAdapter(await _call_factory(obj, name, kwargs), name=name)
@@ -224,6 +236,21 @@ def _signature(fn: Any) -> inspect.Signature:
         return inspect.signature(fn)
     except (TypeError, ValueError):
         return inspect.Signature()
+
+
+def split_model(model: str) -> tuple[str | None, str]:
+    """`anthropic:claude-sonnet-4-5` -> ("anthropic", "claude-sonnet-4-5"): the name the provider's API expects.
+
+    Only the first colon splits, so `openai:llama3.1:8b` names model `llama3.1:8b`; a name without a
+    provider prefix is passed on as it is.
+    """
+    provider, sep, name = model.partition(":")
+    return (provider, name) if sep and provider and name else (None, model)
+
+
+def _accepts(fn: Any, name: str) -> bool:
+    """Does `fn` declare a parameter called `name`? (`**kwargs` does not count: it may forward them blindly.)"""
+    return name in _signature(fn).parameters
 
 
 def _context_style(fn: Any) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from evalkit.conversation.agents.base import AgentReply, AgentSetupError
 from evalkit.llm.costs import sum_costs
@@ -26,11 +26,37 @@ from evalkit.llm.types import Message, ModelResponse, ToolCall, Usage
 _REPLY_KEYS = {"messages", "end", "usage", "cost_usd", "model", "calls", "cached_calls"}
 
 
+EXPECTED = ("expected a str, a message dict ({'role': 'assistant', 'content': ...}), a list of message dicts "
+            "(OpenAI style, tool_calls and role 'tool' included) or {'messages': [...], 'usage': {...}}")
+
+
+class AgentReplyError(AgentSetupError):
+    """The agent returned something evalkit cannot read as a reply: that turn is the agent's failure."""
+
+
 def normalise_reply(value: Any) -> AgentReply:
-    """Normalise an agent's return value; raises AgentSetupError naming what was wrong."""
-    reply = _normalise(value)
+    """Normalise an agent's return value; raises AgentReplyError with one line naming what was wrong."""
+    try:
+        reply = _normalise(value)
+    except AgentSetupError as err:
+        raise AgentReplyError(str(err)) from None
+    except (ValidationError, TypeError, ValueError, AttributeError, KeyError, IndexError) as err:
+        raise AgentReplyError(f"agent reply {_short(value)} could not be read ({_one_line(err)}); {EXPECTED}") from None
     _fill_tool_names(reply.messages)
     return reply
+
+
+def _one_line(err: Exception) -> str:
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "value"
+        return f"{where}: {first['msg']}"
+    return f"{type(err).__name__}: {err}".splitlines()[0]
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _normalise(value: Any) -> AgentReply:
@@ -59,13 +85,14 @@ def _normalise(value: Any) -> AgentReply:
         if "role" not in value and isinstance(value.get("message"), dict):
             return AgentReply(messages=[_message_dict({**value["message"], "finish_reason": value.get("finish_reason")})])
         return AgentReply(messages=[_message_dict(value)])
-    raise AgentSetupError(f"agent returned {type(value).__name__}; expected str, message dict, Message or a list of them")
+    raise AgentSetupError(f"agent returned {type(value).__name__} {_short(value)}; {EXPECTED}")
 
 
 def _reply_dict(value: dict[str, Any]) -> AgentReply:
     unknown = set(value) - _REPLY_KEYS
     if unknown:
-        raise AgentSetupError(f"agent reply dict has unknown keys {sorted(unknown)}; allowed: {sorted(_REPLY_KEYS)}")
+        raise AgentSetupError(f"agent reply dict has unknown keys {sorted(unknown)}; a reply dict has a role (one message) "
+                              f"or only these keys: {sorted(_REPLY_KEYS)}")
     inner = _normalise(value.get("messages") or [])
     usage = value.get("usage")
     return inner.model_copy(
