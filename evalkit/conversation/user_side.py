@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
 from evalkit.conversation.frozen import FrozenReplay
 from evalkit.conversation.session_spec import SessionSpec
 from evalkit.conversation.simulator import Guardrails, SimulatorFailure, UserSimulator, render_prompt
-from evalkit.conversation.simulator.prompt import TEMPLATE_DIR
+from evalkit.conversation.simulator.prompt import template_paths
 from evalkit.conversation.transcript import GuardrailFlag, TerminationReason, TranscriptMessage
 from evalkit.conversation.usage import UsageBook
 from evalkit.llm.source import ModelSource
@@ -80,21 +79,16 @@ class UserSide:
         if self._simulator is None:
             spec = self.spec
             try:
-                prompt = render_prompt(spec.scenario, seed=spec.seed, min_turns=spec.min_turns,
-                                       max_turns=spec.max_turns, template=spec.simulator_template())
+                prompt = render_prompt(spec.scenario, seed=spec.seed, min_turns=spec.min_turns, max_turns=spec.max_turns,
+                                       templates=template_paths(spec.simulator, spec.template_dir))
             except Exception as err:  # noqa: BLE001 - template problems are reported, not raised
                 detail = f"simulator template failed: {type(err).__name__}: {err}"
                 raise SimulatorFailure("simulator_error", detail) from err
             tag = CallTag(role="simulator", scenario_id=spec.scenario.id, session_id=spec.id)
             self._simulator = UserSimulator(
                 self.hub.model(spec.simulator.model), prompt, config=spec.simulator, guardrails=self.guardrails,
-                seed=spec.seed, tag=tag, no_reply_text=_no_reply_text(),
+                seed=spec.seed, tag=tag,
                 on_response=lambda r: self.book.add_response("simulator", r),
             )
         return self._simulator
 
-
-@lru_cache(maxsize=1)
-def _no_reply_text() -> str:
-    """The packaged no-reply text: read once per process, not once per session."""
-    return (TEMPLATE_DIR / "no_reply.j2").read_text().strip()

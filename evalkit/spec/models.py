@@ -261,7 +261,11 @@ class SimulatorConfig(_Strict):
     model: str | None = None
     temperature: float = Field(default=0.7, ge=0, le=2)
     max_tokens: int | None = Field(default=None, gt=0)
-    template: str | None = None
+    template: str | None = Field(default=None, description="System prompt template (jinja2), relative to the suite.")
+    kickoff_template: str | None = Field(
+        default=None, description="Template of the bracketed note that opens the simulator's side, relative to the suite.")
+    no_reply_template: str | None = Field(
+        default=None, description="Template shown to the simulator when the agent said nothing visible, relative to the suite.")
     guardrails: dict[str, Literal["warn", "invalidate", "off"]] = Field(default_factory=dict)
 
 

@@ -17,6 +17,7 @@ from evalkit.spec.project import find_project_root, is_inside, persona_dirs, rub
 from evalkit.spec.references import persona_refs, reference_problems, rubric_refs
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry, raw_id
 from evalkit.spec.validate import validate_as
+from evalkit.spec.validate_later import SIMULATOR_TEMPLATE_KEYS
 from evalkit.spec.yamlsource import Located, read_yaml
 from evalkit.spec.yamltext import sniff_text
 
@@ -151,17 +152,21 @@ def _used_file_problems(located: Located, problems: list[Problem]) -> list[Probl
 
 
 def _simulator_template_problems(located: Located, suite: Suite, project: Path) -> list[Problem]:
-    """The simulator template is sent to the simulator model: like a rubric's, it must stay inside the project."""
-    template, folder = suite.simulator.template, Path(located.path).parent
-    if template is None:
-        return []
-    if not Path(template).is_absolute() and is_inside(folder / template, [folder, *template_dirs(project)]):
-        return []
-    message = (
-        f"simulator template {template!r} is outside the project "
-        "(expected a path relative to this suite, inside its folder or the project's templates/ folder)"
-    )
-    return [located.problem(("simulator", "template"), message)]
+    """Each simulator template is sent to the simulator model: like a rubric's, it must stay inside the project.
+    (Whether it exists and compiles is `evalkit validate`'s question: evalkit.spec.validate_later.)"""
+    folder = Path(located.path).parent
+    problems = []
+    for key in SIMULATOR_TEMPLATE_KEYS:
+        template = getattr(suite.simulator, key)
+        if template is None or (
+                not Path(template).is_absolute() and is_inside(folder / template, [folder, *template_dirs(project)])):
+            continue
+        message = (
+            f"simulator {key} {template!r} is outside the project "
+            "(expected a path relative to this suite, inside its folder or the project's templates/ folder)"
+        )
+        problems.append(located.problem(("simulator", key), message))
+    return problems
 
 
 def _turn_problems(located: Located, suite: Suite) -> list[Problem]:

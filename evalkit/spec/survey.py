@@ -16,7 +16,7 @@ from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.project import yaml_files
 from evalkit.spec.rubrics import RubricRegistry, load_rubric
 from evalkit.spec.suites import LoadedSuite, is_suite_file, load_suite
-from evalkit.spec.validate_later import rubric_later_problems, suite_later_problems
+from evalkit.spec.validate_later import SIMULATOR_TEMPLATE_KEYS, rubric_later_problems, suite_later_problems
 from evalkit.spec.yamlsource import read_yaml
 
 _SCHEMA_COMMENT = re.compile(r"\$schema=\S*?(rubric|suite|persona)\.schema\.json")
@@ -140,7 +140,8 @@ def _rules_files(suite: Path) -> list[Path]:
 def _later_suite(loaded: LoadedSuite) -> list[Problem]:
     """What would fail once the suite runs, in the suite and in every rubric it uses (evalkit.spec.validate_later)."""
     suite = loaded.suite
-    problems = suite_later_problems(loaded.path, suite.agent_config, suite.simulator.template)
+    templates = {key: getattr(suite.simulator, key) for key in SIMULATOR_TEMPLATE_KEYS}
+    problems = suite_later_problems(loaded.path, suite.agent_config, suite.simulator.template, templates)
     for resolved in loaded.rubrics.values():
         problems += rubric_later_problems(resolved.path, resolved.template_text)
     return problems

@@ -43,7 +43,8 @@ class Renderer:
 JUDGE = Renderer("judge template", frozenset({"rubric", "criteria", "scenario", "transcript", "turns", "nonce"}),
                  PACKAGE_TEMPLATES)
 SIMULATOR_VARIABLES = frozenset({"persona", "variation", "goal", "known", "unknown", "min_turns", "max_turns",
-                                 "end_reasons", "stop_token"})
+                                 "end_reasons", "stop_token"})  # all three simulator templates get them
+SIMULATOR_TEMPLATE_KEYS = ("template", "kickoff_template", "no_reply_template")  # SimulatorConfig's template paths
 HTTP_BODY = Renderer("http agent body_template", frozenset({"messages", "last_user_message", "session_id",
                                                              "scenario_id", "trial", "seed", "turn", "model"}), None)
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
@@ -62,8 +63,13 @@ def rubric_later_problems(path: Path, template_text: str | None) -> list[Problem
     return problems
 
 
-def suite_later_problems(path: Path, agent: Any, simulator_template: str | None) -> list[Problem]:
-    """A suite's check schemas, the files it names, its simulator template and an HTTP agent's body template."""
+def suite_later_problems(path: Path, agent: Any, simulator_template: str | None,
+                         simulator_templates: dict[str, str | None] | None = None) -> list[Problem]:
+    """A suite's check schemas, the files it names, its simulator templates and an HTTP agent's body template.
+
+    `simulator_templates`: every simulator template key (SIMULATOR_TEMPLATE_KEYS) to its path;
+    `simulator_template` alone is the system one (`template`), as callers passed it before.
+    """
     located = read_yaml(path)
     folder = Path(path).parent
     data = located.data
@@ -74,22 +80,27 @@ def suite_later_problems(path: Path, agent: Any, simulator_template: str | None)
     rules = data.get("offline_rules")
     if isinstance(rules, str) and not (folder / rules).is_file():
         problems.append(_missing(located, ("offline_rules",), "offline rules file", folder / rules, "this suite"))
-    if simulator_template is not None:
-        problems += _simulator_template(located, folder / simulator_template, simulator_template)
+    templates = dict(simulator_templates or {})
+    templates.setdefault("template", simulator_template)
+    for key in SIMULATOR_TEMPLATE_KEYS:
+        name = templates.get(key)
+        if name is not None:
+            problems += _simulator_template(located, folder / name, name, key)
     if isinstance(agent, HttpAgent) and agent.body_template is not None:
         problems += template_problems(located, ("agent", "body_template"), agent.body_template, None, HTTP_BODY)
     return problems
 
 
-def _simulator_template(located: Located, file: Path, name: str) -> list[Problem]:
-    at = ("simulator", "template")
+def _simulator_template(located: Located, file: Path, name: str, key: str = "template") -> list[Problem]:
+    at = ("simulator", key)
+    what = "simulator template" if key == "template" else f"simulator {key}"
     if not file.is_file():
-        return [_missing(located, at, "simulator template", file, "this suite")]
+        return [_missing(located, at, what, file, "this suite")]
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [located.problem(at, f"simulator template {display_path(file)} is unreadable ({exc})")]
-    renderer = Renderer("simulator template", SIMULATOR_VARIABLES, file.resolve().parent)
+        return [located.problem(at, f"{what} {display_path(file)} is unreadable ({exc})")]
+    renderer = Renderer(what, SIMULATOR_VARIABLES, file.resolve().parent)
     return template_problems(located, at, text, name, renderer)
 
 

@@ -46,7 +46,8 @@ def demo_runs(tmp_path_factory) -> dict[tuple[str, str, int], Transcript]:  # no
         async with FakeLLMServer(rules=RULES) as server:
             hub = ModelHub(hub_config_for(server, cache_dir=tmp_path_factory.mktemp("cache")))
             specs = [
-                SessionSpec.from_suite(loaded.suite, sc, trial=trial, seed=1000 + trial, agent_model=tier).model_copy(
+                SessionSpec.from_suite(loaded.suite, sc, trial=trial, seed=1000 + trial, agent_model=tier,
+                                       template_dir=SUITE.parent).model_copy(
                     update={"agent_params": {"base_url": server.openai_base_url}}
                 )
                 for sc in loaded.scenarios for tier in ("mock:small", "mock:large") for trial in range(3)
@@ -108,7 +109,8 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     async def once() -> str:
         async with FakeLLMServer(rules=RULES) as server:
             hub = ModelHub(hub_config_for(server, no_cache=True))
-            spec = SessionSpec.from_suite(loaded.suite, scenario, trial=0, seed=5, agent_model="mock:small")
+            spec = SessionSpec.from_suite(loaded.suite, scenario, trial=0, seed=5, agent_model="mock:small",
+                                          template_dir=SUITE.parent)  # the demo's own simulator templates
             t = await run_session(spec.model_copy(update={"agent_params": {"base_url": server.openai_base_url}}), hub)
             await hub.aclose()
             return t.content_hash()

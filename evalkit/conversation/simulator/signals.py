@@ -38,7 +38,7 @@ class SimulatorTurn(BaseModel):
 def end_tool() -> ToolSpec:
     return ToolSpec(
         name=END_TOOL,
-        description="End the conversation with the support agent. Call it once, when the conversation is over.",
+        description="End the conversation with the agent. Call it once, when the conversation is over.",
         parameters={
             "type": "object",
             "properties": {"reason": {"type": "string", "enum": list(END_REASONS), "description": "Why it ends."}},

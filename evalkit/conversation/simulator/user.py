@@ -50,7 +50,7 @@ class UserSimulator:
         guardrails: g.Guardrails,
         seed: int,
         tag: CallTag,
-        no_reply_text: str,
+        no_reply_text: str | None = None,
         on_response: Callable[[ModelResponse], None] = lambda r: None,
     ) -> None:
         self.model = model
@@ -60,7 +60,7 @@ class UserSimulator:
         self.actions = guardrails.actions
         self.seed = seed
         self.tag = tag
-        self.no_reply_text = no_reply_text
+        self.no_reply_text = no_reply_text if no_reply_text is not None else prompt.no_reply  # the suite's, or evalkit's
         self.on_response = on_response
 
     async def next_turn(self, history: list[TranscriptMessage], turn: int) -> tuple[SimulatorTurn, list[GuardrailFlag]]:
