@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from evalkit.conversation.agents import Agent, AgentContext, AgentReply, build_agent
+from evalkit.conversation.captured import Capture, open_capture
 from evalkit.conversation.recording import agent_messages, is_infrastructure, message_event
 from evalkit.conversation.session_spec import SessionSpec
 from evalkit.conversation.simulator import Guardrails, pick_variation
@@ -65,6 +66,7 @@ class _Session:
         self.book.add("agent", usage=Usage(), cost_usd=0.0, calls=0)
         self.transcript = Transcript(meta=self._meta(), started_at=time.time())
         self.agent: Agent | None = None
+        self.capture: Capture | None = None  # an SDK agent's calls, read by the capture proxy
         self.user: UserSide
         self.event_base = {"session_id": spec.id, "scenario_id": spec.scenario.id, "trial": spec.trial}
 
@@ -105,9 +107,9 @@ class _Session:
             return self._end(R.simulator_error, str(err))
         self.user = UserSide(self.spec, self.hub, guardrails, self.book)
         try:
-            self.agent = await build_agent(
-                self.spec.agent, hub=self.hub, model=self.spec.agent_model, params=self.spec.agent_params
-            )
+            params, self.capture = await open_capture(self.spec, self.hub)
+            self.transcript.meta.captured = self.capture is not None
+            self.agent = await build_agent(self.spec.agent, hub=self.hub, model=self.spec.agent_model, params=params)
         except Exception as err:  # noqa: BLE001 - a broken agent is a result, not a crash
             return self._fail_agent(err, "agent setup failed", setup=True)
         for turn in range(1, self.spec.max_turns + 1):
@@ -159,14 +161,19 @@ class _Session:
             async with limit:
                 reply = await self.agent.respond(agent_view(self.transcript), context)
         except TimeoutError as err:
+            await self._record(self._captured([], turn))
             if not limit.expired():
                 return self._fail_agent(err, f"agent failed at turn {turn}")
             self._end(R.timeout, f"agent turn {turn} exceeded agent_turn_timeout_s={spec.agent_turn_timeout_s}")
             return False
         except Exception as err:  # noqa: BLE001 - the agent's failure is the session's result
+            await self._record(self._captured([], turn))
             return self._fail_agent(err, f"agent failed at turn {turn}")
-        await self._record(_with_fidelity(agent_messages(reply.messages, turn, time.monotonic() - started), reply))
-        self._account(reply)
+        recorded = _with_fidelity(agent_messages(reply.messages, turn, time.monotonic() - started), reply)
+        calls_before = len(self.transcript.agent_calls)
+        await self._record(self._captured(recorded, turn))
+        if len(self.transcript.agent_calls) == calls_before:  # nothing seen on the wire: what the agent reported
+            self._account(reply)
         if self.user.replay and self.user.replay.check(turn, reply.messages):
             self.transcript.meta.diverged_at_turn = turn
             await self._emit("diverged", {"turn": turn})
@@ -174,6 +181,17 @@ class _Session:
             self._end(R.agent_stop, "the agent ended the conversation")
             return False
         return True
+
+    def _captured(self, recorded: list[TranscriptMessage], turn: int) -> list[TranscriptMessage]:
+        """The turn's messages with the calls the capture proxy saw merged in; their usage and cost booked."""
+        if self.capture is None:
+            return recorded
+        taken = self.capture.take(recorded, turn)
+        self.transcript.guardrail_flags += taken.flags
+        self.transcript.agent_calls += taken.calls
+        if taken.calls:
+            self.book.add("agent", taken.usage, taken.cost_usd, calls=len(taken.calls))
+        return taken.messages
 
     def _account(self, reply: AgentReply) -> None:
         if reply.usage is None:
@@ -211,6 +229,8 @@ class _Session:
             await self._emit("turn", message_event(message, {}))
 
     async def _finish(self) -> None:
+        if self.capture is not None:
+            self.capture.close()
         close = getattr(self.agent, "aclose", None)
         if close is not None:
             try:

@@ -50,6 +50,7 @@ class TranscriptMessage(BaseModel):
     replayed: bool = False  # user message replayed from a frozen transcript (no simulator call)
     refusal: str | None = None  # the model declined: its refusal text (content is then usually empty)
     truncated: bool = False  # the reply was cut off at the model's token limit
+    captured: bool = False  # reconstructed from the agent's model traffic by the capture proxy, not reported by it
 
     @property
     def said(self) -> str:
@@ -74,9 +75,25 @@ class RoleUsage(BaseModel):
 
 class GuardrailFlag(BaseModel):
     name: str  # empty_reply | truncated_reply | out_of_character | role_flip | goal_copy | unknown_disclosed | early_stop
+    # | capture_mismatch (warn: the tool calls an agent reported differ from those its model traffic shows)
     turn: int
     detail: str
     action: Literal["warn", "invalidate"]
+
+
+class AgentCall(BaseModel):
+    """One model call the agent made through the capture proxy (headers and bodies are not kept)."""
+
+    turn: int
+    model: str = ""  # as the agent sent it
+    wire: str = ""  # openai | anthropic
+    stream: bool = False
+    status: int = 0  # upstream HTTP status (502: the upstream could not be reached)
+    tool_calls: int = 0
+    usage: Usage | None = None
+    cost_usd: float | None = None  # None: no price known for the model (or no usage reported)
+    latency_s: float = 0.0
+    error: str | None = None
 
 
 class TranscriptMeta(BaseModel):
@@ -94,6 +111,7 @@ class TranscriptMeta(BaseModel):
     agent_kind: str | None = None  # callable | model | http
     persona_id: str | None = None
     persona_variation: str | None = None  # the variation picked from the trial's seed
+    captured: bool = False  # the agent's model calls went through the capture proxy (see `Transcript.agent_calls`)
 
 
 class Transcript(BaseModel):
@@ -108,6 +126,7 @@ class Transcript(BaseModel):
     ended_at: float = 0.0
     incomplete: bool = False
     user_end_reason: str | None = None  # the simulator's end_conversation reason (goal_met, gave_up, ...)
+    agent_calls: list[AgentCall] = Field(default_factory=list)  # what the capture proxy saw, in order
 
     @property
     def turns(self) -> int:

@@ -1,0 +1,223 @@
+"""The capture proxy: a local HTTP endpoint that forwards an agent's model calls and keeps their trajectory.
+
+One proxy per event loop (so one per run), on 127.0.0.1 and a free port. Each session opens its
+own prefix, `http://127.0.0.1:PORT/s/<key>`, which an SDK client takes as its `base_url`; the rest
+of the path (`/chat/completions`, `/v1/messages`, anything else) is appended to that session's
+upstream (the real endpoint live, the fake server offline). Why a path prefix and not a port per
+session: one listening socket and one connection pool serve hundreds of concurrent sessions, and
+the key in the URL tells sessions apart even when their requests interleave on one connection.
+
+Bodies are relayed as they arrive (SSE included) and copied aside; a chat call is read once it
+is complete (`wires.py`). Headers are forwarded, never stored: API keys reach the upstream and
+nothing else. An unreachable or failing upstream is answered in the wire's error shape with
+status 502, so the agent's SDK raises as it would against the real endpoint, and the call is
+recorded with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+
+from evalkit.llm.capture.calls import CapturedCall
+from evalkit.llm.capture.http import Head, read_head, read_body, write_chunk, write_head
+from evalkit.llm.capture.wires import CaptureWire, sse_events, wire_for_path
+from evalkit.security import redact
+
+log = logging.getLogger(__name__)
+PREFIX = "/s/"
+_HOP = {"host", "connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding", "upgrade",
+        "proxy-connection", "te", "trailer", "content-encoding"}
+
+
+@dataclass
+class CaptureSession:
+    """One session's prefix on the proxy: where its calls go, and what they did."""
+
+    key: str
+    upstream: str
+    base_url: str
+    by_wire: dict[str, str] = field(default_factory=dict)  # a chat call of this wire goes here instead
+    calls: list[CapturedCall] = field(default_factory=list)
+    _taken: int = 0
+
+    def drain(self) -> list[CapturedCall]:
+        """The calls completed since the last drain, in the order they completed."""
+        new, self._taken = self.calls[self._taken:], len(self.calls)
+        return new
+
+
+class CaptureProxy:
+    """Serve `/s/<key>/...` for every open session; `aclose()` stops listening and closes the pool."""
+
+    def __init__(self, timeout_s: float = 600.0) -> None:
+        self.sessions: dict[str, CaptureSession] = {}
+        self._client = httpx2.AsyncClient(timeout=httpx2.Timeout(timeout_s, connect=10.0), follow_redirects=False)
+        self._server: asyncio.Server | None = None
+        self._connections: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
+        self.port = 0
+
+    async def start(self) -> "CaptureProxy":
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def open(self, upstream: str, by_wire: dict[str, str] | None = None) -> CaptureSession:
+        """A fresh prefix forwarding to `upstream` (a base URL, as an SDK client would take it).
+
+        `by_wire` routes a chat call by the wire its path speaks (an agent whose factory was not told
+        its provider still reaches the right endpoint); other paths go to `upstream`.
+        """
+        key = secrets.token_urlsafe(9)
+        wires = {wire: url.rstrip("/") for wire, url in (by_wire or {}).items()}
+        session = CaptureSession(key, upstream.rstrip("/"), f"{self.url}{PREFIX}{key}", wires)
+        self.sessions[key] = session
+        return session
+
+    def close_session(self, session: CaptureSession) -> None:
+        """Requests to a closed prefix are refused (a late call of a finished session is not its next one's)."""
+        self.sessions.pop(session.key, None)
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            tasks = list(self._connections.values())
+            for writer in list(self._connections):
+                writer.close()  # an idle keep-alive connection reads EOF and its handler returns
+            if tasks:
+                await asyncio.wait(tasks, timeout=5.0)
+            for task in tasks:
+                task.cancel()
+            await self._server.wait_closed()
+            self._server = None
+        await self._client.aclose()
+
+    # ------------------------------------------------------------ serving
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[writer] = task
+        try:
+            while (head := await read_head(reader)) is not None:
+                body = await read_body(reader, head)
+                if not await self._answer(head, body, writer):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass  # the client went away or spoke something else than HTTP/1.1: nothing to answer
+        except asyncio.CancelledError:
+            pass  # the proxy is closing: a handler must not outlive it (3.11 would log the cancellation as an error)
+        finally:
+            self._connections.pop(writer, None)
+            writer.close()
+
+    async def _answer(self, head: Head, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        """Forward one request; False when the connection must close (a relay broke off midway)."""
+        key, _, rest = head.target.removeprefix(PREFIX).partition("/")
+        session = self.sessions.get(key) if head.target.startswith(PREFIX) else None
+        path = "/" + rest.partition("?")[0]
+        wire = wire_for_path(path) if head.method == "POST" else None
+        if session is None:
+            await _refuse(writer, wire, 404, "evalkit capture proxy: no open session for this URL (finished, or never opened)")
+            return True
+        call = _start_call(wire, path, body)
+        started = time.monotonic()
+        base = session.by_wire.get(wire.name, session.upstream) if wire else session.upstream
+        try:
+            upstream = await self._client.send(self._client.build_request(
+                head.method, f"{base}/{rest}", headers=_forwarded(head.headers), content=body), stream=True)
+        except httpx2.HTTPError as err:
+            reason = f"evalkit capture proxy: upstream {base} unreachable: {type(err).__name__}: {err}"
+            await _refuse(writer, wire, 502, reason)
+            _finish(session, call, started, error=redact(reason), status=502)
+            return True
+        return await self._relay(session, call, upstream, writer, started)
+
+    async def _relay(self, session: CaptureSession, call: CapturedCall | None, upstream: httpx2.Response,
+                     writer: asyncio.StreamWriter, started: float) -> bool:
+        copied: list[bytes] = []
+        headers = [(k, v) for k, v in upstream.headers.multi_items() if k.lower() not in _HOP]
+        try:
+            await write_head(writer, upstream.status_code, upstream.reason_phrase, headers)
+            async for chunk in upstream.aiter_raw():
+                if not chunk:
+                    continue  # an empty chunk would end the chunked body early
+                if call is not None:
+                    copied.append(chunk)
+                await write_chunk(writer, chunk)
+            await write_chunk(writer, b"")
+        except (httpx2.HTTPError, ConnectionError) as err:
+            _finish(session, call, started, status=upstream.status_code,
+                    error=redact(f"evalkit capture proxy: the response broke off: {type(err).__name__}: {err}"))
+            return False
+        finally:
+            await upstream.aclose()
+        if call is not None:
+            _read_response(call, upstream, b"".join(copied))
+        _finish(session, call, started, status=upstream.status_code, error=call.error if call else None)
+        return True
+
+
+def _start_call(wire: CaptureWire | None, path: str, body: bytes) -> CapturedCall | None:
+    """A chat call to read (None: forwarded only), with what its request says."""
+    if wire is None:
+        return None
+    try:
+        request = json.loads(body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        request = {}
+    reading = wire.read_request(request if isinstance(request, dict) else {})
+    results = [r.model_copy(update={"output": redact(r.output)}) for r in reading.tool_results]
+    return CapturedCall(wire=wire.name, path=path, model=reading.model, stream=reading.stream, tool_results=results)
+
+
+def _read_response(call: CapturedCall, upstream: httpx2.Response, raw: bytes) -> None:
+    wire = wire_for_path(call.path)
+    assert wire is not None
+    if upstream.status_code >= 400:
+        call.error = redact(f"upstream answered {upstream.status_code}: {raw[:300].decode('utf-8', 'replace')}")
+        return
+    if "text/event-stream" in upstream.headers.get("content-type", ""):
+        reading = wire.read_events(sse_events(raw))
+    else:
+        try:
+            body = json.loads(raw or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            call.error = "upstream answered a body that is not JSON"
+            return
+        reading = wire.read_body(body if isinstance(body, dict) else {})
+    call.model = reading.model or call.model
+    call.text, call.tool_calls, call.usage = redact(reading.text), reading.tool_calls, reading.usage
+
+
+def _finish(session: CaptureSession, call: CapturedCall | None, started: float, *, status: int,
+            error: str | None) -> None:
+    if call is None:
+        return
+    call.status, call.error, call.latency_s = status, error, time.monotonic() - started
+    session.calls.append(call)
+
+
+def _forwarded(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The client's headers minus hop-by-hop ones; bodies travel unencoded so the copy can be read."""
+    return [(k, v) for k, v in headers if k.lower() not in _HOP] + [("accept-encoding", "identity")]
+
+
+async def _refuse(writer: asyncio.StreamWriter, wire: CaptureWire | None, status: int, message: str) -> None:
+    payload: dict[str, Any] = wire.error_body(status, message) if wire else {"error": {"message": message}}
+    data = json.dumps(payload).encode()
+    await write_head(writer, status, "Bad Gateway" if status == 502 else "Not Found",
+                     [("content-type", "application/json")])
+    await write_chunk(writer, data)
+    await write_chunk(writer, b"")
