@@ -1,7 +1,7 @@
 """HTTP agent: POST the conversation to a running agent service and read its reply.
 
 The body is a jinja2 template (sandboxed, strict) rendering JSON, with variables
-`messages` (list of message dicts), `last_user_message`, `session_id`,
+`messages` (OpenAI chat-format dicts, as a Python agent receives them), `last_user_message`, `session_id`,
 `scenario_id`, `trial`, `seed`, `turn` and `model`; without a template the body is
 `{"messages": ..., "session_id": ..., "model": ...}`. The reply is read from the
 response JSON by a dotted path (`choices.0.message.content`); a string becomes the
@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from evalkit.conversation.agents.base import Agent, AgentContext, AgentReply, AgentSetupError
+from evalkit.conversation.agents.messages import to_chat_dicts
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.conversation.agents.registry import BuildRequest, register_agent
 from evalkit.llm.types import Message
@@ -69,7 +70,7 @@ class HttpAgentAdapter:
         await self._client.aclose()
 
     def _body(self, messages: list[Message], context: AgentContext) -> Any:
-        dumped = [_message_dict(m) for m in messages]
+        dumped = to_chat_dicts(messages)  # the same OpenAI chat format a Python agent receives
         if self._template is None:
             return {"messages": dumped, "session_id": context.session_id, "model": self.model}
         last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
@@ -86,15 +87,6 @@ class HttpAgentAdapter:
             return json.loads(text)
         except json.JSONDecodeError as err:
             raise AgentSetupError(f"http agent body_template did not render JSON ({err}): {text[:200]!r}") from None
-
-
-def _message_dict(m: Message) -> dict[str, Any]:
-    d = m.model_dump(mode="json", exclude_none=True)
-    if not d.get("tool_calls"):
-        d.pop("tool_calls", None)
-    if not d.get("truncated"):
-        d.pop("truncated", None)
-    return d
 
 
 def extract_path(data: Any, path: str) -> Any:
