@@ -27,6 +27,10 @@ _EXPORTS: dict[str, str] = {
     "load_run": "evalkit.run",
     "run_scenario": "evalkit.plugin.api",
     "agent_factory": "evalkit.conversation.agents.marks",
+    # what a Python agent may receive (annotated `list[Message]`) and return (docs/agents.md)
+    "Message": "evalkit.llm.types",
+    "AgentContext": "evalkit.conversation.agents.base",
+    "AgentReply": "evalkit.conversation.agents.base",
     "ScenarioResult": "evalkit.plugin.api",
     # testing your own agent offline
     "FakeLLMServer": "evalkit.testing",

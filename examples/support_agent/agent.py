@@ -1,8 +1,8 @@
 """A tool-using customer-support agent written against the plain `openai` SDK.
 
-It knows nothing about evalkit: it receives the conversation so far (messages with
-role, content, tool calls), runs its own tool loop against an OpenAI-compatible
-endpoint, and returns the messages it produced plus its token usage.
+It knows nothing about evalkit: it receives the conversation so far (OpenAI chat-format
+dicts, as evalkit hands them to every Python agent), runs its own tool loop against an
+OpenAI-compatible endpoint, and returns the messages it produced plus its token usage.
 """
 
 from __future__ import annotations
