@@ -46,7 +46,10 @@ def test_two_workers_share_the_rpm_they_were_given(project: Project, fake_llm: F
     run_n2(project, fake_llm, "--evalkit-rpm=1200")
     stats = fake_llm.rate_limit_stats
     assert stats.accepted == SCENARIOS * TRIALS and stats.rejected == 0
-    assert busiest_second(fake_llm) <= ONE_BUDGET + 10  # (measured 41-43: requests arrive a little bunched)
+    # (measured 41-43 on a quiet machine, 53 at load average 12: grants spread over a second can reach the server
+    # bunched when the runner is busy; the refusals above and the comparison below are what tell the budgets apart)
+    shared_busiest = busiest_second(fake_llm)
+    assert shared_busiest <= ONE_BUDGET * 1.5
     run = json.loads(sorted((project.path / "reports").glob("*/run.json"))[-1].read_text())
     [entry] = run["endpoints"]
     assert entry["shared"] and entry["workers"] == 2 and entry["limits"]["rpm"] == 1200
@@ -59,7 +62,7 @@ def test_two_workers_share_the_rpm_they_were_given(project: Project, fake_llm: F
     fake_llm.reset()
     run_n2(project, fake_llm, "--evalkit-rpm=1200", "--evalkit-shared-limits=off")
     assert fake_llm.rate_limit_stats.rejected > 0
-    assert busiest_second(fake_llm) > ONE_BUDGET + 10  # (measured 78: two budgets)
+    assert busiest_second(fake_llm) > shared_busiest  # (measured 78: two budgets)
 
 
 @pytest.mark.fake_llm(rpm=1800, rate_window_s=1.0)  # with the budget headers; evalkit is told nothing
