@@ -157,3 +157,14 @@ def test_an_xdist_run_is_recorded_once_by_the_controller(project: pytest.Pyteste
     assert (run["status"], run["verdict"], run["sessions"]) == ("complete", "fail", 4)
     assert trial_rows == [("bad", 0, "fail"), ("bad", 1, "fail"), ("good", 0, "pass"), ("good", 1, "pass")]
     assert gate_rows  # decided by the controller after merging the workers' parts
+
+
+def test_a_resumed_run_updates_its_row_and_never_duplicates_it(project: pytest.Pytester) -> None:
+    (project.path / "tiny_agent.py").write_text(SLOW_AGENT)
+    (project.path / "suites" / "tiny.yaml").write_text(SLOW_SUITE.lstrip())
+    project.runpytest("suites", "-x", "-p", "no:cacheprovider").assert_outcomes(failed=1)
+    project.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-resume=latest").assert_outcomes(passed=5, failed=1)  # 4 + gate
+
+    [run], trial_rows, _ = _rows(f"sqlite:///{project.path / 'reports' / 'history.db'}")
+    assert (run["status"], run["sessions"]) == ("complete", 5)
+    assert sorted(s for s, _, _ in trial_rows) == ["first-fails", "slow-0", "slow-1", "slow-2", "slow-3"]
