@@ -37,6 +37,7 @@ def make_project(root: Path) -> Path:
         shutil.copytree(ROOT / name, root / name)
     (root / "suites").mkdir()
     shutil.copy(ROOT / "suites" / "demo" / "offline_rules.yaml", root / "suites" / "offline_rules.yaml")
+    shutil.copytree(ROOT / "suites" / "demo" / "simulator", root / "suites" / "simulator")  # the demo's simulator prompts
     (root / "pyproject.toml").write_text("[project]\nname = 'judge-trust-demo'\n")
     suite = yaml.safe_load((ROOT / "suites" / "demo" / "support.yaml").read_text())
     suite.update(rubrics=[RUBRIC], agent_models=["openai:gpt-4.1"], trials=2,
