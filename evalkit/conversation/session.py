@@ -34,6 +34,7 @@ from evalkit.conversation.agents import Agent, AgentContext, AgentReply, build_a
 from evalkit.conversation.captured import Capture, open_capture
 from evalkit.conversation.recording import agent_messages, is_infrastructure, message_event
 from evalkit.conversation.session_spec import SessionSpec
+from evalkit.conversation.state import capture_state
 from evalkit.conversation.simulator import Guardrails, pick_variation
 from evalkit.conversation.transcript import (
     TerminationReason,
@@ -231,6 +232,10 @@ class _Session:
     async def _finish(self) -> None:
         if self.capture is not None:
             self.capture.close()
+        if self.agent is not None and not self.transcript.incomplete:  # before aclose: its store is still there
+            self.transcript.state, self.transcript.state_error = await capture_state(self.agent)
+        else:
+            self.transcript.state_error = "the session was cancelled" if self.agent else "no agent was built"
         close = getattr(self.agent, "aclose", None)
         if close is not None:
             try:

@@ -127,6 +127,8 @@ class Transcript(BaseModel):
     incomplete: bool = False
     user_end_reason: str | None = None  # the simulator's end_conversation reason (goal_met, gave_up, ...)
     agent_calls: list[AgentCall] = Field(default_factory=list)  # what the capture proxy saw, in order
+    state: Any = None  # the agent's state() after the session (JSON data), when captured
+    state_error: str | None = None  # why no state was captured (no state(), it raised, not JSON); None when captured
 
     @property
     def turns(self) -> int:

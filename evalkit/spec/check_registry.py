@@ -36,6 +36,7 @@ BUILTIN_CHECK_MODULES = (
     "evalkit.judging.check_tools",
     "evalkit.judging.check_limits",
     "evalkit.judging.claims",
+    "evalkit.judging.check_state",
 )
 
 COMMON_KEYS = ("on", "ignore_case", "name")  # the keys of every check (`Check`'s fields), never a kind

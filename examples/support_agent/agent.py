@@ -74,6 +74,10 @@ class SupportAgent:
         except (OrderError, TypeError, ValueError) as err:
             return json.dumps({"error": str(err)})
 
+    def state(self) -> dict[str, Any]:
+        """The order store after the session: what evalkit's state checks read."""
+        return self.store.state()
+
     async def aclose(self) -> None:
         await self.client.close()
 

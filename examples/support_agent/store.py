@@ -33,6 +33,10 @@ class OrderStore:
     def __init__(self, orders: dict[str, dict[str, Any]] | None = None) -> None:
         self.orders = copy.deepcopy(orders if orders is not None else SEED_ORDERS)
 
+    def state(self) -> dict[str, Any]:
+        """The store as JSON data after a session, for state checks: `state: {path: orders.1234.refunded, equals: true}`."""
+        return {"orders": copy.deepcopy(self.orders)}
+
     def _get(self, order_id: str) -> dict[str, Any]:
         order = self.orders.get(str(order_id).strip().lstrip("#"))
         if order is None:

@@ -23,7 +23,7 @@ from evalkit.spec.schema import json_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTIN = {"regex", "not_regex", "contains", "not_contains", "json_schema", "tool_called", "tool_not_called",
-           "tool_sequence", "max_turns", "budget", "claims_match_actions"}
+           "tool_sequence", "max_turns", "budget", "claims_match_actions", "state"}
 
 
 @pytest.fixture
