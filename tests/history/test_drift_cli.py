@@ -64,3 +64,19 @@ def test_trend_and_flaky_commands(dropped: str) -> None:
     assert code == 1 and err.strip() == "Error: no suite or scenario named 'refnd' in the history; did you mean refund?"
     code, out, _ = _run("--url", dropped, "flaky")
     assert code == 0 and out.startswith("no flaky scenario")
+
+
+def test_verbose_drift_lists_the_steady_scenarios_too(dropped: str) -> None:
+    code, out, _ = _run("--url", dropped, "drift", "-v")
+    assert code == 1
+    assert out.splitlines()[1].startswith("ok    support/cancel [mock:small]: 100% -> 100%, p=1")
+
+
+def test_flaky_command_ranks_recorded_runs(tmp_path: Path) -> None:
+    url = recorded_history(tmp_path / "reports", [{"coin": ["pass", "fail", "pass", "fail"],
+                                                    "firm": ["pass"] * 4, "wobbly": ["pass"] * 3 + ["fail"]}] * 3)
+    code, out, _ = _run("--url", url, "flaky", "--limit", "5")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split("]:")[0] for line in lines] == ["support/coin [mock:small", "support/wobbly [mock:small"]
+    assert "disagreement 0.67" in lines[0] and "mixed in 3 of 3 runs" in lines[0]
