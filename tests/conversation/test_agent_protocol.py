@@ -82,10 +82,6 @@ def make_sdk_agent(model: str, base_url: str) -> Any:
 make_sdk_agent.evalkit_factory = True  # type: ignore[attr-defined]
 
 
-def returns(value_key: str) -> Any:
-    return BAD_REPLIES[value_key]
-
-
 BAD_REPLIES: dict[str, Any] = {
     "number": 42,
     "bad_role": {"role": "robot", "content": "beep"},

@@ -65,7 +65,7 @@ async def test_every_template_is_overridden_from_the_suite_folder(tmp_path: Path
 
     fake_llm.add_rule(Rule(role="simulator", handler=record))
     session = spec("conv_agents:silent", template_dir=tmp_path, max_turns=3).model_copy(update={"simulator": config})
-    transcript = await run_session(session, hub_for(fake_llm))
+    await run_session(session, hub_for(fake_llm))
     system, kickoff, *rest = seen[0]
     assert system.content == f"You are a diner. Goal: {session.scenario.goal}"
     assert kickoff.content.startswith("[Restaurant line open for Get a refund")
