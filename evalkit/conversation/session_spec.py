@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from evalkit.conversation.transcript import Transcript
-from evalkit.spec.models import AgentConfig, Scenario, SimulatorConfig, Suite
+from evalkit.spec.models import AgentConfig, ModelAgent, Scenario, SimulatorConfig, Suite
 
 
 class SessionSpec(BaseModel):
@@ -64,6 +64,8 @@ class SessionSpec(BaseModel):
         defaults = suite.defaults
         agent = suite.agent_config
         params = {**suite.agent_params, **scenario.params}  # CallableAgent.params sit beneath these
+        if isinstance(agent, ModelAgent) and (url := suite.tier_base_url(agent_model)):
+            agent = agent.model_copy(update={"base_url": url})  # the tier's endpoint, from agent_models
         return cls(
             suite_name=suite.suite,
             scenario=scenario,

@@ -86,7 +86,8 @@ class UserSide:
                 raise SimulatorFailure("simulator_error", detail) from err
             tag = CallTag(role="simulator", scenario_id=spec.scenario.id, session_id=spec.id)
             self._simulator = UserSimulator(
-                self.hub.model(spec.simulator.model), prompt, config=spec.simulator, guardrails=self.guardrails,
+                self.hub.model(spec.simulator.model, base_url=spec.simulator.base_url), prompt,
+                config=spec.simulator, guardrails=self.guardrails,
                 seed=spec.seed, tag=tag,
                 on_response=lambda r: self.book.add_response("simulator", r),
             )

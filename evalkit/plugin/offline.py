@@ -77,9 +77,11 @@ class OfflineEndpoint:
 
 
 def with_factory_base_url(loaded: Any, base_urls: dict[str, str]) -> None:
-    """Hand the fake endpoint to an agent factory that takes `base_url` explicitly (its provider's URL)."""
+    """Hand the fake endpoint to an agent factory that takes `base_url` explicitly (its provider's URL), after
+    dropping every model endpoint the suite names (tiers, simulator, judge): offline, no model leaves 127.0.0.1."""
     import inspect
 
+    loaded.suite = loaded.suite.without_endpoints()
     agent = loaded.suite.agent_config
     if getattr(agent, "kind", "") not in ("callable", "factory") or "base_url" in loaded.suite.agent_params:
         return

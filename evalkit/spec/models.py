@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from evalkit.spec.checks import Check
 from evalkit.spec.problems import LocatedValueError
+from evalkit.spec.tiers import TIER_SCHEMA, split_tiers
 
 
 class _Strict(BaseModel):
@@ -212,6 +213,7 @@ class ModelAgent(_Strict):
     tools: list[str] = Field(default_factory=list, description="module:function, schema from type hints")
     max_steps: int = Field(default=8, gt=0)
     temperature: float | None = None
+    base_url: str | None = Field(default=None, description="Endpoint of the model (an OpenAI-compatible server, say).")
 
 
 class HttpAgent(_Strict):
@@ -259,6 +261,7 @@ AgentConfig = CallableAgent | FactoryAgent | ModelAgent | HttpAgent | PluginAgen
 
 class SimulatorConfig(_Strict):
     model: str | None = None
+    base_url: str | None = Field(default=None, description="Endpoint of the simulator model, e.g. http://localhost:11434/v1.")
     temperature: float = Field(default=0.7, ge=0, le=2)
     max_tokens: int | None = Field(default=None, gt=0)
     template: str | None = Field(default=None, description="System prompt template (jinja2), relative to the suite.")
@@ -322,7 +325,11 @@ class Suite(_Strict):
     description: str = ""
     agent: AgentTarget | AgentConfig = Field(description="module:attr shorthand or an inline agent config")
     agent_params: dict[str, Any] = Field(default_factory=dict)
-    agent_models: list[str] = Field(default_factory=list, description="Tiers to run and compare.")
+    agent_models: list[str] = Field(
+        default_factory=list, description="Tiers to run and compare: provider:model, or {model, base_url}.",
+        json_schema_extra={"items": {"anyOf": [{"type": "string"}, TIER_SCHEMA]}},
+    )
+    tier_base_urls: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict)  # filled from agent_models
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
     judge: JudgeConfig | None = None
     rubrics: list[str] = Field(default_factory=list, description="'id@version' or 'id' (newest)")
@@ -335,6 +342,24 @@ class Suite(_Strict):
         default=None, description="Mock rules file (relative to the suite) served by the fake LLM server in --offline runs."
     )
     scenarios: list[Scenario] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_tiers(cls, data: Any) -> Any:
+        return split_tiers(data)
+
+    def without_endpoints(self) -> "Suite":
+        """This suite with every model endpoint it names dropped: offline, all models go to the fake server."""
+        judge = self.judge.model_copy(update={"base_url": None}) if self.judge else None
+        agent = self.agent_config
+        return self.model_copy(update={
+            "tier_base_urls": {}, "judge": judge, "simulator": self.simulator.model_copy(update={"base_url": None}),
+            "agent": agent.model_copy(update={"base_url": None}) if isinstance(agent, ModelAgent) else self.agent,
+        })
+
+    def tier_base_url(self, tier: str | None) -> str | None:
+        """The endpoint written next to this tier in agent_models, if any."""
+        return self.tier_base_urls.get(tier) if tier else None
 
     @property
     def agent_config(self) -> AgentConfig:

@@ -83,4 +83,4 @@ async def build_model_agent(config: ModelAgent, request: BuildRequest) -> Agent:
     name = request.model or config.model
     if not name:
         raise AgentSetupError("model agent has no model: set agent.model or list agent_models in the suite")
-    return ModelAgentAdapter(config, request.hub.model(name))
+    return ModelAgentAdapter(config, request.hub.model(name, base_url=config.base_url))
