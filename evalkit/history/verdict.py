@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalkit.run import LoadedRun
-from evalkit.run.run_dir import TRIALS, read_rows
+from evalkit.run.run_dir import TRIALS
+from evalkit.run.tier_compat import read_trials
 from evalkit.run.trust_inputs import with_judge_evidence
 from evalkit.spec.models import GateConfig
 from evalkit.verdicts import ResultRow, TrialRecord, VerdictInputs, decide_run
@@ -63,6 +64,6 @@ def _baseline(manifest: dict[str, Any]) -> list[TrialRecord] | None:
     if path is None or not path.is_file():
         return None
     try:
-        return [TrialRecord.model_validate(row) for row in read_rows(path)]
+        return [TrialRecord.model_validate(row) for row in read_trials(path.parent)]  # an old run's short tiers mapped
     except ValidationError:
         return None

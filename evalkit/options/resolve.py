@@ -133,6 +133,11 @@ def _check(option: Option, given: Given) -> Any:
     return checked
 
 
+HISTORY_REFS = ("last-green:",)  # --evalkit-baseline last-green:main names a recorded run, not a file
+
+
 def _path(base: Path, value: str) -> Path:
+    if str(value).startswith(HISTORY_REFS):
+        return Path(value)
     path = Path(value).expanduser()
     return path if path.is_absolute() else (base / path).resolve()

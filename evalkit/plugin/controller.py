@@ -59,6 +59,7 @@ class Controller:
         self.batches: list[RunHandle] = []
         self.refused: str | None = None
         self._inputs: VerdictInputs | None = None
+        self.history_baseline: Path | None = None  # --evalkit-baseline last-green:<branch>, once resolved
 
     # ---------------------------------------------------------------- starting
     def select(self, items: list[pytest.Item]) -> None:
@@ -89,6 +90,7 @@ class Controller:
             for loaded in suites:
                 with_factory_base_url(loaded, self.offline.base_urls)
         preload(suites, self.offline.handler_modules() if self.offline else ())
+        self._resolve_history_baseline(suites)
         run_config = self.run_config()
         keys = {i.key for i in todo}
         work = [w for w in plan_run(suites, run_config) if w.item_key in keys]
@@ -99,8 +101,9 @@ class Controller:
         for item in todo:
             self.handles[item.key] = handle
 
-    def run_config(self) -> RunConfig:
-        """The settings' RunConfig (the option table says which field each fills), plus what this session decided."""
+    def run_config(self, probe: bool = False) -> RunConfig:
+        """The settings' RunConfig (the option table says which field each fills), plus what this session decided;
+        `probe`: without the baseline, to learn the run's instrument before a history baseline is chosen."""
         s, part = self.settings, self.part
         base_urls = {**s.base_urls, **(self.offline.base_urls if self.offline is not None else {})}
         return RunConfig.from_options(
@@ -111,8 +114,24 @@ class Controller:
             resume=None if part else s.resume,
             part_of=str(part.run_dir) if part else None,
             offline=self.offline is not None,
-            baseline=baseline_dir(s),
+            baseline=None if probe else baseline_dir(s, self.history_baseline),
         )
+
+    def _resolve_history_baseline(self, suites: list[Any]) -> None:
+        """`last-green:<branch>`: the newest passing run measured like this one, or exit with the reason."""
+        from evalkit.history.baseline import BaselineError, is_history_ref, last_green, planned_instrument
+        from evalkit.history.target import project_history_url
+
+        ref = str(self.settings.baseline or "")
+        if self.history_baseline is not None or not is_history_ref(ref):
+            return
+        probe = self.run_config(probe=True)
+        try:
+            url = project_history_url(Path(self.config.rootpath), self.settings.report_dir)  # checked at start-up
+            self.history_baseline = last_green(url, ref, planned_instrument(plan_run(suites, probe), probe))
+        except BaselineError as err:
+            self.refused = f"evalkit: --evalkit-baseline {err}"
+            pytest.exit(self.refused, returncode=pytest.ExitCode.USAGE_ERROR)
 
     def stop(self) -> None:
         """Stop scheduling (under -x after the first failure): cancel every batch still running."""
@@ -174,7 +193,7 @@ class Controller:
             self._inputs = VerdictInputs(
                 gates={name: loaded.suite.gate for name, loaded in suites.items()},
                 expected={name: [s.id for s in loaded.scenarios] for name, loaded in suites.items()},
-                baseline=baseline_trials(self.settings),
+                baseline=baseline_trials(self.settings, self.history_baseline, self.final_run_dir()),
             )
         inputs = self._inputs.model_copy(update={"run_dir": self.final_run_dir()})
         return with_judge_evidence(inputs, self.all_trials())  # calibration records, this run's labels
@@ -237,18 +256,28 @@ class Controller:
         return [c for o in self.outcomes.values() for c in o.criteria]
 
 
-def baseline_dir(settings: PluginSettings) -> Path | None:
-    """The baseline run's directory, resolved (None without --evalkit-baseline)."""
+def baseline_dir(settings: PluginSettings, resolved: Path | None = None, run_dir: Path | None = None) -> Path | None:
+    """The baseline run's directory, resolved (None without --evalkit-baseline). A history baseline
+    (`last-green:main`) is the one the run chose when it started (`resolved`), or the one its run.json
+    recorded (`run_dir`: the xdist controller, whose workers chose it)."""
     if settings.baseline is None:
         return None
+    from evalkit.history.baseline import chosen_baseline, is_history_ref
+
+    if is_history_ref(str(settings.baseline)):
+        chosen = resolved or chosen_baseline(run_dir)
+        if chosen is None:
+            raise pytest.UsageError(f"evalkit: --evalkit-baseline {settings.baseline}: no baseline was chosen by this run")
+        return chosen
     from evalkit.run.run_dir import resolve_run_dir
 
     return resolve_run_dir(str(settings.baseline), settings.report_dir).resolve()
 
 
-def baseline_trials(settings: PluginSettings) -> list[TrialRecord] | None:
+def baseline_trials(settings: PluginSettings, resolved: Path | None = None,
+                    current: Path | None = None) -> list[TrialRecord] | None:
     """The baseline run's trials (None without --evalkit-baseline)."""
-    run_dir = baseline_dir(settings)
+    run_dir = baseline_dir(settings, resolved, current)
     if run_dir is None:
         return None
     path = run_dir / "trials.jsonl"

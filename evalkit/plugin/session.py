@@ -337,7 +337,7 @@ def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: Plugin
 
     trials = [TrialRecord.model_validate(r) for r in read_rows(run_dir / TRIALS)]
     criteria = [ResultRow.model_validate(r) for r in read_rows(run_dir / RESULTS)]
-    inputs = VerdictInputs(baseline=baseline_trials(settings), run_dir=run_dir)
+    inputs = VerdictInputs(baseline=baseline_trials(settings, current=run_dir), run_dir=run_dir)
     for output in hooks.outputs:
         inputs.gates.update({k: GateConfig.model_validate(v) for k, v in output.get("gate_configs", {}).items()})
         inputs.expected.update({g["suite"]: g["expected"] for g in output.get("gates", [])})

@@ -59,6 +59,7 @@ def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidenc
     cfg = CompareConfig(margin=margin, metric=metric, confidence=confidence, allow_mismatch=allow_mismatch,  # type: ignore[arg-type]
                         tiers=[t.strip() for t in tiers.split(",") if t.strip()] if tiers else None)
     try:
+        runs = _resolve_history_refs(runs)
         comp = compare_runs(list(runs), cfg)
         if pairwise:
             from evalkit.report.pairwise_run import add_pairwise
@@ -82,6 +83,27 @@ def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidenc
             click.echo(text, nl=False)
     if plot:
         _plot(comp, plot)
+
+
+def _resolve_history_refs(runs: tuple[str, ...]) -> tuple[str, ...]:
+    """`last-green:<branch>` -> that run's directory, matched to the instrument of the first run named by path."""
+    from evalkit.history.baseline import is_history_ref
+
+    if not any(is_history_ref(r) for r in runs):
+        return runs
+    from evalkit.history.baseline import BaselineError, instrument_of_run, last_green
+    from evalkit.history.target import HistoryConfigError, project_history_url
+
+    others = [r for r in runs if not is_history_ref(r)]
+    if not others:
+        raise click.ClickException("last-green:<branch> is chosen to match another run's instrument: "
+                                   "name that run too, e.g. evalkit compare last-green:main reports/latest")
+    try:
+        instrument = instrument_of_run(others[0])
+        url = project_history_url(Path.cwd())
+        return tuple(str(last_green(url, r, instrument)) if is_history_ref(r) else r for r in runs)
+    except (BaselineError, HistoryConfigError) as err:
+        raise click.ClickException(str(err)) from None
 
 
 def _unwritable(err: OSError) -> str:
