@@ -46,6 +46,9 @@ _RUN: tuple[Option, ...] = (
     Option("baseline", Path, "fail on significant regressions against this run directory", "output",
            metavar="RUN_DIR"),
     Option("progress", bool, "live progress display", "output", default=True, switch=True),
+    Option("preflight", bool, "before the first model call, import and build each agent, resolve every model name "
+           "and connect to each base URL of a live run; stop with exit 4 on a problem", "spending", default=True,
+           switch=True),
     Option("concurrency", int, "static cap on connections per model endpoint (unset: adaptive)", "connections",
            low=1, run="max_connections", hub="max_connections"),
     Option("timeout_s", float, "seconds one model request may take", "connections", default=120.0, low=0,

@@ -11,6 +11,7 @@ criteria, the judge's reasoning, the transcript path), so a bare
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,13 @@ from pydantic import BaseModel, ConfigDict
 from evalkit.conversation.agents.objects import object_agent
 from evalkit.plugin.controller_slot import get_controller
 from evalkit.plugin.messages import counts_text, failure_message
-from evalkit.plugin.model_names import model_name_problems
+from evalkit.options.errors import OptionError
+from evalkit.options.pyproject import read_tool_table
+from evalkit.options.resolve import Sources, resolve
 from evalkit.plugin.offline import OfflineEndpoint
-from evalkit.plugin.spending import skip_reason
+from evalkit.plugin.options import PluginSettings
+from evalkit.plugin.preflight import Preflight, require
+from evalkit.plugin.spending import is_free, skip_reason
 from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
 from evalkit.verdicts.rows import ResultRow, TrialRecord
@@ -66,8 +71,15 @@ def run_scenario(
     trials: int | None = None,
     suite: str | Path | None = None,
     config: RunConfig | None = None,
+    live: bool | None = None,
 ) -> ScenarioResult:
     """Run one scenario (every trial concurrently) and decide it like the pytest item would.
+
+    Spending is opt-in here as under pytest: a scenario that would call a paid model runs only with
+    `live=True` or EVALKIT_LIVE=1, or when its calls are served offline (`config.offline`) or from a
+    cassette (`config.replay_path`); otherwise `SpendingRefused` says so before any call. The project's
+    `[tool.evalkit]` (base_urls, limits, report_dir...) and EVALKIT_* variables apply, under `config`'s own values.
+    The preflight runs first: a problem raises `PreflightError` (a ValueError), one line each, before any call.
 
     Args:
         scenario: Scenario id, looked up in `suite` or in the project's `suites/`.
@@ -76,15 +88,18 @@ def run_scenario(
         trials: Trials to run (default: the scenario's or suite's).
         suite: Suite file holding the scenario, when the id alone is ambiguous or outside `suites/`.
         config: Run settings (report dir, models, base URLs, cache); `trials` wins over `config.trials`.
+        live: Allow paid model calls (default: EVALKIT_LIVE).
     """
     loaded = _find_suite(scenario, Path(suite) if suite else None)
     if agent is not None:
         loaded.suite = loaded.suite.model_copy(update={"agent": _agent_config(agent)})
-    run_config = (config or RunConfig()).model_copy(update={"trials": trials} if trials else {})
+    settings = project_settings()
+    run_config = _with_project(config, settings).model_copy(update={"trials": trials} if trials else {})
+    live = settings.live if live is None else live
     tiers: list[str | None] = list(run_config.tiers or loaded.suite.agent_models) or [None]
-    unknown = model_name_problems(loaded, run_config, tiers[:1])
-    if unknown:  # before any session, as collection does
-        raise ValueError("\n".join(unknown))
+    _refuse_spending(loaded, scenario, tiers[0], run_config, settings, live)
+    require(  # before any session, as the plugin does
+        [loaded], Preflight(run_config, live=live and not run_config.offline), tiers[:1])
     work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
     handle = run_in_thread(work, run_config)
     handle.wait()
@@ -93,6 +108,39 @@ def run_scenario(
     criteria = [ResultRow.model_validate(c) for r in results for c in r.results]
     verdict = decide_scenario(rows, criteria, loaded.suite.gate, handle.run_dir)
     return ScenarioResult(verdict=verdict, trials=rows, criteria=criteria, run_dir=handle.run_dir)
+
+
+class SpendingRefused(RuntimeError):
+    """run_scenario would call a paid model without live mode."""
+
+
+def project_settings() -> PluginSettings:
+    """The project's settings as pytest would read them without flags: [tool.evalkit] and EVALKIT_* variables."""
+    root = find_project_root()
+    try:
+        resolved = resolve(Sources(root=root, cwd=Path.cwd(), env=os.environ, tool=read_tool_table(root)))
+    except OptionError as err:
+        raise ValueError(str(err)) from None
+    return PluginSettings(resolved.values)
+
+
+def _with_project(config: RunConfig | None, settings: PluginSettings) -> RunConfig:
+    """`config` as given, its base URLs over the project's; the project's whole config when none is given."""
+    project = RunConfig.from_options(settings.values)
+    if config is None:
+        return project
+    return config.model_copy(update={"base_urls": {**project.base_urls, **config.base_urls}})
+
+
+def _refuse_spending(loaded: LoadedSuite, scenario: str, tier: str | None, config: RunConfig,
+                     settings: PluginSettings, live: bool) -> None:
+    if live or config.offline or config.replay_path is not None:
+        return
+    spec = next(s for s in loaded.scenarios if s.id == scenario)
+    if not is_free(loaded, spec, tier, settings):
+        raise SpendingRefused(f"evalkit.run_scenario('{scenario}'): live model calls are off and this scenario "
+                              "would call a paid model; pass live=True or set EVALKIT_LIVE=1 (or run it offline: "
+                              "RunConfig(offline=True), or from a cassette: RunConfig(replay_path=...))")
 
 
 def _agent_config(agent: Any) -> AgentConfig:
@@ -154,6 +202,7 @@ class EvalkitFixture:
         if ctl.settings.offline and ctl.offline is None:
             ctl.offline = OfflineEndpoint([loaded])
         config = ctl.run_config().model_copy(update={"run_id": None})
-        result = run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config)
+        result = run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config,
+                              live=ctl.settings.live)
         self.results.append(result)
         return result

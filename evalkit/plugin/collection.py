@@ -18,7 +18,7 @@ from evalkit.conversation.agents.override import override_target
 from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.model_names import model_name_problems
 from evalkit.plugin.options import PluginSettings
-from evalkit.plugin.session import SETTINGS_KEY, get_controller
+from evalkit.plugin.session import PREFLIGHT_PROBLEMS, SETTINGS_KEY, get_controller
 from evalkit.plugin.spending import run_config
 from evalkit.run.keys import tier_label
 from evalkit.spec import SpecError, SpecWarning, is_suite_file, load_suite
@@ -41,6 +41,7 @@ class SuiteFile(pytest.File):
             loaded.suite = loaded.suite.model_copy(update={"agent": override_target(loaded.suite.agent_config, settings.agent)})
         unknown = model_name_problems(loaded, run_config(settings))
         if unknown:  # before any session: a misspelt provider would otherwise cost every trial
+            self.config.stash.setdefault(PREFLIGHT_PROBLEMS, []).extend(unknown)  # the run then exits 4
             raise self.CollectError("invalid evalkit suite:\n" + "\n".join(unknown))
         tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
         _register_markers(self.config, [t for s in loaded.scenarios for t in s.tags])

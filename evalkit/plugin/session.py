@@ -29,6 +29,7 @@ XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
 GATES_KEY: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()  # (suite, tier) of the selected gate items
 HISTORY_KEY: pytest.StashKey[str | None] = pytest.StashKey()  # the history database URL (None: history off)
+PREFLIGHT_PROBLEMS: pytest.StashKey[list[str]] = pytest.StashKey()  # found before any model call: exit 4
 
 
 def configure(config: pytest.Config) -> None:
@@ -177,6 +178,8 @@ def start_run(session: pytest.Session) -> None:
     ctl.check_budget()
     if xdist.is_worker(config):
         return
+    if ctl.settings.preflight:
+        _preflight(ctl)
     from evalkit.llm import RulesFileError
     from evalkit.run import ResumeError
 
@@ -194,6 +197,19 @@ def start_run(session: pytest.Session) -> None:
         display = ProgressDisplay(write, live=not plain_progress_wanted())
         ctl.progress = display
         display.wait(lambda: all(h.done() for h in ctl.batches))
+
+
+def _preflight(ctl: "Controller") -> None:
+    """Stop before the first model call when an agent, a model name or an endpoint is wrong (exit 4)."""
+    from evalkit.plugin.preflight import Preflight, preflight
+
+    suites = list({id(i.loaded): i.loaded for i in ctl.selected}.values())
+    run_config = ctl.run_config(probe=True).model_copy(update={"offline": ctl.settings.offline})
+    problems = preflight(suites, Preflight(run_config, live=ctl.settings.live))
+    if problems:
+        lines = "\n".join(problems)
+        pytest.exit(f"evalkit: preflight found {len(problems)} problem(s); no model was called:\n{lines}",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def on_failure(config: pytest.Config) -> None:
@@ -233,6 +249,8 @@ def loop_finished(session: pytest.Session) -> None:
 
 def finish(session: pytest.Session) -> None:
     config = session.config
+    if config.stash.get(PREFLIGHT_PROBLEMS, None):  # a suite's model name failed at collection: a usage error
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     hooks = config.stash.get(XDIST_KEY, None)
     if hooks is not None:
         try:

@@ -39,7 +39,7 @@ def test_an_agent_that_never_ran_is_a_pytest_error_and_is_not_judged(project: Pr
     _suite(project, "working", "tiny_agent:agent", "WORKING-AGENT")
     fake_llm.add_rule(role="judge", json=judge_reply(True))
     result = project.pytester.runpytest("suites", "--evalkit-live", "--junitxml=junit.xml", "-rA",
-                                        *base_url_args(fake_llm))
+                                        "--evalkit-no-preflight", *base_url_args(fake_llm))  # the preflight would stop it
     out = result.stdout.str()
 
     # the two broken agents are ERRORs (not FAILED); their gates fail on the error rate; the working suite passes
@@ -77,7 +77,7 @@ def test_an_unknown_provider_stops_the_run_before_any_session(project: Project, 
         .replace('turns: [{user: "hi refund please"}]', "opening: hi"), "suites/typo.yaml")
     result = project.pytester.runpytest("suites", "--evalkit-live", *base_url_args(fake_llm))
     out = result.stdout.str()
-    assert result.ret == 2  # collection error: nothing ran
+    assert result.ret == 4  # a usage error found at collection (#14 preflight): nothing ran
     assert ("suites/typo.yaml:6:20: simulator.model: simulator model name 'openia:gpt-4.1-mini': "
             "unknown provider 'openia'; expected one of openai, anthropic, mock") in out
     assert "rubrics/tiny/resolution.yaml:3:16: judge.model: judge model name 'opneai:judge-model'" in out

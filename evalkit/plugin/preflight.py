@@ -1,0 +1,171 @@
+"""The preflight: everything a run needs that can be checked without a model call, checked before the first one.
+
+A misspelt provider, an agent module that does not import, a factory that raises or a base URL nobody
+answers used to surface one trial at a time, after the simulator and judge had been paid for. The
+preflight runs before any session (pytest and `evalkit run`: before the run starts; `evalkit.run_scenario`;
+`evalkit validate --deep`) and returns one line per problem; the plugin stops with exit status 4.
+
+What it checks, per suite:
+- every model name the run will call resolves to a registered provider (typo: did-you-mean);
+- each Python agent imports and its factory constructs once, with the first tier and the suite's params
+  (no model is called: constructing an SDK client opens no connection); a model agent's tools import;
+- every base URL the run would call answers a TCP connect within `timeout_s` (live runs only: offline
+  calls go to evalkit's own local server, and a run that is not live spends nothing).
+Templates and regexes are compiled when a suite loads (`evalkit.spec`), so a suite that loaded has them right.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from evalkit.conversation.agents.base import AgentSetupError
+from evalkit.conversation.agents.callable import _accepts, adapt_object, failure, load_target
+from evalkit.conversation.agents.tools import load_tool
+from evalkit.plugin.model_names import model_name_problems
+from evalkit.run import RunConfig
+from evalkit.spec.models import CallableAgent, FactoryAgent, HttpAgent, ModelAgent
+
+UNUSED_URL = "http://127.0.0.1:9/v1"  # given to a factory that wants a base_url at preflight: never called
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the preflight checks against: the run's config, and whether its calls go out for real."""
+
+    config: RunConfig
+    live: bool = False
+    timeout_s: float = 3.0
+
+
+class PreflightError(ValueError):
+    """The preflight found problems: one per line of the message."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | None = None) -> list[str]:
+    """One line per problem in `suites` (LoadedSuite) under `check`; [] when the run may start."""
+    problems: list[str] = []
+    for loaded in suites:
+        wanted = tiers or list(check.config.tiers or loaded.suite.agent_models) or [None]
+        problems += model_name_problems(loaded, check.config, wanted)
+        problems += agent_problems(loaded, wanted[0])
+    if check.live and not check.config.offline:
+        urls = dict.fromkeys(u for loaded in suites for u in base_urls(loaded, check.config))
+        problems += [p for url in urls if (p := unreachable(url, check.timeout_s))]
+    return list(dict.fromkeys(problems))
+
+
+def require(suites: list[Any], check: Preflight, tiers: list[str | None] | None = None) -> None:
+    """Raise PreflightError when `preflight` finds anything."""
+    problems = preflight(suites, check, tiers)
+    if problems:
+        raise PreflightError(problems)
+
+
+# ---------------------------------------------------------------- agents
+
+def agent_problems(loaded: Any, tier: str | None) -> list[str]:
+    """Import the suite's agent and construct it once, in a thread of its own (an event loop may be running here)."""
+    agent = loaded.suite.agent_config
+    where = _where(loaded, "agent")
+    if isinstance(agent, ModelAgent):
+        return [f"{where}.tools: {name}: {failure(err)}" for name, err in _tool_failures(agent.tools)]
+    if not isinstance(agent, (CallableAgent, FactoryAgent)):
+        return []
+    with ThreadPoolExecutor(1, thread_name_prefix="evalkit-preflight") as pool:
+        error = pool.submit(asyncio.run, _construct(agent, tier)).result()
+    return [f"{where}: {error}"] if error else []
+
+
+def _where(loaded: Any, key: str) -> str:
+    """`file:line:col: key` of a top-level suite key (the file alone when it cannot be read again)."""
+    from evalkit.spec.yamlsource import read_yaml
+
+    try:
+        line, col = read_yaml(loaded.path).where((key,))
+    except Exception:  # noqa: BLE001 - it loaded a moment ago; without a position the message still stands
+        return f"{loaded.path}: {key}"
+    return f"{loaded.path}:{line}:{col}: {key}"
+
+
+def _tool_failures(tools: list[str]) -> Iterator[tuple[str, BaseException]]:
+    for name in tools:
+        try:
+            load_tool(name)
+        except Exception as err:  # noqa: BLE001 - reported, one line each
+            yield name, err
+
+
+async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None) -> str | None:
+    """None when the target imports and (if a factory) builds; else why not, in one phrase."""
+    try:
+        obj = load_target(agent.target)
+    except AgentSetupError as err:  # names the module and the import's own error
+        return f"{err} (expected an importable module:attr)"
+    except BaseException as err:  # noqa: BLE001 - SystemExit in a module's import is the agent's failure too
+        return f"'{agent.target}' cannot be imported: {failure(err)}"
+    params = dict(agent.params)
+    if _accepts(obj, "base_url") and "base_url" not in params:
+        params["base_url"] = UNUSED_URL
+    try:
+        built = await adapt_object(obj, agent.target, model=tier, params=params,
+                                   factory=True if isinstance(agent, FactoryAgent) else None)
+    except BaseException as err:  # noqa: BLE001
+        return f"'{agent.target}' could not be constructed: {failure(err).removeprefix('AgentSetupError: ')}"
+    try:
+        if not getattr(obj, "evalkit_shared", False):
+            await built.aclose()
+    except BaseException:  # noqa: BLE001 - closing a probe is best effort
+        pass
+    return None
+
+
+# ---------------------------------------------------------------- endpoints
+
+def base_urls(loaded: Any, config: RunConfig) -> Iterator[str]:
+    """Every base URL the run names for this suite: configured per provider, and any `base_url` / HTTP agent url
+    written in the suite or its rubrics."""
+    yield from config.base_urls.values()
+    agent = loaded.suite.agent_config
+    if isinstance(agent, HttpAgent) and "${" not in agent.url:
+        yield agent.url
+    for model in [loaded.suite, *(r.rubric for r in loaded.rubrics.values() if hasattr(r, "rubric"))]:
+        yield from _named_urls(model.model_dump())
+
+
+def _named_urls(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "base_url" and isinstance(value, str) and value:
+                yield value
+            elif key == "tier_base_urls" and isinstance(value, dict):  # agent_models: [{model, base_url}]
+                yield from (url for url in value.values() if isinstance(url, str))
+            else:
+                yield from _named_urls(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _named_urls(value)
+
+
+def unreachable(url: str, timeout_s: float) -> str | None:
+    """None when something accepts a TCP connection at the URL's host and port; else the one-line problem."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"base URL {url!r}: expected http(s)://host[:port]/..."
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout_s):
+            return None
+    except OSError as err:
+        why = "timed out" if isinstance(err, TimeoutError) else (err.strerror or type(err).__name__)
+        return f"base URL {url} does not answer ({why} connecting to {parts.hostname}:{port} within {timeout_s:g} s)"
+
