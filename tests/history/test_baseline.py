@@ -26,42 +26,48 @@ def _record(url: str, reports: Path, spec: RunSpec, verdict: str, place: RunPlac
 
 
 @pytest.fixture
-def history(tmp_path: Path, sqlite_url: str) -> dict[str, Path]:
+def history(tmp_path: Path, db_url: str) -> dict[str, Path]:
     """Newest first: a failing run, a passing run measured by another rubric version, an older passing run
     (the one to pick), a still older passing run, and a newer passing run on another branch."""
     reports = tmp_path / "reports"
     runs = {
-        "failing": _record(sqlite_url, reports, RunSpec("r-failing", started_at="2026-11-05T10:00:00+00:00"), "fail"),
-        "other_instrument": _record(sqlite_url, reports, RunSpec("r-other", started_at="2026-11-04T10:00:00+00:00",
+        "failing": _record(db_url, reports, RunSpec("r-failing", started_at="2026-11-05T10:00:00+00:00"), "fail"),
+        "other_instrument": _record(db_url, reports, RunSpec("r-other", started_at="2026-11-04T10:00:00+00:00",
                                                                  rubrics=OTHER_RUBRIC), "pass"),
-        "green": _record(sqlite_url, reports, RunSpec("r-green", started_at="2026-11-03T10:00:00+00:00"), "pass"),
-        "older_green": _record(sqlite_url, reports, RunSpec("r-older", started_at="2026-11-01T10:00:00+00:00"), "pass"),
-        "feature": _record(sqlite_url, reports, RunSpec("r-feature", started_at="2026-11-06T10:00:00+00:00"), "pass",
+        "green": _record(db_url, reports, RunSpec("r-green", started_at="2026-11-03T10:00:00+00:00"), "pass"),
+        "older_green": _record(db_url, reports, RunSpec("r-older", started_at="2026-11-01T10:00:00+00:00"), "pass"),
+        "feature": _record(db_url, reports, RunSpec("r-feature", started_at="2026-11-06T10:00:00+00:00"), "pass",
                            RunPlace(branch="feature-x")),
         "current": write_run(reports, RunSpec("r-current", started_at="2026-11-07T10:00:00+00:00")),
     }
     return runs
 
 
-def test_picks_newest_passing_run_with_the_same_instrument(history: dict[str, Path], sqlite_url: str) -> None:
+@pytest.fixture
+def url(db_url: str) -> str:
+    """The database the runs were recorded into (SQLite, and PostgreSQL where a server can be started)."""
+    return db_url
+
+
+def test_picks_newest_passing_run_with_the_same_instrument(history: dict[str, Path], url: str) -> None:
     instrument = instrument_of_run(history["current"])
-    assert last_green(sqlite_url, "last-green:main", instrument) == history["green"].resolve()
-    assert last_green(sqlite_url, "last-green:feature-x", instrument) == history["feature"].resolve()
+    assert last_green(url, "last-green:main", instrument) == history["green"].resolve()
+    assert last_green(url, "last-green:feature-x", instrument) == history["feature"].resolve()
 
 
-def test_other_instrument_is_picked_when_the_current_run_uses_it(history: dict[str, Path], sqlite_url: str,
+def test_other_instrument_is_picked_when_the_current_run_uses_it(history: dict[str, Path], url: str,
                                                                   tmp_path: Path) -> None:
     current = write_run(tmp_path / "elsewhere", RunSpec("r-v2", rubrics=OTHER_RUBRIC))
-    assert last_green(sqlite_url, "last-green:main", instrument_of_run(current)) == history["other_instrument"].resolve()
+    assert last_green(url, "last-green:main", instrument_of_run(current)) == history["other_instrument"].resolve()
 
 
-def test_a_deleted_run_directory_is_skipped_with_its_reason(history: dict[str, Path], sqlite_url: str) -> None:
+def test_a_deleted_run_directory_is_skipped_with_its_reason(history: dict[str, Path], url: str) -> None:
     shutil.rmtree(history["green"])
     instrument = instrument_of_run(history["current"])
-    assert last_green(sqlite_url, "last-green:main", instrument) == history["older_green"].resolve()
+    assert last_green(url, "last-green:main", instrument) == history["older_green"].resolve()
     shutil.rmtree(history["older_green"])
     with pytest.raises(BaselineError) as err:
-        last_green(sqlite_url, "last-green:main", instrument)
+        last_green(url, "last-green:main", instrument)
     line = str(err.value)
     assert "\n" not in line
     assert line.startswith("last-green:main: none of the 4 runs on branch 'main' qualifies: ")
@@ -71,27 +77,27 @@ def test_a_deleted_run_directory_is_skipped_with_its_reason(history: dict[str, P
     assert "r-older (run directory gone" in line
 
 
-def test_refusals(history: dict[str, Path], sqlite_url: str) -> None:
+def test_refusals(history: dict[str, Path], url: str) -> None:
     instrument = instrument_of_run(history["current"])
     with pytest.raises(BaselineError, match=r"^last-green:release: no run recorded on branch 'release'$"):
-        last_green(sqlite_url, "last-green:release", instrument)
+        last_green(url, "last-green:release", instrument)
     with pytest.raises(BaselineError, match="expected last-green:<branch>"):
-        last_green(sqlite_url, "last-green:", instrument)
+        last_green(url, "last-green:", instrument)
     with pytest.raises(BaselineError, match="history is off"):
         last_green(None, "last-green:main", instrument)
 
 
-def test_interrupted_passing_run_is_not_green(tmp_path: Path, sqlite_url: str) -> None:
+def test_interrupted_passing_run_is_not_green(tmp_path: Path, url: str) -> None:
     reports = tmp_path / "reports"
-    _record(sqlite_url, reports, RunSpec("r-stopped", status="interrupted"), "pass")
+    _record(url, reports, RunSpec("r-stopped", status="interrupted"), "pass")
     with pytest.raises(BaselineError, match=r"r-stopped \(status interrupted\)"):
-        last_green(sqlite_url, "last-green:main", instrument_of_run(write_run(reports, RunSpec("r-now"))))
+        last_green(url, "last-green:main", instrument_of_run(write_run(reports, RunSpec("r-now"))))
 
 
-def test_compare_resolves_last_green(history: dict[str, Path], sqlite_url: str, tmp_path: Path,
+def test_compare_resolves_last_green(history: dict[str, Path], url: str, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("EVALKIT_HISTORY_URL", sqlite_url)
+    monkeypatch.setenv("EVALKIT_HISTORY_URL", url)
     result = CliRunner().invoke(main, ["compare", "last-green:main", str(history["current"]), "--format", "json"])
     assert result.exit_code == 0, result.output
     sides = json.loads(result.stdout)["sides"]

@@ -143,3 +143,13 @@ def test_cli_offline_records_the_new_run_in_history(project: Path, server: FakeL
     assert _outcomes(new)[("refund", 0)] == "fail"
     listed = CliRunner().invoke(main, ["history", "runs"])
     assert new.name in listed.output
+
+
+def test_another_judge_model_is_the_only_model_called(project: Path, server: FakeLLMServer) -> None:
+    original = _original(project, server)
+    server.reset()
+    summary = rejudge_run(RejudgeConfig(run_dir=original, judge_model="openai:judge-2", live=True,
+                                        base_urls=_urls(server), cache=False))
+    assert {(r.role, r.model) for r in server.requests} == {("judge", "judge-2")}
+    assert json.loads((summary.run_dir / "run.json").read_text())["models"]["judge"] == ["openai:judge-2"]
+    assert _outcomes(summary.run_dir) == _outcomes(original)  # same rubric, same judge rules: same verdicts
