@@ -47,15 +47,17 @@ def _label_targets(paths: list[Path], extra: tuple[Path, ...]) -> list[Path]:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--labels", "label_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="A labels .jsonl file, or a directory of them, to check as well (repeatable).")
+@click.option("--deep", is_flag=True, help="Also run the preflight a run does before its first model call: import "
+              "and build each suite's agent, resolve every model name to a provider, connect to each base URL.")
 @root_option
 @one_line_errors
-def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path | None) -> None:
+def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path | None, deep: bool = False) -> None:
     """Check suites, rubrics, personas and labels; print every problem as path:line:col: key: message.
 
     PATHS are files or directories (default: suites/, rubrics/, personas/ and labels/ under the project root).
     Label files are .jsonl files named directly, found under a labels/ directory, or given with --labels.
     The offline rules files the suites name are loaded too, and templates, check schemas and named files are
-    checked as a run would use them.
+    checked as a run would use them. --deep adds the run's preflight (no model is called).
     Exits 1 when anything is wrong; warnings (message "warning: ...") are printed too but do not fail.
     """
     project = project_root(root)
@@ -75,6 +77,15 @@ def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path 
     report_problems(result.problems + result.warnings)
     files = len(result.files)
     warned = f", {len(result.warnings)} warning(s)" if result.warnings else ""
+    if deep and result.ok:
+        from evalkit.labels.deep import deep_problems  # imports the engine and the agents: only when asked
+
+        found = deep_problems([p for p in result.files if p.suffix in (".yaml", ".yml")], project)
+        for line in found:
+            click.echo(line)
+        if found:
+            click.echo(f"preflight: {len(found)} problem(s){warned}", err=True)
+            raise SystemExit(1)
     if result.ok:
         click.echo(f"ok: {files} file(s) valid{warned}", err=True)
         return

@@ -26,7 +26,7 @@ from evalkit.options.pyproject import read_tool_table
 from evalkit.options.resolve import Sources, resolve
 from evalkit.plugin.offline import OfflineEndpoint
 from evalkit.plugin.options import PluginSettings
-from evalkit.plugin.preflight import Preflight, require
+from evalkit.run.preflight import Preflight, require
 from evalkit.plugin.spending import is_free, skip_reason
 from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread

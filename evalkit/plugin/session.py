@@ -201,7 +201,7 @@ def start_run(session: pytest.Session) -> None:
 
 def _preflight(ctl: "Controller") -> None:
     """Stop before the first model call when an agent, a model name or an endpoint is wrong (exit 4)."""
-    from evalkit.plugin.preflight import Preflight, preflight
+    from evalkit.run.preflight import Preflight, preflight
 
     suites = list({id(i.loaded): i.loaded for i in ctl.selected}.values())
     run_config = ctl.run_config(probe=True).model_copy(update={"offline": ctl.settings.offline})

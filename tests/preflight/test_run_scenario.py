@@ -8,7 +8,7 @@ import pytest
 
 import evalkit
 from evalkit.plugin.api import SpendingRefused
-from evalkit.plugin.preflight import PreflightError
+from evalkit.run.preflight import PreflightError
 from evalkit.run import RunConfig
 from evalkit.testing import FakeLLMServer
 

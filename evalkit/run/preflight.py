@@ -27,9 +27,10 @@ from urllib.parse import urlsplit
 from evalkit.conversation.agents.base import AgentSetupError
 from evalkit.conversation.agents.callable import _accepts, adapt_object, failure, load_target
 from evalkit.conversation.agents.tools import load_tool
-from evalkit.plugin.model_names import model_name_problems
-from evalkit.run import RunConfig
+from evalkit.run.config import RunConfig
+from evalkit.run.model_names import model_name_problems
 from evalkit.spec.models import CallableAgent, FactoryAgent, HttpAgent, ModelAgent
+from evalkit.spec.problems import display_path
 
 UNUSED_URL = "http://127.0.0.1:9/v1"  # given to a factory that wants a base_url at preflight: never called
 
@@ -59,8 +60,8 @@ def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | Non
         problems += model_name_problems(loaded, check.config, wanted)
         problems += agent_problems(loaded, wanted[0])
     if check.live and not check.config.offline:
-        urls = dict.fromkeys(u for loaded in suites for u in base_urls(loaded, check.config))
-        problems += [p for url in urls if (p := unreachable(url, check.timeout_s))]
+        urls = {url: where for loaded in suites for where, url in base_urls(loaded, check.config)}
+        problems += [f"{where}: {p}" for url, where in urls.items() if (p := unreachable(url, check.timeout_s))]
     return list(dict.fromkeys(problems))
 
 
@@ -93,8 +94,8 @@ def _where(loaded: Any, key: str) -> str:
     try:
         line, col = read_yaml(loaded.path).where((key,))
     except Exception:  # noqa: BLE001 - it loaded a moment ago; without a position the message still stands
-        return f"{loaded.path}: {key}"
-    return f"{loaded.path}:{line}:{col}: {key}"
+        return f"{display_path(loaded.path)}: {key}"
+    return f"{display_path(loaded.path)}:{line}:{col}: {key}"
 
 
 def _tool_failures(tools: list[str]) -> Iterator[tuple[str, BaseException]]:
@@ -131,29 +132,30 @@ async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None) -> s
 
 # ---------------------------------------------------------------- endpoints
 
-def base_urls(loaded: Any, config: RunConfig) -> Iterator[str]:
-    """Every base URL the run names for this suite: configured per provider, and any `base_url` / HTTP agent url
-    written in the suite or its rubrics."""
-    yield from config.base_urls.values()
+def base_urls(loaded: Any, config: RunConfig) -> Iterator[tuple[str, str]]:
+    """(where it is set, URL) for every base URL the run names for this suite: configured per provider, and any
+    `base_url`, tier URL or HTTP agent url written in the suite or its rubrics."""
+    yield from ((f"base_urls.{provider}", url) for provider, url in config.base_urls.items())
     agent = loaded.suite.agent_config
     if isinstance(agent, HttpAgent) and "${" not in agent.url:
-        yield agent.url
-    for model in [loaded.suite, *(r.rubric for r in loaded.rubrics.values() if hasattr(r, "rubric"))]:
-        yield from _named_urls(model.model_dump())
+        yield f"{display_path(loaded.path)}: agent.url", agent.url
+    for path, model in [(loaded.path, loaded.suite), *((r.path, r.rubric) for r in loaded.rubrics.values())]:
+        yield from ((f"{display_path(path)}: {key}", url) for key, url in _named_urls(model.model_dump()))
 
 
-def _named_urls(data: Any) -> Iterator[str]:
+def _named_urls(data: Any, key: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(data, dict):
-        for key, value in data.items():
-            if key == "base_url" and isinstance(value, str) and value:
-                yield value
-            elif key == "tier_base_urls" and isinstance(value, dict):  # agent_models: [{model, base_url}]
-                yield from (url for url in value.values() if isinstance(url, str))
+        for name, value in data.items():
+            at = f"{key}.{name}" if key else str(name)
+            if name == "base_url" and isinstance(value, str) and value:
+                yield at, value
+            elif name == "tier_base_urls" and isinstance(value, dict):  # agent_models: [{model, base_url}]
+                yield from ((f"agent_models[{tier}].base_url", url) for tier, url in value.items() if isinstance(url, str))
             else:
-                yield from _named_urls(value)
+                yield from _named_urls(value, at)
     elif isinstance(data, list):
-        for value in data:
-            yield from _named_urls(value)
+        for index, value in enumerate(data):
+            yield from _named_urls(value, f"{key}[{index}]")
 
 
 def unreachable(url: str, timeout_s: float) -> str | None:
