@@ -10,6 +10,7 @@ change the instructions but cannot weaken the data boundary.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.scoring import scale_bounds
-from evalkit.judging.turns import TurnView, numbered_turns, turn_nonce
+from evalkit.judging.turns import TurnView, escape_data, numbered_turns, turn_nonce
 from evalkit.llm.types import Message
 from evalkit.spec.models import Criterion, Rubric, Scenario
 
@@ -93,15 +94,28 @@ def _render(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
     return str(module), (str(system).strip() if system is not None else None)
 
 
-def render_prompt(template_text: str, transcript: Transcript, salt: str, extra: dict[str, Any]) -> JudgePrompt:
-    """Render any judge-side template around the transcript's delimited data block."""
+def render_prompt(template_text: str, transcript: Transcript, salt: str, extra: dict[str, Any],
+                  show_state: bool = False) -> JudgePrompt:
+    """Render any judge-side template around the transcript's delimited data block (with the agent's final
+    state inside it, escaped like a turn, when `show_state`)."""
     nonce = turn_nonce(transcript, salt)
     turns = numbered_turns(transcript, nonce)
-    block = _ENV.get_template(_TRANSCRIPT_TEMPLATE).render(turns=turns, nonce=nonce)
+    state = _state_text(transcript, nonce) if show_state else None
+    block = _ENV.get_template(_TRANSCRIPT_TEMPLATE).render(
+        turns=turns, nonce=nonce, state=state, state_captured=transcript.state_error is None)
     user, system = _render(template_text, {**extra, "transcript": block, "turns": turns, "nonce": nonce})
     return JudgePrompt(
         system=system, user=user.strip() + "\n", template_hash=template_hash(template_text), nonce=nonce, turns=turns
     )
+
+
+def _state_text(transcript: Transcript, nonce: str) -> str:
+    """The final state as indented JSON, or why there is none; escaped so it cannot close the data block."""
+    if transcript.state_error is not None or transcript.state is None:
+        text = f"(not captured: {transcript.state_error or 'no state was recorded'})"
+    else:
+        text = json.dumps(transcript.state, indent=2, sort_keys=True, ensure_ascii=False)
+    return escape_data(text, nonce)
 
 
 def render_judge_prompt(
@@ -118,7 +132,8 @@ def render_judge_prompt(
         "criteria": [criterion_view(c) for c in criteria],
         "scenario": {"goal": scenario.goal, "description": scenario.description} if scenario else None,
     }
-    return render_prompt(text, transcript, salt=f"{rubric.ref}|{','.join(c.id for c in criteria)}", extra=context)
+    return render_prompt(text, transcript, salt=f"{rubric.ref}|{','.join(c.id for c in criteria)}", extra=context,
+                         show_state=rubric.show_state)
 
 
 def render_claims_prompt(transcript: Transcript) -> JudgePrompt:

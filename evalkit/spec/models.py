@@ -120,6 +120,8 @@ class Rubric(_Strict):
         default=0.5, ge=0, le=1, description="Share of weight that may be invalid before the trial is invalid."
     )
     template: str | None = Field(default=None, description="Path to a jinja2 judge template, relative to the rubric.")
+    show_state: bool = Field(default=False, description="Show the judge the agent's final state (its state() after "
+                             "the session) inside the transcript's data block.")
     criteria: list[Criterion] = Field(min_length=1)
 
     @field_validator("criteria")
