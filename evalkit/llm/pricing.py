@@ -1,15 +1,19 @@
-"""Token prices from evalkit/data/prices.yaml (plus overrides) and per-call cost."""
+"""Token prices and per-call cost: evalkit/data/prices.yaml, then the project's own (`[tool.evalkit.prices]`,
+a prices.yaml next to a suite: see evalkit.spec.prices), then the overrides given in code (HubConfig)."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
 from evalkit.llm.config import ModelPrice
 from evalkit.llm.types import Usage
+from evalkit.spec.prices import project_prices
+from evalkit.spec.project import find_project_root
 
 _SNAPSHOT = re.compile(r"-(\d{4}-?\d{2}-?\d{2}|latest)$")
 
@@ -23,8 +27,10 @@ def shipped_prices() -> dict[str, ModelPrice]:
 class PriceTable:
     """Look up the price of `provider:model`; None when unknown (never a silent 0)."""
 
-    def __init__(self, overrides: dict[str, ModelPrice] | None = None) -> None:
-        self._prices = {**shipped_prices(), **(overrides or {})}
+    def __init__(self, overrides: dict[str, ModelPrice] | None = None, root: Path | None = None) -> None:
+        own = project_prices(root or find_project_root())
+        self._prices = {**shipped_prices(), **{k: ModelPrice(**v.model_dump()) for k, v in own.items()},
+                        **(overrides or {})}
         self._memo: dict[str, ModelPrice | None] = {}
 
     def price(self, name: str) -> ModelPrice | None:

@@ -105,6 +105,8 @@ OPTIONS: tuple[Option, ...] = _RUN + LIMIT_OPTIONS
 READ_ELSEWHERE: dict[str, str] = {
     "history": "run history database: true (default: reports/history.db), false, a database URL or a SQLite file; "
                "EVALKIT_HISTORY_URL wins (evalkit.history.target)",
+    "prices": "model prices over evalkit/data/prices.yaml, a table of \"provider:model\" = {input = ..., output = ..., "
+              "cached_input = ...} in USD per 1M tokens; a prices.yaml next to a suite wins (evalkit.spec.prices)",
 }
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
 ALIASES: dict[str, Option] = {alias: o for o in OPTIONS for alias in o.aliases}

@@ -13,6 +13,7 @@ from evalkit.spec.lint import judge_warnings
 from evalkit.spec.models import Persona, Scenario, Suite
 from evalkit.spec.personas import scan_personas
 from evalkit.spec.problems import Problem, SpecError
+from evalkit.spec.prices import note_suite_dir
 from evalkit.spec.project import find_project_root, is_inside, persona_dirs, rubric_dirs, template_dirs
 from evalkit.spec.references import persona_refs, reference_problems, rubric_refs
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry, raw_id
@@ -131,6 +132,7 @@ def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
     library, persona_problems = scan_personas(persona_dirs(project))
     problems += reference_problems(located, registry, library)
     problems += _used_file_problems(located, registry.problems + persona_problems)
+    problems += note_suite_dir(file.parent, project)  # its prices.yaml and [tool.evalkit.prices]
     if suite is not None and not problems:
         problems += _turn_problems(located, suite) + _simulator_template_problems(located, suite, project)
     if problems or suite is None:
