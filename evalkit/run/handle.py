@@ -8,6 +8,7 @@ thread while every session runs concurrently in the worker.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -166,6 +167,9 @@ def run_in_thread(
                 return scheduler.summary  # interrupted: the manifest and summary say so
         finally:
             await hub.aclose()
+            capture = sys.modules.get("evalkit.llm.capture.lifetime")  # loaded only if a session captured an agent
+            if capture is not None:
+                await capture.stop_proxy()  # before asyncio.run cancels what is left: connections close cleanly
 
     def worker() -> None:
         try:

@@ -17,6 +17,7 @@ recorded with the reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -65,7 +66,7 @@ class CaptureProxy:
         self.port = 0
 
     async def start(self) -> "CaptureProxy":
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -99,16 +100,19 @@ class CaptureProxy:
                 await asyncio.wait(tasks, timeout=5.0)
             for task in tasks:
                 task.cancel()
+            self._connections.clear()
+            await asyncio.sleep(0)  # let the closed transports release their sockets
             await self._server.wait_closed()
             self._server = None
         await self._client.aclose()
 
     # ------------------------------------------------------------ serving
 
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Register the connection before its handler runs, so closing reaches one whose handler never started."""
+        self._connections[writer] = asyncio.get_running_loop().create_task(self._serve(reader, writer))
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections[writer] = task
         try:
             while (head := await read_head(reader)) is not None:
                 body = await read_body(reader, head)
@@ -121,6 +125,8 @@ class CaptureProxy:
         finally:
             self._connections.pop(writer, None)
             writer.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()  # the socket is closed before the loop (or the proxy) goes
 
     async def _answer(self, head: Head, body: bytes, writer: asyncio.StreamWriter) -> bool:
         """Forward one request; False when the connection must close (a relay broke off midway)."""
