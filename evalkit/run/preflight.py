@@ -9,9 +9,10 @@ What it checks, per suite:
 - every model name the run will call resolves to a registered provider (typo: did-you-mean);
 - each Python agent imports and its factory constructs once, with the first tier and the suite's params
   (no model is called: constructing an SDK client opens no connection); a model agent's tools import;
+- judge, simulator and HTTP-body templates compile with the variables their renderers give, and check schemas
+  are schemas (what `evalkit validate` checks); regexes compile when a suite loads (`evalkit.spec`);
 - every base URL the run would call answers a TCP connect within `timeout_s` (live runs only: offline
   calls go to evalkit's own local server, and a run that is not live spends nothing).
-Templates and regexes are compiled when a suite loads (`evalkit.spec`), so a suite that loaded has them right.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from evalkit.run.config import RunConfig
 from evalkit.run.model_names import model_name_problems
 from evalkit.spec.models import CallableAgent, FactoryAgent, HttpAgent, ModelAgent
 from evalkit.spec.problems import display_path
+from evalkit.spec.survey import later_suite_problems
 
 UNUSED_URL = "http://127.0.0.1:9/v1"  # given to a factory that wants a base_url at preflight: never called
 
@@ -58,6 +60,7 @@ def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | Non
     for loaded in suites:
         wanted = tiers or list(check.config.tiers or loaded.suite.agent_models) or [None]
         problems += model_name_problems(loaded, check.config, wanted)
+        problems += template_problems(loaded)
         problems += agent_problems(loaded, wanted[0])
     if check.live and not check.config.offline:
         urls = {url: where for loaded in suites for where, url in base_urls(loaded, check.config)}
@@ -70,6 +73,14 @@ def require(suites: list[Any], check: Preflight, tiers: list[str | None] | None 
     problems = preflight(suites, check, tiers)
     if problems:
         raise PreflightError(problems)
+
+
+def template_problems(loaded: Any) -> list[str]:
+    """Judge, simulator and HTTP-body templates and check schemas, compiled as `evalkit validate` does."""
+    try:
+        return [str(p) for p in later_suite_problems(loaded)]
+    except Exception as err:  # noqa: BLE001 - a file that changed since it loaded: its own line, not a crash
+        return [f"{display_path(loaded.path)}: templates could not be checked: {failure(err)}"]
 
 
 # ---------------------------------------------------------------- agents

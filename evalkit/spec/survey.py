@@ -114,7 +114,7 @@ def _check(file: Path, kind: str, root: Path) -> tuple[list[Problem], list[Probl
         if kind == "suite":
             rules = _rules_files(file)
             loaded = load_suite(file, root=root)
-            return _later_suite(loaded), loaded.warnings, rules
+            return later_suite_problems(loaded), loaded.warnings, rules
         if kind == "rubric":
             resolved = load_rubric(file)
             return rubric_later_problems(file, resolved.template_text), list(resolved.warnings), []
@@ -137,7 +137,7 @@ def _rules_files(suite: Path) -> list[Path]:
     return [file] if file is not None and file.is_file() else []
 
 
-def _later_suite(loaded: LoadedSuite) -> list[Problem]:
+def later_suite_problems(loaded: LoadedSuite) -> list[Problem]:
     """What would fail once the suite runs, in the suite and in every rubric it uses (evalkit.spec.validate_later)."""
     suite = loaded.suite
     templates = {key: getattr(suite.simulator, key) for key in SIMULATOR_TEMPLATE_KEYS}

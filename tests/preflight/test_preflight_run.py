@@ -114,3 +114,11 @@ def test_a_sound_project_runs_and_a_dead_url_matters_only_when_live(project: Pro
     off = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-no-preflight",
                                      f"--evalkit-base-url=anthropic={dead}", *base_url_args(fake_llm))
     assert off.ret != 4  # the switch turns it off
+
+
+def test_a_judge_template_that_cannot_render_stops_the_run(project: Project, fake_llm: FakeLLMServer) -> None:
+    _project(project)
+    project.write("rubrics/tiny/resolution.yaml", JUDGED_RUBRIC + "template: judge.j2\n")
+    project.write("rubrics/tiny/judge.j2", "Judge {{ transcript }} against {{ rubirc.id }}\n")
+    out = _stopped(_run(project, fake_llm), fake_llm, project, "evalkit: preflight found 1 problem(s)")
+    assert "rubrics/tiny/resolution.yaml:" in out and "rubirc" in out
