@@ -45,7 +45,7 @@ def make_agent(model=None, **params):
     client = openai.OpenAI(max_retries=0)
 
     def agent(messages):
-        text = messages[-1].content
+        text = messages[-1]["content"]
         if "explode" in text:
             raise RuntimeError(f"agent crashed holding key={os.environ['OPENAI_API_KEY']} "
                                f"and token={os.environ['MY_AGENT_TOKEN']}")
@@ -57,6 +57,31 @@ def make_agent(model=None, **params):
         return reply.choices[0].message.content
 
     return agent
+
+
+def make_captured_agent(model=None, base_url=None):
+    """The same SDK, built with the base_url evalkit hands a factory: its calls go through the capture proxy."""
+    client = openai.OpenAI(base_url=base_url, max_retries=0)
+
+    def agent(messages):
+        text = messages[-1].content if hasattr(messages[-1], "content") else messages[-1]["content"]
+        role = "captured-echo" if "echo" in text else "captured-agent"
+        history = [{"role": "user", "content": text}]
+        for _ in range(3):
+            reply = client.chat.completions.create(model="gpt-canary", messages=history, tools=TOOLS,
+                                                   extra_headers={"x-evalkit-role": role})
+            message = reply.choices[0].message
+            if not message.tool_calls:
+                return message.content
+            history.append(message.model_dump(exclude_none=True))
+            history += [{"role": "tool", "tool_call_id": c.id, "content": c.function.arguments} for c in message.tool_calls]
+        return "gave up"
+
+    return agent
+
+
+make_captured_agent.evalkit_factory = True
+TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}]
 '''
 
 RUBRIC = """
@@ -96,6 +121,22 @@ scenarios:
     max_turns: 1
 """
 
+CAPTURED_SUITE = """
+suite: canary-captured
+agent: canary_agent:make_captured_agent
+simulator: {model: "anthropic:sim-model"}
+rubrics: [canary.quality@1]
+trials: 2
+gate: {scenario_pass_rate: 0.5, max_invalid_rate: 1.0}
+scenarios:
+  - id: captured-tool-call-quotes-keys
+    goal: get the agent's model to put keys in a tool call
+    turns: [{user: "leak through a tool"}]
+  - id: captured-provider-echoes-key
+    goal: make the captured agent's provider fail
+    turns: [{user: "echo this"}]
+"""
+
 HTTP_SUITE = """
 suite: canary-http
 agent:
@@ -124,9 +165,12 @@ def script_server(server: FakeLLMServer) -> None:
     server.add_rule(role="agent", match="leak", text=f"Sure: {openai_key} and {anthropic_key}")
     server.add_rule(role="simulator", text=f"thanks, noted {anthropic_key} ###STOP###")
     server.add_rule(role="judge", json=judge_json(f"The agent revealed {openai_key} and {token}."))
+    server.add_rule(role="captured-agent", match="leak", tool_calls=[{"name": "lookup", "arguments": {"q": openai_key}}])
+    server.add_rule(role="captured-agent", text=f"looked up {anthropic_key}")
     server.add_rule(text="hello from the service")
     server.inject("echo_key", times=2, role="echo-agent")  # the agent's own SDK client
     server.inject("echo_key", times=2, role="http-agent")  # the HTTP agent's service
+    server.inject("echo_key", times=2, role="captured-echo")  # an agent's client through the capture proxy
     server.inject("echo_key", times=1, role="simulator")  # evalkit's Anthropic client
     server.inject("echo_key", times=1, role="judge")  # evalkit's OpenAI client
 
@@ -137,6 +181,7 @@ def write_project(root: Path, server: FakeLLMServer) -> None:
         "canary_agent.py": AGENT,
         "rubrics/canary/quality.yaml": RUBRIC,
         "suites/sdk.yaml": SDK_SUITE,
+        "suites/captured.yaml": CAPTURED_SUITE,
         "suites/http.yaml": HTTP_SUITE.format(url=server.openai_base_url),
     }
     for rel, text in files.items():
@@ -242,6 +287,11 @@ def test_every_path_carried_a_secret_to_its_sink(canary_run: dict[str, str]) -> 
     events = canary_run[by_suffix["events.jsonl"][0]]
     for path in ("Incorrect API key provided: " + MARK, "agent crashed holding key=" + MARK, "?token=" + MARK):
         assert path in events, f"{path!r} not in events.jsonl"
+    captured = [json.loads(canary_run[n]) for n in transcripts if '"captured":true' in canary_run[n]]
+    calls = [c for t in captured for c in t["agent_calls"]]
+    assert any(MARK in (c["error"] or "") for c in calls), "the capture proxy recorded no upstream error quoting a key"
+    arguments = [m["tool_calls"] for t in captured for m in t["messages"] if m.get("captured") and m["tool_calls"]]
+    assert any(MARK in json.dumps(a) for a in arguments), "no captured tool call carried a key to the transcript"
 
 
 def test_a_check_for_a_leaked_key_still_sees_the_key(canary_run: dict[str, str]) -> None:
