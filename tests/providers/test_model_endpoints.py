@@ -69,3 +69,20 @@ def test_a_bad_tier_is_one_located_line(tmp_path: Path, entry: str, expected: st
     with pytest.raises(SpecError, match=expected) as info:
         load_suite(write(tmp_path, text))
     assert str(tmp_path / "suite.yaml") in str(info.value) or "suite.yaml" in str(info.value)
+
+
+@pytest.mark.asyncio
+async def test_a_colon_in_the_model_name_keys_the_cache(tmp_path: Path) -> None:
+    from evalkit.llm import CallTag, GenerateConfig, Message
+
+    config = GenerateConfig(temperature=0, tag=CallTag(role="judge", session_id="a"))
+    ask = [Message(role="user", content="grade it")]
+    async with FakeLLMServer([Rule(text="fine")]) as run_wide, FakeLLMServer([Rule(text="ok")]) as ollama:
+        hub = ModelHub(hub_config_for(run_wide, cache_dir=tmp_path / "cache"))
+        small = hub.model("openai:llama3.1:8b", base_url=ollama.openai_base_url)
+        first = await small.generate(ask, config=config)
+        second = await small.generate(ask, config=config)
+        other = await hub.model("openai:llama3.1:70b", base_url=ollama.openai_base_url).generate(ask, config=config)
+        await hub.aclose()
+    assert [r.model for r in ollama.requests] == ["llama3.1:8b", "llama3.1:70b"]
+    assert not first.cached and second.cached and not other.cached

@@ -95,11 +95,14 @@ def test_the_ollama_example_runs_live_within_max_cost(project: Path) -> None:
     with FakeLLMServer(ollama_rules()) as ollama:
         suite = project / "suites" / "ollama.yaml"
         suite.write_text(suite.read_text().replace(OLLAMA, ollama.openai_base_url))
-        result = run(command("ollama"), project)
+        result = run(command("ollama") + ["-rA"], project)
         models = sorted({r.model for r in ollama.requests})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout and "$0.00" in result.stdout
     assert models == ["llama3.1:8b", "qwen2.5:7b"]
+    assert "PASSED suites/ollama.yaml::greeting[llama3.1:8b]" in result.stdout  # the colon survives in the id
+    transcripts = sorted(p.name for p in (project / "reports").rglob("transcripts/*.json"))
+    assert transcripts and all("llama3.1" in name for name in transcripts)
 
 
 def test_without_prices_max_cost_refuses_and_calls_nothing(project: Path) -> None:
