@@ -27,7 +27,7 @@ EVALKIT = Path(sys.executable).with_name("evalkit")
 AGENT = '''
 def agent(messages):
     """Short when asked to be, long-winded otherwise."""
-    text = messages[-1].content
+    text = messages[-1]["content"]
     long = "I am so sorry to hear that; let me explain at length what happens next."
     return "Refunded, done." if "short" in text else long
 '''

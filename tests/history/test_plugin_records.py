@@ -15,7 +15,7 @@ preload_engine()  # pytester's inline runs drop modules first imported inside th
 
 AGENT = '''
 def agent(messages):
-    return "Done: your order is refunded." if "refund" in messages[-1].content else "Hello!"
+    return "Done: your order is refunded." if "refund" in messages[-1]["content"] else "Hello!"
 '''
 SUITE = """
 suite: tiny
@@ -119,7 +119,7 @@ SLOW_AGENT = '''
 import time
 
 def agent(messages):
-    text = messages[-1].content
+    text = messages[-1]["content"]
     if "slow" in text:
         time.sleep(1.0)
     return "Done: your order is refunded." if "refund" in text else "Hello!"

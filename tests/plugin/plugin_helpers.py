@@ -16,7 +16,7 @@ import time
 
 def agent(messages):
     """Refunds when asked; sleeps when told to, so tests can hold sessions open."""
-    text = messages[-1].content
+    text = messages[-1]["content"]
     if "slow" in text:
         time.sleep(1.0)
     return "Done: your order is refunded." if "refund" in text else "Hello! How can I help?"

@@ -20,7 +20,7 @@ def make_agent(model=None):
 
     def agent(messages):
         reply = client.chat.completions.create(
-            model=model.split(":", 1)[1], messages=[{"role": "user", "content": messages[-1].content}])
+            model=model, messages=[{"role": "user", "content": messages[-1]["content"]}])
         return reply.choices[0].message.content
 
     return agent

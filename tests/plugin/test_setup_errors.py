@@ -105,7 +105,7 @@ def make_agent(model=None, base_url=None):
     client = openai.OpenAI(base_url=base_url, api_key="sk-fake", max_retries=0)
 
     def agent(messages):
-        reply = client.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": messages[-1].content}])
+        reply = client.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": messages[-1]["content"]}])
         return reply.choices[0].message.content
 
     return agent

@@ -152,11 +152,11 @@ def sdk_agent(provider: str = "openai", base_url: str = "", shape: str = "comple
     if provider == "anthropic":
         claude = anthropic.Anthropic(base_url=base_url, api_key="sk-ant-fake", max_retries=0)
         return lambda messages: claude.messages.create(
-            model="claude-x", max_tokens=50, messages=[{"role": "user", "content": messages[-1].content}])
+            model="claude-x", max_tokens=50, messages=[{"role": "user", "content": messages[-1]["content"]}])
     gpt = openai.OpenAI(base_url=base_url, api_key="sk-fake", max_retries=0)
 
     def agent(messages: Any) -> Any:
-        completion = gpt.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": messages[-1].content}])
+        completion = gpt.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": messages[-1]["content"]}])
         if shape == "choice":
             return completion.choices[0]
         if shape == "dict":

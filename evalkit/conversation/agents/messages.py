@@ -37,7 +37,8 @@ class ChatMessage(dict[str, Any]):
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in ("role", "content", "tool_calls", "tool_call_id", "name"):
-            raise AttributeError(f"'dict' message has no attribute {name!r}; read it as message[{name!r}]")
+            raise AttributeError(f"'dict' object has no attribute {name!r} (evalkit passes OpenAI chat-format dicts; "
+                                 "annotate the parameter list[evalkit.Message] to receive evalkit's models)")
         _warn_attribute(name)
         if name == "tool_calls":
             return [_LegacyCall(c) for c in self.get("tool_calls", [])]
