@@ -43,7 +43,7 @@ def note_suite_dir(folder: Path, root: Path) -> list[Problem]:
 
 def project_prices(root: Path) -> dict[str, PriceEntry]:
     """pyproject's table, then the prices.yaml of every loaded suite under `root` (sorted, nearer wins)."""
-    prices = dict(pyproject_prices(root))
+    prices = dict(_pyproject_cached(root, _mtime(root / "pyproject.toml")))
     for folder in sorted(d for d in _SUITE_DIRS if d.is_relative_to(root.resolve())):
         prices.update(_file_prices(folder / PRICE_FILE, _mtime(folder / PRICE_FILE)))
     return prices
@@ -67,6 +67,12 @@ def pyproject_prices(root: Path) -> dict[str, PriceEntry]:
             raise SpecError([Problem(str(table.path), line, 1, f"[tool.evalkit.prices] {model!r}", error)])
         prices[model] = error
     return prices
+
+
+@lru_cache(maxsize=16)
+def _pyproject_cached(root: Path, mtime: float | None) -> dict[str, PriceEntry]:
+    """Per file version: a PriceTable is built per session, and pyproject.toml rarely changes mid-run."""
+    return pyproject_prices(root) if mtime is not None else {}
 
 
 @lru_cache(maxsize=64)
