@@ -125,3 +125,29 @@ async def test_stop_proxy_closes_now_and_a_new_one_starts_on_demand():
     second = await loop_proxy()
     assert second is not first and not refuses(second.port)
     await stop_proxy()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("wire", ["openai", "anthropic"])
+async def test_parallel_tool_calls_in_a_stream_are_rebuilt_in_order(fake_llm, wire):
+    calls = [ReplyToolCall(id=f"c{i}", name=f"tool_{i}", arguments={"n": i, "text": "a, \"b\""}) for i in range(3)]
+    fake_llm.add_rule(Rule(replies=[Reply(text="checking", tool_calls=calls)]))
+    proxy = await CaptureProxy().start()
+    try:
+        session = proxy.open(fake_llm.base_url(wire))
+        if wire == "openai":
+            async with openai.AsyncOpenAI(base_url=session.base_url, api_key="k", max_retries=0) as gpt:
+                stream = await gpt.chat.completions.create(model="m", messages=[{"role": "user", "content": "go"}],
+                                                           stream=True)
+                async for _ in stream:
+                    pass
+        else:
+            async with anthropic.AsyncAnthropic(base_url=session.base_url, api_key="k", max_retries=0) as claude:
+                async with claude.messages.stream(model="m", max_tokens=50,
+                                                  messages=[{"role": "user", "content": "go"}]) as stream:
+                    await stream.get_final_message()
+    finally:
+        await proxy.aclose()
+    [call] = session.calls
+    assert call.stream and call.text == "checking"
+    assert [(c.id, c.name, c.arguments) for c in call.tool_calls] == [(c.id, c.name, c.arguments) for c in calls]
