@@ -97,9 +97,9 @@ def run_scenario(
     run_config = _with_project(config, settings).model_copy(update={"trials": trials} if trials else {})
     live = settings.live if live is None else live
     tiers: list[str | None] = list(run_config.tiers or loaded.suite.agent_models) or [None]
-    _refuse_spending(loaded, scenario, tiers[0], run_config, settings, live)
     require(  # before any session, as the plugin does
         [loaded], Preflight(run_config, live=live and not run_config.offline), tiers[:1])
+    _refuse_spending(loaded, scenario, tiers[0], run_config, settings, live)
     work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
     handle = run_in_thread(work, run_config)
     handle.wait()
