@@ -61,7 +61,7 @@ def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | Non
         wanted = tiers or list(check.config.tiers or loaded.suite.agent_models) or [None]
         problems += model_name_problems(loaded, check.config, wanted)
         problems += template_problems(loaded)
-        problems += agent_problems(loaded, wanted[0])
+        problems += agent_problems(loaded, wanted[0], construct=not check.config.offline)
     if check.live and not check.config.offline:
         urls = {url: where for loaded in suites for where, url in base_urls(loaded, check.config)}
         problems += [f"{where}: {p}" for url, where in urls.items() if (p := unreachable(url, check.timeout_s))]
@@ -85,8 +85,11 @@ def template_problems(loaded: Any) -> list[str]:
 
 # ---------------------------------------------------------------- agents
 
-def agent_problems(loaded: Any, tier: str | None) -> list[str]:
-    """Import the suite's agent and construct it once, in a thread of its own (an event loop may be running here)."""
+def agent_problems(loaded: Any, tier: str | None, construct: bool = True) -> list[str]:
+    """Import the suite's agent and construct it once, in a thread of its own (an event loop may be running here).
+
+    `construct=False` (offline) only imports: the offline endpoint, which gives SDK clients their key and URL,
+    starts with the run, after the preflight."""
     agent = loaded.suite.agent_config
     where = _where(loaded, "agent")
     if isinstance(agent, ModelAgent):
@@ -94,7 +97,7 @@ def agent_problems(loaded: Any, tier: str | None) -> list[str]:
     if not isinstance(agent, (CallableAgent, FactoryAgent)):
         return []
     with ThreadPoolExecutor(1, thread_name_prefix="evalkit-preflight") as pool:
-        error = pool.submit(asyncio.run, _construct(agent, tier)).result()
+        error = pool.submit(asyncio.run, _construct(agent, tier, construct)).result()
     return [f"{where}: {error}"] if error else []
 
 
@@ -117,7 +120,7 @@ def _tool_failures(tools: list[str]) -> Iterator[tuple[str, BaseException]]:
             yield name, err
 
 
-async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None) -> str | None:
+async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, build: bool = True) -> str | None:
     """None when the target imports and (if a factory) builds; else why not, in one phrase."""
     try:
         obj = load_target(agent.target)
@@ -125,6 +128,8 @@ async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None) -> s
         return f"{err} (expected an importable module:attr)"
     except BaseException as err:  # noqa: BLE001 - SystemExit in a module's import is the agent's failure too
         return f"'{agent.target}' cannot be imported: {failure(err)}"
+    if not build:
+        return None
     params = dict(agent.params)
     if _accepts(obj, "base_url") and "base_url" not in params:
         params["base_url"] = UNUSED_URL
