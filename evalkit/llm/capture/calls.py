@@ -30,7 +30,7 @@ class CapturedCall(BaseModel):
     path: str  # the request's path below the session prefix, e.g. /chat/completions
     model: str = ""  # as the agent sent it (bare: the provider's API name)
     stream: bool = False
-    status: int = 0  # the upstream's HTTP status; 502 when the upstream could not be reached
+    status: int = 0  # the upstream's HTTP status; 0 when it gave no answer (unreachable, reset, timed out)
     text: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     tool_results: list[SeenToolResult] = Field(default_factory=list)

@@ -9,9 +9,10 @@ the key in the URL tells sessions apart even when their requests interleave on o
 
 Bodies are relayed as they arrive (SSE included) and copied aside; a chat call is read once it
 is complete (`wires.py`). Headers are forwarded, never stored: API keys reach the upstream and
-nothing else. An unreachable or failing upstream is answered in the wire's error shape with
-status 502, so the agent's SDK raises as it would against the real endpoint, and the call is
-recorded with the reason.
+nothing else. An upstream that gives no answer (unreachable, connection reset, timed out) makes the
+proxy drop the agent's connection too, so the agent's SDK raises and retries exactly as it would
+against the endpoint itself (a 502 would read as the provider's fault and change its retry path);
+an upstream error status is relayed unchanged. Either way the call is recorded with the reason.
 """
 
 from __future__ import annotations
@@ -145,11 +146,10 @@ class CaptureProxy:
         try:
             upstream = await self._client.send(self._client.build_request(
                 head.method, f"{base}/{rest}", headers=_forwarded(head.headers), content=body), stream=True)
-        except httpx2.HTTPError as err:
+        except httpx2.HTTPError as err:  # no answer at all: the agent sees its connection drop, as it would unproxied
             reason = f"evalkit capture proxy: upstream {base} unreachable: {type(err).__name__}: {err}"
-            await _refuse(writer, wire, 502, reason)
-            _finish(session, call, started, error=redact(reason), status=502)
-            return True
+            _finish(session, call, started, error=redact(reason), status=0)
+            return False
         return await self._relay(session, call, upstream, writer, started)
 
     async def _relay(self, session: CaptureSession, call: CapturedCall | None, upstream: httpx2.Response,
