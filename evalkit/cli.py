@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("evalkit.history.commands:history", "Run history: record runs into a database, list them, and follow scenarios across runs."),
     "labels": ("evalkit.labels.commands:labels",
                "Human labels for judge calibration: draw trials of a run to label, then label them in the terminal."),
-    "rejudge": ("evalkit.rejudge.commands:rejudge", "Judge a run's stored transcripts again under another rubric version or judge, into a new run."),
+    "rejudge": ("evalkit.rejudge.commands:rejudge", "Judge RUN_DIR's stored transcripts again under another rubric version or judge, into a new run."),
     "report": ("evalkit.report.commands:report_command",
                "Write report.html and summary.md for RUN_DIR (a run directory, a reports directory, or `latest`)."),
     "rubrics": ("evalkit.spec.commands:rubrics",

@@ -72,3 +72,6 @@ def _after(run_dir: Path, source: Path) -> None:
     warning = record_run(url, run_dir, project_root=root) if url else None
     if warning:
         click.echo(warning, err=True)
+
+
+commands = [rejudge]
