@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalkit.report.gates import _gate_from_file, run_verdict
+from evalkit.report.gates import run_verdict
+from evalkit.run.recorded_inputs import gate_from_file
 from evalkit.report.rundata import open_run
 from evalkit.stats.agreement import binary_agreement
 from evalkit.stats.cluster_bootstrap import ClusterInterval
@@ -131,7 +132,7 @@ def _set_gate(suite: Path, **gate: object) -> None:
     data = json.loads(suite.read_text())
     data["gate"].update(gate)
     suite.write_text(json.dumps(data))
-    _gate_from_file.cache_clear()  # the report reads each suite file once per process
+    gate_from_file.cache_clear()  # the report reads each suite file once per process
 
 
 def test_rogan_gladen_through_the_report(demo: dict, monkeypatch: pytest.MonkeyPatch) -> None:
