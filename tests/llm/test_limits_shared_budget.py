@@ -102,7 +102,9 @@ async def test_two_hubs_on_one_shared_budget_keep_to_one_rpm_together(hub_for, b
         server.set_rate_limit(rpm=1800, window_s=1.0, headers=False)
         alone = [hub_for(server, rpm=1200, rate_limit_wait_s=30) for _ in range(2)]
         await asyncio.gather(*(burst(hub, 30) for hub in alone))
-        assert server.rate_limit_stats.rejected >= 10  # two full budgets offered to one
+        # two full budgets offered to one: 10 refused when both bursts land together (quiet machine), fewer when a
+        # loaded runner staggers the two hubs' starts; any refusal tells it from the shared run's none
+        assert server.rate_limit_stats.rejected >= 1
         for hub in alone:
             await hub.aclose()
 
