@@ -55,8 +55,12 @@ class RunData:
         return cost_label(bool((self.manifest.get("config") or {}).get("offline")))
 
     def tiers(self) -> list[str]:
-        """Tiers in first-seen order."""
-        return list(dict.fromkeys(t.tier for t in self.trials))
+        """Tiers in the order the run was configured (run.json), then any others as first seen: which side a
+        comparison of tiers measures against must not depend on which trial happened to finish first."""
+        seen = list(dict.fromkeys(t.tier for t in self.trials))
+        configured = [t for s in self.manifest.get("suites") or [] for t in s.get("tiers") or []]
+        order = [t for t in dict.fromkeys(configured) if t in seen]
+        return order + [t for t in seen if t not in order]
 
     def results_for(self, trial: TrialRecord) -> list[ResultRow]:
         return self._by_trial.get(trial.key, [])
