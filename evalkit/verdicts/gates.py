@@ -33,9 +33,15 @@ Decision = Literal["pass", "fail", "inconclusive", "warn", "skipped"]  # warn: s
 
 
 class GateCheck(BaseModel):
+    """One check of a gate; the figures are the ones decided on, for tables and notebooks (detail says it in words)."""
+
     name: str  # suite_mean | invalid_rate | regression | judge_trust | coverage
     decision: Decision
     detail: str
+    threshold: float | None = None  # what the estimate is held against (None: the check has no numeric threshold)
+    estimate: float | None = None  # the figure decided on
+    low: float | None = None  # its interval at the gate's confidence (None: none was computed)
+    high: float | None = None
 
 
 class GateResult(BaseModel):
@@ -124,7 +130,8 @@ def suite_mean_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
     if decision == "inconclusive":
         advice = settle_advice(counts, threshold, gate.confidence)
         detail += f"; INCONCLUSIVE: the interval straddles the threshold; {advice.text}"
-    return GateCheck(name="suite_mean", decision=decision, detail=detail)
+    return GateCheck(name="suite_mean", decision=decision, detail=detail, threshold=threshold, estimate=est.mean,
+                     low=est.low, high=est.high)
 
 
 def _show(value: float | None) -> str:
@@ -156,14 +163,17 @@ def corrected_suite_check(trials: list[TrialRecord], gate: GateConfig, evidence:
     threshold = gate.suite_mean_lower_ci
     if rate.status != "ok":
         return GateCheck(name="suite_mean", decision="inconclusive" if threshold is not None else "skipped",
-                         detail=f"{detail}; correction refused: {rate.reason}")
+                         detail=f"{detail}; correction refused: {rate.reason}", threshold=threshold)
     if threshold is None:
-        return GateCheck(name="suite_mean", decision="skipped", detail=detail + "; no suite_mean_lower_ci to gate")
-    decision = gate_decision(rate, threshold)
-    detail += f"; the corrected lower bound must reach {threshold:.2f}"
+        decision: Decision = "skipped"
+        detail += "; no suite_mean_lower_ci to gate"
+    else:
+        decision = gate_decision(rate, threshold)
+        detail += f"; the corrected lower bound must reach {threshold:.2f}"
     if decision == "inconclusive":
         detail += "; INCONCLUSIVE: the corrected interval straddles the threshold"
-    return GateCheck(name="suite_mean", decision=decision, detail=detail)
+    return GateCheck(name="suite_mean", decision=decision, detail=detail, threshold=threshold, estimate=rate.estimate,
+                     low=rate.low, high=rate.high)
 
 
 def judge_trust_check(findings: list[TrustFinding], gate: GateConfig) -> GateCheck | None:
@@ -216,7 +226,8 @@ def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck
     detail = (f"{invalid + errors}/{len(trials)} trials invalid{errors_text} ({rate:.0%}); "
               f"{unread}/{readings} criterion readings invalid in decided trials ({criterion_rate:.0%}); "
               f"allowed at most {gate.max_invalid_rate:.0%} of each")
-    return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail)
+    return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail,
+                     threshold=gate.max_invalid_rate, estimate=max(rate, criterion_rate))
 
 
 def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig) -> GateCheck:
@@ -240,12 +251,14 @@ def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gat
     detail = (f"pass rate {diff.mean_a:.2f} -> {diff.mean_b:.2f} (change {diff.mean_diff:+.2f}, "
               f"{gate.confidence:.0%} CI [{diff.low:+.2f}, {diff.high:+.2f}], {diff.n_pairs} paired scenarios); "
               f"fails when significant and beyond -{gate.regression_margin:.2f}{gone}")
+    decision: Decision = "fail" if significant and large else "pass"
     if not paired_test_can_reach(diff.n_pairs, gate.confidence):
         if large:
-            return GateCheck(name="regression", decision="inconclusive",
-                             detail=detail + "; INCONCLUSIVE: " + _unreachable(diff.n_pairs, gate.confidence))
-        detail += f"; passes because the drop is within the margin ({_unreachable(diff.n_pairs, gate.confidence)})"
-    return GateCheck(name="regression", decision="fail" if significant and large else "pass", detail=detail)
+            decision, detail = "inconclusive", detail + "; INCONCLUSIVE: " + _unreachable(diff.n_pairs, gate.confidence)
+        else:
+            detail += f"; passes because the drop is within the margin ({_unreachable(diff.n_pairs, gate.confidence)})"
+    return GateCheck(name="regression", decision=decision, detail=detail, threshold=-gate.regression_margin,
+                     estimate=diff.mean_diff, low=diff.low, high=diff.high)
 
 
 def _unreachable(n_pairs: int, confidence: float) -> str:
