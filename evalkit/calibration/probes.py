@@ -125,7 +125,7 @@ async def edit_probe(hub: ModelSource, inputs: ProbeInputs, name: str, items: li
         criteria.append(flip_test(c.id, rows))
     measured = [t for t in [verdict, *criteria] if t.n]
     holds = all(t.pass_shift == 0.0 for t in measured) if injection and measured else None  # None: nothing measured
-    return EditProbe(name=name, edit=EDIT_WORDS[name], items="holdout_human_fail" if injection else "holdout",  # type: ignore[arg-type]
+    return EditProbe(name=name, edit=EDIT_WORDS[name], items="holdout_human_fail" if injection else "holdout",
                      n_items=len(todo), n_skipped=len(edited) - len(todo), flip_rate=verdict.flip_rate,
                      pass_shift=verdict.pass_shift, p_value=verdict.p_value, verdict=verdict, criteria=criteria,
                      holds=holds)
@@ -201,14 +201,14 @@ async def position_probe(hub: ModelSource, inputs: ProbeInputs) -> PositionProbe
     empty = dict(n_valid=0, n_inconsistent=0, n_first=0, n_second=0, flip_rate=None, p_first=None, p_value=None)
     if judge is None or not pairs:
         why = "no judge model" if judge is None else "no scenario has two distinct holdout transcripts"
-        return PositionProbe(judge_model=judge, n_pairs=len(pairs), skipped=why, **empty)  # type: ignore[arg-type]
+        return PositionProbe(judge_model=judge, n_pairs=len(pairs), skipped=why, **empty)
     summary = await judge_pairs(hub, judge, "a", "b", pairs)
     counts = position_test([(v.ab, v.ba) for v in summary.pairs])
     skipped = None
     if not counts["n_valid"]:
         error = next((v.error for v in summary.pairs if v.error), "no answer")
         skipped = f"the judge gave no usable pairwise answer (first error: {error})"
-    return PositionProbe(judge_model=judge, n_pairs=len(pairs), skipped=skipped, **counts)  # type: ignore[arg-type]
+    return PositionProbe(judge_model=judge, n_pairs=len(pairs), skipped=skipped, **counts)
 
 
 __all__ = ["ProbeInputs", "family", "run_probes", "self_preference"]

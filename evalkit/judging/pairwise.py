@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.judging.render import builtin_template, render_prompt
-from evalkit.llm.hub import ModelHub
+from evalkit.llm.source import ModelSource
 from evalkit.llm.types import CallTag, GenerateConfig, Message, ModelError, ModelResponse
 
 Winner = Literal["first", "second", "tie"]
@@ -66,7 +66,7 @@ def pairwise_prompt(scenario: str, first: Transcript, second: Transcript) -> lis
                          extra={"second": block.strip(), "scenario": scenario}).messages()
 
 
-async def ask_once(hub: ModelHub, judge: str, scenario: str, first: Transcript, second: Transcript) -> Answer:
+async def ask_once(hub: ModelSource, judge: str, scenario: str, first: Transcript, second: Transcript) -> Answer:
     """One ordering: the judge's winner, or why it gave none (a model error or an unparseable reply)."""
     tag = CallTag(role="judge", scenario_id=scenario)
     try:
@@ -79,20 +79,25 @@ async def ask_once(hub: ModelHub, judge: str, scenario: str, first: Transcript, 
     return None, f"unparseable judge output: {getattr(reply, 'error', '')}"[:200]
 
 
+Side = Literal["a", "b", "tie"]
+_AS_A_B: dict[str, Side] = {"first": "a", "second": "b", "tie": "tie"}  # the first ordering showed a first
+_AS_B_A: dict[str, Side] = {"first": "b", "second": "a", "tie": "tie"}  # the second ordering showed b first
+
+
 def combine(scenario: str, trial: int, ab: Answer, ba: Answer) -> PairVerdict:
     """Both orderings of one pair -> its verdict: a win needs both orders to agree; a failed order makes it invalid."""
-    first_order = {"first": "a", "second": "b", "tie": "tie"}.get(ab[0] or "")
-    second_order = {"first": "b", "second": "a", "tie": "tie"}.get(ba[0] or "")
+    first_order = _AS_A_B.get(ab[0] or "")
+    second_order = _AS_B_A.get(ba[0] or "")
     if first_order is None or second_order is None:
         return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result="invalid",
                            consistent=None, error=ab[1] or ba[1])
     agree = first_order == second_order
-    result: Literal["a", "b", "tie"] = first_order if agree and first_order in ("a", "b") else "tie"  # type: ignore[assignment]
+    result: Side = first_order if agree else "tie"
     return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result,
                        consistent=agree)
 
 
-async def judge_pairs(hub: ModelHub, judge: str, a: str, b: str, pairs: list[Pair]) -> PairwiseSummary:
+async def judge_pairs(hub: ModelSource, judge: str, a: str, b: str, pairs: list[Pair]) -> PairwiseSummary:
     """Judge every (scenario, trial, transcript_a, transcript_b) in both orders, concurrently."""
 
     async def one(scenario: str, trial: int, ta: Transcript, tb: Transcript) -> PairVerdict:

@@ -13,6 +13,7 @@ from evalkit.judging.pairwise import Pair, judge_pairs
 from evalkit.judging.verdict import Outcome
 from evalkit.llm.config import HubConfig
 from evalkit.llm.hub import ModelHub
+from evalkit.llm.source import ModelSource
 from evalkit.report.align import Alignment
 from evalkit.report.compare import CompareConfig, Comparison, resolve_sides
 from evalkit.report.rundata import ReportError, RunData
@@ -39,17 +40,17 @@ def default_judge(side: RunData) -> str:
     raise ReportError("--pairwise: the runs record no judge model; pass --judge-model")
 
 
-async def add_pairwise_async(comp: Comparison, runs: list, cfg: CompareConfig, hub: ModelHub,  # type: ignore[type-arg]
+async def add_pairwise_async(comp: Comparison, runs: list[RunData | str], cfg: CompareConfig, hub: ModelSource,
                              judge: str | None = None) -> Comparison:
     """Judge each compared pair head to head and store the summary on `comp.pairs[i].pairwise`."""
     sides, align, _ = resolve_sides(runs, cfg.model_copy(update={"allow_mismatch": True}))
     judge = judge or default_judge(sides[0])
-    for pair, side in zip(comp.pairs, sides[1:]):
+    for pair, side in zip(comp.pairs, sides[1:], strict=True):  # one compared pair per side after the first
         pair.pairwise = await judge_pairs(hub, judge, pair.a, pair.b, transcript_pairs(sides[0], side, align))
     return comp
 
 
-def add_pairwise(comp: Comparison, runs: list, cfg: CompareConfig, judge: str | None,  # type: ignore[type-arg]
+def add_pairwise(comp: Comparison, runs: list[RunData | str], cfg: CompareConfig, judge: str | None,
                  hub_config: HubConfig | None = None) -> Comparison:
     """Sync entry for the CLI: one hub (keys and base URLs from the environment) for all judge calls."""
 
