@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evalkit.run.events import read_events
+from evalkit.run.frames import RunFrames, run_frames
 from evalkit.run.integrity import group_rows, logged_decisions, row_problems
 from evalkit.run.run_dir import EVENTS, RESULTS, TRIALS, RunDir, read_rows, resolve_run_dir
 from evalkit.run.tier_compat import TierAliases, upgraded
 
-_ROLES = ("agent", "simulator", "judge")
-
-
-@dataclass
-class RunFrames:
-    """Tidy DataFrames of one run: one row per session, per criterion score, per session x role cost."""
-
-    sessions: Any  # pandas.DataFrame
-    scores: Any
-    costs: Any
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
-
-    def keys(self) -> list[str]:
-        return ["sessions", "scores", "costs"]
-
-
-def _flatten_session(row: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in row.items() if k not in ("tokens", "cost_usd")}
-    tokens = row.get("tokens") or {}
-    cost = row.get("cost_usd") or {}
-    for role in _ROLES:
-        t = tokens.get(role) or {}
-        flat[f"tokens_{role}_input"] = t.get("input", 0)
-        flat[f"tokens_{role}_output"] = t.get("output", 0)
-        flat[f"cost_{role}_usd"] = cost.get(role)
-    flat["cost_total_usd"] = cost.get("total")
-    return flat
-
-
-def _cost_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
-    tokens = row.get("tokens") or {}
-    cost = row.get("cost_usd") or {}
-    return [
-        {
-            "scenario_id": row["scenario_id"],
-            "tier": row["tier"],
-            "trial": row["trial"],
-            "role": role,
-            "input_tokens": (tokens.get(role) or {}).get("input", 0),
-            "output_tokens": (tokens.get(role) or {}).get("output", 0),
-            "cost_usd": cost.get(role),
-        }
-        for role in _ROLES
-    ]
+__all__ = ["LoadedRun", "RunFrames", "load_run"]
 
 
 class LoadedRun:
@@ -101,15 +56,9 @@ class LoadedRun:
         return self._dir.read_transcript(trial["transcript_path"])
 
     def to_pandas(self) -> RunFrames:
-        import pandas as pd
-
-        session_cols = ["run_id", "suite", "scenario_id", "tier", "trial", "outcome", "score"]
-        score_cols = ["run_id", "suite", "scenario_id", "tier", "trial", "rubric_ref", "criterion_id", "outcome", "score"]
-        cost_cols = ["scenario_id", "tier", "trial", "role", "input_tokens", "output_tokens", "cost_usd"]
-        sessions = pd.DataFrame([_flatten_session(r) for r in self.trials] or None, columns=None if self.trials else session_cols)
-        scores = pd.DataFrame(self.results or None, columns=None if self.results else score_cols)
-        costs = pd.DataFrame([c for r in self.trials for c in _cost_rows(r)] or None, columns=None if self.trials else cost_cols)
-        return RunFrames(sessions=sessions, scores=scores, costs=costs)
+        """Tidy frames of this run: trials, scores, costs, verdicts and gates (`evalkit.run.frames`,
+        every column in docs/notebooks.md)."""
+        return run_frames(self)
 
 
 def _problems(path: Path, trials: list[dict[str, Any]], results: list[dict[str, Any]],

@@ -51,6 +51,7 @@ class GateResult(BaseModel):
     tier: str
     checks: list[GateCheck] = Field(default_factory=list)
     inconclusive_policy: Literal["fail", "warn"] = "fail"
+    confidence: float = 0.95  # the gate's, at which every check's interval is computed
     judge_trust: list[TrustFinding] = Field(default_factory=list)  # each rubric x judge and its record's state
     raw_rate: MeanEstimate | None = None  # the suite mean as judged (set when gate.corrected is on)
     corrected: CorrectedRate | None = None  # gate.corrected's rate, or its refusal
@@ -88,7 +89,7 @@ def decide_gate(
     """
     first = trials[0] if trials else None
     result = GateResult(suite=first.suite if first else "", tier=first.tier if first else "",
-                        inconclusive_policy=gate.inconclusive)
+                        inconclusive_policy=gate.inconclusive, confidence=gate.confidence)
     if not trials:
         result.checks.append(GateCheck(name="trials", decision="skipped", detail="no trials ran for this suite"))
         return result
