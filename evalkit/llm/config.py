@@ -133,6 +133,10 @@ class HubConfig(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     base_urls: dict[str, str] = Field(default_factory=dict, description="provider -> base_url")
+    endpoint_ids: dict[str, str] = Field(
+        default_factory=dict, description="base_url -> the name response-cache keys use for it instead (a local "
+        "stand-in on an ephemeral port: 'offline:<rules fingerprint>'; see evalkit.llm.endpoint_identity)",
+    )
     api_keys: dict[str, SecretStr] = Field(default_factory=dict, description="provider -> key (else env)")
     max_connections: int | None = Field(
         default=None, ge=1, description="static cap on concurrent requests per endpoint (None: adaptive up to adaptive.max)"

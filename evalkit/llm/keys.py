@@ -1,4 +1,4 @@
-"""Content addresses of requests: the cache key includes base_url, the cassette key does not."""
+"""Content addresses of requests: the cache key includes the endpoint's identity, the cassette key does not."""
 
 from __future__ import annotations
 
@@ -17,10 +17,14 @@ def digest(payload: Any) -> str:
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
-def cache_key(request: LLMRequest, base_url: str) -> str:
-    """Same provider, endpoint, model, messages, tools, schema and params => same answer may be reused."""
+def cache_key(request: LLMRequest, endpoint: str) -> str:
+    """Same provider, endpoint, model, messages, tools, schema and params => same answer may be reused.
+
+    `endpoint` is the endpoint's identity (`evalkit.llm.endpoint_identity`): a configured base URL without
+    credentials, or the stable name of a local stand-in (`offline:<rules fingerprint>`), never an ephemeral port.
+    """
     payload = request.normalised()
-    payload["base_url"] = base_url
+    payload["base_url"] = endpoint
     return digest(payload)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from evalkit.llm.costs import sum_costs
 from evalkit.llm.endpoint import Endpoint
+from evalkit.llm.endpoint_identity import endpoint_identity
 from evalkit.llm.keys import cache_key
 from evalkit.llm.mock_rules import estimate_input_tokens
 from evalkit.llm.request import LLMRequest, params_of
@@ -44,6 +45,7 @@ class HubModel:
         self.model = model
         self._hub = hub
         self._endpoint = endpoint
+        self._cache_endpoint = endpoint_identity(endpoint.base_url, hub.config.endpoint_ids)
 
     def __repr__(self) -> str:
         return f"HubModel({self.name!r}, base_url={self._endpoint.base_url!r})"
@@ -62,7 +64,7 @@ class HubModel:
             self._endpoint.provider, self.model, list(messages), list(tools or ()), schema, schema_name,
             params_of(cfg), cfg.tag.role,
         )
-        key = cache_key(request, self._endpoint.base_url) if self._hub.caches(cfg.tag.role, request.provider) else None
+        key = cache_key(request, self._cache_endpoint) if self._hub.caches(cfg.tag.role, request.provider) else None
         if key is not None:
             hit = self._from_cache(key, output_schema, cfg)
             if hit is not None:

@@ -111,6 +111,7 @@ class Controller:
             report_dir=part.report_dir(len(self.batches)) if part else s.report_dir,
             run_id=None if s.resume and not part else self.run_id,
             base_urls=base_urls,
+            endpoint_ids=self.offline.endpoint_ids if self.offline is not None else {},
             resume=None if part else s.resume,
             part_of=str(part.run_dir) if part else None,
             offline=self.offline is not None,

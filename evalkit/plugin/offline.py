@@ -47,7 +47,10 @@ class OfflineEndpoint:
         from evalkit.llm.rules_file import load_rules
         from evalkit.testing.server import FakeLLMServer
 
+        from evalkit.llm.endpoint_identity import offline_identity
+
         rules = [rule for path in rules_files(loaded_suites) for rule in load_rules(path)]
+        self.identity = offline_identity(rules)  # what the response cache keys this endpoint by, not its port
         self.server = FakeLLMServer(rules).start()
         self._saved: dict[str, str | None] = {}
         for name, value in offline_environment(self.base_urls).items():
@@ -65,6 +68,12 @@ class OfflineEndpoint:
         from evalkit.llm.providers import remote_providers
 
         return {spec.name: self.server.base_url(spec.name) for spec in remote_providers()}
+
+    @property
+    def endpoint_ids(self) -> dict[str, str]:
+        """Each of its base URLs -> `offline:<rules fingerprint>`: another offline run of the same rules, on another
+        port, reuses this run's cached judgements."""
+        return {url: self.identity for url in self.base_urls.values()}
 
     def close(self) -> None:
         for name, value in self._saved.items():

@@ -27,7 +27,8 @@ def rejudge_run(cfg: RejudgeConfig) -> RunSummary:
     endpoint = _offline(cfg, plan)
     try:
         if endpoint is not None:
-            config = config.model_copy(update={"base_urls": {**config.base_urls, **endpoint.base_urls}})
+            config = config.model_copy(update={"base_urls": {**config.base_urls, **endpoint.base_urls},
+                                               "endpoint_ids": endpoint.endpoint_ids})
         return asyncio.run(_execute(plan, config, original))
     finally:
         if endpoint is not None:

@@ -59,6 +59,8 @@ class RunConfig(BaseModel):
     record_path: Path | None = None
     replay_path: Path | None = None
     base_urls: dict[str, str] = Field(default_factory=dict, description="provider -> base_url, e.g. for --offline.")
+    endpoint_ids: dict[str, str] = Field(default_factory=dict, description="base_url -> the name the response cache "
+                                         "keys it by (the offline endpoint's 'offline:<rules fingerprint>').")
     offline: bool = Field(default=False, description="Models served by a local fake server: costs are list prices "
                                                      "of calls nobody paid for.")
     resume: str | None = Field(default=None, description="Run directory to resume, or 'latest'.")
@@ -95,6 +97,8 @@ class RunConfig(BaseModel):
                 if value is not None:
                     set_dotted(values, option.hub, value)
         values.update(self.limits.hub_values())
+        if self.endpoint_ids:
+            values["endpoint_ids"] = dict(self.endpoint_ids)
         return HubConfig(**values)
 
 
