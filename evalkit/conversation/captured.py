@@ -18,6 +18,10 @@ in a later request of the same turn (all marked `captured`), then the agent's ow
 An agent that reports its tool calls itself keeps its messages when they agree with the traffic;
 when they disagree the traffic wins (checks judge what was done, not what was said) and a
 `capture_mismatch` warning flag says what differed. Usage and cost come from the calls.
+
+The run's cassette covers these calls too: `--evalkit-record` writes them beside the judge's and the
+simulator's, `--evalkit-replay` answers them from it with no upstream (a replayed call, like every
+replay, spends nothing: zero usage and cost).
 """
 
 from __future__ import annotations
@@ -80,10 +84,11 @@ class Capture:
     def _summary(self, call: CapturedCall, turn: int) -> AgentCall:
         provider = self.provider if PROVIDERS.get(self.provider).value.wire == call.wire else call.wire
         cost = self.prices.cost(f"{provider}:{call.model}", call.usage) if call.usage and call.model else None
-        if call.usage is None and call.error:
-            cost = 0.0  # a failed call with no usage was not billed
+        if (call.usage is None and call.error) or call.replayed:
+            cost = 0.0  # a failed call with no usage was not billed; a replayed one was not made
+        usage = Usage() if call.replayed else call.usage
         return AgentCall(turn=turn, model=call.model, wire=call.wire, stream=call.stream, status=call.status,
-                         tool_calls=len(call.tool_calls), usage=call.usage, cost_usd=cost, latency_s=call.latency_s,
+                         tool_calls=len(call.tool_calls), usage=usage, cost_usd=cost, latency_s=call.latency_s,
                          error=call.error)
 
 
@@ -108,10 +113,10 @@ async def open_capture(spec: SessionSpec, hub: ModelSource) -> tuple[dict[str, A
         upstream = str(explicit or by_wire[PROVIDERS.get(provider).value.wire])
     except (ValueError, KeyError):  # an unknown provider: the agent's own calls say so; nothing to forward to
         return params, None
-    from evalkit.llm.capture import loop_proxy  # the proxy's HTTP client loads only for a captured agent
+    from evalkit.llm.capture import Tape, loop_proxy  # the proxy's HTTP client loads only for a captured agent
 
     proxy = await loop_proxy()
-    session = proxy.open(upstream, by_wire)
+    session = proxy.open(upstream, by_wire, Tape(getattr(hub, "replay", None), getattr(hub, "recorder", None)))
     params["base_url"] = session.base_url
     prices = getattr(hub, "prices", None)
     return params, Capture(proxy, session, provider, prices if isinstance(prices, PriceTable) else PriceTable())

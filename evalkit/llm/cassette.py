@@ -31,14 +31,13 @@ class CassetteWriter:
         self._lock = threading.Lock()
 
     def write(self, request: LLMRequest, response: ModelResponse) -> None:
-        line = redact(json.dumps(
-            {
-                "key": cassette_key(request),
-                "request": request.normalised(),
-                "response": response.model_dump(mode="json", exclude=_RESPONSE_EXCLUDE),
-            },
-            ensure_ascii=False,
-        ))  # the key is the unredacted request's digest, so replay still finds it
+        self.write_entry(cassette_key(request), request.normalised(),
+                         response.model_dump(mode="json", exclude=_RESPONSE_EXCLUDE))
+
+    def write_entry(self, key: str, request: dict[str, Any], response: dict[str, Any]) -> None:
+        """One exchange under `key`; the capture proxy writes an SDK agent's calls this way (evalkit.llm.capture.tape)."""
+        line = redact(json.dumps({"key": key, "request": request, "response": response}, ensure_ascii=False))
+        # the key is the unredacted request's digest, so replay still finds it
         with self._lock:
             if self._fd is not None:
                 os.write(self._fd, (line + "\n").encode())
@@ -82,21 +81,30 @@ class Cassette:
 
     def lookup(self, request: LLMRequest) -> ModelResponse:
         """The recorded response, or ModelError(no_recording) showing the nearest recording as a diff."""
-        key = cassette_key(request)
+        entry = self.lookup_entry(cassette_key(request))
+        if entry is not None:
+            return ModelResponse.model_validate(entry)
+        wanted = request.normalised()
+        head = f"no recording in {self.path} for this {wanted['provider']}:{wanted['model']} request"
+        raise ModelError(ErrorKind.no_recording, self.miss_message(head, wanted), attempts=0)
+
+    def lookup_entry(self, key: str) -> dict[str, Any] | None:
+        """The recorded response under `key` as stored (repeats in order, then the last again); None: not recorded."""
         with self._lock:
             responses = self._by_key.get(key)
-            if responses:
-                index = self._served.get(key, 0)
-                self._served[key] = index + 1
-                return ModelResponse.model_validate(responses[min(index, len(responses) - 1)])
-        raise ModelError(ErrorKind.no_recording, self._miss_message(request.normalised()), attempts=0)
+            if not responses:
+                return None
+            index = self._served.get(key, 0)
+            self._served[key] = index + 1
+            return responses[min(index, len(responses) - 1)]
 
-    def _miss_message(self, wanted: dict[str, Any]) -> str:
-        head = f"no recording in {self.path} for this {wanted['provider']}:{wanted['model']} request"
-        if not self._requests:
-            return head + " (the cassette is empty)"
+    def miss_message(self, head: str, wanted: dict[str, Any]) -> str:
+        """`head`, then a diff against the recorded request most like `wanted` (of the same kind: same keys)."""
+        candidates = [r for r in self._requests.values() if isinstance(r, dict) and r.keys() == wanted.keys()]
+        if not candidates:
+            return head + (" (the cassette is empty)" if not self._requests else " (nothing like it is recorded)")
         wanted_lines = _pretty(wanted)
-        nearest = max(self._requests.values(), key=lambda r: _similarity(wanted_lines, _pretty(r)))
+        nearest = max(candidates, key=lambda r: _similarity(wanted_lines, _pretty(r)))
         diff = difflib.unified_diff(_pretty(nearest), wanted_lines, "nearest recorded request", "this request", lineterm="", n=2)
         return head + "; diff against the nearest recording:\n" + "\n".join(diff)
 

@@ -7,9 +7,10 @@ the agent's SDK client uses; `session.drain()` the calls completed since the las
 from evalkit.llm.capture.calls import CapturedCall, Reading, SeenToolResult
 from evalkit.llm.capture.lifetime import loop_proxy, running_proxy, stop_proxy
 from evalkit.llm.capture.proxy import CaptureProxy, CaptureSession
+from evalkit.llm.capture.tape import Recorded, Tape
 from evalkit.llm.capture.wires import CAPTURE_WIRES, CaptureWire, wire_for_path
 
 __all__ = [
-    "CAPTURE_WIRES", "CaptureProxy", "CaptureSession", "CaptureWire", "CapturedCall", "Reading", "SeenToolResult",
+    "CAPTURE_WIRES", "CaptureProxy", "CaptureSession", "CaptureWire", "CapturedCall", "Reading", "Recorded", "SeenToolResult", "Tape",
     "loop_proxy", "running_proxy", "stop_proxy", "wire_for_path",
 ]

@@ -37,6 +37,7 @@ class CapturedCall(BaseModel):
     usage: Usage | None = None
     error: str | None = None  # why the call failed (upstream status, unreachable, broken stream)
     latency_s: float = 0.0
+    replayed: bool = False  # answered from the run's cassette: nothing was spent
 
     @property
     def ok(self) -> bool:

@@ -13,6 +13,11 @@ nothing else. An upstream that gives no answer (unreachable, connection reset, t
 proxy drop the agent's connection too, so the agent's SDK raises and retries exactly as it would
 against the endpoint itself (a 502 would read as the provider's fault and change its retry path);
 an upstream error status is relayed unchanged. Either way the call is recorded with the reason.
+
+With the run's cassette (`tape.py`): recording, each completed chat call is also written to it;
+replaying, chat calls are answered from it and no request leaves the proxy (a call with no recording
+drops the connection, as an upstream with no answer does, and keeps the reason on the call; any other
+path is refused with a 404, since nothing but chat calls is recorded).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from typing import Any
 import httpx2
 
 from evalkit.llm.capture.calls import CapturedCall
-from evalkit.llm.capture.http import Head, read_head, read_body, write_chunk, write_head
+from evalkit.llm.capture.http import Head, read_body, read_head, write_chunk, write_head
+from evalkit.llm.capture.tape import Recorded, Tape
 from evalkit.llm.capture.wires import CaptureWire, sse_events, wire_for_path
 from evalkit.security import redact
 
@@ -47,6 +53,7 @@ class CaptureSession:
     upstream: str
     base_url: str
     by_wire: dict[str, str] = field(default_factory=dict)  # a chat call of this wire goes here instead
+    tape: Tape = field(default_factory=Tape)  # the run's cassette: record to it, or replay from it
     calls: list[CapturedCall] = field(default_factory=list)
     _taken: int = 0
 
@@ -66,7 +73,7 @@ class CaptureProxy:
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
         self.port = 0
 
-    async def start(self) -> "CaptureProxy":
+    async def start(self) -> CaptureProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -75,15 +82,16 @@ class CaptureProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def open(self, upstream: str, by_wire: dict[str, str] | None = None) -> CaptureSession:
+    def open(self, upstream: str, by_wire: dict[str, str] | None = None, tape: Tape | None = None) -> CaptureSession:
         """A fresh prefix forwarding to `upstream` (a base URL, as an SDK client would take it).
 
         `by_wire` routes a chat call by the wire its path speaks (an agent whose factory was not told
-        its provider still reaches the right endpoint); other paths go to `upstream`.
+        its provider still reaches the right endpoint); other paths go to `upstream`. `tape`: the run's
+        cassette, recorded to or replayed from (replaying, nothing is forwarded).
         """
         key = secrets.token_urlsafe(9)
         wires = {wire: url.rstrip("/") for wire, url in (by_wire or {}).items()}
-        session = CaptureSession(key, upstream.rstrip("/"), f"{self.url}{PREFIX}{key}", wires)
+        session = CaptureSession(key, upstream.rstrip("/"), f"{self.url}{PREFIX}{key}", wires, tape or Tape())
         self.sessions[key] = session
         return session
 
@@ -123,7 +131,7 @@ class CaptureProxy:
             pass  # the client went away or spoke something else than HTTP/1.1: nothing to answer
         except asyncio.CancelledError:
             pass  # the proxy is closing: a handler must not outlive it (3.11 would log the cancellation as an error)
-        except Exception:  # noqa: BLE001 - one broken exchange must not end the proxy; the agent sees the connection drop
+        except Exception:
             log.warning("capture proxy: a connection failed", exc_info=True)
         finally:
             self._connections.pop(writer, None)
@@ -140,6 +148,8 @@ class CaptureProxy:
         if session is None:
             await _refuse(writer, wire, 404, "evalkit capture proxy: no open session for this URL (finished, or never opened)")
             return True
+        if session.tape.replaying:
+            return await self._replay(session, wire, path, body, writer)
         call = _start_call(wire, path, body)
         started = time.monotonic()
         base = session.by_wire.get(wire.name, session.upstream) if wire else session.upstream
@@ -150,10 +160,31 @@ class CaptureProxy:
             reason = f"evalkit capture proxy: upstream {base} unreachable: {type(err).__name__}: {err}"
             _finish(session, call, started, error=redact(reason), status=0)
             return False
-        return await self._relay(session, call, upstream, writer, started)
+        return await self._relay(session, call, upstream, writer, started, body)
+
+    async def _replay(self, session: CaptureSession, wire: CaptureWire | None, path: str, body: bytes,
+                      writer: asyncio.StreamWriter) -> bool:
+        """Answer from the cassette; False when the connection must close (no recording: no answer)."""
+        call = _start_call(wire, path, body)
+        if wire is None or call is None:
+            await _refuse(writer, None, 404, f"evalkit capture proxy: replaying from a cassette, which records chat "
+                                             f"calls only; nothing is recorded for {path}")
+            return True
+        started, call.replayed = time.monotonic(), True
+        answer = session.tape.play(wire.name, body)
+        if isinstance(answer, str):
+            _finish(session, call, started, status=0, error=redact(f"evalkit capture proxy: {answer}"))
+            return False
+        await write_head(writer, answer.status, "OK" if answer.status < 400 else "Error",
+                         [("content-type", answer.content_type)])
+        await write_chunk(writer, answer.body)
+        await write_chunk(writer, b"")
+        _read_response(call, answer)
+        _finish(session, call, started, status=answer.status, error=call.error)
+        return True
 
     async def _relay(self, session: CaptureSession, call: CapturedCall | None, upstream: httpx2.Response,
-                     writer: asyncio.StreamWriter, started: float) -> bool:
+                     writer: asyncio.StreamWriter, started: float, request: bytes) -> bool:
         copied: list[bytes] = []
         headers = [(k, v) for k, v in upstream.headers.multi_items() if k.lower() not in _HOP]
         try:
@@ -172,7 +203,9 @@ class CaptureProxy:
         finally:
             await upstream.aclose()
         if call is not None:
-            _read_response(call, upstream, b"".join(copied))
+            answer = Recorded(upstream.status_code, upstream.headers.get("content-type", ""), b"".join(copied))
+            _read_response(call, answer)
+            session.tape.record(call.wire, request, answer)
         _finish(session, call, started, status=upstream.status_code, error=call.error if call else None)
         return True
 
@@ -190,13 +223,13 @@ def _start_call(wire: CaptureWire | None, path: str, body: bytes) -> CapturedCal
     return CapturedCall(wire=wire.name, path=path, model=reading.model, stream=reading.stream, tool_results=results)
 
 
-def _read_response(call: CapturedCall, upstream: httpx2.Response, raw: bytes) -> None:
-    wire = wire_for_path(call.path)
+def _read_response(call: CapturedCall, answer: Recorded) -> None:
+    wire, raw = wire_for_path(call.path), answer.body
     assert wire is not None
-    if upstream.status_code >= 400:
-        call.error = redact(f"upstream answered {upstream.status_code}: {raw[:300].decode('utf-8', 'replace')}")
+    if answer.status >= 400:
+        call.error = redact(f"upstream answered {answer.status}: {raw[:300].decode('utf-8', 'replace')}")
         return
-    if "text/event-stream" in upstream.headers.get("content-type", ""):
+    if "text/event-stream" in answer.content_type:
         reading = wire.read_events(sse_events(raw))
     else:
         try:
