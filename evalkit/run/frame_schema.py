@@ -29,8 +29,8 @@ TRIALS: Schema = {
     "fail_reasons": "object", "invalid_reason": "string", "termination": "string", "termination_detail": "string",
     "transcript_path": "string", "transcript_hash": "string", "turns": "int64", "agent_model": "string",
     "simulator_model": "string", "judge_models": "object", "guardrail_flags": "object", "latency_s": "float64",
-    "cached_judge_calls": "int64", "rubric_refs": "object", "rubric_fingerprints": "object",
-    "criteria_scored": "int64", "invalid_criteria": "object",
+    "judge_latency_s": "float64", "cached_judge_calls": "int64", "rubric_refs": "object",
+    "rubric_fingerprints": "object", "criteria_scored": "int64", "invalid_criteria": "object",
     **{f"tokens_{role}_{side}": "int64" for role in ROLES for side in ("input", "output")},
     **{f"cost_{role}_usd": "float64" for role in ROLES}, "cost_total_usd": "float64",
 }
