@@ -95,7 +95,7 @@ class _Session:
             self._end(R.cancelled, "session cancelled before it finished")
             self.transcript.incomplete = True
             await self._finish()
-            err.transcript = self.transcript  # type: ignore[attr-defined]
+            err.transcript = self.transcript  # type: ignore[attr-defined]  # the partial transcript rides on the CancelledError to the run's handler
             raise
         await self._finish()
         return self.transcript
@@ -112,7 +112,8 @@ class _Session:
             self.transcript.meta.captured = self.capture is not None
             self.agent = await build_agent(self.spec.agent, hub=self.hub, model=self.spec.agent_model, params=params)
         except Exception as err:  # noqa: BLE001 - a broken agent is a result, not a crash
-            return self._fail_agent(err, "agent setup failed", setup=True)
+            self._fail_agent(err, "agent setup failed", setup=True)
+            return
         for turn in range(1, self.spec.max_turns + 1):
             if not await self._user_turn(turn) or not await self._agent_turn(turn):
                 return
@@ -152,6 +153,7 @@ class _Session:
 
     async def _agent_turn(self, turn: int) -> bool:
         spec = self.spec
+        assert self.agent is not None, "_converse builds the agent before the first turn"
         context = AgentContext(
             session_id=spec.id, scenario_id=spec.scenario.id, trial=spec.trial, seed=spec.seed, turn=turn,
             model=spec.agent_model, run_id=spec.run_id,
@@ -260,6 +262,7 @@ class _Session:
 
 def _with_fidelity(recorded: list[TranscriptMessage], reply: AgentReply) -> list[TranscriptMessage]:
     """Carry each produced message's refusal and truncation onto its transcript message (same order)."""
-    for message, produced in zip(recorded, reply.messages):
+    # not strict: a silent turn records one empty message that the reply does not have
+    for message, produced in zip(recorded, reply.messages, strict=False):
         message.refusal, message.truncated = produced.refusal, produced.truncated
     return recorded

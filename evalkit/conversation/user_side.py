@@ -84,9 +84,12 @@ class UserSide:
             except Exception as err:  # noqa: BLE001 - template problems are reported, not raised
                 detail = f"simulator template failed: {type(err).__name__}: {err}"
                 raise SimulatorFailure("simulator_error", detail) from err
+            model = spec.simulator.model
+            if not model:  # next() ends the session before it asks for a simulated turn without a model
+                raise SimulatorFailure("simulator_error", "a simulated turn is needed but simulator.model is not set")
             tag = CallTag(role="simulator", scenario_id=spec.scenario.id, session_id=spec.id)
             self._simulator = UserSimulator(
-                self.hub.model(spec.simulator.model, base_url=spec.simulator.base_url), prompt,
+                self.hub.model(model, base_url=spec.simulator.base_url), prompt,
                 config=spec.simulator, guardrails=self.guardrails,
                 seed=spec.seed, tag=tag,
                 on_response=lambda r: self.book.add_response("simulator", r),

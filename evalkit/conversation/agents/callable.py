@@ -265,4 +265,5 @@ def _context_style(fn: Any) -> str:
 
 
 def _is_async(fn: Any) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+    # the __call__ method itself, not callable(): an object whose __call__ is async is an async agent
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004

@@ -17,6 +17,7 @@ import os
 import re
 from typing import Any
 
+import httpx2 as httpx  # the SDKs' HTTP client, a declared dependency (pyproject: httpx2>=2.0)
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -27,11 +28,6 @@ from evalkit.conversation.agents.registry import BuildRequest, register_agent
 from evalkit.llm.types import Message
 from evalkit.security import watch_env
 from evalkit.spec.models import HttpAgent
-
-try:  # the SDKs ship the client as `httpx2`; plain `httpx` works the same
-    import httpx2 as httpx
-except ImportError:  # pragma: no cover - depends on the installed SDK generation
-    import httpx  # type: ignore[no-redef]
 
 _ENV = re.compile(r"\$\{(\w+)\}")
 

@@ -90,7 +90,7 @@ def message_style(fn: Any, owner: Any = None) -> MessageStyle:
                 from evalkit.conversation.agents.base import AgentSetupError
 
                 raise AgentSetupError(f"evalkit_messages = {declared!r}; expected one of {list(STYLES)}")
-            return declared  # type: ignore[no-any-return]
+            return declared
     return "models" if _annotated_models(fn) else "dicts"
 
 

@@ -75,7 +75,7 @@ def _cached_tool(fn: Callable[..., Any]) -> PythonTool:
 
 def tool_schema(fn: Callable[..., Any]) -> dict[str, Any]:
     """JSON Schema of the function's arguments, with docstring descriptions and without titles."""
-    schema = TypeAdapter(fn).json_schema()
+    schema = TypeAdapter(fn).json_schema()  # type: ignore[arg-type]  # pydantic takes a callable (its arguments' schema); its stubs name types only
     schema = _strip_titles(schema)
     schema.setdefault("properties", {})
     for arg, text in _arg_docs(fn).items():

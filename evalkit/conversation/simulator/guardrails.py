@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from evalkit.conversation.transcript import GuardrailFlag
@@ -51,12 +51,12 @@ _NEGATION = re.compile(r"\b(?:not|no|don'?t|doesn'?t|can'?t|cannot|never|unsure|
 _WORD = re.compile(r"[a-z0-9@]+(?:[.-][a-z0-9]+)*")
 
 
-def resolve_actions(overrides: dict[str, str]) -> dict[str, Action]:
+def resolve_actions(overrides: Mapping[str, Action]) -> dict[str, Action]:
     """Defaults merged with the suite's overrides; unknown names are a configuration error."""
     unknown = sorted(set(overrides) - set(DEFAULT_ACTIONS))
     if unknown:
         raise ValueError(f"simulator.guardrails: unknown guardrail(s) {unknown}; expected {sorted(DEFAULT_ACTIONS)}")
-    return {**DEFAULT_ACTIONS, **overrides}  # type: ignore[dict-item]
+    return {**DEFAULT_ACTIONS, **overrides}
 
 
 def is_empty(text: str) -> bool:
@@ -154,7 +154,7 @@ def _longest_common_run(a: list[str], b: list[str]) -> int:
 class Guardrails:
     """The guardrails of one session: resolved actions plus the scenario facts they check against."""
 
-    def __init__(self, overrides: dict[str, str], *, goal: str, unknown: list[str]) -> None:
+    def __init__(self, overrides: Mapping[str, Action], *, goal: str, unknown: list[str]) -> None:
         self.actions = resolve_actions(overrides)
         self.goal = goal
         self.unknown = unknown
@@ -184,5 +184,7 @@ class Guardrails:
 
     def _flag(self, name: str, turn: int, check: Callable[[], str | None]) -> GuardrailFlag | None:
         action = self.actions[name]
-        detail = check() if action != "off" else None
+        if action == "off":
+            return None
+        detail = check()
         return GuardrailFlag(name=name, turn=turn, detail=detail, action=action) if detail else None

@@ -23,12 +23,15 @@ from evalkit.spec.models import SimulatorConfig
 SIMULATOR_FAULT_KINDS = {ErrorKind.unparseable, ErrorKind.context_length}
 
 
+Failure = Literal["simulator_error", "infrastructure_error"]  # whose fault a failed simulator turn is
+
+
 class SimulatorFailure(Exception):
     """The simulator could not produce a usable turn; `termination` says whose fault."""
 
     def __init__(
         self,
-        termination: Literal["simulator_error", "infrastructure_error"],
+        termination: Failure,
         detail: str,
         flags: list[GuardrailFlag] | None = None,
     ) -> None:
@@ -75,7 +78,9 @@ class UserSimulator:
             parsed = await self._ask(messages, turn, attempt=1)
             if self._is_empty(parsed):
                 action = self.actions["empty_reply"]
-                flags.append(GuardrailFlag(name="empty_reply", turn=turn, detail="empty again after retry", action=action))
+                if action != "off":  # switched off: no flag, but two empty replies are still no turn
+                    flags.append(GuardrailFlag(name="empty_reply", turn=turn, detail="empty again after retry",
+                                               action=action))
                 raise SimulatorFailure("simulator_error", f"turn {turn}: the simulator returned an empty reply twice", flags)
         reply = self.guardrails.check_reply(parsed.text, refusal=parsed.refusal, truncated=parsed.truncated, turn=turn)
         return parsed, flags + reply + self.guardrails.check_text(parsed.text, turn)
@@ -96,7 +101,7 @@ class UserSimulator:
         try:
             response = await self.model.generate(messages, tools=[end_tool()], config=config)
         except ModelError as err:
-            kind = "simulator_error" if err.kind in SIMULATOR_FAULT_KINDS else "infrastructure_error"
+            kind: Failure = "simulator_error" if err.kind in SIMULATOR_FAULT_KINDS else "infrastructure_error"
             raise SimulatorFailure(kind, f"turn {turn}: simulator model failed after {err.attempts} attempt(s): {err}") from err
         assert isinstance(response, ModelResponse)  # no output_schema, so never Unparseable
         self.on_response(response)

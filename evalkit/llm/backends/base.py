@@ -8,16 +8,20 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Generic, Protocol, TypeVar
 
+import httpx2 as httpx  # the SDKs' HTTP client, a declared dependency (pyproject: httpx2>=2.0)
+
 from evalkit.llm.limits import response_hook
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import ModelResponse
 
-C = TypeVar("C")
 
-try:  # the SDKs moved to httpx2; fall back for older SDK releases
-    import httpx2 as httpx
-except ImportError:  # pragma: no cover - depends on the installed SDK generation
-    import httpx  # type: ignore[no-redef]
+class Closable(Protocol):
+    """What PerLoopClient needs of an SDK client: AsyncOpenAI and AsyncAnthropic both close this way."""
+
+    async def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)
 
 
 class Backend(Protocol):
@@ -77,4 +81,4 @@ class PerLoopClient(Generic[C]):
         client = self._clients.pop(loop, None)
         self._clients.clear()
         if client is not None:
-            await client.close()  # type: ignore[attr-defined]
+            await client.close()
