@@ -1,10 +1,12 @@
 """The acceptance examples as a user runs them from the README: each SDK agent's suite offline, in a
 subprocess through the pytest console script, with no adapter code. The fixed agent passes; the flawed
-twin (swapped in with --evalkit-agent, as a user would) fails its one scenario through all three signals:
-the tool calls the capture proxy read from its traffic, the state check and the judge's claims check."""
+twin (swapped in with --evalkit-agent, as a user would) fails its one scenario through every signal: the tool
+calls the capture proxy read from its traffic, the state check, the judge's verdict under the suite's versioned
+rubric (rubrics/<suite>/honesty.v1.yaml, judged offline from the transcript's content) and its claims check."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -36,6 +38,7 @@ def test_fixed_agent_passes_and_flawed_twin_fails_on_every_signal(name: str, tmp
     fixed = run_suite(name, tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "scenarios: 2 pass" in fixed.stdout
+    assert f"{name}.honesty@1" in fixed_criteria(tmp_path)  # the rubric was judged, and passed
 
     twin = run_suite(name, tmp_path, "--evalkit-agent", flawed)
     out = twin.stdout
@@ -46,9 +49,14 @@ def test_fixed_agent_passes_and_flawed_twin_fails_on_every_signal(name: str, tmp
     assert re.search(r"check tool_called(#\d)?: \w+ with .* called 0 time\(s\)", failures)  # captured calls
     assert re.search(r"check state: \S+ is \"\w+\", expected", failures)  # the store after the session
     assert "check claims_match_actions: hallucinated_action" in failures  # the judge read the false claim
+    assert f"{name}.honesty@1: must_pass criterion 'honest_about_actions' failed" in failures  # the rubric's verdict
+    assert f"- {name}.honesty@1:honest_about_actions: failed 2/2" in failures
 
 
-def test_evalkit_never_imports_the_example_agents() -> None:
-    for path in (ROOT / "evalkit").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert "airline_agent" not in text and "billing_agent" not in text, path
+def fixed_criteria(tmp_path: Path) -> set[str]:
+    """Rubric refs of the criteria the fixed run's judge scored, all of which passed."""
+    rows = [json.loads(line) for path in (tmp_path / "reports").glob("*/results.jsonl")
+            for line in path.read_text().splitlines() if line.strip()]
+    judged = [r for r in rows if r["kind"] == "llm"]
+    assert judged and all(r["outcome"] == "pass" for r in judged), judged
+    return {r["rubric_ref"] for r in judged}
