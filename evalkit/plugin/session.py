@@ -183,19 +183,19 @@ def start_run(session: pytest.Session) -> None:
     from evalkit.llm import RulesFileError
     from evalkit.run import ResumeError
 
+    display = None
+    if config.get_verbosity() >= 0 and not config.getoption("maxfail") and ctl.settings.progress:
+        from evalkit.plugin.terminal import progress_display
+
+        display = progress_display(config.pluginmanager.get_plugin("terminalreporter"))
+        ctl.progress = display  # before the start: a short run's every snapshot may arrive before start returns
     try:
         ctl.start(ctl.selected)
     except ResumeError as err:
         pytest.exit(f"evalkit: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
     except RulesFileError as err:
         pytest.exit(f"evalkit: bad offline_rules file: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
-    if ctl.batches and config.get_verbosity() >= 0 and not config.getoption("maxfail") and ctl.settings.progress:
-        from evalkit.plugin.terminal import ProgressDisplay, plain_progress_wanted
-
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        write = reporter.write_line if reporter else print
-        display = ProgressDisplay(write, live=not plain_progress_wanted())
-        ctl.progress = display
+    if ctl.batches and display is not None:
         display.wait(lambda: all(h.done() for h in ctl.batches))
 
 
@@ -368,11 +368,11 @@ def terminal_summary(reporter: Any, config: pytest.Config) -> None:
     view = config.stash.get(VIEW_KEY, None)
     if view is None:
         return
-    from evalkit.plugin.terminal import quiet_summary, render_summary
+    from evalkit.plugin.terminal import output_width, quiet_summary, render_summary
 
     if config.get_verbosity() < 0:
         if config.get_verbosity() == -1:  # -q: the verdict line only; -qq: nothing
             reporter.write(quiet_summary(view))
         return
     reporter.write_sep("=", "evalkit summary")
-    reporter.write(render_summary(view, reporter._tw.fullwidth, reporter.hasmarkup))
+    reporter.write(render_summary(view, output_width(reporter), reporter.hasmarkup))

@@ -18,6 +18,7 @@ from evalkit.plugin.summary import RunView
 from evalkit.security import redact
 
 CI_VARS = ("CI", "GITHUB_ACTIONS", "BUILDKITE", "GITLAB_CI", "JENKINS_URL")
+CI_WIDTH = 150  # columns for a pipe or CI log without COLUMNS (as `evalkit compare`): 80 folds every table row
 STYLES = {"pass": "green", "fail": "red", "invalid": "yellow", "error": "magenta", "inconclusive": "yellow"}
 
 
@@ -30,11 +31,13 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=max(width, 60), force_terminal=color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False)
-    console.print(_scenario_table(view, max(width, 60)))
+    if view.scenarios:  # nothing ran: no empty table; the verdict line and the notices below say why
+        console.print(_scenario_table(view, max(width, 60)))
     if view.criteria:
         console.print(_criteria_table(view))
-    costs = ", ".join(f"{role} {money(view.cost_by_role.get(role))}" for role in ("agent", "simulator", "judge"))
-    console.print(f"{view.cost_label}: {money(view.cost_total)} ({costs})", markup=False)
+    if view.scenarios:
+        costs = ", ".join(f"{role} {money(view.cost_by_role.get(role))}" for role in ("agent", "simulator", "judge"))
+        console.print(f"{view.cost_label}: {money(view.cost_total)} ({costs})", markup=False)
     if view.flaky:
         console.print("flaky (valid trials disagree): " + ", ".join(view.flaky), markup=False)
     if view.invalid:
@@ -96,10 +99,40 @@ def _criteria_table(view: RunView) -> Table:
     return table
 
 
-def plain_progress_wanted(stream: Any = None) -> bool:
-    """Plain lines instead of a live display: not a terminal, or running under CI."""
+def is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed capture
+        return False
+
+
+def reporter_stream(reporter: Any) -> Any:
+    """The stream pytest's terminal writer writes to (the real stdout, also while output is captured)."""
+    return getattr(getattr(reporter, "_tw", None), "_file", None) or sys.stdout
+
+
+def output_width(reporter: Any) -> int:
+    """Columns for the summary tables: the terminal's when there is one (pytest's measure, which honours
+    COLUMNS), else COLUMNS when set, else `CI_WIDTH` (a CI log has no width; 80 would fold every row)."""
+    if is_terminal(reporter_stream(reporter)):
+        return int(reporter._tw.fullwidth)
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and int(columns) > 0 else CI_WIDTH
+
+
+def plain_progress_wanted(stream: Any = None, color: bool = True) -> bool:
+    """Plain lines instead of a live display: not a terminal, running under CI, or colour and cursor control
+    turned off (`--color=no`, NO_COLOR, PY_COLORS=0: a live display is made of escape sequences)."""
     stream = stream or sys.stdout
-    return not getattr(stream, "isatty", lambda: False)() or any(os.environ.get(v) for v in CI_VARS)
+    return not is_terminal(stream) or not color or any(os.environ.get(v) for v in CI_VARS)
+
+
+def progress_display(reporter: Any) -> "ProgressDisplay":
+    """The display for this pytest session: live on a colour terminal, plain lines through pytest's writer
+    otherwise (so `--color=no` output holds no escape sequence)."""
+    write = reporter.write_line if reporter else print
+    color = bool(reporter.hasmarkup) if reporter else False
+    return ProgressDisplay(write, live=not plain_progress_wanted(reporter_stream(reporter), color))
 
 
 class ProgressDisplay:
@@ -107,6 +140,9 @@ class ProgressDisplay:
 
     Live (rich) on a terminal, a plain line every few seconds otherwise. Updates
     arrive from the run's worker thread; rendering happens in the waiting thread.
+    A snapshot is taken only when a session changes state, so its clock is aged by
+    the time since it arrived: elapsed is wall time since the run started, also
+    while every session is still waiting on its model.
     """
 
     def __init__(self, write_line: Any, live: bool, interval_s: float = 5.0) -> None:
@@ -114,21 +150,22 @@ class ProgressDisplay:
         self.live = live
         self.interval_s = interval_s
         self._snapshot: Any = None
+        self._received = 0.0  # time.monotonic() when the snapshot arrived
         self._lock = threading.Lock()
 
     def update(self, snapshot: Any) -> None:
         with self._lock:
-            self._snapshot = snapshot
+            self._snapshot, self._received = snapshot, time.monotonic()
 
     def text(self) -> str:
         with self._lock:
-            s = self._snapshot
+            s, age = self._snapshot, time.monotonic() - self._received
         if s is None:
             return "evalkit: starting sessions"
-        eta = "" if s.eta_s is None else f", ETA {s.eta_s:.0f}s"
+        eta = "" if s.eta_s is None else f", ETA {max(0.0, s.eta_s - age):.0f}s"
         cost = f"${s.cost_usd:.4f}" + ("+" if s.cost_unknown else "")
         line = (f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
-                f"{s.tokens:,} tokens, {cost}, {s.elapsed_s:.0f}s{eta}")
+                f"{s.tokens:,} tokens, {cost}, {s.elapsed_s + age:.0f}s{eta}")
         endpoints = s.endpoints_text()  # each endpoint's adaptive concurrency, 429s and tokens/min
         return redact(f"{line}\n  endpoints: {endpoints}" if endpoints else line)  # a base URL may hold a key
 
@@ -138,7 +175,8 @@ class ProgressDisplay:
             from rich.console import Console as _Console
             from rich.live import Live
 
-            with Live(self.text(), console=_Console(stderr=False), refresh_per_second=4, transient=True) as live:
+            console = _Console(file=sys.stdout, force_terminal=True, color_system="standard", highlight=False)
+            with Live(self.text(), console=console, refresh_per_second=4, transient=True) as live:
                 while not done():
                     live.update(self.text())
                     time.sleep(0.25)
