@@ -5,7 +5,7 @@
     for item in items:
         handle.wait_for(item.key)                          # per trial, as each finishes
     summary = handle.wait()                                # status, counts, run_dir
-    frames = load_run(summary.run_dir).to_pandas()         # sessions / scores / costs
+    frames = load_run(summary.run_dir).to_pandas()         # trials / scores / costs / verdicts / gates
 
 Resume with `RunConfig(resume="latest")` (or a run directory): finished sessions and
 judgements are kept, only what is missing runs, and a changed suite or rubric is refused.
