@@ -75,6 +75,8 @@ def planned_instrument(items: list[Any], config: Any) -> str:
 
 def chosen_baseline(run_dir: Path | None) -> Path | None:
     """The baseline a run recorded in its run.json (`config.baseline`), if any."""
+    if run_dir is None:
+        return None
     try:
         recorded = (json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8")).get("config") or {}).get("baseline")
     except (OSError, ValueError, TypeError, AttributeError):

@@ -67,9 +67,10 @@ def pair_disagreement(passes: int, valid: int) -> float:
 
 
 def _row(key: tuple[str, str, str], cell: pd.DataFrame, confidence: float) -> FlakyRow:
-    values = {str(r.run_id): [pair_disagreement(int(r.passes), int(r.valid))] for r in cell.itertuples()}
+    records = cell.to_dict("records")  # plain dicts: itertuples' fields type as any pandas scalar, which int() refuses
+    values = {str(r["run_id"]): [pair_disagreement(int(r["passes"]), int(r["valid"]))] for r in records}
     est = clustered_mean(values, confidence)
-    per_run_outcomes = {str(r.run_id): ["pass"] * int(r.passes) + ["fail"] * int(r.fails) for r in cell.itertuples()}
+    per_run_outcomes = {str(r["run_id"]): ["pass"] * int(r["passes"]) + ["fail"] * int(r["fails"]) for r in records}
     clip = lambda v: None if v is None else min(1.0, max(0.0, v))  # noqa: E731
     return FlakyRow(suite=key[0], scenario=key[1], tier=key[2], disagreement=float(est.mean or 0.0),
                     low=clip(est.low), high=clip(est.high), runs=len(cell),

@@ -31,7 +31,7 @@ _ID = String(96)  # run ids are `20261203T120728Z-3975d1`; room for names a user
 _NAME = String(255)
 
 
-def _run_fk() -> Column:  # type: ignore[type-arg]
+def _run_fk() -> Column[str]:
     return Column("run_id", _ID, ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False)
 
 

@@ -51,7 +51,7 @@ class JudgePrompt(BaseModel):
 
     def messages(self) -> list[Message]:
         head = [Message(role="system", content=self.system)] if self.system else []
-        return head + [Message(role="user", content=self.user)]
+        return [*head, Message(role="user", content=self.user)]
 
 
 def template_hash(text: str) -> str:
@@ -66,7 +66,7 @@ def builtin_template(name: str) -> str:
 
 def criterion_view(criterion: Criterion) -> dict[str, Any]:
     low, high = scale_bounds(criterion)
-    anchors = sorted((criterion.anchors or {}).items())
+    anchors: list[tuple[int | str, str]] = sorted((criterion.anchors or {}).items())
     if criterion.scale == "binary" and anchors:
         anchors = [("true" if k else "false", v) for k, v in anchors]
     return {

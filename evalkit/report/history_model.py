@@ -173,14 +173,16 @@ def _heat(passes: int, valid: int, invalid: int, errors: int, run_id: str) -> He
 def heatmap(frames: FramesLike, runs: list[RunView]) -> list[HeatRow]:
     """Rows = suite x scenario x tier, columns = every run on the page, oldest first."""
     counts = per_run(frames.trials, CELL)
-    by_key = {(str(r.run_id), str(r.suite), str(r.scenario), str(r.tier)): r for r in counts.itertuples()}
+    # plain dicts: itertuples' fields type as any pandas scalar, which int() refuses
+    by_key = {(str(r["run_id"]), str(r["suite"]), str(r["scenario"]), str(r["tier"])): r
+              for r in counts.to_dict("records")}
     rows = []
     for (suite, scenario, tier), _ in counts.groupby(CELL, sort=True):
         cells = []
         for run in runs:
             hit = by_key.get((run.run_id, str(suite), str(scenario), str(tier)))
             cells.append(HeatCell(level="none", title=f"{run.run_id}: not run") if hit is None else
-                         _heat(int(hit.passes), int(hit.valid), int(hit.invalid), int(hit.errors), run.run_id))
+                         _heat(int(hit["passes"]), int(hit["valid"]), int(hit["invalid"]), int(hit["errors"]), run.run_id))
         rows.append(HeatRow(suite=str(suite), scenario=str(scenario), tier=str(tier), cells=cells))
     return rows
 

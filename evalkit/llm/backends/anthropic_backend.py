@@ -8,7 +8,7 @@ from typing import Any
 
 import anthropic
 
-from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_client, timeout_kwargs as _timeout
+from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_client
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import Message, ModelResponse, ToolCall, Usage
 
@@ -30,7 +30,8 @@ class AnthropicBackend:
     async def send(self, request: LLMRequest, timeout_s: float | None) -> ModelResponse:
         started = time.perf_counter()
         message = await self._clients.get().messages.create(
-            **wire_request(request, self._max_tokens), **_timeout(timeout_s),
+            **wire_request(request, self._max_tokens),
+            timeout=anthropic.NOT_GIVEN if timeout_s is None else timeout_s,  # NOT_GIVEN: the client's default
             extra_headers={"x-evalkit-role": request.role},
         )
         response = from_message(message, request.schema_name if request.output_schema is not None else None)

@@ -34,11 +34,6 @@ class Backend(Protocol):
     async def aclose(self) -> None: ...
 
 
-def timeout_kwargs(timeout_s: float | None) -> dict[str, float]:
-    """Per-call timeout only when it differs from the client default: the SDKs copy options for it."""
-    return {} if timeout_s is None else {"timeout": timeout_s}
-
-
 @lru_cache(maxsize=1)
 def _ssl_context() -> Any:
     """Building a verifying SSL context costs ~50-100 ms; one shared context serves every client."""

@@ -9,7 +9,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_client, timeout_kwargs as _timeout
+from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_client
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.structured import tool_arguments
 from evalkit.llm.types import Message, ModelResponse, ToolCall, ToolSpec, Usage
@@ -36,7 +36,9 @@ class OpenAIBackend:
         # `wire_request` already builds the JSON body, so post it as is: `chat.completions.create`
         # would re-walk the whole message list against its TypedDicts (a no-op on this body that
         # costs ~1/3 of the SDK's CPU per request). Same endpoint, errors, retries, auth and parsing.
-        options: dict[str, Any] = {"headers": {"x-evalkit-role": request.role}, **_timeout(timeout_s)}
+        options: openai.RequestOptions = {"headers": {"x-evalkit-role": request.role}}
+        if timeout_s is not None:  # only when it differs from the client default: the SDK copies options for it
+            options["timeout"] = timeout_s
         completion = await self._clients.get().post(
             "/chat/completions", cast_to=ChatCompletion, body=wire_request(request, self._max_tokens_key), options=options
         )
@@ -99,9 +101,10 @@ def is_strict_compatible(schema: dict[str, Any]) -> bool:
     """OpenAI strict mode needs every object closed with all properties required."""
     def ok(node: Any) -> bool:
         if isinstance(node, dict):
-            if node.get("type") == "object" and "properties" in node:
-                if node.get("additionalProperties") is not False or set(node.get("required", [])) != set(node["properties"]):
-                    return False
+            properties = node.get("properties")
+            closed = node.get("additionalProperties") is False and set(node.get("required", [])) == set(properties or ())
+            if node.get("type") == "object" and properties is not None and not closed:
+                return False
             return all(ok(v) for v in node.values())
         if isinstance(node, list):
             return all(ok(v) for v in node)

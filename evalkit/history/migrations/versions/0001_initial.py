@@ -18,7 +18,7 @@ _ID = sa.String(96)
 _NAME = sa.String(255)
 
 
-def _run_fk() -> sa.Column:  # type: ignore[type-arg]
+def _run_fk() -> sa.Column[str]:
     return sa.Column("run_id", _ID, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False)
 
 
