@@ -36,8 +36,9 @@ def typed_rows(run: LoadedRun) -> tuple[list[TrialRecord], list[ResultRow]]:
 def decide_recorded(run: LoadedRun, trials: list[TrialRecord], results: list[ResultRow]) -> RunVerdict:
     """`decide_run` over the run's rows with the inputs it recorded (as the report decides it)."""
     suites = dict.fromkeys(t.suite for t in trials)
-    inputs = VerdictInputs(gates={s: recorded_gate(run.manifest, s) for s in suites}, run_dir=run.path,
-                           baseline=_baseline(run.manifest))
+    inputs = VerdictInputs(
+        gates={s: recorded_gate(run.manifest, s) for s in suites}, run_dir=run.path, baseline=_baseline(run.manifest)
+    )
     return decide_run(trials, results, with_judge_evidence(inputs, trials))
 
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.run.frame_schema import ROLES
-from evalkit.verdicts import ResultRow, TrialRecord
+from evalkit.verdicts.rows import ROLES, ResultRow, TrialRecord
 
 _FLATTENED = ("tokens", "cost_usd")  # a trial's per-role mappings, spread over columns of their own
 
 
 def _key(run_id: str, row: TrialRecord | ResultRow) -> dict[str, Any]:
-    return {"run_id": run_id, "suite": row.suite, "scenario": row.scenario_id, "scenario_id": row.scenario_id,
-            "tier": row.tier, "trial": row.trial}
+    return {
+        "run_id": run_id,
+        "suite": row.suite,
+        "scenario": row.scenario_id,
+        "scenario_id": row.scenario_id,
+        "tier": row.tier,
+        "trial": row.trial,
+    }
 
 
 def trial_record(run_id: str, row: TrialRecord) -> dict[str, Any]:
@@ -43,6 +48,13 @@ def cost_records(run_id: str, row: TrialRecord) -> list[dict[str, Any]]:
     out = []
     for role in ROLES:
         count = row.tokens.get(role)
-        out.append({**_key(run_id, row), "role": role, "input_tokens": count.input if count else 0,
-                    "output_tokens": count.output if count else 0, "cost_usd": row.cost(role)})
+        out.append(
+            {
+                **_key(run_id, row),
+                "role": role,
+                "input_tokens": count.input if count else 0,
+                "output_tokens": count.output if count else 0,
+                "cost_usd": row.cost(role),
+            }
+        )
     return out

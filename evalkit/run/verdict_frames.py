@@ -24,11 +24,27 @@ def gate_records(run_id: str, verdict: RunVerdict) -> list[dict[str, Any]]:
 def _scenario(run_id: str, v: ScenarioVerdict) -> dict[str, Any]:
     low, high = v.interval if v.interval else (None, None)
     return {
-        "run_id": run_id, "suite": v.suite, "scenario": v.scenario_id, "tier": v.tier, "verdict": v.outcome,
-        "trials": v.trials, "passed": v.passed, "failed": v.failed, "invalid": v.invalid, "errors": v.errors,
-        "valid": v.valid, "pass_rate": v.pass_rate, "ci_low": low, "ci_high": high, "confidence": v.confidence,
-        "mean_score": v.mean_score, "cost_usd": v.cost_usd, "flaky": v.flaky, "required": v.required,
-        "reason": reason(v), "failing_criteria": ", ".join(c.label for c in v.failing_criteria),
+        "run_id": run_id,
+        "suite": v.suite,
+        "scenario": v.scenario_id,
+        "tier": v.tier,
+        "verdict": v.outcome,
+        "trials": v.trials,
+        "passed": v.passed,
+        "failed": v.failed,
+        "invalid": v.invalid,
+        "errors": v.errors,
+        "valid": v.valid,
+        "pass_rate": v.pass_rate,
+        "ci_low": low,
+        "ci_high": high,
+        "confidence": v.confidence,
+        "mean_score": v.mean_score,
+        "cost_usd": v.cost_usd,
+        "flaky": v.flaky,
+        "required": v.required,
+        "reason": reason(v),
+        "failing_criteria": ", ".join(c.label for c in v.failing_criteria),
         "transcript": v.transcript,
     }
 
@@ -37,16 +53,28 @@ def reason(v: ScenarioVerdict) -> str:
     """Why a scenario did not pass, in one line ('' when it passed): threshold misses, then the trials' reasons."""
     if v.outcome == "pass":
         return ""
-    misses = [f"{c.label} mean {c.mean:.2f} below threshold {c.threshold:.2f}"
-              for c in v.failing_criteria if c.threshold is not None and c.mean is not None]
+    misses = [
+        f"{c.label} mean {c.mean:.2f} below threshold {c.threshold:.2f}"
+        for c in v.failing_criteria
+        if c.threshold is not None and c.mean is not None
+    ]
     return "; ".join(dict.fromkeys(misses + v.fail_reasons + v.invalid_reasons))
 
 
 def _check(run_id: str, gate: GateResult, index: int) -> dict[str, Any]:
     check = gate.checks[index]
     return {
-        "run_id": run_id, "suite": gate.suite, "tier": gate.tier, "kind": check.name, "outcome": check.decision,
-        "threshold": check.threshold, "estimate": check.estimate, "ci_low": check.low, "ci_high": check.high,
-        "confidence": gate.confidence, "gate_outcome": gate.outcome, "gate_failed": gate.failed,
+        "run_id": run_id,
+        "suite": gate.suite,
+        "tier": gate.tier,
+        "kind": check.name,
+        "outcome": check.decision,
+        "threshold": check.threshold,
+        "estimate": check.estimate,
+        "ci_low": check.low,
+        "ci_high": check.high,
+        "confidence": gate.confidence,
+        "gate_outcome": gate.outcome,
+        "gate_failed": gate.failed,
         "reason": check.detail,
     }

@@ -56,6 +56,6 @@ def python_blocks(section: str, text: str | None = None) -> list[str]:
     body = text if text is not None else DOC.read_text()
     start = re.search(rf"^## {re.escape(section)}.*$", body, re.M)
     assert start, f"docs/notebooks.md has no section '## {section}'"
-    rest = body[start.end():]
+    rest = body[start.end() :]
     end = re.search(r"^## ", rest, re.M)
     return re.findall(r"^```python\n(.*?)^```", rest[: end.start()] if end else rest, re.M | re.S)

@@ -109,14 +109,22 @@ def _verdict(score: bool, quote: str, reasoning: str) -> dict[str, Any]:
 def judge_rules(server: FakeLLMServer) -> None:
     """The judge reads the agent's reply: refunded passes, a greeting fails, 'garble' gets no JSON."""
     server.add_rule(role="judge", match="Noted: garble.", text="this is not JSON")
-    server.add_rule(role="judge", match="How can I help?",
-                    json=_verdict(False, "How can I help?", "The agent never refunded the order."))
+    server.add_rule(
+        role="judge",
+        match="How can I help?",
+        json=_verdict(False, "How can I help?", "The agent never refunded the order."),
+    )
     server.add_rule(role="judge", match="is refunded", json=_verdict(True, "refunded", "The agent refunded it."))
 
 
 def write_project(root: Path) -> Path:
-    files = {"pyproject.toml": PYPROJECT, "nb_agent.py": AGENT, "rubrics/nb/resolution.yaml": RUBRIC,
-             "suites/alpha.yaml": ALPHA, "suites/beta.yaml": BETA}
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "nb_agent.py": AGENT,
+        "rubrics/nb/resolution.yaml": RUBRIC,
+        "suites/alpha.yaml": ALPHA,
+        "suites/beta.yaml": BETA,
+    }
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,8 +138,18 @@ def run_pytest(root: Path, server: FakeLLMServer, junit: Path, worse: bool = Fal
     for name in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS", "PYTEST_ADDOPTS", "NB_WORSE"):
         env.pop(name, None)
     env.update(OPENAI_API_KEY="sk-fake-notebooks", NB_WORSE="1" if worse else "0")
-    args = [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "--evalkit-live", "--evalkit-no-cache",
-            f"--evalkit-base-url=openai={server.openai_base_url}", f"--junitxml={junit}"]
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites",
+        "-p",
+        "no:cacheprovider",
+        "--evalkit-live",
+        "--evalkit-no-cache",
+        f"--evalkit-base-url=openai={server.openai_base_url}",
+        f"--junitxml={junit}",
+    ]
     proc = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-2000:]
     return proc

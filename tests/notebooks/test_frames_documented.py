@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Runs
 from doc_tables import frame_tables
+from nb_runs import Runs
 
 from evalkit.run import RunFrames, load_run
 from evalkit.run.recorded_verdict import RowError
@@ -44,7 +44,9 @@ def test_every_column_is_documented_with_its_dtype_and_nothing_else(runs: Runs, 
         actual, documented = _actual(frames, frame), _documented(frame)
         undocumented = [c for c in actual if c not in documented]
         missing = [c for c in documented if c not in actual]
-        assert (undocumented, missing) == ([], []), f"{frame}: undocumented {undocumented}, documented but missing {missing}"
+        assert (undocumented, missing) == ([], []), (
+            f"{frame}: undocumented {undocumented}, documented but missing {missing}"
+        )
         assert actual == documented  # the same order too
 
 
@@ -100,7 +102,9 @@ def test_a_row_that_is_not_evalkits_is_named_in_one_line(runs: Runs, tmp_path: P
     broken = tmp_path / runs.before.path.name
     shutil.copytree(runs.before.path, broken)
     rows = (broken / "trials.jsonl").read_text().splitlines()
-    rows[2] = rows[2].replace('"outcome": "pass"', '"outcome": "maybe"').replace('"outcome":"pass"', '"outcome":"maybe"')
+    rows[2] = (
+        rows[2].replace('"outcome": "pass"', '"outcome": "maybe"').replace('"outcome":"pass"', '"outcome":"maybe"')
+    )
     assert "maybe" in rows[2]
     (broken / "trials.jsonl").write_text("\n".join(rows) + "\n")
     with pytest.raises(RowError) as caught:

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from conftest import Runs
+from nb_runs import Runs
 
 from evalkit.run import RunFrames
 
@@ -36,7 +36,9 @@ def test_the_suites_share_a_scenario_id_and_the_runs_share_every_trial_key(runs:
     before, after = _both(runs)
     assert set(before.verdicts.query("scenario == 'refund'").suite) == {"alpha", "beta"}
     key = ["suite", "scenario", "tier", "trial"]
-    assert sorted(map(tuple, before.trials[key].values.tolist())) == sorted(map(tuple, after.trials[key].values.tolist()))
+    assert sorted(map(tuple, before.trials[key].values.tolist())) == sorted(
+        map(tuple, after.trials[key].values.tolist())
+    )
 
 
 def test_trials_join_their_scenario_verdicts_across_runs_and_suites(runs: Runs) -> None:
@@ -44,8 +46,12 @@ def test_trials_join_their_scenario_verdicts_across_runs_and_suites(runs: Runs) 
     verdicts = pd.concat([f.verdicts for f in _both(runs)], ignore_index=True)
     joined = trials.merge(verdicts, on=SCENARIO, how="left", validate="many_to_one", indicator=True)
     assert (joined["_merge"] == "both").all() and len(joined) == len(trials)
-    counted = joined.groupby(SCENARIO).agg(n=("trial", "size"), passed=("outcome", lambda s: int((s == "pass").sum())),
-                                           want_n=("trials", "first"), want_passed=("passed", "first"))
+    counted = joined.groupby(SCENARIO).agg(
+        n=("trial", "size"),
+        passed=("outcome", lambda s: int((s == "pass").sum())),
+        want_n=("trials", "first"),
+        want_passed=("passed", "first"),
+    )
     assert (counted.n == counted.want_n).all() and (counted.passed == counted.want_passed).all()
     assert len(counted) == len(verdicts) == 20
 
@@ -54,11 +60,14 @@ def test_scores_and_costs_join_their_trial(runs: Runs) -> None:
     trials = pd.concat([f.trials for f in _both(runs)], ignore_index=True)
     scores = pd.concat([f.scores for f in _both(runs)], ignore_index=True)
     costs = pd.concat([f.costs for f in _both(runs)], ignore_index=True)
-    with_trial = scores.merge(trials[[*TRIAL, "transcript_hash"]], on=TRIAL, how="left", validate="many_to_one",
-                              suffixes=("", "_trial"))
+    with_trial = scores.merge(
+        trials[[*TRIAL, "transcript_hash"]], on=TRIAL, how="left", validate="many_to_one", suffixes=("", "_trial")
+    )
     assert with_trial.transcript_hash_trial.notna().all()
     assert (with_trial.transcript_hash == with_trial.transcript_hash_trial).all()
-    assert Counter(map(tuple, costs[TRIAL].values.tolist())) == Counter({tuple(k): 3 for k in trials[TRIAL].values.tolist()})
+    assert Counter(map(tuple, costs[TRIAL].values.tolist())) == Counter(
+        {tuple(k): 3 for k in trials[TRIAL].values.tolist()}
+    )
     judged = costs.query("role == 'judge'").merge(trials, on=TRIAL, validate="one_to_one")
     assert (judged.input_tokens == judged.tokens_judge_input).all()
     assert (judged.cost_usd.fillna(-1) == judged.cost_judge_usd.fillna(-1)).all()
@@ -69,15 +78,21 @@ def test_costs_carry_run_id_and_suite(runs: Runs) -> None:
     """The costs frame had neither: two suites' `refund` trials of two runs could not be told apart."""
     costs = pd.concat([f.costs for f in _both(runs)], ignore_index=True)
     refund = costs.query("scenario == 'refund' and role == 'judge'")
-    assert set(zip(refund.run_id, refund.suite)) == {(r.run_id, s) for r in (runs.before, runs.after)
-                                                     for s in ("alpha", "beta")}
+    assert set(zip(refund.run_id, refund.suite, strict=True)) == {
+        (r.run_id, s) for r in (runs.before, runs.after) for s in ("alpha", "beta")
+    }
 
 
 def test_gates_join_the_verdicts_of_their_suite_and_tier(runs: Runs) -> None:
     gates = pd.concat([f.gates for f in _both(runs)], ignore_index=True)
     verdicts = pd.concat([f.verdicts for f in _both(runs)], ignore_index=True)
-    joined = verdicts.merge(gates.query("kind == 'invalid_rate'"), on=["run_id", "suite", "tier"], how="left",
-                            validate="many_to_one", suffixes=("", "_gate"))
+    joined = verdicts.merge(
+        gates.query("kind == 'invalid_rate'"),
+        on=["run_id", "suite", "tier"],
+        how="left",
+        validate="many_to_one",
+        suffixes=("", "_gate"),
+    )
     assert joined.outcome.notna().all() and len(joined) == len(verdicts)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import Runs
+from nb_runs import Runs
 
 from evalkit.report import open_run
 from evalkit.report.gates import run_verdict
@@ -72,8 +72,10 @@ def test_gates_are_the_checks_pytest_recorded_in_run_json(runs: Runs, which: str
     recorded = json.loads((run.path / "run.json").read_text())["gates"]
     gates = run.to_pandas().gates
     assert recorded, "pytest recorded no gate checks"
-    framed = [{"suite": g.suite, "tier": g.tier, "name": g.kind, "decision": g.outcome, "detail": g.reason}
-              for g in gates.itertuples()]
+    framed = [
+        {"suite": g.suite, "tier": g.tier, "name": g.kind, "decision": g.outcome, "detail": g.reason}
+        for g in gates.itertuples()
+    ]
     assert sorted(framed, key=repr) == sorted(recorded, key=repr)
 
 
@@ -82,15 +84,45 @@ def test_verdicts_and_gates_are_the_reports(runs: Runs, which: str) -> None:
     run = runs.before if which == "before" else runs.after
     decided = run_verdict(open_run(run.path))
     frames = run.to_pandas()
-    expected = [(s.suite, s.scenario_id, s.tier, s.outcome, s.passed, s.failed, s.invalid, s.errors, s.pass_rate,
-                 s.interval, s.flaky) for s in decided.scenarios]
-    got = [(v.suite, v.scenario, v.tier, v.verdict, v.passed, v.failed, v.invalid, v.errors, _none(v.pass_rate),
-            None if pd.isna(v.ci_low) else (v.ci_low, v.ci_high), v.flaky) for v in frames.verdicts.itertuples()]
+    expected = [
+        (
+            s.suite,
+            s.scenario_id,
+            s.tier,
+            s.outcome,
+            s.passed,
+            s.failed,
+            s.invalid,
+            s.errors,
+            s.pass_rate,
+            s.interval,
+            s.flaky,
+        )
+        for s in decided.scenarios
+    ]
+    got = [
+        (
+            v.suite,
+            v.scenario,
+            v.tier,
+            v.verdict,
+            v.passed,
+            v.failed,
+            v.invalid,
+            v.errors,
+            _none(v.pass_rate),
+            None if pd.isna(v.ci_low) else (v.ci_low, v.ci_high),
+            v.flaky,
+        )
+        for v in frames.verdicts.itertuples()
+    ]
     assert got == expected
-    checks = [(g.suite, g.tier, c.name, c.decision, c.detail, g.outcome, g.failed)
-              for g in decided.gates for c in g.checks]
-    assert [(g.suite, g.tier, g.kind, g.outcome, g.reason, g.gate_outcome, g.gate_failed)
-            for g in frames.gates.itertuples()] == checks
+    checks = [
+        (g.suite, g.tier, c.name, c.decision, c.detail, g.outcome, g.failed) for g in decided.gates for c in g.checks
+    ]
+    assert [
+        (g.suite, g.tier, g.kind, g.outcome, g.reason, g.gate_outcome, g.gate_failed) for g in frames.gates.itertuples()
+    ] == checks
 
 
 def _none(value: Any) -> Any:

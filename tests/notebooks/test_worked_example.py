@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import Runs
 from doc_tables import python_blocks
+from nb_runs import Runs
 
 from evalkit.run import LoadedRun
 
@@ -45,15 +45,15 @@ def _run_example(runs: Runs, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str,
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for block in blocks:
-            exec(compile(block, "docs/notebooks.md", "exec"), namespace)  # noqa: S102 - the doc's own example
+            exec(compile(block, "docs/notebooks.md", "exec"), namespace)
     return namespace, out.getvalue()
 
 
 def test_the_worked_example_compares_pass_rates_per_tier(runs: Runs, monkeypatch: pytest.MonkeyPatch) -> None:
     ns, printed = _run_example(runs, monkeypatch)
     assert (ns["before"].run_id, ns["after"].run_id) == (runs.before.run_id, runs.after.run_id)
-    rates_before, outcomes_before = _suite_rates(runs.before)
-    rates_after, outcomes_after = _suite_rates(runs.after)
+    rates_before, _ = _suite_rates(runs.before)
+    rates_after, _ = _suite_rates(runs.after)
     per_tier: pd.DataFrame = ns["per_tier"]
     assert set(per_tier.index) == set(rates_before) == set(rates_after)
     for key in rates_before:
@@ -65,8 +65,9 @@ def test_the_worked_example_compares_pass_rates_per_tier(runs: Runs, monkeypatch
     assert "change" in printed and runs.after.run_id in printed
 
 
-def test_the_worked_example_finds_the_scenarios_whose_verdict_changed(runs: Runs,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_worked_example_finds_the_scenarios_whose_verdict_changed(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ns, _ = _run_example(runs, monkeypatch)
     _, before = _suite_rates(runs.before)
     _, after = _suite_rates(runs.after)
