@@ -97,7 +97,10 @@ class ScenarioItem(_EvalItem):
             raise ScenarioFailed(failure_message(verdict, self.name))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, self.name
+        """The suite file and the scenario's line (0-based, pytest's convention): IDEs, reports and CI
+        annotations point at the YAML that defines it."""
+        line = getattr(self.loaded, "scenario_lines", {}).get(self.scenario.id)
+        return self.path, None if line is None else line - 1, self.name
 
 
 class GateItem(_EvalItem):
@@ -114,7 +117,9 @@ class GateItem(_EvalItem):
             warnings.warn(EvalkitGateWarning(result.message()), stacklevel=1)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, self.name
+        """The suite file and its `gate:` line (0-based), where the gate a failure is measured against is set."""
+        line = getattr(self.loaded, "gate_line", None)
+        return self.path, None if line is None else line - 1, self.name
 
 
 def junit_properties(v: ScenarioVerdict, rubrics: list[Any]) -> list[tuple[str, object]]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from evalkit.plugin import xdist
+from evalkit.plugin import github, xdist
 from evalkit.plugin.controller_slot import CONTROLLER_KEY, get_controller, install_factory  # noqa: F401 - get_controller: re-exported
 from evalkit.plugin.options import PluginSettings, resolve_settings
 from evalkit.plugin.preload import stop_rewriting_own_modules
@@ -41,6 +41,7 @@ def configure(config: pytest.Config) -> None:
     config.stash[FAILURES_KEY] = [0]
     config.addinivalue_line("markers", "evalkit: an evalkit scenario or suite gate")
     config.stash[EXPLICIT_KEY] = [Path(a.split("::", 1)[0]).resolve() for a in config.args]
+    github.register(config, xdist.is_worker(config))  # GitHub Actions: failing items annotate their YAML line
     _add_configured_suites(config, settings.suites, settings.suites_configured)
     if xdist.is_controller(config):
         hooks = _claim_resumed_run(settings) if settings.resume else _new_xdist_run(settings)

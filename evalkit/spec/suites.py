@@ -38,6 +38,8 @@ class LoadedSuite:
     scenarios: list[Scenario]
     rubrics: dict[str, ResolvedRubric] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # this suite's and its rubrics' (evalkit.spec.lint)
+    scenario_lines: dict[str, int] = field(default_factory=dict)  # 1-based line of each scenario's entry
+    gate_line: int | None = None  # 1-based line of `gate:` (else `suite:`): where a gate's failure points
     _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rubrics_for(self, scenario: Scenario | str) -> list[ResolvedRubric]:
@@ -57,6 +59,10 @@ class LoadedSuite:
             if pos is None:
                 raise KeyError(f"suite {self.suite.name!r} has no scenario {scenario_id!r}")
         return self.scenarios[pos]
+
+    def scenario_line(self, scenario_id: str) -> int | None:
+        """The YAML line a scenario starts on, so pytest items, IDEs and CI annotations point at it."""
+        return self.scenario_lines.get(scenario_id)
 
     @property
     def rubric_files_hash(self) -> str:
@@ -211,4 +217,20 @@ def _resolve(
             )
         )
     file_hash = hashlib.sha256(located.text.encode("utf-8")).hexdigest()[:12]
-    return LoadedSuite(path=file, suite=suite, file_hash=file_hash, scenarios=scenarios, rubrics=pinned)
+    return LoadedSuite(path=file, suite=suite, file_hash=file_hash, scenarios=scenarios, rubrics=pinned,
+                       scenario_lines=_scenario_lines(located, suite), gate_line=_gate_line(located))
+
+
+def _scenario_lines(located: Located, suite: Suite) -> dict[str, int]:
+    """Each scenario's line (its list entry's first key), kept from the load that already knows every position."""
+    lines: dict[str, int] = {}
+    for index, scenario in enumerate(suite.scenarios):
+        position = located.values.get(("scenarios", index))
+        if position is not None:
+            lines.setdefault(scenario.id, position[0])
+    return lines
+
+
+def _gate_line(located: Located) -> int | None:
+    position = located.keys.get(("gate",)) or located.keys.get(("suite",))
+    return position[0] if position else None
