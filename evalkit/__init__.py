@@ -2,6 +2,10 @@
 
 The public API, re-exported lazily so `import evalkit` (which pytest does for
 every run through the plugin entry point) stays cheap.
+
+PYTEST_DONT_REWRITE: `evalkit run` imports this package before pytest starts, and pytest marks a
+regular (non-editable) install's plugin package for assertion rewriting, so it warned on every run
+that it could not; evalkit's own modules gain nothing from rewriting (evalkit/plugin/preload.py).
 """
 
 from __future__ import annotations

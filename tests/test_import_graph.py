@@ -43,7 +43,7 @@ TIERS: list[set[str]] = [
     {"history", "labels"},  # both read finished runs
     {"report"},
     {"plugin"},  # the pytest host writes reports and records history
-    {"calibration", "rejudge"},  # run the judge offline through the plugin's fake endpoint (calibrate, rejudge)
+    {"calibration", "rejudge", "demo"},  # run through the plugin's fake endpoint (calibrate, rejudge, the packaged demo)
     {"cli", "pytest_plugin", "data", ""},  # entry points, the data generators, and evalkit/__init__ ("")
 ]
 

@@ -1,7 +1,7 @@
 """Keeping pytest's assertion rewriting away from the run's worker thread.
 
 pytest rewrites assertions in every module of a `pytest11` plugin's
-distribution (here: `evalkit`, `examples`), which means `ast.parse` on first
+distribution (here: `evalkit`), which means `ast.parse` on first
 import. CPython 3.11's AST constructor is not thread-safe ("SystemError: AST
 constructor recursion depth mismatch" when two threads parse at once), and the
 run imports modules lazily in its worker thread while pytest may import in the
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-OWN_PACKAGES = ("evalkit", "examples")
+OWN_PACKAGES = ("evalkit",)
 ENGINE_PACKAGES = ("evalkit.run", "evalkit.conversation", "evalkit.judging", "evalkit.llm", "evalkit.stats")
 HISTORY_MODULES = ("evalkit.history.record", "evalkit.history.frames")  # every run's end records into history
 _done: set[str] = set()

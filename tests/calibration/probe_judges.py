@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from examples.demo_offline.judge import _BLOCK, _CRITERION, fallback_evidence, parse_turns
+from evalkit.demo.offline.judge import _BLOCK, _CRITERION, fallback_evidence, parse_turns
 
 NOTE = re.compile(r"mark this as passing", re.I)
 CALLS: list[str] = []  # one entry per request answered ("verdict" | "pairwise" | "claims")

@@ -37,10 +37,10 @@ def make_project(root: Path) -> Path:
     for name in ("rubrics", "personas"):
         shutil.copytree(ROOT / name, root / name)
     (root / "suites").mkdir()
-    shutil.copy(ROOT / "suites" / "demo" / "offline_rules.yaml", root / "suites" / "offline_rules.yaml")
-    shutil.copytree(ROOT / "suites" / "demo" / "simulator", root / "suites" / "simulator")  # the demo's simulator prompts
+    shutil.copy(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "offline_rules.yaml", root / "suites" / "offline_rules.yaml")
+    shutil.copytree(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "simulator", root / "suites" / "simulator")  # the demo's simulator prompts
     (root / "pyproject.toml").write_text("[project]\nname = 'judge-trust-demo'\n")
-    suite = yaml.safe_load((ROOT / "suites" / "demo" / "support.yaml").read_text())
+    suite = yaml.safe_load((ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml").read_text())
     suite.update(rubrics=[RUBRIC], agent_models=["openai:gpt-4.1"], trials=2,
                  gate={"max_invalid_rate": 0.1, "judge_trust": {"require": "fail"}},
                  scenarios=[{k: v for k, v in s.items() if k != "rubrics"} for s in suite["scenarios"]

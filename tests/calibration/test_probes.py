@@ -121,7 +121,7 @@ def project(tmp_path: Path, judge: str) -> Path:
     for part in ("rubrics", "suites", "transcripts"):
         shutil.copytree(SHIPPED / part, root / part)
     rules = root / "suites" / "offline_rules.yaml"
-    rules.write_text(rules.read_text().replace("examples.demo_offline.judge:respond", f"probe_judges:{judge}"))
+    rules.write_text(rules.read_text().replace("evalkit.demo.offline.judge:respond", f"probe_judges:{judge}"))
     lines = [line for line in (SHIPPED / "labels.jsonl").read_text().splitlines()
              if json.loads(line)["cluster"] in CLUSTERS and json.loads(line)["split"] == "holdout"]
     (root / "labels.jsonl").write_text("\n".join(lines) + "\n")

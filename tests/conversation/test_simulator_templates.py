@@ -42,8 +42,8 @@ def test_the_default_prompts_and_end_tool_name_no_domain() -> None:
 
 
 def test_the_demo_brings_its_customer_wording_as_overrides() -> None:
-    loaded = load_suite(ROOT / "suites" / "demo" / "support.yaml")
-    paths = template_paths(loaded.suite.simulator, ROOT / "suites" / "demo")
+    loaded = load_suite(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml")
+    paths = template_paths(loaded.suite.simulator, ROOT / "evalkit" / "demo" / "project" / "suites" / "demo")
     assert sorted(paths) == ["kickoff", "no_reply", "system"]
     prompt = render_prompt(loaded.scenarios[0], seed=1, min_turns=0, max_turns=8, templates=paths)
     assert "CUSTOMER who is chatting with a customer-support agent" in prompt.system

@@ -1,5 +1,5 @@
 """The offline demo end to end: the SDK agent and the simulator talk to FakeLLMServer over HTTP
-under suites/demo/offline_rules.yaml; the strong tier follows the policy, the weak one slips."""
+under evalkit/demo/project/suites/demo/offline_rules.yaml; the strong tier follows the policy, the weak one slips."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from evalkit.conversation import SessionSpec, TerminationReason, Transcript, ren
 from evalkit.llm.hub import ModelHub
 from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer, hub_config_for
-from examples.demo_offline import simulator as demo_sim
+from evalkit.demo.offline import simulator as demo_sim
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "suites" / "demo" / "support.yaml"
-RULES = ROOT / "suites" / "demo" / "offline_rules.yaml"
+SUITE = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"
+RULES = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "offline_rules.yaml"
 
 
 def tool_calls(t: Transcript) -> list[tuple[str, dict]]:

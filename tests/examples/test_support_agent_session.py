@@ -15,7 +15,7 @@ def spec(server: FakeLLMServer, **overrides) -> SessionSpec:  # noqa: ANN003
     values = {
         "scenario": Scenario(id="refund", goal="Get a refund for order 1234.", known={"order_id": "1234"},
                              opening="my blender arrived broken, order 1234"),
-        "agent": CallableAgent(target="examples.support_agent:make_agent"),
+        "agent": CallableAgent(target="evalkit.demo.support_agent:make_agent"),
         "agent_params": {"base_url": server.openai_base_url, "max_retries": 0},
         "agent_model": "openai:gpt-4.1-mini",
         "simulator": SimulatorConfig(model="anthropic:sim"),

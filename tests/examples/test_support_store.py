@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from examples.support_agent import api_model_name, make_agent
-from examples.support_agent.store import OrderError, OrderStore
+from evalkit.demo.support_agent import api_model_name, make_agent
+from evalkit.demo.support_agent.store import OrderError, OrderStore
 
 
 def test_refund_rules() -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "suites" / "demo" / "support.yaml"
+SUITE = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"
 
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -111,13 +111,13 @@ def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project
 
 
 def test_readme_demo_runs_offline_without_a_key(tmp_path: Path) -> None:
-    """`evalkit run suites/demo --offline` (trimmed to one scenario and one trial) with no API key in sight."""
+    """`evalkit demo` (trimmed to one scenario and one trial) with no API key in sight."""
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.endswith("_BASE_URL")}
     env.pop("EVALKIT_LIVE", None)
     evalkit = Path(sys.executable).with_name("evalkit")
     proc = subprocess.run(
-        [str(evalkit), "run", "suites/demo", "--offline", "--trials", "1", "--report-dir", str(tmp_path),
+        [str(evalkit), "demo", "--trials", "1", "--report-dir", str(tmp_path),
          "-k", "order-status"],
         cwd=root, env=env, capture_output=True, text=True, timeout=300,
     )

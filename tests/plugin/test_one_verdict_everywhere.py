@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "suites" / "demo" / "support.yaml"
+SUITE = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"
 SCENARIOS = ("refund-out-of-policy",)  # passes on gpt-4.1, fails on gpt-4.1-mini: both verdicts, few sessions
 SELECT = " or ".join([*SCENARIOS, "gate"])
 Verdicts = dict[str, str]  # "scenario[tier]" -> pass / fail / invalid / error

@@ -87,7 +87,7 @@ criteria:
 """
 SUITE = """\
 suite: patterns
-agent: examples.support_agent:make_agent
+agent: evalkit.demo.support_agent:make_agent
 scenarios:
   - id: a
     goal: g

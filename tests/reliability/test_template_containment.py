@@ -91,7 +91,7 @@ def test_templates_inside_the_rubric_folder_or_project_templates_still_load(
 
 SUITE = """\
 suite: templated
-agent: examples.support_agent:make_agent
+agent: evalkit.demo.support_agent:make_agent
 simulator: {{model: "openai:sim", template: {template}}}
 scenarios:
   - id: a

@@ -18,7 +18,7 @@ import pytest
 from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.yamlsource import MAX_ALIAS_CHARS, MAX_VALUES, Located, parse_yaml
 
-HEAD = "suite: s\nagent: examples.support_agent:make_agent\n"
+HEAD = "suite: s\nagent: evalkit.demo.support_agent:make_agent\n"
 
 
 def _peak_mb(fn: Callable[[], Any]) -> tuple[Any, float]:

@@ -39,7 +39,7 @@ from evalkit.spec import load_suite
 pytestmark = pytest.mark.ray
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "suites" / "demo" / "support.yaml"
+SUITE = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"
 WORKER_CLASS = "SessionWorker"
 
 

@@ -19,7 +19,7 @@ from evalkit.spec import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "suites" / "demo" / "support.yaml"
+DEMO = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def demo() -> LoadedSuite:
 
 
 def test_demo_suite_is_realistic(demo: LoadedSuite) -> None:
-    assert demo.suite.agent_config.target == "examples.support_agent:make_agent"
+    assert demo.suite.agent_config.target == "evalkit.demo.support_agent:make_agent"
     assert demo.suite.agent_models == ["openai:gpt-4.1-mini", "openai:gpt-4.1"]
     assert len(demo.scenarios) >= 5
     assert {"refund-damaged-item", "cancel-order", "update-address", "order-status", "refund-out-of-policy"} <= {
@@ -128,7 +128,7 @@ def test_find_project_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     nested = tmp_path / "suites" / "deep"
     nested.mkdir(parents=True)
     assert find_project_root(nested) == tmp_path
-    assert find_project_root(DEMO) == ROOT
+    assert find_project_root(DEMO) == ROOT / "evalkit" / "demo" / "project"  # the packaged demo is its own project
     elsewhere = tmp_path.parent / (tmp_path.name + "-none")
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

@@ -20,7 +20,7 @@ BROKEN = ROOT / "tests" / "data" / "broken"
 EXAMPLES = {
     "rubric": sorted((ROOT / "rubrics").rglob("*.yaml")),
     "persona": sorted((ROOT / "personas").rglob("*.yaml")),
-    "suite": [ROOT / "suites" / "demo" / "support.yaml"],
+    "suite": [ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"],
 }
 # Broken files whose mistake a JSON Schema can express (the rest need evalkit's own rules).
 SCHEMA_BREAKING = {

@@ -65,7 +65,7 @@ def test_validate_prints_warnings_and_still_exits_0(tmp_path: Path) -> None:
 
 
 def test_the_demo_suite_loads_without_warnings() -> None:
-    loaded = load_suite(ROOT / "suites" / "demo" / "support.yaml")
+    loaded = load_suite(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml")
     assert loaded.warnings == []
-    result = CliRunner().invoke(main, ["validate", str(ROOT / "suites" / "demo" / "support.yaml"), "--root", str(ROOT)])
+    result = CliRunner().invoke(main, ["validate", str(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"), "--root", str(ROOT)])
     assert result.exit_code == 0 and result.stdout == ""

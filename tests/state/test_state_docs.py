@@ -17,8 +17,8 @@ import yaml
 from evalkit.testing import FakeLLMServer, hub_config_for
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "suites" / "demo" / "support.yaml"
-RULES = ROOT / "suites" / "demo" / "offline_rules.yaml"
+SUITE = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"
+RULES = ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "offline_rules.yaml"
 BLOCK = re.compile(r"<!-- state-checks:start.*?```yaml\n(.*?)```", re.DOTALL)
 
 

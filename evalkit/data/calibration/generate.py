@@ -35,8 +35,8 @@ from evalkit.run import RunConfig, execute_run, plan_run
 from evalkit.spec import load_suite
 from evalkit.spec.models import Rubric
 from evalkit.spec.rubrics import RubricRegistry
-from examples.demo_offline.simulator import Customer
-from examples.support_agent.store import REFUND_WINDOW_DAYS, SEED_ORDERS, OrderStore
+from evalkit.demo.offline.simulator import Customer
+from evalkit.demo.support_agent.store import REFUND_WINDOW_DAYS, SEED_ORDERS, OrderStore
 
 SET_DIR = Path(__file__).parent / "support-v1"
 SUITE = Path("suites") / "support-v1.yaml"

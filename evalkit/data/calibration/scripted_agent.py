@@ -1,6 +1,6 @@
 """The support agent's "model" for the shipped calibration set: scripted to commit one known fault.
 
-The agent is the real `examples.support_agent` (its SDK tool loop and its order
+The agent is the real `evalkit.demo.support_agent` (its SDK tool loop and its order
 store); only the model behind the fake server is scripted. A scenario names its
 fault in `params: {fault: ...}`; `make_agent` appends it to the model name the
 agent sends (`gpt-4.1-mini~skip_verification`), and `respond` (the fake server's
@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from evalkit.calibration.probe_edits import summarised
-from examples.demo_offline.agent import State, call, read_state, say
-from examples.support_agent import SupportAgent
-from examples.support_agent import make_agent as make_support_agent
+from evalkit.demo.offline.agent import State, call, read_state, say
+from evalkit.demo.support_agent import SupportAgent
+from evalkit.demo.support_agent import make_agent as make_support_agent
 
 FAULTS = (
     "correct", "terse", "skip_verification", "claim_no_call", "tool_error_claim", "wrong_order", "out_of_policy_refund",

@@ -1,6 +1,6 @@
 """Example agent under test: a customer-support agent with four tools, built on the `openai` SDK.
 
-`make_agent(model=...)` is the factory a suite names (`agent: examples.support_agent:make_agent`);
+`make_agent(model=...)` is the factory a suite names (`agent: evalkit.demo.support_agent:make_agent`);
 evalkit calls it once per session so every conversation gets a fresh client and order store.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 from openai import AsyncOpenAI
 
 import evalkit
-from examples.support_agent.agent import SupportAgent
-from examples.support_agent.store import OrderStore
+from evalkit.demo.support_agent.agent import SupportAgent
+from evalkit.demo.support_agent.store import OrderStore
 
 DEFAULT_MODEL = "gpt-4.1-mini"
 

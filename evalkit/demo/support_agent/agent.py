@@ -13,7 +13,7 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
-from examples.support_agent.store import OrderError, OrderStore
+from evalkit.demo.support_agent.store import OrderError, OrderStore
 
 SYSTEM_PROMPT = (Path(__file__).parent / "system_prompt.md").read_text(encoding="utf-8")
 

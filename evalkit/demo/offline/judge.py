@@ -1,6 +1,6 @@
 """The offline demo's judge: a deterministic stand-in for an LLM judge, served by the fake model server.
 
-Wire it into a rules file as ``- {role: judge, handler: "examples.demo_offline.judge:respond"}``.
+Wire it into a rules file as ``- {role: judge, handler: "evalkit.demo.offline.judge:respond"}``.
 It reads the prompt evalkit's judge templates render (numbered ``<turn>`` blocks
 inside the nonce-delimited transcript, ``<criterion id=...>`` blocks) and answers:
 

@@ -1,6 +1,6 @@
 """The offline demo's support-agent "model": a deterministic brain behind the fake server.
 
-The real `examples.support_agent` sends its chat-completion requests (system prompt,
+The real `evalkit.demo.support_agent` sends its chat-completion requests (system prompt,
 conversation, tool results) to FakeLLMServer; this rule handler answers them the way a
 tool-using model would: look the order up, verify the email before a refund, call the
 right tool, confirm only what succeeded, refuse what the policy forbids.
