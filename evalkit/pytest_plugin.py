@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from evalkit.plugin import nothing_ran as _nothing_ran
 from evalkit.plugin import session as _session
 from evalkit.plugin.options import add_options
 from evalkit.plugin.redaction import redact_report, redact_terminal
@@ -26,6 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _session.configure(config)
+    config.pluginmanager.register(_nothing_ran.Counter(config), "evalkit-nothing-ran")
 
 
 @pytest.hookimpl(tryfirst=True)  # pytest's terminal writer exists by now; nothing from a test has been printed
@@ -76,11 +78,14 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _nothing_ran.finish(session)  # first: the summary's verdict line says when require_run fails the run
     _session.finish(session)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     _session.terminal_summary(terminalreporter, config)
+    for line in _nothing_ran.terminal_lines(config):  # at the very end, where a CI log is read first
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

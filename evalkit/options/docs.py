@@ -30,8 +30,10 @@ def options_markdown() -> str:
 def _key(option: Option) -> str:
     if not option.files:
         return f"{option.name} (not in files: per run)"
-    old = [f"`{a}`" for a in option.aliases]
-    return f"`{option.name}`" + (f" (old: {', '.join(old)})" if old else "")
+    names = [f"`{a}`" for a in option.renames]  # other spellings (older ones, or a short one like `strict`)
+    old = [f"`{a}`" for a in option.negations]
+    shown = ([f"also: {', '.join(names)}"] if names else []) + ([f"old: {', '.join(old)}"] if old else [])
+    return f"`{option.name}`" + (f" ({'; '.join(shown)})" if shown else "")
 
 
 def _flags(option: Option) -> str:

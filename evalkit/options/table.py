@@ -49,6 +49,9 @@ _RUN: tuple[Option, ...] = (
     Option("preflight", bool, "before the first model call, import and build each agent, resolve every model name "
            "and connect to each base URL of a live run; stop with exit 4 on a problem", "spending", default=True,
            switch=True),
+    Option("require_run", bool, "fail with exit 5 when no evalkit scenario ran (all skipped, e.g. live mode off, "
+           "or no suite collected under the suite paths): CI that means to evaluate must not pass on nothing",
+           "output", default=False, switch=True, aliases=("strict",)),
     Option("concurrency", int, "static cap on connections per model endpoint (unset: adaptive)", "connections",
            low=1, run="max_connections", hub="max_connections"),
     Option("timeout_s", float, "seconds one model request may take", "connections", default=120.0, low=0,

@@ -61,7 +61,8 @@ def table_options(command: click.Command) -> click.Command:
         help = f"{option.help[0].upper()}{option.help[1:]}" + (f" (or {option.env_var})." if option.env_var else ".")
         if option.kind is bool:
             flag = option.flag[2:]
-            command = click.option(f"--{flag}/--no-{flag}", option.name, default=None, help=help)(command)
+            renames = ["--" + a.replace("_", "-") for a in option.renames]  # `--strict`: another name for on
+            command = click.option(f"--{flag}/--no-{flag}", *renames, option.name, default=None, help=help)(command)
         else:
             command = click.option(*names, option.name, metavar=option.shown_metavar(), help=help,
                                    multiple=option.kind in (list, dict))(command)

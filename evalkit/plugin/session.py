@@ -270,12 +270,14 @@ def finish(session: pytest.Session) -> None:
         return
     if not ctl.outcomes:
         return
+    from evalkit.plugin.nothing_ran import fails as nothing_ran_fails
     from evalkit.plugin.summary import build_view
 
     view = build_view(ctl.all_trials(), ctl.all_criteria(), ctl.verdict_inputs())
     view.skipped = sum(1 for o in ctl.outcomes.values() if o.skip_reason)
     view.offline = ctl.settings.offline
     view.gate_items = config.stash.get(GATES_KEY, None)
+    view.nothing_ran_fails = nothing_ran_fails(config)
     config.stash[VIEW_KEY] = view
     _publish(config)
 

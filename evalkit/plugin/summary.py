@@ -46,10 +46,14 @@ class RunView(BaseModel):
     report: Path | None = None  # report.html in the run directory, once written
     report_error: str | None = None  # why report.html could not be written
     gate_items: list[tuple[str, str]] | None = None  # (suite, tier) of the gate items pytest ran; None: every gate
+    nothing_ran_fails: bool = False  # require_run is on and no scenario ran (evalkit.plugin.nothing_ran): exit 5
 
     @property
     def fails_build(self) -> bool:
-        """`failed`, counting only the gates whose items ran (a gate deselected with -k fails nothing)."""
+        """`failed`, counting only the gates whose items ran (a gate deselected with -k fails nothing);
+        always when require_run failed a run in which nothing ran."""
+        if self.nothing_ran_fails:
+            return True
         if self.gate_items is None:
             return self.failed
         ran = set(self.gate_items)
@@ -64,6 +68,8 @@ class RunView(BaseModel):
         gates = Counter(g.outcome for g in self.gates)
         gate_text = ", ".join(f"{gates[o]} {o}" for o in ("pass", "fail", "inconclusive", "skipped") if gates[o])
         build = "fails the build" if self.fails_build else "does not fail the build"
+        if self.nothing_ran_fails:
+            build += ": nothing ran and require_run is on"
         parts = [f"scenarios: {scenarios or 'none'}"] + ([f"gates: {gate_text}"] if gate_text else [])
         return f"run verdict: {self.outcome.upper()} ({build}); " + "; ".join(parts)
 
