@@ -165,7 +165,7 @@ class BudgetServer:
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # a TCP socket's (host, port)
         return f"{host}:{port}"
 
     def start(self) -> "BudgetServer":

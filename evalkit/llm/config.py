@@ -115,11 +115,13 @@ def _clamped_bounds(adaptive: dict[str, Any]) -> dict[str, Any]:
     return {**adaptive, **{k: v for k, v in bound.items() if k in adaptive or v != fields[k].default}}
 
 
-LimitSettings = create_model(  # one field per row of evalkit.limit_options.LIMIT_OPTIONS, all optional
+# one field per row of evalkit.limit_options.LIMIT_OPTIONS, all optional (Any: each row's type is a runtime value)
+_LIMIT_FIELDS: dict[str, Any] = {o.name: (o.kind | None, Field(default=None, description=o.help)) for o in LIMIT_OPTIONS}
+LimitSettings = create_model(
     "LimitSettings",
     __base__=_LimitBase,
     __doc__="Per-endpoint limits a run sets (unset ones keep HubConfig's defaults); see docs/scale.md.",
-    **{o.name: (o.kind | None, Field(default=None, description=o.help)) for o in LIMIT_OPTIONS},
+    **_LIMIT_FIELDS,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -38,14 +39,29 @@ class UsageTotals(BaseModel):
         return None if self.unknown_cost_calls else self.known_cost_usd
 
     def add(self, entry: UsageEntry) -> None:
-        self.calls += 1
-        self.cache_hits += entry.cached
-        self.input_tokens += entry.usage.input_tokens
-        self.output_tokens += entry.usage.output_tokens
-        if entry.cost_usd is None:
-            self.unknown_cost_calls += 1
-        else:
-            self.known_cost_usd += entry.cost_usd
+        _count(self, entry)
+
+
+class _Counts(Protocol):
+    """The running counters UsageTotals and _Acc share."""
+
+    calls: int
+    cache_hits: int
+    input_tokens: int
+    output_tokens: int
+    known_cost_usd: float
+    unknown_cost_calls: int
+
+
+def _count(acc: _Counts, entry: UsageEntry) -> None:
+    acc.calls += 1
+    acc.cache_hits += entry.cached
+    acc.input_tokens += entry.usage.input_tokens
+    acc.output_tokens += entry.usage.output_tokens
+    if entry.cost_usd is None:
+        acc.unknown_cost_calls += 1
+    else:
+        acc.known_cost_usd += entry.cost_usd
 
 
 class _Acc:
@@ -57,7 +73,8 @@ class _Acc:
         self.calls = self.cache_hits = self.input_tokens = self.output_tokens = self.unknown_cost_calls = 0
         self.known_cost_usd = 0.0
 
-    add = UsageTotals.add
+    def add(self, entry: UsageEntry) -> None:
+        _count(self, entry)
 
     def merge(self, other: "_Acc") -> None:
         for name in self.__slots__:

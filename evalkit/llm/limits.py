@@ -175,7 +175,7 @@ class EndpointLimiter:
         if readings:
             attempt = _ATTEMPT.get()
             mine = attempt is not None and attempt.limiter is self
-            self.budget.observe(readings, attempt.ticket if mine else None)
+            self.budget.observe(readings, attempt.ticket if attempt is not None and mine else None)
 
     def succeeded(self, first_attempt: bool) -> None:
         if first_attempt:

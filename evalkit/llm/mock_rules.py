@@ -127,7 +127,7 @@ class Rule(BaseModel):
         return Reply(
             text=self.text or "",
             tool_calls=self.tool_calls or [],
-            json=self.json_data,
+            json_data=self.json_data,
             finish_reason=self.finish_reason,
             top_logprobs=self.top_logprobs,
         )
