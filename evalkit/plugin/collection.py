@@ -46,19 +46,27 @@ class SuiteFile(pytest.File):
         tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
         _register_markers(self.config, [t for s in loaded.scenarios for t in s.tags])
         show_tier = len(tiers) > 1 or tiers[0] is not None
+        shown = tier_names(tiers)
         for scenario in loaded.scenarios:
             for model in tiers:
-                name = f"{scenario.id}[{tier_label(model)}]" if show_tier else scenario.id
+                name = f"{scenario.id}[{shown[model]}]" if show_tier else scenario.id
                 item = ScenarioItem.from_parent(self, name=name, loaded=loaded, scenario=scenario, agent_model=model)
                 item.add_marker("evalkit")
                 for tag in scenario.tags:
                     item.add_marker(tag)
                 yield item
         for model in tiers:
-            name = f"[gate][{tier_label(model)}]" if len(tiers) > 1 else "[gate]"
+            name = f"[gate][{shown[model]}]" if len(tiers) > 1 else "[gate]"
             gate = GateItem.from_parent(self, name=name, loaded=loaded, agent_model=model)
             gate.add_marker("evalkit")
             yield gate
+
+
+def tier_names(tiers: list[str | None]) -> dict[str | None, str]:
+    """How item ids show each tier: the short label (`gpt-4.1`), or the full tier when two tiers share a
+    label (`openai:gpt-4.1`, `azure:gpt-4.1`), since one id for two items breaks --lf and selection by id."""
+    labels = [tier_label(t) for t in tiers]
+    return {t: label if labels.count(label) == 1 else (t or label) for t, label in zip(tiers, labels, strict=True)}
 
 
 def _register_markers(config: pytest.Config, tags: list[str]) -> None:

@@ -40,8 +40,23 @@ class EvalkitGateWarning(UserWarning):
 _OURS = (ScenarioFailed, ScenarioSetupError, GateFailed)
 
 
+def cache_node_id(parent: pytest.Collector, name: str) -> Any:
+    """The structured node id pytest reads back from `parent::name` in its cache (None before pytest 9.2).
+
+    pytest 9.2 keys --lf, --ff, --nf and --sw by a structured id parsed from the cached string, where
+    `scenario[tier]` is the test `scenario` with parameters `tier` (a parametrized test's shape), but
+    builds a custom item's id as one name, `scenario[tier]`: the two never matched, so --lf re-ran
+    everything. An item whose id is the parse of its own string matches by construction, whatever
+    the tier holds (`:`, `/`, `.`, brackets). Before 9.2 ids are strings and the default is already right.
+    """
+    parse = getattr(type(getattr(parent, "id", None)), "parse", None)
+    return None if parse is None else parse(f"{parent.nodeid}::{name}")
+
+
 class _EvalItem(pytest.Item):
     def __init__(self, *, loaded: Any, agent_model: str | None, **kwargs: Any) -> None:
+        if kwargs.get("nodeid") is None and "parent" in kwargs and "name" in kwargs:
+            kwargs["nodeid"] = cache_node_id(kwargs["parent"], kwargs["name"])
         super().__init__(**kwargs)
         self.loaded = loaded
         self.agent_model = agent_model
