@@ -114,7 +114,7 @@ def test_offline_on_pull_requests_live_on_main_with_a_cost_cap(workflow: dict[An
         assert "--evalkit-offline" in argv and "--evalkit-live" not in argv
         assert not step.get("env")  # no key on pull requests (forks get none)
     for step, argv in main:
-        assert "--evalkit-live" in argv
+        assert "--evalkit-live" in argv and step.get("env")  # the keys, from secrets (test_no_secret_is_inlined)
         cap = dict(flags(argv)).get("--evalkit-max-cost")
         assert cap is not None and BY_NAME["max_cost"].check(cap) > 0
     for step, _ in runs:  # the exit status is the gate: nothing may swallow it
