@@ -4,8 +4,8 @@ Three templates, each overridable from the suite (`simulator.template`, `kickoff
 `no_reply_template`, paths relative to the suite file): the system prompt, the bracketed note
 that opens the simulator's side of the conversation, and the note shown when the agent said
 nothing visible. evalkit's own (templates/simulator/) are domain-neutral; a suite brings its
-domain's wording (suites/demo/simulator/ plays a shop's customer). All three are rendered in a
-sandbox with strict undefined variables and receive the same variables (see system.j2).
+domain's wording (the demo's, evalkit/demo/project/suites/demo/simulator/, plays a shop's customer).
+All three are rendered in a sandbox with strict undefined variables and receive the same variables (see system.j2).
 """
 
 from __future__ import annotations
