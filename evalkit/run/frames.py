@@ -5,7 +5,7 @@
     frames.scores     # one row per criterion / check reading   key: the trial's + rubric_ref, criterion_id
     frames.costs      # one row per trial x role                key: the trial's + role
     frames.verdicts   # one row per suite x scenario x tier     key: run_id, suite, scenario, tier
-    frames.gates      # one row per check of a suite x tier gate key: run_id, suite, tier, kind
+    frames.gates      # one row per check of a gate             key: run_id, suite, tier, kind
 
 Columns and dtypes are fixed (`evalkit.run.frame_schema`), so frames of many runs concatenate with
 `pd.concat` and keep their dtypes. Verdicts and gates are `evalkit.verdicts.decide_run`'s, decided as
@@ -15,7 +15,7 @@ the report decides them. docs/notebooks.md documents every column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evalkit.run import frame_schema as schema
 from evalkit.run.frame_schema import typed_frame
@@ -57,8 +57,8 @@ class RunFrames:
     def keys(self) -> list[str]:
         return list(FRAMES)
 
-    def items(self) -> list[tuple[str, Any]]:
-        return [(name, getattr(self, name)) for name in FRAMES]
+    def items(self) -> list[tuple[str, pd.DataFrame]]:
+        return [(name, self[name]) for name in FRAMES]
 
 
 def run_frames(run: LoadedRun) -> RunFrames:

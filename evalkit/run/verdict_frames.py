@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.verdicts import GateResult, RunVerdict, ScenarioVerdict
+from evalkit.verdicts import GateCheck, GateResult, RunVerdict, ScenarioVerdict
 
 
 def verdict_records(run_id: str, verdict: RunVerdict) -> list[dict[str, Any]]:
@@ -18,7 +18,7 @@ def verdict_records(run_id: str, verdict: RunVerdict) -> list[dict[str, Any]]:
 
 def gate_records(run_id: str, verdict: RunVerdict) -> list[dict[str, Any]]:
     """One row per check of each suite x tier gate, in the order the gate ran them."""
-    return [_check(run_id, gate, i) for gate in verdict.gates for i in range(len(gate.checks))]
+    return [_check(run_id, gate, check) for gate in verdict.gates for check in gate.checks]
 
 
 def _scenario(run_id: str, v: ScenarioVerdict) -> dict[str, Any]:
@@ -61,8 +61,7 @@ def reason(v: ScenarioVerdict) -> str:
     return "; ".join(dict.fromkeys(misses + v.fail_reasons + v.invalid_reasons))
 
 
-def _check(run_id: str, gate: GateResult, index: int) -> dict[str, Any]:
-    check = gate.checks[index]
+def _check(run_id: str, gate: GateResult, check: GateCheck) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "suite": gate.suite,
