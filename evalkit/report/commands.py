@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from evalkit.report.compare import CompareConfig, compare_runs
+from evalkit.report.compare import CompareConfig, Comparison, Metric, compare_runs
 from evalkit.report.compare_output import print_table, to_csv, to_html, to_json, to_markdown
 from evalkit.report.html import write_html_report
 from evalkit.report.markdown import write_markdown_summary
@@ -48,7 +48,7 @@ def report_command(run_dir: str, out: Path | None) -> None:
 @click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also save a score-vs-cost PNG (needs matplotlib: pip install 'evalkit[plot]').")
 @click.option("--pairwise", is_flag=True, help="Also ask the judge to compare paired transcripts head to head (both orders).")
 @click.option("--judge-model", default=None, help="Judge for --pairwise (default: the runs' judge). Makes model calls.")
-def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidence: float, allow_mismatch: bool,
+def compare_command(runs: tuple[str, ...], margin: float, metric: Metric, confidence: float, allow_mismatch: bool,
                     tiers: str | None, fmt: str, out: Path | None, plot: Path | None, pairwise: bool,
                     judge_model: str | None) -> None:
     """Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run.
@@ -56,7 +56,7 @@ def compare_command(runs: tuple[str, ...], margin: float, metric: str, confidenc
     Trials are paired by suite, scenario and trial. The cheaper side (agent cost per session) is the
     candidate for the non-inferiority verdict and the routing hint.
     """
-    cfg = CompareConfig(margin=margin, metric=metric, confidence=confidence, allow_mismatch=allow_mismatch,  # type: ignore[arg-type]
+    cfg = CompareConfig(margin=margin, metric=metric, confidence=confidence, allow_mismatch=allow_mismatch,
                         tiers=[t.strip() for t in tiers.split(",") if t.strip()] if tiers else None)
     try:
         runs = _resolve_history_refs(runs)
@@ -111,7 +111,7 @@ def _unwritable(err: OSError) -> str:
     return f"{err.filename}: cannot write: {err.strerror}"
 
 
-def _plot(comp, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _plot(comp: Comparison, path: Path) -> None:
     from evalkit.report.plot import PlotUnavailable, save_plot
 
     try:

@@ -15,6 +15,7 @@ per side with that side's gate.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -139,7 +140,8 @@ class _Pair:
         self.b_is_candidate = b_is_candidate
         self.verdicts, self.k = verdicts, k
 
-    def _diff(self, keys: list[ScenarioKey], values, first: Groups, second: Groups) -> DiffEstimate:  # type: ignore[no-untyped-def]
+    def _diff(self, keys: list[ScenarioKey], values: Callable[[Sequence[TrialRecord]], list[float]], first: Groups,
+              second: Groups) -> DiffEstimate:
         return paired_bootstrap_diff({"/".join(k): values(first[k]) for k in keys},
                                      {"/".join(k): values(second[k]) for k in keys},
                                      self.cfg.confidence, self.cfg.n_resamples, self.cfg.seed)

@@ -129,8 +129,8 @@ def _conversation_in(turns: int) -> int:
 def _agent_calls(spec: SessionSpec, turns: int, urls: _Endpoints) -> list[PlannedCall]:
     agent = spec.agent
     if isinstance(agent, HttpAgent):  # priced as its tier when it has one, else unknown
-        model = spec.agent_model or HTTP
-        return [PlannedCall("agent", model, HTTP, agent.url, "agent", turns, _conversation_in(turns), OUTPUT_TOKENS * turns)]
+        tier = spec.agent_model or HTTP
+        return [PlannedCall("agent", tier, HTTP, agent.url, "agent", turns, _conversation_in(turns), OUTPUT_TOKENS * turns)]
     model = spec.agent_model or (agent.model if isinstance(agent, ModelAgent) else None)
     if not model:  # a Python agent with no tier: whatever it calls is its own business
         return []

@@ -50,12 +50,13 @@ class EventLog:
 
     def _seal_torn_tail(self) -> None:
         """A resumed log may end in a torn line; start ours on a fresh line so both stay readable."""
-        size = os.fstat(self._fd).st_size if self._fd is not None else 0
-        if size:
+        fd = self._fd
+        size = os.fstat(fd).st_size if fd is not None else 0
+        if fd is not None and size:
             with open(self.path, "rb") as fh:
                 fh.seek(size - 1)
                 if fh.read(1) != b"\n":
-                    os.write(self._fd, b"\n")
+                    os.write(fd, b"\n")
 
     def emit(self, kind: str, payload: dict[str, Any] | None = None) -> None:
         if self._fd is None:
@@ -76,6 +77,8 @@ class EventLog:
             self._last_sync = now
 
     def _write(self, line: str) -> None:
+        if self._fd is None:  # closed (emit checks first; the held lines went out with the last write)
+            return
         if self._held:
             line = "".join(self._held) + line
             self._held.clear()

@@ -63,6 +63,8 @@ def logged_decisions(events_path: Path, rename: Callable[[Any], Any] | None = No
     for event in read_events(events_path, kinds=_DECISION_KINDS):
         key, kind = event.get("key"), event["kind"]
         key = rename(key) if rename else key
+        if not isinstance(key, str):  # these kinds always name their trial; a line that does not is not ours
+            continue
         if kind == "session_started":
             decided.pop(key, None)
             hashes.pop(key, None)

@@ -83,6 +83,8 @@ def load_state(run_dir: RunDir) -> ResumeState:
     for event in read_events(run_dir.file(EVENTS)):
         key = event.get("key")
         kind = event["kind"]
+        if not isinstance(key, str):  # run-level events (run_started, ...) name no trial
+            continue
         if kind == "session_started":
             state.forget(key)
             state.started.add(key)

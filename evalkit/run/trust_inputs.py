@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from evalkit.spec.labels import read_labels
 from evalkit.spec.project import files_below, find_project_root
@@ -36,7 +37,7 @@ def with_judge_evidence(inputs: VerdictInputs, trials: list[TrialRecord]) -> Ver
     """
     suite_path = next((t.suite_path for t in trials if t.suite_path), None)
     root = project_root_of(suite_path)
-    update = {"labels": load_run_labels(root, inputs.run_dir, trials)}
+    update: dict[str, Any] = {"labels": load_run_labels(root, inputs.run_dir, trials)}
     if inputs.calibration is None:
         update["calibration"] = load_calibration(root)
     return inputs.model_copy(update=update)

@@ -106,9 +106,9 @@ def secret_values() -> tuple[str, ...]:
         values = frozenset(_watched_values)
         found = (tuple(os.environ.get(n, "") for n in _cache.names + _cache.guessed), values)
         if found != _cache.found:
-            explicit, guessed = found[0][:len(_cache.names)], found[0][len(_cache.names):]
+            explicit, guessed_values = found[0][:len(_cache.names)], found[0][len(_cache.names):]
             raw = {s for s in (*explicit, *values) if len(s) >= MIN_SECRET_LEN}
-            raw |= {s for s in guessed if _KEY_LIKE.fullmatch(s)}
+            raw |= {s for s in guessed_values if _KEY_LIKE.fullmatch(s)}
             spelled = {v for s in raw for v in _spellings(s)}
             _cache.found, _cache.variants = found, tuple(sorted(spelled, key=len, reverse=True))
         return _cache.variants
@@ -153,7 +153,7 @@ def _redact_shapes(text: str) -> str:
             present = any(t in text for t in shape.triggers)
         if present:
             keep = shape.keep
-            text = shape.pattern.sub((lambda m: m.group(keep) + MARK) if keep else MARK, text)
+            text = shape.pattern.sub((lambda m, keep=keep: m.group(keep) + MARK) if keep else MARK, text)
             lowered = None
     return text
 
