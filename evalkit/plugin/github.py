@@ -96,8 +96,14 @@ def classify(report: pytest.TestReport) -> tuple[str, str] | None:
 
 
 def reason_of(report: pytest.TestReport, name: str) -> str:
-    """The failure text without its leading item name, which the title already carries."""
+    """The failure text without its leading item name, which the title already carries.
+
+    Under `--tb=line` the report's text is empty: its crash line's message (the one-line reason) stands in.
+    """
     text = report.longreprtext.strip()
+    if not text:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        text = str(getattr(crash, "message", "") or report.outcome)
     return text[len(name) :].lstrip() if text.startswith(name + " ") else text
 
 
