@@ -123,9 +123,10 @@ def _bca_bounds(statistic: Statistic, groups: list[np.ndarray], boot: np.ndarray
     """
     g = len(groups)
     loo = [statistic(np.concatenate([groups[k] for k in range(g) if k != drop])) for drop in range(g)]
-    if any(v is None for v in loo):
+    defined = np.array([v for v in loo if v is not None], dtype=float)
+    if len(defined) < g:
         return percentile_bounds(boot, confidence)
-    d = np.mean(loo) - np.array(loo, dtype=float)
+    d = np.mean(defined) - defined
     denom = 6.0 * float(np.sum(d * d)) ** 1.5
     accel = float(np.sum(d**3)) / denom if denom > 0 else 0.0
     share = (np.sum(boot < estimate) + 0.5 * np.sum(boot == estimate)) / len(boot)

@@ -136,8 +136,9 @@ def rogan_gladen(q: Proportion, tpr: Proportion, fpr: Proportion,
     (or a cluster bootstrap). The three are taken as independent samples.
     """
     check_confidence(config.confidence)
-    r = rogan_gladen_core(*(np.array([v]) for v in (q.estimate, q.se, tpr.estimate, tpr.se, fpr.estimate, fpr.se)),
-                          config=config)
+    q_a, q_se, t_a, t_se, f_a, f_se = (np.array([v]) for v in (q.estimate, q.se, tpr.estimate, tpr.se, fpr.estimate,
+                                                                 fpr.se))
+    r = rogan_gladen_core(q_a, q_se, t_a, t_se, f_a, f_se, config=config)
     youden, youden_low = float(r.youden[0]), float(r.youden_low[0])
     common = dict(method="rogan_gladen", raw=q.estimate, confidence=config.confidence,
                   youden=youden, youden_low=youden_low)

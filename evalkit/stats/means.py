@@ -119,6 +119,7 @@ def bootstrap_mean_ci(values_by_cluster: Mapping[str, Sequence[float]], confiden
     n_obs = sum(len(c) for c in clusters)
     if not clusters:
         return _empty(confidence, "cluster_bootstrap")
+    method: MeanMethod
     if len(clusters) == 1:
         units, method = clusters[0], "single_cluster_bootstrap"
     else:

@@ -21,6 +21,7 @@ from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.verdicts.trust_gate import CalibrationLookup, JudgeEvidence, RunLabel
 
 RunOutcome = Literal["pass", "fail", "error", "invalid", "inconclusive", "empty"]
+_SEVERITY: tuple[RunOutcome, ...] = ("fail", "error", "invalid", "inconclusive")  # worst first
 _NOT_PASSING = ("fail", "error", "invalid")
 
 
@@ -61,9 +62,9 @@ class RunVerdict(BaseModel):
     def outcome(self) -> RunOutcome:
         """fail > error > invalid > inconclusive > pass; empty when nothing ran."""
         outcomes = {s.outcome for s in self.scenarios} | {g.outcome for g in self.gates}
-        for outcome in ("fail", "error", "invalid", "inconclusive"):
+        for outcome in _SEVERITY:
             if outcome in outcomes:
-                return outcome  # type: ignore[return-value]
+                return outcome
         return "pass" if self.scenarios else "empty"
 
     @property
@@ -91,7 +92,7 @@ def decide_run(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
                                                  inputs.gate_for(suite), inputs.run_dir))
     for suite, tier in dict.fromkeys((t.suite, t.tier) for t in trials):
         mine = [t for t in trials if t.suite == suite and t.tier == tier]
-        rows = [c for c in criteria if c.suite == suite and c.tier == tier]
+        scored = [c for c in criteria if c.suite == suite and c.tier == tier]
         verdict.gates.append(decide_gate(mine, inputs.gate_for(suite), baseline=inputs.baseline_for(suite, tier),
-                                         expected=inputs.expected.get(suite), evidence=inputs.evidence_for(rows)))
+                                         expected=inputs.expected.get(suite), evidence=inputs.evidence_for(scored)))
     return verdict

@@ -84,7 +84,7 @@ def decide_scenario(
     run_dir: Path | None = None,
 ) -> ScenarioVerdict:
     """Decide one item from its trial rows (one scenario, one tier) and their criterion rows."""
-    counts = Counter(t.outcome for t in trials)
+    counts: Counter[str] = Counter(t.outcome for t in trials)  # Outcome is a StrEnum: counted by its value
     passed, failed, invalid, errors = counts["pass"], counts["fail"], counts["invalid"], counts["error"]
     valid = passed + failed
     interval = wilson_interval(passed, valid, gate.confidence) if valid else None

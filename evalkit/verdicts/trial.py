@@ -56,7 +56,7 @@ def setup_error_reason(transcript: Transcript) -> str | None:
 def spoiled_reason(transcript: Transcript) -> str | None:
     """Rule 2: why the session says nothing about the agent, or None."""
     if transcript.termination in _NOT_THE_AGENT:
-        return f"session ended by {transcript.termination.value}{_detail(transcript)}"  # type: ignore[union-attr]
+        return f"session ended by {transcript.termination.value}{_detail(transcript)}"
     flags = [f for f in transcript.guardrail_flags if f.action == "invalidate"]
     if flags:
         return f"simulator guardrail {flags[0].name} at turn {flags[0].turn}: {flags[0].detail}"
@@ -105,7 +105,7 @@ def decide_trial(
         return TrialVerdict(outcome=Outcome.invalid, invalid_reason=spoiled)
     score = _score(verdicts, check_scores)
     if transcript.termination in _AGENT_FAULT:
-        reason = f"{transcript.termination.value}{_detail(transcript)}"  # type: ignore[union-attr]
+        reason = f"{transcript.termination.value}{_detail(transcript)}"
         return TrialVerdict(outcome=Outcome.failed, score=score, fail_reasons=[reason])
     failed, invalid = _fail_reasons(verdicts, check_scores), _invalid_reasons(verdicts, check_scores)
     if failed:
