@@ -4,7 +4,8 @@ In a workflow run (`GITHUB_ACTIONS=true`) a failing scenario or gate is written 
 (`::error file=suites/x.yaml,line=12,title=refund [gpt-4.1]::reason`), which GitHub shows on the
 pull request's diff and in the run's summary. An INVALID scenario (the judge or simulator failed)
 and an ERROR (the agent never ran) are `::warning`: neither is a quality verdict. So is an
-inconclusive gate under `inconclusive: warn`.
+inconclusive gate under `inconclusive: warn`. A suite that does not load is one `::error` per
+problem, on the line and column the loader names.
 
 Built from pytest's reports, not from the items, so the xdist controller (which only sees its
 workers' reports and reports gates itself) annotates exactly as one process does. Written once, at
@@ -15,6 +16,7 @@ pytest only: this module is imported by every pytest run in a workflow.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +29,8 @@ WORKSPACE = "GITHUB_WORKSPACE"
 PLUGIN_NAME = "evalkit-github-annotations"
 MAX_MESSAGE = 4000  # GitHub shows a few thousand characters of an annotation; the step log keeps the rest
 GATE_WARNING = "EvalkitGateWarning"  # evalkit.plugin.items, by name: importing it would load the engine
+SUITE_ERROR = "invalid evalkit suite:"  # how a suite's collection error begins (evalkit.plugin.collection)
+PROBLEM = re.compile(r"^(?P<path>.+?\.ya?ml):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")  # a spec Problem
 
 
 def in_github_actions() -> bool:
@@ -52,10 +56,11 @@ class Annotation:
     line: int | None
     title: str
     message: str
+    col: int | None = None
 
     def command(self) -> str:
         props = [("file", self.file)] + ([("line", str(self.line))] if self.line is not None else [])
-        props.append(("title", self.title))
+        props += ([("col", str(self.col))] if self.col is not None else []) + [("title", self.title)]
         text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
         return f"::{self.level} {text}::{escape_data(self.message[:MAX_MESSAGE])}"
 
@@ -73,7 +78,8 @@ def _split_tier(name: str) -> tuple[str, str]:
 
 
 def shown_path(location_path: str, rootpath: Path, workspace: str | None) -> str:
-    """The annotation's file: relative to the checkout (`GITHUB_WORKSPACE`) when inside it, else to pytest's rootdir."""
+    """The annotation's file: relative to the checkout (`GITHUB_WORKSPACE`) when inside it, else as given
+    (relative to `rootpath`, pytest's rootdir for an item's location)."""
     full = (rootpath / location_path).resolve()
     if workspace:
         try:
@@ -133,6 +139,22 @@ class GithubAnnotations:
             title_of(name),
             reason_of(report, name),
         )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A suite that does not load: one `::error` per problem, on its line and column."""
+        text = report.longreprtext if report.failed else ""
+        if not text.startswith(SUITE_ERROR):
+            return
+        lines = text[len(SUITE_ERROR) :].strip().splitlines()
+        problems = [m for m in map(PROBLEM.match, lines) if m]
+        for i, m in enumerate(problems):  # spec problems name their file relative to the working directory
+            file = shown_path(m["path"], Path.cwd(), self.workspace)
+            self.found[f"{report.nodeid}#{i}"] = Annotation(
+                "error", file, int(m["line"]), "invalid suite", m["message"], int(m["col"])
+            )
+        if not problems:
+            file = shown_path(report.nodeid.split("::")[0], self.rootpath, self.workspace)
+            self.found[report.nodeid] = Annotation("error", file, None, "invalid suite", "\n".join(lines))
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
         if nodeid and getattr(warning_message.category, "__name__", "") == GATE_WARNING:

@@ -260,3 +260,22 @@ def test_annotations_keep_a_reason_under_tb_line(
     assert len(commands) == 5 and all(message(c).strip() for c in commands)
     [fails] = [c for c in commands if f"line={_scenario_line(suite, 'fails')},title=fails" in c]
     assert "0/2" in message(fails)
+
+
+def test_a_suite_that_does_not_load_is_annotated_per_problem(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path_factory
+) -> None:
+    project.write("tiered_agent.py", TIERED_AGENT)
+    suite = project.suite(SUITE.replace("trials: 2", "trials: 0"), "suites/judged.yaml")  # and no rubric file
+    _github_env(monkeypatch, tmp_path_factory.mktemp("gh"), project.path)
+    result = project.pytester.runpytest("suites", "-p", "no:cacheprovider")
+    assert result.ret != 0
+    commands = sorted(_commands(result.stdout.str()))
+    rubric_line, rubric_col = _line_of(suite, r"^rubrics:"), len("rubrics: [") + 1
+    trials_line, trials_col = _line_of(suite, r"^trials:"), len("trials: ") + 1
+    assert [c.split("::", 2)[1] for c in commands] == [  # every problem the loader found, where it found it
+        f"error file=suites/judged.yaml,line={rubric_line},col={rubric_col},title=invalid suite",
+        f"error file=suites/judged.yaml,line={trials_line},col={trials_col},title=invalid suite",
+    ]
+    assert message(commands[0]).startswith("rubrics[0]: unknown rubric 'tiny.resolution'")
+    assert message(commands[1]).startswith("trials: ")
