@@ -87,10 +87,12 @@ class OfflineEndpoint:
 
 def with_factory_base_url(loaded: Any, base_urls: dict[str, str]) -> None:
     """Hand the fake endpoint to an agent factory that takes `base_url` explicitly (its provider's URL), after
-    dropping every model endpoint the suite names (tiers, simulator, judge): offline, no model leaves 127.0.0.1."""
+    dropping every model endpoint the suite and its rubric files name (tiers, simulator, judges): offline, no model
+    leaves 127.0.0.1."""
     import inspect
 
     loaded.suite = loaded.suite.without_endpoints()
+    loaded.rubrics = {ref: _without_judge_endpoint(r) for ref, r in loaded.rubrics.items()}
     agent = loaded.suite.agent_config
     if getattr(agent, "kind", "") not in ("callable", "factory") or "base_url" in loaded.suite.agent_params:
         return
@@ -106,3 +108,12 @@ def with_factory_base_url(loaded: Any, base_urls: dict[str, str]) -> None:
     provider = (loaded.suite.agent_models or ["openai:"])[0].split(":", 1)[0]
     url = base_urls.get(provider, base_urls["openai"])
     loaded.suite = loaded.suite.model_copy(update={"agent_params": {**loaded.suite.agent_params, "base_url": url}})
+
+
+def _without_judge_endpoint(resolved: Any) -> Any:
+    """A rubric file's `judge.base_url` dropped (its pinned fingerprint stays: the file did not change)."""
+    judge = getattr(resolved.rubric, "judge", None)
+    if judge is None or not judge.base_url:
+        return resolved
+    rubric = resolved.rubric.model_copy(update={"judge": judge.model_copy(update={"base_url": None})})
+    return resolved.model_copy(update={"rubric": rubric})

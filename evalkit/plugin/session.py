@@ -47,6 +47,10 @@ def configure(config: pytest.Config) -> None:
         hooks = _claim_resumed_run(settings) if settings.resume else _new_xdist_run(settings)
         config.pluginmanager.register(hooks, "evalkit-xdist-controller")
         config.stash[XDIST_KEY] = hooks
+        from evalkit.plugin.preflight_gate import ControllerPreflight  # before any worker starts: once, here
+
+        config.pluginmanager.register(ControllerPreflight(settings, lambda p: may_be_suite(p, config), hooks.release),
+                                      "evalkit-preflight")
         from evalkit.plugin.shared_budget import host_budget
 
         host_budget(config, settings)
@@ -202,15 +206,9 @@ def start_run(session: pytest.Session) -> None:
 
 def _preflight(ctl: "Controller") -> None:
     """Stop before the first model call when an agent, a model name or an endpoint is wrong (exit 4)."""
-    from evalkit.run.preflight import Preflight, preflight
+    from evalkit.plugin.preflight_gate import stop_on_problems
 
-    suites = list({id(i.loaded): i.loaded for i in ctl.selected}.values())
-    run_config = ctl.run_config(probe=True).model_copy(update={"offline": ctl.settings.offline})
-    problems = preflight(suites, Preflight(run_config, live=ctl.settings.live))
-    if problems:
-        lines = "\n".join(problems)
-        pytest.exit(f"evalkit: preflight found {len(problems)} problem(s); no model was called:\n{lines}",
-                    returncode=pytest.ExitCode.USAGE_ERROR)
+    stop_on_problems(ctl, list({id(i.loaded): i.loaded for i in ctl.selected}.values()))
 
 
 def on_failure(config: pytest.Config) -> None:

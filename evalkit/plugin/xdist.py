@@ -10,6 +10,7 @@ its replacement starts), after the test loop, and when the session is
 interrupted; a part it could not merge (its controller was killed) is merged by
 the next `--evalkit-resume`.
 
+The run's preflight (`evalkit.plugin.preflight_gate`) runs in the controller before any worker starts.
 A scheduler hands every worker its whole share up front so it can start all of
 its sessions concurrently. Gates need every scenario, so workers leave them to
 the controller, which decides them after merging and reports each as a test

@@ -11,8 +11,12 @@ What it checks, per suite:
   (no model is called: constructing an SDK client opens no connection); a model agent's tools import;
 - judge, simulator and HTTP-body templates compile with the variables their renderers give, and check schemas
   are schemas (what `evalkit validate` checks); regexes compile when a suite loads (`evalkit.spec`);
-- every base URL the run would call answers a TCP connect within `timeout_s` (live runs only: offline
-  calls go to evalkit's own local server, and a run that is not live spends nothing).
+- every base URL the run would call answers a TCP connect within `timeout_s`: live, the configured endpoints;
+  offline, the fake server's (the plugin starts it before the preflight, `endpoint_up`); a run that is neither
+  spends nothing, so nothing is dialled.
+
+Offline without a started endpoint (`evalkit validate --deep --offline`) agents are imported, not built: the
+offline endpoint is what hands SDK clients their key and base URL.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Preflight:
     config: RunConfig
     live: bool = False
     timeout_s: float = 3.0
+    endpoint_up: bool = False  # offline: the fake server runs and config.base_urls point at it
 
 
 class PreflightError(ValueError):
@@ -61,8 +66,9 @@ def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | Non
         wanted = tiers or list(check.config.tiers or loaded.suite.agent_models) or [None]
         problems += model_name_problems(loaded, check.config, wanted)
         problems += template_problems(loaded)
-        problems += agent_problems(loaded, wanted[0], construct=not check.config.offline)
-    if check.live and not check.config.offline:
+        problems += agent_problems(loaded, wanted[0], construct=check.endpoint_up or not check.config.offline)
+    dial = check.endpoint_up if check.config.offline else check.live
+    if dial:
         urls = {url: where for loaded in suites for where, url in base_urls(loaded, check.config)}
         problems += [f"{where}: {p}" for url, where in urls.items() if (p := unreachable(url, check.timeout_s))]
     return list(dict.fromkeys(problems))
@@ -88,8 +94,8 @@ def template_problems(loaded: Any) -> list[str]:
 def agent_problems(loaded: Any, tier: str | None, construct: bool = True) -> list[str]:
     """Import the suite's agent and construct it once, in a thread of its own (an event loop may be running here).
 
-    `construct=False` (offline) only imports: the offline endpoint, which gives SDK clients their key and URL,
-    starts with the run, after the preflight."""
+    `construct=False` only imports (offline with no endpoint started: it gives SDK clients their key and URL).
+    The factory gets the params a session would: the agent's own, then the suite's `agent_params`."""
     agent = loaded.suite.agent_config
     where = _where(loaded, "agent")
     if isinstance(agent, ModelAgent):
@@ -97,7 +103,8 @@ def agent_problems(loaded: Any, tier: str | None, construct: bool = True) -> lis
     if not isinstance(agent, (CallableAgent, FactoryAgent)):
         return []
     with ThreadPoolExecutor(1, thread_name_prefix="evalkit-preflight") as pool:
-        error = pool.submit(asyncio.run, _construct(agent, tier, construct)).result()
+        params = {**agent.params, **(getattr(loaded.suite, "agent_params", None) or {})}
+        error = pool.submit(asyncio.run, _construct(agent, tier, construct, params)).result()
     return [f"{where}: {error}"] if error else []
 
 
@@ -120,7 +127,8 @@ def _tool_failures(tools: list[str]) -> Iterator[tuple[str, BaseException]]:
             yield name, err
 
 
-async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, build: bool = True) -> str | None:
+async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, build: bool = True,
+                     given: dict[str, Any] | None = None) -> str | None:
     """None when the target imports and (if a factory) builds; else why not, in one phrase."""
     try:
         obj = load_target(agent.target)
@@ -130,7 +138,7 @@ async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, buil
         return f"'{agent.target}' cannot be imported: {failure(err)}"
     if not build:
         return None
-    params = dict(agent.params)
+    params = dict(agent.params if given is None else given)
     if _accepts(obj, "base_url") and "base_url" not in params:
         params["base_url"] = UNUSED_URL
     try:
