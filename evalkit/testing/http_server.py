@@ -82,7 +82,7 @@ class BackgroundHttpServer:
                 asyncio.start_server(self._serve_connection, self._host, self._port, backlog=2048)
             )
             self.port = self._server.sockets[0].getsockname()[1]
-        except BaseException as exc:  # surfaced in start()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by start() in the caller's thread
             errors.append(exc)
             ready.set()
             return
@@ -148,7 +148,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     if headers.get("transfer-encoding", "").lower() != "chunked":
         length = int(headers.get("content-length", "0"))
         return await reader.readexactly(length) if length else b""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip(), 16)
         if size == 0:

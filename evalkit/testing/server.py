@@ -228,7 +228,7 @@ class FakeLLMServer:
         request = wire.parse(body, role)
         try:
             reply = self.rules.respond(request)
-        except Exception as exc:  # a broken handler is a server error, visible to the client
+        except Exception as exc:  # noqa: BLE001 - a broken handler is a server error, visible to the client
             return HttpResponse.json(500, wire.error_body(500, f"rule handler failed: {exc!r}", None))
         answer = wire_out.build_answer(request, reply, fault)
         if limited is not None:

@@ -110,7 +110,7 @@ def openai_stream(request: LLMRequest, answer: Answer, seq: int, include_usage: 
     chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
     step = max(1, len(answer.text) // 3 or 1)
     for start in range(0, len(answer.text), step):
-        delta = {"content": answer.text[start : start + step]}
+        delta: dict[str, Any] = {"content": answer.text[start : start + step]}
         chunks.append({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
     if answer.refusal is not None:
         chunks.append({**base, "choices": [{"index": 0, "delta": {"refusal": answer.refusal}, "finish_reason": None}]})
@@ -155,6 +155,8 @@ def anthropic_stream(request: LLMRequest, answer: Answer, seq: int) -> list[tupl
     body = anthropic_body(request, answer, seq)
     start = {**body, "content": [], "stop_reason": None, "usage": {"input_tokens": answer.usage.input_tokens, "output_tokens": 0}}
     events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
+    opened: dict[str, Any]
+    delta: dict[str, Any]
     for index, block in enumerate(body["content"]):
         if block["type"] == "text":
             opened, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}

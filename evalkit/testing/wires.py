@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from evalkit.llm.request import LLMRequest
@@ -49,11 +50,11 @@ def _anthropic_render(request: LLMRequest, answer: Answer, seq: int, body: dict[
 
 OPENAI = WireAdapter(
     "openai", "/v1/chat/completions", "/v1", wire_in.openai_request, _openai_render,
-    lambda status, message, code=None: wire_out.error_body("openai", status, message, code),
+    partial(wire_out.error_body, "openai"),
 )
 ANTHROPIC = WireAdapter(
     "anthropic", "/v1/messages", "", wire_in.anthropic_request, _anthropic_render,
-    lambda status, message, code=None: wire_out.error_body("anthropic", status, message, code),
+    partial(wire_out.error_body, "anthropic"),
 )
 
 
