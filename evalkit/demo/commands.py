@@ -35,8 +35,10 @@ def demo_command(ctx: click.Context, pytest_args: tuple[str, ...], **options: ob
     """
     extra = (*pytest_args, *ctx.args)
     if extra and not extra[0].startswith("-"):
-        raise click.UsageError(f"evalkit demo runs the packaged demo suite and takes no SUITES (got {extra[0]!r}); "
-                               "use `evalkit run SUITES` for your own")
+        raise click.UsageError(
+            f"evalkit demo runs the packaged demo suite and takes no SUITES (got {extra[0]!r}); "
+            "use `evalkit run SUITES` for your own"
+        )
     ctx.invoke(run_command, suites=(str(SUITE_DIR), *_pinned_config(), *extra), **demo_options(options))
 
 

@@ -53,8 +53,9 @@ def requirement_name(requirement: str) -> str:
 
 def declared(pyproject: Path) -> Declared:
     project = tomllib.loads(pyproject.read_text())["project"]
-    extras = {name: frozenset(map(requirement_name, reqs))
-              for name, reqs in project.get("optional-dependencies", {}).items()}
+    extras = {
+        name: frozenset(map(requirement_name, reqs)) for name, reqs in project.get("optional-dependencies", {}).items()
+    }
     return Declared(frozenset(map(requirement_name, project["dependencies"])), extras)
 
 
@@ -65,7 +66,8 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 
 def _type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(node: ast.AST, lazy: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
@@ -115,14 +117,20 @@ def problems(package: Path, wanted: Declared, distributions: Mapping[str, list[s
             continue
         extra = next((in_extras[d] for d in sorted(dists) if d in in_extras), None)
         if extra is None:
-            found.append(f"{where}: distribution {'/'.join(sorted(dists))} is not declared in pyproject.toml "
-                         "(add it to [project] dependencies with the reason)")
+            found.append(
+                f"{where}: distribution {'/'.join(sorted(dists))} is not declared in pyproject.toml "
+                "(add it to [project] dependencies with the reason)"
+            )
         elif not imp.lazy:
-            found.append(f"{where}: {'/'.join(sorted(dists))} is only in the optional extra [{extra}], so a core "
-                         "install fails here; import it inside the function that needs it")
+            found.append(
+                f"{where}: {'/'.join(sorted(dists))} is only in the optional extra [{extra}], so a core "
+                "install fails here; import it inside the function that needs it"
+            )
     for dist in sorted(wanted.core - imported):
-        found.append(f"pyproject.toml: core dependency {dist} is never imported by {package.name}/ (drop it, or say "
-                     "why it is needed)")
+        found.append(
+            f"pyproject.toml: core dependency {dist} is never imported by {package.name}/ (drop it, or say "
+            "why it is needed)"
+        )
     return found
 
 
@@ -157,31 +165,41 @@ MAPPING = {"yaml": ["PyYAML"], "undeclared": ["undeclared-dist"], "heavy": ["hea
 def test_an_undeclared_import_is_named_with_its_file_and_line(tmp_path: Path) -> None:
     root = _package(tmp_path, "import os\nimport yaml\nfrom undeclared.sub import thing\n")
     found = problems(root, Declared(frozenset({"pyyaml"}), {}), MAPPING)
-    assert found == ["pkg/mod.py:3: import undeclared: distribution undeclared-dist is not declared in pyproject.toml "
-                     "(add it to [project] dependencies with the reason)"]
+    assert found == [
+        "pkg/mod.py:3: import undeclared: distribution undeclared-dist is not declared in pyproject.toml "
+        "(add it to [project] dependencies with the reason)"
+    ]
 
 
 def test_an_extra_imported_at_module_level_is_reported_and_lazily_is_not(tmp_path: Path) -> None:
     wanted = Declared(frozenset({"pyyaml"}), {"big": frozenset({"heavy"})})
     eager = _package(tmp_path / "a", "import yaml\nimport heavy\n")
     assert [p.split(": ", 1)[0] for p in problems(eager, wanted, MAPPING)] == ["pkg/mod.py:2"]
-    lazy = _package(tmp_path / "b", "import yaml\ndef f():\n    import heavy\ntry:\n    import heavy.x\n"
-                                    "except ImportError:\n    heavy = None\n")
+    lazy = _package(
+        tmp_path / "b",
+        "import yaml\ndef f():\n    import heavy\ntry:\n    import heavy.x\nexcept ImportError:\n    heavy = None\n",
+    )
     assert problems(lazy, wanted, MAPPING) == []
 
 
 def test_fallbacks_and_type_checking_imports_are_not_requirements(tmp_path: Path) -> None:
-    root = _package(tmp_path, "from typing import TYPE_CHECKING\nimport yaml\nif TYPE_CHECKING:\n    import undeclared\n"
-                              "try:\n    import core_mod\nexcept ModuleNotFoundError:\n    import undeclared\n")
+    root = _package(
+        tmp_path,
+        "from typing import TYPE_CHECKING\nimport yaml\nif TYPE_CHECKING:\n    import undeclared\n"
+        "try:\n    import core_mod\nexcept ModuleNotFoundError:\n    import undeclared\n",
+    )
     assert problems(root, Declared(frozenset({"pyyaml", "core-mod"}), {}), MAPPING) == []
 
 
 def test_a_core_dependency_nobody_imports_is_reported(tmp_path: Path) -> None:
     root = _package(tmp_path, "import yaml\n")
     assert problems(root, Declared(frozenset({"pyyaml", "core-mod"}), {}), MAPPING) == [
-        "pyproject.toml: core dependency core-mod is never imported by pkg/ (drop it, or say why it is needed)"]
+        "pyproject.toml: core dependency core-mod is never imported by pkg/ (drop it, or say why it is needed)"
+    ]
 
 
 def test_requirement_names_are_normalized() -> None:
-    assert [requirement_name(r) for r in ("PyYAML>=6.0", "psycopg[binary]>=3.1", "pydantic_core", "Foo.Bar ; python_version>'3'")] == [
-        "pyyaml", "psycopg", "pydantic-core", "foo-bar"]
+    assert [
+        requirement_name(r)
+        for r in ("PyYAML>=6.0", "psycopg[binary]>=3.1", "pydantic_core", "Foo.Bar ; python_version>'3'")
+    ] == ["pyyaml", "psycopg", "pydantic-core", "foo-bar"]

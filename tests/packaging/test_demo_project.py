@@ -48,8 +48,12 @@ def test_packaged_personas_are_the_repository_personas() -> None:
 def test_demo_defaults_to_offline_and_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     options = demo_options({"offline": None, "report_dir": None, "cache_dir": None, "trials": 1}, env={})
-    assert options == {"offline": True, "report_dir": str(tmp_path / "reports"),
-                       "cache_dir": str(tmp_path / ".evalkit" / "cache"), "trials": 1}
+    assert options == {
+        "offline": True,
+        "report_dir": str(tmp_path / "reports"),
+        "cache_dir": str(tmp_path / ".evalkit" / "cache"),
+        "trials": 1,
+    }
 
 
 def test_flags_and_environment_win_over_the_demo_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +62,10 @@ def test_flags_and_environment_win_over_the_demo_defaults(tmp_path: Path, monkey
     assert flags["offline"] is False and flags["report_dir"] == "out"
     env = {"EVALKIT_OFFLINE": "false", "EVALKIT_REPORT_DIR": "elsewhere", "EVALKIT_CACHE_DIR": "c"}
     assert demo_options({"offline": None, "report_dir": None, "cache_dir": None}, env=env) == {
-        "offline": None, "report_dir": None, "cache_dir": None}  # left for the plugin to read from the environment
+        "offline": None,
+        "report_dir": None,
+        "cache_dir": None,
+    }  # left for the plugin to read from the environment
 
 
 def test_demo_takes_no_suites() -> None:

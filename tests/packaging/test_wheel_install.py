@@ -35,7 +35,7 @@ def _readme_demo_commands() -> list[str]:
     parts = [p.strip() for p in re.split(r"&&|;", line)]
     install = next(i for i, p in enumerate(parts) if p.startswith("pip install"))
     assert parts[:install] == ["python3 -m venv .venv", ". .venv/bin/activate"], line
-    return parts[install + 1:]
+    return parts[install + 1 :]
 
 
 def _readme_demo_exit_status() -> int:
@@ -54,8 +54,24 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     out = work / "dist"
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-q", "-w", str(out), str(source)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     [built] = out.glob("evalkit-*.whl")
     return built
@@ -67,11 +83,19 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True, timeout=300)
     python = home / "bin" / "python"
-    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                           "-q", str(wheel)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(site) / "_evalkit_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return home
 
@@ -79,8 +103,11 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _env(venv: Path) -> dict[str, str]:
     """The user's shell after `. .venv/bin/activate`: no keys, no endpoints, no evalkit settings, no PYTHONPATH."""
     drop = ("_API_KEY", "_BASE_URL")
-    env = {k: v for k, v in os.environ.items()
-           if not k.endswith(drop) and not k.startswith(("EVALKIT_", "PYTEST_")) and k not in ("PYTHONPATH", "CI")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith(drop) and not k.startswith(("EVALKIT_", "PYTEST_")) and k not in ("PYTHONPATH", "CI")
+    }
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -88,8 +115,11 @@ def _env(venv: Path) -> dict[str, str]:
 
 def test_the_wheel_carries_the_demo_and_no_examples_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    data = {str(p.relative_to(ROOT)) for p in DEMO.rglob("*")
-            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+    data = {
+        str(p.relative_to(ROOT))
+        for p in DEMO.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
     assert "evalkit/demo/support_agent/system_prompt.md" in data and "evalkit/demo/project/pyproject.toml" in data
     assert not data - names, f"demo files missing from the wheel: {sorted(data - names)}"
     assert not [n for n in names if n.startswith("examples/")]
@@ -100,8 +130,14 @@ def test_the_wheel_carries_the_demo_and_no_examples_package(wheel: Path) -> None
 def test_readme_demo_command_runs_from_a_regular_install(venv: Path, tmp_path: Path) -> None:
     env = _env(venv)
     python = str(venv / "bin" / "python")
-    where = subprocess.run([python, "-c", "import evalkit; print(evalkit.__file__)"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [python, "-c", "import evalkit; print(evalkit.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert Path(where).is_relative_to(venv), where  # the wheel, not the repository or the editable install
     shadow = subprocess.run([python, "-c", "import examples"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert shadow.returncode != 0 and "No module named 'examples'" in shadow.stderr
@@ -120,10 +156,13 @@ def test_readme_demo_command_runs_from_a_regular_install(venv: Path, tmp_path: P
     assert len(trials) == 36 and {t["outcome"] for t in trials} <= {"pass", "fail"}  # none errored or invalid
     strong = {t["outcome"] for t in trials if t["tier"] == "openai:gpt-4.1"}
     assert strong == {"pass"}  # the scripted strong tier passes; the weak one slips (README)
-    assert {p for p in installed.rglob("*") if "__pycache__" not in p.parts} == before  # nothing written into the package
+    assert {
+        p for p in installed.rglob("*") if "__pycache__" not in p.parts
+    } == before  # nothing written into the package
 
     for command in after:  # evalkit compare reports/latest
-        compared = subprocess.run(shlex.split(command), cwd=tmp_path, env=env, capture_output=True, text=True,
-                                  timeout=300)
+        compared = subprocess.run(
+            shlex.split(command), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
         assert compared.returncode == 0, compared.stdout[-3000:] + compared.stderr[-3000:]
         assert "gpt-4.1-mini" in compared.stdout and "gpt-4.1" in compared.stdout

@@ -29,7 +29,7 @@ _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|$)", re.M)  # "$89.00" does not
 _ORDER_REF = re.compile(r"\border\s+#?\d+", re.I)
 _CUT = re.compile(r"\s+(?:and|but|so)\s+|[,;:\u2014\u2013]")
 _CLAIM = re.compile(
-    r"\b(?:I[’']ve|I have|I just|has been|have been|is now|is|are|was)\s+(?:just\s+|now\s+|successfully\s+)?(refunded|cancell?ed|updated|changed)\b(.*)",
+    r"\b(?:I[\u2019']ve|I have|I just|has been|have been|is now|is|are|was)\s+(?:just\s+|now\s+|successfully\s+)?(refunded|cancell?ed|updated|changed)\b(.*)",
     re.I,
 )
 _CLAIM_VERBS = {
@@ -302,6 +302,7 @@ def topic_of(cid: str, question: str, table: tuple[tuple[str, str], ...], defaul
 def score_criterion(
     prompt: str, turns: list[Turn], cid: str, scale: str, low: int, high: int, question: str
 ) -> dict[str, Any]:
+    judged: tuple[int, str, list[dict[str, Any]]]  # a binary verdict's bool is its 0/1 score
     if scale == "binary":
         topic = topic_of(cid, question, _BINARY_TOPICS, "resolved")
         judged = {

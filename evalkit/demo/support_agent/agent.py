@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from openai import AsyncOpenAI
+
+if TYPE_CHECKING:  # the SDK's request types (their names vary across openai releases; only read here)
+    from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from evalkit.demo.support_agent.store import OrderError, OrderStore
 
@@ -51,7 +54,10 @@ class SupportAgent:
         usage = {"input_tokens": 0, "output_tokens": 0}
         for _ in range(self.max_steps):
             completion = await self.client.chat.completions.create(
-                model=self.model, messages=history + produced, tools=TOOLS, temperature=self.temperature,
+                model=self.model,
+                messages=cast("list[ChatCompletionMessageParam]", history + produced),
+                tools=cast("list[ChatCompletionToolParam]", TOOLS),
+                temperature=self.temperature,
             )
             if completion.usage is not None:
                 usage["input_tokens"] += completion.usage.prompt_tokens
@@ -61,7 +67,11 @@ class SupportAgent:
             if not message.tool_calls:
                 break
             for call in message.tool_calls:
-                produced.append({"role": "tool", "tool_call_id": call.id, "content": self.run_tool(call.function.name, call.function.arguments)})
+                if call.type == "function":
+                    result = self.run_tool(call.function.name, call.function.arguments)
+                else:  # a custom (free-text) tool call: this agent declares none
+                    result = json.dumps({"error": f"unsupported tool call type {call.type}"})
+                produced.append({"role": "tool", "tool_call_id": call.id, "content": result})
         return {"messages": produced, "usage": usage, "calls": len([m for m in produced if m["role"] == "assistant"])}
 
     def run_tool(self, name: str, arguments: str) -> str:
