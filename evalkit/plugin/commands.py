@@ -76,7 +76,7 @@ def table_options(command: click.Command) -> click.Command:
 def run_command(ctx: click.Context, suites: tuple[str, ...], **options: object) -> None:
     """Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html.
 
-    Unknown options go to pytest, e.g. `evalkit run suites/demo --offline -k refund -x`.
+    Unknown options go to pytest, e.g. `evalkit run suites/airline --offline -k refund -x`.
     """
     import pytest
 
