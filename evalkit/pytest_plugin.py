@@ -64,6 +64,9 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     redact_report(report)  # before the terminal, JUnit XML or xdist's controller sees it
+    settle = getattr(item, "settle_duration", None)  # an evalkit item: its own trials' time, not the concurrent run's
+    if settle is not None:
+        settle(report)
     if report.failed:
         _session.on_failure(item.config)
         _session.explain_fixture_results(item, report)

@@ -7,7 +7,11 @@ verdict and reports it in pytest's order.
 
 from __future__ import annotations
 
+import time
 import warnings
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -61,6 +65,8 @@ class _EvalItem(pytest.Item):
         self.loaded = loaded
         self.agent_model = agent_model
         self.tier = tier_of(agent_model)  # the identity; the item's name shows `tier_label` (collection)
+        self._blocked: dict[str, float] = defaultdict(float)  # per phase: seconds spent waiting on the run
+        self.own_seconds = 0.0  # what the item's own trials took (sessions and judging), once known
 
     @property
     def suite_name(self) -> str:
@@ -68,6 +74,22 @@ class _EvalItem(pytest.Item):
 
     def controller(self) -> Controller:
         return get_controller(self.config)
+
+    @contextmanager
+    def waiting(self, phase: str) -> Iterator[None]:
+        """Time spent here is the concurrent run's (starting it, other items' sessions), not this item's."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._blocked[phase] += time.perf_counter() - started
+
+    def settle_duration(self, report: pytest.TestReport) -> None:
+        """The phase's duration as this item's own: pytest's measured time without the waits on the run,
+        plus, for the call, its trials' recorded time. Without this the whole concurrent run was charged to
+        the first item (`--durations`, JUnit `time`); the session's wall time stays pytest's own."""
+        own = self.own_seconds if report.when == "call" else 0.0
+        report.duration = max(0.0, report.duration - self._blocked.pop(report.when, 0.0)) + own
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, _OURS):
@@ -96,14 +118,17 @@ class ScenarioItem(_EvalItem):
 
     def setup(self) -> None:
         """A scenario whose agent never ran is reported as a pytest ERROR, so setup breakage reads as such."""
-        result = self.controller().scenario_result(self)
+        with self.waiting("setup"):
+            result = self.controller().scenario_result(self)
         if result.error:
             raise ScenarioSetupError(result.error)
         if result.verdict is not None and result.verdict.outcome == "error":
             raise ScenarioSetupError(failure_message(result.verdict, self.name))
 
     def runtest(self) -> None:
-        result = self.controller().scenario_result(self)
+        with self.waiting("call"):
+            result = self.controller().scenario_result(self)
+        self.own_seconds = sum(trial_seconds(t) for t in result.trials)
         if result.skip_reason:
             pytest.skip(result.skip_reason)
         verdict: ScenarioVerdict = result.verdict
@@ -135,6 +160,11 @@ class GateItem(_EvalItem):
         """The suite file and its `gate:` line (0-based), where the gate a failure is measured against is set."""
         line = getattr(self.loaded, "gate_line", None)
         return self.path, None if line is None else line - 1, self.name
+
+
+def trial_seconds(trial: Any) -> float:
+    """A trial's own time as recorded: its session, then its judging (absent in rows written before it was)."""
+    return float(trial.latency_s or 0.0) + float(getattr(trial, "judge_latency_s", None) or 0.0)
 
 
 def junit_properties(v: ScenarioVerdict, rubrics: list[Any]) -> list[tuple[str, object]]:

@@ -66,6 +66,7 @@ def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement:
         judge_models=sorted({m for v in judgement.verdicts for m in v.provenance.judge_models}),
         guardrail_flags=[f.model_dump(mode="json") for f in transcript.guardrail_flags],
         latency_s=round(max(0.0, transcript.ended_at - transcript.started_at), 4),
+        judge_latency_s=judgement.latency_s,
         tokens=tokens,
         cost_usd=cost,
         cached_judge_calls=sum(v.cached_calls for v in judgement.verdicts),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Iterable
 
@@ -193,12 +194,15 @@ class Scheduler:
             return Judgement.model_validate(stored)
         self.tally.judging += 1
         self._report()
+        started = time.perf_counter()
         try:
             judgement = await self.judge_stage(item, transcript, self.ctx)
         except Exception as exc:  # judging failures make the trial invalid, never crash the run
             judgement = Judgement(outcome=Outcome.invalid, invalid_reason=f"judging raised {type(exc).__name__}: {exc}")
         finally:
             self.tally.judging -= 1
+        if judgement.latency_s is None:  # an item's own time in pytest (--durations, JUnit) is session + judging
+            judgement.latency_s = round(time.perf_counter() - started, 4)
         for verdict in judgement.verdicts:
             self.tally.spend(verdict.usage.input_tokens + verdict.usage.output_tokens, verdict.cost_usd)
         self.ctx.emit("judged", {"key": item.key, "judgement": judgement.model_dump(mode="json")})

@@ -30,6 +30,7 @@ class Judgement(BaseModel):
     score: float | None = None
     fail_reasons: list[str] = Field(default_factory=list)
     invalid_reason: str | None = None
+    latency_s: float | None = None  # wall time judging took (the scheduler times it; a resume keeps it)
 
 
 @dataclass

@@ -59,7 +59,8 @@ class TrialRecord(BaseModel):
     simulator_model: str | None = None
     judge_models: list[str] = Field(default_factory=list)
     guardrail_flags: list[Any] = Field(default_factory=list)
-    latency_s: float | None = None
+    latency_s: float | None = None  # the session, start to end
+    judge_latency_s: float | None = None  # its judging (None in rows written before it was recorded)
     tokens: dict[str, TokenCount] = Field(default_factory=dict)
     cost_usd: dict[str, float | None] = Field(default_factory=dict)
     cached_judge_calls: int = 0

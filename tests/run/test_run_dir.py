@@ -12,8 +12,8 @@ from evalkit.run.run_dir import update_latest
 TRIAL_FIELDS = (
     "run_id suite suite_path scenario_id tier trial seed tags outcome score fail_reasons invalid_reason termination "
     "termination_detail transcript_path transcript_hash turns agent_model simulator_model judge_models "
-    "guardrail_flags latency_s tokens cost_usd cached_judge_calls rubric_refs rubric_fingerprints criteria_scored "
-    "invalid_criteria"
+    "guardrail_flags latency_s judge_latency_s tokens cost_usd cached_judge_calls rubric_refs rubric_fingerprints "
+    "criteria_scored invalid_criteria"
 ).split()
 RESULT_FIELDS = (
     "run_id suite scenario_id tier trial rubric_ref rubric_id rubric_version rubric_fingerprint criterion_id kind "
