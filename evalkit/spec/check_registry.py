@@ -59,8 +59,8 @@ def register_check(name: str, *, doc: str, spec: Any) -> Callable[[E], E]:
     schema = spec_fragment(name, spec)
 
     def decorate(evaluator: E) -> E:
-        return CHECKS.add(name, evaluator, doc=doc, origin=getattr(evaluator, "__module__", ""),
-                          spec=spec, schema=schema)
+        CHECKS.add(name, evaluator, doc=doc, origin=getattr(evaluator, "__module__", ""), spec=spec, schema=schema)
+        return evaluator
 
     return decorate
 
@@ -69,7 +69,7 @@ def spec_fragment(name: str, spec: Any) -> dict[str, Any]:
     """The standalone JSON Schema of a kind's value (nested models under its own `$defs`)."""
     try:
         return TypeAdapter(spec).json_schema()
-    except Exception as exc:  # a spec pydantic cannot validate or describe is refused at registration
+    except Exception as exc:  # noqa: BLE001 - a spec pydantic cannot validate or describe is refused at registration
         why = f"{type(exc).__name__}: {exc}"
         raise RegistryError(f"check kind {name!r}: spec {spec!r} has no JSON Schema ({why})") from None
 

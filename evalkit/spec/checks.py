@@ -10,7 +10,7 @@ The spec models of the built-in kinds live here; their evaluators register them 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import regex
 from pydantic import (
@@ -156,7 +156,7 @@ class Check(_Strict):
         if not self._kind:
             return common
         value = spec_adapter(self._kind).dump_python(
-            {self._kind: self._spec}, mode=info.mode, by_alias=bool(info.by_alias),
+            {self._kind: self._spec}, mode="json" if info.mode == "json" else "python", by_alias=bool(info.by_alias),
             exclude_defaults=info.exclude_defaults, exclude_none=info.exclude_none, round_trip=info.round_trip,
         )
         return {**value, **common}
@@ -172,10 +172,11 @@ class Check(_Strict):
         return schema
 
     @classmethod
-    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> "Check":
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:  # type: ignore[override]  # pydantic's mypy plugin narrows model_construct to the declared fields; a check's kind key is the one extra
         """Unvalidated, as pydantic's: the one key that is not a common field is the kind."""
         kinds = [k for k in values if k not in cls.model_fields]
         check = super().model_construct(_fields_set, **{k: v for k, v in values.items() if k not in kinds})
+        assert isinstance(check, cls)  # pydantic builds cls itself; the plugin types it as the base
         if kinds:
             check._kind, check._spec = kinds[0], values[kinds[0]]
         return check
@@ -183,7 +184,7 @@ class Check(_Strict):
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("_") and name in CHECKS:
             return self._spec if name == self._kind else None
-        return super().__getattr__(name)  # type: ignore[misc]
+        return super().__getattr__(name)  # type: ignore[misc]  # BaseModel defines __getattr__ only outside TYPE_CHECKING (private attributes)
 
     @property
     def kind(self) -> str:

@@ -8,6 +8,7 @@ union branch the author evidently meant and explains that branch instead.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection, Mapping, Sized
 from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -35,7 +36,7 @@ _TYPE_WORDS = {
 }
 
 
-def did_you_mean(word: str, options: list[str] | set[str]) -> str | None:
+def did_you_mean(word: str, options: Collection[str]) -> str | None:
     """The closest option to a misspelled word, if any is close enough."""
     last = word.rsplit(".", 1)[-1].lower()
     containing = [o for o in sorted(options) if len(last) >= 4 and last in o.rsplit(".", 1)[-1].lower() and o != word]
@@ -43,6 +44,11 @@ def did_you_mean(word: str, options: list[str] | set[str]) -> str | None:
         return containing[0]  # "support.tone" -> "support.policy-tone"
     matches = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def _schema(error: SchemaError) -> dict[str, Any]:
+    """The (sub)schema that failed; a boolean schema (or jsonschema's unset marker) has no words to offer."""
+    return dict(error.schema) if isinstance(error.schema, Mapping) else {}
 
 
 def explain(error: SchemaError, root: dict[str, Any]) -> list[Explained]:
@@ -57,29 +63,30 @@ def explain(error: SchemaError, root: dict[str, Any]) -> list[Explained]:
 
 
 def _additional(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    allowed = set(error.schema.get("properties", {}))
+    allowed = set(_schema(error).get("properties", {}))
     out: list[Explained] = []
-    for key in error.instance:
+    for key in error.instance if isinstance(error.instance, Mapping) else ():
         if key in allowed:
             continue
         guess = did_you_mean(str(key), allowed)
         hint = f"did you mean '{guess}'?" if guess else "allowed: " + ", ".join(sorted(allowed))
-        out.append((path + (key,), True, f"unknown key '{key}' ({hint})"))
+        out.append(((*path, key), True, f"unknown key '{key}' ({hint})"))
     return out
 
 
 def _required(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
     name = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
-    sub = error.schema.get("properties", {}).get(name, {})
-    return [(path + (name,), False, f"missing required key '{name}' (expected {schema_words(sub, root)})")]
+    sub = _schema(error).get("properties", {}).get(name, {})
+    return [((*path, name), False, f"missing required key '{name}' (expected {schema_words(sub, root)})")]
 
 
 def _type(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    return [(path, False, f"got {_shown(error.instance)} (expected {schema_words(error.schema, root)})")]
+    return [(path, False, f"got {_shown(error.instance)} (expected {schema_words(_schema(error), root)})")]
 
 
 def _const(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    options = [error.validator_value] if error.validator == "const" else list(error.validator_value)
+    values = error.validator_value
+    options = list(values) if error.validator != "const" and isinstance(values, list) else [values]
     return [(path, False, f"{_shown(error.instance)} is not allowed (expected {_one_of([repr(o) for o in options])})")]
 
 
@@ -90,7 +97,7 @@ def _bound(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Expl
 
 
 def _items(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    count = len(error.instance)
+    count = len(error.instance) if isinstance(error.instance, Sized) else 0
     if error.validator == "minItems":
         return [(path, False, f"has {count} item(s) (expected at least {error.validator_value})")]
     return [(path, False, f"has {count} items (expected at most {error.validator_value})")]
@@ -107,20 +114,20 @@ def _property_names(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> 
 
 def _bad_key(error: SchemaError, path: KeyPath) -> list[Explained]:
     """A mapping key that breaks `propertyNames` (so far: anchor levels must be whole numbers)."""
-    key = error.instance
+    key = error.instance if isinstance(error.instance, str | int) else str(error.instance)
     pattern = error.validator_value
     wanted = "a whole number such as 1 or 5" if pattern == _LEVEL_PATTERN else f"a key matching {pattern}"
-    return [(path + (key,), True, f"key {key!r} is not allowed here (expected {wanted})")]
+    return [((*path, key), True, f"key {key!r} is not allowed here (expected {wanted})")]
 
 
 def _any_of(error: SchemaError, path: KeyPath, root: dict[str, Any]) -> list[Explained]:
-    branches: list[dict[str, Any]] = list(error.validator_value)
+    branches: list[dict[str, Any]] = list(error.validator_value) if isinstance(error.validator_value, list) else []
     by_branch: dict[int, list[SchemaError]] = {}
     for sub in error.context or []:
         by_branch.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
     fitting = [i for i, b in enumerate(branches) if _fits(error.instance, b, root)]
     if not fitting:
-        return [(path, False, f"got {_shown(error.instance)} (expected {schema_words(error.schema, root)})")]
+        return [(path, False, f"got {_shown(error.instance)} (expected {schema_words(_schema(error), root)})")]
     best = min(fitting, key=lambda i: _badness(by_branch.get(i, []), len(path)))
     return [item for sub in by_branch.get(best, []) for item in explain(sub, root)]
 

@@ -57,7 +57,7 @@ class LoadedSuite:
                 self._positions.setdefault(s.id, i)
             pos = self._positions.get(scenario_id)
             if pos is None:
-                raise KeyError(f"suite {self.suite.name!r} has no scenario {scenario_id!r}")
+                raise KeyError(f"suite {self.suite.suite!r} has no scenario {scenario_id!r}")
         return self.scenarios[pos]
 
     def scenario_line(self, scenario_id: str) -> int | None:

@@ -73,7 +73,7 @@ def suite_later_problems(path: Path, agent: Any, simulator_template: str | None,
     located = read_yaml(path)
     folder = Path(path).parent
     data = located.data
-    checks = [(("defaults", "checks", i), c) for i, c in enumerate(_list(_dict(data.get("defaults")).get("checks")))]
+    checks: list[tuple[KeyPath, Any]] = [(("defaults", "checks", i), c) for i, c in enumerate(_list(_dict(data.get("defaults")).get("checks")))]
     for index, scenario in enumerate(_list(data.get("scenarios"))):
         checks += [(("scenarios", index, "checks", i), c) for i, c in enumerate(_list(_dict(scenario).get("checks")))]
     problems = _check_problems(located, checks)

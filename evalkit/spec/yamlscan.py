@@ -74,8 +74,9 @@ class _Scan:
 
     def fail(self, event: yaml.Event, message: str, located: bool = True) -> SpecError:
         parts = tuple(s for f in self.stack if (s := f.segment()) is not None) if located else ()
-        mark = event.start_mark
-        return SpecError([Problem(self.shown, mark.line + 1, mark.column + 1, format_key_path(parts), message)])
+        mark = event.start_mark  # the parser marks every event; (1, 1) only for a hand-made one
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return SpecError([Problem(self.shown, line, col, format_key_path(parts), message)])
 
     def done(self, values: int, chars: int, scalar: str | None = None) -> None:
         if self.stack:

@@ -204,7 +204,8 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, parts, depth)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, parts + (i,), depth + 1) for i, child in enumerate(node.value)]
+            return [self.build(child, (*parts, i), depth + 1) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode), "a YAML node is a mapping, a sequence or a scalar"
         return self._scalar(node, parts)
 
     def _mapping(self, node: yaml.MappingNode, parts: KeyPath, depth: int) -> dict[str, Any]:
@@ -220,11 +221,11 @@ class _Builder:
             key = key_node.value
             if key in first_line:
                 message = f"duplicate key '{key}' (first set on line {first_line[key]}; expected each key once)"
-                self.problems.append(self._at(key_node, parts + (key,), message))
+                self.problems.append(self._at(key_node, (*parts, key), message))
                 continue
             first_line[key] = _mark(key_node)[0]
-            self.located.keys[parts + (key,)] = _mark(key_node)
-            out[key] = self.build(value_node, parts + (key,), depth + 1)
+            self.located.keys[(*parts, key)] = _mark(key_node)
+            out[key] = self.build(value_node, (*parts, key), depth + 1)
         return out
 
     def _merge(self, out: dict[str, Any], value_node: yaml.Node, parts: KeyPath, depth: int) -> None:
