@@ -18,7 +18,7 @@ class ModelPrice(BaseModel):
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
-    cached_input: float | None = Field(default=None, ge=0)  # kept from project prices; usage has no cached count yet
+    cached_input: float | None = Field(default=None, ge=0)  # cache reads (Usage.cached_input_tokens); else input
 
 
 STATIC_CONNECTIONS = 32  # the fixed per-endpoint cap when adaptive control is off and max_connections is unset

@@ -46,7 +46,11 @@ class PriceTable:
         return None
 
     def cost(self, name: str, usage: Usage) -> float | None:
+        """USD for `usage`; input tokens read from a prompt cache at the model's `cached_input` price, when it has
+        one (else at the input price, as a provider without cache pricing bills them)."""
         price = self.price(name)
         if price is None:
             return None
-        return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000
+        cached = min(usage.cached_input_tokens, usage.input_tokens) if price.cached_input is not None else 0
+        fresh = usage.input_tokens - cached
+        return (fresh * price.input + cached * (price.cached_input or 0.0) + usage.output_tokens * price.output) / 1_000_000

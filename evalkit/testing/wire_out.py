@@ -81,6 +81,8 @@ def openai_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, Any]
             "prompt_tokens": answer.usage.input_tokens,
             "completion_tokens": answer.usage.output_tokens,
             "total_tokens": answer.usage.input_tokens + answer.usage.output_tokens,
+            **({"prompt_tokens_details": {"cached_tokens": answer.usage.cached_input_tokens}}
+               if answer.usage.cached_input_tokens else {}),
         },
     }
 
@@ -146,14 +148,21 @@ def anthropic_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, A
         "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": answer.usage.input_tokens, "output_tokens": answer.usage.output_tokens},
+        "usage": {**_anthropic_input(answer), "output_tokens": answer.usage.output_tokens},
     }
+
+
+def _anthropic_input(answer: Answer) -> dict[str, int]:
+    """Anthropic counts cache reads apart from input_tokens (a scripted usage's input includes them)."""
+    cached = answer.usage.cached_input_tokens
+    read = {"cache_read_input_tokens": cached} if cached else {}
+    return {"input_tokens": answer.usage.input_tokens - cached, **read}
 
 
 def anthropic_stream(request: LLMRequest, answer: Answer, seq: int) -> list[tuple[str, dict[str, Any]]]:
     """(event name, data) pairs of an Anthropic SSE stream built from the non-streamed body."""
     body = anthropic_body(request, answer, seq)
-    start = {**body, "content": [], "stop_reason": None, "usage": {"input_tokens": answer.usage.input_tokens, "output_tokens": 0}}
+    start = {**body, "content": [], "stop_reason": None, "usage": {**_anthropic_input(answer), "output_tokens": 0}}
     events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
     opened: dict[str, Any]
     delta: dict[str, Any]

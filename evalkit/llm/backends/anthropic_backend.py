@@ -126,6 +126,16 @@ def from_message(message: Any, structured_tool: str | None) -> ModelResponse:
         text=structured if structured is not None else "".join(texts),
         tool_calls=calls,
         finish_reason=finish,
-        usage=Usage(input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0) if usage else Usage(),
+        usage=_usage(usage),
         request_id=getattr(message, "_request_id", None) or message.id,
     )
+
+
+def _usage(usage: Any) -> Usage:
+    """Anthropic's input_tokens leaves out cache reads and writes; both are billed input (reads at the cached price)."""
+    if usage is None:
+        return Usage()
+    read = getattr(usage, "cache_read_input_tokens", None) or 0
+    written = getattr(usage, "cache_creation_input_tokens", None) or 0
+    return Usage(input_tokens=(usage.input_tokens or 0) + read + written, output_tokens=usage.output_tokens or 0,
+                 cached_input_tokens=read)

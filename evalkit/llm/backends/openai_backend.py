@@ -128,7 +128,7 @@ def from_completion(completion: Any) -> ModelResponse:
         text=message.content or "",
         tool_calls=calls,
         finish_reason=_FINISH.get(choice.finish_reason or "stop", choice.finish_reason or "stop"),
-        usage=Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens) if usage else Usage(),
+        usage=_usage(usage),
         request_id=getattr(completion, "_request_id", None) or completion.id,
         logprobs=_logprobs(choice),
         refusal=getattr(message, "refusal", None) or None,
@@ -143,3 +143,11 @@ def _logprobs(choice: Any) -> list[dict[str, Any]] | None:
         {"token": t.token, "logprob": t.logprob, "top": {x.token: x.logprob for x in t.top_logprobs or []}}
         for t in content
     ]
+
+
+def _usage(usage: Any) -> Usage:
+    """prompt_tokens includes those read from the prompt cache (`prompt_tokens_details.cached_tokens`)."""
+    if usage is None:
+        return Usage()
+    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None) or 0
+    return Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens, cached_input_tokens=cached)

@@ -39,9 +39,9 @@ def read_events(events: list[tuple[str, str]]) -> Reading:
             blocks[int(data.get("index", len(blocks)))] = {**(data.get("content_block") or {}), "_json": ""}
         elif kind == "content_block_delta":
             _apply(blocks.setdefault(int(data.get("index", 0)), {"type": "text", "_json": ""}), data.get("delta") or {})
-        elif kind == "message_delta":
-            usage = Usage(input_tokens=usage.input_tokens,
-                          output_tokens=int((data.get("usage") or {}).get("output_tokens") or usage.output_tokens))
+        elif kind == "message_delta":  # output so far; newer streams also repeat the input counts here
+            given = {k: v for k, v in (data.get("usage") or {}).items() if v is not None}
+            usage = _usage({**_raw(usage), **given}) or usage
     ordered = [b for _, b in sorted(blocks.items())]
     text = "".join(b.get("text", "") for b in ordered if b.get("type") == "text")
     calls = [ToolCall(id=str(b.get("id", "")), name=str(b.get("name", "")), arguments=_input(b))
@@ -62,11 +62,19 @@ def _input(block: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage(raw: Any) -> Usage | None:
-    """Input counts cache reads and writes too: they are input tokens the call was billed for."""
+    """Input counts cache reads and writes too: they are input tokens the call was billed for (reads at the
+    cached price; writes at the input price, a little under what Anthropic bills for them)."""
     if not isinstance(raw, dict):
         return None
-    cached = int(raw.get("cache_creation_input_tokens") or 0) + int(raw.get("cache_read_input_tokens") or 0)
-    return Usage(input_tokens=int(raw.get("input_tokens") or 0) + cached, output_tokens=int(raw.get("output_tokens") or 0))
+    read, written = int(raw.get("cache_read_input_tokens") or 0), int(raw.get("cache_creation_input_tokens") or 0)
+    return Usage(input_tokens=int(raw.get("input_tokens") or 0) + read + written,
+                 output_tokens=int(raw.get("output_tokens") or 0), cached_input_tokens=read)
+
+
+def _raw(usage: Usage) -> dict[str, int]:
+    """`usage` back in the wire's fields (what a message_delta's counts update)."""
+    fresh = usage.input_tokens - usage.cached_input_tokens
+    return {"input_tokens": fresh, "cache_read_input_tokens": usage.cached_input_tokens, "output_tokens": usage.output_tokens}
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:

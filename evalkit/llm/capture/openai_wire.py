@@ -52,9 +52,13 @@ def _call(call_id: str, function: dict[str, Any]) -> ToolCall:
 
 
 def _usage(raw: Any) -> Usage | None:
+    """prompt_tokens includes the cached ones (`prompt_tokens_details.cached_tokens`)."""
     if not isinstance(raw, dict):
         return None
-    return Usage(input_tokens=int(raw.get("prompt_tokens") or 0), output_tokens=int(raw.get("completion_tokens") or 0))
+    details = raw.get("prompt_tokens_details")
+    cached = int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
+    return Usage(input_tokens=int(raw.get("prompt_tokens") or 0), output_tokens=int(raw.get("completion_tokens") or 0),
+                 cached_input_tokens=cached)
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
