@@ -13,6 +13,7 @@ import pytest
 from doc_tables import frame_tables
 from nb_runs import Runs
 
+from evalkit.conversation.transcript import TerminationReason
 from evalkit.run import RunFrames, load_run
 from evalkit.run.recorded_verdict import RowError
 from evalkit.verdicts import ResultRow, TrialRecord
@@ -112,3 +113,11 @@ def test_a_row_that_is_not_evalkits_is_named_in_one_line(runs: Runs, tmp_path: P
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(f"{broken / 'trials.jsonl'}: row 3: outcome: ") and "'maybe'" in message
+
+
+def test_the_outcome_and_termination_meanings_name_every_value(runs: Runs) -> None:
+    trials = {c.name: c.meaning for c in frame_tables()["trials"]}
+    assert all(f"`{reason.value}`" in trials["termination"] for reason in TerminationReason)
+    assert all(f"`{o}`" in trials["outcome"] for o in ("pass", "fail", "invalid", "error"))
+    seen = set(runs.before.to_pandas().trials.termination.dropna())
+    assert seen and seen <= {reason.value for reason in TerminationReason}
