@@ -115,6 +115,6 @@ class Registry(Generic[T]):
         for point in entry_points(group=self.group):
             try:
                 point.load()
-            except Exception as exc:  # a broken third-party plugin is named, not a traceback
+            except Exception as exc:  # noqa: BLE001 - a broken third-party plugin is named, not a traceback
                 raise RegistryError(f"entry point {point.name!r} in group {self.group!r} failed to load: "
                                     f"{type(exc).__name__}: {exc}") from None

@@ -117,7 +117,7 @@ class DriftReport(BaseModel):
 
 
 def _counts(part: pd.DataFrame) -> list[RunCounts]:
-    return [RunCounts(passes=int(p), valid=int(v)) for p, v in zip(part["passes"], part["valid"])]
+    return [RunCounts(passes=int(p), valid=int(v)) for p, v in zip(part["passes"], part["valid"], strict=True)]
 
 
 def _window(part: pd.DataFrame, deff: float) -> WindowStats:
@@ -175,7 +175,7 @@ def drift(frames: FramesLike, config: DriftConfig = DriftConfig()) -> DriftRepor
     tested = [_row(key, before, after, rho, config.confidence) for key, (before, after) in windows.items()]
     reject, adjusted = holm([p for _, p in tested], config.alpha) if tested else ([], [])
     rows = [row.model_copy(update={"p_holm": p_holm, "drifting": hit})
-            for (row, _), hit, p_holm in zip(tested, reject, adjusted)]
+            for (row, _), hit, p_holm in zip(tested, reject, adjusted, strict=True)]
     rows.sort(key=lambda r: (not r.drifting, r.p_value, r.label))
     return DriftReport(config=config, rho=rho, rows=rows, skipped=skipped)
 

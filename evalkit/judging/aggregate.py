@@ -89,7 +89,7 @@ def _flags(readings: list[SampleScore], extra: list[str]) -> list[str]:
 
 def _lead(readings: list[SampleScore], raw: float, binary: bool) -> SampleScore:
     valid = [s for s in readings if s.raw is not None]
-    agreeing = [s for s in valid if binary and (s.raw >= 0.5) == (raw >= 0.5)]  # type: ignore[operator]
+    agreeing = [s for s in valid if binary and s.raw is not None and (s.raw >= 0.5) == (raw >= 0.5)]
     return (agreeing or valid)[0]
 
 

@@ -66,7 +66,7 @@ async def request(
         return await model.generate(prompt.messages(), output_schema=schema, config=plan.config)
     except ModelError as exc:
         return f"judge model error after {exc.attempts} attempt(s): {exc}"
-    except Exception as exc:  # a judge failure never crashes the run
+    except Exception as exc:  # noqa: BLE001 - a judge failure never crashes the run
         return f"judge call failed: {type(exc).__name__}: {exc}"
 
 

@@ -64,7 +64,7 @@ async def evaluate_any(
         return result
     try:
         return _checked(check, await result)
-    except Exception as exc:  # never crash the run
+    except Exception as exc:  # noqa: BLE001 - never crash the run
         return _broken(check, exc)
 
 
@@ -75,7 +75,7 @@ def _call(ctx: CheckContext) -> Finding | Awaitable[object]:
         result = CHECKS.get(check.kind).value(check.spec, ctx)
     except RegistryError as exc:
         return Finding(passed=None, reasoning=f"check cannot be evaluated: {exc}")
-    except Exception as exc:  # a broken check is recorded, never crashes the run
+    except Exception as exc:  # noqa: BLE001 - a broken check is recorded, never crashes the run
         return _broken(check, exc)
     return result if inspect.isawaitable(result) else _checked(check, result)
 

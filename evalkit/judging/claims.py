@@ -152,7 +152,7 @@ def claims_model(spec: ClaimsSpec, default_judge: JudgeConfig | None) -> tuple[s
 
 
 async def check_claims(
-    spec: ClaimsSpec, transcript: Transcript, hub: ModelSource, default_judge: JudgeConfig | None
+    spec: ClaimsSpec, transcript: Transcript, hub: ModelSource | None, default_judge: JudgeConfig | None
 ) -> Finding:
     """Extract claims with a judge call (temperature 0, cached like any judge call), then compare."""
     model, base_url = claims_model(spec, default_judge)
@@ -161,6 +161,8 @@ async def check_claims(
             passed=None,
             reasoning="no judge model configured for claims_match_actions (set judge_model or a suite/rubric judge)",
         )
+    if hub is None:
+        return Finding(passed=None, reasoning="claims_match_actions asks a judge model, and none may be called here")
     prompt = render_claims_prompt(transcript)
     tag = CallTag(role="judge", scenario_id=transcript.meta.scenario_id, session_id=transcript.meta.session_id)
     plan = CallPlan(model=model, base_url=base_url, config=GenerateConfig(temperature=0.0, tag=tag))
@@ -188,6 +190,4 @@ async def check_claims(
 )
 async def claims_match_actions(spec: ClaimsSpec, ctx: CheckContext) -> Finding:
     """The registered evaluator: the check's own judge_model, else the rubric's or suite's judge."""
-    if ctx.hub is None and claims_model(spec, ctx.default_judge)[0] is not None:
-        return Finding(passed=None, reasoning="claims_match_actions asks a judge model, and none may be called here")
-    return await check_claims(spec, ctx.transcript, ctx.hub, ctx.default_judge)  # type: ignore[arg-type]
+    return await check_claims(spec, ctx.transcript, ctx.hub, ctx.default_judge)

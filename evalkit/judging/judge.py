@@ -139,7 +139,7 @@ async def judge_transcript(
     """
     try:
         return await _judge(transcript, rubric, hub, default_judge, scenario)
-    except Exception as exc:  # a bug or an unforeseen failure must not crash the run nor pass silently
+    except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen failure must not crash the run nor pass silently
         judge = resolve_judge(rubric.rubric.judge, default_judge)
         return RubricVerdict(
             transcript_hash=transcript.content_hash(),

@@ -12,6 +12,7 @@ import getpass
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,9 @@ from evalkit.spec.problems import Problem, display_path
 from evalkit.spec.project import persona_dirs, rubric_dirs, suite_dirs
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry
 from evalkit.spec.survey import survey
+
+if TYPE_CHECKING:  # the labels modules load lazily (see above); the type is only for annotations
+    from evalkit.labels.sample import Strategy
 
 LABELS_DIR = "labels"
 
@@ -151,7 +155,7 @@ def _rubric(project: Path, ref: str) -> ResolvedRubric:
               help="Labels file to write (default: labels/ID@VERSION.jsonl under the project root); must not exist.")
 @root_option
 @one_line_errors
-def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: str, dev: int, out: Path | None,
+def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: Strategy, dev: int, out: Path | None,
            root: Path | None) -> None:
     """Draw trials of RUN_DIR to label (uniformly within scenarios) and write unlabelled label stubs.
 
@@ -175,7 +179,7 @@ def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: str, dev
     if not pool:
         raise click.ClickException(f"{display_path(run.path)}: no trial was judged under {resolved.ref} "
                                    "with a transcript on disk (nothing to label)")
-    result = draw(pool, SampleConfig(resolved, n, seed, strategy, dev))  # type: ignore[arg-type]
+    result = draw(pool, SampleConfig(resolved, n, seed, strategy, dev))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(label.line() + "\n" for label in stubs(result, out, run.run_id, resolved)), encoding="utf-8")
     holdout = sum(d.split == "holdout" for d in result.items)

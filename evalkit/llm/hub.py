@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from evalkit.llm.endpoint import Endpoint, resolve_base_url, split_name
 from evalkit.llm.ledger import UsageLedger
 from evalkit.llm.budget import Budget, SharedBudgetClient
 from evalkit.llm.limits import EndpointLimiter, terms_for
-from evalkit.llm.mock_rules import RuleSet
+from evalkit.llm.mock_rules import Rule, RuleSet
 from evalkit.llm.model import HubModel
 from evalkit.llm.pricing import PriceTable
 from evalkit.llm.providers import PROVIDERS
@@ -109,9 +110,9 @@ class ModelHub:
         await self.aclose()
 
 
-def _initial_rules(source: object) -> list:
+def _initial_rules(source: Iterable[Rule] | str | Path | None) -> list[Rule]:
     if source is None:
         return []
     if isinstance(source, (str, Path)):
         return load_rules(source)
-    return list(source)  # type: ignore[call-overload]
+    return list(source)

@@ -22,6 +22,7 @@ from evalkit.llm.structured import json_instruction, parse_output, repair_messag
 from evalkit.llm.types import ErrorKind, GenerateConfig, Message, ModelError, ModelResponse, ToolSpec, Unparseable, Usage
 
 if TYPE_CHECKING:
+    from evalkit.llm.cache import ResponseCache
     from evalkit.llm.hub import ModelHub
 
 _DEFAULT_CONFIG = GenerateConfig()
@@ -64,19 +65,21 @@ class HubModel:
             self._endpoint.provider, self.model, list(messages), list(tools or ()), schema, schema_name,
             params_of(cfg), cfg.tag.role,
         )
-        key = cache_key(request, self._cache_endpoint) if self._hub.caches(cfg.tag.role, request.provider) else None
-        if key is not None:
-            hit = self._from_cache(key, output_schema, cfg)
+        cache = self._hub.cache if self._hub.caches(cfg.tag.role, request.provider) else None
+        key = cache_key(request, self._cache_endpoint) if cache is not None else None
+        if cache is not None and key is not None:
+            hit = self._from_cache(cache, key, output_schema, cfg)
             if hit is not None:
                 return hit
         response = await self._exchange(request, cfg)
         result = response if output_schema is None else await self._structured(request, response, output_schema, cfg)
-        if key is not None and isinstance(result, ModelResponse):
-            self._hub.cache.put(key, result, cfg.tag.role)  # type: ignore[union-attr]
+        if cache is not None and key is not None and isinstance(result, ModelResponse):
+            cache.put(key, result, cfg.tag.role)
         return result
 
-    def _from_cache(self, key: str, output_schema: type[BaseModel] | None, cfg: GenerateConfig) -> ModelResponse | None:
-        hit = self._hub.cache.get(key)  # type: ignore[union-attr]
+    def _from_cache(self, cache: ResponseCache, key: str, output_schema: type[BaseModel] | None,
+                    cfg: GenerateConfig) -> ModelResponse | None:
+        hit = cache.get(key)
         if hit is None:
             return None
         if output_schema is not None:

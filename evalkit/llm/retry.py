@@ -63,7 +63,7 @@ async def call_with_retries(
             raise
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # every SDK/transport failure is classified below
+        except Exception as exc:  # noqa: BLE001 - every SDK/transport failure is classified below
             error = classify(exc)
         if error.kind in (ErrorKind.rate_limit, ErrorKind.overloaded) or error.retry_after is not None:
             limiter.rate_limit_signal(None if error.retry_after is None else min(error.retry_after, policy.max_s))

@@ -36,7 +36,7 @@ def load_rules(path: str | Path) -> list[Rule]:
         raise RulesFileError(f"{path}:{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     items, nodes = _rule_items(path, root, data)
     rules, problems = [], []
-    for index, (item, node) in enumerate(zip(items, nodes)):
+    for index, (item, node) in enumerate(zip(items, nodes, strict=True)):
         try:
             rules.append(Rule.model_validate(item))
         except ValidationError as exc:

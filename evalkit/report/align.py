@@ -63,7 +63,7 @@ def alignment_for(sides: list[RunData]) -> Alignment:
         return Alignment(with_tier=False, single_suite=single)
     if len(set(tier_sets)) == 1:
         return Alignment(with_tier=True, single_suite=single)
-    listing = "; ".join(f"{s.label}: {', '.join(ts)}" for s, ts in zip(sides, tier_sets))
+    listing = "; ".join(f"{s.label}: {', '.join(ts)}" for s, ts in zip(sides, tier_sets, strict=True))
     raise ReportError(f"the runs ran different tiers ({listing}); compare tiers of one run with --tiers")
 
 

@@ -231,7 +231,7 @@ def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -
     provisional = _Pair(a, b, ga, gb, cfg, True, verdicts, k).scorecard("overall", keys)
     ca, cb = provisional.a.agent_cost_per_session, provisional.b.agent_cost_per_session
     by_cost = ca is not None and cb is not None and ca != cb
-    b_cand = not (by_cost and ca < cb)  # type: ignore[operator]
+    b_cand = not (ca is not None and cb is not None and ca < cb)  # b is the candidate unless a is strictly cheaper
     pair = _Pair(a, b, ga, gb, cfg, b_cand, verdicts, k)
     overall = pair.scorecard("overall", keys) if not b_cand else provisional
     scenarios = [pair.scorecard(align.label(k), [k]) for k in keys]

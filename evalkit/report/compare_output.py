@@ -114,7 +114,7 @@ def to_html(comp: Comparison) -> str:
 
 def print_table(comp: Comparison, console: Console | None = None) -> None:
     """The comparison as rich tables, one per pair, plus warnings and the routing hint."""
-    console = console or Console(file=RedactingStream(sys.stdout),  # type: ignore[arg-type]
+    console = console or Console(file=RedactingStream(sys.stdout),  # type: ignore[arg-type]  # a duck-typed TextIO: write/flush, the rest delegated
                                  width=None if sys.stdout.isatty() else 150)  # pipes and CI logs get wide rows
     for w in comp.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -38,7 +38,8 @@ def routing_hint(overall: Scorecard, scenarios: list[Scorecard], candidate_is_b:
     tags = sorted({tag for s in scenarios for tag in s.tags})
     routable_tags = [t for t in tags if all(s.verdict == "non_inferior" for s in scenarios if t in s.tags)]
     savings = [_saving(s, candidate_is_b) for s in ok]
-    saving = None if any(v is None for v in savings) or not scenarios else PER * sum(savings) / len(scenarios)  # type: ignore[arg-type]
+    known = [v for v in savings if v is not None]
+    saving = None if len(known) < len(savings) or not scenarios else PER * sum(known) / len(scenarios)
     hint = RoutingHint(candidate_is_b=candidate_is_b, scenarios=[s.scenario for s in ok], tags=routable_tags,
                        saving_per_1000=saving)
     if overall.verdict == "non_inferior":

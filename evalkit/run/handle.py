@@ -133,7 +133,9 @@ class RunHandle:
             self._thread.join()
         if self._summary is not None:
             return self._summary
-        raise self._error  # type: ignore[misc]
+        if self._error is None:  # _finished always sets one of the two
+            raise RuntimeError(f"run {self.run_id} ended with neither a summary nor an error")
+        raise self._error
 
 
 def run_in_thread(
@@ -174,7 +176,7 @@ def run_in_thread(
     def worker() -> None:
         try:
             summary = asyncio.run(main())
-        except BaseException as exc:  # delivered to the waiting thread
+        except BaseException as exc:  # noqa: BLE001 - delivered to the waiting thread
             opened.dir.release()  # the run never got to close (e.g. the hub failed to start): let a resume in
             handle._finished(None, exc)
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -193,9 +194,9 @@ def _transcript(trials: list[TrialRecord], run_dir: Path | None) -> str | None:
     return None
 
 
-def _distinct(values: object) -> list[str]:
+def _distinct(values: Iterable[object]) -> list[str]:
     seen: dict[str, None] = {}
-    for v in values:  # type: ignore[attr-defined]
+    for v in values:
         seen.setdefault(str(v), None)
     return list(seen)
 

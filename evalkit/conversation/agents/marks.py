@@ -30,9 +30,9 @@ def agent_factory(fn: Any = None, *, shared: bool = False) -> Any:
     """Mark `fn` as an agent factory (optionally `shared`: one agent for every session of a run loop)."""
 
     def mark(target: F) -> F:
-        target.evalkit_factory = True  # type: ignore[attr-defined]
+        target.evalkit_factory = True  # type: ignore[attr-defined]  # a mark is a plain attribute on the function, read back with getattr
         if shared:
-            target.evalkit_shared = True  # type: ignore[attr-defined]
+            target.evalkit_shared = True  # type: ignore[attr-defined]  # a plain attribute mark, like evalkit_factory
         return target
 
     return mark(fn) if fn is not None else mark
