@@ -78,10 +78,10 @@ def check_reading(reading: SampleScore, prompt: JudgePrompt, plan: CallPlan, cri
     if reading.raw is None:
         return reading
     if is_weak(evidence, required_quotes(plan.min_evidence, criterion.scale == "binary")):
-        reading = reading.model_copy(update={"flags": reading.flags + ["weak_evidence"]})
+        reading = reading.model_copy(update={"flags": [*reading.flags, "weak_evidence"]})
     if all(e.verified for e in evidence):
         return reading
-    flags = reading.flags + ["unsupported_evidence"]
+    flags = [*reading.flags, "unsupported_evidence"]
     if plan.evidence_mode == "warn":
         return reading.model_copy(update={"flags": flags})
     return reading.model_copy(
@@ -99,8 +99,8 @@ def apply_logprobs(reading: SampleScore, criterion: Criterion, response: ModelRe
         return reading
     weighted = weighted_score(response.text, response.logprobs, criterion.id, *scale_bounds(criterion))
     if weighted is None:
-        return reading.model_copy(update={"flags": reading.flags + ["logprobs_unavailable"]})
-    return reading.model_copy(update={"raw": weighted, "flags": reading.flags + ["logprob_scored"]})
+        return reading.model_copy(update={"flags": [*reading.flags, "logprobs_unavailable"]})
+    return reading.model_copy(update={"raw": weighted, "flags": [*reading.flags, "logprob_scored"]})
 
 
 async def judge_call(hub: ModelSource, plan: CallPlan, prompt: JudgePrompt, criteria: list[Criterion]) -> CallResult:

@@ -31,9 +31,9 @@ def _close_objects(node: Any) -> Any:
         return node
     out = {k: _close_objects(v) for k, v in node.items()}
     props = out.get("properties")
-    if out.get("type") == "object" and isinstance(props, dict) and "additionalProperties" not in out:
-        if set(out.get("required", [])) == set(props):
-            out["additionalProperties"] = False
+    closable = out.get("type") == "object" and isinstance(props, dict) and "additionalProperties" not in out
+    if closable and set(out.get("required", [])) == set(props or ()):
+        out["additionalProperties"] = False
     return out
 
 

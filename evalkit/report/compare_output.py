@@ -124,9 +124,9 @@ def print_table(comp: Comparison, console: Console | None = None) -> None:
         columns = ["scenario", "pass a → b", "Δ pass [CI]", "McNemar p, trials (ignores clustering)",
                    "scenario-level p (sign-flip)"]
         columns += [f"pass@{p.k} / pass^{p.k} a → b"] if p.k else []
-        for col in columns + ["Δ score [CI]", "W/T/L", "agent $/session a → b", "$/passing a → b", "verdict"]:
+        for col in [*columns, "Δ score [CI]", "W/T/L", "agent $/session a → b", "$/passing a → b", "verdict"]:
             table.add_column(col, overflow="fold", no_wrap=col == "verdict")
-        for card in p.scenarios + [p.overall]:
+        for card in [*p.scenarios, p.overall]:
             table.add_row(
                 card.scenario + (f" ({card.flipped})" if card.flipped else ""),
                 f"{pct(card.a.pass_rate)}→{pct(card.b.pass_rate)}",
