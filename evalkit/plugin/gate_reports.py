@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from evalkit.plugin.failure_repr import failure_repr, gate_failure
 from evalkit.plugin.items import EvalkitGateWarning
 from evalkit.verdicts import GateResult
 
@@ -64,7 +65,8 @@ def report_gate(config: pytest.Config, spec: GateSpec, result: GateResult | None
     if result is None:
         call = _report(spec, "call", "skipped", (spec.location[0], spec.location[1] or 0, f"Skipped: {NO_TRIALS}"))
     elif result.failed:
-        call = _report(spec, "call", "failed", result.message(), props)
+        shown = failure_repr(gate_failure(result), spec.location, config.getoption("tbstyle", "auto"))  # as in one process
+        call = _report(spec, "call", "failed", shown, props)
     else:
         call = _report(spec, "call", "passed", None, props)
         if result.outcome == "inconclusive":

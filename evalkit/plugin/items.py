@@ -17,31 +17,37 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from evalkit.plugin.controller_slot import get_controller
+from evalkit.plugin.failure_repr import Failure, failure_repr, gate_failure, scenario_failure, setup_failure
 from evalkit.plugin.messages import failure_message, interval_text, pct
-from evalkit.verdicts import ScenarioVerdict
 from evalkit.run.keys import item_key, tier_of
+from evalkit.verdicts import ScenarioVerdict
 
 if TYPE_CHECKING:
     from evalkit.plugin.controller import Controller
 
 
-class ScenarioFailed(Exception):
+class _ItemFailure(Exception):
+    """An evalkit verdict against the item: its text is the full account, `failure` how pytest shows it."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.text)
+        self.failure = failure
+
+
+class ScenarioFailed(_ItemFailure):
     """A scenario's trials did not meet its gate (quality failure or invalid)."""
 
 
-class ScenarioSetupError(Exception):
+class ScenarioSetupError(_ItemFailure):
     """The agent never ran (could not be imported or built): an error of the setup, not a quality failure."""
 
 
-class GateFailed(Exception):
+class GateFailed(_ItemFailure):
     """A suite gate failed or was inconclusive under `inconclusive: fail`."""
 
 
 class EvalkitGateWarning(UserWarning):
     """An inconclusive gate under `inconclusive: warn`."""
-
-
-_OURS = (ScenarioFailed, ScenarioSetupError, GateFailed)
 
 
 def cache_node_id(parent: pytest.Collector, name: str) -> Any:
@@ -92,15 +98,15 @@ class _EvalItem(pytest.Item):
         report.duration = max(0.0, report.duration - self._blocked.pop(report.when, 0.0)) + own
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, _OURS):
-            return str(excinfo.value)
+        if isinstance(excinfo.value, _ItemFailure):
+            return failure_repr(excinfo.value.failure, self.location, style or self.config.getoption("tbstyle", "auto"))
         return super().repr_failure(excinfo, style=style)
 
     def _repr_failure_py(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Setup errors are rendered here (pytest calls `repr_failure` for the call phase only): our message,
         not pytest's and pluggy's frames."""
-        if isinstance(excinfo.value, _OURS):
-            return str(excinfo.value)
+        if isinstance(excinfo.value, _ItemFailure):
+            return failure_repr(excinfo.value.failure, self.location, style or self.config.getoption("tbstyle", "auto"))
         return super()._repr_failure_py(excinfo, style=style)
 
 
@@ -121,9 +127,9 @@ class ScenarioItem(_EvalItem):
         with self.waiting("setup"):
             result = self.controller().scenario_result(self)
         if result.error:
-            raise ScenarioSetupError(result.error)
+            raise ScenarioSetupError(setup_failure(result.error))
         if result.verdict is not None and result.verdict.outcome == "error":
-            raise ScenarioSetupError(failure_message(result.verdict, self.name))
+            raise ScenarioSetupError(scenario_failure(result.verdict, failure_message(result.verdict, self.name)))
 
     def runtest(self) -> None:
         with self.waiting("call"):
@@ -134,7 +140,7 @@ class ScenarioItem(_EvalItem):
         verdict: ScenarioVerdict = result.verdict
         self.user_properties.extend(junit_properties(verdict, self.loaded.rubrics_for(self.scenario)))
         if verdict.outcome != "pass":
-            raise ScenarioFailed(failure_message(verdict, self.name))
+            raise ScenarioFailed(scenario_failure(verdict, failure_message(verdict, self.name)))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         """The suite file and the scenario's line (0-based, pytest's convention): IDEs, reports and CI
@@ -152,7 +158,7 @@ class GateItem(_EvalItem):
             pytest.skip("no scenario of this suite ran, so there is nothing to gate")
         self.user_properties.append(("gate", result.outcome))
         if result.failed:
-            raise GateFailed(result.message())
+            raise GateFailed(gate_failure(result))
         if result.outcome == "inconclusive":
             warnings.warn(EvalkitGateWarning(result.message()), stacklevel=1)
 

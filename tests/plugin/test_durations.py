@@ -71,7 +71,9 @@ def recorded(project: Project) -> dict[str, float]:
 def test_each_item_is_charged_its_own_trials(project: Project) -> None:
     project.write("sleepy_agent.py", SLEEPY_AGENT)
     project.suite(SUITE)
-    result = project.pytester.runpytest("suites", "--durations=0", "-vv", "--junitxml=junit.xml", "-p", "no:cacheprovider")
+    result = project.pytester.runpytest(
+        "suites", "--durations=0", "-vv", "--junitxml=junit.xml", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=4)  # 3 scenarios and the gate
     shown, times, own = durations(result.stdout.str()), junit_times(str(project.path / "junit.xml")), recorded(project)
     assert own["slow"] >= 1.6 and own["mid"] >= 0.8  # two trials each of 0.8 s and 0.4 s of sleep: what is measured

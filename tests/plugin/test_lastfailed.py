@@ -41,10 +41,20 @@ scenarios:
     turns: [{user: "refund it"}]
     checks: [{contains: "refunded"}]
 """
-FAILING = ["greeting[llama3.1:8b]", "greeting[meta-llama/Llama-3.1-8b]",  # the check fails: the agent only greets
-           "[gate][llama3.1:8b]", "[gate][meta-llama/Llama-3.1-8b]"]  # 2 of 3 scenarios pass: below 0.9
-PASSING = ["refund[llama3.1:8b]", "refund[meta-llama/Llama-3.1-8b]",
-           "refund-again[llama3.1:8b]", "refund-again[meta-llama/Llama-3.1-8b]"]
+FAILING = [
+    # the check fails: the agent only greets
+    "greeting[llama3.1:8b]",
+    "greeting[meta-llama/Llama-3.1-8b]",
+    # 2 of 3 scenarios pass: below the gate's 0.9
+    "[gate][llama3.1:8b]",
+    "[gate][meta-llama/Llama-3.1-8b]",
+]
+PASSING = [
+    "refund[llama3.1:8b]",
+    "refund[meta-llama/Llama-3.1-8b]",
+    "refund-again[llama3.1:8b]",
+    "refund-again[meta-llama/Llama-3.1-8b]",
+]
 
 
 @pytest.fixture(params=["current", "8.4"])
@@ -52,8 +62,10 @@ def pytest_version(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     """Which pytest the subprocess runs: this environment's, or 8.4 from .ci-pytest84 (ahead on PYTHONPATH)."""
     if request.param == "8.4":
         if not (PYTEST84 / "pytest").is_dir():
-            message = (f"{PYTEST84} is absent: `pip install --no-deps --target .ci-pytest84 'pytest==8.4.*'` "
-                       "(.ci/run does) to test the node ids on pytest 8.4")
+            message = (
+                f"{PYTEST84} is absent: `pip install --no-deps --target .ci-pytest84 'pytest==8.4.*'` "
+                "(.ci/run does) to test the node ids on pytest 8.4"
+            )
             if IN_CI:
                 pytest.fail(message)
             pytest.skip(message)
@@ -94,13 +106,15 @@ def test_lf_reruns_exactly_the_failed_items_and_ff_runs_them_first(project: Proj
     assert sorted(ordered[4:]) == sorted(PASSING)
 
 
-def test_ids_select_items_on_the_command_line(project: Project, pytest_version: str) -> None:  # noqa: ARG001
+def test_ids_select_items_on_the_command_line(project: Project, pytest_version: str) -> None:
     project.suite(SUITE)
     result = project.pytester.runpytest_subprocess(
-        "--collect-only", "-q",
+        "--collect-only",
+        "-q",
         "suites/tiny.yaml::greeting[meta-llama/Llama-3.1-8b]",  # one tier of one scenario, by its id
         "suites/tiny.yaml::refund",  # every tier of a scenario
-        "--deselect", "suites/tiny.yaml::refund[llama3.1:8b]",
+        "--deselect",
+        "suites/tiny.yaml::refund[llama3.1:8b]",
     )
     assert [line for line in result.outlines if "::" in line] == [
         "suites/tiny.yaml::greeting[meta-llama/Llama-3.1-8b]",
@@ -124,8 +138,12 @@ def test_items_have_the_id_shape_of_a_parametrized_test(project: Project) -> Non
 
 def test_tiers_sharing_a_label_show_their_full_names(project: Project) -> None:
     """Two providers serving one model name would give two items one id (and --lf, -k and ids would conflate them)."""
-    project.suite(SUITE.replace('["openai:llama3.1:8b", "openai:meta-llama/Llama-3.1-8b"]',
-                                '["openai:gpt-4.1", "anthropic:gpt-4.1", "openai:o3"]'))
+    project.suite(
+        SUITE.replace(
+            '["openai:llama3.1:8b", "openai:meta-llama/Llama-3.1-8b"]',
+            '["openai:gpt-4.1", "anthropic:gpt-4.1", "openai:o3"]',
+        )
+    )
     result = project.pytester.runpytest("--collect-only", "-q", "suites", "-k", "refund and not again")
     assert [line for line in result.outlines if "::" in line] == [
         "suites/tiny.yaml::refund[openai:gpt-4.1]",

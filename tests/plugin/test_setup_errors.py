@@ -44,8 +44,9 @@ def test_an_agent_that_never_ran_is_a_pytest_error_and_is_not_judged(project: Pr
 
     # the two broken agents are ERRORs (not FAILED); their gates fail on the error rate; the working suite passes
     result.assert_outcomes(errors=2, failed=2, passed=2)
-    assert "ERROR suites/missing.yaml::missing-scenario - missing-scenario ERROR (setup" in out
-    assert "ERROR suites/raising.yaml::raising-scenario - raising-scenario ERROR (setup" in out
+    # the short summary gives the reason after the id, not the item's name again (issue #15 item 4)
+    assert "ERROR suites/missing.yaml::missing-scenario - the agent never ran in" in out  # trimmed to 80 columns
+    assert "ERROR suites/raising.yaml::raising-scenario - the agent never ran in" in out
     assert "missing-scenario ERROR (setup, not a quality failure): the agent never ran in 2 of 2 trials" in out
     assert "No module named 'no_such_module'" in out and "no API key configured for the agent" in out
     assert "FAILED suites/missing.yaml::missing-scenario" not in out
