@@ -90,7 +90,7 @@ def run_cell(rng: np.random.Generator, reps: int, g: int, m: int, rate: float, t
         cells, clusters = one_set(rng, g, m, rate)
         config = BootstrapConfig(n_resamples=resamples, seed=r, min_clusters=min_clusters)
         for name, stat in STATS.items():
-            def statistic(i: np.ndarray, stat=stat) -> float | None:
+            def statistic(i: np.ndarray, stat=stat, cells=cells) -> float | None:
                 table = np.bincount(cells[i], minlength=4).reshape(2, 2).astype(float)
                 return stat(table)
             got = cluster_interval(statistic, clusters.tolist(), config)

@@ -109,7 +109,7 @@ def naive_flagged(frames: SimpleNamespace, window: int, alpha: float) -> set[tup
         bp, bn = int((cell[~late]["outcome"] == "pass").sum()), int((~late).sum())
         ap, an = int((cell[late]["outcome"] == "pass").sum()), int(late.sum())
         p_values.append(boschloo_greater(bp, bn, ap, an))
-    return {k for k, hit in zip(keys, holm(p_values, alpha)[0]) if hit}
+    return {k for k, hit in zip(keys, holm(p_values, alpha)[0], strict=True) if hit}
 
 
 def run_noise(config: SimConfig, histories: int, alpha: float, seed0: int, naive: bool) -> dict[str, object]:

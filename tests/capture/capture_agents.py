@@ -60,7 +60,7 @@ class OpenAIAgent:
             message = await self._ask(history)
             if not message.tool_calls:
                 text = message.content or ""
-                return _reported(made, self.report) + [{"role": "assistant", "content": text}] if self.report else text
+                return [*_reported(made, self.report), {"role": "assistant", "content": text}] if self.report else text
             history.append(message.model_dump(exclude_none=True))
             for call in message.tool_calls:
                 args = json.loads(call.function.arguments)

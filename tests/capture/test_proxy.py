@@ -142,10 +142,11 @@ async def test_parallel_tool_calls_in_a_stream_are_rebuilt_in_order(fake_llm, wi
                 async for _ in stream:
                     pass
         else:
-            async with anthropic.AsyncAnthropic(base_url=session.base_url, api_key="k", max_retries=0) as claude:
-                async with claude.messages.stream(model="m", max_tokens=50,
-                                                  messages=[{"role": "user", "content": "go"}]) as stream:
-                    await stream.get_final_message()
+            async with (
+                anthropic.AsyncAnthropic(base_url=session.base_url, api_key="k", max_retries=0) as claude,
+                claude.messages.stream(model="m", max_tokens=50, messages=[{"role": "user", "content": "go"}]) as stream,
+            ):
+                await stream.get_final_message()
     finally:
         await proxy.aclose()
     [call] = session.calls

@@ -54,7 +54,7 @@ def demo_runs(tmp_path_factory) -> dict[tuple[str, str, int], Transcript]:  # no
             ]
             transcripts = await asyncio.gather(*(run_session(s, hub) for s in specs))
             await hub.aclose()
-        return {(s.scenario.id, s.agent_model, s.trial): t for s, t in zip(specs, transcripts)}
+        return {(s.scenario.id, s.agent_model, s.trial): t for s, t in zip(specs, transcripts, strict=True)}
 
     return asyncio.run(run_all())
 
@@ -70,7 +70,7 @@ def test_every_demo_session_ends_cleanly(demo_runs) -> None:  # noqa: ANN001
 
 
 def test_strong_tier_follows_the_policy(demo_runs) -> None:  # noqa: ANN001
-    for (scenario, tier, trial), t in demo_runs.items():
+    for (scenario, tier, _trial), t in demo_runs.items():
         if tier != "mock:large":
             continue
         names = [n for n, _ in tool_calls(t)]

@@ -66,7 +66,7 @@ async def test_alias_default_url_is_its_own_and_a_missing_key_names_its_variable
     assert resolve_base_url("together", HubConfig(), None) == ("http://127.0.0.1:9/v1", True)
     monkeypatch.delenv("TOGETHER_BASE_URL")
     async with ModelHub(HubConfig(no_cache=True)) as hub:  # the default (remote) URL: refused before any request
-        with pytest.raises(ModelError, match="no API key for together: set TOGETHER_API_KEY or HubConfig.api_keys"):
+        with pytest.raises(ModelError, match=r"no API key for together: set TOGETHER_API_KEY or HubConfig.api_keys"):
             await hub.model("together:m").generate(HI)
         monkeypatch.setenv("TOGETHER_API_KEY", CANARY)
         endpoint = hub.model("together:m")._endpoint

@@ -82,7 +82,7 @@ def test_an_installed_alias_runs_a_suite_over_the_openai_wire_with_the_key_kept_
     [run_dir] = [p for p in (project / "reports").iterdir() if (p / "run.json").exists() and not p.is_symlink()]
     trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines() if line.strip()]
     assert [t["outcome"] for t in trials] == ["pass", "pass"]
-    artifacts = [p for p in project.rglob("*") if p.is_file() and not p.suffix == ".pyc"]
+    artifacts = [p for p in project.rglob("*") if p.is_file() and p.suffix != ".pyc"]
     assert "together:some-model" in (run_dir / "run.json").read_text() + "".join(
         p.read_text(errors="replace") for p in run_dir.rglob("*.json*"))
     leaks = [str(p) for p in artifacts if KEY in p.read_text(errors="replace")]

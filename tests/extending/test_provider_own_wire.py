@@ -78,7 +78,7 @@ async def test_a_provider_with_its_own_wire_is_served_by_the_fake_server(echo_pr
         assert [(r.path, r.provider, r.model) for r in server.requests] == [("/echo/v1/generate", "echo", "tiny")] * 2
     with FakeLLMServer([Rule(text="x")], api_key="right") as server:  # the adapter renders the 401 too
         async with ModelHub(HubConfig(base_urls={"echo": server.base_url("echo")}, max_retries=0)) as hub:
-            with pytest.raises(ModelError, match="^auth: invalid api key"):
+            with pytest.raises(ModelError, match=r"^auth: invalid api key"):
                 await hub.model("echo:tiny").generate([Message(role="user", content="hi")])
 
 

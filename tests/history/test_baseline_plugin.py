@@ -62,7 +62,7 @@ def test_last_green_on_main_is_the_baseline(project: pytest.Pytester, monkeypatc
 def test_no_green_run_refuses_in_one_line(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_HEAD_REF", "main")
     project.runpytest("suites", "-p", "no:cacheprovider").assert_outcomes(passed=2)
-    [green] = _runs(project)
+    [_green] = _runs(project)  # exactly one run so far
     result = project.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-baseline", "last-green:release")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["*evalkit: --evalkit-baseline last-green:release: no run recorded on branch 'release'*"])

@@ -50,7 +50,7 @@ def test_four_processes_record_every_run_exactly_once(db_url: str, tmp_path: Pat
         time.sleep(0.05)
     go.touch()
     outputs = [p.communicate(timeout=240) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err[-2000:]
         assert out.strip() == f"ok {RUNS_EACH + 1}"
 

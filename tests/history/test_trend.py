@@ -49,7 +49,7 @@ def test_suite_slash_scenario_and_unknown_names() -> None:
     assert trend(HISTORY, TrendConfig(target="billing/invoice")).points[0].suite == "billing"
     with pytest.raises(HistoryInputError, match="did you mean refund"):
         trend(HISTORY, TrendConfig(target="refnd"))
-    with pytest.raises(HistoryInputError, match="--tier 'mock:tiny'.*expected one of mock:large, mock:small"):
+    with pytest.raises(HistoryInputError, match=r"--tier 'mock:tiny'.*expected one of mock:large, mock:small"):
         trend(HISTORY, TrendConfig(target="refund", tier="mock:tiny"))
     clash = frames({("refund", "refund", "t"): ["p"]})
     with pytest.raises(HistoryInputError, match="both a suite and a scenario"):

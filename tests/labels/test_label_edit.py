@@ -61,7 +61,7 @@ def test_labelling_two_items_writes_scores_citations_and_provenance(project: Pat
 
 def test_an_interrupted_session_keeps_finished_items_and_resumes_at_the_next(project: Path, stubs: Path) -> None:
     original = stubs.read_text().splitlines()
-    cut = _edit(stubs, project, FIRST + ["y", "4"])  # input ends in the middle of the second item
+    cut = _edit(stubs, project, [*FIRST, "y", "4"])  # input ends in the middle of the second item
     assert cut.returncode == 0 and "stopped: the item on screen was not saved" in cut.stdout
     lines = stubs.read_text().splitlines()
     assert read_jsonl(stubs)[0]["criteria"]["tone"]["score"] == 5

@@ -37,7 +37,7 @@ def test_each_builtin_gets_its_own_backend_and_the_sdk_default_url_stays_the_sdk
 @pytest.mark.asyncio
 async def test_a_missing_key_names_the_providers_variable_and_mock_needs_none(monkeypatch) -> None:
     async with ModelHub(HubConfig(no_cache=True)) as hub:
-        with pytest.raises(ModelError, match="no API key for anthropic: set ANTHROPIC_API_KEY or HubConfig.api_keys"):
+        with pytest.raises(ModelError, match=r"no API key for anthropic: set ANTHROPIC_API_KEY or HubConfig.api_keys"):
             _context(hub, "anthropic:claude")
         assert _context(hub, "mock:m").api_key == "" and hub.model("mock:m")._endpoint.local
         monkeypatch.setenv("ANTHROPIC_API_KEY", "from-env")

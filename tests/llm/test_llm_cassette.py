@@ -106,7 +106,7 @@ async def test_repeated_requests_replay_in_recorded_order(tmp_path):
 def test_broken_cassette_line_is_reported(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"key": "k", "request": {}, "response": {}}\nnot json\n')
-    with pytest.raises(ModelError, match="bad.jsonl:2: not a cassette entry"):
+    with pytest.raises(ModelError, match=r"bad.jsonl:2: not a cassette entry"):
         ModelHub(HubConfig(replay_path=path))
 
 

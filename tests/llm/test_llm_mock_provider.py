@@ -84,17 +84,17 @@ def test_rules_file_errors_name_file_line_and_key(tmp_path):
     with pytest.raises(RulesFileError, match="expected a list of rules"):
         load_rules(tmp_path / "notalist.yaml")
     (tmp_path / "broken.yaml").write_text("- match: [\n")
-    with pytest.raises(RulesFileError, match="broken.yaml:2: invalid YAML"):
+    with pytest.raises(RulesFileError, match=r"broken.yaml:2: invalid YAML"):
         load_rules(tmp_path / "broken.yaml")
 
 
 def test_rules_file_bad_encoding_or_tags_are_rules_file_errors(tmp_path):
     """The plugin turns RulesFileError into a one-line usage error; anything else would be a traceback."""
     (tmp_path / "latin1.yaml").write_bytes("- match: caf\xe9\n  text: ok\n".encode("latin-1"))
-    with pytest.raises(RulesFileError, match="latin1.yaml:1: .*UTF-8"):
+    with pytest.raises(RulesFileError, match=r"latin1.yaml:1: .*UTF-8"):
         load_rules(tmp_path / "latin1.yaml")
     (tmp_path / "tagged.yaml").write_text("- match: hi\n  text: !!python/name:os.system ''\n")
-    with pytest.raises(RulesFileError, match="tagged.yaml:2: invalid YAML"):
+    with pytest.raises(RulesFileError, match=r"tagged.yaml:2: invalid YAML"):
         load_rules(tmp_path / "tagged.yaml")
 
 

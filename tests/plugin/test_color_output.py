@@ -82,7 +82,7 @@ def test_colour_off_leaves_no_escape_sequence_on_a_terminal(tiny: Path, how: str
 
 
 def test_color_yes_forces_colour_without_a_terminal(tiny: Path) -> None:
-    forced = run_piped(tiny, ARGS + ["--color=yes"], run_env())
+    forced = run_piped(tiny, [*ARGS, "--color=yes"], run_env())
     verdict = next(line for line in forced.stdout.splitlines() if "run verdict:" in line)
     assert verdict.startswith(ESC) and "run verdict: FAIL" in verdict
     plain = run_piped(tiny, ARGS, run_env())

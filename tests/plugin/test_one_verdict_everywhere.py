@@ -90,7 +90,7 @@ def markdown_verdicts(text: str) -> Verdicts:
         elif {"scenario", "tier", "verdict"} <= set(cells):
             columns = cells
         elif columns and not set(line) <= set("|-: "):
-            row = dict(zip(columns, cells))
+            row = dict(zip(columns, cells, strict=True))
             rows[f"{row['scenario'].strip('`')}[{row['tier']}]"] = row["verdict"].split()[-1].lower()
     return rows
 
@@ -197,7 +197,7 @@ def through_run_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dic
     from evalkit.run import RunConfig
     from evalkit.spec import load_suite
 
-    for name, value in os.environ.items():
+    for name in list(os.environ):
         if name.endswith(("_API_KEY", "_BASE_URL")):
             monkeypatch.delenv(name)
     loaded = load_suite(SUITE)

@@ -95,7 +95,7 @@ def test_the_ollama_example_runs_live_within_max_cost(project: Path) -> None:
     with FakeLLMServer(ollama_rules()) as ollama:
         suite = project / "suites" / "ollama.yaml"
         suite.write_text(suite.read_text().replace(OLLAMA, ollama.openai_base_url))
-        result = run(command("ollama") + ["-rA"], project)
+        result = run([*command("ollama"), "-rA"], project)
         models = sorted({r.model for r in ollama.requests})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout and "$0.00" in result.stdout

@@ -85,7 +85,8 @@ class Env:
     server: FakeLLMServer
 
     def start(self, reports: Path, *extra: str, workers: bool = True) -> subprocess.Popen:
-        log = open(reports.parent / f"out-{time.monotonic_ns()}.txt", "w+")  # a file: a full pipe would stall pytest
+        # a file, not a pipe (a full pipe would stall pytest); it outlives this call, so no `with`
+        log = open(reports.parent / f"out-{time.monotonic_ns()}.txt", "w+")  # noqa: SIM115
         cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--evalkit-live",
                "--evalkit-no-cache", f"--evalkit-base-url=openai={self.server.openai_base_url}",
                f"--evalkit-report-dir={reports}", *(["-n", "2"] if workers else []), *extra]

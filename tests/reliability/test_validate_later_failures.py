@@ -111,7 +111,7 @@ def test_a_check_schema_that_is_not_a_schema_is_located(tmp_path: Path, field: s
                                                        where: list[str]) -> None:
     code, lines = _validate(_project(tmp_path, **{field: value}))
     assert code == 1 and len(lines) == len(where), lines
-    for line, prefix in zip(sorted(lines), sorted(where)):
+    for line, prefix in zip(sorted(lines), sorted(where), strict=True):
         assert line.startswith(prefix) and "json_schema.schema" in line and "not a valid JSON Schema" in line
 
 

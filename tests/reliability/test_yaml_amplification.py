@@ -57,7 +57,7 @@ def test_one_long_string_aliased_thousands_of_times_is_stopped_at_an_alias() -> 
 
 def test_nested_list_aliases_are_stopped_at_the_alias_that_crosses_the_budget() -> None:
     lines = [HEAD + 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
     text = "\n".join(lines) + "\nscenarios: *i\n"
     result, peak = _peak_mb(lambda: parse_yaml(text.encode(), "lol.yaml"))

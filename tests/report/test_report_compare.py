@@ -251,7 +251,7 @@ def _exact_sign_flip(diffs: list[float]) -> float:
     import itertools
 
     observed = abs(sum(diffs)) / len(diffs)
-    flips = [abs(sum(s * d for s, d in zip(signs, diffs))) / len(diffs)
+    flips = [abs(sum(s * d for s, d in zip(signs, diffs, strict=True))) / len(diffs)
              for signs in itertools.product((1, -1), repeat=len(diffs))]
     return sum(f >= observed - 1e-12 for f in flips) / len(flips)
 

@@ -60,7 +60,7 @@ def test_sigkill_then_resume_matches_a_clean_run_without_paying_twice(tmp_path: 
         trials_file = None
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            found = [p for p in reports.glob("*-*/trials.jsonl")] if reports.exists() else []
+            found = list(reports.glob("*-*/trials.jsonl")) if reports.exists() else []
             trials_file = found[0] if found else None
             if trials_file and len(trials_file.read_text().splitlines()) >= 2:
                 break

@@ -64,7 +64,7 @@ def test_it_loads_with_full_tiers_and_no_integrity_problem(old_run: Path) -> Non
     assert run.manifest["suites"][0]["tiers"] == TIERS
     assert all(run.transcript(t).meta.agent_tier == t["tier"] for t in run.trials)  # rows and transcripts agree
     frames = run.to_pandas()
-    assert all(set(frames[name]["tier"]) == set(TIERS) for name in frames.keys())
+    assert all(set(frames[name]["tier"]) == set(TIERS) for name in frames.keys())  # noqa: SIM118 - RunFrames has keys() and [name], no __iter__
 
 
 def test_it_reports_and_compares_by_full_or_short_tier(old_run: Path) -> None:

@@ -28,7 +28,7 @@ async def _interrupted_run(tmp_path: Path, config: RunConfig, stop_after: int) -
     run_dir = None
     while run_dir is None or len(load_run(run_dir).trials) < stop_after:
         await asyncio.sleep(0.001)
-        dirs = [p for p in (tmp_path / "reports").glob("*-*")] if (tmp_path / "reports").exists() else []
+        dirs = list((tmp_path / "reports").glob("*-*")) if (tmp_path / "reports").exists() else []
         run_dir = dirs[0] if dirs else None
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -38,7 +38,7 @@ async def _interrupted_run(tmp_path: Path, config: RunConfig, stop_after: int) -
 
 @pytest.mark.asyncio
 async def test_resume_runs_only_what_is_missing_and_ends_with_the_same_results(tmp_path: Path, config: RunConfig) -> None:
-    items, run_dir, first = await _interrupted_run(tmp_path, config, stop_after=3)
+    items, run_dir, _first = await _interrupted_run(tmp_path, config, stop_after=3)
     decided_before = {r["scenario_id"] + str(r["trial"]) for r in load_run(run_dir).trials}
     assert 3 <= len(decided_before) < 10
 
@@ -48,7 +48,7 @@ async def test_resume_runs_only_what_is_missing_and_ends_with_the_same_results(t
     assert summary.status == "complete" and summary.run_dir == run_dir
     assert summary.kept_from_resume == len(decided_before)
     # no decided trial ran again
-    assert not {k for k in second.sessions} & {i.key for i in items if i.scenario_id + str(i.trial) in decided_before}
+    assert not set(second.sessions) & {i.key for i in items if i.scenario_id + str(i.trial) in decided_before}
     manifest = json.loads((run_dir / "run.json").read_text())
     assert manifest["status"] == "complete" and len(manifest["resumed_at"]) == 1
     assert manifest["totals"]["sessions"] == 10

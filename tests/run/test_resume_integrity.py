@@ -117,7 +117,7 @@ def test_load_run_says_when_rows_and_events_disagree(tmp_path: Path, config: Run
     from evalkit.cli import main
     from evalkit.report.markdown import render_markdown_summary
 
-    items, run_dir = _finished(tmp_path, config)
+    _items, run_dir = _finished(tmp_path, config)
     assert load_run(run_dir).problems == [] and load_run(run_dir).status == "complete"
     rows = (run_dir / RESULTS).read_text().splitlines(keepends=True)
     (run_dir / RESULTS).write_text("".join(rows[:2]))

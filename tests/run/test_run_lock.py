@@ -78,7 +78,7 @@ def test_two_resumes_at_once_the_second_is_refused_and_no_row_is_written_twice(t
         _wait_for(lambda: _resumes_started(run_dir) == 1, resume_a, "the first resume to start")
         resume_b = _child(root, server.openai_base_url, reports, "--resume", str(run_dir), "--open", "1")
         _assert_refused(resume_b, run_dir, resume_a.pid)
-        out, err = resume_a.communicate(timeout=120)
+        _out, err = resume_a.communicate(timeout=120)
         assert resume_a.returncode == 0, err[-2000:]
     _assert_rows_once(run_dir, planned=8)
 
@@ -93,7 +93,7 @@ def test_a_resume_while_the_original_still_runs_is_refused(tmp_path: Path) -> No
         run_dir = next(reports.glob("*-*")).resolve()
         resume = _child(root, server.openai_base_url, reports, "--resume", "latest")
         _assert_refused(resume, run_dir, original.pid)
-        out, err = original.communicate(timeout=120)
+        _out, err = original.communicate(timeout=120)
         assert original.returncode == 0, err[-2000:]
     _assert_rows_once(run_dir, planned=6)
 

@@ -50,7 +50,7 @@ def test_a_refused_resume_raises_in_the_calling_thread(tmp_path: Path, config: R
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "run.json").write_text("[]")  # a manifest that is no JSON object is refused the same way
-    with pytest.raises(ResumeError, match="cannot resume: .*run.json: expected a JSON object"):
+    with pytest.raises(ResumeError, match=r"cannot resume: .*run.json: expected a JSON object"):
         run_in_thread(items, config.model_copy(update={"resume": str(broken)}), stages=Recorder().stages())
 
 

@@ -94,7 +94,7 @@ async def test_every_artifact_names_the_tier_by_its_full_model_name(tmp_path: Pa
     keyed = [e for e in run.events() if "key" in e]
     assert keyed and {parse_key(e["key"]).tier for e in keyed} == want
     frames = run.to_pandas()
-    assert all(set(frames[name]["tier"]) == want for name in frames.keys())
+    assert all(set(frames[name]["tier"]) == want for name in frames.keys())  # noqa: SIM118 - RunFrames has keys() and [name], no __iter__
     data = open_run(run_dir)
     assert set(data.tiers()) == want and "openai:agent-x" in render_html_report(data)
     comp = compare_runs([run_dir])

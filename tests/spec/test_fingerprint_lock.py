@@ -29,7 +29,7 @@ def test_comments_quoting_key_order_and_defaults_do_not_change_the_fingerprint(t
     original = V2.read_text()
     lines = original.splitlines()
     # Move `threshold` and `judge` to the end, add comments and write a default (temperature: 0.0, must_pass: false).
-    body = "\n".join(l for l in lines if not l.startswith(("threshold:", "judge:", "  model:", "  samples:", "  temperature:")))
+    body = "\n".join(line for line in lines if not line.startswith(("threshold:", "judge:", "  model:", "  samples:", "  temperature:")))
     reordered = (
         body.replace("    weight: 1\n", "    weight: 1.0   # explicit float\n    must_pass: false\n")
         + "\n# judge settings moved to the bottom\njudge: {temperature: 0.0, samples: 3, model: 'openai:gpt-4.1-mini'}\nthreshold: 0.75\n"

@@ -50,7 +50,7 @@ def test_every_duplicate_and_tag_problem_in_one_pass() -> None:
 
 def test_alias_bomb_stops_with_one_problem() -> None:
     lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
-    for prev, name in zip("abcdef", "bcdefg"):
+    for prev, name in zip("abcdef", "bcdefg", strict=True):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
     problems = _problems("\n".join(lines) + "\n")
     assert len(problems) == 1 and "YAML bomb" in problems[0]

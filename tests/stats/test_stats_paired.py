@@ -90,7 +90,7 @@ def test_paired_interval_matches_scipy_t_interval():
     rng = np.random.default_rng(3)
     base = rng.uniform(0.2, 0.9, size=30)
     a = {str(i): [v] for i, v in enumerate(base)}
-    b = {str(i): [v + d] for i, (v, d) in enumerate(zip(base, rng.gamma(1.0, 0.1, size=30)))}
+    b = {str(i): [v + d] for i, (v, d) in enumerate(zip(base, rng.gamma(1.0, 0.1, size=30), strict=True))}
     diffs = np.array([b[k][0] - a[k][0] for k in a])
     ref = sps.ttest_1samp(diffs, 0.0).confidence_interval(confidence_level=0.9)
     res = paired_bootstrap_diff(a, b, confidence=0.9, n_resamples=4000, seed=0)
