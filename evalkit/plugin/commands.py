@@ -9,7 +9,9 @@ Options it does not know are passed to pytest unchanged (e.g. `-k refund`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -53,7 +55,10 @@ def split_pytest_args(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[s
     return values, ()
 
 
-def table_options(command: click.Command) -> click.Command:
+F = TypeVar("F", bound=Callable[..., Any])  # the command function, before @click.command wraps it
+
+
+def table_options(command: F) -> F:
     """One click option per row of the option table; values are checked by the plugin (one line naming the
     `--evalkit-` flag), as the same values from `[tool.evalkit]` or the environment are."""
     for option in reversed(RUN_OPTIONS):
