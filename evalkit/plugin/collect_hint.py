@@ -57,9 +57,11 @@ def hint_line(arg: str, path: Path, found: list[Path], roots: list[Path], root: 
     wanted = [_relative(r, root) for r in roots] + [_relative(path, root)]
     listed = ", ".join(f'"{p}"' for p in dict.fromkeys(wanted))
     example = _relative(found[0], Path.cwd())
-    return (f"evalkit: {shown} holds {count} but is not a configured suite path; add it to [tool.evalkit] "
-            f"suites = [{listed}] (or pass --evalkit-suites={shown.rstrip('/')}, or name the YAML files: "
-            f"pytest {example})")
+    return (
+        f"evalkit: {shown} holds {count} but is not a configured suite path; add it to [tool.evalkit] "
+        f"suites = [{listed}] (or pass --evalkit-suites={shown.rstrip('/')}, or name the YAML files: "
+        f"pytest {example})"
+    )
 
 
 def stray_suites(path: Path, roots: list[Path], norecurse: list[str]) -> list[Path]:
@@ -68,8 +70,11 @@ def stray_suites(path: Path, roots: list[Path], norecurse: list[str]) -> list[Pa
     seen = 0
     for top, dirs, files in os.walk(path):
         here = Path(top)
-        dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, pat) for pat in norecurse)
-                         and not any(here / d == r for r in roots))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not any(fnmatch.fnmatch(d, pat) for pat in norecurse) and not any(here / d == r for r in roots)
+        )
         for name in sorted(files):
             seen += 1
             if name.endswith((".yaml", ".yml")):

@@ -101,8 +101,9 @@ def finish(session: pytest.Session) -> None:
         why = f"every evalkit item was deselected ({counts.deselected})"
     else:
         why = f"no suite was collected under the suite paths ({_shown(settings.suites, config)})"
-    counts.strict_lines.append(f"evalkit: nothing ran and require_run is on, so the run fails "
-                               f"(exit {int(NOTHING_RAN)}): {why}")
+    counts.strict_lines.append(
+        f"evalkit: nothing ran and require_run is on, so the run fails (exit {int(NOTHING_RAN)}): {why}"
+    )
     session.exitstatus = NOTHING_RAN
 
 
@@ -131,8 +132,7 @@ def _aimed_at_suites(config: pytest.Config, settings: PluginSettings, counts: Ta
     roots = [Path(r).resolve() for r in settings.suites]
     for arg in config.args:
         path = (base / arg.split("::", 1)[0]).resolve()
-        if path.suffix in (".yaml", ".yml") or any(path == r or r in path.parents or path in r.parents
-                                                   for r in roots):
+        if path.suffix in (".yaml", ".yml") or any(path == r or r in path.parents or path in r.parents for r in roots):
             return True
     return False
 

@@ -79,7 +79,7 @@ def _scenario_table(view: RunView, width: int) -> Table:
         table.add_column(name, justify="left" if name in ("suite", "scenario", "verdict") else "right",
                          overflow="fold", no_wrap=name not in ("suite", "scenario"),
                          min_width=max(8, min(longest, room)) if name == "scenario" else None)
-    for v, suite in zip(view.scenarios, suites):
+    for v, suite in zip(view.scenarios, suites, strict=True):
         style = STYLES.get(v.outcome, "")
         cells = [escape(suite)] if many_suites else []
         cells += [escape(v.label), f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome, pct(v.pass_rate),
@@ -127,7 +127,7 @@ def plain_progress_wanted(stream: Any = None, color: bool = True) -> bool:
     return not is_terminal(stream) or not color or any(os.environ.get(v) for v in CI_VARS)
 
 
-def progress_display(reporter: Any) -> "ProgressDisplay":
+def progress_display(reporter: Any) -> ProgressDisplay:
     """The display for this pytest session: live on a colour terminal, plain lines through pytest's writer
     otherwise (so `--color=no` output holds no escape sequence)."""
     write = reporter.write_line if reporter else print

@@ -11,8 +11,10 @@ PASSING_SUITE = TINY_SUITE.replace('turns: [{user: "hello"}]', 'turns: [{user: "
 
 def hint(count: int, listed: str) -> str:
     files = "1 suite YAML file" if count == 1 else f"{count} suite YAML files"
-    return (f"evalkit: other_dir/ holds {files} but is not a configured suite path; add it to [tool.evalkit] "
-            f"suites = [{listed}] (or pass --evalkit-suites=other_dir, or name the YAML files: pytest ")
+    return (
+        f"evalkit: other_dir/ holds {files} but is not a configured suite path; add it to [tool.evalkit] "
+        f"suites = [{listed}] (or pass --evalkit-suites=other_dir, or name the YAML files: pytest "
+    )
 
 
 def test_suites_outside_the_suite_paths_get_a_hint_and_exit_5(project: Project) -> None:

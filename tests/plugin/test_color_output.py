@@ -16,8 +16,22 @@ import pytest
 from plugin_helpers import TINY_SUITE, Project
 
 ESC = "\x1b"
-CLEAN_ENV = ("CI", "GITHUB_ACTIONS", "BUILDKITE", "GITLAB_CI", "JENKINS_URL", "NO_COLOR", "PY_COLORS", "FORCE_COLOR",
-             "COLUMNS", "LINES", "EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "PYTEST_ADDOPTS", "TERM")
+CLEAN_ENV = (
+    "CI",
+    "GITHUB_ACTIONS",
+    "BUILDKITE",
+    "GITLAB_CI",
+    "JENKINS_URL",
+    "NO_COLOR",
+    "PY_COLORS",
+    "FORCE_COLOR",
+    "COLUMNS",
+    "LINES",
+    "EVALKIT_LIVE",
+    "GITHUB_STEP_SUMMARY",
+    "PYTEST_ADDOPTS",
+    "TERM",
+)
 
 
 def run_env(**extra: str) -> dict[str, str]:
@@ -28,8 +42,15 @@ def run_env(**extra: str) -> dict[str, str]:
 def run_in_terminal(cwd: Path, args: list[str], env: dict[str, str], timeout: float = 180.0) -> str:
     """pytest with stdin, stdout and stderr on a pseudo-terminal; everything it wrote, raw."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, stdin=slave, stdout=slave,
-                            stderr=slave, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=cwd,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
     os.close(slave)
     out = bytearray()
     try:
@@ -51,8 +72,9 @@ def run_in_terminal(cwd: Path, args: list[str], env: dict[str, str], timeout: fl
 
 
 def run_piped(cwd: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 @pytest.fixture

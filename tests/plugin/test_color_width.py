@@ -35,15 +35,16 @@ def summary_lines(project: Project, monkeypatch: pytest.MonkeyPatch, columns: st
     assert result.ret == 0
     lines = result.stdout.lines
     start = next(i for i, line in enumerate(lines) if "evalkit summary" in line)
-    return lines[start + 1:]
+    return lines[start + 1 :]
 
 
 def table_rows(lines: list[str]) -> list[str]:
     return [line for line in lines if line.startswith(("┃", "│", "┏", "└"))]
 
 
-def test_without_a_terminal_or_columns_a_long_scenario_id_stays_on_one_row(project: Project,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_terminal_or_columns_a_long_scenario_id_stays_on_one_row(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project.suite(WIDE_SUITE)
     lines = summary_lines(project, monkeypatch, None)
     row = next(line for line in lines if LONG_ID in line)  # whole: not folded at 80 columns

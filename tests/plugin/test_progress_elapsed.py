@@ -41,8 +41,12 @@ def test_elapsed_grows_while_a_session_waits_on_its_model(tmp_path: Path, monkey
     display = ProgressDisplay(lines.append, live=False, interval_s=0.3)
     with FakeLLMServer(latency_s=LATENCY_S) as server:
         server.add_rule(text="ok, done")
-        config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0, cache=False,
-                           base_urls={"openai": server.openai_base_url})
+        config = RunConfig(
+            report_dir=tmp_path / "reports",
+            fsync_interval_s=0,
+            cache=False,
+            base_urls={"openai": server.openai_base_url},
+        )
         handle = run_in_thread(plan_run([load_suite(path, root=tmp_path)], config), config, progress=display.update)
         display.wait(handle.done)
         summary = handle.wait(30)

@@ -9,8 +9,7 @@ from plugin_helpers import TINY_SUITE, Project, base_url_args, simulated_project
 from evalkit.plugin.commands import pytest_args
 from evalkit.testing import FakeLLMServer
 
-LIVE_OFF = ("evalkit: 2 scenarios skipped: live mode is off; use --evalkit-live, --evalkit-offline or "
-            "--evalkit-replay")
+LIVE_OFF = "evalkit: 2 scenarios skipped: live mode is off; use --evalkit-live, --evalkit-offline or --evalkit-replay"
 STRICT = "evalkit: nothing ran and require_run is on, so the run fails (exit 5)"
 PYTEST_TABLE = '[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n\n'
 PASSING_SUITE = TINY_SUITE.replace('turns: [{user: "hello"}]', 'turns: [{user: "refund it"}]')
@@ -30,14 +29,15 @@ def test_live_mode_skips_end_the_summary_with_one_line(project: Project, fake_ll
 
 
 @pytest.mark.parametrize("route", ["--evalkit-strict", "--evalkit-require-run", "pyproject", "ini", "env"])
-def test_require_run_fails_a_run_where_everything_was_skipped(project: Project, fake_llm: FakeLLMServer,
-                                                              monkeypatch: pytest.MonkeyPatch, route: str) -> None:
+def test_require_run_fails_a_run_where_everything_was_skipped(
+    project: Project, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
     simulated_project(project, fake_llm)
     args = ["suites", *base_url_args(fake_llm)]
     if route.startswith("--"):
         args.append(route)
     elif route == "pyproject":
-        project.pytester.makepyprojecttoml(PYTEST_TABLE + '[tool.evalkit]\nrequire_run = true\n')
+        project.pytester.makepyprojecttoml(PYTEST_TABLE + "[tool.evalkit]\nrequire_run = true\n")
     elif route == "ini":
         args += ["-o", "evalkit_require_run=true"]
     else:
@@ -53,7 +53,7 @@ def test_require_run_fails_a_run_where_everything_was_skipped(project: Project, 
 
 def test_a_flag_turns_require_run_off_again(project: Project, fake_llm: FakeLLMServer) -> None:
     simulated_project(project, fake_llm)
-    project.pytester.makepyprojecttoml(PYTEST_TABLE + '[tool.evalkit]\nrequire_run = true\n')
+    project.pytester.makepyprojecttoml(PYTEST_TABLE + "[tool.evalkit]\nrequire_run = true\n")
     result = project.pytester.runpytest("suites", "--evalkit-no-require-run", *base_url_args(fake_llm))
     assert result.ret == 0 and STRICT not in result.stdout.str()
 
@@ -104,8 +104,9 @@ def test_evalkit_run_passes_strict_on() -> None:
 def test_require_run_names_a_selection_that_left_no_scenario(project: Project) -> None:
     project.suite(PASSING_SUITE)
     project.write("test_unit.py", UNIT_TEST)
-    result = project.pytester.runpytest("suites", "test_unit.py", "-k", "unit", "--evalkit-strict",
-                                        "-p", "no:cacheprovider")
+    result = project.pytester.runpytest(
+        "suites", "test_unit.py", "-k", "unit", "--evalkit-strict", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=1)
     assert result.ret == 5
     assert f"{STRICT}: every evalkit item was deselected (3)" in result.stdout.str()
