@@ -112,6 +112,7 @@ class Controller:
             run_id=None if s.resume and not part else self.run_id,
             base_urls=base_urls,
             endpoint_ids=self.offline.endpoint_ids if self.offline is not None else {},
+            publish_latest=False,  # `latest` moves once report.html is written (plugin/reports.py)
             resume=None if part else s.resume,
             part_of=str(part.run_dir) if part else None,
             offline=self.offline is not None,

@@ -122,7 +122,7 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
     values.setdefault("suites", [(root / "suites").resolve()])
     values.setdefault("report_dir", root / "reports")
     if values.get("resume"):
-        values["resume"] = _resume(values["resume"])
+        values["resume"] = _resume(values["resume"], Path(values["report_dir"]))
     settings = PluginSettings(values, suites_configured=configured,
                               budget=getattr(config, "workerinput", {}).get(BUDGET_INPUT))
     _check_adaptive_bounds(settings.limits)
@@ -192,5 +192,13 @@ def parse_base_urls(values: list[str]) -> dict[str, str]:
     return out
 
 
-def _resume(value: str) -> str:
-    return value if value == "latest" else str(Path(value).resolve())
+def _resume(value: str, report_dir: Path) -> str:
+    """A run directory's full path; `latest`: the run started last (finished or not), else `latest` as given."""
+    if value != "latest":
+        return str(Path(value).resolve())
+    from evalkit.run.latest import resume_target  # only when resuming: the engine stays unloaded at startup
+
+    try:
+        return str(resume_target(value, report_dir))
+    except FileNotFoundError:
+        return value  # said in one line where the run is opened

@@ -27,6 +27,9 @@ def write_reports(run_dir: Path | None) -> tuple[Path | None, str | None]:
         write_markdown_summary(run_dir)
     except Exception as err:  # noqa: BLE001 - the run itself is done; say why the report is missing
         return None, f"{type(err).__name__}: {err}"
+    from evalkit.run.latest import publish_latest
+
+    publish_latest(run_dir, with_report=True)  # a completed run becomes `latest` only now that its report exists
     return report, None
 
 

@@ -45,7 +45,7 @@ def _original(path: Path) -> LoadedRun:
 def _run_config(cfg: RejudgeConfig, original: LoadedRun) -> RunConfig:
     return RunConfig(report_dir=cfg.report_dir or original.path.parent, judge_model=cfg.judge_model,
                      base_urls=dict(cfg.base_urls), offline=cfg.offline, cache=cfg.cache, resume=cfg.resume,
-                     max_cost_usd=cfg.max_cost_usd)
+                     max_cost_usd=cfg.max_cost_usd, publish_latest=False)  # moved with the report (commands)
 
 
 def _check_spending(cfg: RejudgeConfig, plan: RejudgePlan, config: RunConfig) -> None:

@@ -63,7 +63,10 @@ class RunConfig(BaseModel):
                                          "keys it by (the offline endpoint's 'offline:<rules fingerprint>').")
     offline: bool = Field(default=False, description="Models served by a local fake server: costs are list prices "
                                                      "of calls nobody paid for.")
-    resume: str | None = Field(default=None, description="Run directory to resume, or 'latest'.")
+    resume: str | None = Field(default=None, description="Run directory to resume, or 'latest' (the run started "
+                                                        "last, finished or not).")
+    publish_latest: bool = Field(default=True, description="Point report_dir/latest at the run when it completes; "
+                                 "False when the caller does so after writing report.html (the pytest plugin).")
     part_of: str | None = Field(default=None, description="Run directory this run writes one part of (a pytest-xdist "
                                                          "worker's share): its decided trials are kept, and the part "
                                                          "is created under report_dir, to be merged into it.")

@@ -15,6 +15,7 @@ from evalkit.run.config import RunConfig
 from evalkit.run.events import EventLog
 from evalkit.run.integrity import TrialRows
 from evalkit.run.keys import item_of
+from evalkit.run.latest import mark_started, publish_latest
 from evalkit.run.tier_compat import upgrade_in_place
 from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
@@ -23,7 +24,7 @@ from evalkit.run.plan import WorkItem
 from evalkit.run.parts import merge_parts
 from evalkit.run.resume import ResumeError, check_unchanged, classify, load_state, repair, resolve_resume
 from evalkit.run.run_dir import (EVENTS, MANIFEST, RESULTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir,
-                                 update_latest, write_atomic)
+                                 write_atomic)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class OpenedRun:
         self.events.close()
         self.dir.close()
         self.dir.release()
+        if status == "complete" and self.config.publish_latest and not self.config.part_of:
+            publish_latest(self.dir.path)  # last: `latest` never points at a run still being written
 
     def summary(self, status: RunStatus, reason: str | None, decided: int) -> RunSummary:
         return RunSummary(
@@ -96,7 +99,7 @@ def _holding(run_dir: RunDir, open_with: Any, items: list[WorkItem], config: Run
 def _start(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -> OpenedRun:
     manifest = build_manifest(run_dir.run_id, items, config)
     run_dir.write_manifest(manifest)
-    update_latest(config.report_dir, run_dir.path)
+    mark_started(run_dir.path)  # what `--resume latest` continues; `latest` moves when the run completes
     events = EventLog(run_dir.file(EVENTS), config.fsync_interval_s)
     events.emit("run_started", {"run_id": run_dir.run_id, "planned": len(items)})
     return OpenedRun(run_dir, config, items, events, manifest, pending=list(items))
@@ -187,7 +190,7 @@ def _start_part(part: RunDir, items: list[WorkItem], config: RunConfig, *, main:
     transcripts = {k: rel for k, rel in transcripts.items() if _link(main.path / rel, part.path / rel)}
     if not main.file(MANIFEST).exists():  # so `latest` and `--resume` find the run before its first merge
         write_atomic(main.file(MANIFEST), json.dumps({**manifest, "provisional": True}, indent=2, default=str).encode())
-    update_latest(main.path.parent, main.path)
+    mark_started(main.path)
     events = EventLog(part.file(EVENTS), config.fsync_interval_s)
     events.emit("run_started", {"run_id": part.run_id, "planned": len(items), "part": manifest["part"],
                                 "kept": len(kept), "reused_transcripts": len(transcripts)})

@@ -27,7 +27,7 @@ from evalkit.llm.limits import merge_snapshots
 from evalkit.run.integrity import logged_decisions, row_key
 from evalkit.run.lock import RunLock, RunLocked
 from evalkit.run.manifest import totals, utc_now
-from evalkit.run.run_dir import EVENTS, MANIFEST, RESULTS, TRANSCRIPTS, TRIALS, read_rows, update_latest, write_atomic
+from evalkit.run.run_dir import EVENTS, MANIFEST, RESULTS, TRANSCRIPTS, TRIALS, read_rows, write_atomic
 
 PARTS = ".parts"
 _BAD = {"failed": 3, "interrupted": 2, "budget_stopped": 1}
@@ -153,7 +153,7 @@ def _fold(run_path: Path, parts: list[_Part]) -> None:
     _write_lines(run_path / TRIALS, [_line(r) for r in trials.values()])
     manifest = _merged_manifest(run_path, parts, list(trials.values()))
     write_atomic(run_path / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
-    update_latest(run_path.parent, run_path)
+    # `latest` is not moved here: the merging controller publishes the run once its report is written
 
 
 def _merged_events(sources: list[Path]) -> list[str]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.run.config import SHAPING_FIELDS, RunConfig
-from evalkit.run.run_dir import RunDir, resolve_run_dir
+from evalkit.run.latest import resume_target
+from evalkit.run.run_dir import RunDir
 
 
 class ResumeError(Exception):
@@ -31,7 +32,7 @@ def resolve_resume(config: RunConfig) -> RunConfig:
     if not config.resume:
         return config
     try:
-        path = resolve_run_dir(config.resume, config.report_dir)
+        path = resume_target(config.resume, config.report_dir)
         stored = RunDir(path).read_manifest()
     except (FileNotFoundError, ValueError) as exc:
         raise ResumeError(f"cannot resume: {exc}") from None

@@ -180,15 +180,21 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def update_latest(report_dir: Path, run_dir: Path) -> None:
-    """Point `reports/latest` at the newest run: a relative symlink, or a text file where symlinks fail."""
-    link = Path(report_dir) / LATEST
-    tmp = link.with_name(f".{LATEST}.{os.getpid()}.tmp")
+    """Point `reports/latest` at `run_dir` (the policy of when is `evalkit.run.latest`'s)."""
+    point_link(report_dir, LATEST, run_dir)
+
+
+def point_link(report_dir: Path, name: str, run_dir: Path) -> None:
+    """Atomically point `report_dir/name` at `run_dir`: a relative symlink written aside, then renamed over the old
+    one (a reader sees the old run or the new, never none), or a text file naming the run where symlinks fail."""
+    link = Path(report_dir) / name
+    tmp = link.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(3)}.tmp")
     try:
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
         os.symlink(run_dir.name, tmp)
         os.replace(tmp, link)
     except OSError:
+        if tmp.is_symlink():
+            tmp.unlink()
         if link.is_symlink():
             link.unlink()
         write_atomic(link, (run_dir.name + "\n").encode())

@@ -61,7 +61,7 @@ def test_parts_fold_into_the_run_and_a_trial_run_twice_keeps_its_latest_attempt(
     assert manifest["workers"] == 3 and manifest["totals"]["sessions"] == 3
     assert manifest["status"] == "interrupted" and "part_of" not in manifest["config"]  # 3 of 6 planned decided
     assert not (run / ".parts").exists()
-    assert (tmp_path / "reports" / "latest").resolve() == run.resolve()
+    assert not (tmp_path / "reports" / "latest").exists()  # merged, interrupted: `latest` moves only with a report
 
 
 def test_a_merge_cut_short_is_completed_by_the_next_without_doubling_anything(tmp_path: Path) -> None:
