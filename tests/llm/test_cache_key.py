@@ -39,10 +39,10 @@ def test_a_configured_url_is_its_own_identity_without_credentials() -> None:
     assert endpoint_identity("http://127.0.0.1:8000/v1", aliases) == "http://127.0.0.1:8000/v1"  # not aliased
 
 
-def test_the_rules_fingerprint_follows_the_rules_and_their_handlers(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_rules_fingerprint_follows_the_rules_and_their_handlers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert rules_fingerprint(RULES) == rules_fingerprint([Rule(role="judge", json={"value": 3})])
     assert rules_fingerprint(RULES) != rules_fingerprint([Rule(role="judge", json={"value": 4})])
-    assert rules_fingerprint(RULES + [Rule(text="x")]) != rules_fingerprint([Rule(text="x")] + RULES)  # first match wins
+    assert rules_fingerprint([*RULES, Rule(text="x")]) != rules_fingerprint([Rule(text="x"), *RULES])  # first match wins
     handler = tmp_path / "ek_handler_mod.py"
     handler.write_text("def respond(request):\n    return 'one'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -132,7 +132,7 @@ def _write(root: Path, rel: str, text: str) -> None:
     path.write_text(textwrap.dedent(text).lstrip())
 
 
-def test_a_second_offline_run_of_a_suite_is_served_from_the_cache(pytester: pytest.Pytester, monkeypatch) -> None:  # noqa: ANN001
+def test_a_second_offline_run_of_a_suite_is_served_from_the_cache(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS"):
         monkeypatch.delenv(var, raising=False)
     root = pytester.path
