@@ -78,7 +78,8 @@ def test_examples_are_locked_and_check_passes() -> None:
     result = CliRunner().invoke(main, ["rubrics", "check", "--root", str(ROOT)])
     assert result.exit_code == 0, result.output
     locked = read_lock(ROOT / "rubrics" / LOCK_NAME)
-    assert set(locked) == {"support.resolution@1", "support.resolution@2", "support.resolution@3", "support.policy-tone@1", "support.honesty@1"}
+    assert set(locked) == {"support.resolution@1", "support.resolution@2", "support.resolution@3", "support.policy-tone@1",
+                           "support.honesty@1", "airline.honesty@1", "billing.honesty@1"}
     assert locked["support.resolution@2"] == _fp(V2)
 
 
@@ -117,8 +118,8 @@ def test_new_version_is_unlocked_until_lock_adds_it(project: Path) -> None:
     assert lock.exit_code == 0 and f"locked support.resolution@4 {_fp(v4)}" in lock.stdout
     lines = (project / "rubrics" / LOCK_NAME).read_text().splitlines()
     refs = [line.split(":")[0] for line in lines if not line.startswith("#")]
-    assert refs == ["support.honesty@1", "support.policy-tone@1", "support.resolution@1", "support.resolution@2", "support.resolution@3",
-                    "support.resolution@4"]
+    assert refs == ["airline.honesty@1", "billing.honesty@1", "support.honesty@1", "support.policy-tone@1", "support.resolution@1",
+                    "support.resolution@2", "support.resolution@3", "support.resolution@4"]
     assert runner.invoke(main, ["rubrics", "check", "--root", str(project)]).exit_code == 0
 
 

@@ -131,7 +131,7 @@ class CaptureProxy:
             pass  # the client went away or spoke something else than HTTP/1.1: nothing to answer
         except asyncio.CancelledError:
             pass  # the proxy is closing: a handler must not outlive it (3.11 would log the cancellation as an error)
-        except Exception:
+        except Exception:  # one broken exchange must not end the proxy; the agent sees the connection drop
             log.warning("capture proxy: a connection failed", exc_info=True)
         finally:
             self._connections.pop(writer, None)
