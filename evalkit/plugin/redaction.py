@@ -50,5 +50,5 @@ def redact_terminal(config: Any) -> None:
     def redacting_write(msg: str, *, flush: bool = False, **markup: bool) -> None:
         write(redact(msg), flush=flush, **markup)
 
-    writer.write = redacting_write  # type: ignore[method-assign]
-    writer._evalkit_redacting = True  # type: ignore[attr-defined]
+    writer.write = redacting_write
+    writer._evalkit_redacting = True

@@ -149,16 +149,19 @@ def upfront_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist load`, except that the first distribution sends every test, in contiguous shares."""
     from xdist.scheduler import LoadScheduling
 
-    class UpfrontScheduling(LoadScheduling):  # type: ignore[misc]
+    class UpfrontScheduling(LoadScheduling):
+        collection: list[str] | None  # LoadScheduling's own attribute (xdist ships no types)
+
         def schedule(self) -> None:
             if self.collection is not None:
                 return super().schedule()
             if not self._check_nodes_have_same_collection():
                 self.log("**Different tests collected, aborting run**")
                 return
-            self.collection = next(iter(self.node2collection.values()))
-            self.pending[:] = range(len(self.collection))
-            if not self.collection:
+            collection = next(iter(self.node2collection.values()))
+            self.collection = collection
+            self.pending[:] = range(len(collection))
+            if not collection:
                 return
             share = math.ceil(len(self.pending) / len(self.nodes))
             for node in self.nodes:

@@ -29,7 +29,8 @@ def read_body(body: dict[str, Any]) -> Reading:
 
 
 def read_events(events: list[tuple[str, str]]) -> Reading:
-    model, blocks, usage = "", {}, Usage()
+    blocks: dict[int, dict[str, Any]] = {}
+    model, usage = "", Usage()
     for _, data in json_objects(events):
         kind = data.get("type")
         if kind == "message_start":
