@@ -101,7 +101,7 @@ def _row(base: dict[str, Any], score: CriterionScore, verdict: RubricVerdict | N
     )
 
 
-def result_rows(run_id: str, item: WorkItem, transcript_hash: str, judgement: Judgement) -> list[ResultRow]:
+def result_rows(run_id: str, item: WorkItem, transcript_hash: str | None, judgement: Judgement) -> list[ResultRow]:
     """The results.jsonl rows for a judged session: rubric criteria first, then scenario checks."""
     base = {
         "run_id": run_id,

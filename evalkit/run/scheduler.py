@@ -42,7 +42,8 @@ def _failed_transcript(item: WorkItem, exc: BaseException) -> Transcript:
 
 
 def _spent(transcript: Transcript) -> tuple[int, float | None]:
-    tokens, cost = 0, 0.0
+    tokens = 0
+    cost: float | None = 0.0  # None once any role's cost is unknown
     for ru in transcript.usage_by_role.values():
         tokens += ru.usage.input_tokens + ru.usage.output_tokens
         cost = None if cost is None or ru.cost_usd is None else cost + ru.cost_usd
@@ -167,7 +168,7 @@ class Scheduler:
             if isinstance(partial, Transcript):
                 self.run.dir.write_transcript(item.file_stem + ".incomplete", partial)
             raise
-        except Exception as exc:  # a broken stage is recorded as the session's failure
+        except Exception as exc:  # noqa: BLE001 - a broken stage is recorded as the session's failure
             transcript = _failed_transcript(item, exc)
         finally:
             self.tally.running -= 1
@@ -197,7 +198,7 @@ class Scheduler:
         started = time.perf_counter()
         try:
             judgement = await self.judge_stage(item, transcript, self.ctx)
-        except Exception as exc:  # judging failures make the trial invalid, never crash the run
+        except Exception as exc:  # noqa: BLE001 - judging failures make the trial invalid, never crash the run
             judgement = Judgement(outcome=Outcome.invalid, invalid_reason=f"judging raised {type(exc).__name__}: {exc}")
         finally:
             self.tally.judging -= 1
