@@ -60,6 +60,7 @@ class Controller:
         self.refused: str | None = None
         self._inputs: VerdictInputs | None = None
         self.history_baseline: Path | None = None  # --evalkit-baseline last-green:<branch>, once resolved
+        self.xdist_gates: list[dict[str, Any]] = []  # on an xdist worker: the gate items it hands the controller
 
     # ---------------------------------------------------------------- starting
     def select(self, items: list[pytest.Item]) -> None:
@@ -221,7 +222,7 @@ class Controller:
         from evalkit.plugin.xdist import is_worker, queued_items
 
         if not is_worker(self.config):
-            return [item] + self.selected
+            return [item, *self.selected]
         return [item] + [i for i in queued_items(self.config, item.session) if isinstance(i, ScenarioItem)]
 
     def _on_progress(self, snapshot: Any) -> None:

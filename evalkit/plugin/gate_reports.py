@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
@@ -76,12 +76,13 @@ def report_gate(config: pytest.Config, spec: GateSpec, result: GateResult | None
     hook.pytest_runtest_logfinish(nodeid=spec.nodeid, location=spec.location)
 
 
-def _report(spec: GateSpec, when: str, outcome: str, longrepr: Any = None,
+def _report(spec: GateSpec, when: Literal["setup", "call", "teardown"], outcome: Literal["passed", "failed", "skipped"],
+            longrepr: Any = None,
             properties: list[tuple[str, object]] | None = None) -> pytest.TestReport:
     now = time.time()
     return pytest.TestReport(
         nodeid=spec.nodeid, location=spec.location, keywords={spec.location[2]: 1, "evalkit": 1},
-        outcome=outcome, longrepr=longrepr, when=when, duration=0.0, start=now, stop=now,  # type: ignore[arg-type]
+        outcome=outcome, longrepr=longrepr, when=when, duration=0.0, start=now, stop=now,
         user_properties=properties or [],
     )
 

@@ -137,7 +137,8 @@ class ScenarioItem(_EvalItem):
         self.own_seconds = sum(trial_seconds(t) for t in result.trials)
         if result.skip_reason:
             pytest.skip(result.skip_reason)
-        verdict: ScenarioVerdict = result.verdict
+        verdict = result.verdict
+        assert verdict is not None, "a scenario that was not skipped has a verdict"
         self.user_properties.extend(junit_properties(verdict, self.loaded.rubrics_for(self.scenario)))
         if verdict.outcome != "pass":
             raise ScenarioFailed(scenario_failure(verdict, failure_message(verdict, self.name)))

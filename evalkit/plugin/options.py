@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -83,8 +83,8 @@ def add_options(parser: pytest.Parser) -> None:
         _add_flag(group, option)
         if option.files:
             multi = option.kind in (list, dict)
-            parser.addini(option.dest, f"{option.help} (as {option.pytest_flag})", type="args" if multi else "string",
-                          default=[] if multi else "")
+            kind: Literal["args", "string"] = "args" if multi else "string"
+            parser.addini(option.dest, f"{option.help} (as {option.pytest_flag})", type=kind, default=[] if multi else "")
 
 
 def _add_flag(group: Any, option: Option) -> None:

@@ -224,7 +224,7 @@ def on_failure(config: pytest.Config) -> None:
 def explain_fixture_results(item: pytest.Item, report: pytest.TestReport) -> None:
     """A failed test that ran scenarios through the `evalkit` fixture gets their failure messages."""
     fixture = getattr(item, "funcargs", {}).get("evalkit")
-    text = fixture.failure_report() if hasattr(fixture, "failure_report") else ""
+    text = fixture.failure_report() if fixture is not None and hasattr(fixture, "failure_report") else ""
     if text:
         report.sections.append(("evalkit", text))
 
@@ -309,8 +309,8 @@ def _record_history(config: pytest.Config, view: "RunView") -> None:
 
 def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
     gate_configs = {i.suite_name: i.loaded.suite.gate.model_dump(mode="json") for i in ctl.selected}
-    config.workeroutput[xdist.OUTPUT] = {  # type: ignore[attr-defined]
-        "gates": getattr(ctl, "xdist_gates", []),
+    config.workeroutput[xdist.OUTPUT] = {  # type: ignore[attr-defined]  # xdist adds workeroutput to a worker's Config
+        "gates": ctl.xdist_gates,
         "gate_configs": gate_configs,
         "ran": bool(ctl.batches),
     }

@@ -48,7 +48,7 @@ class RunConfig(BaseModel):
     max_tokens: int | None = Field(default=None, gt=0)
     max_sessions: int | None = Field(default=None, gt=0)
     max_connections: int | None = Field(default=None, gt=0, description="Per endpoint; None = the hub's default.")
-    limits: LimitSettings = Field(  # type: ignore[valid-type]
+    limits: LimitSettings = Field(
         default_factory=LimitSettings,
         description="Per-endpoint limits (rpm, tpm, adaptive bounds, ...): the rows of evalkit.limit_options.",
     )
