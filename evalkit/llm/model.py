@@ -70,6 +70,8 @@ class HubModel:
         if cache is not None and key is not None:
             hit = self._from_cache(cache, key, output_schema, cfg)
             if hit is not None:
+                if self._hub.recorder is not None:  # a cassette holds every exchange of the run, cached or not
+                    self._hub.recorder.write(self._wire_request(request), hit)
                 return hit
         response = await self._exchange(request, cfg)
         result = response if output_schema is None else await self._structured(request, response, output_schema, cfg)

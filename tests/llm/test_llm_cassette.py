@@ -53,7 +53,7 @@ async def test_record_then_replay_with_server_stopped(tmp_path):
     assert len(lines) == 7 and all(json.loads(line)["request"]["provider"] in ("openai", "anthropic") for line in lines)
 
     # The server is gone: any network attempt would fail with a connection error.
-    player = ModelHub(config.model_copy(update={"record_path": None, "replay_path": cassette, "no_cache": True}))
+    player = ModelHub(config.model_copy(update={"record_path": None, "replay_path": cassette, "cache": False}))
     replayed = await small_run(player)
     assert comparable(replayed) == comparable(recorded)
     assert all(r.cached and r.cost_usd == 0.0 for r in replayed)
@@ -65,6 +65,26 @@ async def test_record_then_replay_with_server_stopped(tmp_path):
     for path in files:
         assert SECRET.encode() not in path.read_bytes(), path
         assert b"authorization" not in path.read_bytes().lower(), path
+
+
+@pytest.mark.asyncio
+async def test_a_recording_keeps_the_calls_the_response_cache_answered(tmp_path):
+    """Recording with a warm response cache: the judge's cached answers are on the cassette too, so a replay
+    of that recording finds every call (they used to be missing, and the replayed judge failed as no_recording)."""
+    with FakeLLMServer(RULES) as server:
+        warm = hub_config_for(server, cache_dir=tmp_path / "cache")
+        hub = ModelHub(warm)
+        await small_run(hub)
+        await hub.aclose()
+        cassette = tmp_path / "warm.cassette.jsonl"
+        recorder = ModelHub(warm.model_copy(update={"record_path": cassette}))
+        recorded = await small_run(recorder)
+        await recorder.aclose()
+    assert any(r.cached for r in recorded)  # the cache did answer while recording
+    player = ModelHub(warm.model_copy(update={"replay_path": cassette, "cache": False}))
+    replayed = await small_run(player)
+    await player.aclose()
+    assert comparable(replayed) == comparable(recorded)
 
 
 @pytest.mark.asyncio
