@@ -42,7 +42,7 @@ def transcripts(reports: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_an_sdk_agent_suite_recorded_offline_replays_with_no_upstream(suite: str, tmp_path: Path) -> None:
     cassette = tmp_path / f"{suite}.jsonl"
     first = run(suite, tmp_path / "recorded", "--evalkit-offline", "--evalkit-record", str(cassette),
-                "--evalkit-no-cache")  # a cache hit is not recorded
+                "--evalkit-no-cache")  # hermetic: the repository's response cache stays out of it
     assert first.returncode == 0, first.stdout + first.stderr
     recorded = transcripts(tmp_path / "recorded")
     assert any(m[2] for t in recorded.values() for m in t)  # the agent's tool calls were captured
