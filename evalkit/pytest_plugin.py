@@ -81,7 +81,8 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _nothing_ran.finish(session)  # first: the summary's verdict line says when require_run fails the run
+    settings = session.config.stash.get(_session.SETTINGS_KEY, None)
+    _nothing_ran.finish(session, settings)  # first: the summary's verdict line says when require_run fails the run
     _session.finish(session)
 
 

@@ -20,7 +20,6 @@ import pytest
 from evalkit.plugin import xdist
 from evalkit.plugin.collect_hint import collection_hints
 from evalkit.plugin.options import PluginSettings
-from evalkit.plugin.session import SETTINGS_KEY
 
 # pytest's own "nothing was tested" (no test collected): CI scripts already treat it as a failure of the
 # run rather than of the code, and it stays apart from 1 (a scenario or gate failed on quality).
@@ -78,11 +77,10 @@ def live_off_line(count: int) -> str:
     return f"evalkit: {count} scenario{'' if count == 1 else 's'} skipped: {LIVE_OFF_LINE}"
 
 
-def finish(session: pytest.Session) -> None:
+def finish(session: pytest.Session, settings: PluginSettings | None) -> None:
     """At session end, before the run's summary is built: the live-mode line, the collection hints, and under
     require_run the exit status when nothing ran."""
     config = session.config
-    settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or xdist.is_worker(config):
         return
     counts = tally(config)

@@ -20,7 +20,7 @@ VALUES = {"agent_models": ["mock:a"], "simulator_model": "mock:s", "judge_model"
           "adaptive_start": 4, "adaptive_max": 5, "adaptive_increase": 0.5, "adaptive_decrease": 0.5,
           "adaptive_cooldown_s": 1.0, "pace": False, "pace_reserve": 0.2, "rate_limit_wait_s": 7.0,
           "shared_limits": False}
-NOT_RUN = {"suites", "agent", "live", "offline", "baseline", "progress", "preflight"}  # the plugin's own (decided before a run)
+NOT_RUN = {"suites", "agent", "live", "offline", "baseline", "progress", "preflight", "require_run"}  # the plugin's own (decided before a run)
 
 
 def dotted(obj, path: str):
