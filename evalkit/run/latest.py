@@ -5,8 +5,9 @@ reports/latest`), so it only ever points at a run that completed and, where a re
 after that report is: a run that is interrupted, crashes or is still being written never takes it.
 The move is an atomic rename of a link written aside (`run_dir.point_link`).
 
-`--resume latest` wants the opposite: the run started last, finished or not. That one is
-`reports/.newest`, set when a run starts.
+`--resume latest` wants the opposite: the run started last, finished or not. That one is named
+in `reports/.newest`, a text file (not a link: a `reports/*/trials.jsonl` glob must not see the run
+twice) written atomically when a run starts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evalkit.run.run_dir import LATEST, MANIFEST, point_link, resolve_run_dir
+from evalkit.run.run_dir import LATEST, MANIFEST, point_link, resolve_run_dir, write_atomic
 
 NEWEST = ".newest"  # the run started last: what `--resume latest` continues
 COMPLETE = "complete"
@@ -23,7 +24,7 @@ REPORT = "report.html"
 
 def mark_started(run_dir: Path) -> None:
     """Note `run_dir` as the run started last in its reports directory."""
-    point_link(run_dir.parent, NEWEST, run_dir)
+    write_atomic(run_dir.parent / NEWEST, (run_dir.name + "\n").encode())
 
 
 def publish_latest(run_dir: Path, *, with_report: bool = False) -> bool:
@@ -50,14 +51,12 @@ def resume_target(value: str | Path, report_dir: Path | None = None) -> Path:
 
 
 def _newest(report_dir: Path) -> Path | None:
-    link = report_dir / NEWEST
-    if link.is_symlink():
-        target = link.resolve()
-    elif link.is_file():
-        target = report_dir / link.read_text().strip()
-    else:
+    try:
+        name = (report_dir / NEWEST).read_text().strip()
+    except OSError:
         return None
-    return target.resolve() if (target / MANIFEST).is_file() else None
+    target = report_dir / name
+    return target.resolve() if name and (target / MANIFEST).is_file() else None
 
 
 def _status(run_dir: Path) -> str | None:

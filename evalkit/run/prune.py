@@ -114,6 +114,10 @@ def _delete(run: RunInfo, result: PruneResult) -> None:
 
 def _drop_dangling_newest(report_dir: Path) -> None:
     """`.newest` naming a deleted run would only send `--resume latest` to `latest`: drop it."""
-    link = report_dir / NEWEST
-    if link.is_symlink() and not link.exists():
-        link.unlink()
+    newest = report_dir / NEWEST
+    try:
+        name = newest.read_text().strip()
+    except OSError:
+        return
+    if not name or not (report_dir / name).is_dir():
+        newest.unlink(missing_ok=True)

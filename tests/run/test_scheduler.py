@@ -104,7 +104,7 @@ async def test_cancellation_leaves_no_pending_tasks_and_marks_the_run_interrupte
     with pytest.raises(asyncio.CancelledError):
         await run
     assert asyncio.all_tasks() == before
-    run_dir = next(p for p in (tmp_path / "reports").iterdir() if p.name != "latest")
+    run_dir = next(p for p in (tmp_path / "reports").iterdir() if p.is_dir() and not p.is_symlink())
     manifest = json.loads((run_dir / "run.json").read_text())
     assert manifest["status"] == "interrupted"
     assert [e["kind"] for e in read_events(run_dir / "events.jsonl")][-1] == "run_ended"
