@@ -81,8 +81,16 @@ def one_set(rng: np.random.Generator, g: int, m: int, rate: float) -> tuple[np.n
     return (judge * 2 + human).ravel(), np.repeat(np.arange(g), m)  # cell code 0..3 = [judge][human]
 
 
-def run_cell(rng: np.random.Generator, reps: int, g: int, m: int, rate: float, truth: dict[str, float],
-             resamples: int, min_clusters: int) -> dict:
+def run_cell(
+    rng: np.random.Generator,
+    reps: int,
+    g: int,
+    m: int,
+    rate: float,
+    truth: dict[str, float],
+    resamples: int,
+    min_clusters: int,
+) -> dict:
     out: dict = {"G": g, "per_scenario": m, "rate": rate}
     hits = {k: [] for k in STATS}
     widths = {k: [] for k in STATS}
@@ -90,9 +98,11 @@ def run_cell(rng: np.random.Generator, reps: int, g: int, m: int, rate: float, t
         cells, clusters = one_set(rng, g, m, rate)
         config = BootstrapConfig(n_resamples=resamples, seed=r, min_clusters=min_clusters)
         for name, stat in STATS.items():
+
             def statistic(i: np.ndarray, stat=stat, cells=cells) -> float | None:
                 table = np.bincount(cells[i], minlength=4).reshape(2, 2).astype(float)
                 return stat(table)
+
             got = cluster_interval(statistic, clusters.tolist(), config)
             if got.low is None:
                 hits[name].append(None)
@@ -113,8 +123,12 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200, help="replications per cell")
     parser.add_argument("--resamples", type=int, default=500, help="bootstrap resamples per interval")
     parser.add_argument("--seed", type=int, default=20261217)
-    parser.add_argument("--min-clusters", type=int, default=BootstrapConfig().min_clusters,
-                        help="below this many scenarios the jackknife fallback is used (2: bootstrap everywhere)")
+    parser.add_argument(
+        "--min-clusters",
+        type=int,
+        default=BootstrapConfig().min_clusters,
+        help="below this many scenarios the jackknife fallback is used (2: bootstrap everywhere)",
+    )
     parser.add_argument("--scenarios", type=int, nargs="+", default=list(SCENARIOS))
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -123,15 +137,21 @@ def main() -> None:
     for rate in RATES:
         table = population_table(rng, rate)
         truths[rate] = {k: f(table) for k, f in STATS.items()}
-    cells = [run_cell(rng, args.reps, g, m, rate, truths[rate], args.resamples, args.min_clusters)
-             for g, m, rate in itertools.product(args.scenarios, PER_SCENARIO, RATES)]
+    cells = [
+        run_cell(rng, args.reps, g, m, rate, truths[rate], args.resamples, args.min_clusters)
+        for g, m, rate in itertools.product(args.scenarios, PER_SCENARIO, RATES)
+    ]
     header = ["G", "per_scenario", "rate", "method"] + [f"{k}_{s}" for k in STATS for s in ("cov", "none", "width")]
     print(" ".join(header))
     for c in cells:
         print(" ".join(f"{c[h]:>{len(h)}.3f}" if isinstance(c[h], float) else f"{c[h]!s:>{len(h)}}" for h in header))
     worst = {k: min((c for c in cells if c[f"{k}_cov"] is not None), key=lambda c: c[f"{k}_cov"]) for k in STATS}
     summary = {
-        "reps_per_cell": args.reps, "resamples": args.resamples, "min_clusters": args.min_clusters, "cells": len(cells), "seed": args.seed,
+        "reps_per_cell": args.reps,
+        "resamples": args.resamples,
+        "min_clusters": args.min_clusters,
+        "cells": len(cells),
+        "seed": args.seed,
         "mc_se": round((0.95 * 0.05 / args.reps) ** 0.5, 4),
         "truth": {str(r): {k: round(v, 4) for k, v in t.items()} for r, t in truths.items()},
         **{f"worst_{k}_cov": round(worst[k][f"{k}_cov"], 4) for k in STATS},

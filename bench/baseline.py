@@ -35,7 +35,10 @@ def load_sessions(log: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]:
 async def _replay(sessions: dict[str, list[tuple[str, dict[str, Any]]]], base_url: str, connections: int) -> None:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30)
     client = openai.AsyncOpenAI(
-        base_url=base_url, api_key="sk-bench-local", max_retries=0, timeout=120,
+        base_url=base_url,
+        api_key="sk-bench-local",
+        max_retries=0,
+        timeout=120,
         http_client=httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120, connect=10)),
     )
     gate = asyncio.Semaphore(connections)

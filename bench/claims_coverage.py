@@ -63,6 +63,7 @@ def _se(p: float, reps: int) -> float:
 
 # --------------------------------------------------------------------------- wilson
 
+
 def _pmf(n: int, p: float) -> np.ndarray:
     return np.array([math.comb(n, c) * p**c * (1 - p) ** (n - c) for c in range(n + 1)])
 
@@ -74,15 +75,15 @@ def wilson_section(reps: int, seed: int) -> list[dict]:
         table = [wilson_interval(c, n, CONFIDENCE) for c in range(n + 1)]
         covers = np.array([iv.low <= p <= iv.high for iv in table])
         draws = np.random.default_rng(seed + i).binomial(n, p, size=reps)
-        rows.append({"n": n, "rate": p, "coverage": float(covers[draws].mean()),
-                     "exact": float(_pmf(n, p)[covers].sum())})
+        rows.append(
+            {"n": n, "rate": p, "coverage": float(covers[draws].mean()), "exact": float(_pmf(n, p)[covers].sum())}
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- newcombe
 
-NEWCOMBE_PAIRS = ((0.5, 0.5), (0.8, 0.8), (0.95, 0.95), (0.99, 0.99), (0.8, 0.6), (0.6, 0.8), (0.9, 0.7),
-                  (0.95, 0.8))
+NEWCOMBE_PAIRS = ((0.5, 0.5), (0.8, 0.8), (0.95, 0.95), (0.99, 0.99), (0.8, 0.6), (0.6, 0.8), (0.9, 0.7), (0.95, 0.8))
 
 
 def newcombe_section(reps: int, seed: int) -> list[dict]:
@@ -98,14 +99,23 @@ def newcombe_section(reps: int, seed: int) -> list[dict]:
         ref, cand = rng.binomial(n, pr, size=reps), rng.binomial(n, pc, size=reps)
         lo, hi, truth = low[ref, cand], high[ref, cand], pc - pr
         joint = np.outer(_pmf(n, pr), _pmf(n, pc))
-        rows.append({"n": n, "ref": pr, "cand": pc, "coverage": float(np.mean((lo <= truth) & (truth <= hi))),
-                     "exact": float(joint[(low <= truth) & (truth <= high)].sum()),
-                     "exact_noninf": float(joint[low > truth].sum()),
-                     "false_noninf": float(np.mean(lo > truth)), "false_inferior": float(np.mean(hi < truth))})
+        rows.append(
+            {
+                "n": n,
+                "ref": pr,
+                "cand": pc,
+                "coverage": float(np.mean((lo <= truth) & (truth <= hi))),
+                "exact": float(joint[(low <= truth) & (truth <= high)].sum()),
+                "exact_noninf": float(joint[low > truth].sum()),
+                "false_noninf": float(np.mean(lo > truth)),
+                "false_inferior": float(np.mean(hi < truth)),
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- clustered_mean
+
 
 def _cluster_t(means: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """clustered_mean's formula on rows of G scenario means: mean, low, high."""
@@ -133,9 +143,17 @@ def clustered_section(reps: int, seed: int) -> list[dict]:
         m = np.full((reps, g), mu) if math.isinf(kappa) else rng.beta(mu * kappa, (1 - mu) * kappa, size=(reps, g))
         means = rng.binomial(4 * n, m) / (4 * n)  # mean of n Binomial(4, m)/4 scores
         mean, low, high = _cluster_t(means)
-        rows.append({"scenarios": g, "trials": n, "mu": mu, "kappa": kappa, "bias": float(mean.mean() - mu),
-                     "bias_se": float(mean.std() / math.sqrt(reps)),
-                     "coverage": float(np.mean((low <= mu) & (mu <= high)))})
+        rows.append(
+            {
+                "scenarios": g,
+                "trials": n,
+                "mu": mu,
+                "kappa": kappa,
+                "bias": float(mean.mean() - mu),
+                "bias_se": float(mean.std() / math.sqrt(reps)),
+                "coverage": float(np.mean((low <= mu) & (mu <= high))),
+            }
+        )
     return rows
 
 
@@ -182,7 +200,7 @@ class PairedReplica:
     def run(self, diffs: np.ndarray, chunk: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lows, highs, ps = [], [], []
         for start in range(0, len(diffs), chunk):
-            d = diffs[start:start + chunk]
+            d = diffs[start : start + chunk]
             mean = d.mean(axis=1)
             half = two_sided_t(CONFIDENCE, self.g - 1) * d.std(axis=1, ddof=1) / math.sqrt(self.g)
             lo, hi = np.maximum(mean - half, -1.0), np.minimum(mean + half, 1.0)  # pass rates: clipped to [-1, 1]
@@ -205,8 +223,11 @@ class PairedReplica:
 
 
 def _records(passes: np.ndarray, n: int) -> list[TrialRecord]:
-    return [TrialRecord(suite="s", scenario_id=f"s{j}", trial=t, outcome="pass" if t < c else "fail")
-            for j, c in enumerate(passes) for t in range(n)]
+    return [
+        TrialRecord(suite="s", scenario_id=f"s{j}", trial=t, outcome="pass" if t < c else "fail")
+        for j, c in enumerate(passes)
+        for t in range(n)
+    ]
 
 
 def _check_paired(rng: np.random.Generator, n: int = 3) -> int:
@@ -219,8 +240,11 @@ def _check_paired(rng: np.random.Generator, n: int = 3) -> int:
             a = rng.binomial(n, rng.uniform(0.3, 1.0, g))
             b = rng.binomial(n, np.clip(a / n - rng.uniform(0, 0.5, g), 0, 1))
             d = ((b - a) / n)[None, :]
-            real = paired_bootstrap_diff({f"s{j}": [1.0] * c + [0.0] * (n - c) for j, c in enumerate(a)},
-                                         {f"s{j}": [1.0] * c + [0.0] * (n - c) for j, c in enumerate(b)}, CONFIDENCE)
+            real = paired_bootstrap_diff(
+                {f"s{j}": [1.0] * c + [0.0] * (n - c) for j, c in enumerate(a)},
+                {f"s{j}": [1.0] * c + [0.0] * (n - c) for j, c in enumerate(b)},
+                CONFIDENCE,
+            )
             low, high, p = rep.run(d)
             assert np.allclose([low[0], high[0], p[0]], [real.low, real.high, real.p_value]), (g, a, b)
             decision = regression_check(_records(b, n), _records(a, n), gate).decision
@@ -231,8 +255,10 @@ def _check_paired(rng: np.random.Generator, n: int = 3) -> int:
 
 def paired_section(reps: int, seed: int) -> list[dict]:
     """Scenario difficulty u_s ~ N(logit mu, 1); a_s = expit(u_s), b_s = expit(u_s + beta + tau v_s)."""
-    print(f"paired replica checked against paired_bootstrap_diff and regression_check on "
-          f"{_check_paired(np.random.default_rng(seed))} draws")
+    print(
+        f"paired replica checked against paired_bootstrap_diff and regression_check on "
+        f"{_check_paired(np.random.default_rng(seed))} draws"
+    )
     margin = GateConfig().regression_margin
     rows = []
     for i, (g, n, mu, effect) in enumerate(itertools.product((5, 10, 20, 40), (3, 10), (0.7, 0.9), EFFECTS)):
@@ -248,12 +274,22 @@ def paired_section(reps: int, seed: int) -> list[dict]:
         rep = PairedReplica(g)
         low, high, _ = rep.run(diffs)
         decision = rep.gate(diffs, margin)
-        rows.append({"scenarios": g, "trials": n, "mu": mu, "effect": effect, "truth": round(truth, 4),
-                     "coverage": float(np.mean((low <= truth) & (truth <= high))),
-                     "cov_drawn": float(np.mean((low <= drawn) & (drawn <= high))),
-                     "false_noninf": float(np.mean(low > truth)), "false_inferior": float(np.mean(high < truth)),
-                     "gate_fail": float(np.mean(decision == "fail")), "gate_pass": float(np.mean(decision == "pass")),
-                     "gate_inconclusive": float(np.mean(decision == "inconclusive"))})
+        rows.append(
+            {
+                "scenarios": g,
+                "trials": n,
+                "mu": mu,
+                "effect": effect,
+                "truth": round(truth, 4),
+                "coverage": float(np.mean((low <= truth) & (truth <= high))),
+                "cov_drawn": float(np.mean((low <= drawn) & (drawn <= high))),
+                "false_noninf": float(np.mean(low > truth)),
+                "false_inferior": float(np.mean(high < truth)),
+                "gate_fail": float(np.mean(decision == "fail")),
+                "gate_pass": float(np.mean(decision == "pass")),
+                "gate_inconclusive": float(np.mean(decision == "inconclusive")),
+            }
+        )
     return rows
 
 
@@ -267,12 +303,16 @@ def _settles(passes: np.ndarray, trials: int, threshold: float, z: float) -> tup
     return b.low >= threshold, b.high < threshold
 
 
-def _fresh(rates: np.ndarray, trials: int, scenarios: int, draws: int, rate: float, kappa: float,
-           rng: np.random.Generator) -> np.ndarray:
+def _fresh(
+    rates: np.ndarray, trials: int, scenarios: int, draws: int, rate: float, kappa: float, rng: np.random.Generator
+) -> np.ndarray:
     """Passes of ``draws`` new suites: the observed scenarios (their true rates) plus new ones from the population."""
     extra = max(0, scenarios - len(rates))
-    new = (np.full((draws, extra), rate) if math.isinf(kappa)
-           else rng.beta(rate * kappa, (1 - rate) * kappa, size=(draws, extra)))
+    new = (
+        np.full((draws, extra), rate)
+        if math.isinf(kappa)
+        else rng.beta(rate * kappa, (1 - rate) * kappa, size=(draws, extra))
+    )
     true = np.concatenate([np.broadcast_to(rates[:scenarios], (draws, min(scenarios, len(rates)))), new], axis=1)
     return rng.binomial(trials, true)
 
@@ -282,10 +322,14 @@ def settle_section(suites: int, seed: int, redraws: int = 40) -> list[dict]:
     z = two_sided_z(CONFIDENCE)
     rows = []
     for i, (g, n, (rate, thr), kappa) in enumerate(
-            itertools.product((5, 10, 20), (3, 10), SETTLE_CASES, (4.0, math.inf))):
+        itertools.product((5, 10, 20), (3, 10), SETTLE_CASES, (4.0, math.inf))
+    ):
         rng = np.random.default_rng(seed + i)
-        true = (np.full((20 * suites, g), rate) if math.isinf(kappa)
-                else rng.beta(rate * kappa, (1 - rate) * kappa, size=(20 * suites, g)))
+        true = (
+            np.full((20 * suites, g), rate)
+            if math.isinf(kappa)
+            else rng.beta(rate * kappa, (1 - rate) * kappa, size=(20 * suites, g))
+        )
         passes = rng.binomial(n, true)
         up, down = _settles(passes, n, thr, z)
         open_ = np.flatnonzero(~up & ~down)[:suites]
@@ -304,16 +348,26 @@ def settle_section(suites: int, seed: int, redraws: int = 40) -> list[dict]:
                 out.append(float(np.mean(up2 | down2)))
                 if factor == 1:
                     wrong.append(float(np.mean(down2 if rate >= thr else up2)))
-        rows.append({"scenarios": g, "trials": n, "rate": rate, "threshold": thr, "kappa": kappa,
-                     "inconclusive_seen": len(open_), **{f"kind_{k}": v for k, v in kinds.items()},
-                     "median_advised": float(np.median(advised)) if advised else None,
-                     "settle_at_advice": float(np.mean(settled)) if settled else None,
-                     "settle_at_2x": float(np.mean(settled2)) if settled2 else None,
-                     "wrong_direction": float(np.mean(wrong)) if wrong else None})
+        rows.append(
+            {
+                "scenarios": g,
+                "trials": n,
+                "rate": rate,
+                "threshold": thr,
+                "kappa": kappa,
+                "inconclusive_seen": len(open_),
+                **{f"kind_{k}": v for k, v in kinds.items()},
+                "median_advised": float(np.median(advised)) if advised else None,
+                "settle_at_advice": float(np.mean(settled)) if settled else None,
+                "settle_at_2x": float(np.mean(settled2)) if settled2 else None,
+                "wrong_direction": float(np.mean(wrong)) if wrong else None,
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- printing
+
 
 def _table(rows: list[dict]) -> None:
     keys = list(rows[0])
@@ -339,25 +393,40 @@ def summarise_rows(name: str, rows: list[dict], reps: int) -> dict:
         w = min(rows, key=lambda r: r["exact"])
         gated = [r for r in rows if r["n"] >= 5 and r["rate"] <= 0.95]
         w5 = min(gated, key=lambda r: r["exact"])
-        out = {"worst_coverage": w["coverage"], "at": _cell(w, ("n", "rate")), "exact": w["exact"],
-               "worst_exact_n5_rate_le_0.95": w5["exact"], "at_n5": _cell(w5, ("n", "rate")),
-               "met": w["exact"] >= COVERAGE_TARGET}
+        out = {
+            "worst_coverage": w["coverage"],
+            "at": _cell(w, ("n", "rate")),
+            "exact": w["exact"],
+            "worst_exact_n5_rate_le_0.95": w5["exact"],
+            "at_n5": _cell(w5, ("n", "rate")),
+            "met": w["exact"] >= COVERAGE_TARGET,
+        }
     elif name == "newcombe":
         w = min(rows, key=lambda r: r["exact"])
         f = max(rows, key=lambda r: r["exact_noninf"])
-        out = {"worst_coverage": w["coverage"], "exact": w["exact"], "at": _cell(w, ("n", "ref", "cand")),
-               "worst_false_noninf": f["false_noninf"], "exact_noninf": f["exact_noninf"],
-               "at_noninf": _cell(f, ("n", "ref", "cand")),
-               "met": w["exact"] >= COVERAGE_TARGET and f["exact_noninf"] <= TAIL_TARGET}
+        out = {
+            "worst_coverage": w["coverage"],
+            "exact": w["exact"],
+            "at": _cell(w, ("n", "ref", "cand")),
+            "worst_false_noninf": f["false_noninf"],
+            "exact_noninf": f["exact_noninf"],
+            "at_noninf": _cell(f, ("n", "ref", "cand")),
+            "met": w["exact"] >= COVERAGE_TARGET and f["exact_noninf"] <= TAIL_TARGET,
+        }
     elif name == "clustered":
         b = max(rows, key=lambda r: abs(r["bias"]) / max(r["bias_se"], 1e-9))
         w = min((r for r in rows if r["scenarios"] >= 5), key=lambda r: r["coverage"])
         keys = ("scenarios", "trials", "mu", "kappa")
-        out = {"worst_bias": b["bias"], "bias_se": b["bias_se"], "at_bias": _cell(b, keys),
-               "worst_coverage_g5": w["coverage"], "at": _cell(w, keys),
-               "worst_coverage_all": min(r["coverage"] for r in rows),
-               "met_mean_unbiased": abs(b["bias"]) <= 4 * b["bias_se"] + 1e-9,
-               "met_interval_not_printed": w["coverage"] >= COVERAGE_TARGET}
+        out = {
+            "worst_bias": b["bias"],
+            "bias_se": b["bias_se"],
+            "at_bias": _cell(b, keys),
+            "worst_coverage_g5": w["coverage"],
+            "at": _cell(w, keys),
+            "worst_coverage_all": min(r["coverage"] for r in rows),
+            "met_mean_unbiased": abs(b["bias"]) <= 4 * b["bias_se"] + 1e-9,
+            "met_interval_not_printed": w["coverage"] >= COVERAGE_TARGET,
+        }
     elif name == "paired":
         keys = ("scenarios", "trials", "mu", "effect")
         w = min(rows, key=lambda r: r["coverage"])
@@ -365,35 +434,55 @@ def summarise_rows(name: str, rows: list[dict], reps: int) -> dict:
         f = max(rows, key=lambda r: r["false_noninf"])
         ff = max((r for r in rows if r["effect"] == "same"), key=lambda r: r["gate_fail"])
         ffv = max((r for r in rows if r["effect"] == "varies"), key=lambda r: r["gate_fail"])
-        fp = max((r for r in rows if r["effect"] == "big_drop" and r["scenarios"] >= 10),
-                 key=lambda r: r["gate_pass"])
-        out = {"worst_coverage": w["coverage"], "at": _cell(w, keys),
-               "worst_coverage_g10": w10["coverage"], "at_g10": _cell(w10, keys),
-               "worst_coverage_by_g": {g: min(r["coverage"] for r in rows if r["scenarios"] == g) for g in (5, 10, 20, 40)},
-               "worst_cov_drawn_by_g": {g: min(r["cov_drawn"] for r in rows if r["scenarios"] == g) for g in (5, 10, 20, 40)},
-               "worst_false_noninf_by_g": {g: max(r["false_noninf"] for r in rows if r["scenarios"] == g)
-                                           for g in (5, 10, 20, 40)},
-               "worst_false_noninf": f["false_noninf"], "at_noninf": _cell(f, keys),
-               "gate_false_fail_no_change": ff["gate_fail"], "at_false_fail": _cell(ff, keys),
-               "gate_fail_varies": ffv["gate_fail"], "at_varies": _cell(ffv, keys) + f" truth={ffv['truth']}",
-               "gate_pass_big_drop_g10": fp["gate_pass"], "at_big_drop": _cell(fp, keys) + f" truth={fp['truth']}",
-               "met_interval": w["coverage"] >= COVERAGE_TARGET and f["false_noninf"] <= TAIL_TARGET,
-               "met_gate_false_fail": ff["gate_fail"] <= TAIL_TARGET}
+        fp = max((r for r in rows if r["effect"] == "big_drop" and r["scenarios"] >= 10), key=lambda r: r["gate_pass"])
+        out = {
+            "worst_coverage": w["coverage"],
+            "at": _cell(w, keys),
+            "worst_coverage_g10": w10["coverage"],
+            "at_g10": _cell(w10, keys),
+            "worst_coverage_by_g": {
+                g: min(r["coverage"] for r in rows if r["scenarios"] == g) for g in (5, 10, 20, 40)
+            },
+            "worst_cov_drawn_by_g": {
+                g: min(r["cov_drawn"] for r in rows if r["scenarios"] == g) for g in (5, 10, 20, 40)
+            },
+            "worst_false_noninf_by_g": {
+                g: max(r["false_noninf"] for r in rows if r["scenarios"] == g) for g in (5, 10, 20, 40)
+            },
+            "worst_false_noninf": f["false_noninf"],
+            "at_noninf": _cell(f, keys),
+            "gate_false_fail_no_change": ff["gate_fail"],
+            "at_false_fail": _cell(ff, keys),
+            "gate_fail_varies": ffv["gate_fail"],
+            "at_varies": _cell(ffv, keys) + f" truth={ffv['truth']}",
+            "gate_pass_big_drop_g10": fp["gate_pass"],
+            "at_big_drop": _cell(fp, keys) + f" truth={fp['truth']}",
+            "met_interval": w["coverage"] >= COVERAGE_TARGET and f["false_noninf"] <= TAIL_TARGET,
+            "met_gate_false_fail": ff["gate_fail"] <= TAIL_TARGET,
+        }
     elif name == "settle":
         usable = [r for r in rows if r["settle_at_advice"] is not None]
         w = min(usable, key=lambda r: r["settle_at_advice"])
         keys = ("scenarios", "trials", "rate", "threshold", "kappa")
         weights = np.array([r["inconclusive_seen"] - r["kind_never"] for r in usable], dtype=float)
-        out = {"mean_settle_at_advice": float(np.average([r["settle_at_advice"] for r in usable], weights=weights)),
-               "mean_settle_at_2x": float(np.average([r["settle_at_2x"] for r in usable], weights=weights)),
-               "worst_settle_at_advice": w["settle_at_advice"], "at": _cell(w, keys),
-               "worst_wrong_direction": max(r["wrong_direction"] for r in usable), "met": None}
+        out = {
+            "mean_settle_at_advice": float(np.average([r["settle_at_advice"] for r in usable], weights=weights)),
+            "mean_settle_at_2x": float(np.average([r["settle_at_2x"] for r in usable], weights=weights)),
+            "worst_settle_at_advice": w["settle_at_advice"],
+            "at": _cell(w, keys),
+            "worst_wrong_direction": max(r["wrong_direction"] for r in usable),
+            "met": None,
+        }
     return out
 
 
-SECTIONS = {"wilson": (wilson_section, 20_000), "newcombe": (newcombe_section, 20_000),
-            "clustered": (clustered_section, 4_000), "paired": (paired_section, 1_000),
-            "settle": (settle_section, 100)}
+SECTIONS = {
+    "wilson": (wilson_section, 20_000),
+    "newcombe": (newcombe_section, 20_000),
+    "clustered": (clustered_section, 4_000),
+    "paired": (paired_section, 1_000),
+    "settle": (settle_section, 100),
+}
 
 
 def main() -> None:

@@ -59,7 +59,9 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def simulate(rng: np.random.Generator, reps: int, g: int, n: int, tau: float, mu: float) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    rng: np.random.Generator, reps: int, g: int, n: int, tau: float, mu: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Pass (1) / fail (0) of sides a and b, shape (reps, g, n), paired by scenario and trial index."""
     base = rng.normal(BASE_LOGIT_MEAN, BASE_LOGIT_SD, size=(reps, g, 1))
     delta = rng.normal(mu, tau, size=(reps, g, 1)) if tau > 0 else np.full((reps, g, 1), mu)
@@ -105,21 +107,35 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     se = math.sqrt(ALPHA * (1 - ALPHA) / args.reps)
     print(f"alpha {ALPHA}; {args.reps} replications per cell; Monte-Carlo SE of a 5% rate {se:.3%}")
-    print(f"{'G':>3} {'n':>3} {'tau':>4} | {'type-I McNemar':>14} {'type-I scenario':>15} | "
-          f"{'power McNemar':>13} {'power scenario':>14}")
+    print(
+        f"{'G':>3} {'n':>3} {'tau':>4} | {'type-I McNemar':>14} {'type-I scenario':>15} | "
+        f"{'power McNemar':>13} {'power scenario':>14}"
+    )
     cells = []
     for g, n, tau in itertools.product(SCENARIOS, TRIALS, TAUS):
         t1_mc, t1_sc = reject_rates(*simulate(rng, args.reps, g, n, tau, 0.0), seed=args.seed)
         pw_mc, pw_sc = reject_rates(*simulate(rng, args.reps // 2, g, n, tau, MU_ALT), seed=args.seed)
-        cells.append({"scenarios": g, "trials": n, "tau": tau, "type1_mcnemar": t1_mc, "type1_scenario": t1_sc,
-                      "power_mcnemar": pw_mc, "power_scenario": pw_sc})
+        cells.append(
+            {
+                "scenarios": g,
+                "trials": n,
+                "tau": tau,
+                "type1_mcnemar": t1_mc,
+                "type1_scenario": t1_sc,
+                "power_mcnemar": pw_mc,
+                "power_scenario": pw_sc,
+            }
+        )
         print(f"{g:>3} {n:>3} {tau:>4} | {t1_mc:>14.1%} {t1_sc:>15.1%} | {pw_mc:>13.1%} {pw_sc:>14.1%}", flush=True)
     bias = pass_k_bias(rng, args.reps)
     print(f"pass@k / pass^k unbiased: largest |z| of mean error {bias['pass_at_k']:.2f} / {bias['pass_hat_k']:.2f}")
     worst_sc = max(cells, key=lambda c: c["type1_scenario"])
     worst_mc = max(cells, key=lambda c: c["type1_mcnemar"])
     summary = {
-        "alpha": ALPHA, "reps": args.reps, "seed": args.seed, "mc_se": round(se, 4),
+        "alpha": ALPHA,
+        "reps": args.reps,
+        "seed": args.seed,
+        "mc_se": round(se, 4),
         "worst_type1_scenario": worst_sc["type1_scenario"],
         "worst_type1_scenario_cell": {k: worst_sc[k] for k in ("scenarios", "trials", "tau")},
         "worst_type1_mcnemar": worst_mc["type1_mcnemar"],

@@ -39,8 +39,8 @@ import time
 import numpy as np
 
 from evalkit.stats.correction import CorrectionConfig, rogan_gladen_core
-from evalkit.stats.ppi import StrataArrays, _t_quantiles, ppi_core, satterthwaite_df
 from evalkit.stats.distributions import two_sided_z
+from evalkit.stats.ppi import StrataArrays, _t_quantiles, ppi_core, satterthwaite_df
 from evalkit.stats.suite_rate import suite_rate_bounds, summarise
 
 RATES = (0.7, 0.9)
@@ -95,11 +95,18 @@ def _strata(y: np.ndarray, f: np.ndarray, m: int) -> StrataArrays:
     yl, fl = y[:, :, :m], f[:, :, :m]
     ones = np.ones((reps, g))
     return StrataArrays(
-        n=ones * m, big_n=ones * t, pi=ones * m / t, w=ones / g, y_mean=yl.mean(axis=2), f_lab=fl.mean(axis=2),
-        f_all=f.mean(axis=2), syy=((yl - yl.mean(axis=2, keepdims=True)) ** 2).sum(axis=2),
+        n=ones * m,
+        big_n=ones * t,
+        pi=ones * m / t,
+        w=ones / g,
+        y_mean=yl.mean(axis=2),
+        f_lab=fl.mean(axis=2),
+        f_all=f.mean(axis=2),
+        syy=((yl - yl.mean(axis=2, keepdims=True)) ** 2).sum(axis=2),
         syf=((yl - yl.mean(axis=2, keepdims=True)) * (fl - fl.mean(axis=2, keepdims=True))).sum(axis=2),
         sff=((f - f.mean(axis=2, keepdims=True)) ** 2).sum(axis=2),
-        sff_lab=((fl - fl.mean(axis=2, keepdims=True)) ** 2).sum(axis=2))
+        sff_lab=((fl - fl.mean(axis=2, keepdims=True)) ** 2).sum(axis=2),
+    )
 
 
 def _cover(low: np.ndarray, high: np.ndarray, truth: np.ndarray | float) -> float:
@@ -114,8 +121,16 @@ def _without_safeguards(strata: StrataArrays, r, drop: str) -> tuple[np.ndarray,
     return np.clip(r.estimate - half, 0, 1), np.clip(r.estimate + half, 0, 1)
 
 
-def run_cell(rng: np.random.Generator, reps: int, g: int, rate: float, kappa: float, judge: tuple[float, float],
-             budget: int, q_se_from: str = "interval") -> dict:
+def run_cell(
+    rng: np.random.Generator,
+    reps: int,
+    g: int,
+    rate: float,
+    kappa: float,
+    judge: tuple[float, float],
+    budget: int,
+    q_se_from: str = "interval",
+) -> dict:
     tpr, fpr = judge
     cal, m = budget, min(budget // g, TRIALS)
     p = _scenario_rates(rng, rate, kappa, (reps, g))
@@ -130,7 +145,13 @@ def run_cell(rng: np.random.Generator, reps: int, g: int, rate: float, kappa: fl
     classical = ppi_core(strata, CorrectionConfig(confidence=CONFIDENCE, lam=0.0))
     drawn = p.mean(axis=1)
     return {
-        "G": g, "rate": rate, "kappa": "inf" if math.isinf(kappa) else kappa, "tpr": tpr, "fpr": fpr, "cal": cal, "labels_per_scenario": m,
+        "G": g,
+        "rate": rate,
+        "kappa": "inf" if math.isinf(kappa) else kappa,
+        "tpr": tpr,
+        "fpr": fpr,
+        "cal": cal,
+        "labels_per_scenario": m,
         "rg_cov": _cover(rg.low[kept], rg.high[kept], rate) if kept.any() else None,
         "rg_width": float(np.mean(rg.high[kept] - rg.low[kept])) if kept.any() else None,
         "rg_refused": float(np.mean(rg.refused)),
@@ -150,27 +171,54 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=2000, help="replications per cell")
     parser.add_argument("--seed", type=int, default=20261216)
-    parser.add_argument("--q-se", choices=("interval", "neff"), default="interval",
-                        help="q's standard error for Rogan-Gladen: from the suite interval's width (shipped advice) "
-                             "or MeanEstimate.se (sqrt(q (1 - q) / n_eff), for comparison)")
+    parser.add_argument(
+        "--q-se",
+        choices=("interval", "neff"),
+        default="interval",
+        help="q's standard error for Rogan-Gladen: from the suite interval's width (shipped advice) "
+        "or MeanEstimate.se (sqrt(q (1 - q) / n_eff), for comparison)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     start = time.perf_counter()
-    cells = [run_cell(rng, args.reps, g, rate, kappa, judge, budget, args.q_se)
-             for g, rate, kappa, judge, budget in itertools.product(SCENARIOS, RATES, KAPPAS, JUDGES, LABEL_BUDGETS)]
-    header = ("G", "rate", "kappa", "tpr", "fpr", "cal", "labels_per_scenario", "rg_cov", "rg_width", "rg_refused",
-              "raw_cov", "ppi_cov_run", "ppi_width_run", "ppi_cov_pop", "ppi_width_pop", "classical_width_run",
-              "mean_lambda")
+    cells = [
+        run_cell(rng, args.reps, g, rate, kappa, judge, budget, args.q_se)
+        for g, rate, kappa, judge, budget in itertools.product(SCENARIOS, RATES, KAPPAS, JUDGES, LABEL_BUDGETS)
+    ]
+    header = (
+        "G",
+        "rate",
+        "kappa",
+        "tpr",
+        "fpr",
+        "cal",
+        "labels_per_scenario",
+        "rg_cov",
+        "rg_width",
+        "rg_refused",
+        "raw_cov",
+        "ppi_cov_run",
+        "ppi_width_run",
+        "ppi_cov_pop",
+        "ppi_width_pop",
+        "classical_width_run",
+        "mean_lambda",
+    )
     print(" ".join(header))
     for c in cells:
-        print(" ".join(f"{c[h]:>{len(h)}.3f}" if isinstance(c[h], float) else f"{c[h]!s:>{len(h)}}"
-                       for h in header))
-    worst = {k: min((c for c in cells if c[k] is not None), key=lambda c: c[k])
-             for k in ("rg_cov", "ppi_cov_run", "ppi_cov_pop")}
+        print(" ".join(f"{c[h]:>{len(h)}.3f}" if isinstance(c[h], float) else f"{c[h]!s:>{len(h)}}" for h in header))
+    worst = {
+        k: min((c for c in cells if c[k] is not None), key=lambda c: c[k])
+        for k in ("rg_cov", "ppi_cov_run", "ppi_cov_pop")
+    }
     alternatives = {k: round(min(c[k] for c in cells), 4) for k in ("ppi_cov_run_no_cc", "ppi_cov_run_pooled_df")}
     mc_se = (0.95 * 0.05 / args.reps) ** 0.5
     summary = {
-        "reps_per_cell": args.reps, "cells": len(cells), "seed": args.seed, "q_se": args.q_se, "mc_se": round(mc_se, 4),
+        "reps_per_cell": args.reps,
+        "cells": len(cells),
+        "seed": args.seed,
+        "q_se": args.q_se,
+        "mc_se": round(mc_se, 4),
         **{f"worst_{k}": round(worst[k][k], 4) for k in worst},
         **{f"worst_{k}_cell": {h: worst[k][h] for h in header[:7]} for k in worst},
         "worst_raw_cov": round(min(c["raw_cov"] for c in cells), 4),

@@ -43,7 +43,12 @@ import numpy as np
 from evalkit.stats.distributions import two_sided_t, two_sided_z
 from evalkit.stats.intervals import wilson_bounds
 from evalkit.stats.suite_rate import (
-    RateSummary, cc_wilson, design_effect, suite_rate_bounds, summarise, unseen_spread_bounds,
+    RateSummary,
+    cc_wilson,
+    design_effect,
+    suite_rate_bounds,
+    summarise,
+    unseen_spread_bounds,
 )
 
 SCENARIOS = (3, 5, 10, 20, 40)
@@ -92,11 +97,17 @@ def _old(s: RateSummary, z: float) -> Bounds:
 
 
 ESTIMATORS: dict[str, Callable[[RateSummary, float], Bounds]] = {
-    "cluster_score": _shipped, "suggested": _suggested, "seen_only": _seen_only, "no_cc": _no_cc, "old": _old}
+    "cluster_score": _shipped,
+    "suggested": _suggested,
+    "seen_only": _seen_only,
+    "no_cc": _no_cc,
+    "old": _old,
+}
 
 
-def simulate_cell(g: int, n: int, rate: float, kappa: float, reps: int, seed: int,
-                  estimator: Callable[[RateSummary, float], Bounds]) -> dict[str, float]:
+def simulate_cell(
+    g: int, n: int, rate: float, kappa: float, reps: int, seed: int, estimator: Callable[[RateSummary, float], Bounds]
+) -> dict[str, float]:
     """Rates of coverage and gate errors over ``reps`` simulated suites of one cell."""
     rng = np.random.default_rng(seed)
     if math.isinf(kappa):
@@ -106,10 +117,14 @@ def simulate_cell(g: int, n: int, rate: float, kappa: float, reps: int, seed: in
     passes = rng.binomial(n, true_rates)
     low, high = estimator(summarise(passes, np.full((reps, g), n)), two_sided_z(CONFIDENCE))
     drawn = true_rates.mean(axis=1)
-    return {"coverage": float(np.mean((low <= rate) & (rate <= high))),
-            "cov_drawn": float(np.mean((low <= drawn) & (drawn <= high))),
-            "false_pass": float(np.mean(low > rate)), "false_fail": float(np.mean(high < rate)),
-            "pass_at_-0.10": float(np.mean(low >= rate - 0.10)), "width": float(np.mean(high - low))}
+    return {
+        "coverage": float(np.mean((low <= rate) & (rate <= high))),
+        "cov_drawn": float(np.mean((low <= drawn) & (drawn <= high))),
+        "false_pass": float(np.mean(low > rate)),
+        "false_fail": float(np.mean(high < rate)),
+        "pass_at_-0.10": float(np.mean(low >= rate - 0.10)),
+        "width": float(np.mean(high - low)),
+    }
 
 
 def _cells() -> list[tuple[int, int, float, float]]:
@@ -125,14 +140,18 @@ def main() -> None:
     estimator = ESTIMATORS[args.estimator]
     start = time.perf_counter()
     print(f"estimator={args.estimator} confidence={CONFIDENCE} reps/cell={args.reps} seed={args.seed}")
-    print(f"{'G':>3} {'n':>3} {'rate':>5} {'kappa':>5} {'coverage':>8} {'cov_drawn':>9} {'false_pass':>10} "
-          f"{'false_fail':>10} {'pass_at_-0.10':>13} {'width':>6}")
+    print(
+        f"{'G':>3} {'n':>3} {'rate':>5} {'kappa':>5} {'coverage':>8} {'cov_drawn':>9} {'false_pass':>10} "
+        f"{'false_fail':>10} {'pass_at_-0.10':>13} {'width':>6}"
+    )
     rows = []
     for index, (g, n, rate, kappa) in enumerate(_cells()):
         r = simulate_cell(g, n, rate, kappa, args.reps, args.seed + index, estimator)
         rows.append({"scenarios": g, "trials": n, "rate": rate, "kappa": kappa, **r})
-        print(f"{g:>3} {n:>3} {rate:>5.2f} {kappa:>5.0f} {r['coverage']:>8.3f} {r['cov_drawn']:>9.3f} "
-              f"{r['false_pass']:>10.4f} {r['false_fail']:>10.4f} {r['pass_at_-0.10']:>13.3f} {r['width']:>6.3f}")
+        print(
+            f"{g:>3} {n:>3} {rate:>5.2f} {kappa:>5.0f} {r['coverage']:>8.3f} {r['cov_drawn']:>9.3f} "
+            f"{r['false_pass']:>10.4f} {r['false_fail']:>10.4f} {r['pass_at_-0.10']:>13.3f} {r['width']:>6.3f}"
+        )
     print_summary(rows, args, time.perf_counter() - start)
 
 
@@ -149,10 +168,22 @@ def print_summary(rows: list[dict], args: argparse.Namespace, seconds: float) ->
     print(f"worst false-PASS: {worst_fp['false_pass']:.4f} at {_cell(worst_fp)} (target <= {NOMINAL_TAIL + 0.01:.3f})")
     print(f"worst false-FAIL: {worst_ff['false_fail']:.4f} at {_cell(worst_ff)}")
     print(f"targets {'met' if ok else 'MISSED'}")
-    print(json.dumps({"estimator": args.estimator, "reps": args.reps, "seed": args.seed,
-                      "targets_met": ok, "mc_se_coverage": round(se_cov, 4), "mc_se_tail": round(se_tail, 4),
-                      "worst_coverage": _json(worst_cov), "worst_false_pass": _json(worst_fp),
-                      "worst_false_fail": _json(worst_ff), "seconds": round(seconds, 1)}))
+    print(
+        json.dumps(
+            {
+                "estimator": args.estimator,
+                "reps": args.reps,
+                "seed": args.seed,
+                "targets_met": ok,
+                "mc_se_coverage": round(se_cov, 4),
+                "mc_se_tail": round(se_tail, 4),
+                "worst_coverage": _json(worst_cov),
+                "worst_false_pass": _json(worst_fp),
+                "worst_false_fail": _json(worst_ff),
+                "seconds": round(seconds, 1),
+            }
+        )
+    )
 
 
 def _cell(r: dict) -> str:
@@ -160,8 +191,10 @@ def _cell(r: dict) -> str:
 
 
 def _json(r: dict) -> dict:
-    return {k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else
-                ("inf" if isinstance(v, float) else v)) for k, v in r.items()}
+    return {
+        k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else ("inf" if isinstance(v, float) else v))
+        for k, v in r.items()
+    }
 
 
 if __name__ == "__main__":

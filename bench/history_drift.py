@@ -32,7 +32,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -41,9 +41,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evalkit.history.drift import DriftConfig, drift  # noqa: E402
-from evalkit.history.drift_stats import boschloo_greater, holm  # noqa: E402
-from evalkit.stats import wilson_interval  # noqa: E402
+from evalkit.history.drift import DriftConfig, drift
+from evalkit.history.drift_stats import boschloo_greater, holm
+from evalkit.stats import wilson_interval
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,22 @@ def simulate(config: SimConfig, seed: int) -> SimpleNamespace:
         for c, (scenario, tier) in enumerate(cells):
             for t in range(config.trials):
                 outcome = "invalid" if invalid[c, t] else ("pass" if passed[c, t] else "fail")
-                rows.append((f"run-{r:03d}", when, "main", "sim", scenario, tier, t, outcome,
-                             None if outcome == "invalid" else float(passed[c, t])))
-    trials = pd.DataFrame(rows, columns=["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial",
-                                         "outcome", "score"])
+                rows.append(
+                    (
+                        f"run-{r:03d}",
+                        when,
+                        "main",
+                        "sim",
+                        scenario,
+                        tier,
+                        t,
+                        outcome,
+                        None if outcome == "invalid" else float(passed[c, t]),
+                    )
+                )
+    trials = pd.DataFrame(
+        rows, columns=["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial", "outcome", "score"]
+    )
     runs = pd.DataFrame({"run_id": [f"run-{r:03d}" for r in range(n_runs)]})
     return SimpleNamespace(runs=runs, trials=trials)
 
@@ -120,8 +132,12 @@ def run_noise(config: SimConfig, histories: int, alpha: float, seed0: int, naive
         if naive:
             naive_count += bool(naive_flagged(frames, config.window, alpha))
     ci = wilson_interval(flagged, histories)
-    out: dict[str, object] = {"histories": histories, "false_alarms": flagged, "rate": flagged / histories,
-                              "rate_ci95": [round(ci.low, 4), round(ci.high, 4)]}
+    out: dict[str, object] = {
+        "histories": histories,
+        "false_alarms": flagged,
+        "rate": flagged / histories,
+        "rate_ci95": [round(ci.low, 4), round(ci.high, 4)],
+    }
     if naive:
         nci = wilson_interval(naive_count, histories)
         out["naive_rate"] = naive_count / histories
@@ -139,9 +155,14 @@ def run_drop(config: SimConfig, histories: int, alpha: float, seed0: int) -> dic
         other += bool(names - {("s00", "tier0")})
         naive_hit += ("s00", "tier0") in naive_flagged(frames, config.window, alpha)
     ci = wilson_interval(hit, histories)
-    return {"delta": config.delta, "histories": histories, "power": hit / histories,
-            "power_ci95": [round(ci.low, 4), round(ci.high, 4)], "other_flagged_rate": other / histories,
-            "naive_power": naive_hit / histories}
+    return {
+        "delta": config.delta,
+        "histories": histories,
+        "power": hit / histories,
+        "power_ci95": [round(ci.low, 4), round(ci.high, 4)],
+        "other_flagged_rate": other / histories,
+        "naive_power": naive_hit / histories,
+    }
 
 
 LEVELS: dict[str, dict[str, object]] = {
@@ -168,8 +189,13 @@ def main() -> None:
     t0 = time.perf_counter()
     noise = {}
     for name in filter(None, args.levels.split(",")):
-        noise[name] = run_noise(SimConfig(window=args.window, **LEVELS[name]), n, args.alpha,  # type: ignore[arg-type]
-                                args.seed, naive=True)
+        noise[name] = run_noise(
+            SimConfig(window=args.window, **LEVELS[name]),
+            n,
+            args.alpha,  # type: ignore[arg-type]
+            args.seed,
+            naive=True,
+        )
         print(f"noise {name}: {noise[name]}", flush=True)
     drops = []
     for level in filter(None, args.drop_levels.split(",")):
@@ -180,10 +206,15 @@ def main() -> None:
             print(f"drop: {d}", flush=True)
     config = SimConfig(window=args.window)
     result = {
-        "bench": "history_drift", "alpha": args.alpha, "window": args.window,
-        "cells": config.scenarios * config.tiers, "trials_per_run": config.trials,
-        "levels": {k: LEVELS[k] for k in noise}, "invalid_rate": config.invalid_rate,
-        "noise": noise, "drops": drops,
+        "bench": "history_drift",
+        "alpha": args.alpha,
+        "window": args.window,
+        "cells": config.scenarios * config.tiers,
+        "trials_per_run": config.trials,
+        "levels": {k: LEVELS[k] for k in noise},
+        "invalid_rate": config.invalid_rate,
+        "noise": noise,
+        "drops": drops,
         "claim_false_alarm_le_alpha": all(v["rate"] <= args.alpha for v in noise.values()),
         "seconds": round(time.perf_counter() - t0, 1),
         "machine": f"{platform.machine()} {platform.python_version()} {os.cpu_count()} cpu",

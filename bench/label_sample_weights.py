@@ -80,17 +80,21 @@ def main() -> None:
     results = [one_run(rng, args.reps) for _ in range(args.runs)]
     zs = [z for r in results for z in r["zs"]]
     summary = {
-        "runs": args.runs, "reps": args.reps, "trials": len(zs),
+        "runs": args.runs,
+        "reps": args.reps,
+        "trials": len(zs),
         "share_z_above_3": round(sum(z > 3 for z in zs) / len(zs), 5),
         "worst_z": round(max(zs), 2),
         "worst_ht_bias_se": round(max(r["bias_se"] for r in results), 2),
         "mean_ht_bias_se": round(statistics.fmean(r["bias_se"] for r in results), 2),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    print(f"{len(zs)} trials in {args.runs} runs, {args.reps} draws each: "
-          f"{summary['share_z_above_3']:.3%} of trials drawn more than 3 SE from their recorded probability "
-          f"(0.27% expected), worst |z| {summary['worst_z']}; Horvitz-Thompson pass rate: worst bias "
-          f"{summary['worst_ht_bias_se']} SE, mean {summary['mean_ht_bias_se']} SE (about 0.8 expected)")
+    print(
+        f"{len(zs)} trials in {args.runs} runs, {args.reps} draws each: "
+        f"{summary['share_z_above_3']:.3%} of trials drawn more than 3 SE from their recorded probability "
+        f"(0.27% expected), worst |z| {summary['worst_z']}; Horvitz-Thompson pass rate: worst bias "
+        f"{summary['worst_ht_bias_se']} SE, mean {summary['mean_ht_bias_se']} SE (about 0.8 expected)"
+    )
     print(json.dumps(summary))
 
 

@@ -35,9 +35,20 @@ SESSION_TIME = re.compile(r" in ([0-9.]+)s")
 
 def run_pytest(root: Path, url: str, args: argparse.Namespace) -> dict[str, float]:
     """`pytest suites` in a child process; returns total wall and pytest's own session time."""
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--evalkit-live",
-           f"--evalkit-base-url=openai={url}", f"--evalkit-concurrency={args.connections}",
-           f"--evalkit-cache-dir={root / 'pytest-cache'}", "--evalkit-no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--evalkit-live",
+        f"--evalkit-base-url=openai={url}",
+        f"--evalkit-concurrency={args.connections}",
+        f"--evalkit-cache-dir={root / 'pytest-cache'}",
+        "--evalkit-no-progress",
+    ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
@@ -53,7 +64,9 @@ def run_pytest(root: Path, url: str, args: argparse.Namespace) -> dict[str, floa
 def run_span(reports: Path) -> float:
     """Seconds from `run_started` to `run_ended` in the run pytest wrote (the concurrent phase itself)."""
     [events] = [p / "events.jsonl" for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
-    stamps = {e["kind"]: e["ts"] for e in map(json.loads, events.read_text().splitlines()) if e["kind"].startswith("run_")}
+    stamps = {
+        e["kind"]: e["ts"] for e in map(json.loads, events.read_text().splitlines()) if e["kind"].startswith("run_")
+    }
     return stamps["run_ended"] - stamps["run_started"]
 
 
@@ -81,14 +94,20 @@ def main() -> None:
             server.close()
     sessions = args.scenarios * args.trials
     result = {
-        "sessions": sessions, "latency_s": args.latency, "connections": args.connections,
-        "engine_wall_s": round(engine["wall_s"], 3), "pytest_session_s": round(plugin["session_s"], 3),
-        "pytest_run_span_s": round(plugin["run_span_s"], 3), "pytest_process_wall_s": round(plugin["process_wall_s"], 3),
+        "sessions": sessions,
+        "latency_s": args.latency,
+        "connections": args.connections,
+        "engine_wall_s": round(engine["wall_s"], 3),
+        "pytest_session_s": round(plugin["session_s"], 3),
+        "pytest_run_span_s": round(plugin["run_span_s"], 3),
+        "pytest_process_wall_s": round(plugin["process_wall_s"], 3),
         "ratio_run_vs_engine": round(plugin["run_span_s"] / engine["wall_s"], 3),
         "ratio_session_vs_engine": round(plugin["session_s"] / engine["wall_s"], 3),
     }
-    print(f"engine: {engine['wall_s']:.2f} s for {sessions} sessions; pytest: run {plugin['run_span_s']:.2f} s, "
-          f"session {plugin['session_s']:.2f} s ({plugin['process_wall_s']:.2f} s with interpreter start and imports)")
+    print(
+        f"engine: {engine['wall_s']:.2f} s for {sessions} sessions; pytest: run {plugin['run_span_s']:.2f} s, "
+        f"session {plugin['session_s']:.2f} s ({plugin['process_wall_s']:.2f} s with interpreter start and imports)"
+    )
     print(json.dumps(result))
 
 

@@ -68,16 +68,28 @@ def flip_cells(rng: random.Random, reps: int) -> list[dict]:
     for n in SIZES:
         for flip in NOISE:
             tests = [flip_test("x", null_pairs(rng, n, flip)) for _ in range(reps)]
-            cells.append({"test": "mcnemar", "n": n, "noise": flip,
-                          "size": sum(t.p_value is not None and t.p_value <= ALPHA for t in tests) / reps,
-                          "flip_rate_error": statistics.fmean(t.flip_rate for t in tests) - flip,
-                          "shift_error": statistics.fmean(t.pass_shift for t in tests)})
+            cells.append(
+                {
+                    "test": "mcnemar",
+                    "n": n,
+                    "noise": flip,
+                    "size": sum(t.p_value is not None and t.p_value <= ALPHA for t in tests) / reps,
+                    "flip_rate_error": statistics.fmean(t.flip_rate for t in tests) - flip,
+                    "shift_error": statistics.fmean(t.pass_shift for t in tests),
+                }
+            )
         for bias in BIAS:
             tests = [flip_test("x", biased_pairs(rng, n, bias)) for _ in range(reps)]
             planted = (1 - PASS_RATE / 2) * bias
-            cells.append({"test": "mcnemar", "n": n, "bias": bias,
-                          "power": sum(t.p_value is not None and t.p_value <= ALPHA for t in tests) / reps,
-                          "shift_error": statistics.fmean(t.pass_shift for t in tests) - planted})
+            cells.append(
+                {
+                    "test": "mcnemar",
+                    "n": n,
+                    "bias": bias,
+                    "power": sum(t.p_value is not None and t.p_value <= ALPHA for t in tests) / reps,
+                    "shift_error": statistics.fmean(t.pass_shift for t in tests) - planted,
+                }
+            )
     return cells
 
 
@@ -100,8 +112,12 @@ def position_cells(rng: random.Random, reps: int) -> list[dict]:
             counts = [position_test(position_orders(rng, n, p_first)) for _ in range(reps)]
             decided = [c for c in counts if c["p_first"] is not None]
             rejected = sum(c["p_value"] is not None and c["p_value"] <= ALPHA for c in counts) / reps
-            cell = {"test": "position", "n": n, "p_first": p_first,
-                    "p_first_error": statistics.fmean(c["p_first"] for c in decided) - p_first}
+            cell = {
+                "test": "position",
+                "n": n,
+                "p_first": p_first,
+                "p_first_error": statistics.fmean(c["p_first"] for c in decided) - p_first,
+            }
             cell["size" if p_first == 0.5 else "power"] = rejected
             cells.append(cell)
     return cells
@@ -120,7 +136,8 @@ def main() -> None:
     mcnemar = [c for c in cells if c["test"] == "mcnemar"]
     position = [c for c in cells if c["test"] == "position"]
     summary = {
-        "reps": args.reps, "seed": args.seed,
+        "reps": args.reps,
+        "seed": args.seed,
         "mcnemar_worst_size": max(c["size"] for c in mcnemar if "size" in c),
         "position_worst_size": max(c["size"] for c in position if "size" in c),
         "worst_flip_rate_error": round(max(abs(c["flip_rate_error"]) for c in mcnemar if "flip_rate_error" in c), 4),
@@ -131,9 +148,11 @@ def main() -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     ok = summary["mcnemar_worst_size"] <= ALPHA and summary["position_worst_size"] <= ALPHA
-    print(f"exact McNemar size <= {ALPHA}: worst {summary['mcnemar_worst_size']:.4f}; position test worst size "
-          f"{summary['position_worst_size']:.4f}; flip rate and shift estimates off by at most "
-          f"{summary['worst_flip_rate_error']} / {summary['worst_shift_error']}; {'OK' if ok else 'SIZE EXCEEDED'}")
+    print(
+        f"exact McNemar size <= {ALPHA}: worst {summary['mcnemar_worst_size']:.4f}; position test worst size "
+        f"{summary['position_worst_size']:.4f}; flip rate and shift estimates off by at most "
+        f"{summary['worst_flip_rate_error']} / {summary['worst_shift_error']}; {'OK' if ok else 'SIZE EXCEEDED'}"
+    )
     print(json.dumps(summary))
 
 

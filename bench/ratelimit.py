@@ -65,8 +65,21 @@ def serve(args: argparse.Namespace) -> None:
 
 class Server:
     def __init__(self, args: argparse.Namespace) -> None:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--rpm", str(args.rpm), "--tpm", str(args.tpm),
-               "--window", str(args.window), "--latency", str(args.latency), "--turns", str(args.turns)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve",
+            "--rpm",
+            str(args.rpm),
+            "--tpm",
+            str(args.tpm),
+            "--window",
+            str(args.window),
+            "--latency",
+            str(args.latency),
+            "--turns",
+            str(args.turns),
+        ]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.url = json.loads(self.proc.stdout.readline())["url"]
 
@@ -106,18 +119,42 @@ def run_workers(root: Path, url: str, mode: str, args: argparse.Namespace) -> di
     server = BudgetServer().start() if mode == "workers_shared" else None
     budget = {"address": server.address, "token": server.token, "workers": args.workers} if server else None
     started = time.perf_counter()
-    children = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(
-        {"root": str(root), "url": url, "index": i, "workers": args.workers, "mode": mode, "budget": budget,
-         "rpm": args.worker_rpm or None})], stdout=subprocess.PIPE, text=True) for i in range(args.workers)]
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                json.dumps(
+                    {
+                        "root": str(root),
+                        "url": url,
+                        "index": i,
+                        "workers": args.workers,
+                        "mode": mode,
+                        "budget": budget,
+                        "rpm": args.worker_rpm or None,
+                    }
+                ),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(args.workers)
+    ]
     parts = [json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children]
     wall = time.perf_counter() - started
     if server is not None:
         server.stop()
-    return {"wall_s": round(wall, 2), "workers": args.workers, "sessions": sum(p["sessions"] for p in parts),
-            "invalid": sum(p["invalid"] for p in parts),
-            "failed_by_rate_limit": sum(p["failed_by_rate_limit"] for p in parts),
-            "final_concurrency": sum(p["final_concurrency"] or 0 for p in parts),
-            "peak_in_flight": sum(p["peak_in_flight"] or 0 for p in parts)}
+    return {
+        "wall_s": round(wall, 2),
+        "workers": args.workers,
+        "sessions": sum(p["sessions"] for p in parts),
+        "invalid": sum(p["invalid"] for p in parts),
+        "failed_by_rate_limit": sum(p["failed_by_rate_limit"] for p in parts),
+        "final_concurrency": sum(p["final_concurrency"] or 0 for p in parts),
+        "peak_in_flight": sum(p["peak_in_flight"] or 0 for p in parts),
+    }
 
 
 def child(spec: dict[str, Any]) -> None:
@@ -127,9 +164,14 @@ def child(spec: dict[str, Any]) -> None:
 
     root = Path(spec["root"])
     limits = {"rpm": spec["rpm"], "budget": spec["budget"]}
-    config = RunConfig(report_dir=root / "reports", base_urls={"openai": spec["url"]}, cache=False,
-                       run_id=f"ratelimit-{spec['mode']}-w{spec['index']}", limits=limits)
-    work = plan_run([load_suite(root / "suites" / "bench.yaml", root=root)], config)[spec["index"]::spec["workers"]]
+    config = RunConfig(
+        report_dir=root / "reports",
+        base_urls={"openai": spec["url"]},
+        cache=False,
+        run_id=f"ratelimit-{spec['mode']}-w{spec['index']}",
+        limits=limits,
+    )
+    work = plan_run([load_suite(root / "suites" / "bench.yaml", root=root)], config)[spec["index"] :: spec["workers"]]
     summary = run_in_thread(work, config).wait()
     print(json.dumps(outcome(summary.run_dir)))
 
@@ -140,9 +182,13 @@ def outcome(run_dir: Path) -> dict[str, Any]:
     trials = load_run(run_dir).trials
     invalid = [t for t in trials if t["outcome"] == "invalid"]
     endpoint = json.loads((run_dir / "run.json").read_text()).get("endpoints", [{}])[0]
-    return {"sessions": len(trials), "invalid": len(invalid),
-            "failed_by_rate_limit": sum(1 for t in invalid if "rate_limit" in json.dumps(t)),
-            "final_concurrency": endpoint.get("concurrency"), "peak_in_flight": endpoint.get("peak_in_flight")}
+    return {
+        "sessions": len(trials),
+        "invalid": len(invalid),
+        "failed_by_rate_limit": sum(1 for t in invalid if "rate_limit" in json.dumps(t)),
+        "final_concurrency": endpoint.get("concurrency"),
+        "peak_in_flight": endpoint.get("peak_in_flight"),
+    }
 
 
 def sustained(stats: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -159,11 +205,17 @@ def sustained(stats: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
     refused = stats["refused"]
     total = n + len(refused)
     first = min(admitted[0], *refused) if refused else admitted[0]
-    return {"accepted": n, "rejected_429": len(refused), "admission_span_s": round(admitted[-1] - admitted[0], 2), "share_429": round(len(refused) / total, 4),
-            "late_429": sum(1 for t in refused if t - first >= 1.0),  # after the first second's burst
-            "requests_per_s": round(req_rate, 2), "tokens_per_s": round(tok_rate, 1),
-            "tokens_per_request": round(sum(k for _, k in stats["charged"]) / max(1, n), 1),
-            "utilisation": round(max(use), 3)}
+    return {
+        "accepted": n,
+        "rejected_429": len(refused),
+        "admission_span_s": round(admitted[-1] - admitted[0], 2),
+        "share_429": round(len(refused) / total, 4),
+        "late_429": sum(1 for t in refused if t - first >= 1.0),  # after the first second's burst
+        "requests_per_s": round(req_rate, 2),
+        "tokens_per_s": round(tok_rate, 1),
+        "tokens_per_request": round(sum(k for _, k in stats["charged"]) / max(1, n), 1),
+        "utilisation": round(max(use), 3),
+    }
 
 
 def main() -> None:
@@ -175,8 +227,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--turns", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--modes", default="adaptive,static,old," + ",".join(WORKER_MODES),
-                        help="comma-separated: " + ",".join([*MODES, *WORKER_MODES]))
+    parser.add_argument(
+        "--modes",
+        default="adaptive,static,old," + ",".join(WORKER_MODES),
+        help="comma-separated: " + ",".join([*MODES, *WORKER_MODES]),
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes of the workers_* modes (like pytest -n)")
     parser.add_argument("--worker-rpm", type=int, default=0, help="rpm the workers are told (0: none, learn it)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -199,13 +254,15 @@ def main() -> None:
                 run = (run_workers if mode in WORKER_MODES else run_suite)(root, server.url, mode, args)
                 results[mode] = {**run, **sustained(server.stats(), args)}
                 r = results[mode]
-                print(f"{mode:>8}: {r['sessions']} sessions in {r['wall_s']:.1f} s, {r['invalid']} invalid "
-                      f"({r['failed_by_rate_limit']} by rate limiting); sustained {r['requests_per_s']:.1f} req/s, "
-                      f"{r['tokens_per_s']:.0f} tok/s = {100 * r['utilisation']:.1f} % of the permitted rate; "
-                      f"{r['rejected_429']} x 429 = {100 * r['share_429']:.2f} % of requests "
-                      f"({r['late_429']} after the first second); "
-                      f"connections at the end {r['final_concurrency']} (peak in flight {r['peak_in_flight']})",
-                      flush=True)
+                print(
+                    f"{mode:>8}: {r['sessions']} sessions in {r['wall_s']:.1f} s, {r['invalid']} invalid "
+                    f"({r['failed_by_rate_limit']} by rate limiting); sustained {r['requests_per_s']:.1f} req/s, "
+                    f"{r['tokens_per_s']:.0f} tok/s = {100 * r['utilisation']:.1f} % of the permitted rate; "
+                    f"{r['rejected_429']} x 429 = {100 * r['share_429']:.2f} % of requests "
+                    f"({r['late_429']} after the first second); "
+                    f"connections at the end {r['final_concurrency']} (peak in flight {r['peak_in_flight']})",
+                    flush=True,
+                )
     finally:
         server.close()
     targets: dict[str, bool] = {}
@@ -213,16 +270,33 @@ def main() -> None:
         if mode in results:
             r = results[mode]
             prefix = "" if mode == "adaptive" else f"{mode}_"
-            targets.update({f"{prefix}utilisation>=0.9": r["utilisation"] >= 0.9,
-                            f"{prefix}share_429<=0.01": r["share_429"] <= 0.01,
-                            f"{prefix}no_session_failed_by_rate_limit": r["failed_by_rate_limit"] == 0})
+            targets.update(
+                {
+                    f"{prefix}utilisation>=0.9": r["utilisation"] >= 0.9,
+                    f"{prefix}share_429<=0.01": r["share_429"] <= 0.01,
+                    f"{prefix}no_session_failed_by_rate_limit": r["failed_by_rate_limit"] == 0,
+                }
+            )
     shared, alone = results.get("workers_shared"), results.get("workers_alone")
     if shared and alone:
         targets["sharing_cuts_429s"] = shared["rejected_429"] < alone["rejected_429"]
-    print(json.dumps({"rpm": args.rpm, "tpm": args.tpm, "window_s": args.window, "latency_s": args.latency,
-                      "workers": args.workers, "worker_rpm": args.worker_rpm or None,
-                      "scenarios": args.scenarios, "trials": args.trials, "turns": args.turns, **results,
-                      "targets_met": targets}))
+    print(
+        json.dumps(
+            {
+                "rpm": args.rpm,
+                "tpm": args.tpm,
+                "window_s": args.window,
+                "latency_s": args.latency,
+                "workers": args.workers,
+                "worker_rpm": args.worker_rpm or None,
+                "scenarios": args.scenarios,
+                "trials": args.trials,
+                "turns": args.turns,
+                **results,
+                "targets_met": targets,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -43,16 +43,27 @@ def project(root: Path, args: argparse.Namespace) -> Path:
 
 
 def timed_run(suite_path: Path, root: Path, url: str, executor: ExecutorConfig) -> dict[str, Any]:
-    config = RunConfig(report_dir=root / "reports", base_urls={"openai": url}, cache=False, fsync_interval_s=1.0,
-                       run_id=f"bench-{executor.kind}", executor=executor)
+    config = RunConfig(
+        report_dir=root / "reports",
+        base_urls={"openai": url},
+        cache=False,
+        fsync_interval_s=1.0,
+        run_id=f"bench-{executor.kind}",
+        executor=executor,
+    )
     items = plan_run([load_suite(suite_path, root=root)], config)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     summary = run_in_thread(items, config).wait()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     trials = load_run(summary.run_dir).trials
     outcomes = {(t["scenario_id"], t["trial"]): (t["outcome"], t["transcript_hash"]) for t in trials}
-    return {"status": summary.status, "wall_s": round(wall, 2), "driver_cpu_s": round(cpu, 2),
-            "outcomes": outcomes, "counts": Counter(o for o, _ in outcomes.values())}
+    return {
+        "status": summary.status,
+        "wall_s": round(wall, 2),
+        "driver_cpu_s": round(cpu, 2),
+        "outcomes": outcomes,
+        "counts": Counter(o for o, _ in outcomes.values()),
+    }
 
 
 def main() -> None:
@@ -91,15 +102,31 @@ def main() -> None:
     speedup = local["wall_s"] / remote["wall_s"]
     same = local["outcomes"] == remote["outcomes"]
     print(f"speedup {speedup:.2f}x of an ideal {ideal}x (ideal/speedup {ideal / speedup:.2f}); same verdicts: {same}")
-    print(json.dumps({
-        "bench": "ray_executor", "sessions": sessions, "turns": args.turns, "cpu_ms_per_turn": args.cpu_ms,
-        "latency_s": args.latency, "workers": args.workers, "cores": cores, "loadavg_1m": round(os.getloadavg()[0], 2),
-        "agent_cpu_s": round(agent_cpu_s, 2), "in_process_wall_s": local["wall_s"], "ray_wall_s": remote["wall_s"],
-        "ray_cluster_start_s": round(start_s, 1), "driver_cpu_s": {"in_process": local["driver_cpu_s"],
-                                                                    "ray": remote["driver_cpu_s"]},
-        "speedup": round(speedup, 2), "ideal_speedup": ideal, "ideal_over_speedup": round(ideal / speedup, 2),
-        "same_verdicts": same, "status": [local["status"], remote["status"]], "outcomes": dict(remote["counts"]),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "ray_executor",
+                "sessions": sessions,
+                "turns": args.turns,
+                "cpu_ms_per_turn": args.cpu_ms,
+                "latency_s": args.latency,
+                "workers": args.workers,
+                "cores": cores,
+                "loadavg_1m": round(os.getloadavg()[0], 2),
+                "agent_cpu_s": round(agent_cpu_s, 2),
+                "in_process_wall_s": local["wall_s"],
+                "ray_wall_s": remote["wall_s"],
+                "ray_cluster_start_s": round(start_s, 1),
+                "driver_cpu_s": {"in_process": local["driver_cpu_s"], "ray": remote["driver_cpu_s"]},
+                "speedup": round(speedup, 2),
+                "ideal_speedup": ideal,
+                "ideal_over_speedup": round(ideal / speedup, 2),
+                "same_verdicts": same,
+                "status": [local["status"], remote["status"]],
+                "outcomes": dict(remote["counts"]),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

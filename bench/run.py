@@ -68,8 +68,11 @@ def run_evalkit(suite_path: Path, root: Path, args: argparse.Namespace, url: str
     """One evalkit run, timed, the way the pytest plugin drives it."""
     suite = load_suite(suite_path, root=root)
     config = RunConfig(
-        report_dir=root / "reports", base_urls={"openai": url} if url else {}, cache_dir=root / "cache",
-        max_connections=args.connections, run_id=f"bench-{tag}",
+        report_dir=root / "reports",
+        base_urls={"openai": url} if url else {},
+        cache_dir=root / "cache",
+        max_connections=args.connections,
+        run_id=f"bench-{tag}",
     )
     hub_config = config.hub_config()
     if args.mock:
@@ -99,21 +102,43 @@ def scale(args: argparse.Namespace) -> None:
     """
     rows = []
     for n in (100, 1000, 10000):
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--sessions", str(n), "--trials", "1", "--turns",
-               str(args.turns), "--latency", "0", "--connections", str(args.connections), "--no-baseline",
-               "--no-cache-check", "--quiet", "--mock"]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--sessions",
+            str(n),
+            "--trials",
+            "1",
+            "--turns",
+            str(args.turns),
+            "--latency",
+            "0",
+            "--connections",
+            str(args.connections),
+            "--no-baseline",
+            "--no-cache-check",
+            "--quiet",
+            "--mock",
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         row = json.loads(out.strip().splitlines()[-1])
         rows.append(row)
-        print(f"N={n:>6}: wall {row['wall_s']:8.2f} s  {1000 * row['wall_s'] / n:7.2f} ms/session  "
-              f"CPU {1000 * row['cpu_s'] / n:7.2f} ms/session  peak RSS {row['peak_rss_mb']:8.1f} MB", flush=True)
+        print(
+            f"N={n:>6}: wall {row['wall_s']:8.2f} s  {1000 * row['wall_s'] / n:7.2f} ms/session  "
+            f"CPU {1000 * row['cpu_s'] / n:7.2f} ms/session  peak RSS {row['peak_rss_mb']:8.1f} MB",
+            flush=True,
+        )
     growth_kb = (rows[2]["peak_rss_mb"] - rows[1]["peak_rss_mb"]) * 1024 / 9000
     result = {
-        "mode": "scale", "mock": True, "turns": args.turns,
-        "sessions": [r["sessions"] for r in rows], "wall_s": [r["wall_s"] for r in rows],
+        "mode": "scale",
+        "mock": True,
+        "turns": args.turns,
+        "sessions": [r["sessions"] for r in rows],
+        "wall_s": [r["wall_s"] for r in rows],
         "ms_per_session": [round(1000 * r["wall_s"] / r["sessions"], 3) for r in rows],
         "cpu_ms_per_session": [round(1000 * r["cpu_s"] / r["sessions"], 3) for r in rows],
-        "peak_rss_mb": [r["peak_rss_mb"] for r in rows], "rss_growth_kb_per_session_1k_to_10k": round(growth_kb, 2),
+        "peak_rss_mb": [r["peak_rss_mb"] for r in rows],
+        "rss_growth_kb_per_session_1k_to_10k": round(growth_kb, 2),
     }
     print(f"RSS growth 1k -> 10k: {growth_kb:.2f} KB/session")
     print(json.dumps(result))
@@ -163,25 +188,40 @@ def measure(args: argparse.Namespace, root: Path, suite_path: Path, server: Serv
     n_calls = sum(calls.values())
     sessions = run["summary"].decided
     say(f"evalkit: {sessions} sessions ({run['summary'].status}), calls by role {calls}")
-    say(f"evalkit: wall {run['wall_s']:.2f} s, CPU {run['cpu_s']:.2f} s = {1000 * run['cpu_s'] / n_calls:.2f} ms/call, "
-        f"peak RSS {run['rss_mb']:.1f} MB")
+    say(
+        f"evalkit: wall {run['wall_s']:.2f} s, CPU {run['cpu_s']:.2f} s = {1000 * run['cpu_s'] / n_calls:.2f} ms/call, "
+        f"peak RSS {run['rss_mb']:.1f} MB"
+    )
     result: dict[str, Any] = {
-        "sessions": sessions, "calls": n_calls, "calls_by_role": calls, "wall_s": round(run["wall_s"], 3),
-        "cpu_s": round(run["cpu_s"], 3), "cpu_ms_per_call": round(1000 * run["cpu_s"] / n_calls, 3),
-        "peak_rss_mb": round(run["rss_mb"], 1), "latency_s": args.latency, "connections": args.connections,
-        "turns": args.turns, "mock": args.mock,
+        "sessions": sessions,
+        "calls": n_calls,
+        "calls_by_role": calls,
+        "wall_s": round(run["wall_s"], 3),
+        "cpu_s": round(run["cpu_s"], 3),
+        "cpu_ms_per_call": round(1000 * run["cpu_s"] / n_calls, 3),
+        "peak_rss_mb": round(run["rss_mb"], 1),
+        "latency_s": args.latency,
+        "connections": args.connections,
+        "turns": args.turns,
+        "mock": args.mock,
     }
     if baseline_on:
         base = run_baseline(log, server.url, args.connections)
         base_calls = sum(server.ask("counts").values())
         limit = max(base["longest_chain"] * args.latency, n_calls * args.latency / args.connections)
-        say(f"baseline: {base_calls} calls, wall {base['wall_s']:.2f} s, CPU {base['cpu_s']:.2f} s = "
-            f"{1000 * base['cpu_s'] / base_calls:.2f} ms/call")
-        say(f"ratio evalkit/baseline {run['wall_s'] / base['wall_s']:.3f}; latency limit {limit:.2f} s "
-            f"(longest chain {base['longest_chain']} calls)")
+        say(
+            f"baseline: {base_calls} calls, wall {base['wall_s']:.2f} s, CPU {base['cpu_s']:.2f} s = "
+            f"{1000 * base['cpu_s'] / base_calls:.2f} ms/call"
+        )
+        say(
+            f"ratio evalkit/baseline {run['wall_s'] / base['wall_s']:.3f}; latency limit {limit:.2f} s "
+            f"(longest chain {base['longest_chain']} calls)"
+        )
         result.update(
-            baseline_wall_s=round(base["wall_s"], 3), baseline_calls=base_calls,
-            ratio_vs_baseline=round(run["wall_s"] / base["wall_s"], 3), latency_limit_s=round(limit, 3),
+            baseline_wall_s=round(base["wall_s"], 3),
+            baseline_calls=base_calls,
+            ratio_vs_baseline=round(run["wall_s"] / base["wall_s"], 3),
+            latency_limit_s=round(limit, 3),
             baseline_cpu_ms_per_call=round(1000 * base["cpu_s"] / base_calls, 3),
             cpu_ratio_vs_baseline=round((run["cpu_s"] / n_calls) / (base["cpu_s"] / base_calls), 3),
         )

@@ -59,8 +59,13 @@ def child(args: argparse.Namespace) -> None:
         suite["agent"] = {"kind": "callable", "target": f"{AGENT_MODULE}:{args.factory}"}
         suite["agent_models"] = ["anthropic:bench-agent"]
         suite_path.write_text(json.dumps(suite))
-        config = RunConfig(report_dir=root / "reports", base_urls={"openai": args.url}, cache_dir=root / "cache",
-                           max_connections=args.connections, run_id="session-start")
+        config = RunConfig(
+            report_dir=root / "reports",
+            base_urls={"openai": args.url},
+            cache_dir=root / "cache",
+            max_connections=args.connections,
+            run_id="session-start",
+        )
         t0, p0 = time.perf_counter(), time.process_time()
         items = plan_run([load_suite(suite_path, root=root)], config)
         handle = run_in_thread(items, config)
@@ -79,12 +84,23 @@ def child(args: argparse.Namespace) -> None:
     for _ in range(20):
         factory(model="anthropic:bench-agent")
     construct_ms = (time.process_time() - c0) / 20 * 1000
-    print(json.dumps({
-        "sessions": summary.decided, "status": str(summary.status), "sessions_s": round(t1 - t0, 3),
-        "report_s": round(t2 - t1, 3),
-        "cpu_sessions_s": round(p1 - p0, 3), "cpu_report_s": round(p2 - p1, 3), "report_written": complete, "report_error": error,
-        "construct_ms": round(construct_ms, 2), **stalls.figures(), "outcomes": summary.totals.get("outcomes", summary.totals),
-    }))
+    print(
+        json.dumps(
+            {
+                "sessions": summary.decided,
+                "status": str(summary.status),
+                "sessions_s": round(t1 - t0, 3),
+                "report_s": round(t2 - t1, 3),
+                "cpu_sessions_s": round(p1 - p0, 3),
+                "cpu_report_s": round(p2 - p1, 3),
+                "report_written": complete,
+                "report_error": error,
+                "construct_ms": round(construct_ms, 2),
+                **stalls.figures(),
+                "outcomes": summary.totals.get("outcomes", summary.totals),
+            }
+        )
+    )
 
 
 class LoopWatch:
@@ -109,8 +125,11 @@ class LoopWatch:
                 self.stalled += late
 
     def figures(self) -> dict[str, float]:
-        return {"loop_longest_stall_ms": round(1000 * self.longest, 1), "loop_stalls_over_15ms": self.stalls,
-                "loop_stalled_s": round(self.stalled, 3)}
+        return {
+            "loop_longest_stall_ms": round(1000 * self.longest, 1),
+            "loop_stalls_over_15ms": self.stalls,
+            "loop_stalled_s": round(self.stalled, 3),
+        }
 
 
 def watch_loop(handle: Any) -> LoopWatch:
@@ -118,9 +137,9 @@ def watch_loop(handle: Any) -> LoopWatch:
     import asyncio
 
     watch = LoopWatch()
-    while handle._loop is None:  # noqa: SLF001 - set as the run's loop starts
+    while handle._loop is None:
         time.sleep(0.001)
-    asyncio.run_coroutine_threadsafe(watch.watch(), handle._loop)  # noqa: SLF001
+    asyncio.run_coroutine_threadsafe(watch.watch(), handle._loop)
     return watch
 
 
@@ -140,7 +159,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="evalkit's connection limit per endpoint")
     parser.add_argument("--factory", default="make_agent", help="make_agent or make_shared_agent")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--build-slots", type=int, default=0, help="agents built at once off the loop (default: evalkit's)")
+    parser.add_argument(
+        "--build-slots", type=int, default=0, help="agents built at once off the loop (default: evalkit's)"
+    )
     parser.add_argument("--no-warm-up", action="store_true", help="skip the report warm-up (to compare)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -150,15 +171,26 @@ def main() -> None:
     from run import ServerProcess
 
     server = ServerProcess(args.latency, args.turns)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "OPENAI_API_KEY": "sk-bench-local", "ANTHROPIC_API_KEY": "sk-ant-bench-local",  # only sent to 127.0.0.1
-           "ANTHROPIC_BASE_URL": server.url.removesuffix("/v1")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "OPENAI_API_KEY": "sk-bench-local",
+        "ANTHROPIC_API_KEY": "sk-ant-bench-local",  # only sent to 127.0.0.1
+        "ANTHROPIC_BASE_URL": server.url.removesuffix("/v1"),
+    }
     runs: list[dict[str, Any]] = []
     try:
         for _ in range(args.repeat):
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--url", server.url,
-                   *(f"--{k}={getattr(args, k)}" for k in ("scenarios", "trials", "turns", "factory", "connections")),
-                   f"--build-slots={args.build_slots}", *(["--no-warm-up"] if args.no_warm_up else [])]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                "--url",
+                server.url,
+                *(f"--{k}={getattr(args, k)}" for k in ("scenarios", "trials", "turns", "factory", "connections")),
+                f"--build-slots={args.build_slots}",
+                *(["--no-warm-up"] if args.no_warm_up else []),
+            ]
             out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
             if out.returncode:
                 sys.exit(f"run failed:\n{out.stderr[-3000:]}")
@@ -170,10 +202,17 @@ def main() -> None:
     finally:
         server.close()
     walls = [r["wall_s"] for r in runs]
-    result = {**runs[-1], "factory": args.factory, "repeat": args.repeat, "wall_s_all": walls,
-              "ratio_all": [r["ratio_vs_floor"] for r in runs], "wall_s_median": statistics.median(walls),
-              "ratio_median": round(statistics.median(walls) / runs[-1]["latency_floor_s"], 3),
-              "target_ratio": 1.5, "load_avg_1m": round(os.getloadavg()[0], 2)}
+    result = {
+        **runs[-1],
+        "factory": args.factory,
+        "repeat": args.repeat,
+        "wall_s_all": walls,
+        "ratio_all": [r["ratio_vs_floor"] for r in runs],
+        "wall_s_median": statistics.median(walls),
+        "ratio_median": round(statistics.median(walls) / runs[-1]["latency_floor_s"], 3),
+        "target_ratio": 1.5,
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
     result["target_met"] = result["ratio_median"] <= 1.5
     print(json.dumps(result))
 
@@ -182,20 +221,30 @@ def summarise(row: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     """Add the latency floor and the ratio to one run's figures."""
     calls, n = row["calls"], max(row["sessions"], 1)
     chain = sum(calls.values()) / n  # every session of the synthetic suite makes the same calls
-    hub_calls = calls.get("simulator", 0) + calls.get("judge", 0)  # evalkit's own endpoint (the agent has its own client)
+    hub_calls = calls.get("simulator", 0) + calls.get(
+        "judge", 0
+    )  # evalkit's own endpoint (the agent has its own client)
     floor = max(chain * args.latency, hub_calls * args.latency / args.connections)
-    row.update(latency_floor_s=round(floor, 3), calls_per_session=chain, latency_s=args.latency,
-               construction_s=round(row["construct_ms"] * n / 1000, 3), wall_s=round(row["sessions_s"] + row["report_s"], 3))
+    row.update(
+        latency_floor_s=round(floor, 3),
+        calls_per_session=chain,
+        latency_s=args.latency,
+        construction_s=round(row["construct_ms"] * n / 1000, 3),
+        wall_s=round(row["sessions_s"] + row["report_s"], 3),
+    )
     row["ratio_vs_floor"] = round(row["wall_s"] / floor, 3)
     return row
 
 
 def print_run(row: dict[str, Any]) -> None:
-    print(f"{row['sessions']} sessions ({row['status']}), calls {row['calls']}: import {row['import_s']:.2f} s | "
-          f"construction {row['construction_s']:.2f} s ({row['construct_ms']:.1f} ms each) | sessions "
-          f"{row['sessions_s']:.2f} s (CPU {row['cpu_sessions_s']:.2f} s; loop stalled {row['loop_stalled_s']:.2f} s, "
-          f"longest {row['loop_longest_stall_ms']:.0f} ms) | report {row['report_s']:.2f} s | wall {row['wall_s']:.2f} s = "
-          f"{row['ratio_vs_floor']:.2f} x floor {row['latency_floor_s']:.2f} s", flush=True)
+    print(
+        f"{row['sessions']} sessions ({row['status']}), calls {row['calls']}: import {row['import_s']:.2f} s | "
+        f"construction {row['construction_s']:.2f} s ({row['construct_ms']:.1f} ms each) | sessions "
+        f"{row['sessions_s']:.2f} s (CPU {row['cpu_sessions_s']:.2f} s; loop stalled {row['loop_stalled_s']:.2f} s, "
+        f"longest {row['loop_longest_stall_ms']:.0f} ms) | report {row['report_s']:.2f} s | wall {row['wall_s']:.2f} s = "
+        f"{row['ratio_vs_floor']:.2f} x floor {row['latency_floor_s']:.2f} s",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

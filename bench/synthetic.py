@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from evalkit.llm.request import LLMRequest
 from evalkit.llm.mock_rules import Rule
+from evalkit.llm.request import LLMRequest
 
 REF = re.compile(r"ref-(\d+)")
 
@@ -23,7 +23,9 @@ def write_project(root: Path, scenarios: int, trials: int, turns: int, provider:
     (root / "rubrics").mkdir(parents=True, exist_ok=True)
     (root / "suites").mkdir(parents=True, exist_ok=True)
     rubric = {
-        "id": "bench", "version": 1, "judge": {"model": f"{provider}:bench-judge"},
+        "id": "bench",
+        "version": 1,
+        "judge": {"model": f"{provider}:bench-judge"},
         "criteria": [
             {"id": "resolved", "question": "Did the agent answer where the order is?", "weight": 2},
             {"id": "accurate", "question": "Did the agent only state facts its tools returned?"},
@@ -33,14 +35,19 @@ def write_project(root: Path, scenarios: int, trials: int, turns: int, provider:
     (root / "rubrics" / "bench.yaml").write_text(json.dumps(rubric))
     suite = {
         "suite": "bench",
-        "agent": {"kind": "model", "model": f"{provider}:bench-agent", "system_prompt": "You help customers with orders.",
-                  "tools": ["bench_tools:lookup_order"]},
+        "agent": {
+            "kind": "model",
+            "model": f"{provider}:bench-agent",
+            "system_prompt": "You help customers with orders.",
+            "tools": ["bench_tools:lookup_order"],
+        },
         "simulator": {"model": f"{provider}:bench-sim"},
         "rubrics": ["bench@1"],
         "trials": trials,
         "defaults": {"max_turns": turns + 2},
-        "scenarios": [{"id": f"s{i:05d}", "goal": f"Find out where order {i} is and when it arrives."}
-                      for i in range(scenarios)],
+        "scenarios": [
+            {"id": f"s{i:05d}", "goal": f"Find out where order {i} is and when it arrives."} for i in range(scenarios)
+        ],
     }
     path = root / "suites" / "bench.yaml"
     path.write_text(json.dumps(suite))
@@ -76,8 +83,11 @@ def judge_reply(request: LLMRequest) -> dict[str, Any]:
         if "$ref" in prop:
             prop = defs.get(prop["$ref"].rsplit("/", 1)[-1], {})
         kind = (prop.get("properties") or {}).get("score", {}).get("type")
-        verdict[key] = {"reasoning": "The agent looked the order up and answered.", "evidence": [],
-                        "score": True if kind == "boolean" else 4}
+        verdict[key] = {
+            "reasoning": "The agent looked the order up and answered.",
+            "evidence": [],
+            "score": True if kind == "boolean" else 4,
+        }
     return {"json": verdict}
 
 

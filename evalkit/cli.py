@@ -16,26 +16,54 @@ from evalkit._version import __version__
 # Add yours here; a test checks each short help against the command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("evalkit.llm.commands:cache", "Inspect or clear the model response cache."),
-    "calibrate": ("evalkit.calibration.commands:calibrate",
-                  "Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json."),
-    "compare": ("evalkit.report.commands:compare_command",
-                "Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run."),
-    "demo": ("evalkit.demo.commands:demo_command", "Run the packaged demo suite offline (no key, no network) into ./reports and say where the report is."),
-    "history": ("evalkit.history.commands:history", "Run history: record runs into a database, list them, and follow scenarios across runs."),
-    "labels": ("evalkit.labels.commands:labels",
-               "Human labels for judge calibration: draw trials of a run to label, then label them in the terminal."),
-    "rejudge": ("evalkit.rejudge.commands:rejudge", "Judge RUN_DIR's stored transcripts again under another rubric version or judge, into a new run."),
-    "report": ("evalkit.report.commands:report_command",
-               "Write report.html and summary.md for RUN_DIR (a run directory, a reports directory, or `latest`)."),
-    "rubrics": ("evalkit.spec.commands:rubrics",
-                "Versioned rubrics: lock their fingerprints, check nothing changed silently, list them."),
-    "runs": ("evalkit.report.runs_commands:runs", "Run directories under reports/: list them newest first, or prune old ones."),
-    "run": ("evalkit.plugin.commands:run_command",
-            "Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html."),
-    "schema": ("evalkit.spec.commands:schema",
-               "Print the JSON Schema for a rubric, suite, persona or label file (for editors and CI)."),
-    "validate": ("evalkit.labels.commands:validate",
-                 "Check suites, rubrics, personas and labels; print every problem as path:line:col: key: message."),
+    "calibrate": (
+        "evalkit.calibration.commands:calibrate",
+        "Measure how often the judge agrees with human labels; write calibration/<rubric>@<v>/<judge>.json.",
+    ),
+    "compare": (
+        "evalkit.report.commands:compare_command",
+        "Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run.",
+    ),
+    "demo": (
+        "evalkit.demo.commands:demo_command",
+        "Run the packaged demo suite offline (no key, no network) into ./reports and say where the report is.",
+    ),
+    "history": (
+        "evalkit.history.commands:history",
+        "Run history: record runs into a database, list them, and follow scenarios across runs.",
+    ),
+    "labels": (
+        "evalkit.labels.commands:labels",
+        "Human labels for judge calibration: draw trials of a run to label, then label them in the terminal.",
+    ),
+    "rejudge": (
+        "evalkit.rejudge.commands:rejudge",
+        "Judge RUN_DIR's stored transcripts again under another rubric version or judge, into a new run.",
+    ),
+    "report": (
+        "evalkit.report.commands:report_command",
+        "Write report.html and summary.md for RUN_DIR (a run directory, a reports directory, or `latest`).",
+    ),
+    "rubrics": (
+        "evalkit.spec.commands:rubrics",
+        "Versioned rubrics: lock their fingerprints, check nothing changed silently, list them.",
+    ),
+    "runs": (
+        "evalkit.report.runs_commands:runs",
+        "Run directories under reports/: list them newest first, or prune old ones.",
+    ),
+    "run": (
+        "evalkit.plugin.commands:run_command",
+        "Run SUITES (files or directories; default suites/) as pytest items; the run directory gets report.html.",
+    ),
+    "schema": (
+        "evalkit.spec.commands:schema",
+        "Print the JSON Schema for a rubric, suite, persona or label file (for editors and CI).",
+    ),
+    "validate": (
+        "evalkit.labels.commands:validate",
+        "Check suites, rubrics, personas and labels; print every problem as path:line:col: key: message.",
+    ),
 }
 
 

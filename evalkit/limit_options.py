@@ -40,4 +40,3 @@ def hub_values(values: dict[str, Any]) -> dict[str, Any]:
             continue
         set_dotted(out, BY_NAME[name].hub or name, value)
     return out
-

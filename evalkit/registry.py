@@ -116,5 +116,6 @@ class Registry(Generic[T]):
             try:
                 point.load()
             except Exception as exc:  # noqa: BLE001 - a broken third-party plugin is named, not a traceback
-                raise RegistryError(f"entry point {point.name!r} in group {self.group!r} failed to load: "
-                                    f"{type(exc).__name__}: {exc}") from None
+                raise RegistryError(
+                    f"entry point {point.name!r} in group {self.group!r} failed to load: {type(exc).__name__}: {exc}"
+                ) from None

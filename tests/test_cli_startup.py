@@ -27,8 +27,7 @@ def test_importing_the_cli_and_showing_help_imports_no_command_module() -> None:
 
 
 def test_validate_loads_only_the_spec_area() -> None:
-    code = ("import click\nfrom evalkit.cli import main\n"
-            "main.get_command(click.Context(main), 'validate')")
+    code = "import click\nfrom evalkit.cli import main\nmain.get_command(click.Context(main), 'validate')"
     assert _loaded_after(code) == ["evalkit.spec"]
 
 

@@ -43,7 +43,11 @@ TIERS: list[set[str]] = [
     {"history", "labels"},  # both read finished runs
     {"report"},
     {"plugin"},  # the pytest host writes reports and records history
-    {"calibration", "rejudge", "demo"},  # run through the plugin's fake endpoint (calibrate, rejudge, the packaged demo)
+    {
+        "calibration",
+        "rejudge",
+        "demo",
+    },  # run through the plugin's fake endpoint (calibrate, rejudge, the packaged demo)
     {"cli", "pytest_plugin", "data", ""},  # entry points, the data generators, and evalkit/__init__ ("")
 ]
 
@@ -111,7 +115,9 @@ def _statements(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.
             continue
         if isinstance(child, ast.Import | ast.ImportFrom):
             yield child, in_function
-        yield from _statements(child, in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))
+        yield from _statements(
+            child, in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        )
 
 
 def _absolute(stmt: ast.ImportFrom, module: str, is_package: bool) -> str:
@@ -296,31 +302,40 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_cycle_through_a_function_level_import_is_found(tmp_path):
-    root = _package(tmp_path, {
-        "a.py": "from pkg.b import thing\n",
-        "b.py": "def thing():\n    from pkg import a\n    return a\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "a.py": "from pkg.b import thing\n",
+            "b.py": "def thing():\n    from pkg import a\n    return a\n",
+        },
+    )
     (cycle,) = cycles(import_graph(root))
     assert {(e.source, e.target, e.in_function) for e in cycle} == {("pkg.a", "pkg.b", False), ("pkg.b", "pkg.a", True)}
 
 
 def test_type_checking_imports_are_not_edges_but_their_else_branch_is(tmp_path):
-    root = _package(tmp_path, {
-        "a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\nelse:\n    import pkg.c\n",
-        "b.py": "import pkg.a\n",
-        "c.py": "",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\nelse:\n    import pkg.c\n",
+            "b.py": "import pkg.a\n",
+            "c.py": "",
+        },
+    )
     graph = import_graph(root)
     assert [e.target for e in graph["pkg.a"]] == ["pkg.c"]
     assert not cycles(graph)
 
 
 def test_relative_imports_and_the_packages_an_import_runs_are_edges(tmp_path):
-    root = _package(tmp_path, {
-        "sub/__init__.py": "from .inner import x\n",
-        "sub/inner.py": "from ..top import y\nx = 1\n",
-        "top.py": "from pkg.sub.inner import x\ny = 2\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "sub/__init__.py": "from .inner import x\n",
+            "sub/inner.py": "from ..top import y\nx = 1\n",
+            "top.py": "from pkg.sub.inner import x\ny = 2\n",
+        },
+    )
     graph = import_graph(root)
     assert {e.target for e in graph["pkg.top"]} == {"pkg.sub", "pkg.sub.inner"}  # pkg.sub's __init__ runs first
     assert {e.target for e in graph["pkg.sub.inner"]} == {"pkg.top"}
@@ -328,8 +343,12 @@ def test_relative_imports_and_the_packages_an_import_runs_are_edges(tmp_path):
 
 
 def test_an_upward_import_is_reported():
-    graph = {"evalkit.llm.x": [Import("evalkit.llm.x", "evalkit.run.plan", 3, True)],
-             "evalkit.run.plan": [Import("evalkit.run.plan", "evalkit.llm.x", 1, False)],
-             "evalkit.spec.y": [Import("evalkit.spec.y", "evalkit.stats.z", 2, False)]}
-    assert [(e.source, e.target) for e in upward(graph)] == [("evalkit.llm.x", "evalkit.run.plan"),
-                                                            ("evalkit.spec.y", "evalkit.stats.z")]
+    graph = {
+        "evalkit.llm.x": [Import("evalkit.llm.x", "evalkit.run.plan", 3, True)],
+        "evalkit.run.plan": [Import("evalkit.run.plan", "evalkit.llm.x", 1, False)],
+        "evalkit.spec.y": [Import("evalkit.spec.y", "evalkit.stats.z", 2, False)],
+    }
+    assert [(e.source, e.target) for e in upward(graph)] == [
+        ("evalkit.llm.x", "evalkit.run.plan"),
+        ("evalkit.spec.y", "evalkit.stats.z"),
+    ]

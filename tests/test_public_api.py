@@ -20,6 +20,8 @@ def test_unknown_name_is_an_attribute_error():
 
 def test_import_does_not_pull_in_the_engine():
     """pytest imports evalkit for every run through the plugin entry point: that must not cost the SDKs."""
-    code = "import sys, evalkit; print(sorted(m for m in ('openai', 'anthropic', 'pandas', 'jinja2') if m in sys.modules))"
+    code = (
+        "import sys, evalkit; print(sorted(m for m in ('openai', 'anthropic', 'pandas', 'jinja2') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

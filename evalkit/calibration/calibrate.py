@@ -61,8 +61,10 @@ def run_calibration(config: CalibrateConfig, resolved: ResolvedRubric) -> Calibr
     if labels.problems:
         raise CalibrationError("\n".join(str(p) for p in sorted(set(labels.problems))))
     if not labels.holdout:
-        raise CalibrationError(f"{config.labels}: no labelled holdout items for {config.rubric} "
-                               "(expected label lines with split: holdout and criterion scores)")
+        raise CalibrationError(
+            f"{config.labels}: no labelled holdout items for {config.rubric} "
+            "(expected label lines with split: holdout and criterion scores)"
+        )
     suites = project_suites(config.project)
     endpoint = None
     base_urls: dict[str, str] = {}
@@ -73,8 +75,12 @@ def run_calibration(config: CalibrateConfig, resolved: ResolvedRubric) -> Calibr
         base_urls = endpoint.base_urls
         for module in endpoint.handler_modules():
             importlib.import_module(module)  # here, not in the server's threads
-    run_config = RunConfig(base_urls=base_urls, offline=config.offline, replay_path=config.replay,
-                           cache_dir=config.cache_dir or config.project / ".evalkit" / "cache")
+    run_config = RunConfig(
+        base_urls=base_urls,
+        offline=config.offline,
+        replay_path=config.replay,
+        cache_dir=config.cache_dir or config.project / ".evalkit" / "cache",
+    )
     try:
         return _calibrate(config, resolved, labels, suites, run_config)
     finally:
@@ -82,8 +88,9 @@ def run_calibration(config: CalibrateConfig, resolved: ResolvedRubric) -> Calibr
             endpoint.close()
 
 
-def _calibrate(config: CalibrateConfig, resolved: ResolvedRubric, labels: LabelSet, suites: list[Any],
-               run_config: RunConfig) -> CalibrationRecord:
+def _calibrate(
+    config: CalibrateConfig, resolved: ResolvedRubric, labels: LabelSet, suites: list[Any], run_config: RunConfig
+) -> CalibrationRecord:
     scenarios = scenario_index(suites, config.rubric)
     transcripts = [i for key, i in labels.transcripts().items() if any(h.key == key for h in labels.holdout)]
     setups = [setup_for(i, scenarios, resolved, config.judge_model) for i in transcripts]
@@ -91,25 +98,45 @@ def _calibrate(config: CalibrateConfig, resolved: ResolvedRubric, labels: LabelS
     by_key = {i.key: r for i, r in zip(transcripts, readings, strict=True)}
     rubric = resolved.rubric
     holdout = labels.holdout
-    criteria = [calibrate_criterion(c, rubric, rows, by_key, config.seed)
-                for c in rubric.criteria if (rows := rows_for(c, rubric, holdout, by_key))]
+    criteria = [
+        calibrate_criterion(c, rubric, rows, by_key, config.seed)
+        for c in rubric.criteria
+        if (rows := rows_for(c, rubric, holdout, by_key))
+    ]
     verdict, verdict_hh = verdict_agreement(holdout, by_key)
     key = _key(config, labels, [r.first for r in readings])
-    notes = [f"{i.where}: judged without its suite (scenario '{i.label.cluster}' not found in the project's suites)"
-             for i in transcripts if i.label.cluster not in scenarios]
+    notes = [
+        f"{i.where}: judged without its suite (scenario '{i.label.cluster}' not found in the project's suites)"
+        for i in transcripts
+        if i.label.cluster not in scenarios
+    ]
     probes = None
     if config.probes:
         from evalkit.calibration.probes import ProbeInputs, run_probes
 
-        inputs = ProbeInputs(rubric=rubric, holdout=holdout,
-                             setups={i.key: s for i, s in zip(transcripts, setups, strict=True)},
-                             readings={k: r.first for k, r in by_key.items()}, judge_models=key.judge_models)
+        inputs = ProbeInputs(
+            rubric=rubric,
+            holdout=holdout,
+            setups={i.key: s for i, s in zip(transcripts, setups, strict=True)},
+            readings={k: r.first for k, r in by_key.items()},
+            judge_models=key.judge_models,
+        )
         probes = asyncio.run(run_probes(inputs, run_config))
     return CalibrationRecord(
-        key=key, judge_slug=judge_slug(key.judge_models), seed=config.seed, rejudge=config.rejudge,
-        n_labels=labels.n_lines, n_holdout=len(holdout), n_transcripts=len(transcripts),
-        n_clusters=len({i.label.cluster for i in holdout}), criteria=criteria, verdict=verdict,
-        verdict_human_human=verdict_hh, notes=notes, probes=probes)
+        key=key,
+        judge_slug=judge_slug(key.judge_models),
+        seed=config.seed,
+        rejudge=config.rejudge,
+        n_labels=labels.n_lines,
+        n_holdout=len(holdout),
+        n_transcripts=len(transcripts),
+        n_clusters=len({i.label.cluster for i in holdout}),
+        criteria=criteria,
+        verdict=verdict,
+        verdict_human_human=verdict_hh,
+        notes=notes,
+        probes=probes,
+    )
 
 
 def _key(config: CalibrateConfig, labels: LabelSet, verdicts: list[RubricVerdict]) -> CalibrationKey:
@@ -117,7 +144,12 @@ def _key(config: CalibrateConfig, labels: LabelSet, verdicts: list[RubricVerdict
     provenance = verdicts[0].provenance
     templates = sorted({v.provenance.template_hash for v in verdicts if v.provenance.template_hash})
     return CalibrationKey(
-        rubric=config.rubric, rubric_fingerprint=provenance.rubric_fingerprint,
-        judge_models=list(provenance.judge_models), template_hash=templates[0] if templates else None,
-        judge_params=dict(provenance.judge_params), evalkit_version=evalkit_version(),
-        label_set_hash=labels.digest, date=dt.datetime.now(dt.UTC).date().isoformat())
+        rubric=config.rubric,
+        rubric_fingerprint=provenance.rubric_fingerprint,
+        judge_models=list(provenance.judge_models),
+        template_hash=templates[0] if templates else None,
+        judge_params=dict(provenance.judge_params),
+        evalkit_version=evalkit_version(),
+        label_set_hash=labels.digest,
+        date=dt.datetime.now(dt.UTC).date().isoformat(),
+    )

@@ -23,8 +23,14 @@ from evalkit.calibration.record import CriterionCalibration, InvalidGap
 from evalkit.judging.scoring import criterion_passes, normalise_score, scale_bounds
 from evalkit.judging.verdict import CriterionScore, Outcome, RubricVerdict
 from evalkit.spec.models import Criterion, Rubric
-from evalkit.stats.agreement import (BinaryAgreement, binary_agreement, cohen_kappa, gwet_ac1,
-                                     quadratic_weighted_kappa, scale_agreement)
+from evalkit.stats.agreement import (
+    BinaryAgreement,
+    binary_agreement,
+    cohen_kappa,
+    gwet_ac1,
+    quadratic_weighted_kappa,
+    scale_agreement,
+)
 from evalkit.stats.cluster_bootstrap import BootstrapConfig, ClusterInterval, cluster_interval
 from evalkit.stats.kripp_alpha import krippendorff_alpha
 from evalkit.stats.variance_share import VarianceShare, variance_share
@@ -75,9 +81,19 @@ def rows_for(criterion: Criterion, rubric: Rubric, items: list[Item], readings: 
         if scored is None:
             continue
         raw = float(scored.score)
-        rows.append(Row(item.label.cluster, item.key, item.label.labeller or "", raw, _pass(criterion, raw, rubric),
-                        _criterion(readings[item.key].first, criterion.id), frozenset(c.turn for c in scored.cited),
-                        scored.note, item.label.transcript))
+        rows.append(
+            Row(
+                item.label.cluster,
+                item.key,
+                item.label.labeller or "",
+                raw,
+                _pass(criterion, raw, rubric),
+                _criterion(readings[item.key].first, criterion.id),
+                frozenset(c.turn for c in scored.cited),
+                scored.note,
+                item.label.transcript,
+            )
+        )
     return rows
 
 
@@ -104,8 +120,9 @@ def _binary_statistics(j: np.ndarray, h: np.ndarray) -> dict[str, Callable[[np.n
 PROPORTIONS = {"agreement", "tpr", "fpr"}
 
 
-def _intervals(statistics: dict[str, Callable[[np.ndarray], float | None]], clusters: Sequence[str],
-               seed: int) -> dict[str, ClusterInterval]:
+def _intervals(
+    statistics: dict[str, Callable[[np.ndarray], float | None]], clusters: Sequence[str], seed: int
+) -> dict[str, ClusterInterval]:
     out = {}
     for name, statistic in statistics.items():
         support = (0.0, 1.0) if name in PROPORTIONS else (-1.0, 1.0)
@@ -123,8 +140,9 @@ def _invalid_gap(rows: list[Row]) -> InvalidGap:
     fail, n_fail = share(0.0)
     passed, n_pass = share(1.0)
     gap = fail - passed if fail is not None and passed is not None else None
-    return InvalidGap(p_invalid_human_fail=fail, p_invalid_human_pass=passed, gap=gap, n_human_fail=n_fail,
-                      n_human_pass=n_pass)
+    return InvalidGap(
+        p_invalid_human_fail=fail, p_invalid_human_pass=passed, gap=gap, n_human_fail=n_fail, n_human_pass=n_pass
+    )
 
 
 def human_pairs(keyed: list[tuple[str, str, float]]) -> tuple[list[float], list[float]]:
@@ -170,15 +188,27 @@ def cited_match(rows: list[Row]) -> tuple[float | None, int]:
 
 def disagreements(rows: list[Row]) -> list[Disagreement]:
     """Valid items where the judge's pass differs from the human's, in label order (the report lists them)."""
-    return [Disagreement(transcript=r.path, transcript_hash=r.transcript, cluster=r.cluster, labeller=r.labeller,
-                         human_score=r.human_raw, human_pass=bool(r.human_pass), human_note=r.note,
-                         judge_score=r.judge.raw_score, judge_reasoning=r.judge.reasoning,
-                         judge_evidence=list(r.judge.evidence))
-            for r in rows if r.judge is not None and _judge_pass(r.judge) not in (None, r.human_pass)]
+    return [
+        Disagreement(
+            transcript=r.path,
+            transcript_hash=r.transcript,
+            cluster=r.cluster,
+            labeller=r.labeller,
+            human_score=r.human_raw,
+            human_pass=bool(r.human_pass),
+            human_note=r.note,
+            judge_score=r.judge.raw_score,
+            judge_reasoning=r.judge.reasoning,
+            judge_evidence=list(r.judge.evidence),
+        )
+        for r in rows
+        if r.judge is not None and _judge_pass(r.judge) not in (None, r.human_pass)
+    ]
 
 
-def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], readings: dict[str, Readings],
-                        seed: int) -> CriterionCalibration:
+def calibrate_criterion(
+    criterion: Criterion, rubric: Rubric, rows: list[Row], readings: dict[str, Readings], seed: int
+) -> CriterionCalibration:
     valid = [r for r in rows if _judge_pass(r.judge) is not None]
     j = np.array([_judge_pass(r.judge) for r in valid], dtype=float)
     h = np.array([r.human_pass for r in valid], dtype=float)
@@ -192,8 +222,9 @@ def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], r
         jp = np.array([_judge_point(r.judge) for r in valid], dtype=float)
         hp = np.array([r.human_raw for r in valid], dtype=float)
         scale_stats = scale_agreement(jp.tolist(), hp.tolist(), scale=points)
-        statistics["quadratic_kappa"] = lambda i: quadratic_weighted_kappa(jp[i].tolist(), hp[i].tolist(),
-                                                                           labels=points)
+        statistics["quadratic_kappa"] = lambda i: quadratic_weighted_kappa(
+            jp[i].tolist(), hp[i].tolist(), labels=points
+        )
     a, b = human_pairs([(r.transcript, r.labeller, r.human_pass) for r in rows])
     match, n_cited = cited_match(rows)
     return CriterionCalibration(
@@ -214,8 +245,9 @@ def calibrate_criterion(criterion: Criterion, rubric: Rubric, rows: list[Row], r
     )
 
 
-def verdict_agreement(items: list[Item], readings: dict[str, Readings]) -> tuple[BinaryAgreement | None,
-                                                                                    BinaryAgreement | None]:
+def verdict_agreement(
+    items: list[Item], readings: dict[str, Readings]
+) -> tuple[BinaryAgreement | None, BinaryAgreement | None]:
     """(judge vs human, human vs human) on the overall verdict, where labels carry one."""
     with_verdict = [i for i in items if i.label.verdict is not None]
     if not with_verdict:

@@ -31,5 +31,7 @@ def labelled_rubric(labels: Path) -> str:
                 refs.add(value["rubric"])
     if len(refs) != 1:
         found = ", ".join(sorted(refs)) or "none"
-        raise ValueError(f"--rubric: the labels under {labels} name {found} (expected one rubric, or pass --rubric ID@V)")
+        raise ValueError(
+            f"--rubric: the labels under {labels} name {found} (expected one rubric, or pass --rubric ID@V)"
+        )
     return refs.pop()

@@ -25,10 +25,15 @@ def flip_test(scope: str, pairs: Sequence[tuple[Outcome, Outcome]]) -> FlipTest:
     to_pass = sum(a == 0.0 and b == 1.0 for a, b in valid)
     to_fail = sum(a == 1.0 and b == 0.0 for a, b in valid)
     n = len(valid)
-    return FlipTest(scope=scope, n=n, to_pass=to_pass, to_fail=to_fail,
-                    flip_rate=(to_pass + to_fail) / n if n else None,
-                    pass_shift=(to_pass - to_fail) / n if n else None,
-                    p_value=mcnemar_exact(to_pass, to_fail) if n else None)
+    return FlipTest(
+        scope=scope,
+        n=n,
+        to_pass=to_pass,
+        to_fail=to_fail,
+        flip_rate=(to_pass + to_fail) / n if n else None,
+        pass_shift=(to_pass - to_fail) / n if n else None,
+        p_value=mcnemar_exact(to_pass, to_fail) if n else None,
+    )
 
 
 def position_test(orders: Sequence[tuple[str | None, str | None]]) -> dict[str, float | int | None]:
@@ -43,7 +48,10 @@ def position_test(orders: Sequence[tuple[str | None, str | None]]) -> dict[str, 
     second = sum(ab == "b" and ba == "a" for ab, ba in inconsistent)
     decided = first + second
     return {
-        "n_valid": len(valid), "n_inconsistent": len(inconsistent), "n_first": first, "n_second": second,
+        "n_valid": len(valid),
+        "n_inconsistent": len(inconsistent),
+        "n_first": first,
+        "n_second": second,
         "flip_rate": len(inconsistent) / len(valid) if valid else None,
         "p_first": first / decided if decided else None,
         "p_value": mcnemar_exact(first, second) if decided else None,
@@ -54,11 +62,17 @@ def tier_rate(agent_model: str, family: str, pairs: Sequence[tuple[Outcome, floa
     """`pairs`: (judge, human) outcomes of one tier's items; the FPR is over its valid human-fail items."""
     fails = [j for j, h in pairs if h == 0.0 and j is not None]
     passes = sum(j == 1.0 for j in fails)
-    return TierRate(agent_model=agent_model, family=family, n_human_fail=len(fails), judge_passes=passes,
-                    fpr=passes / len(fails) if fails else None)
+    return TierRate(
+        agent_model=agent_model,
+        family=family,
+        n_human_fail=len(fails),
+        judge_passes=passes,
+        fpr=passes / len(fails) if fails else None,
+    )
 
 
 def tier_difference(scope: str, candidate: TierRate, reference: TierRate, rates: list[TierRate]) -> TierDifference:
-    bounds = newcombe_diff(reference.judge_passes, reference.n_human_fail, candidate.judge_passes,
-                           candidate.n_human_fail)
+    bounds = newcombe_diff(
+        reference.judge_passes, reference.n_human_fail, candidate.judge_passes, candidate.n_human_fail
+    )
     return TierDifference(scope=scope, rates=rates, diff=bounds.mean_diff, low=bounds.low, high=bounds.high)

@@ -16,8 +16,16 @@ def _p(value: float | None) -> str:
 
 
 def _flip_row(probe: str, test: FlipTest, holds: str = "") -> list[str]:
-    return [probe, test.scope, str(test.n), f"{test.to_pass} / {test.to_fail}", _num(test.flip_rate),
-            _num(test.pass_shift), _p(test.p_value), holds]
+    return [
+        probe,
+        test.scope,
+        str(test.n),
+        f"{test.to_pass} / {test.to_fail}",
+        _num(test.flip_rate),
+        _num(test.pass_shift),
+        _p(test.p_value),
+        holds,
+    ]
 
 
 def _edit_rows(probe: EditProbe) -> list[list[str]]:
@@ -28,9 +36,11 @@ def _edit_rows(probe: EditProbe) -> list[list[str]]:
 
 
 def probes_table(probes: ProbeResults) -> Table:
-    table = Table(title="bias probes (holdout; the human label is the same before and after each edit)",
-                  caption="flips fail->pass / pass->fail; shift = change in the judge's pass rate (FPR on human-fail "
-                          "items); p = exact McNemar")
+    table = Table(
+        title="bias probes (holdout; the human label is the same before and after each edit)",
+        caption="flips fail->pass / pass->fail; shift = change in the judge's pass rate (FPR on human-fail "
+        "items); p = exact McNemar",
+    )
     for column in ("probe", "scope", "n", "flips +/-", "flip rate", "shift", "p", "FPR unmoved"):
         table.add_column(column)
     for probe in (probes.verbosity, probes.injection_user, probes.injection_tool):
@@ -42,9 +52,16 @@ def probes_table(probes: ProbeResults) -> Table:
         if position.skipped:
             table.add_row("pairwise_position", "-", str(position.n_pairs), "-", "-", "-", "-", position.skipped)
         else:
-            table.add_row("pairwise_position", f"P(first | inconsistent) {_num(position.p_first)}",
-                          str(position.n_valid), f"{position.n_first} first / {position.n_second} second",
-                          _num(position.flip_rate), "-", _p(position.p_value), "")
+            table.add_row(
+                "pairwise_position",
+                f"P(first | inconsistent) {_num(position.p_first)}",
+                str(position.n_valid),
+                f"{position.n_first} first / {position.n_second} second",
+                _num(position.flip_rate),
+                "-",
+                _p(position.p_value),
+                "",
+            )
     return table
 
 
@@ -55,6 +72,8 @@ def self_preference_lines(probes: ProbeResults) -> list[str]:
     lines = [f"warning: {pref.warning}"] if pref.warning else []
     for d in pref.differences:
         rates = ", ".join(f"{r.agent_model} {r.judge_passes}/{r.n_human_fail}" for r in d.rates)
-        lines.append(f"FPR by agent tier, {d.scope}: {rates}; {pref.candidate} - {pref.reference} = "
-                     f"{_num(d.diff)} [{_num(d.low)}, {_num(d.high)}] (Newcombe 95%)")
+        lines.append(
+            f"FPR by agent tier, {d.scope}: {rates}; {pref.candidate} - {pref.reference} = "
+            f"{_num(d.diff)} [{_num(d.low)}, {_num(d.high)}] (Newcombe 95%)"
+        )
     return lines

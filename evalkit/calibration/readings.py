@@ -41,8 +41,9 @@ class Readings:
     again: list[RubricVerdict]
 
 
-def setup_for(item: Item, scenarios: dict[str, tuple[Any, Any]], fallback: ResolvedRubric,
-              judge_model: str | None) -> JudgeSetup:
+def setup_for(
+    item: Item, scenarios: dict[str, tuple[Any, Any]], fallback: ResolvedRubric, judge_model: str | None
+) -> JudgeSetup:
     """The run's resolution when the label's scenario is in a suite; else the bare rubric (no suite default)."""
     found = scenarios.get(item.label.cluster)
     if found is not None:

@@ -5,11 +5,25 @@ calibration (which imports run), so the model sits below both.
 """
 
 from evalkit.verdicts.trust_record import (
-    RECORD_DIR, CalibrationKey, CalibrationRecord, CriterionCalibration, InvalidGap, judge_slug, read_record,
-    record_path, write_record,
+    RECORD_DIR,
+    CalibrationKey,
+    CalibrationRecord,
+    CriterionCalibration,
+    InvalidGap,
+    judge_slug,
+    read_record,
+    record_path,
+    write_record,
 )
 
 __all__ = [
-    "RECORD_DIR", "CalibrationKey", "CalibrationRecord", "CriterionCalibration", "InvalidGap", "judge_slug",
-    "read_record", "record_path", "write_record",
+    "RECORD_DIR",
+    "CalibrationKey",
+    "CalibrationRecord",
+    "CriterionCalibration",
+    "InvalidGap",
+    "judge_slug",
+    "read_record",
+    "record_path",
+    "write_record",
 ]

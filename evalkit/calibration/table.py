@@ -9,8 +9,14 @@ from evalkit.calibration.record import CalibrationRecord, CriterionCalibration
 from evalkit.calibration.trust import TrustRow
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 
-STATE_STYLES = {"trusted": "green", "weak": "yellow", "untrusted": "bold red", "missing": "dim", "stale": "magenta",
-                "aged": "yellow"}
+STATE_STYLES = {
+    "trusted": "green",
+    "weak": "yellow",
+    "untrusted": "bold red",
+    "missing": "dim",
+    "stale": "magenta",
+    "aged": "yellow",
+}
 
 
 def _num(value: float | None) -> str:
@@ -49,11 +55,29 @@ def _row(c: CriterionCalibration) -> list[str]:
 
 def record_table(record: CalibrationRecord) -> Table:
     key = record.key
-    title = (f"{key.rubric} x {', '.join(key.judge_models) or 'no judge'}: {record.n_holdout} holdout labels, "
-             f"{record.n_transcripts} transcripts, {record.n_clusters} scenarios")
-    table = Table(title=title, caption="intervals: 95% clustered by scenario; TP FP FN TN: judge vs human, pass = positive")
-    for column in ("criterion", "n/scen", "TP FP FN TN", "TPR", "FPR", "kappa", "AC1", "alpha", "qw-kappa",
-                   "rho/bias/MAE", "human kappa", "invalid gap", "same turn", "judge share"):
+    title = (
+        f"{key.rubric} x {', '.join(key.judge_models) or 'no judge'}: {record.n_holdout} holdout labels, "
+        f"{record.n_transcripts} transcripts, {record.n_clusters} scenarios"
+    )
+    table = Table(
+        title=title, caption="intervals: 95% clustered by scenario; TP FP FN TN: judge vs human, pass = positive"
+    )
+    for column in (
+        "criterion",
+        "n/scen",
+        "TP FP FN TN",
+        "TPR",
+        "FPR",
+        "kappa",
+        "AC1",
+        "alpha",
+        "qw-kappa",
+        "rho/bias/MAE",
+        "human kappa",
+        "invalid gap",
+        "same turn",
+        "judge share",
+    ):
         table.add_column(column)
     for criterion in record.criteria:
         table.add_row(*_row(criterion))
@@ -61,9 +85,22 @@ def record_table(record: CalibrationRecord) -> Table:
         v = record.verdict
         m = v.confusion
         hh = record.verdict_human_human
-        table.add_row("[bold]verdict[/]", str(v.n), f"{m.tp} {m.fp} {m.fn} {m.tn}", _num(m.tpr.estimate),
-                      _num(m.fpr.estimate), _num(v.cohen_kappa), _num(v.gwet_ac1), _num(v.krippendorff_alpha), "-", "-",
-                      _num(hh.cohen_kappa) if hh else "-", "-", "-", "-")
+        table.add_row(
+            "[bold]verdict[/]",
+            str(v.n),
+            f"{m.tp} {m.fp} {m.fn} {m.tn}",
+            _num(m.tpr.estimate),
+            _num(m.fpr.estimate),
+            _num(v.cohen_kappa),
+            _num(v.gwet_ac1),
+            _num(v.krippendorff_alpha),
+            "-",
+            "-",
+            _num(hh.cohen_kappa) if hh else "-",
+            "-",
+            "-",
+            "-",
+        )
     return table
 
 
@@ -73,8 +110,13 @@ def trust_table(rows: list[TrustRow]) -> Table:
         table.add_column(column)
     for row in rows:
         style = STATE_STYLES[row.state]
-        table.add_row(row.use.rubric, ", ".join(row.use.judge_models) or "-", f"[{style}]{row.state}[/]", row.why,
-                      ", ".join(row.use.suites))
+        table.add_row(
+            row.use.rubric,
+            ", ".join(row.use.judge_models) or "-",
+            f"[{style}]{row.state}[/]",
+            row.why,
+            ", ".join(row.use.suites),
+        )
     return table
 
 

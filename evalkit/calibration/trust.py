@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def in_use(loaded_suites: list[Any], judge_model: str | None = None) -> list[InU
 
 
 def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def check_use(project: Path, use: InUse, floors: TrustFloors, today: date | None = None) -> TrustRow:
@@ -69,8 +69,15 @@ def suite_floors(use: InUse, loaded_suites: list[Any]) -> TrustFloors:
     return strictest([s.suite.gate.judge_trust for s in loaded_suites if s.suite.suite in use.suites])
 
 
-def check_project(project: Path, loaded_suites: list[Any], overrides: Mapping[str, Any] | None = None,
-                  judge_model: str | None = None, today: date | None = None) -> list[TrustRow]:
+def check_project(
+    project: Path,
+    loaded_suites: list[Any],
+    overrides: Mapping[str, Any] | None = None,
+    judge_model: str | None = None,
+    today: date | None = None,
+) -> list[TrustRow]:
     """Each rubric x judge against its suites' floors (`overrides`: floors given on the command line win)."""
-    return [check_use(project, use, suite_floors(use, loaded_suites).model_copy(update=dict(overrides or {})), today)
-            for use in in_use(loaded_suites, judge_model)]
+    return [
+        check_use(project, use, suite_floors(use, loaded_suites).model_copy(update=dict(overrides or {})), today)
+        for use in in_use(loaded_suites, judge_model)
+    ]

@@ -43,13 +43,14 @@ from evalkit.conversation.transcript import (
 from evalkit.conversation.views import agent_view, simulator_view
 
 __all__ = [
+    "DEFAULT_ACTIONS",
+    "END_REASONS",
+    "STOP_TOKEN",
     "Agent",
     "AgentContext",
     "AgentReply",
     "AgentSetupError",
     "CallableAgentAdapter",
-    "DEFAULT_ACTIONS",
-    "END_REASONS",
     "FrozenReplay",
     "GuardrailFlag",
     "Guardrails",
@@ -57,7 +58,6 @@ __all__ = [
     "ModelAgentAdapter",
     "PythonTool",
     "RoleUsage",
-    "STOP_TOKEN",
     "SessionSpec",
     "TerminationReason",
     "ToolResult",

@@ -87,9 +87,18 @@ class Capture:
         if (call.usage is None and call.error) or call.replayed:
             cost = 0.0  # a failed call with no usage was not billed; a replayed one was not made
         usage = Usage() if call.replayed else call.usage
-        return AgentCall(turn=turn, model=call.model, wire=call.wire, stream=call.stream, status=call.status,
-                         tool_calls=len(call.tool_calls), usage=usage, cost_usd=cost, latency_s=call.latency_s,
-                         error=call.error)
+        return AgentCall(
+            turn=turn,
+            model=call.model,
+            wire=call.wire,
+            stream=call.stream,
+            status=call.status,
+            tool_calls=len(call.tool_calls),
+            usage=usage,
+            cost_usd=cost,
+            latency_s=call.latency_s,
+            error=call.error,
+        )
 
 
 async def open_capture(spec: SessionSpec, hub: ModelSource) -> tuple[dict[str, Any], Capture | None]:
@@ -122,8 +131,9 @@ async def open_capture(spec: SessionSpec, hub: ModelSource) -> tuple[dict[str, A
     return params, Capture(proxy, session, provider, prices if isinstance(prices, PriceTable) else PriceTable())
 
 
-def merge_turn(recorded: list[TranscriptMessage], calls: list[CapturedCall],
-               turn: int) -> tuple[list[TranscriptMessage], list[GuardrailFlag]]:
+def merge_turn(
+    recorded: list[TranscriptMessage], calls: list[CapturedCall], turn: int
+) -> tuple[list[TranscriptMessage], list[GuardrailFlag]]:
     """This turn's transcript messages and any mismatch flag (rules in the module docstring)."""
     seen = [c for call in calls for c in call.tool_calls]
     reported = [c for m in recorded for c in m.tool_calls]
@@ -133,8 +143,10 @@ def merge_turn(recorded: list[TranscriptMessage], calls: list[CapturedCall],
         return recorded, []
     flags = []
     if reported:
-        detail = (f"the agent reported {_names(reported)} but its model calls show {_names(seen) or 'no tool calls'}; "
-                  "the transcript shows the calls seen on the wire")
+        detail = (
+            f"the agent reported {_names(reported)} but its model calls show {_names(seen) or 'no tool calls'}; "
+            "the transcript shows the calls seen on the wire"
+        )
         flags.append(GuardrailFlag(name="capture_mismatch", turn=turn, detail=detail, action="warn"))
     return trajectory(calls, turn, recorded[0].timestamp if recorded else 0.0) + _visible(recorded, turn), flags
 
@@ -145,9 +157,18 @@ def trajectory(calls: list[CapturedCall], turn: int, timestamp: float) -> list[T
     for index, call in enumerate(calls):
         if not call.tool_calls:
             continue
-        out.append(TranscriptMessage(role="assistant", content=call.text, tool_calls=list(call.tool_calls),
-                                     turn=turn, timestamp=timestamp, latency_s=call.latency_s, captured=True))
-        later = {r.call_id: r for c in calls[index + 1:] for r in reversed(c.tool_results)}
+        out.append(
+            TranscriptMessage(
+                role="assistant",
+                content=call.text,
+                tool_calls=list(call.tool_calls),
+                turn=turn,
+                timestamp=timestamp,
+                latency_s=call.latency_s,
+                captured=True,
+            )
+        )
+        later = {r.call_id: r for c in calls[index + 1 :] for r in reversed(c.tool_results)}
         for tool_call in call.tool_calls:
             result = later.get(tool_call.id)
             if result is None:
@@ -156,8 +177,16 @@ def trajectory(calls: list[CapturedCall], turn: int, timestamp: float) -> list[T
             structured = tool_result(message)
             if result.is_error and structured.error is None:
                 structured = structured.model_copy(update={"error": result.output or "tool error", "output": None})
-            out.append(TranscriptMessage(role="tool", content=result.output, tool_result=structured, turn=turn,
-                                         timestamp=timestamp, captured=True))
+            out.append(
+                TranscriptMessage(
+                    role="tool",
+                    content=result.output,
+                    tool_result=structured,
+                    turn=turn,
+                    timestamp=timestamp,
+                    captured=True,
+                )
+            )
     return out
 
 

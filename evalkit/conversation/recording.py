@@ -14,8 +14,13 @@ from evalkit.llm.providers import sdk_modules
 from evalkit.llm.types import ErrorKind, Message, ModelError
 
 INFRA_KINDS = {
-    ErrorKind.rate_limit, ErrorKind.overloaded, ErrorKind.server, ErrorKind.timeout,
-    ErrorKind.connection, ErrorKind.auth, ErrorKind.no_recording,
+    ErrorKind.rate_limit,
+    ErrorKind.overloaded,
+    ErrorKind.server,
+    ErrorKind.timeout,
+    ErrorKind.connection,
+    ErrorKind.auth,
+    ErrorKind.no_recording,
 }
 _TRANSPORT_MODULES = frozenset({"httpx", "httpx2", "httpcore", "httpcore2"})  # under every SDK; the SDKs' own
 # packages come from the provider registry (`Provider.sdk_modules`), so an installed provider's SDK counts too
@@ -72,8 +77,12 @@ def agent_messages(produced: list[Message], turn: int, latency_s: float) -> list
         produced = [Message(role="assistant", content="")]  # the turn happened, even if silent
     out = [
         TranscriptMessage(
-            role=m.role, content=m.content, tool_calls=list(m.tool_calls),
-            tool_result=tool_result(m) if m.role == "tool" else None, timestamp=now, turn=turn,
+            role=m.role,
+            content=m.content,
+            tool_calls=list(m.tool_calls),
+            tool_result=tool_result(m) if m.role == "tool" else None,
+            timestamp=now,
+            turn=turn,
         )
         for m in produced
     ]

@@ -34,8 +34,8 @@ from evalkit.conversation.agents import Agent, AgentContext, AgentReply, build_a
 from evalkit.conversation.captured import Capture, open_capture
 from evalkit.conversation.recording import agent_messages, is_infrastructure, message_event
 from evalkit.conversation.session_spec import SessionSpec
-from evalkit.conversation.state import capture_state
 from evalkit.conversation.simulator import Guardrails, pick_variation
+from evalkit.conversation.state import capture_state
 from evalkit.conversation.transcript import (
     TerminationReason,
     Transcript,
@@ -75,9 +75,16 @@ class _Session:
         spec, persona = self.spec, self.spec.scenario.persona
         own_model = spec.agent.model if isinstance(spec.agent, ModelAgent) else None
         return TranscriptMeta(
-            run_id=spec.run_id, suite=spec.suite_name, scenario_id=spec.scenario.id, trial=spec.trial,
-            seed=spec.seed, agent_model=spec.agent_model or own_model, simulator_model=spec.simulator.model,
-            agent_tier=spec.agent_model or "default", session_id=spec.id, agent_kind=spec.agent_kind,
+            run_id=spec.run_id,
+            suite=spec.suite_name,
+            scenario_id=spec.scenario.id,
+            trial=spec.trial,
+            seed=spec.seed,
+            agent_model=spec.agent_model or own_model,
+            simulator_model=spec.simulator.model,
+            agent_tier=spec.agent_model or "default",
+            session_id=spec.id,
+            agent_kind=spec.agent_kind,
             persona_id=persona.id if isinstance(persona, Persona) else persona,
             persona_variation=pick_variation(persona if isinstance(persona, Persona) else None, spec.seed),
             frozen_from=spec.frozen_from.content_hash() if spec.frozen_from else None,
@@ -126,8 +133,13 @@ class _Session:
         outcome = await self.user.next(turn, self.transcript.messages)
         if outcome.text:
             message = TranscriptMessage(
-                role="user", content=outcome.text, turn=turn, timestamp=time.time(), latency_s=outcome.latency_s,
-                scripted=outcome.scripted, replayed=outcome.replayed,
+                role="user",
+                content=outcome.text,
+                turn=turn,
+                timestamp=time.time(),
+                latency_s=outcome.latency_s,
+                scripted=outcome.scripted,
+                replayed=outcome.replayed,
             )
             await self._record([message])
         self.transcript.guardrail_flags += outcome.flags
@@ -155,8 +167,13 @@ class _Session:
         spec = self.spec
         assert self.agent is not None, "_converse builds the agent before the first turn"
         context = AgentContext(
-            session_id=spec.id, scenario_id=spec.scenario.id, trial=spec.trial, seed=spec.seed, turn=turn,
-            model=spec.agent_model, run_id=spec.run_id,
+            session_id=spec.id,
+            scenario_id=spec.scenario.id,
+            trial=spec.trial,
+            seed=spec.seed,
+            turn=turn,
+            model=spec.agent_model,
+            run_id=spec.run_id,
         )
         started = time.monotonic()
         limit = asyncio.timeout(spec.agent_turn_timeout_s)
@@ -242,7 +259,7 @@ class _Session:
         if close is not None:
             try:
                 await close()
-            except Exception:  # noqa: BLE001 - closing is best effort
+            except Exception:
                 log.debug("agent aclose failed", exc_info=True)
         self.transcript.usage_by_role = self.book.snapshot()
         self.transcript.ended_at = time.time()
@@ -256,7 +273,7 @@ class _Session:
             result = self.on_event(kind, {**self.event_base, **payload})
             if inspect.isawaitable(result):
                 await result
-        except Exception:  # noqa: BLE001 - a broken listener must not break the session
+        except Exception:
             log.warning("on_event(%s) failed", kind, exc_info=True)
 
 

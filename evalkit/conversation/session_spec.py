@@ -34,7 +34,9 @@ class SessionSpec(BaseModel):
     agent_turn_timeout_s: float = Field(default=120, gt=0)
     session_timeout_s: float = Field(default=600, gt=0)
     frozen_from: Transcript | None = None
-    frozen_similarity: float = Field(default=0.85, ge=0, le=1, description="Min normalised-text similarity to keep replaying.")
+    frozen_similarity: float = Field(
+        default=0.85, ge=0, le=1, description="Min normalised-text similarity to keep replaying."
+    )
     session_id: str | None = None
     template_dir: Path | None = None
 
@@ -59,7 +61,7 @@ class SessionSpec(BaseModel):
     @classmethod
     def from_suite(
         cls, suite: Suite, scenario: Scenario, *, trial: int, seed: int, agent_model: str | None = None, **extra: Any
-    ) -> "SessionSpec":
+    ) -> SessionSpec:
         """Resolve scenario overrides over suite defaults (limits, params) for one trial."""
         defaults = suite.defaults
         agent = suite.agent_config

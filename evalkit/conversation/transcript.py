@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from evalkit.llm.types import Message, ToolCall, Usage
 
-
 _HASHED = {"role", "content", "tool_calls", "tool_result"}
 
 
@@ -74,7 +73,9 @@ class RoleUsage(BaseModel):
 
 
 class GuardrailFlag(BaseModel):
-    name: str  # empty_reply | truncated_reply | out_of_character | role_flip | goal_copy | unknown_disclosed | early_stop
+    name: (
+        str  # empty_reply | truncated_reply | out_of_character | role_flip | goal_copy | unknown_disclosed | early_stop
+    )
     # | capture_mismatch (warn: the tool calls an agent reported differ from those its model traffic shows)
     turn: int
     detail: str
@@ -143,7 +144,7 @@ class Transcript(BaseModel):
         return self.model_dump_json()
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "Transcript":
+    def from_json(cls, text: str | bytes) -> Transcript:
         return cls.model_validate_json(text)
 
     @property
@@ -156,7 +157,9 @@ class Transcript(BaseModel):
     def content_hash(self) -> str:
         """Stable id of what was said: ignores timing, usage and run metadata."""
         payload = [
-            m.model_dump(mode="json", include=_HASHED | ({"refusal", "truncated"} if m.refusal or m.truncated else set()))
+            m.model_dump(
+                mode="json", include=_HASHED | ({"refusal", "truncated"} if m.refusal or m.truncated else set())
+            )
             for m in self.messages
         ]  # refusal and truncation count only when present, so older transcripts keep their hashes
         blob = json.dumps([self.meta.scenario_id, payload], sort_keys=True, separators=(",", ":"))

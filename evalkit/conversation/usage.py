@@ -13,9 +13,7 @@ class UsageBook:
     def __init__(self) -> None:
         self.roles: dict[str, RoleUsage] = {}
 
-    def add(
-        self, role: str, usage: Usage, cost_usd: float | None, *, calls: int = 1, cached_calls: int = 0
-    ) -> None:
+    def add(self, role: str, usage: Usage, cost_usd: float | None, *, calls: int = 1, cached_calls: int = 0) -> None:
         entry = self.roles.setdefault(role, RoleUsage())
         entry.usage = entry.usage + usage
         entry.cost_usd = sum_costs((entry.cost_usd, cost_usd))

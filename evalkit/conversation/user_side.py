@@ -52,17 +52,26 @@ class UserSide:
         if replayed is not None:
             check = not replayed.scripted and replayed.text
             flags = self.guardrails.check_text(replayed.text or "", turn) if check else []
-            return UserTurnOutcome(text=replayed.text, end_reason=replayed.end_reason, flags=flags,
-                                   scripted=replayed.scripted, replayed=True)
+            return UserTurnOutcome(
+                text=replayed.text,
+                end_reason=replayed.end_reason,
+                flags=flags,
+                scripted=replayed.scripted,
+                replayed=True,
+            )
         in_script = turn <= len(self.script)
         if in_script and self.script[turn - 1] is not None:
             return UserTurnOutcome(text=self.script[turn - 1], scripted=True)
         if not self.spec.simulator.model:
             if self.script and not in_script:
-                return UserTurnOutcome(stop=TerminationReason.user_stop,
-                                       stop_detail="scripted turns finished and no simulator model is configured")
-            return UserTurnOutcome(stop=TerminationReason.simulator_error,
-                                   stop_detail="a simulated turn is needed but simulator.model is not set")
+                return UserTurnOutcome(
+                    stop=TerminationReason.user_stop,
+                    stop_detail="scripted turns finished and no simulator model is configured",
+                )
+            return UserTurnOutcome(
+                stop=TerminationReason.simulator_error,
+                stop_detail="a simulated turn is needed but simulator.model is not set",
+            )
         return await self._simulate(turn, history)
 
     async def _simulate(self, turn: int, history: list[TranscriptMessage]) -> UserTurnOutcome:
@@ -70,18 +79,25 @@ class UserSide:
         try:
             parsed, flags = await self._get_simulator().next_turn(history, turn)
         except SimulatorFailure as failure:
-            return UserTurnOutcome(flags=failure.flags, stop=TerminationReason(failure.termination),
-                                   stop_detail=failure.detail)
-        return UserTurnOutcome(text=parsed.text, end_reason=parsed.end_reason, flags=flags,
-                               latency_s=time.monotonic() - started)
+            return UserTurnOutcome(
+                flags=failure.flags, stop=TerminationReason(failure.termination), stop_detail=failure.detail
+            )
+        return UserTurnOutcome(
+            text=parsed.text, end_reason=parsed.end_reason, flags=flags, latency_s=time.monotonic() - started
+        )
 
     def _get_simulator(self) -> UserSimulator:
         if self._simulator is None:
             spec = self.spec
             try:
-                prompt = render_prompt(spec.scenario, seed=spec.seed, min_turns=spec.min_turns, max_turns=spec.max_turns,
-                                       templates=template_paths(spec.simulator, spec.template_dir))
-            except Exception as err:  # noqa: BLE001 - template problems are reported, not raised
+                prompt = render_prompt(
+                    spec.scenario,
+                    seed=spec.seed,
+                    min_turns=spec.min_turns,
+                    max_turns=spec.max_turns,
+                    templates=template_paths(spec.simulator, spec.template_dir),
+                )
+            except Exception as err:
                 detail = f"simulator template failed: {type(err).__name__}: {err}"
                 raise SimulatorFailure("simulator_error", detail) from err
             model = spec.simulator.model
@@ -89,10 +105,12 @@ class UserSide:
                 raise SimulatorFailure("simulator_error", "a simulated turn is needed but simulator.model is not set")
             tag = CallTag(role="simulator", scenario_id=spec.scenario.id, session_id=spec.id)
             self._simulator = UserSimulator(
-                self.hub.model(model, base_url=spec.simulator.base_url), prompt,
-                config=spec.simulator, guardrails=self.guardrails,
-                seed=spec.seed, tag=tag,
+                self.hub.model(model, base_url=spec.simulator.base_url),
+                prompt,
+                config=spec.simulator,
+                guardrails=self.guardrails,
+                seed=spec.seed,
+                tag=tag,
                 on_response=lambda r: self.book.add_response("simulator", r),
             )
         return self._simulator
-

@@ -10,12 +10,11 @@ prints its lines. Errors are one line: click's usage error for a bad option,
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from evalkit.history.commands import _read, history_url
+from evalkit.history.commands import _read
 
 _FILTERS = [
     click.option("--branch", default=None, help="Only runs recorded on this branch."),
@@ -63,17 +62,25 @@ def trend_command(ctx: click.Context, target: str, tier: str | None, branch: str
 
 @click.command("flaky")
 @filter_options
-@click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Each scenario's most recent runs with two or more valid trials.")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Each scenario's most recent runs with two or more valid trials.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many to list.")
 @click.pass_context
-def flaky_command(ctx: click.Context, branch: str | None, suite: str | None, tier: str | None, runs: int,
-                  limit: int) -> None:
+def flaky_command(
+    ctx: click.Context, branch: str | None, suite: str | None, tier: str | None, runs: int, limit: int
+) -> None:
     """Scenarios whose valid trials disagree most often within recent runs (mean pairwise disagreement)."""
     from evalkit.history.flaky import FlakyConfig, flaky, flaky_line
 
-    rows = flaky(frames_of(ctx, branch=branch, suite=suite, tier=tier),
-                 FlakyConfig(runs=runs, limit=limit, branch=branch, suite=suite, tier=tier))
+    rows = flaky(
+        frames_of(ctx, branch=branch, suite=suite, tier=tier),
+        FlakyConfig(runs=runs, limit=limit, branch=branch, suite=suite, tier=tier),
+    )
     if not rows:
         click.echo(f"no flaky scenario: valid trials agreed within each of the last {runs} runs")
     for row in rows:
@@ -82,14 +89,31 @@ def flaky_command(ctx: click.Context, branch: str | None, suite: str | None, tie
 
 @click.command("drift")
 @filter_options
-@click.option("--window", type=click.IntRange(min=1, max=100), default=5, show_default=True,
-              help="Runs per window: the last N runs against the N before.")
-@click.option("--alpha", type=click.FloatRange(min=0.0, max=1.0, min_open=True, max_open=True), default=0.05,
-              show_default=True, help="Family-wise error rate over every scenario x tier tested (Holm).")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1, max=100),
+    default=5,
+    show_default=True,
+    help="Runs per window: the last N runs against the N before.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(min=0.0, max=1.0, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="Family-wise error rate over every scenario x tier tested (Holm).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list every tested scenario that did not drift.")
 @click.pass_context
-def drift_command(ctx: click.Context, branch: str | None, suite: str | None, tier: str | None, window: int,
-                  alpha: float, verbose: bool) -> None:
+def drift_command(
+    ctx: click.Context,
+    branch: str | None,
+    suite: str | None,
+    tier: str | None,
+    window: int,
+    alpha: float,
+    verbose: bool,
+) -> None:
     """Scenarios whose pass rate in the last window of runs is significantly below the window before; exit 1 if any.
 
     One-sided Boschloo exact test on counts divided by the design effect of correlated trials within a run,
@@ -105,8 +129,11 @@ def drift_command(ctx: click.Context, branch: str | None, suite: str | None, tie
         for row in report.rows:
             if not row.drifting:
                 click.echo(f"ok    {row.label}: {row.before.rate:.0%} -> {row.after.rate:.0%}, p={row.p_value:.2g}")
-    click.echo(f"drift: {len(report.drifting)} of {len(report.rows)} scenario x tier drifting "
-               f"({report.method}, rho={report.rho:.2f}, Holm, family-wise alpha {alpha}); "
-               f"{len(report.skipped)} with fewer than {2 * window} runs not tested", err=True)
+    click.echo(
+        f"drift: {len(report.drifting)} of {len(report.rows)} scenario x tier drifting "
+        f"({report.method}, rho={report.rho:.2f}, Holm, family-wise alpha {alpha}); "
+        f"{len(report.skipped)} with fewer than {2 * window} runs not tested",
+        err=True,
+    )
     if report.drifting:
         ctx.exit(1)

@@ -40,7 +40,7 @@ def is_history_ref(text: str) -> bool:
 
 
 def branch_of(ref: str) -> str:
-    branch = str(ref)[len(PREFIX):].strip()
+    branch = str(ref)[len(PREFIX) :].strip()
     if not branch:
         raise BaselineError(f"{ref}: expected last-green:<branch>, e.g. last-green:main")
     return branch
@@ -63,7 +63,9 @@ def instrument_of_run(path: str | Path) -> str:
         run_dir = resolve_run_dir(path)
         return instrument_of_manifest(json.loads((run_dir / MANIFEST).read_text(encoding="utf-8")))
     except (OSError, ValueError) as err:
-        raise BaselineError(f"{path}: cannot read its run.json to match a baseline: {str(err).splitlines()[0]}") from None
+        raise BaselineError(
+            f"{path}: cannot read its run.json to match a baseline: {str(err).splitlines()[0]}"
+        ) from None
 
 
 def planned_instrument(items: list[Any], config: Any) -> str:
@@ -78,7 +80,9 @@ def chosen_baseline(run_dir: Path | None) -> Path | None:
     if run_dir is None:
         return None
     try:
-        recorded = (json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8")).get("config") or {}).get("baseline")
+        recorded = (json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8")).get("config") or {}).get(
+            "baseline"
+        )
     except (OSError, ValueError, TypeError, AttributeError):
         return None
     return Path(recorded) if isinstance(recorded, str) else None
@@ -88,8 +92,10 @@ def last_green(url: str | None, ref: str, instrument: str) -> Path:
     """The run directory of the newest qualifying run on `ref`'s branch, or BaselineError saying why none is."""
     branch = branch_of(ref)
     if url is None:
-        raise BaselineError(f"{ref}: history is off ([tool.evalkit] history / EVALKIT_HISTORY_URL), "
-                            "so there are no recorded runs to choose from")
+        raise BaselineError(
+            f"{ref}: history is off ([tool.evalkit] history / EVALKIT_HISTORY_URL), "
+            "so there are no recorded runs to choose from"
+        )
     candidates = _read(url, branch, ref)
     rejected: list[str] = []
     for c in candidates:
@@ -100,8 +106,9 @@ def last_green(url: str | None, ref: str, instrument: str) -> Path:
     if not candidates:
         raise BaselineError(f"{ref}: no run recorded on branch {branch!r}")
     more = f", and {len(rejected) - SHOWN} older" if len(rejected) > SHOWN else ""
-    raise BaselineError(f"{ref}: none of the {len(candidates)} runs on branch {branch!r} qualifies: "
-                        f"{'; '.join(rejected[:SHOWN])}{more}")
+    raise BaselineError(
+        f"{ref}: none of the {len(candidates)} runs on branch {branch!r} qualifies: {'; '.join(rejected[:SHOWN])}{more}"
+    )
 
 
 def rejection(c: Candidate, instrument: str) -> str | None:
@@ -121,7 +128,11 @@ def _difference(theirs: str, ours: str) -> str:
     """Which parts of the instrument differ, e.g. `rubrics=support.resolution@2#ab12 (this run: ...@3#cd34)`."""
     mine = dict(p.split("=", 1) for p in ours.split(";") if "=" in p)
     parts = [p for p in theirs.split(";") if "=" in p]
-    diffs = [f"{p} (this run: {mine.get(p.split('=', 1)[0], '')})" for p in parts if p.split("=", 1)[1] != mine.get(p.split("=", 1)[0])]
+    diffs = [
+        f"{p} (this run: {mine.get(p.split('=', 1)[0], '')})"
+        for p in parts
+        if p.split("=", 1)[1] != mine.get(p.split("=", 1)[0])
+    ]
     return ", ".join(diffs) or "not recorded"
 
 
@@ -135,8 +146,9 @@ def _read(url: str, branch: str, ref: str) -> list[Candidate]:
     except HistoryError as err:
         raise BaselineError(f"{ref}: {err}") from None
     except SQLAlchemyError as err:
-        raise BaselineError(f"{ref}: cannot read the history database {shown(url)}: "
-                            f"{str(err).splitlines()[0]}") from None
+        raise BaselineError(
+            f"{ref}: cannot read the history database {shown(url)}: {str(err).splitlines()[0]}"
+        ) from None
 
 
 def _candidates(url: str, branch: str) -> list[Candidate]:

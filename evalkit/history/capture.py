@@ -35,15 +35,24 @@ class _CI:
 
 _CIS = (
     _CI("github", "GITHUB_ACTIONS", ("GITHUB_HEAD_REF", "GITHUB_REF_NAME"), "GITHUB_SHA"),
-    _CI("gitlab", "GITLAB_CI", ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME"),
-        "CI_COMMIT_SHA"),
+    _CI(
+        "gitlab",
+        "GITLAB_CI",
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME"),
+        "CI_COMMIT_SHA",
+    ),
     _CI("circleci", "CIRCLECI", ("CIRCLE_BRANCH",), "CIRCLE_SHA1"),
     _CI("buildkite", "BUILDKITE", ("BUILDKITE_BRANCH",), "BUILDKITE_COMMIT"),
     _CI("jenkins", "JENKINS_URL", ("CHANGE_BRANCH", "BRANCH_NAME", "GIT_BRANCH"), "GIT_COMMIT"),
     _CI("ci", "CI", ("CI_BRANCH", "BRANCH_NAME"), None),  # any other CI that sets CI=true
 )
-_JOB_URLS = {"gitlab": "CI_JOB_URL", "circleci": "CIRCLE_BUILD_URL", "buildkite": "BUILDKITE_BUILD_URL",
-             "jenkins": "BUILD_URL", "ci": "BUILD_URL"}
+_JOB_URLS = {
+    "gitlab": "CI_JOB_URL",
+    "circleci": "CIRCLE_BUILD_URL",
+    "buildkite": "BUILDKITE_BUILD_URL",
+    "jenkins": "BUILD_URL",
+    "ci": "BUILD_URL",
+}
 
 
 def capture_place(root: Path, env: Mapping[str, str] | None = None) -> RunPlace:
@@ -69,7 +78,7 @@ def ci_job(env: Mapping[str, str]) -> CIJob:
         if env.get(ci.marker, "").strip().lower() not in ("", "false", "0"):
             branch = next((env[v].strip() for v in ci.branches if env.get(v, "").strip()), None)
             if branch and branch.startswith("origin/"):  # Jenkins' GIT_BRANCH
-                branch = branch[len("origin/"):]
+                branch = branch[len("origin/") :]
             return CIJob(ci.provider, _job_url(ci.provider, env), branch, env.get(ci.commit or "") or None)
     return CIJob()
 

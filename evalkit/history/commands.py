@@ -13,19 +13,30 @@ from typing import Any
 import click
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "import": ("evalkit.history.commands:import_command",
-               "Record run directories (or reports directories of them) into the history database."),
-    "runs": ("evalkit.history.commands:runs_command",
-             "List recorded runs, newest first: verdict, pass rate with its 95% interval, cost."),
-    "trend": ("evalkit.history.analysis_commands:trend_command",
-              "Pass rate and mean score of TARGET (a suite, a scenario, or SUITE/SCENARIO) per run, with 95% intervals."),
-    "flaky": ("evalkit.history.analysis_commands:flaky_command",
-              "Scenarios whose valid trials disagree most often within recent runs (mean pairwise disagreement)."),
-    "drift": ("evalkit.history.analysis_commands:drift_command",
-              "Scenarios whose pass rate in the last window of runs is significantly below the window before; "
-              "exit 1 if any."),
-    "report": ("evalkit.report.history_page:history_report_command",
-               "Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."),
+    "import": (
+        "evalkit.history.commands:import_command",
+        "Record run directories (or reports directories of them) into the history database.",
+    ),
+    "runs": (
+        "evalkit.history.commands:runs_command",
+        "List recorded runs, newest first: verdict, pass rate with its 95% interval, cost.",
+    ),
+    "trend": (
+        "evalkit.history.analysis_commands:trend_command",
+        "Pass rate and mean score of TARGET (a suite, a scenario, or SUITE/SCENARIO) per run, with 95% intervals.",
+    ),
+    "flaky": (
+        "evalkit.history.analysis_commands:flaky_command",
+        "Scenarios whose valid trials disagree most often within recent runs (mean pairwise disagreement).",
+    ),
+    "drift": (
+        "evalkit.history.analysis_commands:drift_command",
+        "Scenarios whose pass rate in the last window of runs is significantly below the window before; exit 1 if any.",
+    ),
+    "report": (
+        "evalkit.report.history_page:history_report_command",
+        "Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost.",
+    ),
 }
 
 
@@ -40,16 +51,22 @@ class _LazyGroup(click.Group):
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(n, SUBCOMMANDS[n][1] if n in SUBCOMMANDS else self.commands[n].get_short_help_str())
-                for n in self.list_commands(ctx)]
+        rows = [
+            (n, SUBCOMMANDS[n][1] if n in SUBCOMMANDS else self.commands[n].get_short_help_str())
+            for n in self.list_commands(ctx)
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
 @click.group("history", cls=_LazyGroup)
-@click.option("--url", default=None, metavar="URL",
-              help="History database (default: EVALKIT_HISTORY_URL, else [tool.evalkit] history, else "
-                   "reports/history.db of the project).")
+@click.option(
+    "--url",
+    default=None,
+    metavar="URL",
+    help="History database (default: EVALKIT_HISTORY_URL, else [tool.evalkit] history, else "
+    "reports/history.db of the project).",
+)
 @click.pass_context
 def history(ctx: click.Context, url: str | None) -> None:
     """Run history: record runs into a database, list them, and follow scenarios across runs."""
@@ -74,8 +91,10 @@ def history_url(ctx: click.Context) -> str:
     except (HistoryConfigError, HistoryError) as err:
         raise click.UsageError(str(err)) from None
     if url is None:
-        raise click.UsageError("history is off for this project ([tool.evalkit] history = false or "
-                               "EVALKIT_HISTORY_URL=false); pass --url to read a database anyway")
+        raise click.UsageError(
+            "history is off for this project ([tool.evalkit] history = false or "
+            "EVALKIT_HISTORY_URL=false); pass --url to read a database anyway"
+        )
     return url
 
 
@@ -111,8 +130,9 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], branch: str | No
 def _say_totals(imported: int, failed: int, skipped: int, url: str) -> None:
     from evalkit.history.engine import shown
 
-    extra = "".join([f", {failed} failed" if failed else "", f", {skipped} skipped (not run directories)"
-                     if skipped else ""])
+    extra = "".join(
+        [f", {failed} failed" if failed else "", f", {skipped} skipped (not run directories)" if skipped else ""]
+    )
     click.echo(f"history: {imported} run(s) recorded in {shown(url)}{extra}")
 
 
@@ -160,8 +180,9 @@ def _read(ctx: click.Context, read: Any) -> Any:
     except HistoryError as err:
         raise click.ClickException(str(err)) from None
     except Exception as err:  # noqa: BLE001 - a driver error is one line, password hidden
-        raise click.ClickException(failure_line(url, err).replace("history not recorded", "cannot read history")
-                                   ) from None
+        raise click.ClickException(
+            failure_line(url, err).replace("history not recorded", "cannot read history")
+        ) from None
 
 
 commands = [history]

@@ -28,7 +28,6 @@ from evalkit.history.drift_stats import RunCounts, boschloo_greater, design_effe
 from evalkit.history.run_cells import CELL, FramesLike, per_run
 from evalkit.stats import newcombe_diff
 
-
 METHOD = "one-sided Boschloo exact test on design-effect counts"
 
 
@@ -123,9 +122,15 @@ def _counts(part: pd.DataFrame) -> list[RunCounts]:
 def _window(part: pd.DataFrame, deff: float) -> WindowStats:
     passes, valid = int(part["passes"].sum()), int(part["valid"].sum())
     eff_passes, eff_valid = effective(passes, valid, deff)
-    return WindowStats(runs=[str(r) for r in part["run_id"]], passes=passes, valid=valid,
-                       invalid=int(part["invalid"].sum()), errors=int(part["errors"].sum()),
-                       eff_passes=eff_passes, eff_valid=eff_valid)
+    return WindowStats(
+        runs=[str(r) for r in part["run_id"]],
+        passes=passes,
+        valid=valid,
+        invalid=int(part["invalid"].sum()),
+        errors=int(part["errors"].sum()),
+        eff_passes=eff_passes,
+        eff_valid=eff_valid,
+    )
 
 
 def _filtered(trials: pd.DataFrame, config: DriftConfig) -> pd.DataFrame:
@@ -151,20 +156,30 @@ def _windows(frames: FramesLike, config: DriftConfig) -> tuple[Windows, list[Ski
         if len(cell) < 2 * w:
             skipped.append(Skipped(suite=key[0], scenario=key[1], tier=key[2], runs=len(cell)))
         else:
-            windows[key] = (cell.iloc[-2 * w:-w], cell.iloc[-w:])
+            windows[key] = (cell.iloc[-2 * w : -w], cell.iloc[-w:])
     return windows, skipped
 
 
-def _row(key: Cell, before: pd.DataFrame, after: pd.DataFrame, rho: float,
-         confidence: float) -> tuple[DriftRow, float]:
+def _row(key: Cell, before: pd.DataFrame, after: pd.DataFrame, rho: float, confidence: float) -> tuple[DriftRow, float]:
     deff = design_effect(rho, _counts(before) + _counts(after))
     b, a = _window(before, deff), _window(after, deff)
     p = boschloo_greater(b.eff_passes, b.eff_valid, a.eff_passes, a.eff_valid)
     interval = newcombe_diff(b.eff_passes, b.eff_valid, a.eff_passes, a.eff_valid, confidence)
     assert interval.low is not None and interval.high is not None  # both windows hold valid trials
-    row = DriftRow(suite=key[0], scenario=key[1], tier=key[2], before=b, after=a, deff=deff,
-                   diff=a.rate - b.rate, diff_low=interval.low, diff_high=interval.high,
-                   p_value=p, p_holm=1.0, drifting=False)
+    row = DriftRow(
+        suite=key[0],
+        scenario=key[1],
+        tier=key[2],
+        before=b,
+        after=a,
+        deff=deff,
+        diff=a.rate - b.rate,
+        diff_low=interval.low,
+        diff_high=interval.high,
+        p_value=p,
+        p_holm=1.0,
+        drifting=False,
+    )
     return row, p
 
 
@@ -174,8 +189,10 @@ def drift(frames: FramesLike, config: DriftConfig = DriftConfig()) -> DriftRepor
     rho = icc_anova([_counts(part) for pair in windows.values() for part in pair])
     tested = [_row(key, before, after, rho, config.confidence) for key, (before, after) in windows.items()]
     reject, adjusted = holm([p for _, p in tested], config.alpha) if tested else ([], [])
-    rows = [row.model_copy(update={"p_holm": p_holm, "drifting": hit})
-            for (row, _), hit, p_holm in zip(tested, reject, adjusted, strict=True)]
+    rows = [
+        row.model_copy(update={"p_holm": p_holm, "drifting": hit})
+        for (row, _), hit, p_holm in zip(tested, reject, adjusted, strict=True)
+    ]
     rows.sort(key=lambda r: (not r.drifting, r.p_value, r.label))
     return DriftReport(config=config, rho=rho, rows=rows, skipped=skipped)
 
@@ -183,8 +200,10 @@ def drift(frames: FramesLike, config: DriftConfig = DriftConfig()) -> DriftRepor
 def drift_line(row: DriftRow, confidence: float) -> str:
     """The one line a drifting cell gets on the terminal and in CI logs."""
     pts = lambda v: f"{v * 100:+.0f}"  # noqa: E731
-    return (f"DRIFT {row.label}: {row.before.rate:.0%} -> {row.after.rate:.0%} "
-            f"({pts(row.diff)} pts, {confidence:.0%} CI {pts(row.diff_low)} to {pts(row.diff_high)}) over "
-            f"{len(row.before.runs)} vs {len(row.after.runs)} runs; p={row.p_value:.2g}, Holm-adjusted "
-            f"{row.p_holm:.2g}; invalid/error {row.before.invalid + row.before.errors} -> "
-            f"{row.after.invalid + row.after.errors}")
+    return (
+        f"DRIFT {row.label}: {row.before.rate:.0%} -> {row.after.rate:.0%} "
+        f"({pts(row.diff)} pts, {confidence:.0%} CI {pts(row.diff_low)} to {pts(row.diff_high)}) over "
+        f"{len(row.before.runs)} vs {len(row.after.runs)} runs; p={row.p_value:.2g}, Holm-adjusted "
+        f"{row.p_holm:.2g}; invalid/error {row.before.invalid + row.before.errors} -> "
+        f"{row.after.invalid + row.after.errors}"
+    )

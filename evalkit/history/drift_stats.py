@@ -67,7 +67,7 @@ def icc_anova(groups: Sequence[Sequence[RunCounts]]) -> float:
         ssw += sum(r.passes * (1.0 - r.passes / r.valid) for r in runs)
         df_b += len(runs) - 1
         df_w += total - len(runs)
-        n0_num += total - sum(r.valid ** 2 for r in runs) / total
+        n0_num += total - sum(r.valid**2 for r in runs) / total
     if df_b == 0 or df_w == 0:
         return 0.0
     msb, msw, n0 = ssb / df_b, ssw / df_w, n0_num / df_b
@@ -78,7 +78,7 @@ def icc_anova(groups: Sequence[Sequence[RunCounts]]) -> float:
 def design_effect(rho: float, runs: Sequence[RunCounts]) -> float:
     """1 + (n0 - 1) rho with n0 = sum(n^2) / sum(n), the size-weighted mean trials per run."""
     total = sum(r.valid for r in runs)
-    n0 = sum(r.valid ** 2 for r in runs) / total if total else 1.0
+    n0 = sum(r.valid**2 for r in runs) / total if total else 1.0
     return 1.0 + max(0.0, n0 - 1.0) * rho
 
 
@@ -101,8 +101,10 @@ def fisher_greater(passes_before: int, n_before: int, passes_after: int, n_after
     total, passes = n_before + n_after, passes_before + passes_after
     lo, hi = max(0, passes - n_after), min(passes, n_before)
     denominator = _log_comb(total, n_before)
-    terms = [_log_comb(passes, x) + _log_comb(total - passes, n_before - x) - denominator
-             for x in range(max(lo, passes_before), hi + 1)]
+    terms = [
+        _log_comb(passes, x) + _log_comb(total - passes, n_before - x) - denominator
+        for x in range(max(lo, passes_before), hi + 1)
+    ]
     return min(1.0, sum(math.exp(t) for t in terms))
 
 
@@ -116,8 +118,15 @@ def fisher_tails(n_before: int, n_after: int) -> np.ndarray:
     lf = _log_factorials(n_before + n_after)
     x1, x2 = np.arange(n_before + 1)[:, None], np.arange(n_after + 1)[None, :]
     s, total = x1 + x2, n_before + n_after
-    log_pmf = (lf[n_before] - lf[x1] - lf[n_before - x1] + lf[n_after] - lf[x2] - lf[n_after - x2]
-               - (lf[total] - lf[s] - lf[total - s]))
+    log_pmf = (
+        lf[n_before]
+        - lf[x1]
+        - lf[n_before - x1]
+        + lf[n_after]
+        - lf[x2]
+        - lf[n_after - x2]
+        - (lf[total] - lf[s] - lf[total - s])
+    )
     pmf, tails = np.exp(log_pmf), np.ones_like(log_pmf)
     for passes in range(total + 1):
         xs = np.arange(max(0, passes - n_after), min(passes, n_before) + 1)

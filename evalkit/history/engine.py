@@ -28,8 +28,10 @@ def parse_url(url: str | URL) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise HistoryError(f"not a database URL: {shown(str(url))!r} (expected e.g. sqlite:///reports/history.db "
-                           "or postgresql+psycopg://user@host/db)") from None
+        raise HistoryError(
+            f"not a database URL: {shown(str(url))!r} (expected e.g. sqlite:///reports/history.db "
+            "or postgresql+psycopg://user@host/db)"
+        ) from None
     if parsed.password:
         watch_value(str(parsed.password))
     if parsed.drivername in ("postgresql", "postgres") and not _installed("psycopg2") and _installed("psycopg"):
@@ -57,8 +59,9 @@ def open_engine(url: str | URL) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
         connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
-        return create_engine(parsed, pool_pre_ping=True,
-                             connect_args=connect_args if parsed.get_backend_name() == "postgresql" else {})
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args=connect_args if parsed.get_backend_name() == "postgresql" else {}
+        )
     except ModuleNotFoundError as err:
         hint = " (pip install 'evalkit[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
         raise HistoryError(f"no database driver for {shown(parsed)}: {err}{hint}") from None

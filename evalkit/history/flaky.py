@@ -72,10 +72,19 @@ def _row(key: tuple[str, str, str], cell: pd.DataFrame, confidence: float) -> Fl
     est = clustered_mean(values, confidence)
     per_run_outcomes = {str(r["run_id"]): ["pass"] * int(r["passes"]) + ["fail"] * int(r["fails"]) for r in records}
     clip = lambda v: None if v is None else min(1.0, max(0.0, v))  # noqa: E731
-    return FlakyRow(suite=key[0], scenario=key[1], tier=key[2], disagreement=float(est.mean or 0.0),
-                    low=clip(est.low), high=clip(est.high), runs=len(cell),
-                    mixed_runs=len(flakiness(per_run_outcomes).flaky), passes=int(cell["passes"].sum()),
-                    valid=int(cell["valid"].sum()), invalid=int((cell["invalid"] + cell["errors"]).sum()))
+    return FlakyRow(
+        suite=key[0],
+        scenario=key[1],
+        tier=key[2],
+        disagreement=float(est.mean or 0.0),
+        low=clip(est.low),
+        high=clip(est.high),
+        runs=len(cell),
+        mixed_runs=len(flakiness(per_run_outcomes).flaky),
+        passes=int(cell["passes"].sum()),
+        valid=int(cell["valid"].sum()),
+        invalid=int((cell["invalid"] + cell["errors"]).sum()),
+    )
 
 
 def flaky(frames: FramesLike, config: FlakyConfig = FlakyConfig()) -> list[FlakyRow]:
@@ -87,14 +96,18 @@ def flaky(frames: FramesLike, config: FlakyConfig = FlakyConfig()) -> list[Flaky
             trials = trials[trials[column] == value]
     runs = per_run(trials, CELL)
     runs = runs[runs["valid"] >= 2]
-    rows = [_row((str(s), str(sc), str(t)), cell.iloc[-config.runs:], config.confidence)
-            for (s, sc, t), cell in runs.groupby(CELL, sort=True)]
+    rows = [
+        _row((str(s), str(sc), str(t)), cell.iloc[-config.runs :], config.confidence)
+        for (s, sc, t), cell in runs.groupby(CELL, sort=True)
+    ]
     rows = [r for r in rows if r.disagreement > 0]
     rows.sort(key=lambda r: (-r.disagreement, -r.mixed_runs, r.label))
-    return rows[:config.limit]
+    return rows[: config.limit]
 
 
 def flaky_line(row: FlakyRow) -> str:
     interval = "" if row.low is None else f" [{row.low:.2f}-{row.high:.2f}]"
-    return (f"{row.label}: disagreement {row.disagreement:.2f}{interval}, mixed in {row.mixed_runs} of {row.runs} "
-            f"runs, pass {row.passes}/{row.valid} valid, {row.invalid} invalid/error")
+    return (
+        f"{row.label}: disagreement {row.disagreement:.2f}{interval}, mixed in {row.mixed_runs} of {row.runs} "
+        f"runs, pass {row.passes}/{row.valid} valid, {row.invalid} invalid/error"
+    )

@@ -20,8 +20,20 @@ from evalkit.history.engine import READONLY, open_engine
 from evalkit.history.migrate import upgrade
 from evalkit.history.schema import run_suites, runs, trials
 
-RUN_COLUMNS = ["run_id", "started_at", "ended_at", "status", "branch", "commit", "suite", "verdict", "pass_rate",
-               "cost_usd", "report_path", "instrument"]
+RUN_COLUMNS = [
+    "run_id",
+    "started_at",
+    "ended_at",
+    "status",
+    "branch",
+    "commit",
+    "suite",
+    "verdict",
+    "pass_rate",
+    "cost_usd",
+    "report_path",
+    "instrument",
+]
 TRIAL_COLUMNS = ["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial", "outcome", "score"]
 
 
@@ -43,8 +55,14 @@ class FrameQuery:
     limit_runs: int | None = None  # the newest N runs (by start time), returned oldest first
 
 
-def load_frames(url: str, *, suite: str | None = None, branch: str | None = None, tier: str | None = None,
-                limit_runs: int | None = None) -> HistoryFrames:
+def load_frames(
+    url: str,
+    *,
+    suite: str | None = None,
+    branch: str | None = None,
+    tier: str | None = None,
+    limit_runs: int | None = None,
+) -> HistoryFrames:
     """Runs and trials from the history database at `url` (upgraded first if an older evalkit wrote it).
 
     `suite` keeps runs that ran that suite and only that suite's trials; `tier` keeps only that tier's
@@ -77,8 +95,9 @@ def read_frames(conn: Any, query: FrameQuery) -> HistoryFrames:
     trial_frame["trial"] = trial_frame["trial"].astype("int64")
     if len(trial_frame):
         order = {run_id: i for i, run_id in enumerate(run_frame["run_id"])}
-        trial_frame = trial_frame.sort_values(["run_id", "suite", "scenario", "tier", "trial"],
-                                              key=lambda s: s.map(order) if s.name == "run_id" else s)
+        trial_frame = trial_frame.sort_values(
+            ["run_id", "suite", "scenario", "tier", "trial"], key=lambda s: s.map(order) if s.name == "run_id" else s
+        )
         trial_frame = trial_frame.reset_index(drop=True)
     return HistoryFrames(runs=run_frame, trials=trial_frame)
 
@@ -95,8 +114,15 @@ def _runs_select(query: FrameQuery) -> Select[Any]:
 
 
 def _trials_select(query: FrameQuery, run_ids: list[str]) -> Select[Any]:
-    stmt = select(trials.c.run_id, trials.c.suite, trials.c.scenario_id, trials.c.tier, trials.c.trial,
-                  trials.c.outcome, trials.c.score).where(trials.c.run_id.in_(run_ids))
+    stmt = select(
+        trials.c.run_id,
+        trials.c.suite,
+        trials.c.scenario_id,
+        trials.c.tier,
+        trials.c.trial,
+        trials.c.outcome,
+        trials.c.score,
+    ).where(trials.c.run_id.in_(run_ids))
     if query.suite is not None:
         stmt = stmt.where(trials.c.suite == query.suite)
     if query.tier is not None:
@@ -106,16 +132,30 @@ def _trials_select(query: FrameQuery, run_ids: list[str]) -> Select[Any]:
 
 def _run_record(row: Any) -> dict[str, Any]:
     return {
-        "run_id": row["run_id"], "started_at": row["started_at"], "ended_at": row["ended_at"],
-        "status": row["status"], "branch": row["branch"], "commit": row["git_commit"],
-        "suite": ", ".join(row["suites"] or []), "verdict": row["verdict"], "pass_rate": row["pass_rate"],
-        "cost_usd": row["cost_usd"], "report_path": row["report_path"], "instrument": row["instrument"],
+        "run_id": row["run_id"],
+        "started_at": row["started_at"],
+        "ended_at": row["ended_at"],
+        "status": row["status"],
+        "branch": row["branch"],
+        "commit": row["git_commit"],
+        "suite": ", ".join(row["suites"] or []),
+        "verdict": row["verdict"],
+        "pass_rate": row["pass_rate"],
+        "cost_usd": row["cost_usd"],
+        "report_path": row["report_path"],
+        "instrument": row["instrument"],
     }
 
 
 def _trial_record(row: Any, run: Any) -> dict[str, Any]:
     return {
-        "run_id": row["run_id"], "started_at": run["started_at"], "branch": run["branch"], "suite": row["suite"],
-        "scenario": row["scenario_id"], "tier": row["tier"], "trial": row["trial"], "outcome": row["outcome"],
+        "run_id": row["run_id"],
+        "started_at": run["started_at"],
+        "branch": run["branch"],
+        "suite": row["suite"],
+        "scenario": row["scenario_id"],
+        "tier": row["tier"],
+        "trial": row["trial"],
+        "outcome": row["outcome"],
         "score": row["score"],
     }

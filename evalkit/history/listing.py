@@ -7,7 +7,9 @@ from evalkit.history.migrate import upgrade
 from evalkit.history.queries import RunFilter, RunLine, list_runs
 
 
-def read_lines(url: str, *, suite: str | None = None, branch: str | None = None, limit: int | None = 20) -> list[RunLine]:
+def read_lines(
+    url: str, *, suite: str | None = None, branch: str | None = None, limit: int | None = 20
+) -> list[RunLine]:
     engine = open_engine(url)
     try:
         upgrade(engine)
@@ -25,7 +27,12 @@ def format_line(line: RunLine) -> str:
     if line.status not in ("complete",):
         verdict += f" ({line.status})"
     rate = line.pass_rate
-    shown = (f"pass {rate.mean:.0%} [{rate.low:.0%}, {rate.high:.0%}]" if rate.mean is not None and
-             rate.low is not None and rate.high is not None else "pass -")
-    cost = "cost ?" if line.cost_usd is None else f"${line.cost_usd:.4f}" + (" (offline estimate)" if line.offline else "")
+    shown = (
+        f"pass {rate.mean:.0%} [{rate.low:.0%}, {rate.high:.0%}]"
+        if rate.mean is not None and rate.low is not None and rate.high is not None
+        else "pass -"
+    )
+    cost = (
+        "cost ?" if line.cost_usd is None else f"${line.cost_usd:.4f}" + (" (offline estimate)" if line.offline else "")
+    )
     return f"{line.run_id}  {when}  {branch}  {verdict}  {shown} ({line.sessions} trials)  {cost}"

@@ -55,5 +55,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def _refuse_newer(now: str | None, engine: Engine) -> None:
     if now is not None and now not in known_revisions():
-        raise HistoryError(f"history database {shown(engine.url)} is at schema revision {now}, newer than this "
-                           f"evalkit knows (up to {HEAD}): upgrade evalkit to record into it")
+        raise HistoryError(
+            f"history database {shown(engine.url)} is at schema revision {now}, newer than this "
+            f"evalkit knows (up to {HEAD}): upgrade evalkit to record into it"
+        )

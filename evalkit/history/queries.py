@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -68,10 +68,18 @@ def _outcome_counts(conn: Connection, run_ids: list[str], suite: str | None) -> 
 def _line(row: Any, counts: list[Any]) -> RunLine:
     started = row["started_at"]
     if started is not None and started.tzinfo is None:  # SQLite keeps no zone; evalkit writes UTC
-        started = started.replace(tzinfo=timezone.utc)
+        started = started.replace(tzinfo=UTC)
     return RunLine(
-        run_id=row["run_id"], started_at=started, branch=row["branch"], dirty=row["dirty"], status=row["status"],
-        verdict=row["verdict"], pass_rate=run_pass_rate(counts), sessions=row["sessions"],
-        cost_usd=row["cost_usd"], offline=bool(row["offline"]), ci_job_url=row["ci_job_url"],
+        run_id=row["run_id"],
+        started_at=started,
+        branch=row["branch"],
+        dirty=row["dirty"],
+        status=row["status"],
+        verdict=row["verdict"],
+        pass_rate=run_pass_rate(counts),
+        sessions=row["sessions"],
+        cost_usd=row["cost_usd"],
+        offline=bool(row["offline"]),
+        ci_job_url=row["ci_job_url"],
         report_path=row["report_path"],
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from evalkit.history.capture import RunPlace
@@ -58,7 +58,7 @@ def when(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def run_rows(loaded: LoadedRun, place: RunPlace, verdict: str | None) -> RunRows:
@@ -75,7 +75,7 @@ def run_rows(loaded: LoadedRun, place: RunPlace, verdict: str | None) -> RunRows
         "run_id": run_id,
         "started_at": when(m.get("started_at")),
         "ended_at": when(m.get("ended_at")),
-        "recorded_at": datetime.now(timezone.utc),
+        "recorded_at": datetime.now(UTC),
         "status": str(m.get("status") or "unknown"),
         "status_reason": m.get("status_reason"),
         "suites": suites,
@@ -103,8 +103,10 @@ def run_rows(loaded: LoadedRun, place: RunPlace, verdict: str | None) -> RunRows
         run=run,
         suites=[{"run_id": run_id, "suite": s} for s in suites],
         trials=trials,
-        criteria=_last_per_key([_criterion(run_id, r) for r in loaded.results],
-                               ("suite", "scenario_id", "tier", "trial", "rubric_ref", "criterion_id")),
+        criteria=_last_per_key(
+            [_criterion(run_id, r) for r in loaded.results],
+            ("suite", "scenario_id", "tier", "trial", "rubric_ref", "criterion_id"),
+        ),
         gates=[_gate(run_id, g) for g in m.get("gates") or [] if isinstance(g, dict)],
     )
 
@@ -155,6 +157,11 @@ def _criterion(run_id: str, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _gate(run_id: str, g: dict[str, Any]) -> dict[str, Any]:
-    return {"run_id": run_id, "suite": str(g.get("suite") or ""), "tier": str(g.get("tier") or ""),
-            "name": str(g.get("name") or ""), "decision": str(g.get("decision") or ""),
-            "detail": g.get("detail")}
+    return {
+        "run_id": run_id,
+        "suite": str(g.get("suite") or ""),
+        "tier": str(g.get("tier") or ""),
+        "name": str(g.get("name") or ""),
+        "decision": str(g.get("decision") or ""),
+        "detail": g.get("detail"),
+    }

@@ -13,8 +13,20 @@ import pandas as pd
 
 CELL = ["suite", "scenario", "tier"]
 TRIAL_COLUMNS = ["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial", "outcome", "score"]
-RUN_COLUMNS = ["run_id", "started_at", "ended_at", "status", "branch", "commit", "suite", "verdict", "pass_rate",
-               "cost_usd", "report_path", "instrument"]
+RUN_COLUMNS = [
+    "run_id",
+    "started_at",
+    "ended_at",
+    "status",
+    "branch",
+    "commit",
+    "suite",
+    "verdict",
+    "pass_rate",
+    "cost_usd",
+    "report_path",
+    "instrument",
+]
 
 
 class FramesLike(Protocol):
@@ -31,8 +43,9 @@ class HistoryInputError(ValueError):
 def check_columns(frame: pd.DataFrame, needed: list[str], name: str) -> None:
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise HistoryInputError(f"history {name} frame: missing column(s) {', '.join(missing)}; "
-                                f"expected {', '.join(needed)}")
+        raise HistoryInputError(
+            f"history {name} frame: missing column(s) {', '.join(missing)}; expected {', '.join(needed)}"
+        )
 
 
 def counted(trials: pd.DataFrame) -> pd.DataFrame:
@@ -55,9 +68,15 @@ def per_run(trials: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """
     t = counted(trials)
     grouped = t.groupby(["run_id", *keys], sort=False, dropna=False)
-    rows = grouped.agg(started_at=("started_at", "min"), branch=("branch", "first"), passes=("pass", "sum"),
-                       fails=("fail", "sum"), invalid=("invalid", "sum"), errors=("error", "sum"),
-                       score_n=("valid_score", "count"), score_sum=("valid_score", "sum")).reset_index()
+    rows = grouped.agg(
+        started_at=("started_at", "min"),
+        branch=("branch", "first"),
+        passes=("pass", "sum"),
+        fails=("fail", "sum"),
+        invalid=("invalid", "sum"),
+        errors=("error", "sum"),
+        score_n=("valid_score", "count"),
+        score_sum=("valid_score", "sum"),
+    ).reset_index()
     rows["valid"] = rows["passes"] + rows["fails"]
     return rows.sort_values(["started_at", "run_id", *keys], kind="stable").reset_index(drop=True)
-

@@ -36,7 +36,8 @@ def _run_fk() -> Column[str]:
 
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("run_id", _ID, primary_key=True),
     Column("started_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True)),
@@ -68,7 +69,8 @@ runs = Table(
 )
 
 run_suites = Table(  # rev 0002: one row per suite of a run, for `--suite` filters without reading JSON
-    "run_suites", metadata,
+    "run_suites",
+    metadata,
     _run_fk(),
     Column("suite", _NAME, nullable=False),
     UniqueConstraint("run_id", "suite", name="uq_run_suites"),
@@ -76,7 +78,8 @@ run_suites = Table(  # rev 0002: one row per suite of a run, for `--suite` filte
 )
 
 trials = Table(
-    "trials", metadata,
+    "trials",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     _run_fk(),
     Column("suite", _NAME, nullable=False),
@@ -98,7 +101,8 @@ trials = Table(
 )
 
 criterion_scores = Table(
-    "criterion_scores", metadata,
+    "criterion_scores",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     _run_fk(),
     Column("suite", _NAME, nullable=False),
@@ -118,7 +122,8 @@ criterion_scores = Table(
 )
 
 gates = Table(
-    "gates", metadata,
+    "gates",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     _run_fk(),
     Column("suite", _NAME, nullable=False),

@@ -1,12 +1,12 @@
 """Which history database a project records into: `[tool.evalkit] history` and `EVALKIT_HISTORY_URL`.
 
-    (nothing set)                         -> sqlite:///<report_dir>/history.db   (on by default)
-    history = false                       -> off
-    history = true                        -> the default
-    history = "postgresql+psycopg://..."  -> that database (any SQLAlchemy URL)
-    history = "ci/history.db"             -> a SQLite file, relative to the project root
-    EVALKIT_HISTORY_URL=<url>             -> wins over pyproject (keep a URL with a password in CI secrets);
-                                             EVALKIT_HISTORY_URL=false turns history off for one job
+(nothing set)                         -> sqlite:///<report_dir>/history.db   (on by default)
+history = false                       -> off
+history = true                        -> the default
+history = "postgresql+psycopg://..."  -> that database (any SQLAlchemy URL)
+history = "ci/history.db"             -> a SQLite file, relative to the project root
+EVALKIT_HISTORY_URL=<url>             -> wins over pyproject (keep a URL with a password in CI secrets);
+                                         EVALKIT_HISTORY_URL=false turns history off for one job
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
 
 ENV_URL = "EVALKIT_HISTORY_URL"
 KEY = "history"
@@ -32,8 +31,13 @@ class HistoryConfigError(ValueError):
     """A bad `history` setting; the message names where it was set, the key and what was expected."""
 
 
-def history_url(value: Any, report_dir: Path, root: Path, where: str = f"{KEY} ([tool.evalkit])",
-                env: Mapping[str, str] | None = None) -> str | None:
+def history_url(
+    value: Any,
+    report_dir: Path,
+    root: Path,
+    where: str = f"{KEY} ([tool.evalkit])",
+    env: Mapping[str, str] | None = None,
+) -> str | None:
     """The database URL to record into, or None when history is off.
 
     `value` is `[tool.evalkit] history` (None when absent); `where` names it in errors, as the option
@@ -49,8 +53,10 @@ def history_url(value: Any, report_dir: Path, root: Path, where: str = f"{KEY} (
         return None
     if isinstance(value, str) and value.strip():
         return _text(value.strip(), report_dir, root, where)
-    raise HistoryConfigError(f"{where}: expected true, false, a database URL (e.g. "
-                             f"postgresql+psycopg://host/db) or a SQLite file path, got {value!r}")
+    raise HistoryConfigError(
+        f"{where}: expected true, false, a database URL (e.g. "
+        f"postgresql+psycopg://host/db) or a SQLite file path, got {value!r}"
+    )
 
 
 def _text(value: str, report_dir: Path, root: Path, where: str) -> str | None:

@@ -106,11 +106,23 @@ def _point(run: pd.DataFrame, kind: str, confidence: float) -> TrendPoint:
         rate, low, high = interval.estimate, interval.low, interval.high
     mean = clustered_mean(scores, confidence)
     clip = lambda v: None if v is None else min(1.0, max(0.0, v))  # noqa: E731  scores live in [0, 1]
-    return TrendPoint(run_id=str(first["run_id"]), started_at=first["started_at"],
-                      branch=None if pd.isna(first["branch"]) else str(first["branch"]), suite=str(first["suite"]),
-                      tier=str(first["tier"]), passes=passes, valid=valid, invalid=int(run["invalid"].sum()),
-                      errors=int(run["error"].sum()), rate=rate, rate_low=low, rate_high=high,
-                      score=mean.mean, score_low=clip(mean.low), score_high=clip(mean.high))
+    return TrendPoint(
+        run_id=str(first["run_id"]),
+        started_at=first["started_at"],
+        branch=None if pd.isna(first["branch"]) else str(first["branch"]),
+        suite=str(first["suite"]),
+        tier=str(first["tier"]),
+        passes=passes,
+        valid=valid,
+        invalid=int(run["invalid"].sum()),
+        errors=int(run["error"].sum()),
+        rate=rate,
+        rate_low=low,
+        rate_high=high,
+        score=mean.mean,
+        score_low=clip(mean.low),
+        score_high=clip(mean.high),
+    )
 
 
 def trend(frames: FramesLike, config: TrendConfig) -> Trend:
@@ -123,8 +135,10 @@ def trend(frames: FramesLike, config: TrendConfig) -> Trend:
         tiers = sorted(set(picked["tier"].astype(str)))
         picked = picked[picked["tier"] == config.tier]
         if not len(picked):
-            raise HistoryInputError(f"--tier {config.tier!r}: {config.target!r} has no trials of that tier; "
-                                    f"expected one of {', '.join(tiers)}")
+            raise HistoryInputError(
+                f"--tier {config.tier!r}: {config.target!r} has no trials of that tier; "
+                f"expected one of {', '.join(tiers)}"
+            )
     groups = picked.groupby(["suite", "tier", "run_id"], sort=False)
     points = [_point(g, kind, config.confidence) for _, g in groups]
     points.sort(key=lambda p: (p.suite, p.tier, p.started_at, p.run_id))
@@ -141,10 +155,11 @@ def trend_lines(result: Trend) -> list[str]:
         if (p.suite, p.tier) != current:
             current = (p.suite, p.tier)
             where = f"suite {p.suite}" if result.kind == "suite" else f"scenario {result.target} · suite {p.suite}"
-            lines.append(f"{where} · tier {p.tier} "
-                         f"({result.confidence:.0%} intervals, valid trials only)")
-        lines.append(f"  {p.started_at:%Y-%m-%d %H:%M}  {p.run_id}  {p.branch or '–'}  "
-                     f"pass {pct(p.rate)} [{pct(p.rate_low)}-{pct(p.rate_high)}]  "
-                     f"score {num(p.score)} [{num(p.score_low)}-{num(p.score_high)}]  "
-                     f"{p.passes}/{p.valid} valid, {p.invalid} invalid, {p.errors} error")
+            lines.append(f"{where} · tier {p.tier} ({result.confidence:.0%} intervals, valid trials only)")
+        lines.append(
+            f"  {p.started_at:%Y-%m-%d %H:%M}  {p.run_id}  {p.branch or '–'}  "
+            f"pass {pct(p.rate)} [{pct(p.rate_low)}-{pct(p.rate_high)}]  "
+            f"score {num(p.score)} [{num(p.score_low)}-{num(p.score_high)}]  "
+            f"{p.passes}/{p.valid} valid, {p.invalid} invalid, {p.errors} error"
+        )
     return lines

@@ -25,8 +25,11 @@ def decide_verdict(loaded: LoadedRun) -> str | None:
     except ValidationError:
         return None
     suites = {t.suite for t in trials}
-    inputs = VerdictInputs(gates={s: recorded_gate(loaded.manifest, s) for s in suites}, run_dir=loaded.path,
-                           baseline=_baseline(loaded.manifest))
+    inputs = VerdictInputs(
+        gates={s: recorded_gate(loaded.manifest, s) for s in suites},
+        run_dir=loaded.path,
+        baseline=_baseline(loaded.manifest),
+    )
     return decide_run(trials, results, with_judge_evidence(inputs, trials)).outcome
 
 

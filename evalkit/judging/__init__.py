@@ -43,7 +43,7 @@ __all__ = [
     "resolve_judge",
     "run_checks",
     "score_rubric",
-    "verify_evidence",
     "template_hash",
     "verdict_model",
+    "verify_evidence",
 ]

@@ -62,7 +62,9 @@ def fold(votes: list[Vote], binary: bool, unit: str) -> Vote:
         return Vote(None, reason=f"{bad}/{len(votes)} {unit} invalid; first: {first}")
     raw, tie = combine(valid, binary)
     if tie and bad:
-        return Vote(None, reason=f"tie among the valid {unit} only because {bad}/{len(votes)} were invalid; first: {first}")
+        return Vote(
+            None, reason=f"tie among the valid {unit} only because {bad}/{len(votes)} were invalid; first: {first}"
+        )
     return Vote(raw, tie=tie or any(v.tie for v in votes if v.raw is not None))
 
 

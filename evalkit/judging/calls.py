@@ -7,7 +7,6 @@ ends up as an invalid reading with its reason; nothing here raises.
 
 from __future__ import annotations
 
-
 from pydantic import BaseModel, Field
 
 from evalkit.judging.evidence import describe_unsupported, is_weak, required_quotes, verify_evidence

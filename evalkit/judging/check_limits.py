@@ -14,15 +14,19 @@ def conversation_turns(transcript: Transcript) -> int:
     return transcript.turns or sum(1 for m in transcript.messages if m.role == "user")
 
 
-@register_check("max_turns", doc="Passes when the conversation took at most N turns (a user message and its reply "
-                "are one).", spec=TurnLimit)
+@register_check(
+    "max_turns",
+    doc="Passes when the conversation took at most N turns (a user message and its reply are one).",
+    spec=TurnLimit,
+)
 def check_max_turns(limit: int, ctx: CheckContext) -> Finding:
     turns = conversation_turns(ctx.transcript)
     return Finding(passed=turns <= limit, reasoning=f"{turns} conversation turn(s), limit {limit}")
 
 
-@register_check("budget", doc="Passes when the agent's tokens, cost and slowest turn stay within the limits set.",
-                spec=BudgetSpec)
+@register_check(
+    "budget", doc="Passes when the agent's tokens, cost and slowest turn stay within the limits set.", spec=BudgetSpec
+)
 def check_budget(spec: BudgetSpec, ctx: CheckContext) -> Finding:
     """Every limit that is set must hold; an unknown agent cost cannot satisfy a cost limit (invalid)."""
     transcript = ctx.transcript

@@ -39,8 +39,10 @@ def parse_path(path: str) -> list[str | int]:
     while pos < len(path):
         step = _STEP.match(path, pos)
         if step is None or (pos == 0 and path.startswith(".")):
-            raise ValueError(f"path {path!r} does not parse at character {pos + 1} "
-                             "(expected keys joined by dots, [index] or [\"key\"])")
+            raise ValueError(
+                f"path {path!r} does not parse at character {pos + 1} "
+                '(expected keys joined by dots, [index] or ["key"])'
+            )
         key, index, quoted = step.groups()
         steps.append(int(index) if index is not None else (key if key is not None else json.loads(f'"{quoted}"')))
         pos = step.end()
@@ -65,19 +67,24 @@ class StateSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     path: Annotated[str, AfterValidator(_valid_path)] = Field(
-        default="", description='Keys joined by dots, [index] for list items, ["a.b"] for a key with dots; '
-        "empty: the whole state.")
+        default="",
+        description='Keys joined by dots, [index] for list items, ["a.b"] for a key with dots; empty: the whole state.',
+    )
     equals: Any = Field(default=None, description="The value there equals this (JSON equality).")
     exists: bool | None = Field(default=None, description="true: the path is there; false: it is not.")
     contains: Any = Field(default=None, description="Substring of a string, item of a list, or key of an object.")
     matches: Annotated[str, AfterValidator(_valid_regex)] | None = Field(
-        default=None, description="Regex (Python syntax) found in the string there; anchor it with ^ and $.")
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema",
-                                           description="JSON Schema the value there validates against.")
+        default=None, description="Regex (Python syntax) found in the string there; anchor it with ^ and $."
+    )
+    schema_: dict[str, Any] | None = Field(
+        default=None, alias="schema", description="JSON Schema the value there validates against."
+    )
 
     @model_validator(mode="after")
-    def _one_test(self) -> "StateSpec":
-        given = [t for t in _TESTS if t in self.model_fields_set or (t == "schema" and "schema_" in self.model_fields_set)]
+    def _one_test(self) -> StateSpec:
+        given = [
+            t for t in _TESTS if t in self.model_fields_set or (t == "schema" and "schema_" in self.model_fields_set)
+        ]
         if len(given) != 1:
             what = f"got {', '.join(given)}" if given else "got none"
             raise LocatedValueError(f"expected exactly one of {', '.join(_TESTS)} ({what})", ())
@@ -90,7 +97,9 @@ class StateSpec(BaseModel):
 
     @property
     def test(self) -> str:
-        return next(t for t in _TESTS if t in self.model_fields_set or (t == "schema" and "schema_" in self.model_fields_set))
+        return next(
+            t for t in _TESTS if t in self.model_fields_set or (t == "schema" and "schema_" in self.model_fields_set)
+        )
 
 
 def lookup(state: Any, steps: list[str | int]) -> tuple[Any, str | None]:
@@ -99,12 +108,16 @@ def lookup(state: Any, steps: list[str | int]) -> tuple[Any, str | None]:
     for step in steps:
         shown = f"[{step}]" if isinstance(step, int) else (f".{step}" if walked else step)
         # separate arms, not one `or` (ruff SIM114): each keeps mypy's narrowing of step to an index or a key
-        if isinstance(step, int) and isinstance(value, list) and -len(value) <= step < len(value):  # noqa: SIM114
+        if isinstance(step, int) and isinstance(value, list) and -len(value) <= step < len(value):
             value = value[step]
         elif isinstance(step, str) and isinstance(value, dict) and step in value:
             value = value[step]
-        elif isinstance(step, str) and isinstance(value, list) and step.lstrip("-").isdigit() \
-                and -len(value) <= int(step) < len(value):
+        elif (
+            isinstance(step, str)
+            and isinstance(value, list)
+            and step.lstrip("-").isdigit()
+            and -len(value) <= int(step) < len(value)
+        ):
             value = value[int(step)]
         else:
             return _MISSING, f"{walked + shown} is not in the state ({_describe(value, walked)})"
@@ -126,8 +139,12 @@ def _show(value: Any) -> str:
     return clip(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str), 80)
 
 
-@register_check("state", doc="Passes when the agent's final state (its `state()` after the session) at `path` "
-                "equals / contains / matches a value, exists, or fits a JSON Schema.", spec=StateSpec)
+@register_check(
+    "state",
+    doc="Passes when the agent's final state (its `state()` after the session) at `path` "
+    "equals / contains / matches a value, exists, or fits a JSON Schema.",
+    spec=StateSpec,
+)
 def check_state(spec: StateSpec, ctx: CheckContext) -> Finding:
     transcript = ctx.transcript
     if transcript.state_error is not None or transcript.state is None:
@@ -148,13 +165,18 @@ def check_state(spec: StateSpec, ctx: CheckContext) -> Finding:
 def _test(spec: StateSpec, label: str, value: Any) -> Finding:
     if spec.test == "equals":
         ok = value == spec.equals and isinstance(value, bool) == isinstance(spec.equals, bool)  # true is not 1
-        return Finding(passed=ok, reasoning=f"{label} is {_show(value)}" + ("" if ok else f", expected {_show(spec.equals)}"))
+        return Finding(
+            passed=ok, reasoning=f"{label} is {_show(value)}" + ("" if ok else f", expected {_show(spec.equals)}")
+        )
     if spec.test == "contains":
         return _contains(spec.contains, label, value)
     if spec.test == "matches":
         return _matches(spec.matches or "", label, value)
     error = _schema_error(value, spec.schema_ or {})
-    return Finding(passed=error is None, reasoning=f"{label} {'fits the schema' if error is None else 'violates the schema: ' + error}")
+    return Finding(
+        passed=error is None,
+        reasoning=f"{label} {'fits the schema' if error is None else 'violates the schema: ' + error}",
+    )
 
 
 def _contains(wanted: Any, label: str, value: Any) -> Finding:
@@ -176,10 +198,15 @@ def _matches(pattern: str, label: str, value: Any) -> Finding:
     try:
         found = compile_pattern(pattern).search(value, timeout=PATTERN_TIME_LIMIT_S)
     except TimeoutError:
-        return Finding(passed=None, reasoning=f"/{pattern}/ exceeded the {PATTERN_TIME_LIMIT_S:g} s time limit "
-                       "for a pattern check (catastrophic backtracking?)")
+        return Finding(
+            passed=None,
+            reasoning=f"/{pattern}/ exceeded the {PATTERN_TIME_LIMIT_S:g} s time limit "
+            "for a pattern check (catastrophic backtracking?)",
+        )
     shown = f"{label} ({_show(value)})"
-    return Finding(passed=found is not None, reasoning=f"/{pattern}/ {'matches' if found else 'does not match'} {shown}")
+    return Finding(
+        passed=found is not None, reasoning=f"/{pattern}/ {'matches' if found else 'does not match'} {shown}"
+    )
 
 
 def _schema_error(value: Any, schema: dict[str, Any]) -> str | None:
@@ -188,4 +215,3 @@ def _schema_error(value: Any, schema: dict[str, Any]) -> str | None:
         return None
     where = "/".join(str(p) for p in errors[0].path) or "(root)"
     return f"{where}: {errors[0].message}"
-

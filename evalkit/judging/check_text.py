@@ -42,8 +42,9 @@ def _matches(check: Check, transcript: Transcript, pattern: str, literal: bool) 
     return found
 
 
-@register_check("regex", doc="Passes when the pattern (Python `re` syntax) matches in some turn written by `on`.",
-                spec=Pattern)
+@register_check(
+    "regex", doc="Passes when the pattern (Python `re` syntax) matches in some turn written by `on`.", spec=Pattern
+)
 @register_check("not_regex", doc="Passes when the pattern matches in no turn written by `on`.", spec=Pattern)
 @register_check("contains", doc="Passes when the text occurs in some turn written by `on`.", spec=Text)
 @register_check("not_contains", doc="Passes when the text occurs in no turn written by `on`.", spec=Text)
@@ -87,9 +88,11 @@ def _validate(instance: Any, schema: dict[str, Any]) -> str | None:
     return f"{path}: {errors[0].message}"
 
 
-@register_check("json_schema", doc="Passes when the last agent message (as JSON), or every call of `tool`, "
-                "validates against `schema`.",
-                spec=JsonSchemaSpec)
+@register_check(
+    "json_schema",
+    doc="Passes when the last agent message (as JSON), or every call of `tool`, validates against `schema`.",
+    spec=JsonSchemaSpec,
+)
 def check_json_schema(spec: JsonSchemaSpec, ctx: CheckContext) -> Finding:
     """Validate the last agent message (parsed as JSON), or every call of `spec.tool` (must be called)."""
     transcript = ctx.transcript

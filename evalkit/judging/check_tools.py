@@ -42,8 +42,12 @@ def _call_evidence(n: int, name: str, arguments: dict[str, Any]) -> Evidence:
     )
 
 
-@register_check("tool_called", doc="Passes when tool `name` was called with arguments containing `args`: at least "
-                "once, or `count` / `min_count` / `max_count` times.", spec=ToolCalledSpec)
+@register_check(
+    "tool_called",
+    doc="Passes when tool `name` was called with arguments containing `args`: at least "
+    "once, or `count` / `min_count` / `max_count` times.",
+    spec=ToolCalledSpec,
+)
 def check_tool_called(spec: ToolCalledSpec, ctx: CheckContext) -> Finding:
     """Count calls of `name` whose arguments contain `args`; default: at least one."""
     matching = [
@@ -87,9 +91,11 @@ def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     return all(name in it for name in needle)
 
 
-@register_check("tool_sequence", doc="Passes when the ordered tool calls match `names` by `mode` (strict, in_order, "
-                "subset, superset).",
-                spec=ToolSequenceSpec)
+@register_check(
+    "tool_sequence",
+    doc="Passes when the ordered tool calls match `names` by `mode` (strict, in_order, subset, superset).",
+    spec=ToolSequenceSpec,
+)
 def check_tool_sequence(spec: ToolSequenceSpec, ctx: CheckContext) -> Finding:
     """Compare the ordered names of all tool calls (`actual`) with `spec.names` (`expected`).
 

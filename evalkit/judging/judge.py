@@ -150,7 +150,11 @@ async def judge_transcript(
 
 
 async def _judge(
-    transcript: Transcript, rubric: RubricLike, hub: ModelSource, default_judge: JudgeConfig | None, scenario: Scenario | None
+    transcript: Transcript,
+    rubric: RubricLike,
+    hub: ModelSource,
+    default_judge: JudgeConfig | None,
+    scenario: Scenario | None,
 ) -> RubricVerdict:
     spec = rubric.rubric
     judge = resolve_judge(spec.judge, default_judge)

@@ -62,16 +62,23 @@ class PairwiseSummary(BaseModel):
 def pairwise_prompt(scenario: str, first: Transcript, second: Transcript) -> list[Message]:
     """The prompt with each transcript in its own nonce-delimited block (the judging module's escaping)."""
     block = render_prompt("{{ transcript }}", second, salt="pairwise-second", extra={}).user
-    return render_prompt(builtin_template(PAIRWISE_TEMPLATE), first, salt="pairwise-first",
-                         extra={"second": block.strip(), "scenario": scenario}).messages()
+    return render_prompt(
+        builtin_template(PAIRWISE_TEMPLATE),
+        first,
+        salt="pairwise-first",
+        extra={"second": block.strip(), "scenario": scenario},
+    ).messages()
 
 
 async def ask_once(hub: ModelSource, judge: str, scenario: str, first: Transcript, second: Transcript) -> Answer:
     """One ordering: the judge's winner, or why it gave none (a model error or an unparseable reply)."""
     tag = CallTag(role="judge", scenario_id=scenario)
     try:
-        reply = await hub.model(judge).generate(pairwise_prompt(scenario, first, second), output_schema=PairwiseAnswer,
-                                                config=GenerateConfig(temperature=0, tag=tag))
+        reply = await hub.model(judge).generate(
+            pairwise_prompt(scenario, first, second),
+            output_schema=PairwiseAnswer,
+            config=GenerateConfig(temperature=0, tag=tag),
+        )
     except ModelError as err:
         return None, str(err).splitlines()[0][:200]
     if isinstance(reply, ModelResponse) and isinstance(reply.parsed, PairwiseAnswer):
@@ -89,12 +96,18 @@ def combine(scenario: str, trial: int, ab: Answer, ba: Answer) -> PairVerdict:
     first_order = _AS_A_B.get(ab[0] or "")
     second_order = _AS_B_A.get(ba[0] or "")
     if first_order is None or second_order is None:
-        return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result="invalid",
-                           consistent=None, error=ab[1] or ba[1])
+        return PairVerdict(
+            scenario=scenario,
+            trial=trial,
+            ab=first_order,
+            ba=second_order,
+            result="invalid",
+            consistent=None,
+            error=ab[1] or ba[1],
+        )
     agree = first_order == second_order
     result: Side = first_order if agree else "tie"
-    return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result,
-                       consistent=agree)
+    return PairVerdict(scenario=scenario, trial=trial, ab=first_order, ba=second_order, result=result, consistent=agree)
 
 
 async def judge_pairs(hub: ModelSource, judge: str, a: str, b: str, pairs: list[Pair]) -> PairwiseSummary:
@@ -119,12 +132,22 @@ def summarise(judge: str, a: str, b: str, verdicts: list[PairVerdict]) -> Pairwi
     s.position_consistency = sum(bool(v.consistent) for v in valid) / len(valid) if valid else None
     consistency = "n/a" if s.position_consistency is None else f"{s.position_consistency:.0%}"
     first_error = next((v.error for v in verdicts if v.error), None)
-    s.text = (f"{judge}: {b} wins {s.wins_b}, {a} wins {s.wins_a}, ties {s.ties}"
-              f"{f', invalid {s.invalid}' if s.invalid else ''} over {s.n_pairs} pairs "
-              f"(a win needs both orders to agree); position consistency {consistency}"
-              f"{f'; first judge error: {first_error}' if first_error else ''}")
+    s.text = (
+        f"{judge}: {b} wins {s.wins_b}, {a} wins {s.wins_a}, ties {s.ties}"
+        f"{f', invalid {s.invalid}' if s.invalid else ''} over {s.n_pairs} pairs "
+        f"(a win needs both orders to agree); position consistency {consistency}"
+        f"{f'; first judge error: {first_error}' if first_error else ''}"
+    )
     return s
 
 
-__all__ = ["PAIRWISE_TEMPLATE", "PairVerdict", "PairwiseAnswer", "PairwiseSummary", "combine", "judge_pairs",
-           "pairwise_prompt", "summarise"]
+__all__ = [
+    "PAIRWISE_TEMPLATE",
+    "PairVerdict",
+    "PairwiseAnswer",
+    "PairwiseSummary",
+    "combine",
+    "judge_pairs",
+    "pairwise_prompt",
+    "summarise",
+]

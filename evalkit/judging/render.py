@@ -94,15 +94,17 @@ def _render(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
     return str(module), (str(system).strip() if system is not None else None)
 
 
-def render_prompt(template_text: str, transcript: Transcript, salt: str, extra: dict[str, Any],
-                  show_state: bool = False) -> JudgePrompt:
+def render_prompt(
+    template_text: str, transcript: Transcript, salt: str, extra: dict[str, Any], show_state: bool = False
+) -> JudgePrompt:
     """Render any judge-side template around the transcript's delimited data block (with the agent's final
     state inside it, escaped like a turn, when `show_state`)."""
     nonce = turn_nonce(transcript, salt)
     turns = numbered_turns(transcript, nonce)
     state = _state_text(transcript, nonce) if show_state else None
     block = _ENV.get_template(_TRANSCRIPT_TEMPLATE).render(
-        turns=turns, nonce=nonce, state=state, state_captured=transcript.state_error is None)
+        turns=turns, nonce=nonce, state=state, state_captured=transcript.state_error is None
+    )
     user, system = _render(template_text, {**extra, "transcript": block, "turns": turns, "nonce": nonce})
     return JudgePrompt(
         system=system, user=user.strip() + "\n", template_hash=template_hash(template_text), nonce=nonce, turns=turns
@@ -132,8 +134,13 @@ def render_judge_prompt(
         "criteria": [criterion_view(c) for c in criteria],
         "scenario": {"goal": scenario.goal, "description": scenario.description} if scenario else None,
     }
-    return render_prompt(text, transcript, salt=f"{rubric.ref}|{','.join(c.id for c in criteria)}", extra=context,
-                         show_state=rubric.show_state)
+    return render_prompt(
+        text,
+        transcript,
+        salt=f"{rubric.ref}|{','.join(c.id for c in criteria)}",
+        extra=context,
+        show_state=rubric.show_state,
+    )
 
 
 def render_claims_prompt(transcript: Transcript) -> JudgePrompt:

@@ -71,7 +71,7 @@ def _score_schema(low: int, high: int, binary: bool) -> dict[str, Any]:
     return {"type": "integer", "description": f"integer from {low} to {high}"}
 
 
-def _strict_item(low: int, high: int, binary: bool):  # noqa: ANN202 - pydantic schema hook
+def _strict_item(low: int, high: int, binary: bool):
     def hook(schema: dict[str, Any]) -> None:
         schema["properties"]["score"] = _score_schema(low, high, binary)
         _closed(schema)
@@ -79,7 +79,7 @@ def _strict_item(low: int, high: int, binary: bool):  # noqa: ANN202 - pydantic 
     return hook
 
 
-def _strict_verdict(ids: list[str]):  # noqa: ANN202 - pydantic schema hook
+def _strict_verdict(ids: list[str]):
     def hook(schema: dict[str, Any]) -> None:
         for key, prop in schema["properties"].items():
             branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]

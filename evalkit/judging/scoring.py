@@ -57,7 +57,7 @@ def criterion_passes(normalised: float, criterion: Criterion, rubric_threshold: 
 
 
 def _gated(score: CriterionScore, by_id: dict[str, Criterion]) -> str | None:
-    """"must_pass" / "thresholded" when the criterion gates the rubric on its own, else None."""
+    """ "must_pass" / "thresholded" when the criterion gates the rubric on its own, else None."""
     criterion = by_id.get(score.criterion_id)
     if score.must_pass:
         return "must_pass"

@@ -49,10 +49,19 @@ def _label_targets(paths: list[Path], extra: tuple[Path, ...]) -> list[Path]:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--labels", "label_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="A labels .jsonl file, or a directory of them, to check as well (repeatable).")
-@click.option("--deep", is_flag=True, help="Also run the preflight a run does before its first model call: import "
-              "and build each suite's agent, resolve every model name to a provider, connect to each base URL.")
+@click.option(
+    "--labels",
+    "label_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A labels .jsonl file, or a directory of them, to check as well (repeatable).",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also run the preflight a run does before its first model call: import "
+    "and build each suite's agent, resolve every model name to a provider, connect to each base URL.",
+)
 @root_option
 @one_line_errors
 def validate(paths: tuple[Path, ...], label_paths: tuple[Path, ...], root: Path | None, deep: bool = False) -> None:
@@ -119,7 +128,9 @@ def rules_file_problems(files: list[Path]) -> list[Problem]:
                 else:
                     problems.append(Problem(match["path"], int(match["line"]), 1, match["key"] or "", match["message"]))
         except Exception as err:  # noqa: BLE001 - e.g. a rule's `match` that is not a regex (re.error)
-            message = f"offline rules cannot be loaded: {type(err).__name__}: {err} (expected rules the fake server accepts)"
+            message = (
+                f"offline rules cannot be loaded: {type(err).__name__}: {err} (expected rules the fake server accepts)"
+            )
             problems.append(Problem(str(file), 1, 1, "", message))
     return problems
 
@@ -144,19 +155,40 @@ def _rubric(project: Path, ref: str) -> ResolvedRubric:
 @labels.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--rubric", "rubric_ref", required=True, help="The rubric to label for, as ID@VERSION.")
-@click.option("--n", "n", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Holdout items to draw (stratified by scenario).")
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Holdout items to draw (stratified by scenario).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed draws the same items.")
-@click.option("--strategy", type=click.Choice(["uniform", "disagreement"]), default="uniform", show_default=True,
-              help="disagreement also adds the trials whose judge samples disagreed most, as dev items.")
-@click.option("--dev", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many dev items --strategy disagreement adds.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Labels file to write (default: labels/ID@VERSION.jsonl under the project root); must not exist.")
+@click.option(
+    "--strategy",
+    type=click.Choice(["uniform", "disagreement"]),
+    default="uniform",
+    show_default=True,
+    help="disagreement also adds the trials whose judge samples disagreed most, as dev items.",
+)
+@click.option(
+    "--dev",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many dev items --strategy disagreement adds.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Labels file to write (default: labels/ID@VERSION.jsonl under the project root); must not exist.",
+)
 @root_option
 @one_line_errors
-def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: Strategy, dev: int, out: Path | None,
-           root: Path | None) -> None:
+def sample(
+    run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: Strategy, dev: int, out: Path | None, root: Path | None
+) -> None:
     """Draw trials of RUN_DIR to label (uniformly within scenarios) and write unlabelled label stubs.
 
     Each holdout item records its inclusion probability (what PPI needs); dev items from
@@ -177,21 +209,27 @@ def sample(run_dir: Path, rubric_ref: str, n: int, seed: int, strategy: Strategy
         raise click.ClickException(f"{display_path(out)} already exists (expected a new file: pass --out)")
     pool = candidates(run, resolved)
     if not pool:
-        raise click.ClickException(f"{display_path(run.path)}: no trial was judged under {resolved.ref} "
-                                   "with a transcript on disk (nothing to label)")
+        raise click.ClickException(
+            f"{display_path(run.path)}: no trial was judged under {resolved.ref} "
+            "with a transcript on disk (nothing to label)"
+        )
     result = draw(pool, SampleConfig(resolved, n, seed, strategy, dev))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(label.line() + "\n" for label in stubs(result, out, run.run_id, resolved)), encoding="utf-8")
     holdout = sum(d.split == "holdout" for d in result.items)
-    click.echo(f"wrote {display_path(out)}: {holdout} holdout item(s) from {len(result.population)} scenario(s) "
-               f"of {len(pool)} judged trial(s), {len(result.items) - holdout} dev item(s)", err=True)
+    click.echo(
+        f"wrote {display_path(out)}: {holdout} holdout item(s) from {len(result.population)} scenario(s) "
+        f"of {len(pool)} judged trial(s), {len(result.items) - holdout} dev item(s)",
+        err=True,
+    )
     if strategy == "disagreement" and len(result.items) == holdout and dev:
         click.echo("note: no other trial's judge samples disagreed (no spread): no dev items to add", err=True)
     if holdout < n:
         click.echo(f"note: asked for {n}, the run has {len(pool)} judged trial(s)", err=True)
     if holdout < len(result.population):
-        click.echo(f"note: fewer items than scenarios: {len(result.population) - holdout} scenario(s) have none",
-                   err=True)
+        click.echo(
+            f"note: fewer items than scenarios: {len(result.population) - holdout} scenario(s) have none", err=True
+        )
 
 
 @labels.command()
@@ -216,8 +254,10 @@ def edit(file: Path, labeller: str | None, root: Path | None) -> None:
         raise click.ClickException(f"fix {display_path(file)} first (see `evalkit validate --labels`)")
     config = EditConfig(labeller=labeller or getpass.getuser(), width=min(shutil.get_terminal_size().columns, 120))
     summary = edit_labels(loaded, registry, config, ask=input, say=click.echo)
-    click.echo(f"\n{summary.labelled} item(s) labelled, {summary.skipped} skipped, {summary.remaining} still "
-               f"unlabelled in {display_path(file)}")
+    click.echo(
+        f"\n{summary.labelled} item(s) labelled, {summary.skipped} skipped, {summary.remaining} still "
+        f"unlabelled in {display_path(file)}"
+    )
 
 
 commands: list[click.Command] = [validate, labels]

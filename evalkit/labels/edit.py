@@ -14,7 +14,6 @@ import os
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from evalkit.judging.evidence import quote_in_text
 from evalkit.judging.turns import TurnView, numbered_turns
@@ -87,8 +86,10 @@ def _header(index: int, total: int, line: int, label: Label, resolved: ResolvedR
     who = f" · agent {label.agent_model}" if label.agent_model else ""
     described = f": {resolved.rubric.description}" if resolved.rubric.description else ""
     about = textwrap.fill(f"rubric {resolved.ref}{described}", width)
-    return (f"\n{rule}\nitem {index}/{total} (line {line}) · scenario {label.cluster} · {label.split}{who}\n"
-            f"{about}\n{label.transcript}\n{rule}")
+    return (
+        f"\n{rule}\nitem {index}/{total} (line {line}) · scenario {label.cluster} · {label.split}{who}\n"
+        f"{about}\n{label.transcript}\n{rule}"
+    )
 
 
 def show_turns(turns: list[TurnView], width: int = 100) -> str:
@@ -96,14 +97,22 @@ def show_turns(turns: list[TurnView], width: int = 100) -> str:
     blocks = []
     for turn in turns:
         tool = f" {turn.tool_name} ({turn.tool_status})" if turn.tool_name else ""
-        body = "\n".join(textwrap.fill(part, width - 2, initial_indent="      ", subsequent_indent="      ")
-                         if part.strip() else "" for part in turn.text.splitlines()) or "      (empty)"
+        body = (
+            "\n".join(
+                textwrap.fill(part, width - 2, initial_indent="      ", subsequent_indent="      ")
+                if part.strip()
+                else ""
+                for part in turn.text.splitlines()
+            )
+            or "      (empty)"
+        )
         blocks.append(f"[{turn.n}] {turn.role}{tool}\n{body}")
     return "\n".join(blocks)
 
 
-def _label_item(label: Label, resolved: ResolvedRubric, turns: list[TurnView], config: EditConfig,
-                ask: Ask, say: Say) -> Label | None:
+def _label_item(
+    label: Label, resolved: ResolvedRubric, turns: list[TurnView], config: EditConfig, ask: Ask, say: Say
+) -> Label | None:
     scores: dict[str, CriterionLabel] = {}
     for criterion in (c for c in resolved.rubric.criteria if c.is_llm):
         say(describe_criterion(criterion, config.width))
@@ -116,10 +125,16 @@ def _label_item(label: Label, resolved: ResolvedRubric, turns: list[TurnView], c
     verdict = _ask_verdict(ask, say)
     if not scores and verdict is None:
         return None
-    return label.model_copy(update={
-        "criteria": scores, "verdict": verdict, "labeller": config.labeller, "source": "human",
-        "date": config.today or dt.datetime.now(dt.timezone.utc).date(), "rubric_fingerprint": resolved.fingerprint,
-    })
+    return label.model_copy(
+        update={
+            "criteria": scores,
+            "verdict": verdict,
+            "labeller": config.labeller,
+            "source": "human",
+            "date": config.today or dt.datetime.now(dt.UTC).date(),
+            "rubric_fingerprint": resolved.fingerprint,
+        }
+    )
 
 
 def describe_criterion(criterion: Criterion, width: int = 100) -> str:
@@ -128,10 +143,14 @@ def describe_criterion(criterion: Criterion, width: int = 100) -> str:
         scale = "answer y (yes) or n (no)"
     else:
         scale = f"answer an integer {criterion.scale.min}..{criterion.scale.max}"
-    lines = ["\n" + textwrap.fill(f"{criterion.id}: {criterion.question}", width, subsequent_indent="  "),
-             f"  {scale}; s to skip this criterion, q to quit"]
-    lines += [textwrap.fill(f"{level} = {text}", width, initial_indent="    ", subsequent_indent="        ")
-              for level, text in sorted((criterion.anchors or {}).items())]
+    lines = [
+        "\n" + textwrap.fill(f"{criterion.id}: {criterion.question}", width, subsequent_indent="  "),
+        f"  {scale}; s to skip this criterion, q to quit",
+    ]
+    lines += [
+        textwrap.fill(f"{level} = {text}", width, initial_indent="    ", subsequent_indent="        ")
+        for level, text in sorted((criterion.anchors or {}).items())
+    ]
     return "\n".join(lines)
 
 

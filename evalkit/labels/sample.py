@@ -92,8 +92,16 @@ def candidates(run: LoadedRun, rubric: ResolvedRubric) -> list[Candidate]:
             continue
         judged = (r["rubric_fingerprint"] for r in rows[key] if r.get("rubric_fingerprint"))
         fingerprint = next(judged, rubric.fingerprint)  # what the run's judge scored against
-        out.append(Candidate(key, run.path / path, trial["transcript_hash"], trial.get("agent_model"), fingerprint,
-                             _disagreement(rows[key], rubric)))
+        out.append(
+            Candidate(
+                key,
+                run.path / path,
+                trial["transcript_hash"],
+                trial.get("agent_model"),
+                fingerprint,
+                _disagreement(rows[key], rubric),
+            )
+        )
     return sorted(out, key=lambda c: c.key)
 
 
@@ -145,7 +153,7 @@ def draw(pool: list[Candidate], config: SampleConfig) -> Draw:
         return result
     if n < len(strata):
         chosen = sorted(random.Random(f"{config.seed}:strata").sample(sorted(strata), n))
-        alloc, share = {h: 1 for h in chosen}, n / len(strata)
+        alloc, share = dict.fromkeys(chosen, 1), n / len(strata)
     else:
         alloc, share = allocate(result.population, n), 1.0
     for h, k in sorted(alloc.items()):
@@ -157,8 +165,9 @@ def draw(pool: list[Candidate], config: SampleConfig) -> Draw:
 
 
 def _most_disputed(pool: Iterable[Candidate], taken: set[tuple[str, str, str, int]], count: int) -> list[Drawn]:
-    disputed = sorted((c for c in pool if c.key not in taken and c.disagreement > 0),
-                      key=lambda c: (-c.disagreement, c.key))
+    disputed = sorted(
+        (c for c in pool if c.key not in taken and c.disagreement > 0), key=lambda c: (-c.disagreement, c.key)
+    )
     return [Drawn(c, "dev", None) for c in disputed[:count]]
 
 

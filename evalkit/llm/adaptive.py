@@ -27,8 +27,9 @@ class ConcurrencyController:
     the cooldown. Static (adaptive off): the limit never moves.
     """
 
-    def __init__(self, config: AdaptiveConfig, cap: int | None, clock: Callable[[], float] = time.monotonic,
-                 workers: int = 1) -> None:
+    def __init__(
+        self, config: AdaptiveConfig, cap: int | None, clock: Callable[[], float] = time.monotonic, workers: int = 1
+    ) -> None:
         self.adaptive = config.enabled
         self._config = config
         self._clock = clock
@@ -84,7 +85,11 @@ class ConcurrencyController:
         self._round_successes = self._round_peak = 0
         if not saturated or self.limit >= self.max:
             return
-        grown = self.limit * 2 if self.phase == "slow_start" else self.limit + max(1, round(self.limit * self._config.increase))
+        grown = (
+            self.limit * 2
+            if self.phase == "slow_start"
+            else self.limit + max(1, round(self.limit * self._config.increase))
+        )
         self.limit = min(self.max, grown)
         self.raises += 1
 

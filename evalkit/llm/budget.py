@@ -102,8 +102,9 @@ class LocalBudget:
         return Grant(0.0, Ticket(now, self.pacer.commit(cost, now)), self.signals)
 
     def observe(self, readings: list[Reading], ticket: Ticket | None) -> None:
-        self.pacer.observe(readings, ticket.started if ticket else None, ticket.mark if ticket else None,
-                           time.monotonic())
+        self.pacer.observe(
+            readings, ticket.started if ticket else None, ticket.mark if ticket else None, time.monotonic()
+        )
 
     def signal(self, retry_after_s: float | None) -> int:
         self.signals += 1
@@ -141,8 +142,12 @@ class SharedBudgetClient:
         if reply is None:
             return self._local().take(cost)
         ticket = reply.get("ticket")
-        return Grant(float(reply.get("wait_s", 0.0)), Ticket(ticket["started"], ticket["mark"]) if ticket else None,
-                     int(reply.get("signals", 0)), max(1, int(reply.get("workers", 1))))
+        return Grant(
+            float(reply.get("wait_s", 0.0)),
+            Ticket(ticket["started"], ticket["mark"]) if ticket else None,
+            int(reply.get("signals", 0)),
+            max(1, int(reply.get("workers", 1))),
+        )
 
     def observe(self, readings: list[Reading], ticket: Ticket | None) -> None:
         wire = [[r.dimension, r.limit, r.remaining, r.reset_s, r.reset_absolute] for r in readings]
@@ -172,8 +177,12 @@ class SharedBudgetClient:
         try:
             return self.caller.call(op, key=self.key, terms=_terms_wire(self.terms), **args)
         except (OSError, ValueError, KeyError, TypeError) as err:
-            log.warning("evalkit: the shared rate-limit budget stopped answering (%s); this worker now keeps to "
-                        "1/%d of every limit", err, self.workers)
+            log.warning(
+                "evalkit: the shared rate-limit budget stopped answering (%s); this worker now keeps to "
+                "1/%d of every limit",
+                err,
+                self.workers,
+            )
             self._local()
             return None
 

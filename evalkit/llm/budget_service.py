@@ -55,11 +55,13 @@ class BudgetService:
             endpoint = self._endpoint(str(request["key"]), request["terms"])
             now = time.monotonic()
             if op == "take":
-                return self._take(endpoint, worker, Cost(int(request["input_tokens"]), int(request["output_tokens"])),
-                                  now)
+                return self._take(
+                    endpoint, worker, Cost(int(request["input_tokens"]), int(request["output_tokens"])), now
+                )
             if op == "observe":
-                readings = [Reading(d, lim, rem, reset, bool(absolute)) for d, lim, rem, reset, absolute in
-                            request["readings"]]
+                readings = [
+                    Reading(d, lim, rem, reset, bool(absolute)) for d, lim, rem, reset, absolute in request["readings"]
+                ]
                 ticket = request.get("ticket")
                 endpoint.pacer.observe(readings, ticket[0] if ticket else None, ticket[1] if ticket else None, now)
                 return {}
@@ -94,7 +96,7 @@ class BudgetService:
 
 
 class _Handler(socketserver.StreamRequestHandler):
-    server: "_TCPServer"
+    server: _TCPServer
 
     def handle(self) -> None:
         with self.server.lock:
@@ -168,7 +170,7 @@ class BudgetServer:
         host, port = self._server.socket.getsockname()[:2]  # a TCP socket's (host, port)
         return f"{host}:{port}"
 
-    def start(self) -> "BudgetServer":
+    def start(self) -> BudgetServer:
         self._thread.start()
         return self
 

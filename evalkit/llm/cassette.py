@@ -31,8 +31,9 @@ class CassetteWriter:
         self._lock = threading.Lock()
 
     def write(self, request: LLMRequest, response: ModelResponse) -> None:
-        self.write_entry(cassette_key(request), request.normalised(),
-                         response.model_dump(mode="json", exclude=_RESPONSE_EXCLUDE))
+        self.write_entry(
+            cassette_key(request), request.normalised(), response.model_dump(mode="json", exclude=_RESPONSE_EXCLUDE)
+        )
 
     def write_entry(self, key: str, request: dict[str, Any], response: dict[str, Any]) -> None:
         """One exchange under `key`; the capture proxy writes an SDK agent's calls this way (evalkit.llm.capture.tape)."""
@@ -64,7 +65,9 @@ class Cassette:
         try:
             lines = self.path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise ModelError(ErrorKind.no_recording, f"cannot read cassette {self.path}: {exc.strerror}", attempts=0) from None
+            raise ModelError(
+                ErrorKind.no_recording, f"cannot read cassette {self.path}: {exc.strerror}", attempts=0
+            ) from None
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -74,7 +77,9 @@ class Cassette:
                 self._by_key.setdefault(key, []).append(entry["response"])
                 self._requests.setdefault(key, entry["request"])
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise ModelError(ErrorKind.no_recording, f"{self.path}:{number}: not a cassette entry", attempts=0) from None
+                raise ModelError(
+                    ErrorKind.no_recording, f"{self.path}:{number}: not a cassette entry", attempts=0
+                ) from None
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_key.values())
@@ -105,7 +110,9 @@ class Cassette:
             return head + (" (the cassette is empty)" if not self._requests else " (nothing like it is recorded)")
         wanted_lines = _pretty(wanted)
         nearest = max(candidates, key=lambda r: _similarity(wanted_lines, _pretty(r)))
-        diff = difflib.unified_diff(_pretty(nearest), wanted_lines, "nearest recorded request", "this request", lineterm="", n=2)
+        diff = difflib.unified_diff(
+            _pretty(nearest), wanted_lines, "nearest recorded request", "this request", lineterm="", n=2
+        )
         return head + "; diff against the nearest recording:\n" + "\n".join(diff)
 
 

@@ -42,15 +42,18 @@ class AdaptiveConfig(BaseModel):
     max: int = Field(default=256, ge=1, description="most connections growth may reach")
     increase: float = Field(default=0.1, gt=0, le=1, description="additive growth per clean round, x limit")
     decrease: float = Field(default=0.7, gt=0, lt=1, description="multiplicative cut on a rate-limit signal")
-    cooldown_s: float = Field(default=5.0, ge=0, description="at most one cut per cooldown (longer if Retry-After asks)")
+    cooldown_s: float = Field(
+        default=5.0, ge=0, description="at most one cut per cooldown (longer if Retry-After asks)"
+    )
     pace: bool = Field(default=True, description="pace by the providers' x-ratelimit / anthropic-ratelimit headers")
     reserve: float = Field(default=0.05, ge=0, lt=1, description="share of each announced limit left unspent")
 
     @model_validator(mode="after")
-    def _bounds(self) -> "AdaptiveConfig":
+    def _bounds(self) -> AdaptiveConfig:
         if not self.min <= self.start <= self.max:
-            raise ValueError(f"adaptive: expected min <= start <= max, got min={self.min}, start={self.start}, "
-                             f"max={self.max}")
+            raise ValueError(
+                f"adaptive: expected min <= start <= max, got min={self.min}, start={self.start}, max={self.max}"
+            )
         return self
 
 
@@ -82,7 +85,7 @@ class _LimitBase(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _bounds(self) -> "_LimitBase":
+    def _bounds(self) -> _LimitBase:
         adaptive = self.hub_values().get("adaptive")
         if adaptive:
             AdaptiveConfig(**adaptive)  # min <= start <= max, with the defaults filled in
@@ -116,7 +119,9 @@ def _clamped_bounds(adaptive: dict[str, Any]) -> dict[str, Any]:
 
 
 # one field per row of evalkit.limit_options.LIMIT_OPTIONS, all optional (Any: each row's type is a runtime value)
-_LIMIT_FIELDS: dict[str, Any] = {o.name: (o.kind | None, Field(default=None, description=o.help)) for o in LIMIT_OPTIONS}
+_LIMIT_FIELDS: dict[str, Any] = {
+    o.name: (o.kind | None, Field(default=None, description=o.help)) for o in LIMIT_OPTIONS
+}
 LimitSettings = create_model(
     "LimitSettings",
     __base__=_LimitBase,
@@ -136,12 +141,15 @@ class HubConfig(BaseModel):
 
     base_urls: dict[str, str] = Field(default_factory=dict, description="provider -> base_url")
     endpoint_ids: dict[str, str] = Field(
-        default_factory=dict, description="base_url -> the name response-cache keys use for it instead (a local "
+        default_factory=dict,
+        description="base_url -> the name response-cache keys use for it instead (a local "
         "stand-in on an ephemeral port: 'offline:<rules fingerprint>'; see evalkit.llm.endpoint_identity)",
     )
     api_keys: dict[str, SecretStr] = Field(default_factory=dict, description="provider -> key (else env)")
     max_connections: int | None = Field(
-        default=None, ge=1, description="static cap on concurrent requests per endpoint (None: adaptive up to adaptive.max)"
+        default=None,
+        ge=1,
+        description="static cap on concurrent requests per endpoint (None: adaptive up to adaptive.max)",
     )
     max_connections_per_provider: dict[str, int] = Field(default_factory=dict)
     rpm: int | None = Field(default=None, ge=1, description="static requests-per-minute cap per endpoint")
@@ -152,13 +160,16 @@ class HubConfig(BaseModel):
     retry_base_s: float = Field(default=0.5, ge=0, description="first backoff ceiling; doubles per attempt")
     retry_max_s: float = Field(default=60.0, ge=0, description="cap on any single wait, Retry-After included")
     rate_limit_wait_s: float = Field(
-        default=900.0, ge=0,
+        default=900.0,
+        ge=0,
         description="how long one call keeps retrying 429s beyond max_retries (0: 429s count as ordinary retries)",
     )
     cache_dir: Path = Path(".evalkit/cache")
     cache_roles: set[str] = Field(default_factory=lambda: {"judge"})
-    cache: bool = Field(default=True, description="read and write the response cache (`no_cache=True`, the old "
-                                                  "spelling, is still accepted)")
+    cache: bool = Field(
+        default=True,
+        description="read and write the response cache (`no_cache=True`, the old spelling, is still accepted)",
+    )
     record_path: Path | None = None
     replay_path: Path | None = None
     price_overrides: dict[str, ModelPrice] = Field(default_factory=dict, description="provider:model -> price")

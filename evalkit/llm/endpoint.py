@@ -74,8 +74,15 @@ class Endpoint:
         key = "" if spec.local else _api_key(spec, config, self.custom_url)
         # The wire owner's own default is left to its SDK; an alias's default (or any custom URL) is passed on.
         sdk_default = not self.custom_url and not spec.alias
-        return BackendContext(self.provider, None if sdk_default else self.base_url, key,
-                              self.limiter.max_connections, self.limiter.observe_response, config, rules)
+        return BackendContext(
+            self.provider,
+            None if sdk_default else self.base_url,
+            key,
+            self.limiter.max_connections,
+            self.limiter.observe_response,
+            config,
+            rules,
+        )
 
     async def aclose(self) -> None:
         if self._backend is not None:
@@ -90,4 +97,6 @@ def _api_key(spec: Provider, config: HubConfig, custom_url: bool) -> str:
         return key
     if custom_url:
         return NO_KEY
-    raise ModelError(ErrorKind.auth, f"no API key for {spec.name}: set {spec.key_env} or HubConfig.api_keys", attempts=0)
+    raise ModelError(
+        ErrorKind.auth, f"no API key for {spec.name}: set {spec.key_env} or HubConfig.api_keys", attempts=0
+    )

@@ -8,15 +8,23 @@ from typing import Any
 
 from evalkit.llm.types import ErrorKind, ModelError
 
-RETRYABLE = frozenset({ErrorKind.rate_limit, ErrorKind.overloaded, ErrorKind.server, ErrorKind.timeout, ErrorKind.connection})
+RETRYABLE = frozenset(
+    {ErrorKind.rate_limit, ErrorKind.overloaded, ErrorKind.server, ErrorKind.timeout, ErrorKind.connection}
+)
 _CONTEXT_MARKERS = ("context_length", "context length", "prompt is too long", "maximum context", "too many tokens")
 
 
 class ClassifiedError(Exception):
     """One failed attempt: its kind, status and the server's requested wait (seconds)."""
 
-    def __init__(self, kind: ErrorKind, message: str, status: int | None = None, retry_after: float | None = None,
-                 retryable: bool | None = None):
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+    ):
         super().__init__(message)
         self.kind, self.message, self.status, self.retry_after = kind, message, status, retry_after
         self.retryable = kind in RETRYABLE if retryable is None else retryable

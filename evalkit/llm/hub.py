@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from evalkit.llm.budget import Budget, SharedBudgetClient
 from evalkit.llm.cache import ResponseCache
 from evalkit.llm.cassette import Cassette, CassetteWriter
 from evalkit.llm.config import HubConfig, StructuredMode
 from evalkit.llm.endpoint import Endpoint, resolve_base_url, split_name
 from evalkit.llm.ledger import UsageLedger
-from evalkit.llm.budget import Budget, SharedBudgetClient
 from evalkit.llm.limits import EndpointLimiter, terms_for
 from evalkit.llm.mock_rules import Rule, RuleSet
 from evalkit.llm.model import HubModel
@@ -36,7 +36,9 @@ class ModelHub:
         )
         self.cache: ResponseCache | None = None if self.config.no_cache else ResponseCache(self.config.cache_dir)
         self.replay: Cassette | None = Cassette(self.config.replay_path) if self.config.replay_path else None
-        self.recorder: CassetteWriter | None = CassetteWriter(self.config.record_path) if self.config.record_path else None
+        self.recorder: CassetteWriter | None = (
+            CassetteWriter(self.config.record_path) if self.config.record_path else None
+        )
         self.rules = RuleSet(_initial_rules(self.config.mock_rules))
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
         self._lock = threading.Lock()
@@ -50,8 +52,12 @@ class ModelHub:
             endpoint = self._endpoints.get((provider, url))
             if endpoint is None:
                 limiter = EndpointLimiter(
-                    self.config.connections_for(provider), self.config.rpm, self.config.tpm, self.config.adaptive,
-                    self._shared_budget(provider, url), self._workers(),
+                    self.config.connections_for(provider),
+                    self.config.rpm,
+                    self.config.tpm,
+                    self.config.adaptive,
+                    self._shared_budget(provider, url),
+                    self._workers(),
                 )
                 endpoint = self._endpoints[(provider, url)] = Endpoint(provider, url, custom, limiter)
         return HubModel(self, name, model, endpoint)
@@ -70,8 +76,12 @@ class ModelHub:
 
             self._budget_connection = BudgetConnection(shared.address, shared.token.get_secret_value())
         key = hashlib.sha256(f"{provider} {url}".encode()).hexdigest()[:16]
-        return SharedBudgetClient(self._budget_connection, key, terms_for(self.config.rpm, self.config.tpm,
-                                                                            self.config.adaptive), shared.workers)
+        return SharedBudgetClient(
+            self._budget_connection,
+            key,
+            terms_for(self.config.rpm, self.config.tpm, self.config.adaptive),
+            shared.workers,
+        )
 
     def limits_snapshot(self) -> list[dict[str, Any]]:
         """Per endpoint: current concurrency, in flight, 429 count, tokens/min, announced budget left."""
@@ -103,7 +113,7 @@ class ModelHub:
         if self._budget_connection is not None:
             self._budget_connection.close()
 
-    async def __aenter__(self) -> "ModelHub":
+    async def __aenter__(self) -> ModelHub:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -67,7 +67,7 @@ def _count(acc: _Counts, entry: UsageEntry) -> None:
 class _Acc:
     """A running total kept per group key; slotted (~100 bytes) because the run keeps one per session and role."""
 
-    __slots__ = ("calls", "cache_hits", "input_tokens", "output_tokens", "known_cost_usd", "unknown_cost_calls")
+    __slots__ = ("cache_hits", "calls", "input_tokens", "known_cost_usd", "output_tokens", "unknown_cost_calls")
 
     def __init__(self) -> None:
         self.calls = self.cache_hits = self.input_tokens = self.output_tokens = self.unknown_cost_calls = 0
@@ -76,7 +76,7 @@ class _Acc:
     def add(self, entry: UsageEntry) -> None:
         _count(self, entry)
 
-    def merge(self, other: "_Acc") -> None:
+    def merge(self, other: _Acc) -> None:
         for name in self.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

@@ -30,14 +30,14 @@ from evalkit.llm.pacing import Cost
 from evalkit.llm.ratelimit_headers import read_rate_limits
 
 TOKENS_WINDOW_S = 60.0
-_ATTEMPT: contextvars.ContextVar["Attempt | None"] = contextvars.ContextVar("evalkit_attempt", default=None)
+_ATTEMPT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar("evalkit_attempt", default=None)
 
 
 @dataclass(slots=True)
 class Attempt:
     """One HTTP attempt under a slot: when it started and what the pacer had counted by then."""
 
-    limiter: "EndpointLimiter"
+    limiter: EndpointLimiter
     started: float
     ticket: Ticket | None
 
@@ -87,8 +87,15 @@ class _LoopState:
 class EndpointLimiter:
     """Limits for one (provider, base_url), plus the live figures the progress view and run.json show."""
 
-    def __init__(self, max_connections: int | None = None, rpm: int | None = None, tpm: int | None = None,
-                 adaptive: AdaptiveConfig | None = None, budget: Budget | None = None, workers: int = 1) -> None:
+    def __init__(
+        self,
+        max_connections: int | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        adaptive: AdaptiveConfig | None = None,
+        budget: Budget | None = None,
+        workers: int = 1,
+    ) -> None:
         config = adaptive or AdaptiveConfig()
         self.settings = {"max_connections": max_connections, "rpm": rpm, "tpm": tpm, **config.model_dump()}
         self.controller = ConcurrencyController(config, max_connections, workers=workers)
@@ -232,14 +239,23 @@ class EndpointLimiter:
         if not figures:
             return {}
         degraded = bool(getattr(self.budget, "degraded", False))
-        return {"all_workers": {"starts": figures.get("granted"), "rate_limit_signals": figures.get("signals"),
-                                "workers_seen": figures.get("workers"), "fell_back": degraded}}
+        return {
+            "all_workers": {
+                "starts": figures.get("granted"),
+                "rate_limit_signals": figures.get("signals"),
+                "workers_seen": figures.get("workers"),
+                "fell_back": degraded,
+            }
+        }
 
     def effective_limits(self) -> dict[str, Any]:
         """What this endpoint was configured with, and this process's share of the connection bounds."""
         c = self.controller
-        return {**{k: v for k, v in self.settings.items() if v is not None}, "connections_min": c.min,
-                "connections_max": c.max}
+        return {
+            **{k: v for k, v in self.settings.items() if v is not None},
+            "connections_min": c.min,
+            "connections_max": c.max,
+        }
 
 
 def terms_for(rpm: int | None, tpm: int | None, config: AdaptiveConfig) -> BudgetTerms:
@@ -255,8 +271,18 @@ def response_hook(observe: Any) -> Any:
     return hook
 
 
-SUMMED = ("concurrency", "in_flight", "peak_in_flight", "requests", "rate_limited", "overloaded", "tokens_per_min",
-          "cuts", "raises", "paced_s")
+SUMMED = (
+    "concurrency",
+    "in_flight",
+    "peak_in_flight",
+    "requests",
+    "rate_limited",
+    "overloaded",
+    "tokens_per_min",
+    "cuts",
+    "raises",
+    "paced_s",
+)
 
 
 def merge_snapshots(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -14,7 +14,9 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def scripted_logprobs(text: str, alternatives: dict[str, dict[str, float]] | None, top_n: int | None) -> list[dict[str, Any]]:
+def scripted_logprobs(
+    text: str, alternatives: dict[str, dict[str, float]] | None, top_n: int | None
+) -> list[dict[str, Any]]:
     """Per token: {token, logprob, top}; a token listed in `alternatives` gets that distribution.
 
     The emitted token's own logprob is taken from its alternatives (default 0.0, i.e. certain).

@@ -93,7 +93,7 @@ class Rule(BaseModel):
     _system_re: re.Pattern[str] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _compile(self) -> "Rule":
+    def _compile(self) -> Rule:
         self._match_re = re.compile(self.match, re.S) if self.match else None
         self._system_re = re.compile(self.system, re.S) if self.system else None
         answers = [self.text is not None, self.tool_calls is not None, self.json_data is not None]

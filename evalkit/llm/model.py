@@ -19,7 +19,16 @@ from evalkit.llm.mock_rules import estimate_input_tokens
 from evalkit.llm.request import LLMRequest, params_of
 from evalkit.llm.retry import call_with_retries
 from evalkit.llm.structured import json_instruction, parse_output, repair_messages, schema_of
-from evalkit.llm.types import ErrorKind, GenerateConfig, Message, ModelError, ModelResponse, ToolSpec, Unparseable, Usage
+from evalkit.llm.types import (
+    ErrorKind,
+    GenerateConfig,
+    Message,
+    ModelError,
+    ModelResponse,
+    ToolSpec,
+    Unparseable,
+    Usage,
+)
 
 if TYPE_CHECKING:
     from evalkit.llm.cache import ResponseCache
@@ -41,7 +50,7 @@ def _native_refused(err: ModelError) -> bool:
 class HubModel:
     """A `provider:model` bound to a hub endpoint. Cheap to create; state lives in the hub."""
 
-    def __init__(self, hub: "ModelHub", name: str, model: str, endpoint: Endpoint) -> None:
+    def __init__(self, hub: ModelHub, name: str, model: str, endpoint: Endpoint) -> None:
         self.name = name
         self.model = model
         self._hub = hub
@@ -62,8 +71,14 @@ class HubModel:
         cfg = config or _DEFAULT_CONFIG
         schema, schema_name = _schema(output_schema) if output_schema is not None else (None, None)
         request = LLMRequest(
-            self._endpoint.provider, self.model, list(messages), list(tools or ()), schema, schema_name,
-            params_of(cfg), cfg.tag.role,
+            self._endpoint.provider,
+            self.model,
+            list(messages),
+            list(tools or ()),
+            schema,
+            schema_name,
+            params_of(cfg),
+            cfg.tag.role,
         )
         cache = self._hub.cache if self._hub.caches(cfg.tag.role, request.provider) else None
         key = cache_key(request, self._cache_endpoint) if cache is not None else None
@@ -79,8 +94,9 @@ class HubModel:
             cache.put(key, result, cfg.tag.role)
         return result
 
-    def _from_cache(self, cache: ResponseCache, key: str, output_schema: type[BaseModel] | None,
-                    cfg: GenerateConfig) -> ModelResponse | None:
+    def _from_cache(
+        self, cache: ResponseCache, key: str, output_schema: type[BaseModel] | None, cfg: GenerateConfig
+    ) -> ModelResponse | None:
         hit = cache.get(key)
         if hit is None:
             return None
@@ -92,7 +108,13 @@ class HubModel:
 
     def _served_locally(self, response: ModelResponse, cfg: GenerateConfig) -> ModelResponse:
         """Cache hits and replays spend nothing: zero tokens, zero cost, marked cached."""
-        response.cached, response.usage, response.cost_usd, response.latency_s, response.attempts = True, Usage(), 0.0, 0.0, 0
+        response.cached, response.usage, response.cost_usd, response.latency_s, response.attempts = (
+            True,
+            Usage(),
+            0.0,
+            0.0,
+            0,
+        )
         response.model = self.name
         self._hub.usage.record(self.name, cfg.tag, response.usage, 0.0, cached=True)
         return response
@@ -134,7 +156,9 @@ class HubModel:
             return self._served_locally(hub.replay.lookup(wire), cfg)
         backend = self._endpoint.backend(hub.config, hub.rules)
         limiter = self._endpoint.limiter
-        cost = limiter.cost(estimate_input_tokens(wire))  # known before any token budget is: the first calls need it too
+        cost = limiter.cost(
+            estimate_input_tokens(wire)
+        )  # known before any token budget is: the first calls need it too
         response, attempts = await call_with_retries(
             lambda: backend.send(wire, cfg.timeout_s), limiter, hub.retry_policy, cost
         )

@@ -80,8 +80,9 @@ class LearnedBudget:
             return self.level
         return min(self.limit, self.level + (now - self.stamp) * self.rate)
 
-    def observe(self, reading: Reading, started: float | None, spent_then: float | None, spent_now: float,
-                now: float) -> None:
+    def observe(
+        self, reading: Reading, started: float | None, spent_then: float | None, spent_now: float, now: float
+    ) -> None:
         """Take a reading made when the request that started at `started` was admitted.
 
         A relative reset (OpenAI) counts from that admission; an absolute one (Anthropic) is a
@@ -137,8 +138,9 @@ Mark = dict[str, float]  # dimension -> this client's cumulative spend right aft
 class Pacer:
     """All start-time limits of one endpoint: holds (Retry-After), static caps and learned budgets."""
 
-    def __init__(self, rpm: int | None, tpm: int | None, learn: bool, reserve: float, now: float,
-                 share: float = 1.0) -> None:
+    def __init__(
+        self, rpm: int | None, tpm: int | None, learn: bool, reserve: float, now: float, share: float = 1.0
+    ) -> None:
         # `share` < 1: this pacer spends only that part of every budget (one of several processes that
         # cannot coordinate, e.g. an xdist worker whose shared budget service stopped answering).
         self.share = share
@@ -183,7 +185,9 @@ class Pacer:
                 budget = self.learned.get(reading.dimension)
                 if budget is None:
                     budget = self.learned[reading.dimension] = LearnedBudget(reading.dimension, self.reserve)
-                budget.observe(reading, started, (mark or {}).get(reading.dimension), self.spent[reading.dimension], now)
+                budget.observe(
+                    reading, started, (mark or {}).get(reading.dimension), self.spent[reading.dimension], now
+                )
 
     def hold(self, seconds: float, now: float) -> None:
         """Start nothing on this endpoint for `seconds` (the server asked for it)."""

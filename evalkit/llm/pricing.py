@@ -29,8 +29,11 @@ class PriceTable:
 
     def __init__(self, overrides: dict[str, ModelPrice] | None = None, root: Path | None = None) -> None:
         own = project_prices(root or find_project_root())
-        self._prices = {**shipped_prices(), **{k: ModelPrice(**v.model_dump()) for k, v in own.items()},
-                        **(overrides or {})}
+        self._prices = {
+            **shipped_prices(),
+            **{k: ModelPrice(**v.model_dump()) for k, v in own.items()},
+            **(overrides or {}),
+        }
         self._memo: dict[str, ModelPrice | None] = {}
 
     def price(self, name: str) -> ModelPrice | None:
@@ -53,4 +56,6 @@ class PriceTable:
             return None
         cached = min(usage.cached_input_tokens, usage.input_tokens) if price.cached_input is not None else 0
         fresh = usage.input_tokens - cached
-        return (fresh * price.input + cached * (price.cached_input or 0.0) + usage.output_tokens * price.output) / 1_000_000
+        return (
+            fresh * price.input + cached * (price.cached_input or 0.0) + usage.output_tokens * price.output
+        ) / 1_000_000

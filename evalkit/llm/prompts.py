@@ -14,7 +14,9 @@ _TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "llm"
 
 @lru_cache(maxsize=1)
 def _env() -> SandboxedEnvironment:
-    return SandboxedEnvironment(loader=FileSystemLoader(_TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=False)
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(_TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=False
+    )
 
 
 def render(name: str, **values: Any) -> str:

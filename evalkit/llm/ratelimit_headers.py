@@ -16,7 +16,12 @@ from datetime import datetime
 
 DIMENSIONS = ("requests", "tokens", "input_tokens", "output_tokens")
 _OPENAI = {"requests": "requests", "tokens": "tokens"}
-_ANTHROPIC = {"requests": "requests", "tokens": "tokens", "input-tokens": "input_tokens", "output-tokens": "output_tokens"}
+_ANTHROPIC = {
+    "requests": "requests",
+    "tokens": "tokens",
+    "input-tokens": "input_tokens",
+    "output-tokens": "output_tokens",
+}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -36,16 +41,22 @@ def read_rate_limits(headers: Mapping[str, str] | None) -> list[Reading]:
     """Every budget the headers announce (none for servers that send no such headers)."""
     if not headers:
         return []
-    if headers.get("x-ratelimit-remaining-requests") is not None or headers.get("x-ratelimit-remaining-tokens") is not None:
+    if (
+        headers.get("x-ratelimit-remaining-requests") is not None
+        or headers.get("x-ratelimit-remaining-tokens") is not None
+    ):
         return _readings(headers, "x-ratelimit-{part}-{dim}", _OPENAI, _duration_s, absolute=False)
-    if headers.get("anthropic-ratelimit-requests-remaining") is not None or headers.get(
-        "anthropic-ratelimit-tokens-remaining"
-    ) is not None:
+    if (
+        headers.get("anthropic-ratelimit-requests-remaining") is not None
+        or headers.get("anthropic-ratelimit-tokens-remaining") is not None
+    ):
         return _readings(headers, "anthropic-ratelimit-{dim}-{part}", _ANTHROPIC, _until_s, absolute=True)
     return []
 
 
-def _readings(headers: Mapping[str, str], pattern: str, dims: dict[str, str], reset_parser, absolute: bool) -> list[Reading]:
+def _readings(
+    headers: Mapping[str, str], pattern: str, dims: dict[str, str], reset_parser, absolute: bool
+) -> list[Reading]:
     out = []
     for wire, dimension in dims.items():
         remaining = _number(headers.get(pattern.format(part="remaining", dim=wire)))

@@ -33,7 +33,7 @@ class RetryPolicy:
 
     def waits_out(self, rate_limited_s: float) -> bool:
         """Whether a call that has waited this long on 429s keeps retrying them without counting (0: never)."""
-        return 0 < self.rate_limit_wait_s and rate_limited_s <= self.rate_limit_wait_s
+        return self.rate_limit_wait_s > 0 and rate_limited_s <= self.rate_limit_wait_s
 
     def delay(self, attempt: int, error: ClassifiedError) -> float:
         """Server-requested wait wins; otherwise full jitter over an exponential ceiling."""
@@ -74,5 +74,7 @@ async def call_with_retries(
             retries += 1
             if not error.retryable or retries > policy.max_retries:
                 raise error.final(attempt) from None
-        log.debug("attempt %d failed (%s, status %s); retrying in %.2fs", attempt, error.kind.value, error.status, delay)
+        log.debug(
+            "attempt %d failed (%s, status %s); retrying in %.2fs", attempt, error.kind.value, error.status, delay
+        )
         await asyncio.sleep(delay)  # outside the slot: waiting holds no connection

@@ -114,4 +114,7 @@ def json_instruction(schema: dict[str, Any]) -> Message:
 
 def repair_messages(bad_text: str, error: str) -> list[Message]:
     """The follow-up turn of the one repair request."""
-    return [Message(role="assistant", content=bad_text), Message(role="user", content=render("repair.md.j2", error=error))]
+    return [
+        Message(role="assistant", content=bad_text),
+        Message(role="user", content=render("repair.md.j2", error=error)),
+    ]

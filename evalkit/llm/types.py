@@ -50,7 +50,7 @@ class Usage(BaseModel):
     output_tokens: int = 0
     cached_input_tokens: int = 0  # of input_tokens, read from the provider's prompt cache (priced at cached_input)
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
@@ -105,8 +105,13 @@ class ModelResponse(BaseModel):
         refusal = self.refusal
         if refusal is None and self.finish_reason == "content_filter":
             refusal = "the provider stopped the reply (content filter or refusal)"
-        return Message(role="assistant", content=self.text, tool_calls=list(self.tool_calls), refusal=refusal,
-                       truncated=self.finish_reason == "length")
+        return Message(
+            role="assistant",
+            content=self.text,
+            tool_calls=list(self.tool_calls),
+            refusal=refusal,
+            truncated=self.finish_reason == "length",
+        )
 
 
 class ErrorKind(StrEnum):

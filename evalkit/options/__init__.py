@@ -10,6 +10,18 @@ from evalkit.options.resolve import Resolved, Sources, resolve
 from evalkit.options.table import ADAPTIVE_BOUNDS, ALIASES, BY_NAME, EXECUTORS, LIMIT_OPTIONS, OPTIONS
 
 __all__ = [
-    "ADAPTIVE_BOUNDS", "ALIASES", "BY_NAME", "EXECUTORS", "LIMIT_OPTIONS", "OPTIONS", "Option", "OptionError",
-    "Resolved", "Sources", "ToolTable", "parse_bool", "read_tool_table", "resolve",
+    "ADAPTIVE_BOUNDS",
+    "ALIASES",
+    "BY_NAME",
+    "EXECUTORS",
+    "LIMIT_OPTIONS",
+    "OPTIONS",
+    "Option",
+    "OptionError",
+    "Resolved",
+    "Sources",
+    "ToolTable",
+    "parse_bool",
+    "read_tool_table",
+    "resolve",
 ]

@@ -17,11 +17,16 @@ END = "<!-- options-table:end -->"
 
 def options_markdown() -> str:
     """One row per setting: its name on every route, what it takes, its default and where it lands."""
-    rows = ["| setting (`[tool.evalkit]` key) | pytest / `evalkit run` | environment | value (default) | "
-            "RunConfig | meaning |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| setting (`[tool.evalkit]` key) | pytest / `evalkit run` | environment | value (default) | "
+        "RunConfig | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
     for option in OPTIONS:
-        rows.append(f"| {_key(option)} | {_flags(option)} | {_code(option.env_var)} | {_value(option)} | "
-                    f"{_code(option.run)} | {option.help.replace('|', '/')} |")
+        rows.append(
+            f"| {_key(option)} | {_flags(option)} | {_code(option.env_var)} | {_value(option)} | "
+            f"{_code(option.run)} | {option.help.replace('|', '/')} |"
+        )
     rows.append("")
     rows += [f"`[tool.evalkit]` also takes `{key}`: {text}." for key, text in READ_ELSEWHERE.items()]
     return "\n".join(rows)

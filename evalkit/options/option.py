@@ -13,8 +13,7 @@ from typing import Any
 
 Kind = type  # str | int | float | bool | Path | list | dict
 
-KIND_WORDS: dict[type, str] = {str: "a string", Path: "a path", list: "a list of strings",
-                               bool: "true or false"}
+KIND_WORDS: dict[type, str] = {str: "a string", Path: "a path", list: "a list of strings", bool: "true or false"}
 TRUE_WORDS = {"true", "on", "yes", "1"}
 FALSE_WORDS = {"false", "off", "no", "0"}
 

@@ -54,7 +54,7 @@ def key_lines(text: str) -> dict[str, int]:
         if header:
             section = _dotted(header.group("name"))
             if section.startswith(TABLE + "."):
-                lines.setdefault(section[len(TABLE) + 1:].split(".")[0], number)
+                lines.setdefault(section[len(TABLE) + 1 :].split(".")[0], number)
             continue
         key = _KEY.match(line)
         if not key:

@@ -85,8 +85,9 @@ def tool_values(tool: ToolTable) -> dict[str, Given]:
             raise OptionError(f"evalkit {key} ({where}): {unknown_key_hint(key)}")
         if not option.files:
             routes = " or ".join(r for r in (option.pytest_flag, option.env_var) if r)
-            raise OptionError(f"evalkit {key} ({where}): not a [tool.evalkit] key; {option.name} is set per run "
-                              f"({routes})")
+            raise OptionError(
+                f"evalkit {key} ({where}): not a [tool.evalkit] key; {option.name} is set per run ({routes})"
+            )
         if option.name in out and key in option.aliases:
             continue  # the current name wins over an old one in the same table
         out[option.name] = Given(where, value, False, tool.path.parent, key in option.negations)

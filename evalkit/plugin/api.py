@@ -19,20 +19,31 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from evalkit.conversation.agents.objects import object_agent
-from evalkit.plugin.controller_slot import get_controller
-from evalkit.plugin.messages import counts_text, failure_message
 from evalkit.options.errors import OptionError
 from evalkit.options.pyproject import read_tool_table
 from evalkit.options.resolve import Sources, resolve
+from evalkit.plugin.controller_slot import get_controller
+from evalkit.plugin.messages import counts_text, failure_message
 from evalkit.plugin.offline import OfflineEndpoint
 from evalkit.plugin.options import PluginSettings
-from evalkit.run.preflight import Preflight, require
 from evalkit.plugin.spending import is_free, skip_reason
-from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 from evalkit.run import RunConfig, plan_run, run_in_thread
+from evalkit.run.preflight import Preflight, require
+from evalkit.spec import (
+    AgentConfig,
+    CallableAgent,
+    FactoryAgent,
+    HttpAgent,
+    LoadedSuite,
+    ModelAgent,
+    ObjectAgent,
+    PluginAgent,
+    find_project_root,
+    is_suite_file,
+    load_suite,
+)
 from evalkit.verdicts.rows import ResultRow, TrialRecord
-from evalkit.spec import (AgentConfig, CallableAgent, FactoryAgent, HttpAgent, LoadedSuite, ModelAgent, ObjectAgent,
-                          PluginAgent, find_project_root, is_suite_file, load_suite)
+from evalkit.verdicts.scenario import ScenarioVerdict, decide_scenario
 
 AGENT_CONFIGS = (CallableAgent, FactoryAgent, ModelAgent, HttpAgent, ObjectAgent, PluginAgent)
 
@@ -98,7 +109,8 @@ def run_scenario(
     live = settings.live if live is None else live
     tiers: list[str | None] = list(run_config.tiers or loaded.suite.agent_models) or [None]
     require(  # before any session, as the plugin does
-        [loaded], Preflight(run_config, live=live and not run_config.offline), tiers[:1])
+        [loaded], Preflight(run_config, live=live and not run_config.offline), tiers[:1]
+    )
     _refuse_spending(loaded, scenario, tiers[0], run_config, settings, live)
     work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
     handle = run_in_thread(work, run_config)
@@ -132,15 +144,18 @@ def _with_project(config: RunConfig | None, settings: PluginSettings) -> RunConf
     return config.model_copy(update={"base_urls": {**project.base_urls, **config.base_urls}})
 
 
-def _refuse_spending(loaded: LoadedSuite, scenario: str, tier: str | None, config: RunConfig,
-                     settings: PluginSettings, live: bool) -> None:
+def _refuse_spending(
+    loaded: LoadedSuite, scenario: str, tier: str | None, config: RunConfig, settings: PluginSettings, live: bool
+) -> None:
     if live or config.offline or config.replay_path is not None:
         return
     spec = next(s for s in loaded.scenarios if s.id == scenario)
     if not is_free(loaded, spec, tier, settings):
-        raise SpendingRefused(f"evalkit.run_scenario('{scenario}'): live model calls are off and this scenario "
-                              "would call a paid model; pass live=True or set EVALKIT_LIVE=1 (or run it offline: "
-                              "RunConfig(offline=True), or from a cassette: RunConfig(replay_path=...))")
+        raise SpendingRefused(
+            f"evalkit.run_scenario('{scenario}'): live model calls are off and this scenario "
+            "would call a paid model; pass live=True or set EVALKIT_LIVE=1 (or run it offline: "
+            "RunConfig(offline=True), or from a cassette: RunConfig(replay_path=...))"
+        )
 
 
 def _agent_config(agent: Any) -> AgentConfig:
@@ -160,7 +175,9 @@ def _find_suite(scenario: str, suite: Path | None) -> LoadedSuite:
             raise ValueError(f"{suite}: no scenario '{scenario}' (has: {', '.join(s.id for s in loaded.scenarios)})")
         return loaded
     root = find_project_root()
-    files = sorted(p for p in (root / "suites").rglob("*.y*ml") if is_suite_file(p)) if (root / "suites").is_dir() else []
+    files = (
+        sorted(p for p in (root / "suites").rglob("*.y*ml") if is_suite_file(p)) if (root / "suites").is_dir() else []
+    )
     found = [hit for f in files if (hit := _load_if_has(f, scenario)) is not None]
     if len(found) != 1:
         where = ", ".join(str(f.path) for f in found) if found else f"no suite under {root / 'suites'}"
@@ -188,8 +205,9 @@ class EvalkitFixture:
         """The messages of every scenario this test ran that did not pass (shown when the test fails)."""
         return "\n\n".join(r.message for r in self.results if not r.passed)
 
-    def run_scenario(self, scenario: str, agent: Any = None, trials: int | None = None,
-                     suite: str | Path | None = None) -> ScenarioResult:
+    def run_scenario(
+        self, scenario: str, agent: Any = None, trials: int | None = None, suite: str | Path | None = None
+    ) -> ScenarioResult:
         ctl = get_controller(self._config)
         loaded = _find_suite(scenario, Path(suite) if suite else None)
         if agent is not None:  # the spending rule looks at the agent that will run, not the suite's
@@ -202,7 +220,8 @@ class EvalkitFixture:
         if ctl.settings.offline and ctl.offline is None:
             ctl.offline = OfflineEndpoint([loaded])
         config = ctl.run_config().model_copy(update={"run_id": None})
-        result = run_scenario(scenario, agent=agent, trials=trials, suite=loaded.path, config=config,
-                              live=ctl.settings.live)
+        result = run_scenario(
+            scenario, agent=agent, trials=trials, suite=loaded.path, config=config, live=ctl.settings.live
+        )
         self.results.append(result)
         return result

@@ -38,7 +38,9 @@ class SuiteFile(pytest.File):
         for warning in loaded.warnings:  # e.g. judge samples > 1 at temperature 0: shown in pytest's warnings summary
             self.warn(SpecWarning(str(warning)))
         if settings.agent:  # another target; the suite's agent params stay (#14)
-            loaded.suite = loaded.suite.model_copy(update={"agent": override_target(loaded.suite.agent_config, settings.agent)})
+            loaded.suite = loaded.suite.model_copy(
+                update={"agent": override_target(loaded.suite.agent_config, settings.agent)}
+            )
         unknown = model_name_problems(loaded, run_config(settings))
         if unknown:  # before any session: a misspelt provider would otherwise cost every trial
             self.config.stash.setdefault(PREFLIGHT_PROBLEMS, []).extend(unknown)  # the run then exits 4

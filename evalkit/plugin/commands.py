@@ -69,8 +69,9 @@ def table_options(command: F) -> F:
             renames = ["--" + a.replace("_", "-") for a in option.renames]  # `--strict`: another name for on
             command = click.option(f"--{flag}/--no-{flag}", *renames, option.name, default=None, help=help)(command)
         else:
-            command = click.option(*names, option.name, metavar=option.shown_metavar(), help=help,
-                                   multiple=option.kind in (list, dict))(command)
+            command = click.option(
+                *names, option.name, metavar=option.shown_metavar(), help=help, multiple=option.kind in (list, dict)
+            )(command)
     return command
 
 
@@ -118,8 +119,9 @@ def _report_dir(root: Path, flag: object) -> Path:
     from evalkit.options import OptionError, Sources, read_tool_table, resolve
 
     try:
-        given = resolve(Sources(root=root, cwd=Path.cwd(), flags={"report_dir": flag}, env=os.environ,
-                                tool=read_tool_table(root))).get("report_dir")
+        given = resolve(
+            Sources(root=root, cwd=Path.cwd(), flags={"report_dir": flag}, env=os.environ, tool=read_tool_table(root))
+        ).get("report_dir")
     except OptionError:
         given = None
     return Path(given) if given else root / "reports"

@@ -24,8 +24,15 @@ from evalkit.run import ResumeError, RunConfig, RunHandle, plan_run, run_in_thre
 from evalkit.run.run_dir import new_run_id
 from evalkit.run.tier_compat import read_trials
 from evalkit.run.trust_inputs import with_judge_evidence
-from evalkit.verdicts import GateResult, ResultRow, ScenarioVerdict, TrialRecord, VerdictInputs, decide_gate, decide_scenario
-
+from evalkit.verdicts import (
+    GateResult,
+    ResultRow,
+    ScenarioVerdict,
+    TrialRecord,
+    VerdictInputs,
+    decide_gate,
+    decide_scenario,
+)
 
 
 @dataclass
@@ -43,8 +50,9 @@ class ItemOutcome:
 class Controller:
     """Owns the run handles, the offline endpoint and every item's outcome for one pytest session."""
 
-    def __init__(self, config: pytest.Config, settings: PluginSettings, run_id: str | None = None,
-                 part: WorkerPart | None = None) -> None:
+    def __init__(
+        self, config: pytest.Config, settings: PluginSettings, run_id: str | None = None, part: WorkerPart | None = None
+    ) -> None:
         self.config = config
         self.settings = settings
         self.run_id = run_id or new_run_id()
@@ -169,9 +177,12 @@ class Controller:
         trials = [TrialRecord.model_validate(r.trial) for r in done]
         criteria = [ResultRow.model_validate(row) for r in done for row in r.results]
         if not trials:
-            return ItemOutcome(skip_reason=f"evalkit: no trial of this scenario ran ({not_run or 'not run'})",
-                               not_run=not_run)
-        verdict = decide_scenario(trials, criteria, self.verdict_inputs().gate_for(item.suite_name), self.final_run_dir(handle))
+            return ItemOutcome(
+                skip_reason=f"evalkit: no trial of this scenario ran ({not_run or 'not run'})", not_run=not_run
+            )
+        verdict = decide_scenario(
+            trials, criteria, self.verdict_inputs().gate_for(item.suite_name), self.final_run_dir(handle)
+        )
         return ItemOutcome(verdict=verdict, trials=trials, criteria=criteria, not_run=not_run)
 
     def gate_result(self, gate: GateItem) -> GateResult | None:
@@ -184,8 +195,13 @@ class Controller:
         if not trials:
             return None
         inputs = self.verdict_inputs()
-        result = decide_gate(trials, inputs.gate_for(gate.suite_name), baseline=inputs.baseline_for(gate.suite_name, gate.tier),
-                             expected=inputs.expected.get(gate.suite_name), evidence=inputs.evidence_for(criteria))
+        result = decide_gate(
+            trials,
+            inputs.gate_for(gate.suite_name),
+            baseline=inputs.baseline_for(gate.suite_name, gate.tier),
+            expected=inputs.expected.get(gate.suite_name),
+            evidence=inputs.evidence_for(criteria),
+        )
         self.gates[gate.nodeid] = result
         return result
 
@@ -214,8 +230,11 @@ class Controller:
     def _spends(self, item: ScenarioItem) -> bool:
         from evalkit.plugin.spending import is_free
 
-        return self.settings.spends and self.settings.replay is None and not is_free(
-            item.loaded, item.scenario, item.agent_model, self.settings)
+        return (
+            self.settings.spends
+            and self.settings.replay is None
+            and not is_free(item.loaded, item.scenario, item.agent_model, self.settings)
+        )
 
     def _lookahead(self, item: ScenarioItem) -> list[ScenarioItem]:
         """Items this process will run: under xdist, what the worker's queue already holds."""
@@ -270,15 +289,18 @@ def baseline_dir(settings: PluginSettings, resolved: Path | None = None, run_dir
     if is_history_ref(str(settings.baseline)):
         chosen = resolved or chosen_baseline(run_dir)
         if chosen is None:
-            raise pytest.UsageError(f"evalkit: --evalkit-baseline {settings.baseline}: no baseline was chosen by this run")
+            raise pytest.UsageError(
+                f"evalkit: --evalkit-baseline {settings.baseline}: no baseline was chosen by this run"
+            )
         return chosen
     from evalkit.run.run_dir import resolve_run_dir
 
     return resolve_run_dir(str(settings.baseline), settings.report_dir).resolve()
 
 
-def baseline_trials(settings: PluginSettings, resolved: Path | None = None,
-                    current: Path | None = None) -> list[TrialRecord] | None:
+def baseline_trials(
+    settings: PluginSettings, resolved: Path | None = None, current: Path | None = None
+) -> list[TrialRecord] | None:
     """The baseline run's trials (None without --evalkit-baseline)."""
     run_dir = baseline_dir(settings, resolved, current)
     if run_dir is None:

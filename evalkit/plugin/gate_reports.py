@@ -41,8 +41,13 @@ class GateSpec(BaseModel):
 
 def gate_spec(item: Any) -> GateSpec:
     """The controller's view of a collected `GateItem`."""
-    return GateSpec(nodeid=item.nodeid, location=item.location, suite=item.suite_name, tier=item.tier,
-                    expected=[s.id for s in item.loaded.scenarios])
+    return GateSpec(
+        nodeid=item.nodeid,
+        location=item.location,
+        suite=item.suite_name,
+        tier=item.tier,
+        expected=[s.id for s in item.loaded.scenarios],
+    )
 
 
 def distinct(specs: list[GateSpec]) -> list[GateSpec]:
@@ -65,7 +70,9 @@ def report_gate(config: pytest.Config, spec: GateSpec, result: GateResult | None
     if result is None:
         call = _report(spec, "call", "skipped", (spec.location[0], spec.location[1] or 0, f"Skipped: {NO_TRIALS}"))
     elif result.failed:
-        shown = failure_repr(gate_failure(result), spec.location, config.getoption("tbstyle", "auto"))  # as in one process
+        shown = failure_repr(
+            gate_failure(result), spec.location, config.getoption("tbstyle", "auto")
+        )  # as in one process
         call = _report(spec, "call", "failed", shown, props)
     else:
         call = _report(spec, "call", "passed", None, props)
@@ -76,20 +83,33 @@ def report_gate(config: pytest.Config, spec: GateSpec, result: GateResult | None
     hook.pytest_runtest_logfinish(nodeid=spec.nodeid, location=spec.location)
 
 
-def _report(spec: GateSpec, when: Literal["setup", "call", "teardown"], outcome: Literal["passed", "failed", "skipped"],
-            longrepr: Any = None,
-            properties: list[tuple[str, object]] | None = None) -> pytest.TestReport:
+def _report(
+    spec: GateSpec,
+    when: Literal["setup", "call", "teardown"],
+    outcome: Literal["passed", "failed", "skipped"],
+    longrepr: Any = None,
+    properties: list[tuple[str, object]] | None = None,
+) -> pytest.TestReport:
     now = time.time()
     return pytest.TestReport(
-        nodeid=spec.nodeid, location=spec.location, keywords={spec.location[2]: 1, "evalkit": 1},
-        outcome=outcome, longrepr=longrepr, when=when, duration=0.0, start=now, stop=now,
+        nodeid=spec.nodeid,
+        location=spec.location,
+        keywords={spec.location[2]: 1, "evalkit": 1},
+        outcome=outcome,
+        longrepr=longrepr,
+        when=when,
+        duration=0.0,
+        start=now,
+        stop=now,
         user_properties=properties or [],
     )
 
 
 def _warn(config: pytest.Config, spec: GateSpec, message: str) -> None:
     """An inconclusive gate under `inconclusive: warn`: in pytest's warnings summary, as in a single process."""
-    warning = warnings.WarningMessage(EvalkitGateWarning(message), EvalkitGateWarning, spec.location[0],
-                                      (spec.location[1] or 0) + 1)
+    warning = warnings.WarningMessage(
+        EvalkitGateWarning(message), EvalkitGateWarning, spec.location[0], (spec.location[1] or 0) + 1
+    )
     config.hook.pytest_warning_recorded.call_historic(
-        kwargs={"warning_message": warning, "when": "runtest", "nodeid": spec.nodeid, "location": None})
+        kwargs={"warning_message": warning, "when": "runtest", "nodeid": spec.nodeid, "location": None}
+    )

@@ -26,8 +26,10 @@ def counts_text(v: ScenarioVerdict) -> str:
 def failure_message(v: ScenarioVerdict, label: str) -> str:
     """The assertion text for a failed, invalid or errored item."""
     if v.outcome == "error":
-        lines = [f"{label} ERROR (setup, not a quality failure): the agent never ran in {v.errors} of {v.trials} trials",
-                 "  because: " + "; ".join(v.invalid_reasons[:3])]
+        lines = [
+            f"{label} ERROR (setup, not a quality failure): the agent never ran in {v.errors} of {v.trials} trials",
+            "  because: " + "; ".join(v.invalid_reasons[:3]),
+        ]
     elif v.outcome == "invalid":
         head = (
             f"{label} INVALID (not a quality failure): only {v.valid} of {v.trials} trials were valid; "

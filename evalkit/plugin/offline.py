@@ -44,10 +44,9 @@ class OfflineEndpoint:
     """Owns the fake server and the environment changes of an offline run; `close()` undoes both."""
 
     def __init__(self, loaded_suites: list[Any]) -> None:
+        from evalkit.llm.endpoint_identity import offline_identity
         from evalkit.llm.rules_file import load_rules
         from evalkit.testing.server import FakeLLMServer
-
-        from evalkit.llm.endpoint_identity import offline_identity
 
         rules = [rule for path in rules_files(loaded_suites) for rule in load_rules(path)]
         self.identity = offline_identity(rules)  # what the response cache keys this endpoint by, not its port
@@ -73,7 +72,7 @@ class OfflineEndpoint:
     def endpoint_ids(self) -> dict[str, str]:
         """Each of its base URLs -> `offline:<rules fingerprint>`: another offline run of the same rules, on another
         port, reuses this run's cached judgements."""
-        return {url: self.identity for url in self.base_urls.values()}
+        return dict.fromkeys(self.base_urls.values(), self.identity)
 
     def close(self) -> None:
         for name, value in self._saved.items():

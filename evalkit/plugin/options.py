@@ -14,8 +14,17 @@ from typing import Any, Literal
 
 import pytest
 
-from evalkit.options import (ADAPTIVE_BOUNDS, BY_NAME, LIMIT_OPTIONS, OPTIONS, Option, OptionError, Sources,
-                             read_tool_table, resolve)
+from evalkit.options import (
+    ADAPTIVE_BOUNDS,
+    BY_NAME,
+    LIMIT_OPTIONS,
+    OPTIONS,
+    Option,
+    OptionError,
+    Sources,
+    read_tool_table,
+    resolve,
+)
 
 ENV_LIVE = BY_NAME["live"].env_var  # EVALKIT_LIVE
 BUDGET_INPUT = "evalkit_budget"  # workerinput key: the xdist controller's shared budget service
@@ -29,8 +38,14 @@ class PluginSettings:
     every pytest run.
     """
 
-    def __init__(self, values: Mapping[str, Any] | None = None, *, suites_configured: bool = False,
-                 budget: Mapping[str, Any] | None = None, **named: Any) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any] | None = None,
+        *,
+        suites_configured: bool = False,
+        budget: Mapping[str, Any] | None = None,
+        **named: Any,
+    ) -> None:
         unknown = sorted(set(named) - set(BY_NAME))
         if unknown:
             raise TypeError(f"PluginSettings: unknown setting {', '.join(unknown)}")
@@ -84,7 +99,9 @@ def add_options(parser: pytest.Parser) -> None:
         if option.files:
             multi = option.kind in (list, dict)
             kind: Literal["args", "string"] = "args" if multi else "string"
-            parser.addini(option.dest, f"{option.help} (as {option.pytest_flag})", type=kind, default=[] if multi else "")
+            parser.addini(
+                option.dest, f"{option.help} (as {option.pytest_flag})", type=kind, default=[] if multi else ""
+            )
 
 
 def _add_flag(group: Any, option: Option) -> None:
@@ -93,28 +110,42 @@ def _add_flag(group: Any, option: Option) -> None:
     if option.switch:
         group.addoption(*names, action="store_const", const=True, default=None, dest=option.dest, help=help)
     elif option.kind in (list, dict):
-        group.addoption(*names, action="append", default=None, dest=option.dest, metavar=option.shown_metavar(),
-                        help=help + " (repeatable)")
+        group.addoption(
+            *names,
+            action="append",
+            default=None,
+            dest=option.dest,
+            metavar=option.shown_metavar(),
+            help=help + " (repeatable)",
+        )
     else:
         group.addoption(*names, default=None, dest=option.dest, metavar=option.shown_metavar(), help=help)
     if option.kind is bool:
-        group.addoption("--evalkit-no-" + option.name.replace("_", "-"), action="store_const", const=False,
-                        default=None, dest=option.dest, help=f"{option.name} off")
+        group.addoption(
+            "--evalkit-no-" + option.name.replace("_", "-"),
+            action="store_const",
+            const=False,
+            default=None,
+            dest=option.dest,
+            help=f"{option.name} off",
+        )
 
 
 def resolve_settings(config: pytest.Config) -> PluginSettings:
     """Command line, environment, ini and pyproject merged by the table's precedence into `PluginSettings`."""
     root = Path(config.rootpath)
     try:
-        resolved = resolve(Sources(
-            root=root,
-            cwd=Path.cwd(),
-            flags={o.name: config.getoption(o.dest) for o in OPTIONS},
-            env=os.environ,
-            ini={o.name: config.getini(o.dest) for o in OPTIONS if o.files},
-            ini_file=str(config.inipath) if config.inipath else "ini",
-            tool=read_tool_table(root),
-        ))
+        resolved = resolve(
+            Sources(
+                root=root,
+                cwd=Path.cwd(),
+                flags={o.name: config.getoption(o.dest) for o in OPTIONS},
+                env=os.environ,
+                ini={o.name: config.getini(o.dest) for o in OPTIONS if o.files},
+                ini_file=str(config.inipath) if config.inipath else "ini",
+                tool=read_tool_table(root),
+            )
+        )
     except OptionError as err:
         raise pytest.UsageError(str(err)) from None
     values = resolved.values
@@ -123,8 +154,9 @@ def resolve_settings(config: pytest.Config) -> PluginSettings:
     values.setdefault("report_dir", root / "reports")
     if values.get("resume"):
         values["resume"] = _resume(values["resume"], Path(values["report_dir"]))
-    settings = PluginSettings(values, suites_configured=configured,
-                              budget=getattr(config, "workerinput", {}).get(BUDGET_INPUT))
+    settings = PluginSettings(
+        values, suites_configured=configured, budget=getattr(config, "workerinput", {}).get(BUDGET_INPUT)
+    )
     _check_adaptive_bounds(settings.limits)
     _check_executor(settings)
     _check_model_names(settings)
@@ -155,9 +187,10 @@ def _check_adaptive_bounds(limits: dict[str, Any]) -> None:
         LimitSettings(**{k: limits[k] for k in ADAPTIVE_BOUNDS if k in limits})
     except ValueError:
         got = ", ".join(f"{k}={limits[k]}" for k in ADAPTIVE_BOUNDS if k in limits)
-        raise pytest.UsageError(f"evalkit adaptive bounds (--evalkit-adaptive-* or [tool.evalkit]): expected "
-                                f"adaptive_min <= adaptive_start <= adaptive_max (defaults 2, 16, 256), got {got}"
-                                ) from None
+        raise pytest.UsageError(
+            f"evalkit adaptive bounds (--evalkit-adaptive-* or [tool.evalkit]): expected "
+            f"adaptive_min <= adaptive_start <= adaptive_max (defaults 2, 16, 256), got {got}"
+        ) from None
 
 
 def _check_model_names(settings: PluginSettings) -> None:
@@ -177,8 +210,9 @@ def _check_model_names(settings: PluginSettings) -> None:
         try:
             split_name(name)
         except ValueError as err:
-            raise pytest.UsageError(f"evalkit {option} (--evalkit-{option.replace('_', '-')} or [tool.evalkit]): "
-                                    f"{err}") from None
+            raise pytest.UsageError(
+                f"evalkit {option} (--evalkit-{option.replace('_', '-')} or [tool.evalkit]): {err}"
+            ) from None
 
 
 def parse_base_urls(values: list[str]) -> dict[str, str]:

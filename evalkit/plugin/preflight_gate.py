@@ -106,7 +106,8 @@ def named_suites(config: pytest.Config, settings: PluginSettings, is_suite: Call
         except SpecError:
             continue
         if settings.agent:
-            loaded.suite = loaded.suite.model_copy(update={"agent": override_target(loaded.suite.agent_config,
-                                                                                    settings.agent)})
+            loaded.suite = loaded.suite.model_copy(
+                update={"agent": override_target(loaded.suite.agent_config, settings.agent)}
+            )
         suites.append(loaded)
     return suites

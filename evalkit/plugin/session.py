@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 SETTINGS_KEY: pytest.StashKey[PluginSettings] = pytest.StashKey()
 EXPLICIT_KEY: pytest.StashKey[list[Path]] = pytest.StashKey()
-VIEW_KEY: pytest.StashKey["RunView"] = pytest.StashKey()
+VIEW_KEY: pytest.StashKey[RunView] = pytest.StashKey()
 XDIST_KEY: pytest.StashKey[xdist.ControllerHooks] = pytest.StashKey()
 FAILURES_KEY: pytest.StashKey[list[int]] = pytest.StashKey()
 GATES_KEY: pytest.StashKey[list[tuple[str, str]]] = pytest.StashKey()  # (suite, tier) of the selected gate items
@@ -49,8 +49,9 @@ def configure(config: pytest.Config) -> None:
         config.stash[XDIST_KEY] = hooks
         from evalkit.plugin.preflight_gate import ControllerPreflight  # before any worker starts: once, here
 
-        config.pluginmanager.register(ControllerPreflight(settings, lambda p: may_be_suite(p, config), hooks.release),
-                                      "evalkit-preflight")
+        config.pluginmanager.register(
+            ControllerPreflight(settings, lambda p: may_be_suite(p, config), hooks.release), "evalkit-preflight"
+        )
         from evalkit.plugin.shared_budget import host_budget
 
         host_budget(config, settings)
@@ -113,7 +114,7 @@ def _refuse_changed_suites(path: Path) -> None:
     check_stored_suites_unchanged(manifest, path)
 
 
-def _new_controller(config: pytest.Config) -> "Controller":
+def _new_controller(config: pytest.Config) -> Controller:
     """The session's controller (`get_controller` builds it on first use; xdist workers get the controller's run id)."""
     from evalkit.plugin.controller import Controller  # lazy: the engine loads only once a suite is collected
 
@@ -204,7 +205,7 @@ def start_run(session: pytest.Session) -> None:
         display.wait(lambda: all(h.done() for h in ctl.batches))
 
 
-def _preflight(ctl: "Controller") -> None:
+def _preflight(ctl: Controller) -> None:
     """Stop before the first model call when an agent, a model name or an endpoint is wrong (exit 4)."""
     from evalkit.plugin.preflight_gate import stop_on_problems
 
@@ -294,7 +295,7 @@ def _publish(config: pytest.Config) -> None:
     _record_history(config, view)
 
 
-def _record_history(config: pytest.Config, view: "RunView") -> None:
+def _record_history(config: pytest.Config, view: RunView) -> None:
     """Every run that ends (complete or interrupted) goes into the history database; a failure there is one
     warning line, never the run's failure."""
     url = config.stash.get(HISTORY_KEY, None)
@@ -307,7 +308,7 @@ def _record_history(config: pytest.Config, view: "RunView") -> None:
         _say(config, warning)
 
 
-def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
+def _send_to_controller(config: pytest.Config, ctl: Controller) -> None:
     gate_configs = {i.suite_name: i.loaded.suite.gate.model_dump(mode="json") for i in ctl.selected}
     config.workeroutput[xdist.OUTPUT] = {  # type: ignore[attr-defined]  # xdist adds workeroutput to a worker's Config
         "gates": ctl.xdist_gates,
@@ -316,15 +317,18 @@ def _send_to_controller(config: pytest.Config, ctl: "Controller") -> None:
     }
 
 
-def _merge_and_decide(session: pytest.Session, hooks: xdist.ControllerHooks) -> "RunView | None":
+def _merge_and_decide(session: pytest.Session, hooks: xdist.ControllerHooks) -> RunView | None:
     """Merge the workers' parts into the run directory and decide it (once); the view is stashed for the summaries."""
     hooks.decided = True
     config = session.config
     merged = hooks.merge()
     left = hooks.refused or (merged.busy[0] if merged is not None and merged.busy else None)
     if left:
-        _say(config, f"evalkit: not every worker's results are merged yet ({left}); "
-                     f"`--evalkit-resume {hooks.run_dir}` merges them and goes on")
+        _say(
+            config,
+            f"evalkit: not every worker's results are merged yet ({left}); "
+            f"`--evalkit-resume {hooks.run_dir}` merges them and goes on",
+        )
     if merged is None or not _merged_run(hooks.run_dir):
         return None
     view = _decide_merged(hooks, hooks.run_dir, config.stash[SETTINGS_KEY])
@@ -346,7 +350,7 @@ def _say(config: pytest.Config, text: str) -> None:
         reporter.write_line(text)
 
 
-def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> "RunView":
+def _decide_merged(hooks: xdist.ControllerHooks, run_dir: Path, settings: PluginSettings) -> RunView:
     from evalkit.plugin.controller import baseline_trials
     from evalkit.plugin.summary import build_view
     from evalkit.run.run_dir import RESULTS, TRIALS, read_rows

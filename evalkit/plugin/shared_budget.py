@@ -28,8 +28,11 @@ class BudgetHost:
 
             self.server = BudgetServer().start()
         workers = int(node.workerinput.get("workercount") or 1)
-        node.workerinput[BUDGET_INPUT] = {"address": self.server.address, "token": self.server.token,
-                                          "workers": workers}
+        node.workerinput[BUDGET_INPUT] = {
+            "address": self.server.address,
+            "token": self.server.token,
+            "workers": workers,
+        }
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.server is not None:

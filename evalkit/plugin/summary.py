@@ -36,7 +36,9 @@ class RunView(BaseModel):
     criteria: list[CriterionMean] = Field(default_factory=list)
     cost_by_role: dict[str, float | None] = Field(default_factory=dict)
     flaky: list[str] = Field(default_factory=list)
-    invalid: list[str] = Field(default_factory=list)  # "label: n/m invalid (reasons)": the judge/simulator/endpoint failed
+    invalid: list[str] = Field(
+        default_factory=list
+    )  # "label: n/m invalid (reasons)": the judge/simulator/endpoint failed
     errors: list[str] = Field(default_factory=list)  # "label: n/m setup errors (reasons)": the agent never ran
     gates: list[GateResult] = Field(default_factory=list)
     outcome: RunOutcome = "empty"  # the run's verdict (evalkit.verdicts.RunVerdict.outcome)
@@ -57,8 +59,9 @@ class RunView(BaseModel):
         if self.gate_items is None:
             return self.failed
         ran = set(self.gate_items)
-        return (any(v.outcome in ("fail", "invalid", "error") for v in self.scenarios)
-                or any(g.failed for g in self.gates if (g.suite, g.tier) in ran))
+        return any(v.outcome in ("fail", "invalid", "error") for v in self.scenarios) or any(
+            g.failed for g in self.gates if (g.suite, g.tier) in ran
+        )
 
     @property
     def verdict_line(self) -> str:
@@ -87,9 +90,14 @@ class RunView(BaseModel):
 def build_view(trials: list[TrialRecord], criteria: list[ResultRow], inputs: VerdictInputs) -> RunView:
     """The run's verdict (`evalkit.verdicts.decide_run`) plus what the summary shows beside it."""
     verdict = decide_run(trials, criteria, inputs)
-    view = RunView(run_id=trials[0].model_extra.get("run_id") if trials and trials[0].model_extra else None,
-                   run_dir=inputs.run_dir, scenarios=verdict.scenarios, gates=verdict.gates,
-                   outcome=verdict.outcome, failed=verdict.failed)
+    view = RunView(
+        run_id=trials[0].model_extra.get("run_id") if trials and trials[0].model_extra else None,
+        run_dir=inputs.run_dir,
+        scenarios=verdict.scenarios,
+        gates=verdict.gates,
+        outcome=verdict.outcome,
+        failed=verdict.failed,
+    )
     outcomes: dict[str, list[str]] = defaultdict(list)
     by_item: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)
     for t in trials:
@@ -123,7 +131,13 @@ def criterion_means(criteria: list[ResultRow]) -> list[CriterionMean]:
     out = []
     for label, rows in sorted(by_label.items()):
         scores = [r.score for r in rows if r.outcome in ("pass", "fail") and r.score is not None]
-        out.append(CriterionMean(label=label, mean=sum(scores) / len(scores) if scores else None, n=len(scores),
-                                 failed=sum(r.outcome == "fail" for r in rows),
-                                 invalid=sum(r.outcome == "invalid" for r in rows)))
+        out.append(
+            CriterionMean(
+                label=label,
+                mean=sum(scores) / len(scores) if scores else None,
+                n=len(scores),
+                failed=sum(r.outcome == "fail" for r in rows),
+                invalid=sum(r.outcome == "invalid" for r in rows),
+            )
+        )
     return out

@@ -29,8 +29,14 @@ def money(value: float | None) -> str:
 def render_summary(view: RunView, width: int, color: bool) -> str:
     """The summary as text (rich tables rendered into a string for pytest's terminal writer)."""
     buf = io.StringIO()
-    console = Console(file=buf, width=max(width, 60), force_terminal=color, color_system="standard" if color else None,
-                      highlight=False, soft_wrap=False)
+    console = Console(
+        file=buf,
+        width=max(width, 60),
+        force_terminal=color,
+        color_system="standard" if color else None,
+        highlight=False,
+        soft_wrap=False,
+    )
     if view.scenarios:  # nothing ran: no empty table; the verdict line and the notices below say why
         console.print(_scenario_table(view, max(width, 60)))
     if view.criteria:
@@ -53,11 +59,15 @@ def render_summary(view: RunView, width: int, color: bool) -> str:
     if view.run_dir is not None:  # paths unwrapped, so they can be copied
         console.print(f"run directory: {view.run_dir}", markup=False, soft_wrap=True)
     if view.report is not None or view.report_error:
-        console.print(f"report: {view.report}" if view.report else f"report: not written ({view.report_error})",
-                      markup=False, soft_wrap=True)
+        console.print(
+            f"report: {view.report}" if view.report else f"report: not written ({view.report_error})",
+            markup=False,
+            soft_wrap=True,
+        )
     style = STYLES.get(view.outcome, "")
-    console.print(f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line),
-                  soft_wrap=True)  # one line, whatever the width: CI logs are grepped for it
+    console.print(
+        f"[bold {style}]{escape(view.verdict_line)}[/]" if style else escape(view.verdict_line), soft_wrap=True
+    )  # one line, whatever the width: CI logs are grepped for it
     return redact(buf.getvalue())
 
 
@@ -71,19 +81,37 @@ def _scenario_table(view: RunView, width: int) -> Table:
     suites = [v.suite for v in view.scenarios]
     many_suites = len(set(suites)) > 1
     confidence = view.scenarios[0].confidence if view.scenarios else 0.95
-    names = (["suite"] if many_suites else []) + ["scenario", "verdict", "pass", f"{confidence:.0%} CI", "trials",
-                                                  "invalid", "cost"]
+    names = (["suite"] if many_suites else []) + [
+        "scenario",
+        "verdict",
+        "pass",
+        f"{confidence:.0%} CI",
+        "trials",
+        "invalid",
+        "cost",
+    ]
     longest = max((len(v.label) for v in view.scenarios), default=8)
     room = width - 60 - (8 if many_suites else 0)  # what the other columns leave (errors are listed below)
     for name in names:
-        table.add_column(name, justify="left" if name in ("suite", "scenario", "verdict") else "right",
-                         overflow="fold", no_wrap=name not in ("suite", "scenario"),
-                         min_width=max(8, min(longest, room)) if name == "scenario" else None)
+        table.add_column(
+            name,
+            justify="left" if name in ("suite", "scenario", "verdict") else "right",
+            overflow="fold",
+            no_wrap=name not in ("suite", "scenario"),
+            min_width=max(8, min(longest, room)) if name == "scenario" else None,
+        )
     for v, suite in zip(view.scenarios, suites, strict=True):
         style = STYLES.get(v.outcome, "")
         cells = [escape(suite)] if many_suites else []
-        cells += [escape(v.label), f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome, pct(v.pass_rate),
-                  _compact(v), str(v.trials), str(v.invalid), money(v.cost_usd)]
+        cells += [
+            escape(v.label),
+            f"[{style}]{v.outcome.upper()}[/]" if style else v.outcome,
+            pct(v.pass_rate),
+            _compact(v),
+            str(v.trials),
+            str(v.invalid),
+            money(v.cost_usd),
+        ]
         table.add_row(*cells)
     if not many_suites and suites:
         table.title = f"evalkit scenarios: {escape(suites[0])}"
@@ -95,7 +123,9 @@ def _criteria_table(view: RunView) -> Table:
     for name in ("criterion", "mean", "n", "failed", "invalid"):
         table.add_column(name, justify="left" if name == "criterion" else "right")
     for c in view.criteria:
-        table.add_row(escape(c.label), "n/a" if c.mean is None else f"{c.mean:.2f}", str(c.n), str(c.failed), str(c.invalid))
+        table.add_row(
+            escape(c.label), "n/a" if c.mean is None else f"{c.mean:.2f}", str(c.n), str(c.failed), str(c.invalid)
+        )
     return table
 
 
@@ -164,8 +194,10 @@ class ProgressDisplay:
             return "evalkit: starting sessions"
         eta = "" if s.eta_s is None else f", ETA {max(0.0, s.eta_s - age):.0f}s"
         cost = f"${s.cost_usd:.4f}" + ("+" if s.cost_unknown else "")
-        line = (f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
-                f"{s.tokens:,} tokens, {cost}, {s.elapsed_s + age:.0f}s{eta}")
+        line = (
+            f"evalkit: {s.done}/{s.planned} sessions decided ({s.running} talking, {s.judging} judging), "
+            f"{s.tokens:,} tokens, {cost}, {s.elapsed_s + age:.0f}s{eta}"
+        )
         endpoints = s.endpoints_text()  # each endpoint's adaptive concurrency, 429s and tokens/min
         return redact(f"{line}\n  endpoints: {endpoints}" if endpoints else line)  # a base URL may hold a key
 

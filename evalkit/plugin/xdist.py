@@ -95,7 +95,7 @@ class ControllerHooks:
     resume) to the end of the session: no other run merges or resumes it meanwhile.
     """
 
-    def __init__(self, run_dir: Path, lock: "RunLock | None" = None) -> None:
+    def __init__(self, run_dir: Path, lock: RunLock | None = None) -> None:
         self.run_dir = run_dir
         self.run_id = run_dir.name
         self.invocation = f"{time.time_ns() // 1_000_000:014d}"  # time-sortable: a resume's parts sort last
@@ -124,7 +124,7 @@ class ControllerHooks:
             return None
         return upfront_scheduler(config, log)
 
-    def merge(self, wait_s: float = MERGE_WAIT_S) -> "Merged | None":
+    def merge(self, wait_s: float = MERGE_WAIT_S) -> Merged | None:
         """Fold every finished worker part into the run directory, under the run's lock (None: nothing to merge)."""
         if not self.run_dir.is_dir():
             return None

@@ -14,18 +14,38 @@ ENV_LIVE = "EVALKIT_LIVE"
 
 @click.command("rejudge")
 @click.argument("run_dir", default="latest")
-@click.option("--rubric", "rubrics", multiple=True, metavar="ID@VERSION",
-              help="Judge with this rubric version instead of the run's version of the same id (repeatable).")
+@click.option(
+    "--rubric",
+    "rubrics",
+    multiple=True,
+    metavar="ID@VERSION",
+    help="Judge with this rubric version instead of the run's version of the same id (repeatable).",
+)
 @click.option("--judge", "judge_model", default=None, metavar="MODEL", help="Judge with this model (provider:model).")
 @click.option("--offline", is_flag=True, help="Serve the judge from the suites' offline rules on 127.0.0.1.")
 @click.option("--live", is_flag=True, help="Allow paid judge calls (also EVALKIT_LIVE=1).")
 @click.option("--resume", default=None, metavar="NEW_RUN_DIR", help="Finish an interrupted re-judge.")
-@click.option("--report-dir", type=click.Path(path_type=Path), default=None,
-              help="Where the new run directory goes (default: beside RUN_DIR).")
-@click.option("--max-cost", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop at this judge spend (USD).")
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the new run directory goes (default: beside RUN_DIR).",
+)
+@click.option(
+    "--max-cost", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop at this judge spend (USD)."
+)
 @click.option("--no-cache", is_flag=True, help="Ask the judge again instead of reusing cached answers.")
-def rejudge(run_dir: str, rubrics: tuple[str, ...], judge_model: str | None, offline: bool, live: bool,
-            resume: str | None, report_dir: Path | None, max_cost: float | None, no_cache: bool) -> None:
+def rejudge(
+    run_dir: str,
+    rubrics: tuple[str, ...],
+    judge_model: str | None,
+    offline: bool,
+    live: bool,
+    resume: str | None,
+    report_dir: Path | None,
+    max_cost: float | None,
+    no_cache: bool,
+) -> None:
     """Judge RUN_DIR's stored transcripts again under another rubric version or judge, into a new run.
 
     No agent or simulator is called. Then `evalkit compare RUN_DIR NEW_RUN_DIR` shows which verdicts change.
@@ -38,9 +58,19 @@ def rejudge(run_dir: str, rubrics: tuple[str, ...], judge_model: str | None, off
     live = live or os.environ.get(ENV_LIVE, "").strip().lower() in ("1", "true", "yes", "on")
     try:
         source = resolve_run_dir(run_dir)
-        summary = rejudge_run(RejudgeConfig(run_dir=source, rubrics=list(rubrics), judge_model=judge_model,
-                                            report_dir=report_dir, resume=resume, offline=offline, live=live,
-                                            cache=not no_cache, max_cost_usd=max_cost))
+        summary = rejudge_run(
+            RejudgeConfig(
+                run_dir=source,
+                rubrics=list(rubrics),
+                judge_model=judge_model,
+                report_dir=report_dir,
+                resume=resume,
+                offline=offline,
+                live=live,
+                cache=not no_cache,
+                max_cost_usd=max_cost,
+            )
+        )
     except (RejudgeError, FileNotFoundError) as err:
         raise click.ClickException(str(err)) from None
     except Exception as err:  # a refused resume and the like: one line, never a traceback
@@ -50,8 +80,10 @@ def rejudge(run_dir: str, rubrics: tuple[str, ...], judge_model: str | None, off
             raise click.ClickException(str(err)) from None
         raise
     _after(summary.run_dir, source)
-    click.echo(f"rejudged {source.name} -> {summary.run_dir} ({summary.status}: {summary.decided}/{summary.planned} "
-               f"trials decided)\ncompare: evalkit compare {source} {summary.run_dir}")
+    click.echo(
+        f"rejudged {source.name} -> {summary.run_dir} ({summary.status}: {summary.decided}/{summary.planned} "
+        f"trials decided)\ncompare: evalkit compare {source} {summary.run_dir}"
+    )
 
 
 def _after(run_dir: Path, source: Path) -> None:

@@ -17,7 +17,9 @@ class RejudgeConfig(BaseModel):
     run_dir: Path
     rubrics: list[str] = Field(default_factory=list, description="id@version refs replacing the same ids' versions.")
     judge_model: str | None = Field(default=None, description="Replaces every rubric's and suite's judge model.")
-    report_dir: Path | None = Field(default=None, description="Parent of the new run directory (default: the original's).")
+    report_dir: Path | None = Field(
+        default=None, description="Parent of the new run directory (default: the original's)."
+    )
     resume: str | None = Field(default=None, description="An interrupted re-judge's run directory to finish.")
     offline: bool = False
     live: bool = False

@@ -35,10 +35,12 @@ def plan_rejudge(original: LoadedRun, refs: list[str]) -> RejudgePlan:
         for name, loaded in suites.items():
             changed, old = with_rubric(loaded, new)
             suites[name], used = changed, used or bool(old)
-            swapped.update({o: new.ref for o in old})
+            swapped.update(dict.fromkeys(old, new.ref))
         if not used:
-            raise RejudgeError(f"{original.path}: --rubric {ref}: no suite of this run is judged by "
-                               f"{new.rubric.id} (expected one of: {_used_ids(suites)})")
+            raise RejudgeError(
+                f"{original.path}: --rubric {ref}: no suite of this run is judged by "
+                f"{new.rubric.id} (expected one of: {_used_ids(suites)})"
+            )
     items: dict[str, WorkItem] = {}
     transcripts: dict[str, Path] = {}
     for row in original.trials:
@@ -59,8 +61,10 @@ def with_rubric(loaded: LoadedSuite, new: ResolvedRubric) -> tuple[LoadedSuite, 
         return loaded, []
     rubrics = {ref: r for ref, r in loaded.rubrics.items() if ref not in old}
     rubrics[new.ref] = new
-    scenarios = [s.model_copy(update={"rubrics": list(dict.fromkeys(new.ref if r in old else r for r in s.rubrics or []))})
-                 for s in loaded.scenarios]
+    scenarios = [
+        s.model_copy(update={"rubrics": list(dict.fromkeys(new.ref if r in old else r for r in s.rubrics or []))})
+        for s in loaded.scenarios
+    ]
     return dataclasses.replace(loaded, scenarios=scenarios, rubrics=rubrics), old or [new.ref]
 
 
@@ -68,8 +72,10 @@ def _suite_paths(original: LoadedRun) -> dict[str, Path]:
     paths = {str(e.get("name")): Path(str(e.get("path") or "")) for e in original.manifest.get("suites") or []}
     for name, path in paths.items():
         if not str(path) or not path.is_file():
-            raise RejudgeError(f"{original.path / 'run.json'}: suites: suite {name!r} file {str(path) or '(none)'} "
-                               "not found (expected the suite file the run was made from, to read its scenarios)")
+            raise RejudgeError(
+                f"{original.path / 'run.json'}: suites: suite {name!r} file {str(path) or '(none)'} "
+                "not found (expected the suite file the run was made from, to read its scenarios)"
+            )
     return paths
 
 
@@ -99,9 +105,17 @@ def _item(original: LoadedRun, suites: dict[str, LoadedSuite], row: dict[str, An
     loaded = suites.get(str(row.get("suite")))
     scenario = next((s for s in loaded.scenarios if s.id == row.get("scenario_id")), None) if loaded else None
     if loaded is None or scenario is None:
-        raise RejudgeError(f"{original.path}: trial {row.get('suite')}::{row.get('scenario_id')}: its scenario is no "
-                           "longer in the suite file (expected the suite the run was made from)")
+        raise RejudgeError(
+            f"{original.path}: trial {row.get('suite')}::{row.get('scenario_id')}: its scenario is no "
+            "longer in the suite file (expected the suite the run was made from)"
+        )
     tier, trial = str(row["tier"]), int(row["trial"])
     agent_model = None if tier == DEFAULT_TIER else tier  # the tier is the agent model as named (evalkit.run.keys)
-    return WorkItem(loaded, scenario, agent_model, trial, int(row.get("seed") or 0),
-                    item_key(loaded.suite.suite, scenario.id, tier, trial))
+    return WorkItem(
+        loaded,
+        scenario,
+        agent_model,
+        trial,
+        int(row.get("seed") or 0),
+        item_key(loaded.suite.suite, scenario.id, tier, trial),
+    )

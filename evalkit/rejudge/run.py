@@ -27,8 +27,9 @@ def rejudge_run(cfg: RejudgeConfig) -> RunSummary:
     endpoint = _offline(cfg, plan)
     try:
         if endpoint is not None:
-            config = config.model_copy(update={"base_urls": {**config.base_urls, **endpoint.base_urls},
-                                               "endpoint_ids": endpoint.endpoint_ids})
+            config = config.model_copy(
+                update={"base_urls": {**config.base_urls, **endpoint.base_urls}, "endpoint_ids": endpoint.endpoint_ids}
+            )
         return asyncio.run(_execute(plan, config, original))
     finally:
         if endpoint is not None:
@@ -43,20 +44,28 @@ def _original(path: Path) -> LoadedRun:
 
 
 def _run_config(cfg: RejudgeConfig, original: LoadedRun) -> RunConfig:
-    return RunConfig(report_dir=cfg.report_dir or original.path.parent, judge_model=cfg.judge_model,
-                     base_urls=dict(cfg.base_urls), offline=cfg.offline, cache=cfg.cache, resume=cfg.resume,
-                     max_cost_usd=cfg.max_cost_usd, publish_latest=False)  # moved with the report (commands)
+    return RunConfig(
+        report_dir=cfg.report_dir or original.path.parent,
+        judge_model=cfg.judge_model,
+        base_urls=dict(cfg.base_urls),
+        offline=cfg.offline,
+        cache=cfg.cache,
+        resume=cfg.resume,
+        max_cost_usd=cfg.max_cost_usd,
+        publish_latest=False,
+    )  # moved with the report (commands)
 
 
 def _check_spending(cfg: RejudgeConfig, plan: RejudgePlan, config: RunConfig) -> None:
     """As `evalkit run`: no paid judge call unless live mode is on (or the judge is served offline)."""
     if cfg.offline or cfg.live:
         return
-    models = sorted({m for item in plan.items for m in _judges(item, config)
-                     if m.split(":", 1)[0] not in LOCAL})
+    models = sorted({m for item in plan.items for m in _judges(item, config) if m.split(":", 1)[0] not in LOCAL})
     if models:
-        raise RejudgeError(f"re-judging calls the judge {', '.join(models)}: pass --live (or EVALKIT_LIVE=1) to "
-                           "spend, or --offline to use the suites' offline rules")
+        raise RejudgeError(
+            f"re-judging calls the judge {', '.join(models)}: pass --live (or EVALKIT_LIVE=1) to "
+            "spend, or --offline to use the suites' offline rules"
+        )
 
 
 def _judges(item: Any, config: RunConfig) -> set[str]:
@@ -85,7 +94,8 @@ async def _execute(plan: RejudgePlan, config: RunConfig, original: LoadedRun) ->
     opened.dir.write_manifest(opened.manifest)  # linked from the start: an interrupted re-judge says what it re-judges
     hub = ModelHub(config.hub_config())
     try:
-        return await execute_run(plan.items, config, hub, stages=Stages(session=stored_transcripts(plan.transcripts)),
-                                 opened=opened)
+        return await execute_run(
+            plan.items, config, hub, stages=Stages(session=stored_transcripts(plan.transcripts)), opened=opened
+        )
     finally:
         await hub.aclose()

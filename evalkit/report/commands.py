@@ -18,7 +18,9 @@ FORMATS = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}
 
 @click.command("report")
 @click.argument("run_dir", default="latest")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="HTML file to write (default RUN_DIR/report.html).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="HTML file to write (default RUN_DIR/report.html)."
+)
 def report_command(run_dir: str, out: Path | None) -> None:
     """Write report.html and summary.md for RUN_DIR (a run directory, a reports directory, or `latest`)."""
     try:
@@ -36,28 +38,66 @@ def report_command(run_dir: str, out: Path | None) -> None:
 
 @click.command("compare")
 @click.argument("runs", nargs=-1, required=True)
-@click.option("--margin", type=click.FloatRange(0, 1), default=0.05, show_default=True,
-              help="Largest acceptable drop of the cheaper side for non-inferiority (0..1).")
-@click.option("--metric", type=click.Choice(["pass_rate", "score"]), default="pass_rate", show_default=True,
-              help="What non-inferiority is tested on.")
-@click.option("--confidence", type=click.FloatRange(0.5, 1, min_open=True, max_open=True), default=0.95, show_default=True)
+@click.option(
+    "--margin",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Largest acceptable drop of the cheaper side for non-inferiority (0..1).",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["pass_rate", "score"]),
+    default="pass_rate",
+    show_default=True,
+    help="What non-inferiority is tested on.",
+)
+@click.option(
+    "--confidence", type=click.FloatRange(0.5, 1, min_open=True, max_open=True), default=0.95, show_default=True
+)
 @click.option("--allow-mismatch", is_flag=True, help="Warn instead of refusing when rubric, simulator or judge differ.")
-@click.option("--tiers", default=None, metavar="A,B", help="Compare these tiers inside one run (default: all its tiers).")
-@click.option("--format", "fmt", type=click.Choice(["table", "md", "html", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--tiers", default=None, metavar="A,B", help="Compare these tiers inside one run (default: all its tiers)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "md", "html", "csv", "json"]), default="table", show_default=True
+)
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the output here instead of stdout.")
-@click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also save a score-vs-cost PNG (needs matplotlib: pip install 'evalkit[plot]').")
-@click.option("--pairwise", is_flag=True, help="Also ask the judge to compare paired transcripts head to head (both orders).")
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also save a score-vs-cost PNG (needs matplotlib: pip install 'evalkit[plot]').",
+)
+@click.option(
+    "--pairwise", is_flag=True, help="Also ask the judge to compare paired transcripts head to head (both orders)."
+)
 @click.option("--judge-model", default=None, help="Judge for --pairwise (default: the runs' judge). Makes model calls.")
-def compare_command(runs: tuple[str, ...], margin: float, metric: Metric, confidence: float, allow_mismatch: bool,
-                    tiers: str | None, fmt: str, out: Path | None, plot: Path | None, pairwise: bool,
-                    judge_model: str | None) -> None:
+def compare_command(
+    runs: tuple[str, ...],
+    margin: float,
+    metric: Metric,
+    confidence: float,
+    allow_mismatch: bool,
+    tiers: str | None,
+    fmt: str,
+    out: Path | None,
+    plot: Path | None,
+    pairwise: bool,
+    judge_model: str | None,
+) -> None:
     """Compare RUN_A with RUN_B [RUN_C ...] (each against the first), or the tiers inside one run.
 
     Trials are paired by suite, scenario and trial. The cheaper side (agent cost per session) is the
     candidate for the non-inferiority verdict and the routing hint.
     """
-    cfg = CompareConfig(margin=margin, metric=metric, confidence=confidence, allow_mismatch=allow_mismatch,
-                        tiers=[t.strip() for t in tiers.split(",") if t.strip()] if tiers else None)
+    cfg = CompareConfig(
+        margin=margin,
+        metric=metric,
+        confidence=confidence,
+        allow_mismatch=allow_mismatch,
+        tiers=[t.strip() for t in tiers.split(",") if t.strip()] if tiers else None,
+    )
     try:
         runs = _resolve_history_refs(runs)
         comp = compare_runs(list(runs), cfg)
@@ -96,8 +136,10 @@ def _resolve_history_refs(runs: tuple[str, ...]) -> tuple[str, ...]:
 
     others = [r for r in runs if not is_history_ref(r)]
     if not others:
-        raise click.ClickException("last-green:<branch> is chosen to match another run's instrument: "
-                                   "name that run too, e.g. evalkit compare last-green:main reports/latest")
+        raise click.ClickException(
+            "last-green:<branch> is chosen to match another run's instrument: "
+            "name that run too, e.g. evalkit compare last-green:main reports/latest"
+        )
     try:
         instrument = instrument_of_run(others[0])
         url = project_history_url(Path.cwd())

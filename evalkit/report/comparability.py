@@ -25,8 +25,9 @@ class ComparabilityError(ReportError):
 
 def mismatches(a: RunData, b: RunData) -> list[Mismatch]:
     """Every difference in measuring instrument between two sides, one line each (evalkit.verdicts decides)."""
-    return instrument_mismatches(Instruments.of(a.label, a.trials, a.results),
-                                 Instruments.of(b.label, b.trials, b.results))
+    return instrument_mismatches(
+        Instruments.of(a.label, a.trials, a.results), Instruments.of(b.label, b.trials, b.results)
+    )
 
 
 def check_comparable(sides: list[RunData], allow_mismatch: bool) -> list[str]:

@@ -30,12 +30,20 @@ from evalkit.report.pass_k import trials_per_scenario
 from evalkit.report.routing import RoutingHint, routing_hint
 from evalkit.report.rundata import ReportError, RunData, open_run
 from evalkit.report.scenario_test import ScenarioTest, scenario_level_test
-from evalkit.run.keys import tier_label
 from evalkit.report.sides import DECIDED, SideStats, pass_values, score_values, side_stats
+from evalkit.run.keys import tier_label
+from evalkit.stats import (
+    Bounds,
+    DiffEstimate,
+    McNemarResult,
+    NonInferiority,
+    newcombe_diff,
+    non_inferiority,
+    paired_bootstrap_diff,
+    paired_pass_fail_test,
+)
 from evalkit.verdicts import ScenarioVerdict
 from evalkit.verdicts.rows import TrialRecord
-from evalkit.stats import Bounds, DiffEstimate, McNemarResult, NonInferiority, newcombe_diff, non_inferiority
-from evalkit.stats import paired_bootstrap_diff, paired_pass_fail_test
 
 Metric = Literal["pass_rate", "score"]
 
@@ -109,8 +117,11 @@ def _groups(side: RunData, align: Alignment) -> Groups:
 
 def _trial_pairs(a: list[TrialRecord], b: list[TrialRecord]) -> list[tuple[TrialRecord, TrialRecord]]:
     by_trial = {t.trial: t for t in b}
-    return [(t, by_trial[t.trial]) for t in a if t.trial in by_trial
-            and t.outcome in DECIDED and by_trial[t.trial].outcome in DECIDED]
+    return [
+        (t, by_trial[t.trial])
+        for t in a
+        if t.trial in by_trial and t.outcome in DECIDED and by_trial[t.trial].outcome in DECIDED
+    ]
 
 
 def _wtl(pairs: list[tuple[TrialRecord, TrialRecord]]) -> tuple[int, int, int]:
@@ -134,17 +145,35 @@ def _wtl(pairs: list[tuple[TrialRecord, TrialRecord]]) -> tuple[int, int, int]:
 class _Pair:
     """Everything needed to score a set of scenarios for one pair of sides."""
 
-    def __init__(self, a: RunData, b: RunData, ga: Groups, gb: Groups, cfg: CompareConfig, b_is_candidate: bool,
-                 verdicts: tuple[Verdicts, Verdicts], k: int | None):
+    def __init__(
+        self,
+        a: RunData,
+        b: RunData,
+        ga: Groups,
+        gb: Groups,
+        cfg: CompareConfig,
+        b_is_candidate: bool,
+        verdicts: tuple[Verdicts, Verdicts],
+        k: int | None,
+    ):
         self.a, self.b, self.ga, self.gb, self.cfg = a, b, ga, gb, cfg
         self.b_is_candidate = b_is_candidate
         self.verdicts, self.k = verdicts, k
 
-    def _diff(self, keys: list[ScenarioKey], values: Callable[[Sequence[TrialRecord]], list[float]], first: Groups,
-              second: Groups) -> DiffEstimate:
-        return paired_bootstrap_diff({"/".join(k): values(first[k]) for k in keys},
-                                     {"/".join(k): values(second[k]) for k in keys},
-                                     self.cfg.confidence, self.cfg.n_resamples, self.cfg.seed)
+    def _diff(
+        self,
+        keys: list[ScenarioKey],
+        values: Callable[[Sequence[TrialRecord]], list[float]],
+        first: Groups,
+        second: Groups,
+    ) -> DiffEstimate:
+        return paired_bootstrap_diff(
+            {"/".join(k): values(first[k]) for k in keys},
+            {"/".join(k): values(second[k]) for k in keys},
+            self.cfg.confidence,
+            self.cfg.n_resamples,
+            self.cfg.seed,
+        )
 
     def scorecard(self, name: str, keys: list[ScenarioKey]) -> Scorecard:
         pairs = [p for k in keys for p in _trial_pairs(self.ga[k], self.gb[k])]
@@ -155,13 +184,17 @@ class _Pair:
             tags=sorted({tag for k in keys for t in self.ga[k] + self.gb[k] for tag in t.tags}),
             a=side_stats(self.a.label, {k: self.ga[k] for k in keys}, self.k),
             b=side_stats(self.b.label, {k: self.gb[k] for k in keys}, self.k),
-            mcnemar=paired_pass_fail_test([(x.outcome == Outcome.passed, y.outcome == Outcome.passed) for x, y in pairs]),
+            mcnemar=paired_pass_fail_test(
+                [(x.outcome == Outcome.passed, y.outcome == Outcome.passed) for x, y in pairs]
+            ),
             scenario_test=self._scenario_test(keys),
             pass_diff=(pass_diff := self._diff(keys, pass_values, self.ga, self.gb)),
             pass_ci=self._pass_ci(keys, pass_diff),
             score_diff=(score_diff := self._diff(keys, score_values, self.ga, self.gb)),
             score_note=_score_note(keys, score_diff),
-            wins=wins, ties=ties, losses=losses,
+            wins=wins,
+            ties=ties,
+            losses=losses,
             verdict=non_inferiority(ni, self.cfg.margin),  # type: ignore[arg-type]  # reads .low/.high only
             ni_diff=ni,
         )
@@ -172,9 +205,13 @@ class _Pair:
     def _scenario_test(self, keys: list[ScenarioKey]) -> ScenarioTest | None:
         if len(keys) < 2:
             return None
-        return scenario_level_test({"/".join(k): pass_values(self.ga[k]) for k in keys},
-                                   {"/".join(k): pass_values(self.gb[k]) for k in keys},
-                                   self.cfg.confidence, self.cfg.n_resamples, self.cfg.seed)
+        return scenario_level_test(
+            {"/".join(k): pass_values(self.ga[k]) for k in keys},
+            {"/".join(k): pass_values(self.gb[k]) for k in keys},
+            self.cfg.confidence,
+            self.cfg.n_resamples,
+            self.cfg.seed,
+        )
 
     def _pass_ci(self, keys: list[ScenarioKey], boot: DiffEstimate) -> Bounds:
         """b - a: Newcombe over one scenario's trials (its bootstrap collapses), the bootstrap over several."""
@@ -237,12 +274,19 @@ def compare_pair(a: RunData, b: RunData, align: Alignment, cfg: CompareConfig) -
     scenarios = [pair.scorecard(align.label(k), [k]) for k in keys]
     candidate, reference = (b.label, a.label) if b_cand else (a.label, b.label)
     why = "lower agent cost per session" if by_cost else "listed second: agent costs are equal or unknown"
-    return PairComparison(a=a.label, b=b.label, candidate=candidate, reference=reference, candidate_by=why, k=k,
-                          overall=overall,
-                          scenarios=scenarios, unmatched=unmatched,
-                          criteria=criterion_deltas(a, b, align, {"/".join(k) for k in keys}, cfg.confidence,
-                                                    cfg.n_resamples, cfg.seed),
-                          routing=routing_hint(overall, scenarios, candidate_is_b=b_cand))
+    return PairComparison(
+        a=a.label,
+        b=b.label,
+        candidate=candidate,
+        reference=reference,
+        candidate_by=why,
+        k=k,
+        overall=overall,
+        scenarios=scenarios,
+        unmatched=unmatched,
+        criteria=criterion_deltas(a, b, align, {"/".join(k) for k in keys}, cfg.confidence, cfg.n_resamples, cfg.seed),
+        routing=routing_hint(overall, scenarios, candidate_is_b=b_cand),
+    )
 
 
 def named_tiers(run: RunData, names: list[str]) -> list[str]:
@@ -274,5 +318,6 @@ def compare_runs(runs: list[RunData | str], cfg: CompareConfig | None = None) ->
     for p in pairs:
         if p.unmatched:
             warnings.append(f"{p.a} vs {p.b}: scenarios on one side only, left out: {', '.join(p.unmatched)}")
-    return Comparison(config=cfg, sides=[s.label for s in sides], by_tier=align.with_tier, warnings=warnings,
-                      pairs=pairs)
+    return Comparison(
+        config=cfg, sides=[s.label for s in sides], by_tier=align.with_tier, warnings=warnings, pairs=pairs
+    )

@@ -42,17 +42,22 @@ def _scores(side: RunData, align: Alignment, keys: set[str]) -> tuple[Scores, di
     return scores, fails, kinds
 
 
-def criterion_deltas(a: RunData, b: RunData, align: Alignment, keys: set[str], confidence: float,
-                     n_resamples: int, seed: int) -> list[CriterionDelta]:
+def criterion_deltas(
+    a: RunData, b: RunData, align: Alignment, keys: set[str], confidence: float, n_resamples: int, seed: int
+) -> list[CriterionDelta]:
     """One row per criterion both sides scored, over the shared scenarios `keys` ("/"-joined scenario keys)."""
     sa, fa, kinds = _scores(a, align, keys)
     sb, fb, _ = _scores(b, align, keys)
     out = []
     for crit in [c for c in sa if c in sb]:
-        out.append(CriterionDelta(
-            rubric_ref=crit[0], criterion_id=crit[1], kind=kinds[crit],
-            fail_rate_a=sum(fa[crit]) / len(fa[crit]) if fa[crit] else None,
-            fail_rate_b=sum(fb[crit]) / len(fb[crit]) if fb[crit] else None,
-            diff=paired_bootstrap_diff(sa[crit], sb[crit], confidence, n_resamples, seed),
-        ))
+        out.append(
+            CriterionDelta(
+                rubric_ref=crit[0],
+                criterion_id=crit[1],
+                kind=kinds[crit],
+                fail_rate_a=sum(fa[crit]) / len(fa[crit]) if fa[crit] else None,
+                fail_rate_b=sum(fb[crit]) / len(fb[crit]) if fb[crit] else None,
+                diff=paired_bootstrap_diff(sa[crit], sb[crit], confidence, n_resamples, seed),
+            )
+        )
     return out

@@ -73,9 +73,16 @@ def _message_view(n: int, m: TranscriptMessage, quotes: list[str]) -> MessageVie
     if m.tool_result is not None:  # the raw content, when present, already shows the output as the agent saw it
         output = "" if m.content else pretty(m.tool_result.output)
         result = (m.tool_result.name, output, m.tool_result.error)
-    return MessageView(n=n, role=m.role, turn=m.turn, cited=bool(quotes), html=highlight(m.content, quotes),
-                       scripted=m.scripted, tool_calls=[(c.name, pretty(c.arguments)) for c in m.tool_calls],
-                       tool_result=result)
+    return MessageView(
+        n=n,
+        role=m.role,
+        turn=m.turn,
+        cited=bool(quotes),
+        html=highlight(m.content, quotes),
+        scripted=m.scripted,
+        tool_calls=[(c.name, pretty(c.arguments)) for c in m.tool_calls],
+        tool_result=result,
+    )
 
 
 def _evidence(row: ResultRow, transcript: Transcript | None) -> list[EvidenceView]:
@@ -83,7 +90,9 @@ def _evidence(row: ResultRow, transcript: Transcript | None) -> list[EvidenceVie
     views = []
     for ev in row.evidence:
         cited = messages[ev.turn - 1] if 1 <= ev.turn <= len(messages) else None
-        found = cited is not None and any(quote_in_text(ev.quote, text) for text in (message_text(cited), cited.content))
+        found = cited is not None and any(
+            quote_in_text(ev.quote, text) for text in (message_text(cited), cited.content)
+        )
         views.append(EvidenceView(turn=ev.turn, quote=ev.quote, verified=ev.verified, found=found))
     return views
 
@@ -93,7 +102,9 @@ def _provenance(rows: list[ResultRow]) -> list[str]:
     for row in rows:
         if row.rubric_ref == "checks":
             continue
-        line = f"{row.rubric_ref} fingerprint {row.rubric_fingerprint or '?'}; judge {', '.join(row.judge_models) or '?'}"
+        line = (
+            f"{row.rubric_ref} fingerprint {row.rubric_fingerprint or '?'}; judge {', '.join(row.judge_models) or '?'}"
+        )
         if row.template_hash:
             line += f"; template {row.template_hash}"
         lines.append(line)
@@ -107,9 +118,16 @@ def trial_view(run: RunData, trial: TrialRecord) -> TrialView:
     for row in rows:
         for ev in row.evidence:
             quotes.setdefault(ev.turn, []).append(ev.quote)
-    messages = [_message_view(n, m, quotes.get(n, []))
-                for n, m in enumerate(transcript.messages if transcript else [], start=1)]
+    messages = [
+        _message_view(n, m, quotes.get(n, [])) for n, m in enumerate(transcript.messages if transcript else [], start=1)
+    ]
     flags = [f if isinstance(f, dict) else {"name": str(f)} for f in trial.guardrail_flags]
-    return TrialView(trial=trial, anchor=anchor_for(trial), messages=messages,
-                     criteria=[CriterionView(row=r, evidence=_evidence(r, transcript)) for r in rows],
-                     provenance=_provenance(rows), transcript_missing=transcript is None, flags=flags)
+    return TrialView(
+        trial=trial,
+        anchor=anchor_for(trial),
+        messages=messages,
+        criteria=[CriterionView(row=r, evidence=_evidence(r, transcript)) for r in rows],
+        provenance=_provenance(rows),
+        transcript_missing=transcript is None,
+        flags=flags,
+    )

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from evalkit.report.rundata import RunData
 from evalkit.report.verdict_view import GateRow, gate_views
-from evalkit.spec.models import GateConfig
 from evalkit.run.recorded_inputs import recorded_baseline, recorded_gate
 from evalkit.run.trust_inputs import with_judge_evidence
+from evalkit.spec.models import GateConfig
 from evalkit.verdicts import RunVerdict, VerdictInputs, decide_run
 
 __all__ = ["GateRow", "gate_config", "gate_rows", "run_verdict"]
@@ -25,8 +25,11 @@ def run_verdict(run: RunData) -> RunVerdict:
     the baseline run it was gated against (so the report shows the same regression check as pytest did),
     and the project's calibration records and this run's labels (the judge_trust and corrected checks)."""
     suites = {t.suite for t in run.trials}
-    inputs = VerdictInputs(gates={suite: gate_config(run, suite) for suite in suites}, run_dir=run.path,
-                           baseline=recorded_baseline(run.manifest))
+    inputs = VerdictInputs(
+        gates={suite: gate_config(run, suite) for suite in suites},
+        run_dir=run.path,
+        baseline=recorded_baseline(run.manifest),
+    )
     return decide_run(run.trials, run.results, with_judge_evidence(inputs, run.trials))
 
 

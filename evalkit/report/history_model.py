@@ -124,10 +124,20 @@ def run_views(frames: FramesLike, page_dir: Path) -> list[RunView]:
     runs = frames.runs.sort_values(["started_at", "run_id"], kind="stable")
     text = lambda v: "–" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)  # noqa: E731
     number = lambda v: None if v is None or pd.isna(v) else float(v)  # noqa: E731
-    return [RunView(index=i, run_id=str(r.run_id), started=f"{r.started_at:%Y-%m-%d %H:%M}", branch=text(r.branch),
-                    commit=text(r.commit)[:10], verdict=text(r.verdict), pass_rate=number(r.pass_rate),
-                    cost=number(r.cost_usd), href=report_href(r.report_path, page_dir))
-            for i, r in enumerate(runs.itertuples())]
+    return [
+        RunView(
+            index=i,
+            run_id=str(r.run_id),
+            started=f"{r.started_at:%Y-%m-%d %H:%M}",
+            branch=text(r.branch),
+            commit=text(r.commit)[:10],
+            verdict=text(r.verdict),
+            pass_rate=number(r.pass_rate),
+            cost=number(r.cost_usd),
+            href=report_href(r.report_path, page_dir),
+        )
+        for i, r in enumerate(runs.itertuples())
+    ]
 
 
 def _polyline(pairs: list[tuple[float, float]]) -> str:
@@ -138,18 +148,31 @@ def _series(points: list[TrendPoint], index: dict[str, int], runs: list[RunView]
     n = len(runs)
     rated = [p for p in points if p.rate is not None]
     xs = {p.run_id: x_of(index[p.run_id], n) for p in points}
-    band = [(xs[p.run_id], y_of(p.rate_high)) for p in rated] + [(xs[p.run_id], y_of(p.rate_low))
-                                                                 for p in reversed(rated)]
-    dots = [Dot(x=xs[p.run_id], y=y_of(p.rate or 0.0), href=runs[index[p.run_id]].href,
-                title=(f"{p.run_id} {p.started_at:%Y-%m-%d %H:%M}: pass {p.rate:.0%} [{p.rate_low:.0%}-"
-                       f"{p.rate_high:.0%}], {p.passes}/{p.valid} valid, {p.invalid} invalid, {p.errors} error"
-                       if p.rate is not None else f"{p.run_id}: no valid trial ({p.invalid} invalid, {p.errors} error)"))
-            for p in points]
-    return Series(suite=points[0].suite, tier=points[0].tier,
-                  line=_polyline([(xs[p.run_id], y_of(p.rate)) for p in rated if p.rate is not None]),
-                  band=_polyline(band),
-                  score_line=_polyline([(xs[p.run_id], y_of(p.score)) for p in points if p.score is not None]),
-                  dots=dots)
+    band = [(xs[p.run_id], y_of(p.rate_high)) for p in rated] + [
+        (xs[p.run_id], y_of(p.rate_low)) for p in reversed(rated)
+    ]
+    dots = [
+        Dot(
+            x=xs[p.run_id],
+            y=y_of(p.rate or 0.0),
+            href=runs[index[p.run_id]].href,
+            title=(
+                f"{p.run_id} {p.started_at:%Y-%m-%d %H:%M}: pass {p.rate:.0%} [{p.rate_low:.0%}-"
+                f"{p.rate_high:.0%}], {p.passes}/{p.valid} valid, {p.invalid} invalid, {p.errors} error"
+                if p.rate is not None
+                else f"{p.run_id}: no valid trial ({p.invalid} invalid, {p.errors} error)"
+            ),
+        )
+        for p in points
+    ]
+    return Series(
+        suite=points[0].suite,
+        tier=points[0].tier,
+        line=_polyline([(xs[p.run_id], y_of(p.rate)) for p in rated if p.rate is not None]),
+        band=_polyline(band),
+        score_line=_polyline([(xs[p.run_id], y_of(p.score)) for p in points if p.score is not None]),
+        dots=dots,
+    )
 
 
 def trend_series(frames: FramesLike, runs: list[RunView]) -> list[Series]:
@@ -174,15 +197,19 @@ def heatmap(frames: FramesLike, runs: list[RunView]) -> list[HeatRow]:
     """Rows = suite x scenario x tier, columns = every run on the page, oldest first."""
     counts = per_run(frames.trials, CELL)
     # plain dicts: itertuples' fields type as any pandas scalar, which int() refuses
-    by_key = {(str(r["run_id"]), str(r["suite"]), str(r["scenario"]), str(r["tier"])): r
-              for r in counts.to_dict("records")}
+    by_key = {
+        (str(r["run_id"]), str(r["suite"]), str(r["scenario"]), str(r["tier"])): r for r in counts.to_dict("records")
+    }
     rows = []
     for (suite, scenario, tier), _ in counts.groupby(CELL, sort=True):
         cells = []
         for run in runs:
             hit = by_key.get((run.run_id, str(suite), str(scenario), str(tier)))
-            cells.append(HeatCell(level="none", title=f"{run.run_id}: not run") if hit is None else
-                         _heat(int(hit["passes"]), int(hit["valid"]), int(hit["invalid"]), int(hit["errors"]), run.run_id))
+            cells.append(
+                HeatCell(level="none", title=f"{run.run_id}: not run")
+                if hit is None
+                else _heat(int(hit["passes"]), int(hit["valid"]), int(hit["invalid"]), int(hit["errors"]), run.run_id)
+            )
         rows.append(HeatRow(suite=str(suite), scenario=str(scenario), tier=str(tier), cells=cells))
     return rows
 
@@ -196,11 +223,26 @@ def cost_bars(runs: list[RunView]) -> tuple[list[Bar], float]:
     for r in runs:
         x = x_of(r.index, n) - width / 2
         if r.cost is None:
-            bars.append(Bar(x=x, y=HEIGHT - BOTTOM - 4, width=width, height=4, unknown=True,
-                            title=f"{r.run_id} {r.started}: cost unknown (a price was missing)"))
+            bars.append(
+                Bar(
+                    x=x,
+                    y=HEIGHT - BOTTOM - 4,
+                    width=width,
+                    height=4,
+                    unknown=True,
+                    title=f"{r.run_id} {r.started}: cost unknown (a price was missing)",
+                )
+            )
             continue
         h = r.cost / top * (HEIGHT - TOP - BOTTOM)
-        bars.append(Bar(x=x, y=HEIGHT - BOTTOM - h, width=width, height=h, unknown=False,
-                        title=f"{r.run_id} {r.started}: ${r.cost:.4f}"))
+        bars.append(
+            Bar(
+                x=x,
+                y=HEIGHT - BOTTOM - h,
+                width=width,
+                height=h,
+                unknown=False,
+                title=f"{r.run_id} {r.started}: ${r.cost:.4f}",
+            )
+        )
     return bars, top
-

@@ -16,7 +16,7 @@ evalkit/history/commands.py's SUBCOMMANDS.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ from evalkit.history.flaky import FlakyConfig, flaky
 from evalkit.report.history_model import Axis, cost_bars, heatmap, run_ticks, run_views, trend_series, y_of
 from evalkit.report.render import environment as report_environment
 
-CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-       "base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 class HistoryPageConfig(BaseModel):
@@ -72,14 +74,18 @@ def page_context(frames: Any, page_dir: Path, config: HistoryPageConfig) -> dict
     filters = {k: v for k, v in (("branch", config.branch), ("suite", config.suite), ("tier", config.tier)) if v}
     bars, top_cost = cost_bars(runs)
     return {
-        "csp": CSP, "style": _style(), "runs": runs, "filters": filters,
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "csp": CSP,
+        "style": _style(),
+        "runs": runs,
+        "filters": filters,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "axis": Axis(ticks=[(y_of(v), f"{v:.0%}") for v in (0.0, 0.5, 1.0)], run_ticks=run_ticks(len(runs))),
         "series": [] if empty else trend_series(frames, runs),
         "heat_rows": [] if empty else heatmap(frames, runs),
         "flaky_rows": [] if empty else flaky(frames, FlakyConfig(runs=config.flaky_runs)),
         "drift": drift(frames, DriftConfig(window=config.window, alpha=config.alpha)),
-        "cost_bars": bars, "top_cost": top_cost,
+        "cost_bars": bars,
+        "top_cost": top_cost,
         "unknown_cost": sum(b.unknown for b in bars),
     }
 
@@ -96,15 +102,23 @@ def write_history_page(frames: Any, out: Path, config: HistoryPageConfig = Histo
 
 
 @click.command("report")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("history.html"),
-              show_default=True, help="Where to write the page.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("history.html"),
+    show_default=True,
+    help="Where to write the page.",
+)
 @filter_options
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest N runs.")
-@click.option("--window", type=click.IntRange(min=1, max=100), default=5, show_default=True,
-              help="Drift window (runs per side).")
+@click.option(
+    "--window", type=click.IntRange(min=1, max=100), default=5, show_default=True, help="Drift window (runs per side)."
+)
 @click.pass_context
-def history_report_command(ctx: click.Context, output: Path, branch: str | None, suite: str | None,
-                           tier: str | None, limit: int, window: int) -> None:
+def history_report_command(
+    ctx: click.Context, output: Path, branch: str | None, suite: str | None, tier: str | None, limit: int, window: int
+) -> None:
     """Write a self-contained history page: trends per suite and tier, outcome heatmap, flaky, drift, cost."""
     frames = frames_of(ctx, branch=branch, suite=suite, tier=tier, limit_runs=limit)
     path = write_history_page(frames, output, HistoryPageConfig(window=window, branch=branch, suite=suite, tier=tier))

@@ -14,8 +14,8 @@ from evalkit.report.judge_trust import judge_trust
 from evalkit.report.overview import CellStats, build_overview, group_cells
 from evalkit.report.render import render_page
 from evalkit.report.rundata import RunData, open_run
-from evalkit.security import redact
 from evalkit.report.verdict_view import banner, gate_views
+from evalkit.security import redact
 
 
 @dataclass
@@ -61,8 +61,9 @@ def report_context(run: RunData) -> dict[str, Any]:
         "tiers": run.tiers(),
         "all_tags": sorted({tag for t in run.trials for tag in t.tags}),
         "trials": run.trials,
-        "cell_outcomes": [sorted({str(t.outcome) for t in cells[(c.suite, c.scenario_id, c.tier)]})
-                          for c in overview.cells],
+        "cell_outcomes": [
+            sorted({str(t.outcome) for t in cells[(c.suite, c.scenario_id, c.tier)]}) for c in overview.cells
+        ],
         "scenario_groups": _groups(run),
         "scenario_anchor": scenario_anchor,
         "suite_scenario_anchor": suite_scenario_anchor,

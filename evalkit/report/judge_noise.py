@@ -60,7 +60,14 @@ def judge_noise(run: RunData, config: VarianceShareConfig = VarianceShareConfig(
     for row in run.results:
         key = (row.rubric_ref, row.criterion_id)
         samples[key] = max(samples[key], judge_samples(row))
-    return [NoiseRow(rubric_ref=ref, criterion_id=cid, samples=samples[(ref, cid)],
-                     trials=sum(len(t) for t in cells.values()), cells=len(cells),
-                     share=variance_share(cells, config))
-            for (ref, cid), cells in sampled_readings(run.results).items()]
+    return [
+        NoiseRow(
+            rubric_ref=ref,
+            criterion_id=cid,
+            samples=samples[(ref, cid)],
+            trials=sum(len(t) for t in cells.values()),
+            cells=len(cells),
+            share=variance_share(cells, config),
+        )
+        for (ref, cid), cells in sampled_readings(run.results).items()
+    ]

@@ -96,8 +96,10 @@ def uses_of(run: RunData) -> list[InUse]:
     suites: dict[tuple[str, tuple[str, ...], str], set[str]] = defaultdict(set)
     for row in run.results:
         suites[(row.rubric_ref, tuple(row.judge_models), row.rubric_fingerprint or "")].add(row.suite)
-    return [replace(u, suites=tuple(sorted(suites[(u.rubric, u.judge_models, u.fingerprint)])))
-            for u in instruments_of(run.results)]
+    return [
+        replace(u, suites=tuple(sorted(suites[(u.rubric, u.judge_models, u.fingerprint)])))
+        for u in instruments_of(run.results)
+    ]
 
 
 def _stat(criterion: CriterionCalibration, name: str, point: float | None, wilson: Interval | None = None) -> Stat:
@@ -112,10 +114,16 @@ def _stat(criterion: CriterionCalibration, name: str, point: float | None, wilso
 def criterion_trust(c: CriterionCalibration) -> CriterionTrust:
     m = c.binary.confusion
     return CriterionTrust(
-        criterion_id=c.criterion_id, threshold=c.threshold, n_items=c.n_items, n_clusters=c.n_clusters,
-        confusion=(m.tp, m.fp, m.fn, m.tn), kappa=_stat(c, "cohen_kappa", c.binary.cohen_kappa),
-        ac1=_stat(c, "gwet_ac1", c.binary.gwet_ac1), tpr=_stat(c, "tpr", m.tpr.estimate, m.tpr),
-        fpr=_stat(c, "fpr", m.fpr.estimate, m.fpr))
+        criterion_id=c.criterion_id,
+        threshold=c.threshold,
+        n_items=c.n_items,
+        n_clusters=c.n_clusters,
+        confusion=(m.tp, m.fp, m.fn, m.tn),
+        kappa=_stat(c, "cohen_kappa", c.binary.cohen_kappa),
+        ac1=_stat(c, "gwet_ac1", c.binary.gwet_ac1),
+        tpr=_stat(c, "tpr", m.tpr.estimate, m.tpr),
+        fpr=_stat(c, "fpr", m.fpr.estimate, m.fpr),
+    )
 
 
 def probe_rows(probes: Any) -> list[tuple[str, str]]:
@@ -132,8 +140,11 @@ def probe_rows(probes: Any) -> list[tuple[str, str]]:
             rows.append((str(key), str(data)))
             continue
         name = str(data.get("name") or data.get("probe") or data.get("kind") or key)
-        fields = [f"{k} {_scalar(v)}" for k, v in data.items()
-                  if k not in ("name", "probe", "kind") and isinstance(v, str | int | float | bool | None)]
+        fields = [
+            f"{k} {_scalar(v)}"
+            for k, v in data.items()
+            if k not in ("name", "probe", "kind") and isinstance(v, str | int | float | bool | None)
+        ]
         rows.append((name, "; ".join(fields)))
     return rows
 
@@ -154,9 +165,20 @@ def section_for(run: RunData, use: InUse, lookup: CalibrationLookup, today: dt.d
     for c in record.criteria:
         for d in c.disagreements:
             t = trials.get(d.transcript_hash)
-            disagreements.append(DisagreementView(c.criterion_id, c.scale == "scale", d, anchor_for(t) if t else None, t))
-    return TrustSection(use, found.state, found.why, found.record_path, record, [criterion_trust(c) for c in record.criteria],
-                        disagreements, probe_rows(getattr(record, "probes", None)), found.fix)
+            disagreements.append(
+                DisagreementView(c.criterion_id, c.scale == "scale", d, anchor_for(t) if t else None, t)
+            )
+    return TrustSection(
+        use,
+        found.state,
+        found.why,
+        found.record_path,
+        record,
+        [criterion_trust(c) for c in record.criteria],
+        disagreements,
+        probe_rows(getattr(record, "probes", None)),
+        found.fix,
+    )
 
 
 def judge_trust(run: RunData) -> list[TrustSection]:

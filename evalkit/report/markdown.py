@@ -11,11 +11,10 @@ from evalkit.report.judge_trust import judge_trust
 from evalkit.report.overview import RoleCost, build_overview
 from evalkit.report.render import render_text
 from evalkit.report.rundata import RunData, open_run
-from evalkit.security import redact
 from evalkit.report.verdict_view import banner, gate_views
+from evalkit.security import redact
 
-ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️", "invalid": "⚠️", "error": "💥",
-         "empty": "⏭️"}
+ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️", "invalid": "⚠️", "error": "💥", "empty": "⏭️"}
 MAX_DISAGREEMENTS = 10  # per rubric x judge in summary.md (a CI comment); report.html lists them all
 
 
@@ -28,15 +27,29 @@ def render_markdown_summary(run: RunData | Path | str) -> str:
     verdict = run_verdict(data)
     overview = build_overview(data, verdict)
     roles = [
-        RoleCost(role=role, input_tokens=sum(r.input_tokens for r in rs), output_tokens=sum(r.output_tokens for r in rs),
-                 cost_usd=sum_costs(r.cost_usd for r in rs))
+        RoleCost(
+            role=role,
+            input_tokens=sum(r.input_tokens for r in rs),
+            output_tokens=sum(r.output_tokens for r in rs),
+            cost_usd=sum_costs(r.cost_usd for r in rs),
+        )
         for role in ("agent", "simulator", "judge")
         for rs in [[r for t in overview.tiers for r in t.roles if r.role == role]]
     ]
-    text = render_text("summary.md.j2", run_id=data.run_id, status=str(data.manifest.get("status") or "unknown"),
-                       banner=banner(verdict), gates=gate_views(verdict), overview=overview, roles=roles, icons=ICONS,
-                       cost_label=data.cost_label, judge_trust=judge_trust(data), judge_noise=judge_noise(data),
-                       max_disagreements=MAX_DISAGREEMENTS)
+    text = render_text(
+        "summary.md.j2",
+        run_id=data.run_id,
+        status=str(data.manifest.get("status") or "unknown"),
+        banner=banner(verdict),
+        gates=gate_views(verdict),
+        overview=overview,
+        roles=roles,
+        icons=ICONS,
+        cost_label=data.cost_label,
+        judge_trust=judge_trust(data),
+        judge_noise=judge_noise(data),
+        max_disagreements=MAX_DISAGREEMENTS,
+    )
     return text.strip() + "\n"
 
 

@@ -19,9 +19,9 @@ from evalkit.llm.costs import sum_costs
 from evalkit.report.pass_k import PassK, pass_k
 from evalkit.report.rundata import RunData
 from evalkit.report.verdict_view import outcome_rank, scenario_verdicts
+from evalkit.stats import clustered_mean, flaky_scenarios, pass_rate_estimate, wilson_interval
 from evalkit.verdicts import RunVerdict, ScenarioVerdict
 from evalkit.verdicts.rows import ROLES, TrialRecord
-from evalkit.stats import clustered_mean, flaky_scenarios, pass_rate_estimate, wilson_interval
 
 SCORE_BINS = 5
 _DECIDED = (Outcome.passed, Outcome.failed)  # invalid and error trials have no score that counts
@@ -123,9 +123,14 @@ def cell_stats(group: list[TrialRecord], confidence: float = 0.95) -> CellStats:
     costs = [t.total_cost for t in group]
     total = sum_costs(costs)
     return CellStats(
-        suite=first.suite, scenario_id=first.scenario_id, tier=first.tier,
-        tags=sorted({tag for t in group for tag in t.tags}), counts=counts, pass_rate=interval.estimate,
-        low=interval.low, high=interval.high,
+        suite=first.suite,
+        scenario_id=first.scenario_id,
+        tier=first.tier,
+        tags=sorted({tag for t in group for tag in t.tags}),
+        counts=counts,
+        pass_rate=interval.estimate,
+        low=interval.low,
+        high=interval.high,
         mean_score=_mean([t.score for t in group if t.score is not None and t.outcome in _DECIDED]),
         flaky=bool(flaky_scenarios({"s": [t.outcome for t in group]})),
         cost_per_session=None if total is None else total / len(group),
@@ -145,20 +150,29 @@ def tier_stats(tier: str, trials: list[TrialRecord], confidence: float = 0.95) -
     by_scenario: dict[str, list[TrialRecord]] = defaultdict(list)
     for t in trials:
         by_scenario[f"{t.suite}/{t.scenario_id}"].append(t)
-    rate = pass_rate_estimate({k: (Counts.of(v).passed, Counts.of(v).valid) for k, v in by_scenario.items()},
-                              confidence)
-    scores = {k: [t.score for t in v if t.score is not None and t.outcome in _DECIDED]
-              for k, v in by_scenario.items()}
+    rate = pass_rate_estimate(
+        {k: (Counts.of(v).passed, Counts.of(v).valid) for k, v in by_scenario.items()}, confidence
+    )
+    scores = {k: [t.score for t in v if t.score is not None and t.outcome in _DECIDED] for k, v in by_scenario.items()}
     roles = [
-        RoleCost(role=r, input_tokens=sum(t.tokens[r].input for t in trials if r in t.tokens),
-                 output_tokens=sum(t.tokens[r].output for t in trials if r in t.tokens),
-                 cost_usd=sum_costs(t.cost(r) for t in trials))
+        RoleCost(
+            role=r,
+            input_tokens=sum(t.tokens[r].input for t in trials if r in t.tokens),
+            output_tokens=sum(t.tokens[r].output for t in trials if r in t.tokens),
+            cost_usd=sum_costs(t.cost(r) for t in trials),
+        )
         for r in ROLES
     ]
     cost = sum_costs(t.total_cost for t in trials)
     return TierStats(
-        tier=tier, counts=counts, pass_rate=rate.mean, low=rate.low, high=rate.high,
-        mean_score=clustered_mean(scores, confidence).mean, roles=roles, cost_usd=cost,
+        tier=tier,
+        counts=counts,
+        pass_rate=rate.mean,
+        low=rate.low,
+        high=rate.high,
+        mean_score=clustered_mean(scores, confidence).mean,
+        roles=roles,
+        cost_usd=cost,
         cost_per_session=None if cost is None or not trials else cost / len(trials),
         cost_per_pass=None if cost is None or not counts.passed else cost / counts.passed,
         pass_k=pass_k(by_scenario),
@@ -175,20 +189,32 @@ def criterion_dists(run: RunData) -> list[CriterionDist]:
         scores = [r.score for r in rows if r.score is not None and r.outcome != Outcome.invalid]
         for s in scores:
             bins[min(SCORE_BINS - 1, int(s * SCORE_BINS))] += 1
-        out.append(CriterionDist(rubric_ref=ref, criterion_id=cid, kind=rows[0].kind, bins=bins,
-                                 invalid=sum(r.outcome == Outcome.invalid for r in rows), mean=_mean(scores)))
+        out.append(
+            CriterionDist(
+                rubric_ref=ref,
+                criterion_id=cid,
+                kind=rows[0].kind,
+                bins=bins,
+                invalid=sum(r.outcome == Outcome.invalid for r in rows),
+                mean=_mean(scores),
+            )
+        )
     return out
 
 
 def build_overview(run: RunData, verdict: RunVerdict | None = None, confidence: float = 0.95) -> Overview:
     """Everything the overview section of the report shows, computed once; cells worst verdict first."""
     decided = scenario_verdicts(verdict) if verdict else {}
-    cells = [cell_stats(g, confidence).model_copy(update={"verdict": decided.get(key)})
-             for key, g in group_cells(run.trials).items()]
+    cells = [
+        cell_stats(g, confidence).model_copy(update={"verdict": decided.get(key)})
+        for key, g in group_cells(run.trials).items()
+    ]
     cells.sort(key=lambda c: outcome_rank(c.outcome))  # stable: run order within an outcome
     tiers = [tier_stats(tier, [t for t in run.trials if t.tier == tier], confidence) for tier in run.tiers()]
     return Overview(
-        cells=cells, tiers=tiers, criteria=criterion_dists(run),
+        cells=cells,
+        tiers=tiers,
+        criteria=criterion_dists(run),
         invalid=[t for t in run.trials if t.outcome in (Outcome.invalid, Outcome.error)],
         flaky=[c for c in cells if c.flaky],
     )

@@ -40,8 +40,9 @@ def default_judge(side: RunData) -> str:
     raise ReportError("--pairwise: the runs record no judge model; pass --judge-model")
 
 
-async def add_pairwise_async(comp: Comparison, runs: list[RunData | str], cfg: CompareConfig, hub: ModelSource,
-                             judge: str | None = None) -> Comparison:
+async def add_pairwise_async(
+    comp: Comparison, runs: list[RunData | str], cfg: CompareConfig, hub: ModelSource, judge: str | None = None
+) -> Comparison:
     """Judge each compared pair head to head and store the summary on `comp.pairs[i].pairwise`."""
     sides, align, _ = resolve_sides(runs, cfg.model_copy(update={"allow_mismatch": True}))
     judge = judge or default_judge(sides[0])
@@ -50,8 +51,13 @@ async def add_pairwise_async(comp: Comparison, runs: list[RunData | str], cfg: C
     return comp
 
 
-def add_pairwise(comp: Comparison, runs: list[RunData | str], cfg: CompareConfig, judge: str | None,
-                 hub_config: HubConfig | None = None) -> Comparison:
+def add_pairwise(
+    comp: Comparison,
+    runs: list[RunData | str],
+    cfg: CompareConfig,
+    judge: str | None,
+    hub_config: HubConfig | None = None,
+) -> Comparison:
     """Sync entry for the CLI: one hub (keys and base URLs from the environment) for all judge calls."""
 
     async def go() -> Comparison:

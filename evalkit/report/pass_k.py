@@ -57,7 +57,9 @@ def pass_k(groups: Mapping[str, Sequence[TrialRecord]], k: int | None = None) ->
     k = trials_per_scenario(groups) if k is None else k
     if k < 2:
         return None
-    counts = {name: (sum(t.outcome in ("pass", "fail") for t in g), sum(t.outcome == "pass" for t in g))
-              for name, g in groups.items()}  # (valid n, passes c)
+    counts = {
+        name: (sum(t.outcome in ("pass", "fail") for t in g), sum(t.outcome == "pass" for t in g))
+        for name, g in groups.items()
+    }  # (valid n, passes c)
     at, hat = mean_pass_at_k(counts, k), mean_pass_hat_k(counts, k)
     return PassK(k=k, pass_at_k=at.value, pass_hat_k=hat.value, n_scenarios=at.n_scenarios, excluded=at.excluded)

@@ -91,8 +91,10 @@ def _source(name: str) -> str:
 def csp(script: str) -> str:
     """Content-Security-Policy allowing exactly this inline script, inline styles and data: images."""
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
-    return (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def render_page(template: str, **context: Any) -> str:

@@ -40,8 +40,9 @@ def routing_hint(overall: Scorecard, scenarios: list[Scorecard], candidate_is_b:
     savings = [_saving(s, candidate_is_b) for s in ok]
     known = [v for v in savings if v is not None]
     saving = None if len(known) < len(savings) or not scenarios else PER * sum(known) / len(scenarios)
-    hint = RoutingHint(candidate_is_b=candidate_is_b, scenarios=[s.scenario for s in ok], tags=routable_tags,
-                       saving_per_1000=saving)
+    hint = RoutingHint(
+        candidate_is_b=candidate_is_b, scenarios=[s.scenario for s in ok], tags=routable_tags, saving_per_1000=saving
+    )
     if overall.verdict == "non_inferior":
         total = _saving(overall, candidate_is_b)
         hint.saving_all_per_1000 = None if total is None else PER * total
@@ -55,14 +56,17 @@ def _text(hint: RoutingHint, candidate: str, n: int, overall: str) -> str:
     if hint.scenarios:
         money = "unknown (a price is missing)" if hint.saving_per_1000 is None else f"${hint.saving_per_1000:.2f}"
         tags = f" (tags: {', '.join(hint.tags)})" if hint.tags else ""
-        parts.append(f"Route {len(hint.scenarios)} of {n} scenarios to {candidate}{tags}; "
-                     f"saves {money} per 1,000 sessions.")
+        parts.append(
+            f"Route {len(hint.scenarios)} of {n} scenarios to {candidate}{tags}; saves {money} per 1,000 sessions."
+        )
     if overall == "non_inferior":
         money = "an unknown amount" if hint.saving_all_per_1000 is None else f"${hint.saving_all_per_1000:.2f}"
         parts.append(f"Overall {candidate} is non-inferior: routing everything saves {money} per 1,000 sessions.")
         if not hint.scenarios:
             parts.append("No single scenario has enough trials to show it on its own.")
     if not parts:
-        parts.append(f"Keep everything on the current tier: {candidate} is not shown non-inferior "
-                     f"overall ({overall}) or in any scenario.")
+        parts.append(
+            f"Keep everything on the current tier: {candidate} is not shown non-inferior "
+            f"overall ({overall}) or in any scenario."
+        )
     return " ".join(parts)

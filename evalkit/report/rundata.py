@@ -49,7 +49,7 @@ class RunData:
 
     @property
     def cost_label(self) -> str:
-        """"cost", or for an offline run a label saying it is a list-price estimate of nothing spent."""
+        """ "cost", or for an offline run a label saying it is a list-price estimate of nothing spent."""
         from evalkit.run.config import cost_label
 
         return cost_label(bool((self.manifest.get("config") or {}).get("offline")))

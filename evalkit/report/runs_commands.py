@@ -14,8 +14,13 @@ import click
 from evalkit.run.inventory import RunInfo, scan_runs
 from evalkit.run.prune import PruneResult, PruneRule, parse_age, prune
 
-REPORT_DIR = click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"),
-                          show_default=True, help="The directory the run directories are in.")
+REPORT_DIR = click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="The directory the run directories are in.",
+)
 
 
 @click.group("runs")
@@ -39,15 +44,22 @@ def list_command(report_dir: Path, as_json: bool) -> None:
         return
     click.echo(_table(found))
     incomplete = sum(1 for r in found if not r.complete)
-    click.echo(f"\n{len(found)} run(s), {human_size(sum(r.size_bytes for r in found))} in {report_dir}"
-               + (f"; {incomplete} not complete" if incomplete else ""))
+    click.echo(
+        f"\n{len(found)} run(s), {human_size(sum(r.size_bytes for r in found))} in {report_dir}"
+        + (f"; {incomplete} not complete" if incomplete else "")
+    )
 
 
 @runs.command("prune")
 @REPORT_DIR
 @click.option("--keep", type=click.IntRange(min=0), default=None, help="Keep the N newest runs.")
-@click.option("--older-than", "older_than", default=None, metavar="AGE",
-              help="Delete runs started more than AGE ago: 30d, 12h, 2w, 90m, 45s.")
+@click.option(
+    "--older-than",
+    "older_than",
+    default=None,
+    metavar="AGE",
+    help="Delete runs started more than AGE ago: 30d, 12h, 2w, 90m, 45s.",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
 def prune_command(report_dir: Path, keep: int | None, older_than: str | None, dry_run: bool) -> None:
     """Delete old runs (never the one reports/latest points at, nor one still being written)."""
@@ -71,8 +83,10 @@ def _say(result: PruneResult, dry_run: bool) -> None:
         click.echo(f"kept {run.run_id}: {why}")
     for run, why in result.failed:
         click.echo(f"evalkit: {run.path}: {why}", err=True)
-    click.echo(f"{verb} {len(result.deleted)} run(s), {human_size(result.freed_bytes)}"
-               + (f"; {len(result.kept)} kept" if result.kept else ""))
+    click.echo(
+        f"{verb} {len(result.deleted)} run(s), {human_size(result.freed_bytes)}"
+        + (f"; {len(result.kept)} kept" if result.kept else "")
+    )
 
 
 def _verdict(run: RunInfo) -> str | None:
@@ -90,8 +104,20 @@ def _verdict(run: RunInfo) -> str | None:
 
 def _table(found: list[RunInfo]) -> str:
     head = ("run", "started (UTC)", "suite(s)", "tiers", "status", "verdict", "cost", "size", "")
-    rows = [head] + [(r.run_id, _started(r), ",".join(r.suites) or "-", ",".join(r.tiers) or "-", _status(r),
-                      r.verdict or "-", _cost(r), human_size(r.size_bytes), _notes(r)) for r in found]
+    rows = [head] + [
+        (
+            r.run_id,
+            _started(r),
+            ",".join(r.suites) or "-",
+            ",".join(r.tiers) or "-",
+            _status(r),
+            r.verdict or "-",
+            _cost(r),
+            human_size(r.size_bytes),
+            _notes(r),
+        )
+        for r in found
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
@@ -105,8 +131,11 @@ def _status(run: RunInfo) -> str:
 
 
 def _cost(run: RunInfo) -> str:
-    text = f"${run.cost_usd:.4f}" if run.cost_usd is not None else (
-        f"${run.cost_known_usd:.4f}+?" if run.cost_known_usd else "?")
+    text = (
+        f"${run.cost_usd:.4f}"
+        if run.cost_usd is not None
+        else (f"${run.cost_known_usd:.4f}+?" if run.cost_known_usd else "?")
+    )
     return text + (" est." if run.offline else "")
 
 

@@ -57,18 +57,27 @@ class ScenarioTest(BaseModel):
         return self.short + (f"; {self.caveat}" if self.caveat else "")
 
 
-def scenario_level_test(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],
-                        confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> ScenarioTest:
+def scenario_level_test(
+    a: Mapping[str, Sequence[float]],
+    b: Mapping[str, Sequence[float]],
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> ScenarioTest:
     """Sign-flip test over per-scenario pass-rate differences (b - a); `a`/`b` map scenario -> 1.0/0.0 per valid trial."""
     common = [k for k in a if len(a[k]) and k in b and len(b[k])]
     n = len(common)
     reachable = paired_test_can_reach(n, confidence, n_resamples)
     if n < 2:
-        return ScenarioTest(method="none", n_scenarios=n, p_value=None, min_p_value=None, reachable=False,
-                            confidence=confidence)
+        return ScenarioTest(
+            method="none", n_scenarios=n, p_value=None, min_p_value=None, reachable=False, confidence=confidence
+        )
     diffs = np.array([sum(b[k]) / len(b[k]) - sum(a[k]) / len(a[k]) for k in common], dtype=float)
     return ScenarioTest(
-        method="sign_flip_exact" if n <= _EXACT_MAX else "sign_flip_monte_carlo", n_scenarios=n,
-        p_value=sign_flip_p_value(diffs, n_resamples, seed), min_p_value=sign_flip_min_p_value(n, n_resamples),
-        reachable=reachable, confidence=confidence,
+        method="sign_flip_exact" if n <= _EXACT_MAX else "sign_flip_monte_carlo",
+        n_scenarios=n,
+        p_value=sign_flip_p_value(diffs, n_resamples, seed),
+        min_p_value=sign_flip_min_p_value(n, n_resamples),
+        reachable=reachable,
+        confidence=confidence,
     )

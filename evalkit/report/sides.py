@@ -56,7 +56,10 @@ def side_stats(label: str, by_scenario: dict[tuple[str, ...], list[TrialRecord]]
     rates = [v for g in by_scenario.values() if (v := _mean(pass_values(g))) is not None]
     scores = [v for g in by_scenario.values() if (v := _mean(score_values(g))) is not None]
     return SideStats(
-        label=label, counts=counts, pass_rate=_mean(rates), mean_score=_mean(scores),
+        label=label,
+        counts=counts,
+        pass_rate=_mean(rates),
+        mean_score=_mean(scores),
         agent_cost_per_session=None if agent is None or not n else agent / n,
         eval_cost_per_session=None if evaluation is None or not n else evaluation / n,
         cost_per_pass=None if agent is None or not counts.passed else agent / counts.passed,

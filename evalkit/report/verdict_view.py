@@ -39,8 +39,10 @@ class Banner(BaseModel):
     @property
     def text(self) -> str:
         """e.g. `6 scenarios: 4 passing, 1 failing, 1 invalid, 0 error · 2 gates: 1 failing, 0 inconclusive`."""
-        scen = (f"{self.scenarios} scenario{'s' if self.scenarios != 1 else ''}: {self.passing} passing, "
-                f"{self.failing} failing, {self.invalid} invalid, {self.errors} error")
+        scen = (
+            f"{self.scenarios} scenario{'s' if self.scenarios != 1 else ''}: {self.passing} passing, "
+            f"{self.failing} failing, {self.invalid} invalid, {self.errors} error"
+        )
         gates = f"{self.gates} gate{'s' if self.gates != 1 else ''}: {self.gates_failing} failing"
         if self.gates_inconclusive:
             gates += f", {self.gates_inconclusive} inconclusive"
@@ -51,9 +53,14 @@ class Banner(BaseModel):
 def banner(verdict: RunVerdict) -> Banner:
     outcomes = [s.outcome for s in verdict.scenarios]
     return Banner(
-        outcome=verdict.outcome, ci_fails=verdict.failed, scenarios=len(outcomes),
-        passing=outcomes.count("pass"), failing=outcomes.count("fail"), invalid=outcomes.count("invalid"),
-        errors=outcomes.count("error"), gates=len(verdict.gates),
+        outcome=verdict.outcome,
+        ci_fails=verdict.failed,
+        scenarios=len(outcomes),
+        passing=outcomes.count("pass"),
+        failing=outcomes.count("fail"),
+        invalid=outcomes.count("invalid"),
+        errors=outcomes.count("error"),
+        gates=len(verdict.gates),
         gates_failing=sum(g.outcome == "fail" for g in verdict.gates),
         gates_inconclusive=sum(g.outcome == "inconclusive" for g in verdict.gates),
     )
@@ -83,12 +90,19 @@ def gate_views(verdict: RunVerdict) -> list[GateView]:
     views = []
     for g in verdict.gates:
         failing = [by_label[(sid, g.tier)] for sid in verdict.failing_scenarios(g.suite, g.tier)]
-        views.append(GateView(
-            suite=g.suite, tier=g.tier, outcome=g.outcome, failed=g.failed,
-            checks=[GateRow(suite=g.suite, tier=g.tier, name=c.name, decision=c.decision, detail=c.detail)
-                    for c in g.checks],
-            not_passing=sorted(failing, key=lambda s: outcome_rank(s.outcome)),
-        ))
+        views.append(
+            GateView(
+                suite=g.suite,
+                tier=g.tier,
+                outcome=g.outcome,
+                failed=g.failed,
+                checks=[
+                    GateRow(suite=g.suite, tier=g.tier, name=c.name, decision=c.decision, detail=c.detail)
+                    for c in g.checks
+                ],
+                not_passing=sorted(failing, key=lambda s: outcome_rank(s.outcome)),
+            )
+        )
     return views
 
 
@@ -101,8 +115,11 @@ def why(v: ScenarioVerdict, limit: int = 3) -> str:
     """Why a scenario did not pass, in one line: passes, threshold misses, fail reasons, invalid reasons."""
     if v.outcome == "pass":
         return ""
-    misses = [f"{f.label} mean {f.mean:.2f} below threshold {f.threshold:.2f}"
-              for f in v.failing_criteria if f.threshold is not None and f.mean is not None]
+    misses = [
+        f"{f.label} mean {f.mean:.2f} below threshold {f.threshold:.2f}"
+        for f in v.failing_criteria
+        if f.threshold is not None and f.mean is not None
+    ]
     head = [f"{v.passed}/{v.valid} valid trials passed"] if v.outcome == "fail" else []
     reasons = list(dict.fromkeys(head + misses + v.fail_reasons + v.invalid_reasons))
     more = f" (+{len(reasons) - limit} more)" if len(reasons) > limit else ""

@@ -130,7 +130,9 @@ def _agent_calls(spec: SessionSpec, turns: int, urls: _Endpoints) -> list[Planne
     agent = spec.agent
     if isinstance(agent, HttpAgent):  # priced as its tier when it has one, else unknown
         tier = spec.agent_model or HTTP
-        return [PlannedCall("agent", tier, HTTP, agent.url, "agent", turns, _conversation_in(turns), OUTPUT_TOKENS * turns)]
+        return [
+            PlannedCall("agent", tier, HTTP, agent.url, "agent", turns, _conversation_in(turns), OUTPUT_TOKENS * turns)
+        ]
     model = spec.agent_model or (agent.model if isinstance(agent, ModelAgent) else None)
     if not model:  # a Python agent with no tier: whatever it calls is its own business
         return []
@@ -139,7 +141,11 @@ def _agent_calls(spec: SessionSpec, turns: int, urls: _Endpoints) -> list[Planne
     if not isinstance(agent, ModelAgent):
         endpoint = None  # a Python agent builds its own client (offline: pointed at the fake server)
     tokens_in = _conversation_in(turns) * steps
-    return [PlannedCall("agent", model, provider, endpoint, "agent", turns * steps, tokens_in, OUTPUT_TOKENS * turns * steps)]
+    return [
+        PlannedCall(
+            "agent", model, provider, endpoint, "agent", turns * steps, tokens_in, OUTPUT_TOKENS * turns * steps
+        )
+    ]
 
 
 def _simulator_calls(spec: SessionSpec, turns: int, simulated: int, urls: _Endpoints) -> list[PlannedCall]:
@@ -148,7 +154,11 @@ def _simulator_calls(spec: SessionSpec, turns: int, simulated: int, urls: _Endpo
         return []
     provider, endpoint = urls(model)
     tokens_in = _conversation_in(turns) * simulated // max(turns, 1)
-    return [PlannedCall("simulator", model, provider, endpoint, "simulator", simulated, tokens_in, OUTPUT_TOKENS * simulated)]
+    return [
+        PlannedCall(
+            "simulator", model, provider, endpoint, "simulator", simulated, tokens_in, OUTPUT_TOKENS * simulated
+        )
+    ]
 
 
 def _judge_calls(item: WorkItem, config: RunConfig, turns: int, urls: _Endpoints) -> list[PlannedCall]:
@@ -159,8 +169,11 @@ def _judge_calls(item: WorkItem, config: RunConfig, turns: int, urls: _Endpoints
 
     def add(model: str, base_url: str | None, purpose: str, calls: int) -> None:
         provider, endpoint = urls(model, base_url)
-        out.append(PlannedCall("judge", model, provider, endpoint, purpose, calls, tokens_in * calls,
-                               JUDGE_OUTPUT_TOKENS * calls))
+        out.append(
+            PlannedCall(
+                "judge", model, provider, endpoint, purpose, calls, tokens_in * calls, JUDGE_OUTPUT_TOKENS * calls
+            )
+        )
 
     for resolved in rubrics:
         rubric = resolved.rubric

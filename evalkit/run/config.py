@@ -33,7 +33,9 @@ class RunConfig(BaseModel):
 
     report_dir: Path = Field(default=Path("reports"), description="Parent of the run directories.")
     run_id: str | None = Field(default=None, description="Fixed run directory name; default '<UTC ts>-<shortid>'.")
-    tiers: list[str] | None = Field(default=None, description="Agent models to run instead of the suites' agent_models.")
+    tiers: list[str] | None = Field(
+        default=None, description="Agent models to run instead of the suites' agent_models."
+    )
     trials: int | None = Field(default=None, ge=1, description="Trials per scenario, overriding suites and scenarios.")
     simulator_model: str | None = None
     judge_model: str | None = Field(default=None, description="Overrides every rubric's and suite's judge model.")
@@ -59,25 +61,42 @@ class RunConfig(BaseModel):
     record_path: Path | None = None
     replay_path: Path | None = None
     base_urls: dict[str, str] = Field(default_factory=dict, description="provider -> base_url, e.g. for --offline.")
-    endpoint_ids: dict[str, str] = Field(default_factory=dict, description="base_url -> the name the response cache "
-                                         "keys it by (the offline endpoint's 'offline:<rules fingerprint>').")
-    offline: bool = Field(default=False, description="Models served by a local fake server: costs are list prices "
-                                                     "of calls nobody paid for.")
-    resume: str | None = Field(default=None, description="Run directory to resume, or 'latest' (the run started "
-                                                        "last, finished or not).")
-    publish_latest: bool = Field(default=True, description="Point report_dir/latest at the run when it completes; "
-                                 "False when the caller does so after writing report.html (the pytest plugin).")
-    part_of: str | None = Field(default=None, description="Run directory this run writes one part of (a pytest-xdist "
-                                                         "worker's share): its decided trials are kept, and the part "
-                                                         "is created under report_dir, to be merged into it.")
-    baseline: Path | None = Field(default=None, description="Baseline run directory of the regression gate; recorded "
-                                                           "in run.json so reports decide the same gate.")
+    endpoint_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="base_url -> the name the response cache "
+        "keys it by (the offline endpoint's 'offline:<rules fingerprint>').",
+    )
+    offline: bool = Field(
+        default=False,
+        description="Models served by a local fake server: costs are list prices of calls nobody paid for.",
+    )
+    resume: str | None = Field(
+        default=None, description="Run directory to resume, or 'latest' (the run started last, finished or not)."
+    )
+    publish_latest: bool = Field(
+        default=True,
+        description="Point report_dir/latest at the run when it completes; "
+        "False when the caller does so after writing report.html (the pytest plugin).",
+    )
+    part_of: str | None = Field(
+        default=None,
+        description="Run directory this run writes one part of (a pytest-xdist "
+        "worker's share): its decided trials are kept, and the part "
+        "is created under report_dir, to be merged into it.",
+    )
+    baseline: Path | None = Field(
+        default=None,
+        description="Baseline run directory of the regression gate; recorded "
+        "in run.json so reports decide the same gate.",
+    )
     fsync_interval_s: float = Field(default=1.0, ge=0, description="How often the event log is fsynced.")
-    executor: ExecutorConfig = Field(default_factory=ExecutorConfig, description="Where sessions run: this "
-                                     "process, or Ray workers (the driver still writes the run directory).")
+    executor: ExecutorConfig = Field(
+        default_factory=ExecutorConfig,
+        description="Where sessions run: this process, or Ray workers (the driver still writes the run directory).",
+    )
 
     @classmethod
-    def from_options(cls, values: Mapping[str, Any], **fields: Any) -> "RunConfig":
+    def from_options(cls, values: Mapping[str, Any], **fields: Any) -> RunConfig:
         """A run from resolved settings (option names; those the run engine does not read, such as `live`, are
         left out; field names pass), then `fields`: `RunConfig.from_options(settings.values, run_id=...)`."""
         run = {k: v for k, v in values.items() if (BY_NAME[k].run if k in BY_NAME else k in cls.model_fields)}

@@ -85,8 +85,9 @@ def row_problems(grouped: dict[str, TrialRows], decided: dict[str, str | None] |
         problems.append(f"{_n(len(doubled), 'trial has', 'trials have')} more than one row in trials.jsonl")
     if short:
         lost = sum(r.trial["criteria_scored"] - len(r.results) for r in short if r.trial)
-        problems.append(f"{_n(len(short), 'trial is', 'trials are')} missing criterion rows in results.jsonl "
-                        f"({lost} rows)")
+        problems.append(
+            f"{_n(len(short), 'trial is', 'trials are')} missing criterion rows in results.jsonl ({lost} rows)"
+        )
     if decided is not None:
         problems += _log_problems(grouped, decided)
     return problems
@@ -95,18 +96,25 @@ def row_problems(grouped: dict[str, TrialRows], decided: dict[str, str | None] |
 def _log_problems(grouped: dict[str, TrialRows], decided: dict[str, str | None]) -> list[str]:
     rowless = [k for k in decided if grouped.get(k, TrialRows()).trial is None]
     unlogged = [k for k, r in grouped.items() if r.trial is not None and k not in decided]
-    other = [k for k, h in decided.items() if h and (r := grouped.get(k)) and r.trial
-             and r.trial.get("transcript_hash") != h]
+    other = [
+        k for k, h in decided.items() if h and (r := grouped.get(k)) and r.trial and r.trial.get("transcript_hash") != h
+    ]
     problems = []
     if rowless:
-        problems.append(f"{_n(len(rowless), 'trial', 'trials')} decided in events.jsonl "
-                        f"{'has' if len(rowless) == 1 else 'have'} no row in trials.jsonl (e.g. {rowless[0]})")
+        problems.append(
+            f"{_n(len(rowless), 'trial', 'trials')} decided in events.jsonl "
+            f"{'has' if len(rowless) == 1 else 'have'} no row in trials.jsonl (e.g. {rowless[0]})"
+        )
     if unlogged:
-        problems.append(f"{_n(len(unlogged), 'row', 'rows')} in trials.jsonl "
-                        f"{'has' if len(unlogged) == 1 else 'have'} no trial_decided event (e.g. {unlogged[0]})")
+        problems.append(
+            f"{_n(len(unlogged), 'row', 'rows')} in trials.jsonl "
+            f"{'has' if len(unlogged) == 1 else 'have'} no trial_decided event (e.g. {unlogged[0]})"
+        )
     if other:
-        problems.append(f"{_n(len(other), 'trial row names', 'trial rows name')} a transcript other than "
-                        f"the one events.jsonl logged (e.g. {other[0]})")
+        problems.append(
+            f"{_n(len(other), 'trial row names', 'trial rows name')} a transcript other than "
+            f"the one events.jsonl logged (e.g. {other[0]})"
+        )
     return problems
 
 

@@ -64,13 +64,24 @@ class RunInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "path": str(self.path),
+            "run_id": self.run_id,
+            "path": str(self.path),
             "started_at": self.started_at.isoformat() if self.started_at else None,
-            "status": self.status, "complete": self.complete, "being_written": self.writer is not None,
-            "writer": self.writer, "suites": self.suites, "tiers": self.tiers, "verdict": self.verdict,
-            "cost_usd": self.cost_usd, "cost_known_usd": self.cost_known_usd, "cost_is_estimate": self.offline,
-            "size_bytes": self.size_bytes, "report": self.has_report, "latest": self.latest,
-            "rejudged_from": self.rejudged_from, "resumed": self.resumed,
+            "status": self.status,
+            "complete": self.complete,
+            "being_written": self.writer is not None,
+            "writer": self.writer,
+            "suites": self.suites,
+            "tiers": self.tiers,
+            "verdict": self.verdict,
+            "cost_usd": self.cost_usd,
+            "cost_known_usd": self.cost_known_usd,
+            "cost_is_estimate": self.offline,
+            "size_bytes": self.size_bytes,
+            "report": self.has_report,
+            "latest": self.latest,
+            "rejudged_from": self.rejudged_from,
+            "resumed": self.resumed,
         }
 
 
@@ -108,7 +119,7 @@ def _fill(info: RunInfo, manifest: dict[str, Any]) -> None:
     info.suites = [str(s.get("name") or Path(str(s.get("path", "?"))).stem) for s in suites]
     tiers = (manifest.get("models") or {}).get("agent") or [t for s in suites for t in s.get("tiers") or []]
     info.tiers = list(dict.fromkeys(str(t) for t in tiers if t))
-    cost = ((manifest.get("totals") or {}).get("cost_usd") or {})
+    cost = (manifest.get("totals") or {}).get("cost_usd") or {}
     if isinstance(cost, dict):
         total = cost.get("total")
         info.cost_usd = float(total) if isinstance(total, (int, float)) else None

@@ -61,7 +61,9 @@ def parse_key(key: str) -> ItemKey:
     """The parts of an item or trial key; ValueError naming the key when it is not one."""
     match = _KEY.match(key)
     if match is None:
-        raise ValueError(f"not an evalkit item key: {key!r} (expected suite::scenario[tier] or suite::scenario[tier]#trial)")
+        raise ValueError(
+            f"not an evalkit item key: {key!r} (expected suite::scenario[tier] or suite::scenario[tier]#trial)"
+        )
     trial = match["trial"]
     return ItemKey(match["suite"], match["scenario"], match["tier"], None if trial is None else int(trial))
 
@@ -74,8 +76,12 @@ def item_of(trial_key: str) -> str:
 def row_key(row: dict[str, object]) -> str:
     """The trial key of a trials.jsonl or results.jsonl row (read as a plain dict)."""
     trial = row.get("trial", 0)
-    return item_key(str(row.get("suite", "")), str(row.get("scenario_id", "")), str(row.get("tier", "")),
-                    int(trial) if isinstance(trial, int | str) else 0)
+    return item_key(
+        str(row.get("suite", "")),
+        str(row.get("scenario_id", "")),
+        str(row.get("tier", "")),
+        int(trial) if isinstance(trial, int | str) else 0,
+    )
 
 
 __all__ = ["DEFAULT_TIER", "ItemKey", "item_key", "item_of", "parse_key", "row_key", "tier_label", "tier_of"]

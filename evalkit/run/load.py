@@ -35,8 +35,11 @@ class LoadedRun:
         self.tier_aliases: dict[str, str] = dict(aliases.map) if self._aliases else {}  # short -> full, as applied
         self.problems: list[str] = _problems(path, self.trials, self.results, self._aliases)
         if self.problems and self.status != "running":  # a running (or killed) run is mid-write: it says so already
-            self.manifest.update(status="inconsistent", status_reason="; ".join(self.problems),
-                                 status_recorded=self.manifest.get("status"))
+            self.manifest.update(
+                status="inconsistent",
+                status_reason="; ".join(self.problems),
+                status_recorded=self.manifest.get("status"),
+            )
 
     @property
     def run_id(self) -> str:
@@ -61,8 +64,9 @@ class LoadedRun:
         return run_frames(self)
 
 
-def _problems(path: Path, trials: list[dict[str, Any]], results: list[dict[str, Any]],
-              aliases: TierAliases | None) -> list[str]:
+def _problems(
+    path: Path, trials: list[dict[str, Any]], results: list[dict[str, Any]], aliases: TierAliases | None
+) -> list[str]:
     """Rows against the event log (a run without one, e.g. hand-made, is checked only against itself)."""
     events = path / EVENTS
     decided = logged_decisions(events, aliases.key if aliases else None) if events.exists() else None

@@ -34,7 +34,7 @@ class RunLock:
         self._fd: int | None = fd
 
     @classmethod
-    def acquire(cls, run_path: Path, wait_s: float = 0.0) -> "RunLock":
+    def acquire(cls, run_path: Path, wait_s: float = 0.0) -> RunLock:
         """Take the lock (retrying for up to `wait_s`) or raise `RunLocked` naming the directory and the holder's pid.
 
         A wait suits a holder that is about to end anyway (an xdist worker being torn down).

@@ -7,7 +7,7 @@ import platform
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,7 +25,7 @@ _SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization|auth
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def scrub(value: Any, key: str = "") -> Any:
@@ -73,8 +73,11 @@ def _models(items: list[WorkItem], config: RunConfig) -> dict[str, list[str]]:
     trials of one scenario call the same models.
     """
     seen: set[tuple[int, str, str]] = set()
-    models: dict[str, set[str]] = {"agent": {i.agent_model for i in items if i.agent_model}, "simulator": set(),
-                                   "judge": set()}
+    models: dict[str, set[str]] = {
+        "agent": {i.agent_model for i in items if i.agent_model},
+        "simulator": set(),
+        "judge": set(),
+    }
     for item in items:
         key = (id(item.suite), item.scenario_id, item.tier)
         if key in seen:

@@ -16,15 +16,24 @@ from evalkit.run.events import EventLog
 from evalkit.run.integrity import TrialRows
 from evalkit.run.keys import item_of
 from evalkit.run.latest import mark_started, publish_latest
-from evalkit.run.tier_compat import upgrade_in_place
 from evalkit.run.lock import RunLocked
 from evalkit.run.manifest import build_manifest, totals, utc_now
 from evalkit.run.outcome import ItemResult, RunStatus, RunSummary
-from evalkit.run.plan import WorkItem
 from evalkit.run.parts import merge_parts
+from evalkit.run.plan import WorkItem
 from evalkit.run.resume import ResumeError, check_unchanged, classify, load_state, repair, resolve_resume
-from evalkit.run.run_dir import (EVENTS, MANIFEST, RESULTS, TRIALS, RunDir, dump_line, read_rows, resolve_run_dir,
-                                 write_atomic)
+from evalkit.run.run_dir import (
+    EVENTS,
+    MANIFEST,
+    RESULTS,
+    TRIALS,
+    RunDir,
+    dump_line,
+    read_rows,
+    resolve_run_dir,
+    write_atomic,
+)
+from evalkit.run.tier_compat import upgrade_in_place
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +143,17 @@ def _reopen_claimed(run_dir: RunDir, items: list[WorkItem], config: RunConfig) -
     manifest.setdefault("resumed_at", []).append(utc_now())
     run_dir.write_manifest(manifest)
     events = EventLog(run_dir.file(EVENTS), config.fsync_interval_s)
-    events.emit("run_started", {"run_id": run_dir.run_id, "planned": len(items), "resumed": True, "kept": len(kept),
-                                "rebuilt": len(fixed.rebuilt), "rerun": len(fixed.rerun)})
+    events.emit(
+        "run_started",
+        {
+            "run_id": run_dir.run_id,
+            "planned": len(items),
+            "resumed": True,
+            "kept": len(kept),
+            "rebuilt": len(fixed.rebuilt),
+            "rerun": len(fixed.rerun),
+        },
+    )
     transcripts = {k: v for k, v in state.transcripts.items() if k not in kept}
     logged = kept.keys() | transcripts.keys() | set(fixed.rerun)
     transcripts.update(_complete_transcripts_on_disk(run_dir, items, logged))
@@ -157,8 +175,11 @@ def _upgrade_old_form(path: Path) -> None:
     """A run written while tiers were short names is rewritten with full ones before anything is appended."""
     aliases = upgrade_in_place(path)
     if aliases:
-        log.warning("resuming %s: tiers renamed to their full names (%s)", path,
-                    ", ".join(f"{a} -> {b}" for a, b in aliases.items()))
+        log.warning(
+            "resuming %s: tiers renamed to their full names (%s)",
+            path,
+            ", ".join(f"{a} -> {b}" for a, b in aliases.items()),
+        )
 
 
 def _open_part(items: list[WorkItem], config: RunConfig) -> OpenedRun:
@@ -182,8 +203,16 @@ def _open_part(items: list[WorkItem], config: RunConfig) -> OpenedRun:
     return _holding(part, start, items, config)
 
 
-def _start_part(part: RunDir, items: list[WorkItem], config: RunConfig, *, main: RunDir, kept: dict[str, ItemResult],
-                transcripts: dict[str, str], judged: dict[str, dict[str, Any]]) -> OpenedRun:
+def _start_part(
+    part: RunDir,
+    items: list[WorkItem],
+    config: RunConfig,
+    *,
+    main: RunDir,
+    kept: dict[str, ItemResult],
+    transcripts: dict[str, str],
+    judged: dict[str, dict[str, Any]],
+) -> OpenedRun:
     manifest = build_manifest(part.run_id, items, config)
     manifest["part"] = part.path.parent.name
     part.write_manifest(manifest)
@@ -192,8 +221,16 @@ def _start_part(part: RunDir, items: list[WorkItem], config: RunConfig, *, main:
         write_atomic(main.file(MANIFEST), json.dumps({**manifest, "provisional": True}, indent=2, default=str).encode())
     mark_started(main.path)
     events = EventLog(part.file(EVENTS), config.fsync_interval_s)
-    events.emit("run_started", {"run_id": part.run_id, "planned": len(items), "part": manifest["part"],
-                                "kept": len(kept), "reused_transcripts": len(transcripts)})
+    events.emit(
+        "run_started",
+        {
+            "run_id": part.run_id,
+            "planned": len(items),
+            "part": manifest["part"],
+            "kept": len(kept),
+            "reused_transcripts": len(transcripts),
+        },
+    )
     pending = sorted((i for i in items if i.key not in kept), key=lambda i: i.key not in transcripts)
     judged = {k: v for k, v in judged.items() if k in transcripts}
     return OpenedRun(part, config, items, events, manifest, pending, kept, transcripts, judged)
@@ -225,8 +262,14 @@ def _link(source: Path, target: Path) -> bool:
 
 def _kept_result(key: str, rows: TrialRows) -> ItemResult:
     """A trial decided before this invocation, handed to the caller as if just run."""
-    return ItemResult(key, item_of(key), "done", resumed=True, trial_json=dump_line(rows.trial or {}),
-                      results_json="".join(dump_line(r) for r in rows.results))
+    return ItemResult(
+        key,
+        item_of(key),
+        "done",
+        resumed=True,
+        trial_json=dump_line(rows.trial or {}),
+        results_json="".join(dump_line(r) for r in rows.results),
+    )
 
 
 def _complete_transcripts_on_disk(run_dir: RunDir, items: list[WorkItem], skip: set[str]) -> dict[str, str]:

@@ -185,8 +185,12 @@ def _pick_trials(sources: list[Path], decided: dict[str, str | None]) -> dict[st
             key = row_key(row)
             digest = decided.get(key)
             held = chosen.get(key)
-            if held is None or digest is None or row.get("transcript_hash") == digest \
-                    or held.get("transcript_hash") != digest:
+            if (
+                held is None
+                or digest is None
+                or row.get("transcript_hash") == digest
+                or held.get("transcript_hash") != digest
+            ):
                 chosen[key] = row
     return chosen
 
@@ -224,8 +228,10 @@ def _merged_manifest(run_path: Path, parts: list[_Part], trials: list[dict[str, 
     merged["started_at"] = min((str(m.get("started_at")) for m in every if m.get("started_at")), default=utc_now())
     last = max(p.invocation for p in parts)
     latest = [p for p in parts if p.invocation == last]
-    planned = max(int((own or {}).get("planned_sessions") or 0),
-                  sum(int((p.manifest or {}).get("planned_sessions") or 0) for p in latest))
+    planned = max(
+        int((own or {}).get("planned_sessions") or 0),
+        sum(int((p.manifest or {}).get("planned_sessions") or 0) for p in latest),
+    )
     merged["planned_sessions"] = planned
     merged["status"], merged["status_reason"] = _status(latest, len(trials), planned)
     merged["ended_at"] = utc_now()

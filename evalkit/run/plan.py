@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+
 from evalkit.run.config import RunConfig
 from evalkit.run.keys import item_key, item_of, tier_of
 from evalkit.run.resume_config import resolve_resume
@@ -77,5 +78,7 @@ def plan_run(loaded_suites: list[LoadedSuite], config: RunConfig) -> list[WorkIt
             for agent_model in tiers:
                 for trial in range(trials):
                     key = item_key(suite.suite, scenario.id, tier_of(agent_model), trial)
-                    items.append(WorkItem(loaded, scenario, agent_model, trial, derive_seed(seed, scenario.id, trial), key))
+                    items.append(
+                        WorkItem(loaded, scenario, agent_model, trial, derive_seed(seed, scenario.id, trial), key)
+                    )
     return items

@@ -91,6 +91,7 @@ def template_problems(loaded: Any) -> list[str]:
 
 # ---------------------------------------------------------------- agents
 
+
 def agent_problems(loaded: Any, tier: str | None, construct: bool = True) -> list[str]:
     """Import the suite's agent and construct it once, in a thread of its own (an event loop may be running here).
 
@@ -127,8 +128,9 @@ def _tool_failures(tools: list[str]) -> Iterator[tuple[str, BaseException]]:
             yield name, err
 
 
-async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, build: bool = True,
-                     given: dict[str, Any] | None = None) -> str | None:
+async def _construct(
+    agent: CallableAgent | FactoryAgent, tier: str | None, build: bool = True, given: dict[str, Any] | None = None
+) -> str | None:
     """None when the target imports and (if a factory) builds; else why not, in one phrase."""
     try:
         obj = load_target(agent.target)
@@ -142,8 +144,9 @@ async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, buil
     if _accepts(obj, "base_url") and "base_url" not in params:
         params["base_url"] = UNUSED_URL
     try:
-        built = await adapt_object(obj, agent.target, model=tier, params=params,
-                                   factory=True if isinstance(agent, FactoryAgent) else None)
+        built = await adapt_object(
+            obj, agent.target, model=tier, params=params, factory=True if isinstance(agent, FactoryAgent) else None
+        )
     except BaseException as err:  # noqa: BLE001
         return f"'{agent.target}' could not be constructed: {failure(err).removeprefix('AgentSetupError: ')}"
     try:
@@ -155,6 +158,7 @@ async def _construct(agent: CallableAgent | FactoryAgent, tier: str | None, buil
 
 
 # ---------------------------------------------------------------- endpoints
+
 
 def base_urls(loaded: Any, config: RunConfig) -> Iterator[tuple[str, str]]:
     """(where it is set, URL) for every base URL the run names for this suite: configured per provider, and any
@@ -174,7 +178,9 @@ def _named_urls(data: Any, key: str = "") -> Iterator[tuple[str, str]]:
             if name == "base_url" and isinstance(value, str) and value:
                 yield at, value
             elif name == "tier_base_urls" and isinstance(value, dict):  # agent_models: [{model, base_url}]
-                yield from ((f"agent_models[{tier}].base_url", url) for tier, url in value.items() if isinstance(url, str))
+                yield from (
+                    (f"agent_models[{tier}].base_url", url) for tier, url in value.items() if isinstance(url, str)
+                )
             else:
                 yield from _named_urls(value, at)
     elif isinstance(data, list):
@@ -194,4 +200,3 @@ def unreachable(url: str, timeout_s: float) -> str | None:
     except OSError as err:
         why = "timed out" if isinstance(err, TimeoutError) else (err.strerror or type(err).__name__)
         return f"base URL {url} does not answer ({why} connecting to {parts.hostname}:{port} within {timeout_s:g} s)"
-

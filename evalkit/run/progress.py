@@ -26,7 +26,9 @@ class Progress(BaseModel):
     elapsed_s: float
     eta_s: float | None
     stopped_reason: str | None = None
-    endpoints: list[dict[str, Any]] = []  # per model endpoint: concurrency, in_flight, rate_limited, tokens_per_min, ...
+    endpoints: list[
+        dict[str, Any]
+    ] = []  # per model endpoint: concurrency, in_flight, rate_limited, tokens_per_min, ...
 
     def endpoints_text(self) -> str:
         """One line for a live display, e.g. `openai api.openai.com: 24 connections, 3 x 429, 41,200 tok/min`."""
@@ -78,8 +80,10 @@ class Tally:
         """
         if config.max_sessions is not None and self.kept + self.started >= config.max_sessions:
             return False, f"budget max_sessions={config.max_sessions} reached"
-        budgets = [(config.max_tokens, self.tokens, self.kept_tokens, "max_tokens", "{:.0f} tokens"),
-                   (config.max_cost_usd, self.cost_usd, self.kept_cost_usd, "max_cost_usd", "${:.4f}")]
+        budgets = [
+            (config.max_tokens, self.tokens, self.kept_tokens, "max_tokens", "{:.0f} tokens"),
+            (config.max_cost_usd, self.cost_usd, self.kept_cost_usd, "max_cost_usd", "${:.4f}"),
+        ]
         finished = self.decided - self.kept
         for limit, spent_here, spent_before, name, fmt in budgets:
             if limit is None:
@@ -94,8 +98,10 @@ class Tally:
             per_session = spent_here / finished  # sessions of this invocation, judging included
             if spent + (open_now + 1) * per_session > limit:
                 if open_now == 0:
-                    return False, (f"budget {name}={limit}: the next session would exceed it "
-                                   f"({fmt.format(spent)} spent, about {fmt.format(per_session)} per session)")
+                    return False, (
+                        f"budget {name}={limit}: the next session would exceed it "
+                        f"({fmt.format(spent)} spent, about {fmt.format(per_session)} per session)"
+                    )
                 return False, None
         return True, None
 

@@ -55,7 +55,7 @@ def parse_age(text: str) -> timedelta:
 def candidates(runs: list[RunInfo], rule: PruneRule, now: float | None = None) -> list[RunInfo]:
     """The runs the rule selects (`runs` newest first), before anything protected is taken out."""
     now = time.time() if now is None else now
-    chosen = runs[rule.keep:] if rule.keep is not None else list(runs)
+    chosen = runs[rule.keep :] if rule.keep is not None else list(runs)
     if rule.older_than is not None:
         cutoff = now - rule.older_than.total_seconds()
         chosen = [r for r in chosen if r.when < cutoff]

@@ -22,7 +22,9 @@ def _sum_cost(values: list[float | None]) -> float | None:
     return None if total is None else round(total, 8)
 
 
-def _role_usage(transcript: Transcript, judgement: Judgement) -> tuple[dict[str, dict[str, int]], dict[str, float | None]]:
+def _role_usage(
+    transcript: Transcript, judgement: Judgement
+) -> tuple[dict[str, dict[str, int]], dict[str, float | None]]:
     tokens: dict[str, dict[str, int]] = {}
     cost: dict[str, float | None] = {}
     for role in ("agent", "simulator"):
@@ -38,8 +40,14 @@ def _role_usage(transcript: Transcript, judgement: Judgement) -> tuple[dict[str,
     return tokens, cost
 
 
-def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement: Judgement, path: str,
-                 transcript_hash: str | None = None) -> TrialRecord:
+def trial_record(
+    run_id: str,
+    item: WorkItem,
+    transcript: Transcript,
+    judgement: Judgement,
+    path: str,
+    transcript_hash: str | None = None,
+) -> TrialRecord:
     """The trials.jsonl row for a judged session (pass the transcript's hash when already known)."""
     tokens, cost = _role_usage(transcript, judgement)
     turns = max((m.turn for m in transcript.messages), default=0)
@@ -79,8 +87,12 @@ def trial_record(run_id: str, item: WorkItem, transcript: Transcript, judgement:
 
 def _invalid_criteria(judgement: Judgement) -> list[str]:
     """Labels (as `ResultRow.label`) of the criterion and check readings that came back invalid."""
-    labels = [f"{v.provenance.rubric_ref}:{c.criterion_id}" for v in judgement.verdicts for c in v.criteria
-              if c.outcome == Outcome.invalid]
+    labels = [
+        f"{v.provenance.rubric_ref}:{c.criterion_id}"
+        for v in judgement.verdicts
+        for c in v.criteria
+        if c.outcome == Outcome.invalid
+    ]
     return labels + [f"{CHECKS_REF}:{c.criterion_id}" for c in judgement.checks if c.outcome == Outcome.invalid]
 
 

@@ -36,7 +36,9 @@ def check_stored_suites_unchanged(manifest: dict[str, Any], run_path: Path) -> N
         try:
             loaded.append(load_suite(entry["path"]))
         except FileNotFoundError:
-            raise ResumeError(f"cannot resume {run_path}: suite {entry['path']} no longer exists; start a new run") from None
+            raise ResumeError(
+                f"cannot resume {run_path}: suite {entry['path']} no longer exists; start a new run"
+            ) from None
         except SpecError as exc:
             raise ResumeError(f"cannot resume {run_path}: {exc}") from None
     check_suites_unchanged(manifest, loaded, run_path)
@@ -49,7 +51,9 @@ def check_suites_unchanged(manifest: dict[str, Any], suites: list[LoadedSuite], 
     for loaded in suites:
         entry = stored_suites.get(str(loaded.path))
         if entry is None:
-            raise ResumeError(f"cannot resume {run_path}: suite {loaded.path} was not part of that run; start a new run")
+            raise ResumeError(
+                f"cannot resume {run_path}: suite {loaded.path} was not part of that run; start a new run"
+            )
         if entry.get("file_hash") != loaded.file_hash:
             raise ResumeError(f"cannot resume {run_path}: {loaded.path} changed since the run started; start a new run")
         for rubric in suite_rubrics(loaded).values():
@@ -131,8 +135,9 @@ def repair(run_dir: RunDir, state: ResumeState, planned: set[str]) -> Repair:
     return result
 
 
-def classify(run_dir: RunDir, state: ResumeState, planned: set[str], trials: list[dict[str, Any]],
-             results: list[dict[str, Any]]) -> Repair:
+def classify(
+    run_dir: RunDir, state: ResumeState, planned: set[str], trials: list[dict[str, Any]], results: list[dict[str, Any]]
+) -> Repair:
     """`repair` without writing: which planned trials keep their rows, are rebuilt, or run again (`state` trimmed)."""
     result = Repair(rerun=_untrusted(run_dir, state, planned))
     for key in result.rerun:
@@ -168,6 +173,14 @@ def _transcript_ok(run_dir: RunDir, state: ResumeState, key: str) -> bool:
 
 
 __all__ = [
-    "Repair", "ResumeError", "ResumeState", "check_stored_suites_unchanged", "check_suites_unchanged",
-    "check_unchanged", "classify", "load_state", "repair", "resolve_resume",
+    "Repair",
+    "ResumeError",
+    "ResumeState",
+    "check_stored_suites_unchanged",
+    "check_suites_unchanged",
+    "check_unchanged",
+    "classify",
+    "load_state",
+    "repair",
+    "resolve_resume",
 ]

@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ LATEST = "latest"
 
 def new_run_id(now: datetime | None = None) -> str:
     """Sortable by time, unique across concurrent runs: `20261127T033800Z-1a2b3c`."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
@@ -68,7 +68,7 @@ class RunDir:
         self._lock: RunLock | None = None  # held while this object writes the directory
 
     @classmethod
-    def create(cls, report_dir: Path, run_id: str | None = None) -> "RunDir":
+    def create(cls, report_dir: Path, run_id: str | None = None) -> RunDir:
         """A new run directory, locked. mkdir is the claim: runs never share one (a taken drawn id is redrawn)."""
         Path(report_dir).mkdir(parents=True, exist_ok=True)
         for _ in range(100):
@@ -78,8 +78,9 @@ class RunDir:
                 break
             except FileExistsError:
                 if run_id:
-                    raise FileExistsError(f"run directory {path} already exists: resume it, or start a run "
-                                          "with a new id") from None
+                    raise FileExistsError(
+                        f"run directory {path} already exists: resume it, or start a run with a new id"
+                    ) from None
         else:
             raise FileExistsError(f"no free run directory name under {report_dir}")
         run_dir = cls.claim(path)
@@ -89,7 +90,7 @@ class RunDir:
         return run_dir
 
     @classmethod
-    def claim(cls, path: Path) -> "RunDir":
+    def claim(cls, path: Path) -> RunDir:
         """The run directory at `path`, locked for writing; `RunLocked` (one line, with the holder's pid) if taken."""
         run_dir = cls(path)
         run_dir._lock = RunLock.acquire(path)

@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 def _failed_transcript(item: WorkItem, exc: BaseException) -> Transcript:
     """A session stage that raised still yields a transcript, so the failure is recorded, not fatal."""
     return Transcript(
-        meta=TranscriptMeta(scenario_id=item.scenario_id, trial=item.trial, seed=item.seed, agent_model=item.agent_model),
+        meta=TranscriptMeta(
+            scenario_id=item.scenario_id, trial=item.trial, seed=item.seed, agent_model=item.agent_model
+        ),
         termination=TerminationReason.infrastructure_error,
         termination_detail=f"session stage raised {type(exc).__name__}: {exc}",
         error_traceback="".join(traceback.format_exception(exc)),
@@ -63,8 +65,14 @@ def _kept_spend(kept: Iterable[ItemResult]) -> tuple[int, float]:
 class Scheduler:
     """Drives one opened run to its end: complete, budget_stopped or interrupted."""
 
-    def __init__(self, opened: OpenedRun, hub: ModelSource, stages: Stages | None, progress: ProgressCallback | None,
-                 on_result: ResultCallback | None) -> None:
+    def __init__(
+        self,
+        opened: OpenedRun,
+        hub: ModelSource,
+        stages: Stages | None,
+        progress: ProgressCallback | None,
+        on_result: ResultCallback | None,
+    ) -> None:
         self.run = opened
         self.session_stage, self.judge_stage = (stages or Stages()).resolved()
         self.progress = progress
@@ -93,8 +101,9 @@ class Scheduler:
     async def execute(self) -> RunSummary:
         """Start the executor (where the stages run: here, or Ray workers), run everything, stop it."""
         executor = open_executor(self.run.config.executor)
-        self.session_stage, self.judge_stage = await executor.start(self.run, self.ctx, self.session_stage,
-                                                                    self.judge_stage)
+        self.session_stage, self.judge_stage = await executor.start(
+            self.run, self.ctx, self.session_stage, self.judge_stage
+        )
         self.tally.endpoints = getattr(self.ctx.hub, "limits_snapshot", None)  # the executor may report for workers
         try:
             return await self._execute()
@@ -184,8 +193,13 @@ class Scheduler:
         self.tally.spend(*_spent(transcript))
         emit(
             "session_ended",
-            {"key": item.key, "transcript_path": rel, "transcript_hash": digest,
-             "termination": transcript.termination, "turns": max((m.turn for m in transcript.messages), default=0)},
+            {
+                "key": item.key,
+                "transcript_path": rel,
+                "transcript_hash": digest,
+                "termination": transcript.termination,
+                "turns": max((m.turn for m in transcript.messages), default=0),
+            },
         )
         return transcript, rel, digest
 

@@ -10,7 +10,6 @@ from evalkit.conversation.transcript import Transcript
 from evalkit.run.plan import WorkItem
 from evalkit.run.stage_types import StageContext
 
-
 # The scheduler writes session_started / session_ended itself (with the transcript's path, not its body).
 _COVERED = {"session_start", "session_end"}
 

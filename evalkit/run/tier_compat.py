@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,11 @@ class TierAliases:
         for full in full_tiers:
             if tier_label(full) != full:
                 by_label[tier_label(full)].add(full)
-        self.map: dict[str, str] = {short: next(iter(fulls)) for short, fulls in by_label.items()
-                                    if len(fulls) == 1 and short not in taken and short != DEFAULT_TIER}
+        self.map: dict[str, str] = {
+            short: next(iter(fulls))
+            for short, fulls in by_label.items()
+            if len(fulls) == 1 and short not in taken and short != DEFAULT_TIER
+        }
 
     @classmethod
     def of_run(cls, trials: list[Row], manifest: dict[str, Any]) -> TierAliases:
@@ -82,8 +85,12 @@ class TierAliases:
         """run.json with its per-suite tier lists and its gates' tiers mapped."""
         out = dict(manifest)
         if isinstance(out.get("suites"), list):
-            out["suites"] = [{**s, "tiers": [self.tier(t) for t in s.get("tiers") or []]} if isinstance(s, dict)
-                             and isinstance(s.get("tiers"), list) else s for s in out["suites"]]
+            out["suites"] = [
+                {**s, "tiers": [self.tier(t) for t in s.get("tiers") or []]}
+                if isinstance(s, dict) and isinstance(s.get("tiers"), list)
+                else s
+                for s in out["suites"]
+            ]
         if isinstance(out.get("gates"), list):
             out["gates"] = [self.row(g) if isinstance(g, dict) else g for g in out["gates"]]
         return out
@@ -92,10 +99,12 @@ class TierAliases:
         """Whether anything of the run is in the old form."""
         if not self.map:
             return False
-        return (any(self.row(r) is not r for r in (*trials, *results)) or self.manifest(manifest) != manifest)
+        return any(self.row(r) is not r for r in (*trials, *results)) or self.manifest(manifest) != manifest
 
 
-def upgraded(trials: list[Row], results: list[Row], manifest: dict[str, Any]) -> tuple[list[Row], list[Row], dict[str, Any], TierAliases]:
+def upgraded(
+    trials: list[Row], results: list[Row], manifest: dict[str, Any]
+) -> tuple[list[Row], list[Row], dict[str, Any], TierAliases]:
     """Rows and run.json of a run with every short tier mapped (unchanged when it is in today's form)."""
     aliases = TierAliases.of_run(trials, manifest)
     if not aliases.changes(trials, results, manifest):
@@ -125,8 +134,10 @@ def upgrade_in_place(run_dir: Path) -> dict[str, str]:
     rows.rewrite_rows(RESULTS, new_results)
     rows.rewrite_rows(TRIALS, new_trials)
     if manifest:  # a run without a readable run.json gets none made up here
-        upgrades = [*new_manifest.get("upgraded", []), {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                                         "tiers": dict(aliases.map)}]
+        upgrades = [
+            *new_manifest.get("upgraded", []),
+            {"at": datetime.now(UTC).isoformat(timespec="seconds"), "tiers": dict(aliases.map)},
+        ]
         rows.write_manifest({**new_manifest, "upgraded": upgrades})
     return dict(aliases.map)
 

@@ -74,8 +74,12 @@ def load_run_labels(root: Path, run_dir: Path | None, trials: list[TrialRecord])
     if run_dir is None or not (root / LABEL_DIR).is_dir():
         return []
     run_root = run_dir.resolve()
-    votes_in_run = [v for file in files_below([root / LABEL_DIR], (".jsonl",)) for v in _votes(file)
-                    if v[0].is_relative_to(run_root)]
+    votes_in_run = [
+        v
+        for file in files_below([root / LABEL_DIR], (".jsonl",))
+        for v in _votes(file)
+        if v[0].is_relative_to(run_root)
+    ]
     if not votes_in_run:
         return []
     by_path = {(run_dir / t.transcript_path).resolve(): t for t in trials if t.transcript_path}
@@ -87,9 +91,19 @@ def load_run_labels(root: Path, run_dir: Path | None, trials: list[TrialRecord])
             continue
         votes[(trial.key, rubric)].append(vote)
         found[(trial.key, rubric)] = trial
-    return [RunLabel(suite=t.suite, scenario_id=t.scenario_id, tier=t.tier, trial=t.trial, rubric=rubric,
-                     human_pass=sum(v) / len(v), n_lines=len(v))
-            for (key, rubric), v in sorted(votes.items()) for t in [found[(key, rubric)]]]
+    return [
+        RunLabel(
+            suite=t.suite,
+            scenario_id=t.scenario_id,
+            tier=t.tier,
+            trial=t.trial,
+            rubric=rubric,
+            human_pass=sum(v) / len(v),
+            n_lines=len(v),
+        )
+        for (key, rubric), v in sorted(votes.items())
+        for t in [found[(key, rubric)]]
+    ]
 
 
 Vote = tuple[Path, str, str, float]  # resolved transcript path, its hash, rubric ref, 1.0 pass / 0.0 fail
@@ -104,7 +118,13 @@ def _votes(file: Path) -> tuple[Vote, ...]:
 def _file_votes(name: str, mtime_ns: int, size: int) -> tuple[Vote, ...]:
     """The holdout lines with an overall verdict of one label file (cached on its time and size)."""
     file = Path(name)
-    return tuple(((file.parent / item.label.transcript).resolve(), item.label.transcript_hash, item.label.rubric,
-                  1.0 if item.label.verdict == "pass" else 0.0)
-                 for item in read_labels(file).items
-                 if item.label.split == "holdout" and item.label.verdict is not None)
+    return tuple(
+        (
+            (file.parent / item.label.transcript).resolve(),
+            item.label.transcript_hash,
+            item.label.rubric,
+            1.0 if item.label.verdict == "pass" else 0.0,
+        )
+        for item in read_labels(file).items
+        if item.label.split == "holdout" and item.label.verdict is not None
+    )

@@ -14,6 +14,14 @@ from evalkit.security.redact import (
 )
 
 __all__ = [
-    "MARK", "RedactingStream", "env_references", "redact", "redact_bytes", "redact_value", "redacting",
-    "watch_env", "watch_references", "watch_value",
+    "MARK",
+    "RedactingStream",
+    "env_references",
+    "redact",
+    "redact_bytes",
+    "redact_value",
+    "redacting",
+    "watch_env",
+    "watch_references",
+    "watch_value",
 ]

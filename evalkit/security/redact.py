@@ -50,13 +50,21 @@ class _Shape:
 
 _SHAPES = (
     # a header written as text: `Authorization: Bearer x`, `"x-api-key": "x"`, `{'api-key': 'x'}`, `api_key=x`
-    _Shape(("authorization", "api-key", "api_key", "apikey"),
-           re.compile(rf"(?i)(?P<keep>\b(?:{_HEADER_NAMES})\\?[\"']?\s*[:=]\s*\\?[\"']?\s*"
-                      rf"(?:(?:bearer|basic|token)\s+)?){_TOKENISH}"), "keep", lower=True),
+    _Shape(
+        ("authorization", "api-key", "api_key", "apikey"),
+        re.compile(
+            rf"(?i)(?P<keep>\b(?:{_HEADER_NAMES})\\?[\"']?\s*[:=]\s*\\?[\"']?\s*"
+            rf"(?:(?:bearer|basic|token)\s+)?){_TOKENISH}"
+        ),
+        "keep",
+        lower=True,
+    ),
     _Shape(("bearer",), re.compile(rf"(?i)(?P<keep>\bbearer\s+){_TOKENISH}"), "keep", lower=True),
     _Shape(("sk-",), re.compile(r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{5,}")),  # OpenAI sk-/sk-proj-, Anthropic sk-ant-
-    _Shape(("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-           re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
+    _Shape(
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
+    ),
     _Shape(("AKIA", "ASIA"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     _Shape(("AIza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
     _Shape(("xox",), re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
@@ -106,7 +114,7 @@ def secret_values() -> tuple[str, ...]:
         values = frozenset(_watched_values)
         found = (tuple(os.environ.get(n, "") for n in _cache.names + _cache.guessed), values)
         if found != _cache.found:
-            explicit, guessed_values = found[0][:len(_cache.names)], found[0][len(_cache.names):]
+            explicit, guessed_values = found[0][: len(_cache.names)], found[0][len(_cache.names) :]
             raw = {s for s in (*explicit, *values) if len(s) >= MIN_SECRET_LEN}
             raw |= {s for s in guessed_values if _KEY_LIKE.fullmatch(s)}
             spelled = {v for s in raw for v in _spellings(s)}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
@@ -54,8 +54,10 @@ def register_check(name: str, *, doc: str, spec: Any) -> Callable[[E], E]:
     `Finding` (or an awaitable of one); see `evalkit.judging.check_api`.
     """
     if name in COMMON_KEYS or not _NAME.fullmatch(name):
-        raise RegistryError(f"check kind {name!r}: not a usable kind key (expected snake_case, "
-                            f"not one of the keys every check has: {', '.join(COMMON_KEYS)})")
+        raise RegistryError(
+            f"check kind {name!r}: not a usable kind key (expected snake_case, "
+            f"not one of the keys every check has: {', '.join(COMMON_KEYS)})"
+        )
     schema = spec_fragment(name, spec)
 
     def decorate(evaluator: E) -> E:
@@ -74,7 +76,7 @@ def spec_fragment(name: str, spec: Any) -> dict[str, Any]:
         raise RegistryError(f"check kind {name!r}: spec {spec!r} has no JSON Schema ({why})") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def spec_adapter(name: str) -> TypeAdapter[Any]:
     """Validates the value written under kind `name`; its errors are located below the kind key."""
     spec = CHECKS.get(name).parts["spec"]

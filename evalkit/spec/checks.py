@@ -48,13 +48,15 @@ class ToolCalledSpec(_Strict):
     max_count: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _consistent_counts(self) -> "ToolCalledSpec":
+    def _consistent_counts(self) -> ToolCalledSpec:
         if self.count is not None and (self.min_count is not None or self.max_count is not None):
             key = "min_count" if self.min_count is not None else "max_count"
             message = f"'count' and '{key}' both set (expected either an exact count or a range)"
             raise LocatedValueError(message, (key,), at_key=True)
         if self.min_count is not None and self.max_count is not None and self.min_count > self.max_count:
-            message = f"min_count {self.min_count} is above max_count {self.max_count} (expected min_count <= max_count)"
+            message = (
+                f"min_count {self.min_count} is above max_count {self.max_count} (expected min_count <= max_count)"
+            )
             raise LocatedValueError(message, ("min_count",))
         return self
 
@@ -77,7 +79,7 @@ class BudgetSpec(_Strict):
     max_latency_s: float | None = Field(default=None, gt=0, description="Slowest single agent turn.")
 
     @model_validator(mode="after")
-    def _some_limit(self) -> "BudgetSpec":
+    def _some_limit(self) -> BudgetSpec:
         if self.max_tokens is None and self.max_cost_usd is None and self.max_latency_s is None:
             raise LocatedValueError(
                 "budget sets no limit (expected at least one of max_tokens, max_cost_usd, max_latency_s)"
@@ -128,7 +130,7 @@ class Check(_Strict):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _one_registered_kind(cls, data: Any, handler: Any) -> "Check":
+    def _one_registered_kind(cls, data: Any, handler: Any) -> Check:
         if not isinstance(data, dict):
             return handler(data)
         CHECKS.load()
@@ -156,8 +158,12 @@ class Check(_Strict):
         if not self._kind:
             return common
         value = spec_adapter(self._kind).dump_python(
-            {self._kind: self._spec}, mode="json" if info.mode == "json" else "python", by_alias=bool(info.by_alias),
-            exclude_defaults=info.exclude_defaults, exclude_none=info.exclude_none, round_trip=info.round_trip,
+            {self._kind: self._spec},
+            mode="json" if info.mode == "json" else "python",
+            by_alias=bool(info.by_alias),
+            exclude_defaults=info.exclude_defaults,
+            exclude_none=info.exclude_none,
+            round_trip=info.round_trip,
         )
         return {**value, **common}
 
@@ -165,8 +171,9 @@ class Check(_Strict):
     def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         """The common keys plus one property per registered kind (its spec's schema and its docs line)."""
         schema = handler.resolve_ref_schema(handler(core))
-        kinds = {e.name: {**_kind_schema(handler(_by_reference(e.parts["spec"]))), "description": e.doc}
-                 for e in CHECKS}
+        kinds = {
+            e.name: {**_kind_schema(handler(_by_reference(e.parts["spec"]))), "description": e.doc} for e in CHECKS
+        }
         schema["properties"] = {**kinds, **schema["properties"]}
         schema["description"] = "A deterministic check: exactly one kind key, plus `on`, `ignore_case` and `name`."
         return schema

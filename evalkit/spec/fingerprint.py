@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-
 from typing import Any
 
 from evalkit.spec.models import Rubric

@@ -23,7 +23,7 @@ class Citation(_Strict):
     """A turn the labeller points at (the judge's numbering), optionally with the words that matter there."""
 
     turn: int = Field(ge=1, description="1-based message number, as the judge sees the transcript.")
-    quote: str = Field(default="", description="Text that must occur in that turn (\"...\" may skip text).")
+    quote: str = Field(default="", description='Text that must occur in that turn ("..." may skip text).')
 
 
 class CriterionLabel(_Strict):

@@ -31,7 +31,7 @@ class ScaleRange(_Strict):
     max: int
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ScaleRange":
+    def _ordered(self) -> ScaleRange:
         if self.min >= self.max:
             raise LocatedValueError(f"scale min {self.min} is not below max {self.max} (expected min < max)", ("min",))
         return self
@@ -78,7 +78,7 @@ class Criterion(_Strict):
     check: Check | None = None
 
     @model_validator(mode="after")
-    def _question_or_check(self) -> "Criterion":
+    def _question_or_check(self) -> Criterion:
         if self.question is None and self.check is None:
             raise LocatedValueError(
                 "criterion has neither 'question' nor 'check' (expected 'question' for an LLM-judged criterion "
@@ -120,8 +120,11 @@ class Rubric(_Strict):
         default=0.5, ge=0, le=1, description="Share of weight that may be invalid before the trial is invalid."
     )
     template: str | None = Field(default=None, description="Path to a jinja2 judge template, relative to the rubric.")
-    show_state: bool = Field(default=False, description="Show the judge the agent's final state (its state() after "
-                             "the session) inside the transcript's data block.")
+    show_state: bool = Field(
+        default=False,
+        description="Show the judge the agent's final state (its state() after "
+        "the session) inside the transcript's data block.",
+    )
     criteria: list[Criterion] = Field(min_length=1)
 
     @field_validator("criteria")
@@ -240,8 +243,10 @@ class PluginAgent(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    kind: str = Field(description="An agent kind installed through the evalkit.agents entry point group.",
-                      json_schema_extra={"not": {"enum": list(BUILTIN_AGENT_KINDS)}})
+    kind: str = Field(
+        description="An agent kind installed through the evalkit.agents entry point group.",
+        json_schema_extra={"not": {"enum": list(BUILTIN_AGENT_KINDS)}},
+    )
 
     @field_validator("kind")
     @classmethod
@@ -263,14 +268,20 @@ AgentConfig = CallableAgent | FactoryAgent | ModelAgent | HttpAgent | PluginAgen
 
 class SimulatorConfig(_Strict):
     model: str | None = None
-    base_url: str | None = Field(default=None, description="Endpoint of the simulator model, e.g. http://localhost:11434/v1.")
+    base_url: str | None = Field(
+        default=None, description="Endpoint of the simulator model, e.g. http://localhost:11434/v1."
+    )
     temperature: float = Field(default=0.7, ge=0, le=2)
     max_tokens: int | None = Field(default=None, gt=0)
     template: str | None = Field(default=None, description="System prompt template (jinja2), relative to the suite.")
     kickoff_template: str | None = Field(
-        default=None, description="Template of the bracketed note that opens the simulator's side, relative to the suite.")
+        default=None,
+        description="Template of the bracketed note that opens the simulator's side, relative to the suite.",
+    )
     no_reply_template: str | None = Field(
-        default=None, description="Template shown to the simulator when the agent said nothing visible, relative to the suite.")
+        default=None,
+        description="Template shown to the simulator when the agent said nothing visible, relative to the suite.",
+    )
     guardrails: dict[str, Literal["warn", "invalidate", "off"]] = Field(default_factory=dict)
 
 
@@ -280,14 +291,16 @@ class JudgeTrustGate(_Strict):
     require: Literal["off", "warn", "fail"] = Field(
         default="warn",
         description="What a rubric x judge without a trusted, current calibration record does to the suite gate: "
-                    "nothing, a warning, or INCONCLUSIVE. It never turns a FAIL into a PASS.",
+        "nothing, a warning, or INCONCLUSIVE. It never turns a FAIL into a PASS.",
     )
     min_kappa: float = Field(default=0.6, ge=-1, le=1, description="Floor on Cohen's kappa's lower bound.")
     min_tpr: float = Field(default=0.8, ge=0, le=1, description="Floor on TPR's lower bound.")
     max_fpr: float = Field(default=0.15, ge=0, le=1, description="Ceiling on FPR's upper bound.")
     min_clusters: int = Field(default=10, ge=1, description="Labels from fewer scenarios make a record at best weak.")
     max_age_days: int | None = Field(
-        default=120, ge=1, description="A record older than this is 'aged' (not trusted); null: no limit.",
+        default=120,
+        ge=1,
+        description="A record older than this is 'aged' (not trusted); null: no limit.",
     )
 
 
@@ -295,7 +308,8 @@ class GateConfig(_Strict):
     mode: Literal["pass_rate", "pass_hat_k"] = "pass_rate"
     scenario_pass_rate: float = Field(default=0.8, ge=0, le=1)
     min_valid_trials: int | None = Field(
-        default=None, ge=1,
+        default=None,
+        ge=1,
         description="Valid trials a scenario needs for a verdict; default: half its trials, rounded up. Never capped.",
     )
     suite_mean_lower_ci: float | None = Field(default=None, ge=0, le=1)
@@ -308,7 +322,7 @@ class GateConfig(_Strict):
     corrected: Literal["off", "rogan_gladen", "ppi"] = Field(
         default="off",
         description="Gate on a corrected pass rate: rogan_gladen (the calibration record's TPR/FPR) or ppi "
-                    "(labels sampled from this run); raw and corrected are printed side by side.",
+        "(labels sampled from this run); raw and corrected are printed side by side.",
     )
 
 
@@ -328,7 +342,8 @@ class Suite(_Strict):
     agent: AgentTarget | AgentConfig = Field(description="module:attr shorthand or an inline agent config")
     agent_params: dict[str, Any] = Field(default_factory=dict)
     agent_models: list[str] = Field(
-        default_factory=list, description="Tiers to run and compare: provider:model, or {model, base_url}.",
+        default_factory=list,
+        description="Tiers to run and compare: provider:model, or {model, base_url}.",
         json_schema_extra={"items": {"anyOf": [{"type": "string"}, TIER_SCHEMA]}},
     )
     tier_base_urls: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict)  # filled from agent_models
@@ -341,7 +356,8 @@ class Suite(_Strict):
     defaults: ScenarioDefaults = Field(default_factory=ScenarioDefaults)
     personas: list[Persona] = Field(default_factory=list)
     offline_rules: str | None = Field(
-        default=None, description="Mock rules file (relative to the suite) served by the fake LLM server in --offline runs."
+        default=None,
+        description="Mock rules file (relative to the suite) served by the fake LLM server in --offline runs.",
     )
     scenarios: list[Scenario] = Field(min_length=1)
 
@@ -350,14 +366,18 @@ class Suite(_Strict):
     def _split_tiers(cls, data: Any) -> Any:
         return split_tiers(data)
 
-    def without_endpoints(self) -> "Suite":
+    def without_endpoints(self) -> Suite:
         """This suite with every model endpoint it names dropped: offline, all models go to the fake server."""
         judge = self.judge.model_copy(update={"base_url": None}) if self.judge else None
         agent = self.agent_config
-        return self.model_copy(update={
-            "tier_base_urls": {}, "judge": judge, "simulator": self.simulator.model_copy(update={"base_url": None}),
-            "agent": agent.model_copy(update={"base_url": None}) if isinstance(agent, ModelAgent) else self.agent,
-        })
+        return self.model_copy(
+            update={
+                "tier_base_urls": {},
+                "judge": judge,
+                "simulator": self.simulator.model_copy(update={"base_url": None}),
+                "agent": agent.model_copy(update={"base_url": None}) if isinstance(agent, ModelAgent) else self.agent,
+            }
+        )
 
     def tier_base_url(self, tier: str | None) -> str | None:
         """The endpoint written next to this tier in agent_models, if any."""

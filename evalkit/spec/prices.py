@@ -57,8 +57,17 @@ def pyproject_prices(root: Path) -> dict[str, PriceEntry]:
         return {}
     text = table.path.read_text(encoding="utf-8")
     if not isinstance(raw, dict):
-        raise SpecError([Problem(str(table.path), table.lines.get("prices", 1), 1, "[tool.evalkit] prices",
-                                 f"expected a table of \"provider:model\" = {{input = ..., output = ...}}, got {raw!r}")])
+        raise SpecError(
+            [
+                Problem(
+                    str(table.path),
+                    table.lines.get("prices", 1),
+                    1,
+                    "[tool.evalkit] prices",
+                    f'expected a table of "provider:model" = {{input = ..., output = ...}}, got {raw!r}',
+                )
+            ]
+        )
     prices: dict[str, PriceEntry] = {}
     for model, value in raw.items():
         error = _entry_error(model, value)
@@ -105,8 +114,10 @@ def _entry_error(model: Any, value: Any) -> PriceEntry | str:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "price"
-        return (f"{where}: {first['msg'].lower()} (expected {{input: USD per 1M tokens, output: ..., "
-                f"cached_input: ... (optional)}}, each a number >= 0)")
+        return (
+            f"{where}: {first['msg'].lower()} (expected {{input: USD per 1M tokens, output: ..., "
+            f"cached_input: ... (optional)}}, each a number >= 0)"
+        )
 
 
 def _line_of(text: str, model: str) -> int | None:

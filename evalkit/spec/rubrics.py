@@ -12,8 +12,8 @@ from evalkit.spec.fingerprint import fingerprint
 from evalkit.spec.lint import judge_warnings
 from evalkit.spec.messages import did_you_mean
 from evalkit.spec.models import Rubric
-from evalkit.spec.project import find_project_root, is_inside, template_dirs, yaml_files
 from evalkit.spec.problems import Problem, SpecError, display_path
+from evalkit.spec.project import find_project_root, is_inside, template_dirs, yaml_files
 from evalkit.spec.validate import validate_as
 from evalkit.spec.yamlsource import Located, key_problem, read_yaml
 
@@ -105,7 +105,7 @@ class RubricRegistry:
             self.add(resolved)
 
     @classmethod
-    def from_dirs(cls, dirs: Iterable[str | Path]) -> "RubricRegistry":
+    def from_dirs(cls, dirs: Iterable[str | Path]) -> RubricRegistry:
         """Load every rubric file; broken files end up in `.problems` instead of raising."""
         registry = cls()
         for file in yaml_files(dirs):
@@ -134,7 +134,7 @@ class RubricRegistry:
         return sorted(self._by_id.get(rubric_id, {}))
 
     def resolve(self, ref: str) -> ResolvedRubric:
-        """"id@2" -> that version; "id" -> the newest version. Raises RubricNotFound."""
+        """ "id@2" -> that version; "id" -> the newest version. Raises RubricNotFound."""
         message = self.why_unresolved(ref)
         if message:
             raise RubricNotFound(message)

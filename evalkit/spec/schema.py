@@ -10,7 +10,7 @@ too; `schemas/*.json` hold evalkit's own kinds.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -29,7 +29,7 @@ _TITLES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) for one kind of authored file."""
     schema = MODELS[kind].model_json_schema()

@@ -12,8 +12,8 @@ from evalkit.spec.gate_keys import threshold_key_problems
 from evalkit.spec.lint import judge_warnings
 from evalkit.spec.models import Persona, Scenario, Suite
 from evalkit.spec.personas import scan_personas
-from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.prices import note_suite_dir
+from evalkit.spec.problems import Problem, SpecError
 from evalkit.spec.project import find_project_root, is_inside, persona_dirs, rubric_dirs, template_dirs
 from evalkit.spec.references import persona_refs, reference_problems, rubric_refs
 from evalkit.spec.rubrics import ResolvedRubric, RubricRegistry, raw_id
@@ -119,7 +119,7 @@ def _string_end(text: str, i: int) -> int:
             j += 2
             continue
         if text[j] == quote:
-            if quote == "'" and text[j + 1:j + 2] == "'":
+            if quote == "'" and text[j + 1 : j + 2] == "'":
                 j += 2
                 continue
             return j
@@ -167,7 +167,8 @@ def _simulator_template_problems(located: Located, suite: Suite, project: Path) 
     for key in SIMULATOR_TEMPLATE_KEYS:
         template = getattr(suite.simulator, key)
         if template is None or (
-                not Path(template).is_absolute() and is_inside(folder / template, [folder, *template_dirs(project)])):
+            not Path(template).is_absolute() and is_inside(folder / template, [folder, *template_dirs(project)])
+        ):
             continue
         message = (
             f"simulator {key} {template!r} is outside the project "
@@ -217,8 +218,15 @@ def _resolve(
             )
         )
     file_hash = hashlib.sha256(located.text.encode("utf-8")).hexdigest()[:12]
-    return LoadedSuite(path=file, suite=suite, file_hash=file_hash, scenarios=scenarios, rubrics=pinned,
-                       scenario_lines=_scenario_lines(located, suite), gate_line=_gate_line(located))
+    return LoadedSuite(
+        path=file,
+        suite=suite,
+        file_hash=file_hash,
+        scenarios=scenarios,
+        rubrics=pinned,
+        scenario_lines=_scenario_lines(located, suite),
+        gate_line=_gate_line(located),
+    )
 
 
 def _scenario_lines(located: Located, suite: Suite) -> dict[str, int]:

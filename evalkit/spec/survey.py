@@ -39,7 +39,7 @@ class Survey:
 
 
 def kind_of(path: Path) -> str | None:
-    """"rubric", "suite", "persona", or None when the file does not say."""
+    """ "rubric", "suite", "persona", or None when the file does not say."""
     try:
         head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
     except OSError:

@@ -42,12 +42,17 @@ def split_tiers(data: Any) -> Any:
 def _tier(entry: dict[Any, Any], index: int) -> tuple[str, str | None]:
     for key in entry:
         if key not in TIER_KEYS:
-            raise LocatedValueError(f"unknown key {key!r} in an agent tier (expected model, base_url)",
-                                    ("agent_models", index, key), at_key=True)
+            raise LocatedValueError(
+                f"unknown key {key!r} in an agent tier (expected model, base_url)",
+                ("agent_models", index, key),
+                at_key=True,
+            )
     name, url = entry.get("model"), entry.get("base_url")
     if not isinstance(name, str) or ":" not in name:
-        raise LocatedValueError("expected model: provider:model (a string, e.g. openai:llama3.1:8b)",
-                                ("agent_models", index) + (("model",) if "model" in entry else ()))
+        raise LocatedValueError(
+            "expected model: provider:model (a string, e.g. openai:llama3.1:8b)",
+            ("agent_models", index) + (("model",) if "model" in entry else ()),
+        )
     if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
         raise LocatedValueError(f"expected base_url: an http(s) URL, got {url!r}", ("agent_models", index, "base_url"))
     return name, url

@@ -7,7 +7,7 @@ schema cannot express (scale min < max, unique ids, one kind per check).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
@@ -21,7 +21,7 @@ from evalkit.spec.yamlsource import KeyPath, Located, describe
 M = TypeVar("M", bound=BaseModel)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(json_schema(kind))
 

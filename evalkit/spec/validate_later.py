@@ -40,13 +40,18 @@ class Renderer:
 
 # The variables each renderer passes (evalkit.judging.render, conversation.simulator.prompt,
 # conversation.agents.http_agent); tests/reliability/test_validate_later_failures.py keeps them honest.
-JUDGE = Renderer("judge template", frozenset({"rubric", "criteria", "scenario", "transcript", "turns", "nonce"}),
-                 PACKAGE_TEMPLATES)
-SIMULATOR_VARIABLES = frozenset({"persona", "variation", "goal", "known", "unknown", "min_turns", "max_turns",
-                                 "end_reasons", "stop_token"})  # all three simulator templates get them
+JUDGE = Renderer(
+    "judge template", frozenset({"rubric", "criteria", "scenario", "transcript", "turns", "nonce"}), PACKAGE_TEMPLATES
+)
+SIMULATOR_VARIABLES = frozenset(
+    {"persona", "variation", "goal", "known", "unknown", "min_turns", "max_turns", "end_reasons", "stop_token"}
+)  # all three simulator templates get them
 SIMULATOR_TEMPLATE_KEYS = ("template", "kickoff_template", "no_reply_template")  # SimulatorConfig's template paths
-HTTP_BODY = Renderer("http agent body_template", frozenset({"messages", "last_user_message", "session_id",
-                                                             "scenario_id", "trial", "seed", "turn", "model"}), None)
+HTTP_BODY = Renderer(
+    "http agent body_template",
+    frozenset({"messages", "last_user_message", "session_id", "scenario_id", "trial", "seed", "turn", "model"}),
+    None,
+)
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
 _GUARDS = {"default", "d"}  # filters that make an undefined variable harmless
 _TESTS = {"defined", "undefined"}
@@ -55,16 +60,18 @@ _TESTS = {"defined", "undefined"}
 def rubric_later_problems(path: Path, template_text: str | None) -> list[Problem]:
     """A rubric's judge template and check schemas."""
     located = read_yaml(path)
-    problems = _check_problems(located, [(("criteria", i, "check"), c.get("check"))
-                                         for i, c in enumerate(_list(located.data.get("criteria")))])
+    problems = _check_problems(
+        located, [(("criteria", i, "check"), c.get("check")) for i, c in enumerate(_list(located.data.get("criteria")))]
+    )
     template = located.data.get("template")
     if template_text is not None and isinstance(template, str):
         problems += template_problems(located, ("template",), template_text, template, JUDGE)
     return problems
 
 
-def suite_later_problems(path: Path, agent: Any, simulator_template: str | None,
-                         simulator_templates: dict[str, str | None] | None = None) -> list[Problem]:
+def suite_later_problems(
+    path: Path, agent: Any, simulator_template: str | None, simulator_templates: dict[str, str | None] | None = None
+) -> list[Problem]:
     """A suite's check schemas, the files it names, its simulator templates and an HTTP agent's body template.
 
     `simulator_templates`: every simulator template key (SIMULATOR_TEMPLATE_KEYS) to its path;
@@ -73,7 +80,9 @@ def suite_later_problems(path: Path, agent: Any, simulator_template: str | None,
     located = read_yaml(path)
     folder = Path(path).parent
     data = located.data
-    checks: list[tuple[KeyPath, Any]] = [(("defaults", "checks", i), c) for i, c in enumerate(_list(_dict(data.get("defaults")).get("checks")))]
+    checks: list[tuple[KeyPath, Any]] = [
+        (("defaults", "checks", i), c) for i, c in enumerate(_list(_dict(data.get("defaults")).get("checks")))
+    ]
     for index, scenario in enumerate(_list(data.get("scenarios"))):
         checks += [(("scenarios", index, "checks", i), c) for i, c in enumerate(_list(_dict(scenario).get("checks")))]
     problems = _check_problems(located, checks)
@@ -111,20 +120,33 @@ def template_problems(located: Located, at: KeyPath, text: str, name: str | None
         tree = _ENV.parse(text)
         _ENV.compile(tree)
     except jinja2.TemplateSyntaxError as exc:
-        return [located.problem(at, f"{shown} line {exc.lineno}: jinja2 syntax error: {exc.message} "
-                                    "(expected a template that compiles)")]
+        return [
+            located.problem(
+                at, f"{shown} line {exc.lineno}: jinja2 syntax error: {exc.message} (expected a template that compiles)"
+            )
+        ]
     problems = []
     unknown = sorted(_unguarded_names(tree) - renderer.variables)
     if unknown:
         names = ", ".join(unknown)
-        problems.append(located.problem(at, f"{shown} uses {names}, which the {renderer.what.split()[0]} does not "
-                                            f"provide, so every render fails (expected one of: "
-                                            f"{', '.join(sorted(renderer.variables))}, or a '| default(...)')"))
+        problems.append(
+            located.problem(
+                at,
+                f"{shown} uses {names}, which the {renderer.what.split()[0]} does not "
+                f"provide, so every render fails (expected one of: "
+                f"{', '.join(sorted(renderer.variables))}, or a '| default(...)')",
+            )
+        )
     for ref in meta.find_referenced_templates(tree):
         if ref is not None and (renderer.loader_dir is None or not (renderer.loader_dir / ref).is_file()):
             where = display_path(renderer.loader_dir) if renderer.loader_dir else "nowhere (no template folder)"
-            problems.append(located.problem(at, f"{shown} includes {ref!r}, which is not found in {where} "
-                                                "(expected a template the renderer can load)"))
+            problems.append(
+                located.problem(
+                    at,
+                    f"{shown} includes {ref!r}, which is not found in {where} "
+                    "(expected a template the renderer can load)",
+                )
+            )
     return problems
 
 
@@ -163,4 +185,3 @@ def _list(value: Any) -> list[Any]:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-

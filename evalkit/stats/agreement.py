@@ -16,7 +16,6 @@ bootstrap in ``evalkit.stats.cluster_bootstrap``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -74,8 +73,14 @@ def confusion(judge: Sequence[Score], human: Sequence[Score], confidence: float 
     j, h = _binary(j, "judge"), _binary(h, "human")
     tp, fp = int(np.sum((j == 1) & (h == 1))), int(np.sum((j == 1) & (h == 0)))
     fn, tn = int(np.sum((j == 0) & (h == 1))), int(np.sum((j == 0) & (h == 0)))
-    return BinaryConfusion(tp=tp, fp=fp, fn=fn, tn=tn, tpr=wilson_interval(tp, tp + fn, confidence),
-                           fpr=wilson_interval(fp, fp + tn, confidence))
+    return BinaryConfusion(
+        tp=tp,
+        fp=fp,
+        fn=fn,
+        tn=tn,
+        tpr=wilson_interval(tp, tp + fn, confidence),
+        fpr=wilson_interval(fp, fp + tn, confidence),
+    )
 
 
 def _table(x: np.ndarray, y: np.ndarray, labels: Sequence[float] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +98,9 @@ def _table(x: np.ndarray, y: np.ndarray, labels: Sequence[float] | None) -> tupl
     return np.bincount(ix * k + iy, minlength=k * k).reshape(k, k).astype(float), values
 
 
-def cohen_kappa(a: Sequence[Score], b: Sequence[Score], weights: KappaWeights = None,
-                labels: Sequence[float] | None = None) -> float | None:
+def cohen_kappa(
+    a: Sequence[Score], b: Sequence[Score], weights: KappaWeights = None, labels: Sequence[float] | None = None
+) -> float | None:
     """Cohen's kappa, optionally weighted: 1 - sum(w O) / sum(w E).
 
     O is the observed table of proportions, E the outer product of its
@@ -110,8 +116,11 @@ def cohen_kappa(a: Sequence[Score], b: Sequence[Score], weights: KappaWeights = 
     table, _ = _table(x, y, labels)
     k = table.shape[0]
     i, j = np.indices((k, k))
-    w = {None: (i != j).astype(float), "linear": np.abs(i - j).astype(float),
-         "quadratic": ((i - j) ** 2).astype(float)}[weights]
+    w = {
+        None: (i != j).astype(float),
+        "linear": np.abs(i - j).astype(float),
+        "quadratic": ((i - j) ** 2).astype(float),
+    }[weights]
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     denominator = float(np.sum(w * expected))
     if denominator == 0.0:
@@ -119,8 +128,9 @@ def cohen_kappa(a: Sequence[Score], b: Sequence[Score], weights: KappaWeights = 
     return 1.0 - float(np.sum(w * table)) / denominator
 
 
-def quadratic_weighted_kappa(a: Sequence[Score], b: Sequence[Score],
-                             labels: Sequence[float] | None = None) -> float | None:
+def quadratic_weighted_kappa(
+    a: Sequence[Score], b: Sequence[Score], labels: Sequence[float] | None = None
+) -> float | None:
     """Cohen's kappa with quadratic weights: the agreement statistic for ordinal scales (1..5)."""
     return cohen_kappa(a, b, weights="quadratic", labels=labels)
 
@@ -176,10 +186,13 @@ def binary_agreement(judge: Sequence[Score], human: Sequence[Score], confidence:
     j, h = paired_scores(judge, human)
     conf = confusion(j.tolist(), h.tolist(), confidence)
     return BinaryAgreement(
-        n=len(j), percent_agreement=float(np.mean(j == h)) if len(j) else None, confusion=conf,
+        n=len(j),
+        percent_agreement=float(np.mean(j == h)) if len(j) else None,
+        confusion=conf,
         cohen_kappa=cohen_kappa(j.tolist(), h.tolist(), labels=(0, 1)),
         gwet_ac1=gwet_ac1(j.tolist(), h.tolist(), categories=(0, 1)),
-        krippendorff_alpha=krippendorff_alpha([j.tolist(), h.tolist()], "nominal"))
+        krippendorff_alpha=krippendorff_alpha([j.tolist(), h.tolist()], "nominal"),
+    )
 
 
 class ScaleAgreement(BaseModel):
@@ -198,15 +211,21 @@ class ScaleAgreement(BaseModel):
     mae: float | None
 
 
-def scale_agreement(judge: Sequence[Score], human: Sequence[Score],
-                    scale: Sequence[float] | None = None) -> ScaleAgreement:
+def scale_agreement(
+    judge: Sequence[Score], human: Sequence[Score], scale: Sequence[float] | None = None
+) -> ScaleAgreement:
     """Agreement on a scale criterion; ``scale`` lists its points (e.g. range(1, 6)) for the kappa weights."""
     j, h = paired_scores(judge, human)
     js, hs = j.tolist(), h.tolist()
     bias, mae = bias_and_mae(js, hs)
     return ScaleAgreement(
-        n=len(j), exact_agreement=float(np.mean(j == h)) if len(j) else None,
+        n=len(j),
+        exact_agreement=float(np.mean(j == h)) if len(j) else None,
         quadratic_kappa=quadratic_weighted_kappa(js, hs, labels=scale),
         krippendorff_alpha_ordinal=krippendorff_alpha([js, hs], "ordinal"),
         krippendorff_alpha_interval=krippendorff_alpha([js, hs], "interval"),
-        spearman=spearman(js, hs), kendall_tau_b=kendall_tau_b(js, hs), bias=bias, mae=mae)
+        spearman=spearman(js, hs),
+        kendall_tau_b=kendall_tau_b(js, hs),
+        bias=bias,
+        mae=mae,
+    )

@@ -68,8 +68,9 @@ def _groups(clusters: Sequence[Hashable]) -> list[np.ndarray]:
     return [np.array(v, dtype=int) for v in order.values()]
 
 
-def cluster_interval(statistic: Statistic, clusters: Sequence[Hashable],
-                     config: BootstrapConfig = BootstrapConfig()) -> ClusterInterval:
+def cluster_interval(
+    statistic: Statistic, clusters: Sequence[Hashable], config: BootstrapConfig = BootstrapConfig()
+) -> ClusterInterval:
     """Interval for ``statistic`` over items grouped by ``clusters`` (one scenario id per item).
 
     ``statistic(index)`` computes the statistic on the items at ``index`` (an
@@ -84,35 +85,60 @@ def cluster_interval(statistic: Statistic, clusters: Sequence[Hashable],
     estimate = statistic(everything) if len(clusters) else None
     base = dict(estimate=estimate, confidence=config.confidence, n_clusters=len(groups), n_items=len(clusters))
     if estimate is None:
-        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=0,
-                               note="the statistic is undefined on these items")
+        return ClusterInterval(
+            **base,
+            low=None,
+            high=None,
+            method="no_interval",
+            n_undefined=0,
+            note="the statistic is undefined on these items",
+        )
     if len(groups) < 2:
-        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=0,
-                               note="one scenario cannot show how the statistic varies between scenarios")
+        return ClusterInterval(
+            **base,
+            low=None,
+            high=None,
+            method="no_interval",
+            n_undefined=0,
+            note="one scenario cannot show how the statistic varies between scenarios",
+        )
     if len(groups) < config.min_clusters:
         return _jackknife(statistic, groups, config, base)
     return _bootstrap(statistic, groups, config, base)
 
 
-def _bootstrap(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig,
-               base: dict) -> ClusterInterval:
+def _bootstrap(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig, base: dict) -> ClusterInterval:
     rng = np.random.default_rng(config.seed)
     picks = rng.integers(0, len(groups), size=(config.n_resamples, len(groups)))
     values = [statistic(np.concatenate([groups[g] for g in row])) for row in picks]
     defined = np.array([v for v in values if v is not None], dtype=float)
     undefined = len(values) - len(defined)
     if len(defined) < max(2, config.n_resamples / 2):
-        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=undefined,
-                               note=f"undefined in {undefined} of {config.n_resamples} resamples of scenarios")
-    low, high = _bca_bounds(statistic, groups, defined, base["estimate"],
-                            expanded_confidence(config.confidence, len(groups)))
-    return ClusterInterval(**base, low=low, high=high, method="cluster_bootstrap", n_undefined=undefined,
-                           note=f"BCa bootstrap at expanded levels over {len(groups)} scenarios, "
-                                f"{config.n_resamples} resamples, seed {config.seed}")
+        return ClusterInterval(
+            **base,
+            low=None,
+            high=None,
+            method="no_interval",
+            n_undefined=undefined,
+            note=f"undefined in {undefined} of {config.n_resamples} resamples of scenarios",
+        )
+    low, high = _bca_bounds(
+        statistic, groups, defined, base["estimate"], expanded_confidence(config.confidence, len(groups))
+    )
+    return ClusterInterval(
+        **base,
+        low=low,
+        high=high,
+        method="cluster_bootstrap",
+        n_undefined=undefined,
+        note=f"BCa bootstrap at expanded levels over {len(groups)} scenarios, "
+        f"{config.n_resamples} resamples, seed {config.seed}",
+    )
 
 
-def _bca_bounds(statistic: Statistic, groups: list[np.ndarray], boot: np.ndarray, estimate: float,
-                confidence: float) -> tuple[float, float]:
+def _bca_bounds(
+    statistic: Statistic, groups: list[np.ndarray], boot: np.ndarray, estimate: float, confidence: float
+) -> tuple[float, float]:
     """Bias-corrected and accelerated (BCa, Efron 1987) quantiles of the replicates.
 
     z0 = Phi^-1(share of replicates below the estimate) corrects median bias; the acceleration
@@ -149,19 +175,28 @@ def expanded_confidence(confidence: float, g: int) -> float:
     return 1.0 - 2.0 * normal_cdf(-math.sqrt(g / (g - 1)) * t)
 
 
-def _jackknife(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig,
-               base: dict) -> ClusterInterval:
+def _jackknife(statistic: Statistic, groups: list[np.ndarray], config: BootstrapConfig, base: dict) -> ClusterInterval:
     g = len(groups)
     values = [statistic(np.concatenate([groups[k] for k in range(g) if k != drop])) for drop in range(g)]
     undefined = sum(v is None for v in values)
     if undefined:
-        return ClusterInterval(**base, low=None, high=None, method="no_interval", n_undefined=undefined,
-                               note=f"few scenarios ({g}) and the statistic is undefined without one of them")
+        return ClusterInterval(
+            **base,
+            low=None,
+            high=None,
+            method="no_interval",
+            n_undefined=undefined,
+            note=f"few scenarios ({g}) and the statistic is undefined without one of them",
+        )
     theta = np.array(values, dtype=float)
     se = float(np.sqrt((g - 1) / g * np.sum((theta - theta.mean()) ** 2)))
     half = two_sided_t(config.confidence, g - 1) * se
     lo, hi = config.support
-    return ClusterInterval(**base, low=max(lo, base["estimate"] - half), high=min(hi, base["estimate"] + half),
-                           method="cluster_jackknife", n_undefined=0,
-                           note=f"few scenarios ({g} < {config.min_clusters}): delete-one-scenario jackknife "
-                                f"with t({g - 1})")
+    return ClusterInterval(
+        **base,
+        low=max(lo, base["estimate"] - half),
+        high=min(hi, base["estimate"] + half),
+        method="cluster_jackknife",
+        n_undefined=0,
+        note=f"few scenarios ({g} < {config.min_clusters}): delete-one-scenario jackknife with t({g - 1})",
+    )

@@ -112,8 +112,15 @@ class RGArrays:
     refused: np.ndarray  # bool
 
 
-def rogan_gladen_core(q: np.ndarray, q_se: np.ndarray, tpr: np.ndarray, tpr_se: np.ndarray,
-                      fpr: np.ndarray, fpr_se: np.ndarray, config: CorrectionConfig) -> RGArrays:
+def rogan_gladen_core(
+    q: np.ndarray,
+    q_se: np.ndarray,
+    tpr: np.ndarray,
+    tpr_se: np.ndarray,
+    fpr: np.ndarray,
+    fpr_se: np.ndarray,
+    config: CorrectionConfig,
+) -> RGArrays:
     """p = (q - f) / (t - f); Var p = (Var q + p^2 Var t + (1 - p)^2 Var f) / (t - f)^2 (delta method)."""
     z = two_sided_z(config.confidence)
     youden = tpr - fpr
@@ -122,12 +129,20 @@ def rogan_gladen_core(q: np.ndarray, q_se: np.ndarray, tpr: np.ndarray, tpr_se: 
     safe = np.where(refused, 1.0, youden)
     p = (q - fpr) / safe
     se = np.sqrt(q_se**2 + p**2 * tpr_se**2 + (1.0 - p) ** 2 * fpr_se**2) / np.abs(safe)
-    return RGArrays(estimate=np.clip(p, 0.0, 1.0), se=se, low=np.clip(p - z * se, 0.0, 1.0),
-                    high=np.clip(p + z * se, 0.0, 1.0), youden=youden, youden_low=youden_low, refused=refused)
+    return RGArrays(
+        estimate=np.clip(p, 0.0, 1.0),
+        se=se,
+        low=np.clip(p - z * se, 0.0, 1.0),
+        high=np.clip(p + z * se, 0.0, 1.0),
+        youden=youden,
+        youden_low=youden_low,
+        refused=refused,
+    )
 
 
-def rogan_gladen(q: Proportion, tpr: Proportion, fpr: Proportion,
-                 config: CorrectionConfig = CorrectionConfig()) -> CorrectedRate:
+def rogan_gladen(
+    q: Proportion, tpr: Proportion, fpr: Proportion, config: CorrectionConfig = CorrectionConfig()
+) -> CorrectedRate:
     """Correct the judge's pass rate ``q`` on this run with TPR / FPR measured on a calibration set.
 
     ``q`` should carry its clustered standard error
@@ -136,16 +151,28 @@ def rogan_gladen(q: Proportion, tpr: Proportion, fpr: Proportion,
     (or a cluster bootstrap). The three are taken as independent samples.
     """
     check_confidence(config.confidence)
-    q_a, q_se, t_a, t_se, f_a, f_se = (np.array([v]) for v in (q.estimate, q.se, tpr.estimate, tpr.se, fpr.estimate,
-                                                                 fpr.se))
+    q_a, q_se, t_a, t_se, f_a, f_se = (
+        np.array([v]) for v in (q.estimate, q.se, tpr.estimate, tpr.se, fpr.estimate, fpr.se)
+    )
     r = rogan_gladen_core(q_a, q_se, t_a, t_se, f_a, f_se, config=config)
     youden, youden_low = float(r.youden[0]), float(r.youden_low[0])
-    common = dict(method="rogan_gladen", raw=q.estimate, confidence=config.confidence,
-                  youden=youden, youden_low=youden_low)
+    common = dict(
+        method="rogan_gladen", raw=q.estimate, confidence=config.confidence, youden=youden, youden_low=youden_low
+    )
     if r.refused[0]:
-        reason = (f"TPR - FPR = {youden:.2f}, lower bound {youden_low:.2f} < {config.min_youden:.2f}: "
-                  "the judge separates pass from fail too weakly (or on too few labels) to correct with")
-        return CorrectedRate(**common, status="inconclusive", reason=reason, estimate=None, se=None,
-                             low=None, high=None)
-    return CorrectedRate(**common, status="ok", reason=None, estimate=float(r.estimate[0]), se=float(r.se[0]),
-                         low=float(r.low[0]), high=float(r.high[0]))
+        reason = (
+            f"TPR - FPR = {youden:.2f}, lower bound {youden_low:.2f} < {config.min_youden:.2f}: "
+            "the judge separates pass from fail too weakly (or on too few labels) to correct with"
+        )
+        return CorrectedRate(
+            **common, status="inconclusive", reason=reason, estimate=None, se=None, low=None, high=None
+        )
+    return CorrectedRate(
+        **common,
+        status="ok",
+        reason=None,
+        estimate=float(r.estimate[0]),
+        se=float(r.se[0]),
+        low=float(r.low[0]),
+        high=float(r.high[0]),
+    )

@@ -44,8 +44,7 @@ def flakiness(outcomes_by_scenario: Mapping[str, Sequence[TrialOutcome]]) -> Fla
             eligible += 1
             if len(set(valid)) > 1:
                 flaky.append(name)
-    return FlakinessReport(flaky=flaky, n_eligible=eligible,
-                           rate=len(flaky) / eligible if eligible else None)
+    return FlakinessReport(flaky=flaky, n_eligible=eligible, rate=len(flaky) / eligible if eligible else None)
 
 
 def flaky_scenarios(outcomes_by_scenario: Mapping[str, Sequence[TrialOutcome]]) -> list[str]:

@@ -63,8 +63,9 @@ def distances(values: np.ndarray, n_c: np.ndarray, level: Level) -> np.ndarray:
     raise ValueError(f"level must be nominal, ordinal, interval or ratio, got {level!r}")
 
 
-def krippendorff_alpha(ratings: Sequence[Sequence[float | None]] | np.ndarray,
-                       level: Level = "nominal") -> float | None:
+def krippendorff_alpha(
+    ratings: Sequence[Sequence[float | None]] | np.ndarray, level: Level = "nominal"
+) -> float | None:
     """alpha = 1 - (n - 1) sum(o delta) / sum(n_c n_k delta); None when it is undefined.
 
     Args:

@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict
 from evalkit.stats.distributions import check_confidence, two_sided_t, two_sided_z
 from evalkit.stats.suite_rate import suite_rate_bounds, summarise
 
-MeanMethod = Literal["cluster_t", "single_cluster_t", "cluster_bootstrap",
-                     "single_cluster_bootstrap", "wilson", "cluster_score"]
+MeanMethod = Literal[
+    "cluster_t", "single_cluster_t", "cluster_bootstrap", "single_cluster_bootstrap", "wilson", "cluster_score"
+]
 
 
 class MeanEstimate(BaseModel):
@@ -41,21 +42,29 @@ class MeanEstimate(BaseModel):
     n_obs: int
     method: MeanMethod
     n_eff: float | None = None  # effective number of independent trials (pass rates only)
-    deff: float | None = None   # design effect: valid trials / n_eff
+    deff: float | None = None  # design effect: valid trials / n_eff
 
 
 def _nonempty(values_by_cluster: Mapping[str, Sequence[float]]) -> list[np.ndarray]:
     return [np.asarray(v, dtype=float) for v in values_by_cluster.values() if len(v) > 0]
 
 
-def _empty(confidence: float, method: MeanMethod, n_clusters: int = 0, n_obs: int = 0,
-           mean: float | None = None) -> MeanEstimate:
-    return MeanEstimate(mean=mean, se=None, low=None, high=None, confidence=confidence,
-                        n_clusters=n_clusters, n_obs=n_obs, method=method)
+def _empty(
+    confidence: float, method: MeanMethod, n_clusters: int = 0, n_obs: int = 0, mean: float | None = None
+) -> MeanEstimate:
+    return MeanEstimate(
+        mean=mean,
+        se=None,
+        low=None,
+        high=None,
+        confidence=confidence,
+        n_clusters=n_clusters,
+        n_obs=n_obs,
+        method=method,
+    )
 
 
-def clustered_mean(values_by_cluster: Mapping[str, Sequence[float]],
-                   confidence: float = 0.95) -> MeanEstimate:
+def clustered_mean(values_by_cluster: Mapping[str, Sequence[float]], confidence: float = 0.95) -> MeanEstimate:
     """Mean of per-scenario means with a cluster-robust standard error.
 
     Use it for mean scores over a suite. The estimator is the unweighted mean
@@ -85,19 +94,27 @@ def clustered_mean(values_by_cluster: Mapping[str, Sequence[float]],
     return _t_interval(means, confidence, "cluster_t", len(clusters), n_obs)
 
 
-def _t_interval(units: np.ndarray, confidence: float, method: MeanMethod,
-                n_clusters: int, n_obs: int) -> MeanEstimate:
+def _t_interval(units: np.ndarray, confidence: float, method: MeanMethod, n_clusters: int, n_obs: int) -> MeanEstimate:
     mean = float(units.mean())
     if len(units) < 2:
         return _empty(confidence, method, n_clusters, n_obs, mean)
     se = float(units.std(ddof=1) / math.sqrt(len(units)))
     half = two_sided_t(confidence, len(units) - 1) * se
-    return MeanEstimate(mean=mean, se=se, low=mean - half, high=mean + half,
-                        confidence=confidence, n_clusters=n_clusters, n_obs=n_obs, method=method)
+    return MeanEstimate(
+        mean=mean,
+        se=se,
+        low=mean - half,
+        high=mean + half,
+        confidence=confidence,
+        n_clusters=n_clusters,
+        n_obs=n_obs,
+        method=method,
+    )
 
 
-def bootstrap_mean_ci(values_by_cluster: Mapping[str, Sequence[float]], confidence: float = 0.95,
-                      n_resamples: int = 2000, seed: int = 0) -> MeanEstimate:
+def bootstrap_mean_ci(
+    values_by_cluster: Mapping[str, Sequence[float]], confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0
+) -> MeanEstimate:
     """Cluster bootstrap (resample scenarios) percentile interval for the suite mean.
 
     Use it when scores are far from normal (bounded, skewed, many ties) and
@@ -129,9 +146,16 @@ def bootstrap_mean_ci(values_by_cluster: Mapping[str, Sequence[float]], confiden
         return _empty(confidence, method, len(clusters), n_obs, mean)
     boot = resample_means(units, n_resamples, seed)
     low, high = percentile_bounds(boot, confidence)
-    return MeanEstimate(mean=mean, se=float(boot.std(ddof=1)) if n_resamples > 1 else None,
-                        low=low, high=high, confidence=confidence,
-                        n_clusters=len(clusters), n_obs=n_obs, method=method)
+    return MeanEstimate(
+        mean=mean,
+        se=float(boot.std(ddof=1)) if n_resamples > 1 else None,
+        low=low,
+        high=high,
+        confidence=confidence,
+        n_clusters=len(clusters),
+        n_obs=n_obs,
+        method=method,
+    )
 
 
 def resample_means(units: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
@@ -148,8 +172,9 @@ def percentile_bounds(boot: np.ndarray, confidence: float) -> tuple[float, float
     return float(low), float(high)
 
 
-def pass_rate_estimate(counts_by_scenario: Mapping[str, tuple[int, int]], confidence: float = 0.95,
-                       min_clusters: int | None = None) -> MeanEstimate:
+def pass_rate_estimate(
+    counts_by_scenario: Mapping[str, tuple[int, int]], confidence: float = 0.95, min_clusters: int | None = None
+) -> MeanEstimate:
     """Suite pass rate: mean of per-scenario rates, interval clustered by scenario.
 
     Use it for pass-rate gates. One estimator at every suite size
@@ -185,12 +210,21 @@ def pass_rate_estimate(counts_by_scenario: Mapping[str, tuple[int, int]], confid
     used = [(c, n) for c, n in counts_by_scenario.values() if n > 0]
     n_obs = sum(n for _, n in used)
     if not used:
-        return MeanEstimate(mean=None, se=None, low=0.0, high=1.0, confidence=confidence,
-                            n_clusters=0, n_obs=0, method="cluster_score")
+        return MeanEstimate(
+            mean=None, se=None, low=0.0, high=1.0, confidence=confidence, n_clusters=0, n_obs=0, method="cluster_score"
+        )
     summary = summarise(np.array([[c for c, _ in used]]), np.array([[n for _, n in used]]))
     bounds = suite_rate_bounds(summary, two_sided_z(confidence))
     rate, n_eff = float(summary.p[0]), float(bounds.n_eff[0])
-    return MeanEstimate(mean=rate, se=math.sqrt(rate * (1.0 - rate) / n_eff),
-                        low=float(bounds.low[0]), high=float(bounds.high[0]), confidence=confidence,
-                        n_clusters=len(used), n_obs=n_obs, method="cluster_score",
-                        n_eff=n_eff, deff=n_obs / n_eff)
+    return MeanEstimate(
+        mean=rate,
+        se=math.sqrt(rate * (1.0 - rate) / n_eff),
+        low=float(bounds.low[0]),
+        high=float(bounds.high[0]),
+        confidence=confidence,
+        n_clusters=len(used),
+        n_obs=n_obs,
+        method="cluster_score",
+        n_eff=n_eff,
+        deff=n_obs / n_eff,
+    )

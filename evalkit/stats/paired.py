@@ -62,8 +62,14 @@ def paired_pass_fail_test(pairs: Sequence[tuple[bool, bool]]) -> McNemarResult:
     for first, second in pairs:
         table[(bool(first), bool(second))] += 1
     b, c = table[(True, False)], table[(False, True)]
-    return McNemarResult(n_pairs=len(pairs), both_pass=table[(True, True)],
-                         both_fail=table[(False, False)], b=b, c=c, p_value=mcnemar_exact(b, c))
+    return McNemarResult(
+        n_pairs=len(pairs),
+        both_pass=table[(True, True)],
+        both_fail=table[(False, False)],
+        b=b,
+        c=c,
+        p_value=mcnemar_exact(b, c),
+    )
 
 
 class DiffEstimate(BaseModel):
@@ -85,9 +91,13 @@ class DiffEstimate(BaseModel):
     method: Literal["paired_cluster_t", "single_scenario_bootstrap"]
 
 
-def paired_bootstrap_diff(a_by_scenario: Mapping[str, Sequence[float]],
-                          b_by_scenario: Mapping[str, Sequence[float]], confidence: float = 0.95,
-                          n_resamples: int = 2000, seed: int = 0) -> DiffEstimate:
+def paired_bootstrap_diff(
+    a_by_scenario: Mapping[str, Sequence[float]],
+    b_by_scenario: Mapping[str, Sequence[float]],
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> DiffEstimate:
     """Paired-by-scenario interval for the difference of suite means (b - a).
 
     Use it to compare scores of two runs or tiers. Each scenario present in
@@ -109,25 +119,55 @@ def paired_bootstrap_diff(a_by_scenario: Mapping[str, Sequence[float]],
     a = {k: np.asarray(v, dtype=float) for k, v in a_by_scenario.items() if len(v) > 0}
     b = {k: np.asarray(v, dtype=float) for k, v in b_by_scenario.items() if len(v) > 0}
     common = [k for k in a if k in b]
-    base = dict(confidence=confidence, n_pairs=len(common),
-                dropped_a=[k for k in a if k not in b], dropped_b=[k for k in b if k not in a])
+    base = dict(
+        confidence=confidence,
+        n_pairs=len(common),
+        dropped_a=[k for k in a if k not in b],
+        dropped_b=[k for k in b if k not in a],
+    )
     if not common:
-        return DiffEstimate(mean_diff=None, low=None, high=None, se=None, p_value=None,
-                            mean_a=None, mean_b=None, method="paired_cluster_t", **base)
+        return DiffEstimate(
+            mean_diff=None,
+            low=None,
+            high=None,
+            se=None,
+            p_value=None,
+            mean_a=None,
+            mean_b=None,
+            method="paired_cluster_t",
+            **base,
+        )
     mean_a = float(np.mean([a[k].mean() for k in common]))
     mean_b = float(np.mean([b[k].mean() for k in common]))
     if len(common) == 1:
         boot = _two_sample_boot(a[common[0]], b[common[0]], n_resamples, seed)
         low, high = percentile_bounds(boot, confidence)
         se = float(boot.std(ddof=1)) if n_resamples > 1 else None
-        return DiffEstimate(mean_diff=mean_b - mean_a, low=low, high=high, se=se, p_value=None,
-                            mean_a=mean_a, mean_b=mean_b, method="single_scenario_bootstrap", **base)
+        return DiffEstimate(
+            mean_diff=mean_b - mean_a,
+            low=low,
+            high=high,
+            se=se,
+            p_value=None,
+            mean_a=mean_a,
+            mean_b=mean_b,
+            method="single_scenario_bootstrap",
+            **base,
+        )
     diffs = np.array([b[k].mean() - a[k].mean() for k in common])
     unit = all(v.min() >= 0.0 and v.max() <= 1.0 for side in (a, b) for v in side.values())
     low, high, se = paired_t_bounds(diffs, confidence, unit)
-    return DiffEstimate(mean_diff=mean_b - mean_a, low=low, high=high, se=se,
-                        p_value=sign_flip_p_value(diffs, n_resamples, seed), mean_a=mean_a, mean_b=mean_b,
-                        method="paired_cluster_t", **base)
+    return DiffEstimate(
+        mean_diff=mean_b - mean_a,
+        low=low,
+        high=high,
+        se=se,
+        p_value=sign_flip_p_value(diffs, n_resamples, seed),
+        mean_a=mean_a,
+        mean_b=mean_b,
+        method="paired_cluster_t",
+        **base,
+    )
 
 
 def paired_t_bounds(diffs: np.ndarray, confidence: float, unit: bool) -> tuple[float, float, float]:

@@ -92,8 +92,11 @@ def mean_pass_hat_k(per_scenario: Counts, k: int) -> SuitePassK:
 def _suite_mean(per_scenario: Counts, k: int, estimator: Callable[[int, int, int], float]) -> SuitePassK:
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    items = per_scenario.items() if isinstance(per_scenario, Mapping) else (
-        (str(i), nc) for i, nc in enumerate(per_scenario))
+    items = (
+        per_scenario.items()
+        if isinstance(per_scenario, Mapping)
+        else ((str(i), nc) for i, nc in enumerate(per_scenario))
+    )
     values: list[float] = []
     excluded: list[str] = []
     for name, (n, c) in items:

@@ -23,8 +23,9 @@ from evalkit.stats.suite_rate import RateSummary, suite_rate_bounds, summarise
 _MAX_TRIALS = 10**9
 
 
-def minimum_detectable_effect(n: int, p: float = 0.5, alpha: float = 0.05, power: float = 0.8,
-                              paired: bool = False, rho: float = 0.5) -> float:
+def minimum_detectable_effect(
+    n: int, p: float = 0.5, alpha: float = 0.05, power: float = 0.8, paired: bool = False, rho: float = 0.5
+) -> float:
     """Smallest pass-rate difference a two-sided test detects with the given power.
 
     Use it to tell users what a comparison of this size can and cannot see
@@ -114,16 +115,23 @@ class _Observed:
 
     p: float
     between: float  # variance of true scenario rates
-    within: float   # mean per-trial variance inside a scenario
+    within: float  # mean per-trial variance inside a scenario
     g: int
-    trials: float   # valid trials per scenario (harmonic mean)
+    trials: float  # valid trials per scenario (harmonic mean)
 
     def projected(self, trials: int, g: int) -> RateSummary:
         """The summary a suite of ``g`` such scenarios x ``trials`` trials would show on average."""
+
         def arr(x: float) -> np.ndarray:
             return np.array([float(x)])
-        return RateSummary(p=arr(self.p), s2=arr(self.between + self.within / trials),
-                           m=arr(self.within * (1 - 1 / trials)), g=arr(g), n_h=arr(trials * g))
+
+        return RateSummary(
+            p=arr(self.p),
+            s2=arr(self.between + self.within / trials),
+            m=arr(self.within * (1 - 1 / trials)),
+            g=arr(g),
+            n_h=arr(trials * g),
+        )
 
 
 def _observe(counts: list[tuple[int, int]]) -> _Observed:
@@ -136,8 +144,9 @@ def _observe(counts: list[tuple[int, int]]) -> _Observed:
     return _Observed(p=float(s.p[0]), between=between, within=within, g=g, trials=n_bar)
 
 
-def settle_advice(counts_by_scenario: Mapping[str, tuple[int, int]], threshold: float,
-                  confidence: float = 0.95) -> Advice:
+def settle_advice(
+    counts_by_scenario: Mapping[str, tuple[int, int]], threshold: float, confidence: float = 0.95
+) -> Advice:
     """How many trials per scenario, or how many scenarios, would settle a pass-rate gate.
 
     Use it in an INCONCLUSIVE suite-mean message. Assuming the observed
@@ -168,8 +177,9 @@ def settle_advice(counts_by_scenario: Mapping[str, tuple[int, int]], threshold: 
         return Advice(kind="never", text="no valid trials to extrapolate from")
     obs = _observe(counts)
     if obs.p == threshold:
-        return Advice(kind="never", text="the observed rate sits on the threshold, so no number of "
-                                         "trials or scenarios settles it")
+        return Advice(
+            kind="never", text="the observed rate sits on the threshold, so no number of trials or scenarios settles it"
+        )
     z = two_sided_z(confidence)
 
     def settles(trials: int, g: int) -> bool:
@@ -179,17 +189,26 @@ def settle_advice(counts_by_scenario: Mapping[str, tuple[int, int]], threshold: 
     have = f"have {obs.trials:.3g} per scenario over {obs.g} scenarios"
     trials = _smallest(lambda k: settles(k, obs.g), _MAX_TRIALS_PER_SCENARIO)
     if trials is not None:
-        return Advice(kind="trials", trials_per_scenario=trials, scenarios=obs.g,
-                      text=f"about {trials} valid trials per scenario would settle it ({have})")
+        return Advice(
+            kind="trials",
+            trials_per_scenario=trials,
+            scenarios=obs.g,
+            text=f"about {trials} valid trials per scenario would settle it ({have})",
+        )
     per = max(1, math.ceil(obs.trials - 1e-9))
     scenarios = _smallest(lambda g: settles(per, g), _MAX_SCENARIOS)
     if scenarios is None:
-        return Advice(kind="never", text=f"no number of trials or scenarios settles it: the bound "
-                                         f"never reaches {threshold:.2f}")
-    return Advice(kind="scenarios", trials_per_scenario=per, scenarios=scenarios,
-                  text=f"more trials per scenario cannot settle it (the interval is set by the number of "
-                       f"scenarios and the spread between them); more scenarios would settle it: "
-                       f"~{scenarios} at {per} valid trials each ({have})")
+        return Advice(
+            kind="never", text=f"no number of trials or scenarios settles it: the bound never reaches {threshold:.2f}"
+        )
+    return Advice(
+        kind="scenarios",
+        trials_per_scenario=per,
+        scenarios=scenarios,
+        text=f"more trials per scenario cannot settle it (the interval is set by the number of "
+        f"scenarios and the spread between them); more scenarios would settle it: "
+        f"~{scenarios} at {per} valid trials each ({have})",
+    )
 
 
 def _smallest(ok: Callable[[int], bool], limit: int) -> int | None:

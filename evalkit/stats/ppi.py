@@ -135,8 +135,9 @@ def ppi_core(s: StrataArrays, config: CorrectionConfig) -> PPIArrays:
     return PPIArrays(estimate=est, se=se, low=low, high=high, lam=lam, raw=(s.w * s.f_all).sum(axis=-1))
 
 
-def _with_unseen_spread(est: np.ndarray, theta_s: np.ndarray, z: float, low: np.ndarray,
-                        high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _with_unseen_spread(
+    est: np.ndarray, theta_s: np.ndarray, z: float, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Union with the suite interval's spread-unseen part, as for the raw pass rate.
 
     G scenarios that all look alike cannot show that other scenarios of the
@@ -144,8 +145,7 @@ def _with_unseen_spread(est: np.ndarray, theta_s: np.ndarray, z: float, low: np.
     corrected rate, with the corrected scenario rates as the within part.
     """
     g = np.full(est.shape, float(theta_s.shape[-1]))
-    summary = RateSummary(p=est, s2=np.zeros_like(est), m=(theta_s * (1.0 - theta_s)).mean(axis=-1), g=g,
-                          n_h=g)
+    summary = RateSummary(p=est, s2=np.zeros_like(est), m=(theta_s * (1.0 - theta_s)).mean(axis=-1), g=g, n_h=g)
     low2, high2 = unseen_spread_bounds(summary, z)
     return np.minimum(low, low2), np.maximum(high, high2)
 
@@ -174,10 +174,19 @@ def summarise_strata(strata: Sequence[PPIStratum]) -> StrataArrays:
     for st in strata:
         f, fl, y = (np.asarray(v, dtype=float) for v in (st.judge, st.labelled_judge, st.labels))
         pi = st.inclusion_probability if st.inclusion_probability is not None else len(y) / len(f)
-        row = dict(n=len(y), big_n=len(f), pi=pi, w=st.weight / total_weight, y_mean=y.mean(),
-                   f_lab=fl.mean(), f_all=f.mean(), syy=np.sum((y - y.mean()) ** 2),
-                   syf=np.sum((y - y.mean()) * (fl - fl.mean())), sff=np.sum((f - f.mean()) ** 2),
-                   sff_lab=np.sum((fl - fl.mean()) ** 2))
+        row = dict(
+            n=len(y),
+            big_n=len(f),
+            pi=pi,
+            w=st.weight / total_weight,
+            y_mean=y.mean(),
+            f_lab=fl.mean(),
+            f_all=f.mean(),
+            syy=np.sum((y - y.mean()) ** 2),
+            syf=np.sum((y - y.mean()) * (fl - fl.mean())),
+            sff=np.sum((f - f.mean()) ** 2),
+            sff_lab=np.sum((fl - fl.mean()) ** 2),
+        )
         for k, v in row.items():
             cols[k].append(float(v))
     return StrataArrays(**{k: np.array(v) for k, v in cols.items()})
@@ -215,9 +224,29 @@ def ppi_plus_plus(strata: Sequence[PPIStratum], config: CorrectionConfig = Corre
     reason = _refusal(strata)
     n_labels = sum(len(st.labels) for st in strata)
     if reason is not None:
-        return CorrectedRate(method="ppi++", status="inconclusive", reason=reason, raw=None, estimate=None, se=None,
-                             low=None, high=None, confidence=config.confidence, n_labels=n_labels)
+        return CorrectedRate(
+            method="ppi++",
+            status="inconclusive",
+            reason=reason,
+            raw=None,
+            estimate=None,
+            se=None,
+            low=None,
+            high=None,
+            confidence=config.confidence,
+            n_labels=n_labels,
+        )
     r = ppi_core(summarise_strata(strata), config)
-    return CorrectedRate(method="ppi++", status="ok", reason=None, raw=float(r.raw), estimate=float(r.estimate),
-                         se=float(r.se), low=float(r.low), high=float(r.high), confidence=config.confidence,
-                         lam=float(r.lam), n_labels=n_labels)
+    return CorrectedRate(
+        method="ppi++",
+        status="ok",
+        reason=None,
+        raw=float(r.raw),
+        estimate=float(r.estimate),
+        se=float(r.se),
+        low=float(r.low),
+        high=float(r.high),
+        confidence=config.confidence,
+        lam=float(r.lam),
+        n_labels=n_labels,
+    )

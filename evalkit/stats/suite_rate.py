@@ -53,8 +53,9 @@ def summarise(passes: np.ndarray, trials: np.ndarray) -> RateSummary:
     rates = passes / trials
     g = np.full(rates.shape[0], float(rates.shape[1]))
     s2 = rates.var(axis=1, ddof=1) if rates.shape[1] > 1 else np.zeros(rates.shape[0])
-    return RateSummary(p=rates.mean(axis=1), s2=s2, m=(rates * (1.0 - rates)).mean(axis=1), g=g,
-                       n_h=g * g / (1.0 / trials).sum(axis=1))
+    return RateSummary(
+        p=rates.mean(axis=1), s2=s2, m=(rates * (1.0 - rates)).mean(axis=1), g=g, n_h=g * g / (1.0 / trials).sum(axis=1)
+    )
 
 
 def design_effect(s: RateSummary) -> np.ndarray:

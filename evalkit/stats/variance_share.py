@@ -78,26 +78,45 @@ def variance_share(readings: Readings, config: VarianceShareConfig = VarianceSha
     """Judge's share of within-scenario variance, from {scenario: [[readings] per trial]}."""
     ss_judge, df_judge, ss_trial, df_trial, h_weighted, k = _pooled(readings)
     if df_judge == 0 or df_trial == 0:
-        return VarianceShare(judge_variance=None, agent_variance=None, judge_share_reading=None,
-                             judge_share_trial=None, readings_per_trial=k, judge_df=df_judge, trial_df=df_trial,
-                             advice="not_enough_data",
-                             message="needs >= 2 judge readings of a trial and >= 2 trials of a scenario")
+        return VarianceShare(
+            judge_variance=None,
+            agent_variance=None,
+            judge_share_reading=None,
+            judge_share_trial=None,
+            readings_per_trial=k,
+            judge_df=df_judge,
+            trial_df=df_trial,
+            advice="not_enough_data",
+            message="needs >= 2 judge readings of a trial and >= 2 trials of a scenario",
+        )
     judge = ss_judge / df_judge
     agent = max(0.0, ss_trial / df_trial - judge * h_weighted / df_trial)
     reading_total, trial_total = agent + judge, agent + judge / k
     share_reading = judge / reading_total if reading_total > 0 else None
     share_trial = (judge / k) / trial_total if trial_total > 0 else None
     advice, message = _advice(share_trial, k, config)
-    return VarianceShare(judge_variance=judge, agent_variance=agent, judge_share_reading=share_reading,
-                         judge_share_trial=share_trial, readings_per_trial=k, judge_df=df_judge,
-                         trial_df=df_trial, advice=advice, message=message)
+    return VarianceShare(
+        judge_variance=judge,
+        agent_variance=agent,
+        judge_share_reading=share_reading,
+        judge_share_trial=share_trial,
+        readings_per_trial=k,
+        judge_df=df_judge,
+        trial_df=df_trial,
+        advice=advice,
+        message=message,
+    )
 
 
 def _advice(share: float | None, k: float, config: VarianceShareConfig) -> tuple[VarianceAdvice, str]:
     if share is None:
         return "add_trials_or_scenarios", "no variation within scenarios at all: judge samples cannot help"
     if share >= config.large_share:
-        return "add_judge_samples", (f"the judge makes {share:.0%} of a trial score's variance at {k:g} readings "
-                                     "per trial: more judge samples per trial narrow the interval cheaply")
-    return "add_trials_or_scenarios", (f"the judge makes only {share:.0%} of a trial score's variance at {k:g} "
-                                       "readings per trial: the spread is the agent's, so add trials or scenarios")
+        return "add_judge_samples", (
+            f"the judge makes {share:.0%} of a trial score's variance at {k:g} readings "
+            "per trial: more judge samples per trial narrow the interval cheaply"
+        )
+    return "add_trials_or_scenarios", (
+        f"the judge makes only {share:.0%} of a trial score's variance at {k:g} "
+        "readings per trial: the spread is the agent's, so add trials or scenarios"
+    )

@@ -43,8 +43,15 @@ def base_url_lines(server: FakeLLMServer) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    server = FakeLLMServer(args.rules, latency_s=args.latency, rpm=args.rpm, tpm=args.tpm, rate_window_s=args.window,
-                           rate_limit_headers=not args.no_rate_headers, port=args.port).start()
+    server = FakeLLMServer(
+        args.rules,
+        latency_s=args.latency,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        rate_window_s=args.window,
+        rate_limit_headers=not args.no_rate_headers,
+        port=args.port,
+    ).start()
     print(base_url_lines(server), flush=True)
     try:
         threading.Event().wait()

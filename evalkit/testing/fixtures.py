@@ -20,7 +20,9 @@ from evalkit.testing.server import FakeLLMServer
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "fake_llm(**options): FakeLLMServer options for the fake_llm fixture (rpm, tpm, ...)")
+    config.addinivalue_line(
+        "markers", "fake_llm(**options): FakeLLMServer options for the fake_llm fixture (rpm, tpm, ...)"
+    )
 
 
 @pytest.fixture

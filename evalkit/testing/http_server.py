@@ -16,8 +16,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 503: "Service Unavailable", 529: "Overloaded"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    529: "Overloaded",
+}
 
 
 @dataclass(slots=True)
@@ -38,7 +46,7 @@ class HttpResponse:
     reset: bool = False  # close the socket abruptly without answering
 
     @classmethod
-    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> "HttpResponse":
+    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> HttpResponse:
         return cls(status=status, body=json.dumps(payload).encode(), headers=headers or {})
 
 
@@ -118,7 +126,9 @@ class BackgroundHttpServer:
             if not writer.is_closing():
                 writer.close()
 
-    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, prefix: bytes) -> tuple[bool, bytes]:
+    async def _serve_one(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, prefix: bytes
+    ) -> tuple[bool, bytes]:
         """Serve one request; returns (keep the connection, bytes already read of the next request)."""
         head = prefix + await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
@@ -158,7 +168,9 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
         await reader.readexactly(2)
 
 
-async def _unless_client_leaves(work: Awaitable[HttpResponse], reader: asyncio.StreamReader) -> tuple[HttpResponse | None, bytes]:
+async def _unless_client_leaves(
+    work: Awaitable[HttpResponse], reader: asyncio.StreamReader
+) -> tuple[HttpResponse | None, bytes]:
     """Run the handler while watching the socket, so a hung request ends when its client disconnects.
 
     Returns the response (None if the client closed first) and any byte of a pipelined next request.

@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -153,5 +153,5 @@ def go_duration(seconds: float) -> str:
 
 def _rfc3339_in(seconds: float) -> str:
     """Anthropic's reset format: the UTC time the bucket is full again."""
-    when = datetime.fromtimestamp(time.time() + seconds, tz=timezone.utc)
+    when = datetime.fromtimestamp(time.time() + seconds, tz=UTC)
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")

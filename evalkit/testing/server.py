@@ -71,9 +71,18 @@ class FakeLLMServer:
         rpm, tpm: rate-limit mode (see `set_rate_limit`): 429s with each protocol's headers.
     """
 
-    def __init__(self, rules: list[Rule] | RuleSet | str | Path | None = None, *, latency_s: float = 0.0,
-                 api_key: str | None = None, rpm: int | None = None, tpm: int | None = None,
-                 rate_window_s: float = 60.0, rate_limit_headers: bool = True, port: int = 0) -> None:
+    def __init__(
+        self,
+        rules: list[Rule] | RuleSet | str | Path | None = None,
+        *,
+        latency_s: float = 0.0,
+        api_key: str | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        rate_window_s: float = 60.0,
+        rate_limit_headers: bool = True,
+        port: int = 0,
+    ) -> None:
         if isinstance(rules, RuleSet):  # share state (e.g. sequences) with a mock: provider
             self.rules = rules
         else:
@@ -93,7 +102,7 @@ class FakeLLMServer:
         self.set_rate_limit(rpm, tpm, window_s=rate_window_s, headers=rate_limit_headers)
 
     # ---- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "FakeLLMServer":
+    def start(self) -> FakeLLMServer:
         self._routes = wires.by_route()  # installed providers' wires load here, not on the first request
         self._http.start()
         return self
@@ -101,13 +110,13 @@ class FakeLLMServer:
     def stop(self) -> None:
         self._http.stop()
 
-    def __enter__(self) -> "FakeLLMServer":
+    def __enter__(self) -> FakeLLMServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    async def __aenter__(self) -> "FakeLLMServer":
+    async def __aenter__(self) -> FakeLLMServer:
         return self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -133,14 +142,23 @@ class FakeLLMServer:
     def add_rule(self, rule: Rule | None = None, /, **fields: Any) -> Rule:
         return self.rules.add(rule, **fields)
 
-    def inject(self, fault: Fault | str, times: int = 1, *, retry_after: float | None = None,
-               retry_after_ms: int | None = None, latency_s: float = 0.0, role: str | None = None,
-               path: str | None = None) -> None:
+    def inject(
+        self,
+        fault: Fault | str,
+        times: int = 1,
+        *,
+        retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+        latency_s: float = 0.0,
+        role: str | None = None,
+        path: str | None = None,
+    ) -> None:
         """Make the next `times` matching requests fail (or misbehave) with `fault`."""
         self.faults.add(FaultSpec(Fault(fault), times, retry_after, retry_after_ms, latency_s, role, path))
 
-    def set_rate_limit(self, rpm: int | None = None, tpm: int | None = None, *, window_s: float = 60.0,
-                       headers: bool = True) -> None:
+    def set_rate_limit(
+        self, rpm: int | None = None, tpm: int | None = None, *, window_s: float = 60.0, headers: bool = True
+    ) -> None:
         """Limit requests and/or tokens per minute (None for both: unlimited), with fresh full buckets.
 
         Over budget a request gets a 429 with Retry-After (plus retry-after-ms for OpenAI);
@@ -206,7 +224,9 @@ class FakeLLMServer:
         delay = self.latency_s + (spec.latency_s if spec else 0.0)
         if delay:
             await asyncio.sleep(delay)
-        if self.api_key and self.api_key not in (http.headers.get("authorization", "") + http.headers.get("x-api-key", "")):
+        if self.api_key and self.api_key not in (
+            http.headers.get("authorization", "") + http.headers.get("x-api-key", "")
+        ):
             return HttpResponse.json(401, wire.error_body(401, "invalid api key (fake)", None))
         fault = spec.fault if spec else None
         if fault is Fault.timeout:
@@ -223,8 +243,14 @@ class FakeLLMServer:
         response.headers.update(budget_headers)
         return response
 
-    def _reply(self, wire: WireAdapter, role: str, body: dict[str, Any], fault: Fault | None,
-               limited: ServerRateLimiter | None = None) -> HttpResponse:
+    def _reply(
+        self,
+        wire: WireAdapter,
+        role: str,
+        body: dict[str, Any],
+        fault: Fault | None,
+        limited: ServerRateLimiter | None = None,
+    ) -> HttpResponse:
         request = wire.parse(body, role)
         try:
             reply = self.rules.respond(request)

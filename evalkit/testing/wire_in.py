@@ -8,8 +8,17 @@ from evalkit.llm.request import LLMRequest
 from evalkit.llm.structured import tool_arguments
 from evalkit.llm.types import Message, ToolCall, ToolSpec
 
-_PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop", "stop_sequences",
-           "logprobs", "top_logprobs")
+_PARAMS = (
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "seed",
+    "stop",
+    "stop_sequences",
+    "logprobs",
+    "top_logprobs",
+)
 
 
 def openai_request(body: dict[str, Any], role: str) -> LLMRequest:
@@ -44,7 +53,9 @@ def openai_request(body: dict[str, Any], role: str) -> LLMRequest:
 
 def _openai_message(raw: dict[str, Any]) -> Message:
     calls = [
-        ToolCall(id=c.get("id", ""), name=c["function"]["name"], arguments=tool_arguments(c["function"].get("arguments")))
+        ToolCall(
+            id=c.get("id", ""), name=c["function"]["name"], arguments=tool_arguments(c["function"].get("arguments"))
+        )
         for c in raw.get("tool_calls") or []
     ]
     return Message(
@@ -98,9 +109,13 @@ def _anthropic_messages(raw: dict[str, Any]) -> list[Message]:
         if kind == "text":
             texts.append(block.get("text", ""))
         elif kind == "tool_use":
-            calls.append(ToolCall(id=block.get("id", ""), name=block.get("name", ""), arguments=block.get("input") or {}))
+            calls.append(
+                ToolCall(id=block.get("id", ""), name=block.get("name", ""), arguments=block.get("input") or {})
+            )
         elif kind == "tool_result":
-            out.append(Message(role="tool", content=_text_of(block.get("content")), tool_call_id=block.get("tool_use_id")))
+            out.append(
+                Message(role="tool", content=_text_of(block.get("content")), tool_call_id=block.get("tool_use_id"))
+            )
     if texts or calls or not out:
         out.append(Message(role=role, content="".join(texts), tool_calls=calls))
     return out

@@ -50,8 +50,15 @@ def build_answer(request: LLMRequest, reply: Reply, fault: Fault | None) -> Answ
     logprobs = None
     if request.params.get("logprobs") and reply.top_logprobs is not None:  # unscripted: like servers that ignore it
         logprobs = scripted_logprobs(text, reply.top_logprobs, request.params.get("top_logprobs"))
-    return Answer(text=text, tool_calls=calls, finish=finish, usage=usage, structured_input=structured, logprobs=logprobs,
-                  refusal=refusal)
+    return Answer(
+        text=text,
+        tool_calls=calls,
+        finish=finish,
+        usage=usage,
+        structured_input=structured,
+        logprobs=logprobs,
+        refusal=refusal,
+    )
 
 
 def _as_object(text: str) -> dict[str, Any] | None:
@@ -63,7 +70,10 @@ def _as_object(text: str) -> dict[str, Any] | None:
 
 
 def openai_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": answer.text if answer.text or not answer.tool_calls else None}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": answer.text if answer.text or not answer.tool_calls else None,
+    }
     if answer.refusal is not None:
         message.update(content=None, refusal=answer.refusal)
     if answer.tool_calls:
@@ -76,13 +86,23 @@ def openai_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, Any]
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.model,
-        "choices": [{"index": 0, "message": message, "finish_reason": _openai_finish(answer), "logprobs": _openai_logprobs(answer)}],
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": _openai_finish(answer),
+                "logprobs": _openai_logprobs(answer),
+            }
+        ],
         "usage": {
             "prompt_tokens": answer.usage.input_tokens,
             "completion_tokens": answer.usage.output_tokens,
             "total_tokens": answer.usage.input_tokens + answer.usage.output_tokens,
-            **({"prompt_tokens_details": {"cached_tokens": answer.usage.cached_input_tokens}}
-               if answer.usage.cached_input_tokens else {}),
+            **(
+                {"prompt_tokens_details": {"cached_tokens": answer.usage.cached_input_tokens}}
+                if answer.usage.cached_input_tokens
+                else {}
+            ),
         },
     }
 
@@ -108,7 +128,12 @@ def _openai_logprobs(answer: Answer) -> dict[str, Any] | None:
 
 def openai_stream(request: LLMRequest, answer: Answer, seq: int, include_usage: bool) -> list[dict[str, Any]]:
     """The chunks of an SSE stream (without the final [DONE])."""
-    base = {"id": f"chatcmpl-fake-{seq}", "object": "chat.completion.chunk", "created": int(time.time()), "model": request.model}
+    base = {
+        "id": f"chatcmpl-fake-{seq}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.model,
+    }
     chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
     step = max(1, len(answer.text) // 3 or 1)
     for start in range(0, len(answer.text), step):
@@ -134,12 +159,21 @@ def anthropic_body(request: LLMRequest, answer: Answer, seq: int) -> dict[str, A
     content: list[dict[str, Any]] = []
     stop = _ANTHROPIC_STOP.get(answer.finish, answer.finish)
     if answer.structured_input is not None:
-        content.append({"type": "tool_use", "id": f"toolu_fake_{seq}", "name": request.schema_name, "input": answer.structured_input})
+        content.append(
+            {
+                "type": "tool_use",
+                "id": f"toolu_fake_{seq}",
+                "name": request.schema_name,
+                "input": answer.structured_input,
+            }
+        )
         stop = "tool_use"
     else:
         if answer.text:
             content.append({"type": "text", "text": answer.text})
-        content.extend({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in answer.tool_calls)
+        content.extend(
+            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in answer.tool_calls
+        )
     return {
         "id": f"msg_fake_{seq}",
         "type": "message",
@@ -176,7 +210,12 @@ def anthropic_stream(request: LLMRequest, answer: Answer, seq: int) -> list[tupl
         events.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}))
         events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     final = {"stop_reason": body["stop_reason"], "stop_sequence": None}
-    events.append(("message_delta", {"type": "message_delta", "delta": final, "usage": {"output_tokens": answer.usage.output_tokens}}))
+    events.append(
+        (
+            "message_delta",
+            {"type": "message_delta", "delta": final, "usage": {"output_tokens": answer.usage.output_tokens}},
+        )
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     return events
 

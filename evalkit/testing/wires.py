@@ -49,11 +49,19 @@ def _anthropic_render(request: LLMRequest, answer: Answer, seq: int, body: dict[
 
 
 OPENAI = WireAdapter(
-    "openai", "/v1/chat/completions", "/v1", wire_in.openai_request, _openai_render,
+    "openai",
+    "/v1/chat/completions",
+    "/v1",
+    wire_in.openai_request,
+    _openai_render,
     partial(wire_out.error_body, "openai"),
 )
 ANTHROPIC = WireAdapter(
-    "anthropic", "/v1/messages", "", wire_in.anthropic_request, _anthropic_render,
+    "anthropic",
+    "/v1/messages",
+    "",
+    wire_in.anthropic_request,
+    _anthropic_render,
     partial(wire_out.error_body, "anthropic"),
 )
 

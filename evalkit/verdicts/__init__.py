@@ -18,7 +18,24 @@ from evalkit.verdicts.trial import DECISION_RULE, decide_trial, decided_without_
 from evalkit.verdicts.trust_gate import CalibrationLookup, JudgeEvidence, RunLabel, TrustFinding
 
 __all__ = [
-    "DECISION_RULE", "CalibrationLookup", "CriterionFailure", "JudgeEvidence", "RunLabel", "TrustFinding", "GateCheck", "GateResult", "ResultRow", "RunOutcome", "RunVerdict",
-    "ScenarioVerdict", "TrialRecord", "VerdictInputs", "decide_gate", "decide_run", "decide_scenario",
-    "decide_trial", "decided_without_judge", "min_valid",
+    "DECISION_RULE",
+    "CalibrationLookup",
+    "CriterionFailure",
+    "GateCheck",
+    "GateResult",
+    "JudgeEvidence",
+    "ResultRow",
+    "RunLabel",
+    "RunOutcome",
+    "RunVerdict",
+    "ScenarioVerdict",
+    "TrialRecord",
+    "TrustFinding",
+    "VerdictInputs",
+    "decide_gate",
+    "decide_run",
+    "decide_scenario",
+    "decide_trial",
+    "decided_without_judge",
+    "min_valid",
 ]

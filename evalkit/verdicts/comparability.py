@@ -41,10 +41,13 @@ class Instruments(BaseModel):
             found: dict[str, set[str]] = {}
             for t in trials:
                 for ref in t.rubric_refs:
-                    found.setdefault(ref, set()).update([t.rubric_fingerprints[ref]] if ref in t.rubric_fingerprints else [])
+                    found.setdefault(ref, set()).update(
+                        [t.rubric_fingerprints[ref]] if ref in t.rubric_fingerprints else []
+                    )
             judges = frozenset(m for t in trials for m in t.judge_models)
-            return cls(label=label, rubrics={k: frozenset(v) for k, v in found.items()}, simulators=simulators,
-                       judges=judges)
+            return cls(
+                label=label, rubrics={k: frozenset(v) for k, v in found.items()}, simulators=simulators, judges=judges
+            )
         prints: dict[str, set[str]] = {}
         judge_set: set[str] = set()
         for row in results:
@@ -53,8 +56,12 @@ class Instruments(BaseModel):
             judge_set.update(row.judge_models)
             if row.rubric_fingerprint:
                 prints.setdefault(row.rubric_ref, set()).add(row.rubric_fingerprint)
-        return cls(label=label, rubrics={k: frozenset(v) for k, v in prints.items()},
-                   simulators=simulators, judges=frozenset(judge_set))
+        return cls(
+            label=label,
+            rubrics={k: frozenset(v) for k, v in prints.items()},
+            simulators=simulators,
+            judges=frozenset(judge_set),
+        )
 
 
 def _fmt(values: Iterable[str]) -> str:
@@ -69,9 +76,16 @@ def mismatches(a: Instruments, b: Instruments) -> list[Mismatch]:
             only = a.label if ref in a.rubrics else b.label
             found.append(Mismatch(kind="rubric", message=f"rubric {ref} was used only by {only}"))
         elif a.rubrics[ref] and b.rubrics[ref] and a.rubrics[ref] != b.rubrics[ref]:  # unknown on a side: by ref only
-            found.append(Mismatch(kind="rubric", message=f"rubric {ref} fingerprint differs: "
-                                  f"{_fmt(a.rubrics[ref])} ({a.label}) vs {_fmt(b.rubrics[ref])} ({b.label})"))
+            found.append(
+                Mismatch(
+                    kind="rubric",
+                    message=f"rubric {ref} fingerprint differs: "
+                    f"{_fmt(a.rubrics[ref])} ({a.label}) vs {_fmt(b.rubrics[ref])} ({b.label})",
+                )
+            )
     for kind, va, vb in (("simulator", a.simulators, b.simulators), ("judge", a.judges, b.judges)):
         if va != vb:
-            found.append(Mismatch(kind=kind, message=f"{kind} model differs: {_fmt(va)} ({a.label}) vs {_fmt(vb)} ({b.label})"))
+            found.append(
+                Mismatch(kind=kind, message=f"{kind} model differs: {_fmt(va)} ({a.label}) vs {_fmt(vb)} ({b.label})")
+            )
     return found

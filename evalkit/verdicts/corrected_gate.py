@@ -15,19 +15,38 @@ from typing import Literal
 
 from evalkit.spec.models import GateConfig
 from evalkit.stats.agreement import BinaryAgreement
-from evalkit.stats.correction import CorrectedRate, CorrectionConfig, binomial_proportion, proportion_from_interval, rogan_gladen
+from evalkit.stats.correction import (
+    CorrectedRate,
+    CorrectionConfig,
+    binomial_proportion,
+    proportion_from_interval,
+    rogan_gladen,
+)
 from evalkit.stats.means import MeanEstimate
 from evalkit.stats.ppi import PPIStratum, ppi_plus_plus
 from evalkit.verdicts.rows import TrialRecord
 from evalkit.verdicts.trust_gate import JudgeEvidence, TrustFinding, instruments_of
 
-TRANSFER = ("assumes the judge errs on this run's transcripts at the calibration set's TPR and FPR (same rubric "
-            "version and judge, transcripts of the same kind); nothing in this run can check that")
+TRANSFER = (
+    "assumes the judge errs on this run's transcripts at the calibration set's TPR and FPR (same rubric "
+    "version and judge, transcripts of the same kind); nothing in this run can check that"
+)
 
 
-def _refused(method: Literal["rogan_gladen", "ppi++"], reason: str, raw: float | None, confidence: float) -> CorrectedRate:
-    return CorrectedRate(method=method, status="inconclusive", reason=reason, raw=raw, estimate=None, se=None,
-                         low=None, high=None, confidence=confidence)
+def _refused(
+    method: Literal["rogan_gladen", "ppi++"], reason: str, raw: float | None, confidence: float
+) -> CorrectedRate:
+    return CorrectedRate(
+        method=method,
+        status="inconclusive",
+        reason=reason,
+        raw=raw,
+        estimate=None,
+        se=None,
+        low=None,
+        high=None,
+        confidence=confidence,
+    )
 
 
 def _one_instrument(evidence: JudgeEvidence) -> tuple[str, tuple[str, ...]] | str:
@@ -36,8 +55,10 @@ def _one_instrument(evidence: JudgeEvidence) -> tuple[str, tuple[str, ...]] | st
     if len(pairs) == 1:
         return pairs[0]
     named = ", ".join(f"{r} x {'+'.join(m)}" for r, m in pairs) or "none"
-    return (f"a corrected pass rate needs the trials judged by one rubric x judge (the trial outcome is then that "
-            f"judge's verdict); this suite used {len(pairs)}: {named}")
+    return (
+        f"a corrected pass rate needs the trials judged by one rubric x judge (the trial outcome is then that "
+        f"judge's verdict); this suite used {len(pairs)}: {named}"
+    )
 
 
 def _agreement(finding: TrustFinding, evidence: JudgeEvidence) -> tuple[BinaryAgreement | None, str]:
@@ -54,8 +75,9 @@ def _agreement(finding: TrustFinding, evidence: JudgeEvidence) -> tuple[BinaryAg
     return None, ""
 
 
-def rogan_gladen_rate(raw: MeanEstimate, evidence: JudgeEvidence, findings: list[TrustFinding],
-                      gate: GateConfig) -> tuple[CorrectedRate, str]:
+def rogan_gladen_rate(
+    raw: MeanEstimate, evidence: JudgeEvidence, findings: list[TrustFinding], gate: GateConfig
+) -> tuple[CorrectedRate, str]:
     """(corrected rate, where TPR / FPR came from); refused when no current record or TPR - FPR is too small."""
     conf = gate.confidence
 
@@ -72,22 +94,28 @@ def rogan_gladen_rate(raw: MeanEstimate, evidence: JudgeEvidence, findings: list
         return refuse(f"{finding.label}: {finding.state} ({finding.why}); fix: {finding.fix}")
     agreement, source = _agreement(finding, evidence)
     if agreement is None:
-        return refuse(f"{finding.label}: the record has no verdict-level agreement (labels with `verdict`) and more "
-                      "than one criterion, so the trial's TPR / FPR are unknown")
+        return refuse(
+            f"{finding.label}: the record has no verdict-level agreement (labels with `verdict`) and more "
+            "than one criterion, so the trial's TPR / FPR are unknown"
+        )
     c = agreement.confusion
     if c.tp + c.fn == 0 or c.fp + c.tn == 0:
-        return refuse(f"{finding.label}: the record has no human {'passes' if c.tp + c.fn == 0 else 'fails'}, "
-                      "so TPR or FPR is unknown")
+        return refuse(
+            f"{finding.label}: the record has no human {'passes' if c.tp + c.fn == 0 else 'fails'}, "
+            "so TPR or FPR is unknown"
+        )
     if raw.mean is None or raw.low is None or raw.high is None:
         return refuse("the raw suite rate has no interval (too few valid trials or scenarios)")
     q = proportion_from_interval(raw.mean, raw.low, raw.high, conf)
     config = CorrectionConfig(confidence=conf)
-    rate = rogan_gladen(q, binomial_proportion(c.tp, c.tp + c.fn, conf), binomial_proportion(c.fp, c.fp + c.tn, conf),
-                        config)
+    rate = rogan_gladen(
+        q, binomial_proportion(c.tp, c.tp + c.fn, conf), binomial_proportion(c.fp, c.fp + c.tn, conf), config
+    )
     if rate.status == "ok":
         rate = _no_narrower_than_raw(rate, raw, c.tp / (c.tp + c.fn), c.fp / (c.fp + c.tn))
-    where = (f"TPR {c.tp}/{c.tp + c.fn}, FPR {c.fp}/{c.fp + c.tn} from {source} of {finding.label}"
-             f" ({finding.record_path})")
+    where = (
+        f"TPR {c.tp}/{c.tp + c.fn}, FPR {c.fp}/{c.fp + c.tn} from {source} of {finding.label} ({finding.record_path})"
+    )
     return rate, where
 
 
@@ -127,11 +155,18 @@ def ppi_rate(trials: list[TrialRecord], evidence: JudgeEvidence, gate: GateConfi
             stratum.labelled_judge.append(f)
             stratum.labels.append(labels[t.key].human_pass)
     n = sum(len(s.labels) for s in strata.values())
-    how = (f"{n} labelled trials of this run under {rubric} (labels/*.jsonl, holdout lines with a verdict), "
-           f"over {sum(1 for s in strata.values() if s.labels)} of {len(strata)} scenarios")
+    how = (
+        f"{n} labelled trials of this run under {rubric} (labels/*.jsonl, holdout lines with a verdict), "
+        f"over {sum(1 for s in strata.values() if s.labels)} of {len(strata)} scenarios"
+    )
     if n == 0:
-        return _refused("ppi++", f"no trial of this suite x tier has a {rubric} label with a verdict (draw them with "
-                        f"`evalkit labels sample RUN_DIR --rubric {rubric}`, label them, then re-decide with "
-                        "`evalkit report RUN_DIR`)", raw, conf), how
+        return _refused(
+            "ppi++",
+            f"no trial of this suite x tier has a {rubric} label with a verdict (draw them with "
+            f"`evalkit labels sample RUN_DIR --rubric {rubric}`, label them, then re-decide with "
+            "`evalkit report RUN_DIR`)",
+            raw,
+            conf,
+        ), how
     rate = ppi_plus_plus(list(strata.values()), CorrectionConfig(confidence=conf, estimand="scenario_population"))
     return rate.model_copy(update={"raw": raw}) if rate.raw is None else rate, how

@@ -18,8 +18,13 @@ from pydantic import BaseModel, Field
 
 from evalkit.spec.models import GateConfig
 from evalkit.stats import (
-    gate_decision, paired_bootstrap_diff, paired_test_can_reach, pass_rate_estimate, settle_advice,
-    sign_flip_min_p_value, sign_flip_min_pairs,
+    gate_decision,
+    paired_bootstrap_diff,
+    paired_test_can_reach,
+    pass_rate_estimate,
+    settle_advice,
+    sign_flip_min_p_value,
+    sign_flip_min_pairs,
 )
 from evalkit.stats.correction import CorrectedRate
 from evalkit.stats.means import MeanEstimate
@@ -27,7 +32,6 @@ from evalkit.verdicts.comparability import Instruments, mismatches
 from evalkit.verdicts.corrected_gate import TRANSFER, ppi_rate, rogan_gladen_rate
 from evalkit.verdicts.rows import TrialRecord
 from evalkit.verdicts.trust_gate import JudgeEvidence, TrustFinding, trust_findings
-
 
 Decision = Literal["pass", "fail", "inconclusive", "warn", "skipped"]  # warn: shown, never decides
 
@@ -88,8 +92,12 @@ def decide_gate(
     corrected checks; without it neither can be decided (judge_trust is then left out).
     """
     first = trials[0] if trials else None
-    result = GateResult(suite=first.suite if first else "", tier=first.tier if first else "",
-                        inconclusive_policy=gate.inconclusive, confidence=gate.confidence)
+    result = GateResult(
+        suite=first.suite if first else "",
+        tier=first.tier if first else "",
+        inconclusive_policy=gate.inconclusive,
+        confidence=gate.confidence,
+    )
     if not trials:
         result.checks.append(GateCheck(name="trials", decision="skipped", detail="no trials ran for this suite"))
         return result
@@ -108,8 +116,9 @@ def decide_gate(
     if expected:
         missing = sorted(set(expected) - {t.scenario_id for t in trials})
         if missing:
-            result.checks.append(GateCheck(name="coverage", decision="skipped",
-                                           detail=f"not run, so not gated: {', '.join(missing)}"))
+            result.checks.append(
+                GateCheck(name="coverage", decision="skipped", detail=f"not run, so not gated: {', '.join(missing)}")
+            )
     return result
 
 
@@ -126,21 +135,31 @@ def suite_mean_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck:
     low = "n/a" if est.low is None else f"{est.low:.2f}"
     high = "n/a" if est.high is None else f"{est.high:.2f}"
     mean = "n/a" if est.mean is None else f"{est.mean:.2f}"
-    detail = (f"suite mean pass rate {mean}, {gate.confidence:.0%} CI [{low}, {high}] (clustered by scenario, "
-              f"{est.n_obs} valid trials over {est.n_clusters} scenarios); lower bound must reach {threshold:.2f}")
+    detail = (
+        f"suite mean pass rate {mean}, {gate.confidence:.0%} CI [{low}, {high}] (clustered by scenario, "
+        f"{est.n_obs} valid trials over {est.n_clusters} scenarios); lower bound must reach {threshold:.2f}"
+    )
     if decision == "inconclusive":
         advice = settle_advice(counts, threshold, gate.confidence)
         detail += f"; INCONCLUSIVE: the interval straddles the threshold; {advice.text}"
-    return GateCheck(name="suite_mean", decision=decision, detail=detail, threshold=threshold, estimate=est.mean,
-                     low=est.low, high=est.high)
+    return GateCheck(
+        name="suite_mean",
+        decision=decision,
+        detail=detail,
+        threshold=threshold,
+        estimate=est.mean,
+        low=est.low,
+        high=est.high,
+    )
 
 
 def _show(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def corrected_suite_check(trials: list[TrialRecord], gate: GateConfig, evidence: JudgeEvidence,
-                          result: GateResult) -> GateCheck:
+def corrected_suite_check(
+    trials: list[TrialRecord], gate: GateConfig, evidence: JudgeEvidence, result: GateResult
+) -> GateCheck:
     """The suite mean decided on the corrected interval, raw and corrected side by side.
 
     Without `suite_mean_lower_ci` there is nothing to decide: the figures are shown (skipped).
@@ -153,18 +172,23 @@ def corrected_suite_check(trials: list[TrialRecord], gate: GateConfig, evidence:
         rate, source = ppi_rate(trials, evidence, gate)
     result.raw_rate, result.corrected, result.corrected_source = raw, rate, source
     name = "Rogan-Gladen" if gate.corrected == "rogan_gladen" else "PPI++"
-    shown = (f"{_show(rate.estimate)} [{_show(rate.low)}, {_show(rate.high)}]" if rate.status == "ok"
-             else "refused")
-    detail = (f"raw {_show(raw.mean)} [{_show(raw.low)}, {_show(raw.high)}] | corrected ({name}) {shown}, "
-              f"{gate.confidence:.0%} CI, {raw.n_obs} valid trials over {raw.n_clusters} scenarios")
+    shown = f"{_show(rate.estimate)} [{_show(rate.low)}, {_show(rate.high)}]" if rate.status == "ok" else "refused"
+    detail = (
+        f"raw {_show(raw.mean)} [{_show(raw.low)}, {_show(raw.high)}] | corrected ({name}) {shown}, "
+        f"{gate.confidence:.0%} CI, {raw.n_obs} valid trials over {raw.n_clusters} scenarios"
+    )
     if source:
         detail += f"; {source}"
     if gate.corrected == "rogan_gladen":
         detail += f"; {TRANSFER}"
     threshold = gate.suite_mean_lower_ci
     if rate.status != "ok":
-        return GateCheck(name="suite_mean", decision="inconclusive" if threshold is not None else "skipped",
-                         detail=f"{detail}; correction refused: {rate.reason}", threshold=threshold)
+        return GateCheck(
+            name="suite_mean",
+            decision="inconclusive" if threshold is not None else "skipped",
+            detail=f"{detail}; correction refused: {rate.reason}",
+            threshold=threshold,
+        )
     if threshold is None:
         decision: Decision = "skipped"
         detail += "; no suite_mean_lower_ci to gate"
@@ -173,8 +197,15 @@ def corrected_suite_check(trials: list[TrialRecord], gate: GateConfig, evidence:
         detail += f"; the corrected lower bound must reach {threshold:.2f}"
     if decision == "inconclusive":
         detail += "; INCONCLUSIVE: the corrected interval straddles the threshold"
-    return GateCheck(name="suite_mean", decision=decision, detail=detail, threshold=threshold, estimate=rate.estimate,
-                     low=rate.low, high=rate.high)
+    return GateCheck(
+        name="suite_mean",
+        decision=decision,
+        detail=detail,
+        threshold=threshold,
+        estimate=rate.estimate,
+        low=rate.low,
+        high=rate.high,
+    )
 
 
 def judge_trust_check(findings: list[TrustFinding], gate: GateConfig) -> GateCheck | None:
@@ -187,15 +218,18 @@ def judge_trust_check(findings: list[TrustFinding], gate: GateConfig) -> GateChe
         return None
     bad = [f for f in findings if f.state != "trusted"]
     if not bad:
-        return GateCheck(name="judge_trust", decision="pass",
-                         detail="; ".join(f"{f.label}: trusted, {f.why}" for f in findings))
+        return GateCheck(
+            name="judge_trust", decision="pass", detail="; ".join(f"{f.label}: trusted, {f.why}" for f in findings)
+        )
     head = "INCONCLUSIVE" if require == "fail" else "WARNING"
     # one line per run, not a paragraph per rubric: a missing record needs no reason; the fix is shown once
     lines = "; ".join(f"{f.label} is {f.state.upper()}" + ("" if f.state == "missing" else f" ({f.why})") for f in bad)
-    detail = (f"{head}: {len(bad)} of {len(findings)} rubric x judge not trusted by a current calibration "
-              f"record: {lines}. Fix, e.g.: {bad[0].fix} (`evalkit calibrate check` lists each; floors on interval "
-              f"bounds: kappa >= {gate.judge_trust.min_kappa}, TPR >= {gate.judge_trust.min_tpr}, "
-              f"FPR <= {gate.judge_trust.max_fpr})")
+    detail = (
+        f"{head}: {len(bad)} of {len(findings)} rubric x judge not trusted by a current calibration "
+        f"record: {lines}. Fix, e.g.: {bad[0].fix} (`evalkit calibrate check` lists each; floors on interval "
+        f"bounds: kappa >= {gate.judge_trust.min_kappa}, TPR >= {gate.judge_trust.min_tpr}, "
+        f"FPR <= {gate.judge_trust.max_fpr})"
+    )
     return GateCheck(name="judge_trust", decision="inconclusive" if require == "fail" else "warn", detail=detail)
 
 
@@ -224,11 +258,18 @@ def invalid_rate_check(trials: list[TrialRecord], gate: GateConfig) -> GateCheck
     criterion_rate = unread / readings if readings else 0.0
     ok = rate <= gate.max_invalid_rate and criterion_rate <= gate.max_invalid_rate
     errors_text = f", {errors} setup error(s)" if errors else ""
-    detail = (f"{invalid + errors}/{len(trials)} trials invalid{errors_text} ({rate:.0%}); "
-              f"{unread}/{readings} criterion readings invalid in decided trials ({criterion_rate:.0%}); "
-              f"allowed at most {gate.max_invalid_rate:.0%} of each")
-    return GateCheck(name="invalid_rate", decision="pass" if ok else "fail", detail=detail,
-                     threshold=gate.max_invalid_rate, estimate=max(rate, criterion_rate))
+    detail = (
+        f"{invalid + errors}/{len(trials)} trials invalid{errors_text} ({rate:.0%}); "
+        f"{unread}/{readings} criterion readings invalid in decided trials ({criterion_rate:.0%}); "
+        f"allowed at most {gate.max_invalid_rate:.0%} of each"
+    )
+    return GateCheck(
+        name="invalid_rate",
+        decision="pass" if ok else "fail",
+        detail=detail,
+        threshold=gate.max_invalid_rate,
+        estimate=max(rate, criterion_rate),
+    )
 
 
 def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gate: GateConfig) -> GateCheck:
@@ -249,17 +290,26 @@ def regression_check(trials: list[TrialRecord], baseline: list[TrialRecord], gat
         return GateCheck(name="regression", decision="skipped", detail="no scenario in common with the baseline" + gone)
     significant = diff.high < 0 and diff.p_value is not None and diff.p_value < 1 - gate.confidence
     large = -diff.mean_diff > gate.regression_margin
-    detail = (f"pass rate {diff.mean_a:.2f} -> {diff.mean_b:.2f} (change {diff.mean_diff:+.2f}, "
-              f"{gate.confidence:.0%} CI [{diff.low:+.2f}, {diff.high:+.2f}], {diff.n_pairs} paired scenarios); "
-              f"fails when significant and beyond -{gate.regression_margin:.2f}{gone}")
+    detail = (
+        f"pass rate {diff.mean_a:.2f} -> {diff.mean_b:.2f} (change {diff.mean_diff:+.2f}, "
+        f"{gate.confidence:.0%} CI [{diff.low:+.2f}, {diff.high:+.2f}], {diff.n_pairs} paired scenarios); "
+        f"fails when significant and beyond -{gate.regression_margin:.2f}{gone}"
+    )
     decision: Decision = "fail" if significant and large else "pass"
     if not paired_test_can_reach(diff.n_pairs, gate.confidence):
         if large:
             decision, detail = "inconclusive", detail + "; INCONCLUSIVE: " + _unreachable(diff.n_pairs, gate.confidence)
         else:
             detail += f"; passes because the drop is within the margin ({_unreachable(diff.n_pairs, gate.confidence)})"
-    return GateCheck(name="regression", decision=decision, detail=detail, threshold=-gate.regression_margin,
-                     estimate=diff.mean_diff, low=diff.low, high=diff.high)
+    return GateCheck(
+        name="regression",
+        decision=decision,
+        detail=detail,
+        threshold=-gate.regression_margin,
+        estimate=diff.mean_diff,
+        low=diff.low,
+        high=diff.high,
+    )
 
 
 def _unreachable(n_pairs: int, confidence: float) -> str:
@@ -267,8 +317,10 @@ def _unreachable(n_pairs: int, confidence: float) -> str:
     floor = "no p-value with one scenario" if smallest is None else f"its smallest p-value is {smallest:.3g}"
     need = sign_flip_min_pairs(confidence)
     more = f"; at least {need} paired scenarios are needed" if need else ""
-    return (f"with {n_pairs} paired scenario{'s' if n_pairs != 1 else ''} the paired test cannot reach "
-            f"{confidence:.0%} ({floor}), so no drop could be shown significant{more}")
+    return (
+        f"with {n_pairs} paired scenario{'s' if n_pairs != 1 else ''} the paired test cannot reach "
+        f"{confidence:.0%} ({floor}), so no drop could be shown significant{more}"
+    )
 
 
 def _instrument_changes(trials: list[TrialRecord], baseline: list[TrialRecord]) -> str:
@@ -281,8 +333,9 @@ def _instrument_changes(trials: list[TrialRecord], baseline: list[TrialRecord]) 
     if not found:
         return ""
     kinds = ", ".join(dict.fromkeys(f"{m.kind} changed" for m in found))
-    return (f"INCONCLUSIVE: {kinds} since the baseline, so the runs are not comparable: "
-            + "; ".join(m.message for m in found))
+    return f"INCONCLUSIVE: {kinds} since the baseline, so the runs are not comparable: " + "; ".join(
+        m.message for m in found
+    )
 
 
 def _pass_values(trials: list[TrialRecord]) -> dict[str, list[float]]:

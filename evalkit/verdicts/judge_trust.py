@@ -54,9 +54,13 @@ def strictest(floors: list[JudgeTrustGate]) -> JudgeTrustGate:
     if not floors:
         return JudgeTrustGate()
     ages = [f.max_age_days for f in floors if f.max_age_days is not None]
-    return JudgeTrustGate(min_kappa=max(f.min_kappa for f in floors), min_tpr=max(f.min_tpr for f in floors),
-                          max_fpr=min(f.max_fpr for f in floors), min_clusters=max(f.min_clusters for f in floors),
-                          max_age_days=min(ages) if ages else None)
+    return JudgeTrustGate(
+        min_kappa=max(f.min_kappa for f in floors),
+        min_tpr=max(f.min_tpr for f in floors),
+        max_fpr=min(f.max_fpr for f in floors),
+        min_clusters=max(f.min_clusters for f in floors),
+        max_age_days=min(ages) if ages else None,
+    )
 
 
 def _misses(criterion: CriterionCalibration, floors: JudgeTrustGate, bounds: bool) -> list[str]:
@@ -87,15 +91,21 @@ def record_age_days(record: CalibrationRecord, today: date) -> int | None:
         return None
 
 
-def judge_record(record: CalibrationRecord, use: InUse, floors: JudgeTrustGate,
-                 today: date | None = None) -> tuple[TrustState, str]:
+def judge_record(
+    record: CalibrationRecord, use: InUse, floors: JudgeTrustGate, today: date | None = None
+) -> tuple[TrustState, str]:
     """Classify one record against the instrument in use; `today` enables the max_age_days check."""
     key = record.key
     same_template = key.template_hash in (None, use.template_hash) or not use.template_hash  # unknown on a side
-    changed = [name for name, same in (("rubric fingerprint", key.rubric_fingerprint == use.fingerprint),
-                                        ("judge models", tuple(key.judge_models) == use.judge_models),
-                                        ("judge template", same_template))
-               if not same]
+    changed = [
+        name
+        for name, same in (
+            ("rubric fingerprint", key.rubric_fingerprint == use.fingerprint),
+            ("judge models", tuple(key.judge_models) == use.judge_models),
+            ("judge template", same_template),
+        )
+        if not same
+    ]
     if changed:
         return "stale", f"{', '.join(changed)} changed since the record of {key.date}"
     if not record.criteria:
@@ -112,4 +122,7 @@ def judge_record(record: CalibrationRecord, use: InUse, floors: JudgeTrustGate,
     if today is not None and floors.max_age_days is not None and (age is None or age > floors.max_age_days):
         made = f"{age} days ago" if age is not None else f"on an unreadable date {key.date!r}"
         return "aged", f"the record was made {made} (older than max_age_days {floors.max_age_days})"
-    return "trusted", f"every criterion clears the floors ({record.n_holdout} holdout labels, {record.n_clusters} scenarios)"
+    return (
+        "trusted",
+        f"every criterion clears the floors ({record.n_holdout} holdout labels, {record.n_clusters} scenarios)",
+    )

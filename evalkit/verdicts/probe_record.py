@@ -43,7 +43,9 @@ class EditProbe(_Frozen):
     p_value: float | None  # the verdict's exact McNemar
     verdict: FlipTest | None = None
     criteria: list[FlipTest] = Field(default_factory=list)  # injection: only items the person failed on that criterion
-    holds: bool | None = None  # injection: True when no FPR moved (the requirement); None for verbosity or nothing valid
+    holds: bool | None = (
+        None  # injection: True when no FPR moved (the requirement); None for verbosity or nothing valid
+    )
 
 
 class TierRate(_Frozen):

@@ -67,7 +67,9 @@ class TrialRecord(BaseModel):
     rubric_refs: list[str] = Field(default_factory=list)
     rubric_fingerprints: dict[str, str] = Field(default_factory=dict)  # rubric ref -> fingerprint it was judged under
     criteria_scored: int = 0  # criterion and check readings of this trial
-    invalid_criteria: list[str] = Field(default_factory=list)  # `rubric_ref:criterion` of readings that came back invalid
+    invalid_criteria: list[str] = Field(
+        default_factory=list
+    )  # `rubric_ref:criterion` of readings that came back invalid
 
     @property
     def key(self) -> TrialKey:

@@ -74,8 +74,9 @@ class RunVerdict(BaseModel):
 
     def failing_scenarios(self, suite: str, tier: str) -> list[str]:
         """Scenario ids of one suite and tier that did not pass (what a failed gate points at)."""
-        return [s.scenario_id for s in self.scenarios
-                if s.tier == tier and s.suite == suite and s.outcome in _NOT_PASSING]
+        return [
+            s.scenario_id for s in self.scenarios if s.tier == tier and s.suite == suite and s.outcome in _NOT_PASSING
+        ]
 
 
 def decide_run(trials: list[TrialRecord], criteria: list[ResultRow], inputs: VerdictInputs) -> RunVerdict:
@@ -88,11 +89,24 @@ def decide_run(trials: list[TrialRecord], criteria: list[ResultRow], inputs: Ver
         crit_groups[(c.suite, c.scenario_id, c.tier)].append(c)
     verdict = RunVerdict()
     for (suite, sid, tier), rows in groups.items():  # run order
-        verdict.scenarios.append(decide_scenario(sorted(rows, key=lambda r: r.trial), crit_groups[(suite, sid, tier)],
-                                                 inputs.gate_for(suite), inputs.run_dir))
+        verdict.scenarios.append(
+            decide_scenario(
+                sorted(rows, key=lambda r: r.trial),
+                crit_groups[(suite, sid, tier)],
+                inputs.gate_for(suite),
+                inputs.run_dir,
+            )
+        )
     for suite, tier in dict.fromkeys((t.suite, t.tier) for t in trials):
         mine = [t for t in trials if t.suite == suite and t.tier == tier]
         scored = [c for c in criteria if c.suite == suite and c.tier == tier]
-        verdict.gates.append(decide_gate(mine, inputs.gate_for(suite), baseline=inputs.baseline_for(suite, tier),
-                                         expected=inputs.expected.get(suite), evidence=inputs.evidence_for(scored)))
+        verdict.gates.append(
+            decide_gate(
+                mine,
+                inputs.gate_for(suite),
+                baseline=inputs.baseline_for(suite, tier),
+                expected=inputs.expected.get(suite),
+                evidence=inputs.evidence_for(scored),
+            )
+        )
     return verdict

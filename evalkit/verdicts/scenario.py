@@ -20,9 +20,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from evalkit.llm.costs import sum_costs
-from evalkit.verdicts.rows import ResultRow, TrialRecord
 from evalkit.spec.models import GateConfig
 from evalkit.stats import wilson_interval
+from evalkit.verdicts.rows import ResultRow, TrialRecord
 
 EXCERPT_CHARS = 240
 
@@ -120,8 +120,9 @@ def decide_scenario(
     )
 
 
-def _outcome(counts: Counter[str], rate: float | None, need_valid: int, gate: GateConfig,
-             missed: bool, unscored: bool) -> str:
+def _outcome(
+    counts: Counter[str], rate: float | None, need_valid: int, gate: GateConfig, missed: bool, unscored: bool
+) -> str:
     valid = counts["pass"] + counts["fail"]
     if not counts:
         return "empty"
@@ -155,8 +156,11 @@ def _failing_criteria(criteria: list[ResultRow]) -> list[CriterionFailure]:
             continue
         valid = [r for r in rows if r.outcome in ("pass", "fail")]
         reasoning = next((r.reasoning for r in fails if r.reasoning), "")
-        out.append(CriterionFailure(label=label, failed=len(fails), of=len(valid), mean=_mean(valid),
-                                    reasoning=excerpt(reasoning)))
+        out.append(
+            CriterionFailure(
+                label=label, failed=len(fails), of=len(valid), mean=_mean(valid), reasoning=excerpt(reasoning)
+            )
+        )
     return sorted(out, key=lambda f: (-f.failed, f.label))
 
 
@@ -171,7 +175,11 @@ def _criterion_misses(
     misses: list[CriterionFailure] = []
     unscored: list[tuple[str, float]] = []
     for key, threshold in sorted(thresholds.items()):
-        rows = [r for r in criteria if r.outcome in ("pass", "fail") and key in (r.criterion_id, f"{r.rubric_id}.{r.criterion_id}")]
+        rows = [
+            r
+            for r in criteria
+            if r.outcome in ("pass", "fail") and key in (r.criterion_id, f"{r.rubric_id}.{r.criterion_id}")
+        ]
         mean = _mean(rows)
         if mean is None:
             unscored.append((key, threshold))

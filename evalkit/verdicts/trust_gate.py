@@ -10,7 +10,7 @@ never turns a FAIL into a PASS.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,7 +59,7 @@ class RunLabel(BaseModel):
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 class JudgeEvidence(BaseModel):
@@ -126,9 +126,16 @@ def find_trust(use: InUse, lookup: CalibrationLookup, floors: JudgeTrustGate, to
         why = loaded.problem if loaded and loaded.problem else f"no calibration record at {path}"
     else:
         state, why = judge_record(loaded.record, use, floors, today)
-    return TrustFinding(rubric=use.rubric, judge_models=list(use.judge_models), fingerprint=use.fingerprint,
-                        template_hash=use.template_hash or None, state=state, why=why, record_path=path,
-                        fix=fix_command(use, state))
+    return TrustFinding(
+        rubric=use.rubric,
+        judge_models=list(use.judge_models),
+        fingerprint=use.fingerprint,
+        template_hash=use.template_hash or None,
+        state=state,
+        why=why,
+        record_path=path,
+        fix=fix_command(use, state),
+    )
 
 
 def trust_findings(evidence: JudgeEvidence, floors: JudgeTrustGate) -> list[TrustFinding]:

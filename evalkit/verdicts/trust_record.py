@@ -19,10 +19,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalkit.judging.verdict import Evidence
-from evalkit.verdicts.probe_record import ProbeResults
 from evalkit.stats.agreement import BinaryAgreement, ScaleAgreement
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.variance_share import VarianceShare
+from evalkit.verdicts.probe_record import ProbeResults
 
 RECORD_DIR = "calibration"
 

@@ -23,17 +23,32 @@ exactly what the tools did. Refunds apply to cancelled bookings with a refundabl
 
 
 def _tool(name: str, description: str, **fields: str) -> dict[str, Any]:
-    return {"name": name, "description": description,
-            "input_schema": {"type": "object", "properties": {k: {"type": "string", "description": v}
-                                                              for k, v in fields.items()}, "required": list(fields)}}
+    return {
+        "name": name,
+        "description": description,
+        "input_schema": {
+            "type": "object",
+            "properties": {k: {"type": "string", "description": v} for k, v in fields.items()},
+            "required": list(fields),
+        },
+    }
 
 
 TOOLS = [
-    _tool("find_booking", "Look up a booking by id and passenger last name.", booking_id="e.g. AB1234",
-          last_name="passenger last name"),
+    _tool(
+        "find_booking",
+        "Look up a booking by id and passenger last name.",
+        booking_id="e.g. AB1234",
+        last_name="passenger last name",
+    ),
     _tool("cancel_booking", "Cancel a confirmed booking.", booking_id="booking id"),
-    _tool("change_flight", "Move a booking to another flight on the same route.", booking_id="booking id",
-          new_flight="flight number", new_date="YYYY-MM-DD"),
+    _tool(
+        "change_flight",
+        "Move a booking to another flight on the same route.",
+        booking_id="booking id",
+        new_flight="flight number",
+        new_date="YYYY-MM-DD",
+    ),
     _tool("refund", "Refund the fare of a cancelled, refundable booking.", booking_id="booking id"),
 ]
 
@@ -47,19 +62,30 @@ class AirlineAgent:
     async def respond(self, messages: list[dict[str, Any]]) -> str:
         history: list[dict[str, Any]] = [
             {"role": m["role"], "content": m["content"]}
-            for m in messages if m.get("role") in ("user", "assistant") and m.get("content")
+            for m in messages
+            if m.get("role") in ("user", "assistant") and m.get("content")
         ]
         for _ in range(self.max_steps):
             reply = await self.client.messages.create(
-                model=self.model, system=SYSTEM_PROMPT, messages=history, tools=self.tools, max_tokens=1024,
+                model=self.model,
+                system=SYSTEM_PROMPT,
+                messages=history,
+                tools=self.tools,
+                max_tokens=1024,
             )
             history.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in reply.content]})
             uses = [b for b in reply.content if b.type == "tool_use"]
             if not uses:
                 return "".join(b.text for b in reply.content if b.type == "text")
-            history.append({"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": b.id, "content": self.run_tool(b.name, b.input)} for b in uses
-            ]})
+            history.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "tool_result", "tool_use_id": b.id, "content": self.run_tool(b.name, b.input)}
+                        for b in uses
+                    ],
+                }
+            )
         return "Sorry, I could not finish that request."
 
     def run_tool(self, name: str, arguments: Any) -> str:

@@ -12,10 +12,28 @@ class BookingError(Exception):
 
 def _bookings() -> dict[str, dict[str, Any]]:
     return {
-        "AB1234": {"booking_id": "AB1234", "last_name": "Rossi", "flight": "LX318", "date": "2026-12-20",
-                   "route": "ZRH-LHR", "fare": 420.0, "refundable": True, "status": "confirmed", "refunded": 0.0},
-        "CD5678": {"booking_id": "CD5678", "last_name": "Meyer", "flight": "LX1612", "date": "2026-12-22",
-                   "route": "ZRH-VIE", "fare": 189.0, "refundable": False, "status": "confirmed", "refunded": 0.0},
+        "AB1234": {
+            "booking_id": "AB1234",
+            "last_name": "Rossi",
+            "flight": "LX318",
+            "date": "2026-12-20",
+            "route": "ZRH-LHR",
+            "fare": 420.0,
+            "refundable": True,
+            "status": "confirmed",
+            "refunded": 0.0,
+        },
+        "CD5678": {
+            "booking_id": "CD5678",
+            "last_name": "Meyer",
+            "flight": "LX1612",
+            "date": "2026-12-22",
+            "route": "ZRH-VIE",
+            "fare": 189.0,
+            "refundable": False,
+            "status": "confirmed",
+            "refunded": 0.0,
+        },
     }
 
 

@@ -24,17 +24,29 @@ _CANNED_CANCEL = re.compile(r"\bcancel (?:my|the) (?:subscription|plan|account)\
 
 
 def _tool(name: str, description: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": {
-        "type": "object", "properties": properties, "required": list(properties)}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": list(properties)},
+        },
+    }
 
 
 TOOLS = [
     _tool("lookup_account", "Find the customer's account by email.", {"email": {"type": "string"}}),
-    _tool("pause_subscription", "Pause an active subscription for 1-3 months.",
-          {"account_id": {"type": "string"}, "months": {"type": "integer"}}),
+    _tool(
+        "pause_subscription",
+        "Pause an active subscription for 1-3 months.",
+        {"account_id": {"type": "string"}, "months": {"type": "integer"}},
+    ),
     _tool("cancel_subscription", "Cancel an active subscription.", {"account_id": {"type": "string"}}),
-    _tool("issue_credit", "Credit the account (at most one month's fee).",
-          {"account_id": {"type": "string"}, "amount": {"type": "number"}, "reason": {"type": "string"}}),
+    _tool(
+        "issue_credit",
+        "Credit the account (at most one month's fee).",
+        {"account_id": {"type": "string"}, "amount": {"type": "number"}, "reason": {"type": "string"}},
+    ),
 ]
 
 
@@ -49,7 +61,8 @@ class BillingAgent:
             return "I've cancelled your subscription; you will not be charged again."
         history = [{"role": "system", "content": SYSTEM_PROMPT}] + [
             {"role": m["role"], "content": m["content"]}
-            for m in messages if m.get("role") in ("user", "assistant") and m.get("content")
+            for m in messages
+            if m.get("role") in ("user", "assistant") and m.get("content")
         ]
         for _ in range(self.max_steps):
             completion = await self.client.chat.completions.create(model=self.model, messages=history, tools=TOOLS)
@@ -58,8 +71,13 @@ class BillingAgent:
             if not message.tool_calls:
                 return message.content or ""
             for call in message.tool_calls:
-                history.append({"role": "tool", "tool_call_id": call.id,
-                                "content": self.run_tool(call.function.name, call.function.arguments)})
+                history.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call.id,
+                        "content": self.run_tool(call.function.name, call.function.arguments),
+                    }
+                )
         return "Sorry, I could not finish that request."
 
     def run_tool(self, name: str, arguments: str) -> str:

@@ -31,15 +31,26 @@ def respond(request: Any) -> dict[str, Any]:
     if re.search(r"\bpause", said, re.I):
         months = _MONTHS.search(said)
         count = int(_WORDS.get(months.group(1).lower(), months.group(1))) if months else 1
-        return _step(results, "pause_subscription", {"account_id": account_id, "months": count},
-                     lambda r: f"I've paused your subscription for {r['months']} month(s).")
+        return _step(
+            results,
+            "pause_subscription",
+            {"account_id": account_id, "months": count},
+            lambda r: f"I've paused your subscription for {r['months']} month(s).",
+        )
     if re.search(r"\bcancel", said, re.I):
-        return _step(results, "cancel_subscription", {"account_id": account_id},
-                     lambda r: "I've cancelled your subscription; you will not be charged again.")
+        return _step(
+            results,
+            "cancel_subscription",
+            {"account_id": account_id},
+            lambda r: "I've cancelled your subscription; you will not be charged again.",
+        )
     if re.search(r"\bcredit|charged twice|refund", said, re.I):
-        return _step(results, "issue_credit", {"account_id": account_id, "amount": account["monthly"],
-                                               "reason": "customer request"},
-                     lambda r: f"I've credited your account; your credit is now ${r['credit']:.2f}.")
+        return _step(
+            results,
+            "issue_credit",
+            {"account_id": account_id, "amount": account["monthly"], "reason": "customer request"},
+            lambda r: f"I've credited your account; your credit is now ${r['credit']:.2f}.",
+        )
     return say(f"Your {account['plan']} plan is {account['status']}.")
 
 

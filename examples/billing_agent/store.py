@@ -13,10 +13,24 @@ class AccountError(Exception):
 class AccountStore:
     def __init__(self) -> None:
         self.accounts: dict[str, dict[str, Any]] = {
-            "acc-100": {"account_id": "acc-100", "email": "lena@example.com", "plan": "premium", "monthly": 17.99,
-                        "status": "active", "credit": 0.0, "paused_months": 0},
-            "acc-200": {"account_id": "acc-200", "email": "omar@example.com", "plan": "basic", "monthly": 7.99,
-                        "status": "active", "credit": 0.0, "paused_months": 0},
+            "acc-100": {
+                "account_id": "acc-100",
+                "email": "lena@example.com",
+                "plan": "premium",
+                "monthly": 17.99,
+                "status": "active",
+                "credit": 0.0,
+                "paused_months": 0,
+            },
+            "acc-200": {
+                "account_id": "acc-200",
+                "email": "omar@example.com",
+                "plan": "basic",
+                "monthly": 7.99,
+                "status": "active",
+                "credit": 0.0,
+                "paused_months": 0,
+            },
         }
 
     def lookup_account(self, email: str) -> dict[str, Any]:

@@ -18,11 +18,13 @@ from typing import Any
 
 from anthropic import AsyncAnthropic
 
-TOOLS = [{
-    "name": "lookup_order",
-    "description": "Look up an order by its id.",
-    "input_schema": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
-}]
+TOOLS = [
+    {
+        "name": "lookup_order",
+        "description": "Look up an order by its id.",
+        "input_schema": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+    }
+]
 
 
 def lookup_order(order_id: str) -> dict[str, str]:
@@ -38,8 +40,11 @@ class OrderAgent:
 
     async def respond(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # evalkit hands over OpenAI chat-format dicts; Anthropic's API takes the text turns as they are
-        history = [{"role": m["role"], "content": m["content"]} for m in messages
-                   if m["role"] in ("user", "assistant") and m["content"]]
+        history = [
+            {"role": m["role"], "content": m["content"]}
+            for m in messages
+            if m["role"] in ("user", "assistant") and m["content"]
+        ]
         produced: list[dict[str, Any]] = []
         for _ in range(self.max_steps):
             answer = await self.client.messages.create(model=self.model, max_tokens=512, tools=TOOLS, messages=history)
@@ -48,9 +53,16 @@ class OrderAgent:
             if not uses:
                 produced.append({"role": "assistant", "content": text})
                 return produced
-            produced.append({"role": "assistant", "content": text, "tool_calls": [
-                {"id": u.id, "type": "function", "function": {"name": u.name, "arguments": json.dumps(u.input)}}
-                for u in uses]})
+            produced.append(
+                {
+                    "role": "assistant",
+                    "content": text,
+                    "tool_calls": [
+                        {"id": u.id, "type": "function", "function": {"name": u.name, "arguments": json.dumps(u.input)}}
+                        for u in uses
+                    ],
+                }
+            )
             history.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in answer.content]})
             results = []
             for use in uses:

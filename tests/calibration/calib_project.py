@@ -37,12 +37,18 @@ rules:
 
 def rubric(question: str = "Did the agent tell the user where the order is?") -> dict[str, Any]:
     return {
-        "id": "quality", "version": 1, "description": "Was the order question answered well?",
+        "id": "quality",
+        "version": 1,
+        "description": "Was the order question answered well?",
         "judge": {"model": JUDGE, "samples": 1, "temperature": 0},
         "criteria": [
             {"id": "helpful", "question": question},
-            {"id": "tone", "question": "How polite was the agent?", "scale": {"min": 1, "max": 5},
-             "anchors": {1: "Rude", 3: "Neutral", 5: "Warm and precise"}},
+            {
+                "id": "tone",
+                "question": "How polite was the agent?",
+                "scale": {"min": 1, "max": 5},
+                "anchors": {1: "Rude", 3: "Neutral", 5: "Warm and precise"},
+            },
         ],
     }
 
@@ -55,15 +61,21 @@ def write_project(root: Path) -> Path:
     (root / "suites" / "rules" / "offline.yaml").write_text(RULES)
     suite = {
         "suite": "calib",
-        "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "You help with orders.",
-                  "tools": ["calib_tools:lookup_order"]},
+        "agent": {
+            "kind": "model",
+            "model": "openai:agent-m",
+            "system_prompt": "You help with orders.",
+            "tools": ["calib_tools:lookup_order"],
+        },
         "simulator": {"model": "openai:sim-m"},
         "offline_rules": "rules/offline.yaml",
         "rubrics": [RUBRIC_REF],
         "trials": 1,
         "defaults": {"max_turns": 3},
-        "scenarios": [{"id": sid, "goal": f"Find out where order {i} is.", "trials": n}
-                      for i, (sid, n) in enumerate(SCENARIOS.items())],
+        "scenarios": [
+            {"id": sid, "goal": f"Find out where order {i} is.", "trials": n}
+            for i, (sid, n) in enumerate(SCENARIOS.items())
+        ],
     }
     path = root / "suites" / "calib.yaml"
     path.write_text(json.dumps(suite))
@@ -107,8 +119,12 @@ def judge(request: LLMRequest) -> dict[str, Any]:
     JUDGE_CALLS.append(request.model)
     helpful, tone = judge_says(seed_of(json.dumps([m.content for m in request.messages])))
     quote = {"turn": 4, "quote": "has shipped"}
-    return {"json": {"helpful": {"reasoning": "It said where.", "evidence": [quote], "score": helpful},
-                     "tone": {"reasoning": "Polite.", "evidence": [quote], "score": tone}}}
+    return {
+        "json": {
+            "helpful": {"reasoning": "It said where.", "evidence": [quote], "score": helpful},
+            "tone": {"reasoning": "Polite.", "evidence": [quote], "score": tone},
+        }
+    }
 
 
 def make_run(root: Path) -> Path:
@@ -140,8 +156,9 @@ def write_labels(project: Path, run_dir: Path, agree: bool = False) -> tuple[Pat
     `agree`: ann labels exactly what the judge answers (and bob agrees with her).
     """
     trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
-    fingerprint = next(json.loads(line)["rubric_fingerprint"]
-                       for line in (run_dir / "results.jsonl").read_text().splitlines())
+    fingerprint = next(
+        json.loads(line)["rubric_fingerprint"] for line in (run_dir / "results.jsonl").read_text().splitlines()
+    )
     out = project / "labels" / "quality.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -149,16 +166,29 @@ def write_labels(project: Path, run_dir: Path, agree: bool = False) -> tuple[Pat
         path = (run_dir / trial["transcript_path"]).resolve()
         seed = seed_of(path.read_text())
         helpful, tone = judge_says(seed) if agree else human_says(seed)
-        base = {"transcript": os.path.relpath(path, out.parent.resolve()),
-                "transcript_hash": trial["transcript_hash"], "rubric": RUBRIC_REF, "rubric_fingerprint": fingerprint,
-                "date": "2026-12-01", "cluster": trial["scenario_id"], "split": "dev" if index == 0 else "holdout",
-                "labeller": "ann", "verdict": "pass" if helpful else "fail",
-                "criteria": {"helpful": {"score": helpful, "cited": [citation(index)]}, "tone": {"score": tone}},
-                "_seed": seed}
+        base = {
+            "transcript": os.path.relpath(path, out.parent.resolve()),
+            "transcript_hash": trial["transcript_hash"],
+            "rubric": RUBRIC_REF,
+            "rubric_fingerprint": fingerprint,
+            "date": "2026-12-01",
+            "cluster": trial["scenario_id"],
+            "split": "dev" if index == 0 else "holdout",
+            "labeller": "ann",
+            "verdict": "pass" if helpful else "fail",
+            "criteria": {"helpful": {"score": helpful, "cited": [citation(index)]}, "tone": {"score": tone}},
+            "_seed": seed,
+        }
         rows.append(base)
         if 1 <= index <= 3:
             other = not helpful if index == 1 and not agree else helpful
-            rows.append({**base, "labeller": "bob", "verdict": "pass" if other else "fail",
-                         "criteria": {"helpful": {"score": other, "cited": [citation(index)]}, "tone": {"score": tone}}})
+            rows.append(
+                {
+                    **base,
+                    "labeller": "bob",
+                    "verdict": "pass" if other else "fail",
+                    "criteria": {"helpful": {"score": other, "cited": [citation(index)]}, "tone": {"score": tone}},
+                }
+            )
     out.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "_seed"}) + "\n" for r in rows))
     return out, rows

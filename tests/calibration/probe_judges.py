@@ -28,13 +28,18 @@ def _verdict(request: Any, obey: bool) -> dict[str, Any]:
     answer = {}
     for cid, scale, low, high, _ in _CRITERION.findall(_BLOCK.sub("", prompt)):
         score: bool | int = passing if scale == "binary" else int(high if passing else low)
-        answer[cid] = {"reasoning": "As instructed." if passing else "Not good enough.",
-                       "evidence": fallback_evidence(turns), "score": score}
+        answer[cid] = {
+            "reasoning": "As instructed." if passing else "Not good enough.",
+            "evidence": fallback_evidence(turns),
+            "score": score,
+        }
     return answer
 
 
 def _answer(request: Any, obey: bool) -> dict[str, Any]:
-    system = " ".join([getattr(request, "system", "") or "", *(m.content for m in request.messages if m.role == "system")])
+    system = " ".join(
+        [getattr(request, "system", "") or "", *(m.content for m in request.messages if m.role == "system")]
+    )
     if '"winner"' in system:
         CALLS.append("pairwise")
         return {"json": {"winner": "first", "reasoning": "The first one reads better."}}

@@ -48,15 +48,20 @@ def test_the_record_agrees_with_the_statistics_of_the_constructed_labels(project
     holdout = _holdout(rows)
     by_id = {c.criterion_id: c for c in record.criteria}
     judge = [judge_says(r["_seed"]) for r in holdout]
-    human = [human_says(r["_seed"]) if r["labeller"] == "ann" else (r["criteria"]["helpful"]["score"], 0)
-             for r in holdout]
+    human = [
+        human_says(r["_seed"]) if r["labeller"] == "ann" else (r["criteria"]["helpful"]["score"], 0) for r in holdout
+    ]
     j_help = [float(j[0]) for j in judge]
     h_help = [float(r["criteria"]["helpful"]["score"]) for r in holdout]
     assert h_help == [float(h[0]) for h in human]  # the labels file says what the construction says
     expected = confusion(j_help, h_help)
     got = by_id["helpful"].binary
     assert (got.confusion.tp, got.confusion.fp, got.confusion.fn, got.confusion.tn) == (
-        expected.tp, expected.fp, expected.fn, expected.tn)
+        expected.tp,
+        expected.fp,
+        expected.fn,
+        expected.tn,
+    )
     assert 0 < expected.fp + expected.fn < len(holdout)  # the construction has agreements and disagreements
     assert got.cohen_kappa == pytest.approx(cohen_kappa(j_help, h_help, labels=(0, 1)), abs=1e-12)
     j_tone = [float(j[1]) for j in judge]
@@ -67,14 +72,20 @@ def test_the_record_agrees_with_the_statistics_of_the_constructed_labels(project
     assert tone.threshold == 0.7 and tone.scale == "scale"
     assert tone.scale_stats is not None
     assert tone.scale_stats.quadratic_kappa == pytest.approx(
-        quadratic_weighted_kappa(j_tone, h_tone, labels=range(1, 6)), abs=1e-12)
+        quadratic_weighted_kappa(j_tone, h_tone, labels=range(1, 6)), abs=1e-12
+    )
     assert tone.intervals["quadratic_kappa"].n_clusters == 4
     assert by_id["helpful"].intervals["cohen_kappa"].method == "cluster_jackknife"  # 4 scenarios: the fallback
-    pairs = [(r["criteria"]["helpful"]["score"], b["criteria"]["helpful"]["score"]) for r in rows for b in rows
-             if r["labeller"] == "ann" and b["labeller"] == "bob" and b["transcript"] == r["transcript"]]
+    pairs = [
+        (r["criteria"]["helpful"]["score"], b["criteria"]["helpful"]["score"])
+        for r in rows
+        for b in rows
+        if r["labeller"] == "ann" and b["labeller"] == "bob" and b["transcript"] == r["transcript"]
+    ]
     assert by_id["helpful"].human_human is not None
     assert by_id["helpful"].human_human.cohen_kappa == pytest.approx(
-        cohen_kappa([float(a) for a, _ in pairs], [float(b) for _, b in pairs], labels=(0, 1)), abs=1e-12)
+        cohen_kappa([float(a) for a, _ in pairs], [float(b) for _, b in pairs], labels=(0, 1)), abs=1e-12
+    )
     assert record.n_holdout == len(holdout) and record.n_clusters == 4
     on_answer = [r["criteria"]["helpful"]["cited"][0]["turn"] == 4 for r in holdout]  # the judge always cites turn 4
     assert by_id["helpful"].n_cited == len(holdout) and by_id["tone"].n_cited == 0
@@ -111,8 +122,9 @@ def test_the_same_seed_writes_the_same_bytes_and_another_seed_other_intervals(pr
     assert other.seed == 6 and (project / RECORD).read_bytes() != first
 
 
-def test_rejudge_reads_past_the_cache_and_measures_no_noise_from_a_deterministic_judge(project: Path,
-                                                                                      run_dir: Path) -> None:
+def test_rejudge_reads_past_the_cache_and_measures_no_noise_from_a_deterministic_judge(
+    project: Path, run_dir: Path
+) -> None:
     from calib_project import write_labels
 
     labels, _ = write_labels(project, run_dir)
@@ -145,8 +157,9 @@ def test_check_reports_missing_then_stale_after_the_rubric_changes(project: Path
     assert evalkit("calibrate", "check", "--root", project, "--strict").exit_code == 1
 
 
-def test_without_offline_replay_or_live_it_refuses_in_one_line(project: Path, run_dir: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_offline_replay_or_live_it_refuses_in_one_line(
+    project: Path, run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from calib_project import write_labels
 
     monkeypatch.delenv("EVALKIT_LIVE", raising=False)

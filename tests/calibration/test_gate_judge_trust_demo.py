@@ -18,13 +18,19 @@ import pytest
 import yaml
 
 from evalkit.report.gates import run_verdict
-from evalkit.run.recorded_inputs import gate_from_file
 from evalkit.report.rundata import open_run
+from evalkit.run.recorded_inputs import gate_from_file
 from evalkit.stats.agreement import binary_agreement
 from evalkit.stats.cluster_bootstrap import ClusterInterval
 from evalkit.stats.intervals import gate_decision
 from evalkit.verdicts.trust_record import (
-    CalibrationKey, CalibrationRecord, CriterionCalibration, InvalidGap, judge_slug, record_path, write_record,
+    CalibrationKey,
+    CalibrationRecord,
+    CriterionCalibration,
+    InvalidGap,
+    judge_slug,
+    record_path,
+    write_record,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +43,22 @@ def make_project(root: Path) -> Path:
     for name in ("rubrics", "personas"):
         shutil.copytree(ROOT / name, root / name)
     (root / "suites").mkdir()
-    shutil.copy(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "offline_rules.yaml", root / "suites" / "offline_rules.yaml")
-    shutil.copytree(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "simulator", root / "suites" / "simulator")  # the demo's simulator prompts
+    shutil.copy(
+        ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "offline_rules.yaml",
+        root / "suites" / "offline_rules.yaml",
+    )
+    shutil.copytree(
+        ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "simulator", root / "suites" / "simulator"
+    )  # the demo's simulator prompts
     (root / "pyproject.toml").write_text("[project]\nname = 'judge-trust-demo'\n")
     suite = yaml.safe_load((ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml").read_text())
-    suite.update(rubrics=[RUBRIC], agent_models=["openai:gpt-4.1"], trials=2,
-                 gate={"max_invalid_rate": 0.1, "judge_trust": {"require": "fail"}},
-                 scenarios=[{k: v for k, v in s.items() if k != "rubrics"} for s in suite["scenarios"]
-                            if s["id"] in SCENARIOS])
+    suite.update(
+        rubrics=[RUBRIC],
+        agent_models=["openai:gpt-4.1"],
+        trials=2,
+        gate={"max_invalid_rate": 0.1, "judge_trust": {"require": "fail"}},
+        scenarios=[{k: v for k, v in s.items() if k != "rubrics"} for s in suite["scenarios"] if s["id"] in SCENARIOS],
+    )
     path = root / "suites" / "support.yaml"
     path.write_text(json.dumps(suite))
     return path
@@ -56,9 +70,24 @@ def run_pytest(project: Path, suite: Path, reports: Path) -> subprocess.Complete
         env.pop(name, None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "pytest", str(suite), "--evalkit-offline", "--evalkit-no-cache",
-                           f"--evalkit-report-dir={reports}", "-p", "no:cacheprovider"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(suite),
+            "--evalkit-offline",
+            "--evalkit-no-cache",
+            f"--evalkit-report-dir={reports}",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def latest(reports: Path) -> Path:
@@ -67,28 +96,66 @@ def latest(reports: Path) -> Path:
 
 def trusted_record(project: Path, run_dir: Path) -> Path:
     """A record for the instrument the run's rows name, whose agreement clears every floor on its bounds."""
-    row = next(json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()
-               if json.loads(line)["rubric_ref"] == RUBRIC)
+    row = next(
+        json.loads(line)
+        for line in (run_dir / "results.jsonl").read_text().splitlines()
+        if json.loads(line)["rubric_ref"] == RUBRIC
+    )
     human = [1.0] * 30 + [0.0] * 30
     judge = [0.0] + [1.0] * 29 + [0.0] * 29 + [1.0]  # TPR 29/30, FPR 1/30
     agreement = binary_agreement(judge, human)
 
     def interval(estimate: float | None, low: float, high: float) -> ClusterInterval:
-        return ClusterInterval(estimate=estimate, low=low, high=high, confidence=0.95, method="cluster_bootstrap",
-                               n_clusters=12, n_items=60, n_undefined=0, note="written by the test")
+        return ClusterInterval(
+            estimate=estimate,
+            low=low,
+            high=high,
+            confidence=0.95,
+            method="cluster_bootstrap",
+            n_clusters=12,
+            n_items=60,
+            n_undefined=0,
+            note="written by the test",
+        )
 
     crit = CriterionCalibration(
-        criterion_id="resolved", scale="binary", threshold=None, n_items=60, n_clusters=12, binary=agreement,
-        intervals={"cohen_kappa": interval(agreement.cohen_kappa, 0.8, 0.99), "tpr": interval(29 / 30, 0.9, 1.0),
-                   "fpr": interval(1 / 30, 0.0, 0.1)},
-        invalid=InvalidGap(p_invalid_human_fail=0.0, p_invalid_human_pass=0.0, gap=0.0, n_human_fail=30,
-                           n_human_pass=30))
-    key = CalibrationKey(rubric=RUBRIC, rubric_fingerprint=row["rubric_fingerprint"], judge_models=row["judge_models"],
-                         template_hash=row["template_hash"], judge_params=row["judge_params"],
-                         evalkit_version=row["evalkit_version"], label_set_hash="test",
-                         date=__import__("datetime").date.today().isoformat())
-    record = CalibrationRecord(key=key, judge_slug=judge_slug(row["judge_models"]), seed=0, rejudge=0, n_labels=60,
-                               n_holdout=60, n_transcripts=60, n_clusters=12, criteria=[crit], verdict=agreement)
+        criterion_id="resolved",
+        scale="binary",
+        threshold=None,
+        n_items=60,
+        n_clusters=12,
+        binary=agreement,
+        intervals={
+            "cohen_kappa": interval(agreement.cohen_kappa, 0.8, 0.99),
+            "tpr": interval(29 / 30, 0.9, 1.0),
+            "fpr": interval(1 / 30, 0.0, 0.1),
+        },
+        invalid=InvalidGap(
+            p_invalid_human_fail=0.0, p_invalid_human_pass=0.0, gap=0.0, n_human_fail=30, n_human_pass=30
+        ),
+    )
+    key = CalibrationKey(
+        rubric=RUBRIC,
+        rubric_fingerprint=row["rubric_fingerprint"],
+        judge_models=row["judge_models"],
+        template_hash=row["template_hash"],
+        judge_params=row["judge_params"],
+        evalkit_version=row["evalkit_version"],
+        label_set_hash="test",
+        date=__import__("datetime").date.today().isoformat(),
+    )
+    record = CalibrationRecord(
+        key=key,
+        judge_slug=judge_slug(row["judge_models"]),
+        seed=0,
+        rejudge=0,
+        n_labels=60,
+        n_holdout=60,
+        n_transcripts=60,
+        n_clusters=12,
+        criteria=[crit],
+        verdict=agreement,
+    )
     path = record_path(project, RUBRIC, row["judge_models"])
     write_record(path, record)
     return path
@@ -102,8 +169,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     before = run_pytest(project, suite, project / "reports-before")
     record = trusted_record(project, latest(project / "reports-before"))
     after = run_pytest(project, suite, project / "reports-after")
-    return {"project": project, "suite": suite, "before": before, "after": after, "record": record,
-            "run_dir": latest(project / "reports-after")}
+    return {
+        "project": project,
+        "suite": suite,
+        "before": before,
+        "after": after,
+        "record": record,
+        "run_dir": latest(project / "reports-after"),
+    }
 
 
 def test_without_a_record_the_gate_is_inconclusive_and_pytest_fails(demo: dict) -> None:
@@ -158,13 +231,25 @@ def test_ppi_through_the_report_uses_labels_of_this_run(demo: dict, monkeypatch:
     labels_dir.mkdir(exist_ok=True)
     lines = []
     for t in trials:  # every trial labelled; the human fails the first trial of refund-damaged-item
-        human = "fail" if (t["scenario_id"], t["trial"]) == ("refund-damaged-item", 0) else (
-            "pass" if t["outcome"] == "pass" else "fail")
-        lines.append({"transcript": os.path.relpath(run_dir / t["transcript_path"], labels_dir),
-                      "transcript_hash": t["transcript_hash"], "rubric": RUBRIC,
-                      "rubric_fingerprint": t["rubric_fingerprints"][RUBRIC], "labeller": "ana",
-                      "date": "2026-12-03", "cluster": t["scenario_id"], "split": "holdout",
-                      "criteria": {}, "verdict": human})
+        human = (
+            "fail"
+            if (t["scenario_id"], t["trial"]) == ("refund-damaged-item", 0)
+            else ("pass" if t["outcome"] == "pass" else "fail")
+        )
+        lines.append(
+            {
+                "transcript": os.path.relpath(run_dir / t["transcript_path"], labels_dir),
+                "transcript_hash": t["transcript_hash"],
+                "rubric": RUBRIC,
+                "rubric_fingerprint": t["rubric_fingerprints"][RUBRIC],
+                "labeller": "ana",
+                "date": "2026-12-03",
+                "cluster": t["scenario_id"],
+                "split": "holdout",
+                "criteria": {},
+                "verdict": human,
+            }
+        )
     lines.append({**lines[0], "split": "dev", "verdict": "pass"})  # dev lines never correct
     (labels_dir / f"{RUBRIC}.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     _set_gate(demo["suite"], corrected="ppi", suite_mean_lower_ci=0.3)

@@ -26,8 +26,14 @@ from evalkit.spec.rubrics import RubricRegistry
 SHIPPED = Path(__file__).resolve().parents[2] / "evalkit" / "data" / "calibration" / "support-v1"
 RUBRIC = "support.conduct@1"
 # one scenario people pass, five they fail (on different criteria); both agent tiers of each
-CLUSTERS = {"correct-refund", "claim-no-call-refund", "tool-error-cancel", "wrong-order-cancel", "rude-refund",
-            "no-trigger-refund"}
+CLUSTERS = {
+    "correct-refund",
+    "claim-no-call-refund",
+    "tool-error-cancel",
+    "wrong-order-cancel",
+    "rude-refund",
+    "no-trigger-refund",
+}
 
 
 def shipped_transcripts() -> list[Transcript]:
@@ -46,8 +52,9 @@ def test_every_edit_keeps_the_transcript_valid_and_numbered_alike(name: str) -> 
             continue
         edited_any += 1
         assert Transcript.from_json(edited.to_json()) == edited
-        assert [(m.role, [c.id for c in m.tool_calls]) for m in edited.messages] == \
-               [(m.role, [c.id for c in m.tool_calls]) for m in original.messages]
+        assert [(m.role, [c.id for c in m.tool_calls]) for m in edited.messages] == [
+            (m.role, [c.id for c in m.tool_calls]) for m in original.messages
+        ]
         assert len(numbered_turns(edited)) == len(numbered_turns(original))
         changed = [i for i, (a, b) in enumerate(zip(original.messages, edited.messages, strict=True)) if a != b]
         assert len(changed) == 1, f"{name} changed messages {changed} of {original.meta.scenario_id}"
@@ -64,7 +71,7 @@ def test_padding_restates_the_turn_and_adds_no_fact() -> None:
         index = next(i for i, (a, b) in enumerate(zip(original.messages, edited.messages, strict=True)) if a != b)
         before, after = original.messages[index].content, edited.messages[index].content
         assert original.messages[index].role == "assistant"
-        assert all(m.role != "assistant" or not m.content.strip() for m in original.messages[index + 1:])
+        assert all(m.role != "assistant" or not m.content.strip() for m in original.messages[index + 1 :])
         head, _, summary = after.partition(f"\n\n{SUMMARY_HEAD}\n")
         assert head == before.split(SUMMARY_HEAD)[0].rstrip()
         bullets = [line[2:] for line in summary.splitlines()]
@@ -104,10 +111,17 @@ def test_position_test_counts_the_position_that_won_both_orders() -> None:
     assert counts["p_value"] == pytest.approx(binomtest(6, 7, 0.5).pvalue, abs=1e-12)
 
 
-@pytest.mark.parametrize(("model", "expected"), [
-    ("openai:gpt-4.1-mini", "openai"), ("anthropic:claude-sonnet-4", "anthropic"), ("openai:o3-mini", "openai"),
-    ("together:meta-llama-3", "together"), ("together:llama-3.1-70b", "meta"), ("mock:judge", "mock"),
-])
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("openai:gpt-4.1-mini", "openai"),
+        ("anthropic:claude-sonnet-4", "anthropic"),
+        ("openai:o3-mini", "openai"),
+        ("together:meta-llama-3", "together"),
+        ("together:llama-3.1-70b", "meta"),
+        ("mock:judge", "mock"),
+    ],
+)
 def test_provider_family(model: str, expected: str) -> None:
     assert family(model) == expected
 
@@ -122,16 +136,20 @@ def project(tmp_path: Path, judge: str) -> Path:
         shutil.copytree(SHIPPED / part, root / part)
     rules = root / "suites" / "offline_rules.yaml"
     rules.write_text(rules.read_text().replace("evalkit.demo.offline.judge:respond", f"probe_judges:{judge}"))
-    lines = [line for line in (SHIPPED / "labels.jsonl").read_text().splitlines()
-             if json.loads(line)["cluster"] in CLUSTERS and json.loads(line)["split"] == "holdout"]
+    lines = [
+        line
+        for line in (SHIPPED / "labels.jsonl").read_text().splitlines()
+        if json.loads(line)["cluster"] in CLUSTERS and json.loads(line)["split"] == "holdout"
+    ]
     (root / "labels.jsonl").write_text("\n".join(lines) + "\n")
     return root
 
 
 def calibrate(root: Path) -> object:
     resolved = RubricRegistry.from_dirs([root / "rubrics"]).resolve(RUBRIC)
-    config = CalibrateConfig(labels=root, rubric=RUBRIC, project=root, offline=True, probes=True,
-                             cache_dir=root / "cache")
+    config = CalibrateConfig(
+        labels=root, rubric=RUBRIC, project=root, offline=True, probes=True, cache_dir=root / "cache"
+    )
     return run_calibration(config, resolved)
 
 
@@ -144,7 +162,7 @@ def test_injection_probe_catches_a_judge_that_obeys_the_note(tmp_path: Path) -> 
         assert probe.holds is False
         verdict = probe.verdict
         assert verdict.n >= 8 and verdict.to_pass == verdict.n and verdict.to_fail == 0
-        assert verdict.pass_shift == 1.0 and verdict.p_value == pytest.approx(2 / 2 ** verdict.n)
+        assert verdict.pass_shift == 1.0 and verdict.p_value == pytest.approx(2 / 2**verdict.n)
         judged = [c for c in probe.criteria if c.n and c.scope != "claims_match_actions"]  # that one is a check
         assert len(judged) == 4 and all(c.pass_shift == 1.0 for c in judged)
     assert probes.verbosity.flip_rate == 0.0 and probes.verbosity.p_value == 1.0
@@ -154,11 +172,13 @@ def test_injection_probe_catches_a_judge_that_obeys_the_note(tmp_path: Path) -> 
     position = probes.pairwise_position
     assert position.skipped is None and position.n_valid == position.n_pairs >= 6
     assert position.n_first == position.n_inconsistent == position.n_valid and position.p_first == 1.0
-    assert position.p_value == pytest.approx(2 / 2 ** position.n_first)
+    assert position.p_value == pytest.approx(2 / 2**position.n_first)
     pref = probes.self_preference
     assert pref.warning and "openai" in pref.warning and pref.candidate == "openai:gpt-4.1-mini"
     assert pref.differences[0].scope == "verdict" and {r.agent_model for r in pref.differences[0].rates} == {
-        "openai:gpt-4.1", "openai:gpt-4.1-mini"}
+        "openai:gpt-4.1",
+        "openai:gpt-4.1-mini",
+    }
 
 
 def test_a_judge_that_ignores_the_note_shows_no_shift(tmp_path: Path) -> None:

@@ -39,15 +39,22 @@ def test_the_cli_recalibrates_the_shipped_set_to_the_shipped_record(tmp_path: Pa
     copy = tmp_path / "support-v1"
     shutil.copytree(SHIPPED, copy, ignore=shutil.ignore_patterns("calibration"))
     cli = [sys.executable, "-c", "from evalkit.cli import main; main()"]
-    done = subprocess.run([*cli, "calibrate", "--labels", str(copy), "--offline", "--probes"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*cli, "calibrate", "--labels", str(copy), "--offline", "--probes"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     written = copy / RECORD.relative_to(SHIPPED)
     assert f"wrote {written}" in done.stderr
     assert "bias probes" in done.stdout and "FPR by agent tier" in done.stdout
     fresh, shipped = json.loads(written.read_text()), json.loads(RECORD.read_text())
-    assert without_date(fresh) == without_date(shipped), "re-run `evalkit calibrate --labels " \
+    assert without_date(fresh) == without_date(shipped), (
+        "re-run `evalkit calibrate --labels "
         "evalkit/data/calibration/support-v1 --offline --probes` and review the record's diff"
+    )
 
 
 def test_the_record_shows_a_judge_that_errs_but_not_at_random() -> None:

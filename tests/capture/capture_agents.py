@@ -22,11 +22,23 @@ def refund_order(order_id: str) -> dict[str, str]:
     return {"order_id": order_id, "status": "refunded"}
 
 
-OPENAI_TOOLS = [{"type": "function", "function": {
-    "name": "refund_order", "description": "Refund an order.",
-    "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}]
-ANTHROPIC_TOOLS = [{"name": "refund_order", "description": "Refund an order.",
-                    "input_schema": OPENAI_TOOLS[0]["function"]["parameters"]}]
+OPENAI_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "refund_order",
+            "description": "Refund an order.",
+            "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+        },
+    }
+]
+ANTHROPIC_TOOLS = [
+    {
+        "name": "refund_order",
+        "description": "Refund an order.",
+        "input_schema": OPENAI_TOOLS[0]["function"]["parameters"],
+    }
+]
 
 
 def _said(messages: list[Any]) -> list[dict[str, str]]:
@@ -42,10 +54,16 @@ def _said(messages: list[Any]) -> list[dict[str, str]]:
 def _reported(calls: list[tuple[str, str, dict[str, Any]]], report: str) -> list[dict[str, Any]]:
     if report == "other":
         calls = [(cid, "cancel_order", {"order_id": "9999"}) for cid, _, _ in calls]
-    return [{"role": "assistant", "content": "", "tool_calls": [
-        {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
-        for cid, name, args in calls]}] + [
-        {"role": "tool", "tool_call_id": cid, "content": json.dumps(refund_order(**args))} for cid, _, args in calls]
+    return [
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+                for cid, name, args in calls
+            ],
+        }
+    ] + [{"role": "tool", "tool_call_id": cid, "content": json.dumps(refund_order(**args))} for cid, _, args in calls]
 
 
 class OpenAIAgent:
@@ -72,8 +90,9 @@ class OpenAIAgent:
         if not self.stream:
             answer = await self.client.chat.completions.create(model=self.model, messages=history, tools=OPENAI_TOOLS)
             return answer.choices[0].message
-        async with self.client.chat.completions.stream(model=self.model, messages=history, tools=OPENAI_TOOLS,
-                                                       stream_options={"include_usage": True}) as stream:
+        async with self.client.chat.completions.stream(
+            model=self.model, messages=history, tools=OPENAI_TOOLS, stream_options={"include_usage": True}
+        ) as stream:
             final = await stream.get_final_completion()
         return final.choices[0].message
 
@@ -94,9 +113,15 @@ class AnthropicAgent:
             if not uses:
                 return "".join(b.text for b in answer.content if b.type == "text")
             history.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in answer.content]})
-            history.append({"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": u.id, "content": json.dumps(refund_order(**u.input))}
-                for u in uses]})
+            history.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "tool_result", "tool_use_id": u.id, "content": json.dumps(refund_order(**u.input))}
+                        for u in uses
+                    ],
+                }
+            )
         return "gave up"
 
     async def _ask(self, history: list[dict[str, Any]]) -> Any:
@@ -115,13 +140,19 @@ def plain_agent(messages: list[Any]) -> str:
     return "hello"
 
 
-def make_openai(model: str = "gpt-4.1", base_url: str | None = None, api_key: str = "sk-test",
-                stream: bool = False, report: str = "") -> OpenAIAgent:
+def make_openai(
+    model: str = "gpt-4.1",
+    base_url: str | None = None,
+    api_key: str = "sk-test",
+    stream: bool = False,
+    report: str = "",
+) -> OpenAIAgent:
     return OpenAIAgent(model, base_url, api_key, stream, report)
 
 
-def make_anthropic(model: str = "claude-sonnet-4-5", base_url: str | None = None, api_key: str = "sk-ant-test",
-                   stream: bool = False) -> AnthropicAgent:
+def make_anthropic(
+    model: str = "claude-sonnet-4-5", base_url: str | None = None, api_key: str = "sk-ant-test", stream: bool = False
+) -> AnthropicAgent:
     return AnthropicAgent(model, base_url, api_key, stream)
 
 

@@ -16,7 +16,10 @@ from evalkit.llm.types import Message, Usage
 
 CALL = Usage(input_tokens=10_000, output_tokens=100, cached_input_tokens=8_000)
 FINAL = Usage(input_tokens=12_000, output_tokens=50, cached_input_tokens=10_000)
-TIERS = [("capture_agents:make_openai", "openai:gpt-4.1"), ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5")]
+TIERS = [
+    ("capture_agents:make_openai", "openai:gpt-4.1"),
+    ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5"),
+]
 
 
 def priced(name: str, usage: Usage) -> float:
@@ -24,24 +27,43 @@ def priced(name: str, usage: Usage) -> float:
     price = PriceTable().price(name)
     assert price is not None and price.cached_input is not None and price.cached_input < price.input
     fresh = usage.input_tokens - usage.cached_input_tokens
-    return (fresh * price.input + usage.cached_input_tokens * price.cached_input + usage.output_tokens * price.output) / 1e6
+    return (
+        fresh * price.input + usage.cached_input_tokens * price.cached_input + usage.output_tokens * price.output
+    ) / 1e6
 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 @pytest.mark.parametrize(("target", "tier"), TIERS)
 async def test_an_sdk_agent_s_cache_reads_are_priced_at_the_cached_price(fake_llm, hub_for, target, tier, stream):
-    fake_llm.add_rule(Rule(match="refund order 1234", replies=[Reply(
-        tool_calls=[ReplyToolCall(id="call_r1", name="refund_order", arguments={"order_id": "1234"})], usage=CALL)]))
-    fake_llm.add_rule(Rule(match='"status": "refunded"', replies=[Reply(text="Done: order 1234 is refunded.", usage=FINAL)]))
+    fake_llm.add_rule(
+        Rule(
+            match="refund order 1234",
+            replies=[
+                Reply(
+                    tool_calls=[ReplyToolCall(id="call_r1", name="refund_order", arguments={"order_id": "1234"})],
+                    usage=CALL,
+                )
+            ],
+        )
+    )
+    fake_llm.add_rule(
+        Rule(match='"status": "refunded"', replies=[Reply(text="Done: order 1234 is refunded.", usage=FINAL)])
+    )
     ORDERS.clear()
     params = {"base_url": fake_llm.base_url(tier.partition(":")[0]), "api_key": "sk-test", "stream": stream}
     transcript = await run_session(spec(target, tier=tier, **params), hub_for(fake_llm))
     assert [c.usage for c in transcript.agent_calls] == [CALL, FINAL], transcript.termination_detail
-    assert [c.cost_usd for c in transcript.agent_calls] == [pytest.approx(priced(tier, CALL)),
-                                                            pytest.approx(priced(tier, FINAL))]
-    uncached = PriceTable().cost(tier, Usage(input_tokens=CALL.input_tokens + FINAL.input_tokens,
-                                             output_tokens=CALL.output_tokens + FINAL.output_tokens))
+    assert [c.cost_usd for c in transcript.agent_calls] == [
+        pytest.approx(priced(tier, CALL)),
+        pytest.approx(priced(tier, FINAL)),
+    ]
+    uncached = PriceTable().cost(
+        tier,
+        Usage(
+            input_tokens=CALL.input_tokens + FINAL.input_tokens, output_tokens=CALL.output_tokens + FINAL.output_tokens
+        ),
+    )
     assert transcript.usage_by_role["agent"].cost_usd < uncached / 2  # the discount is not lost on the way
 
 

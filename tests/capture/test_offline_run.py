@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-AGENT = '''
+AGENT = """
 import json
 from openai import OpenAI
 
@@ -34,7 +34,7 @@ def make_agent(model=None, base_url=None):
 
 
 make_agent.evalkit_factory = True
-'''
+"""
 
 SUITE = """
 suite: captured
@@ -65,8 +65,9 @@ rules:
 """
 
 
-def test_captured_tool_calls_decide_the_checks_and_the_agent_cost_is_measured(pytester: pytest.Pytester,
-                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_captured_tool_calls_decide_the_checks_and_the_agent_cost_is_measured(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-not-used-offline")  # the client is built once before the run starts too
@@ -76,8 +77,9 @@ def test_captured_tool_calls_decide_the_checks_and_the_agent_cost_is_measured(py
         path = pytester.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    result = pytester.runpytest_subprocess("suites", "--evalkit-offline", "-p", "no:cacheprovider", "--evalkit-no-cache",
-                                           "--evalkit-no-progress", "-rA")
+    result = pytester.runpytest_subprocess(
+        "suites", "--evalkit-offline", "-p", "no:cacheprovider", "--evalkit-no-cache", "--evalkit-no-progress", "-rA"
+    )
     out = result.stdout.str()
     assert "Task exception was never retrieved" not in out + result.stderr.str()
     assert "PASSED" in out and "refunds" in out
@@ -89,8 +91,9 @@ def test_captured_tool_calls_decide_the_checks_and_the_agent_cost_is_measured(py
     assert rows["refunds"]["outcome"] == "pass" and rows["only-talks"]["outcome"] == "fail"
     for row in rows.values():
         assert row["cost_usd"]["agent"] is not None and row["cost_usd"]["agent"] > 0  # measured, not "unknown"
-    [transcript] = [json.loads(p.read_text()) for p in run_dir.glob("transcripts/*.json")
-                    if "refunds" in p.name]
+    [transcript] = [json.loads(p.read_text()) for p in run_dir.glob("transcripts/*.json") if "refunds" in p.name]
     assert transcript["meta"]["captured"] and len(transcript["agent_calls"]) == 2
     tool = [m for m in transcript["messages"] if m["role"] == "tool"]
-    assert tool and tool[0]["captured"] and tool[0]["tool_result"]["output"] == {"status": "refunded", "order_id": "1234"}
+    assert (
+        tool and tool[0]["captured"] and tool[0]["tool_result"]["output"] == {"status": "refunded", "order_id": "1234"}
+    )

@@ -16,13 +16,24 @@ from evalkit.llm.capture import Tape, loop_proxy
 from evalkit.llm.cassette import Cassette
 from evalkit.testing import FakeLLMServer
 
-TARGETS = [("capture_agents:make_openai", "openai:gpt-4.1"), ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5")]
+TARGETS = [
+    ("capture_agents:make_openai", "openai:gpt-4.1"),
+    ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5"),
+]
 
 
 def trajectory(transcript: Transcript) -> list[tuple[object, ...]]:
     """What the agent did, as the transcript shows it (timings and costs aside)."""
-    return [(m.role, m.content, [(c.id, c.name, c.arguments) for c in m.tool_calls],
-             m.tool_result.output if m.tool_result else None, m.captured) for m in transcript.messages]
+    return [
+        (
+            m.role,
+            m.content,
+            [(c.id, c.name, c.arguments) for c in m.tool_calls],
+            m.tool_result.output if m.tool_result else None,
+            m.captured,
+        )
+        for m in transcript.messages
+    ]
 
 
 async def record(hub_for, target: str, tier: str, stream: bool, cassette: Path) -> Transcript:
@@ -58,7 +69,8 @@ async def test_a_recorded_sdk_agent_replays_with_no_upstream(hub_for, tmp_path, 
     assert_refund_trajectory(replayed)
     assert trajectory(replayed) == trajectory(recorded)
     assert [(c.wire, c.stream, c.status, c.tool_calls) for c in replayed.agent_calls] == [
-        (c.wire, c.stream, c.status, c.tool_calls) for c in recorded.agent_calls]
+        (c.wire, c.stream, c.status, c.tool_calls) for c in recorded.agent_calls
+    ]
     assert replayed.usage_by_role["agent"].cost_usd == 0.0  # a replay spends nothing
     assert recorded.usage_by_role["agent"].cost_usd > 0
 
@@ -78,7 +90,10 @@ async def test_a_call_with_no_recording_fails_the_session_as_infrastructure_with
     error = transcript.agent_calls[0].error or ""
     assert transcript.agent_calls[0].status == 0
     assert f"no recording in {cassette} for this openai call of the agent (model gpt-4.1)" in error
-    assert '-        "content": "please refund order 1234"' in error and '+        "content": "please refund order 9999"' in error
+    assert (
+        '-        "content": "please refund order 1234"' in error
+        and '+        "content": "please refund order 9999"' in error
+    )
 
 
 @pytest.mark.asyncio

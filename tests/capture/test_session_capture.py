@@ -26,17 +26,35 @@ ASK = "please refund order 1234"
 CALL_USAGE, FINAL_USAGE = Usage(input_tokens=1000, output_tokens=100), Usage(input_tokens=2000, output_tokens=50)
 
 
-def script(fake) -> None:  # noqa: ANN001
-    fake.add_rule(Rule(match="refund order 1234", replies=[Reply(
-        tool_calls=[ReplyToolCall(id="call_r1", name="refund_order", arguments={"order_id": "1234"})], usage=CALL_USAGE)]))
-    fake.add_rule(Rule(match='"status": "refunded"', replies=[Reply(text="Done: order 1234 is refunded.",
-                                                                      usage=FINAL_USAGE)]))
+def script(fake) -> None:
+    fake.add_rule(
+        Rule(
+            match="refund order 1234",
+            replies=[
+                Reply(
+                    tool_calls=[ReplyToolCall(id="call_r1", name="refund_order", arguments={"order_id": "1234"})],
+                    usage=CALL_USAGE,
+                )
+            ],
+        )
+    )
+    fake.add_rule(
+        Rule(match='"status": "refunded"', replies=[Reply(text="Done: order 1234 is refunded.", usage=FINAL_USAGE)])
+    )
 
 
-def spec(target: str, *, tier: str | None, **params) -> SessionSpec:  # noqa: ANN003
+def spec(target: str, *, tier: str | None, **params) -> SessionSpec:
     scenario = Scenario(id="refund", goal="Get order 1234 refunded.", opening=ASK)
-    return SessionSpec(run_id="run-c", suite_name="capture", scenario=scenario, agent=FactoryAgent(kind="factory", target=target),
-                       agent_params=params, agent_model=tier, simulator=SimulatorConfig(model=None), max_turns=2)
+    return SessionSpec(
+        run_id="run-c",
+        suite_name="capture",
+        scenario=scenario,
+        agent=FactoryAgent(kind="factory", target=target),
+        agent_params=params,
+        agent_model=tier,
+        simulator=SimulatorConfig(model=None),
+        max_turns=2,
+    )
 
 
 def expected_cost(name: str) -> float:
@@ -51,7 +69,9 @@ def assert_refund_trajectory(transcript: Transcript) -> None:
     assert [m.role for m in agent] == ["assistant", "tool", "assistant"], transcript.messages
     call_message, result, final = agent
     assert call_message.captured and result.captured and not final.captured
-    assert [(c.id, c.name, c.arguments) for c in call_message.tool_calls] == [("call_r1", "refund_order", {"order_id": "1234"})]
+    assert [(c.id, c.name, c.arguments) for c in call_message.tool_calls] == [
+        ("call_r1", "refund_order", {"order_id": "1234"})
+    ]
     assert result.tool_result is not None and result.tool_result.call_id == "call_r1"
     assert result.tool_result.name == "refund_order"
     assert result.tool_result.output == {"order_id": "1234", "status": "refunded"}
@@ -62,8 +82,13 @@ def assert_refund_trajectory(transcript: Transcript) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
-@pytest.mark.parametrize(("target", "tier"), [("capture_agents:make_openai", "openai:gpt-4.1"),
-                                              ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5")])
+@pytest.mark.parametrize(
+    ("target", "tier"),
+    [
+        ("capture_agents:make_openai", "openai:gpt-4.1"),
+        ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5"),
+    ],
+)
 async def test_tool_calls_results_usage_and_cost_come_from_the_traffic(fake_llm, hub_for, target, tier, stream):
     script(fake_llm)
     ORDERS.clear()
@@ -75,7 +100,9 @@ async def test_tool_calls_results_usage_and_cost_come_from_the_traffic(fake_llm,
     assert transcript.meta.captured and ORDERS == {"1234": "refunded"}  # the tool really ran, in-process
     assert_refund_trajectory(transcript)
     assert [(c.turn, c.wire, c.stream, c.status, c.tool_calls) for c in transcript.agent_calls] == [
-        (1, provider, stream, 200, 1), (1, provider, stream, 200, 0)]
+        (1, provider, stream, 200, 1),
+        (1, provider, stream, 200, 0),
+    ]
     assert [c.usage for c in transcript.agent_calls] == [CALL_USAGE, FINAL_USAGE]
     agent = transcript.usage_by_role["agent"]
     assert agent.calls == 2 and agent.usage == CALL_USAGE + FINAL_USAGE
@@ -92,7 +119,9 @@ async def test_keys_reach_the_upstream_through_the_proxy_and_nowhere_else(hub_fo
     with FakeLLMServer(api_key=KEY) as fake:  # answers 401 to any request without this key
         script(fake)
         params = {"base_url": fake.base_url("openai"), "api_key": KEY}
-        transcript = await run_session(spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake))
+        transcript = await run_session(
+            spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake)
+        )
     assert transcript.termination == TerminationReason.user_stop, transcript.termination_detail
     assert [c.status for c in transcript.agent_calls] == [200, 200]
     assert KEY not in transcript.to_json()
@@ -101,8 +130,9 @@ async def test_keys_reach_the_upstream_through_the_proxy_and_nowhere_else(hub_fo
 @pytest.mark.asyncio
 async def test_without_a_configured_base_url_the_run_endpoint_for_the_tier_is_the_upstream(fake_llm, hub_for):
     script(fake_llm)  # hub_for points the run's openai endpoint at the fake server; the factory gets no base_url
-    transcript = await run_session(spec("capture_agents:make_openai", tier="openai:gpt-4.1", api_key=KEY),
-                                   hub_for(fake_llm))
+    transcript = await run_session(
+        spec("capture_agents:make_openai", tier="openai:gpt-4.1", api_key=KEY), hub_for(fake_llm)
+    )
     assert transcript.meta.captured and len(fake_llm.requests_for(role="agent")) == 2
     assert_refund_trajectory(transcript)
 
@@ -111,7 +141,9 @@ async def test_without_a_configured_base_url_the_run_endpoint_for_the_tier_is_th
 async def test_an_agent_reporting_the_same_calls_keeps_its_own_messages(fake_llm, hub_for):
     script(fake_llm)
     params = {"base_url": fake_llm.base_url("openai"), "api_key": KEY, "report": "same"}
-    transcript = await run_session(spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake_llm))
+    transcript = await run_session(
+        spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake_llm)
+    )
     assert not transcript.guardrail_flags
     assert not any(m.captured for m in transcript.messages)  # what it reported, unchanged
     assert [c.name for m in transcript.messages for c in m.tool_calls] == ["refund_order"]
@@ -122,7 +154,9 @@ async def test_an_agent_reporting_the_same_calls_keeps_its_own_messages(fake_llm
 async def test_reported_calls_that_disagree_with_the_traffic_are_flagged_and_the_traffic_wins(fake_llm, hub_for):
     script(fake_llm)
     params = {"base_url": fake_llm.base_url("openai"), "api_key": KEY, "report": "other"}
-    transcript = await run_session(spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake_llm))
+    transcript = await run_session(
+        spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake_llm)
+    )
     [flag] = transcript.guardrail_flags
     assert (flag.name, flag.action, flag.turn) == ("capture_mismatch", "warn", 1)
     assert "cancel_order" in flag.detail and "refund_order" in flag.detail
@@ -150,7 +184,9 @@ async def test_an_upstream_error_status_is_relayed_and_recorded(fake_llm, hub_fo
     script(fake_llm)
     fake_llm.inject("server_error", times=5)
     params = {"base_url": fake_llm.base_url("openai"), "api_key": KEY}
-    transcript = await run_session(spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake_llm))
+    transcript = await run_session(
+        spec("capture_agents:make_openai", tier="openai:gpt-4.1", **params), hub_for(fake_llm)
+    )
     assert transcript.termination == TerminationReason.infrastructure_error, transcript.termination_detail
     [call] = transcript.agent_calls
     assert call.status == 500 and call.error and "500" in call.error

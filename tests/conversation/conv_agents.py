@@ -72,9 +72,17 @@ def make_tool_agent(model: str | None = None) -> Any:
         call_id = f"call_{context.turn}"
         return {
             "messages": [
-                {"role": "assistant", "content": "", "tool_calls": [
-                    {"id": call_id, "type": "function", "function": {"name": "lookup_order", "arguments": '{"order_id": "1234"}'}}
-                ]},
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {"name": "lookup_order", "arguments": '{"order_id": "1234"}'},
+                        }
+                    ],
+                },
                 {"role": "tool", "tool_call_id": call_id, "content": '{"status": "delivered"}'},
                 {"role": "assistant", "content": f"Order 1234 was delivered (turn {context.turn})."},
             ],

@@ -17,7 +17,9 @@ class ScriptedUser:
     (1 = the scenario's opening), since the simulator sees those as its own earlier turns.
     """
 
-    def __init__(self, lines: list[str], end_reason: str = "goal_met", goodbye: str = "thanks, bye", skip: int = 1) -> None:
+    def __init__(
+        self, lines: list[str], end_reason: str = "goal_met", goodbye: str = "thanks, bye", skip: int = 1
+    ) -> None:
         self.lines = lines
         self.end_reason = end_reason
         self.goodbye = goodbye
@@ -28,7 +30,8 @@ class ScriptedUser:
         if spoken < len(self.lines):
             return Reply(text=self.lines[spoken])
         return Reply(
-            text=self.goodbye, tool_calls=[ReplyToolCall(name="end_conversation", arguments={"reason": self.end_reason})]
+            text=self.goodbye,
+            tool_calls=[ReplyToolCall(name="end_conversation", arguments={"reason": self.end_reason})],
         )
 
 
@@ -79,7 +82,7 @@ class AgentService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 body = _json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 service.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 status, payload = service.answer(body)
@@ -100,7 +103,7 @@ class AgentService:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/chat"
 
-    def __enter__(self) -> "AgentService":
+    def __enter__(self) -> AgentService:
         self._thread.start()
         return self
 

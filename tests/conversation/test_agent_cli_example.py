@@ -25,14 +25,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 EVALKIT = Path(sys.executable).with_name("evalkit")
 MODULE = HERE / "agent_cli" / "evalkit_cli_agent.py"
-PROGRAM = '''
+PROGRAM = """
 import json, sys
 
 conversation = json.load(sys.stdin)
 last = conversation["messages"][-1]["content"]
 print("crash on purpose" if last == "crash" else f"echo: {last}")
 sys.exit(3 if last == "crash" else 0)
-'''
+"""
 SUITE = """
 suite: cli-demo
 agent: {{kind: cli, command: [{python}, reply.py]}}
@@ -76,7 +76,7 @@ def project(tmp_path: Path) -> Path:
 def _section() -> str:
     text = (ROOT / "docs" / "extending.md").read_text()
     start = text.index("## Add an agent adapter")
-    return text[start:text.index("\n## ", start + 1)]
+    return text[start : text.index("\n## ", start + 1)]
 
 
 def test_the_docs_show_the_module_byte_for_byte() -> None:
@@ -90,14 +90,18 @@ def test_the_docs_suite_and_entry_point_are_the_ones_the_tests_use() -> None:
     assert "agent: {kind: cli, command: [python3, reply.py]}" in section
 
 
-def test_a_suite_using_the_kind_runs_and_a_failing_program_is_an_agent_error(installed: dict[str, str],
-                                                                             project: Path) -> None:
+def test_a_suite_using_the_kind_runs_and_a_failing_program_is_an_agent_error(
+    installed: dict[str, str], project: Path
+) -> None:
     out = _run([str(EVALKIT), "run", "suites", "--offline", "-p", "no:cacheprovider"], project, installed)
     assert "Traceback" not in out.stdout + out.stderr, out.stdout[-3000:] + out.stderr[-2000:]
     [trials_file] = [p for p in (project / "reports").glob("*/trials.jsonl") if p.parent.name != "latest"]
     trials = {(r["scenario_id"], r["trial"]): r for r in map(json.loads, trials_file.read_text().splitlines())}
     assert {k: r["outcome"] for k, r in trials.items()} == {
-        ("echo", 0): "pass", ("echo", 1): "pass", ("crash", 0): "error", ("crash", 1): "error",
+        ("echo", 0): "pass",
+        ("echo", 1): "pass",
+        ("crash", 0): "error",
+        ("crash", 1): "error",
     }, out.stdout[-3000:]
     [transcript] = (trials_file.parent / "transcripts").glob("*echo*t0*.json")
     said = [m["content"] for m in json.loads(transcript.read_text())["messages"] if m["role"] == "assistant"]
@@ -113,16 +117,19 @@ def test_a_key_the_kind_does_not_know_is_a_setup_error_naming_it(installed: dict
     assert "Traceback" not in out.stdout + out.stderr
 
 
-def test_validate_names_a_mistyped_kind_with_file_line_and_the_installed_kinds(installed: dict[str, str],
-                                                                                project: Path) -> None:
+def test_validate_names_a_mistyped_kind_with_file_line_and_the_installed_kinds(
+    installed: dict[str, str], project: Path
+) -> None:
     ok = _run([str(EVALKIT), "validate", "suites"], project, installed)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     suite = project / "suites" / "cli.yaml"
     suite.write_text(suite.read_text().replace("kind: cli", "kind: clii"))
     typo = _run([str(EVALKIT), "validate", "suites"], project, installed)
     assert typo.returncode == 1
-    assert typo.stdout.strip() == ("suites/cli.yaml:3:15: agent.kind: unknown agent kind 'clii' (did you mean 'cli'? "
-                                   "expected one of: callable, factory, model, http, cli)")
+    assert typo.stdout.strip() == (
+        "suites/cli.yaml:3:15: agent.kind: unknown agent kind 'clii' (did you mean 'cli'? "
+        "expected one of: callable, factory, model, http, cli)"
+    )
 
 
 def test_without_the_package_the_kind_is_unknown(project: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-AGENT = '''
+AGENT = """
 def make(model=None, greeting="hello"):
     return lambda messages: f"{greeting}: you said {messages[-1]['content']}"
 
@@ -23,7 +23,7 @@ def make_loud(model=None, greeting="hello"):
 
 
 make.evalkit_factory = make_loud.evalkit_factory = True
-'''
+"""
 
 SUITE = """\
 suite: greet
@@ -51,8 +51,14 @@ def project(tmp_path: Path) -> Path:
 def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "EVALKIT_LIVE")}
     script = Path(sys.executable).parent / "pytest"
-    return subprocess.run([str(script), "greet.yaml", "-q", "-p", "no:cacheprovider", *args], cwd=project / "suites",
-                          env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(script), "greet.yaml", "-q", "-p", "no:cacheprovider", *args],
+        cwd=project / "suites",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _transcripts(project: Path) -> str:

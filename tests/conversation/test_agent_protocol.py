@@ -21,7 +21,11 @@ from evalkit.spec.models import CallableAgent, FactoryAgent, HttpAgent
 CTX = AgentContext(session_id="s", scenario_id="sc", turn=2, model="anthropic:claude-sonnet-4-5")
 CONVERSATION = [
     Message(role="user", content="refund order 1234"),
-    Message(role="assistant", content="", tool_calls=[ToolCall(id="c1", name="refund_order", arguments={"order_id": "1234"})]),
+    Message(
+        role="assistant",
+        content="",
+        tool_calls=[ToolCall(id="c1", name="refund_order", arguments={"order_id": "1234"})],
+    ),
     Message(role="tool", content='{"ok": true}', tool_call_id="c1", name="refund_order"),
     Message(role="assistant", content="Refunded."),
     Message(role="user", content="thanks"),
@@ -31,7 +35,7 @@ MADE: list[dict[str, Any]] = []
 
 
 # ------------------------------------------------------------- targets (importable as test_agent_protocol:<name>)
-def plain(messages):  # noqa: ANN001, ANN201 - an agent written for OpenAI dicts, no annotations
+def plain(messages):
     SEEN.append(messages)
     return f"you said {messages[-1]['content']}"
 
@@ -41,7 +45,7 @@ def typed(messages: list[Message]) -> str:
     return f"typed {messages[-1].content}"
 
 
-def flagged(messages):  # noqa: ANN001, ANN201
+def flagged(messages):
     SEEN.append(messages)
     return "flagged"
 
@@ -49,7 +53,7 @@ def flagged(messages):  # noqa: ANN001, ANN201
 flagged.evalkit_messages = "models"  # type: ignore[attr-defined]
 
 
-def legacy(messages):  # noqa: ANN001, ANN201 - written when agents received Message objects
+def legacy(messages):
     return f"legacy {messages[-1].content} {messages[1].tool_calls[0].name}"
 
 
@@ -103,8 +107,17 @@ def test_the_conversation_is_openai_chat_format_dicts() -> None:
     dicts = to_chat_dicts(CONVERSATION)
     assert dicts == [
         {"role": "user", "content": "refund order 1234"},
-        {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "refund_order", "arguments": '{"order_id": "1234"}'}}]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "refund_order", "arguments": '{"order_id": "1234"}'},
+                }
+            ],
+        },
         {"role": "tool", "content": '{"ok": true}', "tool_call_id": "c1"},
         {"role": "assistant", "content": "Refunded."},
         {"role": "user", "content": "thanks"},
@@ -117,11 +130,19 @@ async def test_an_unannotated_callable_gets_dicts_and_a_typed_one_gets_models() 
     SEEN.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # neither style warns
-        assert (await (await build_callable_agent("test_agent_protocol:plain", model=None, params={})).respond(
-            CONVERSATION, CTX)).text == "you said thanks"
-        assert (await (await build_callable_agent("test_agent_protocol:typed", model=None, params={})).respond(
-            CONVERSATION, CTX)).text == "typed thanks"
-        await (await build_callable_agent("test_agent_protocol:flagged", model=None, params={})).respond(CONVERSATION, CTX)
+        assert (
+            await (await build_callable_agent("test_agent_protocol:plain", model=None, params={})).respond(
+                CONVERSATION, CTX
+            )
+        ).text == "you said thanks"
+        assert (
+            await (await build_callable_agent("test_agent_protocol:typed", model=None, params={})).respond(
+                CONVERSATION, CTX
+            )
+        ).text == "typed thanks"
+        await (await build_callable_agent("test_agent_protocol:flagged", model=None, params={})).respond(
+            CONVERSATION, CTX
+        )
     dicts, models, flagged_models = SEEN
     assert type(dicts[0]) is not Message and dicts[1]["tool_calls"][0]["function"]["name"] == "refund_order"
     assert models == CONVERSATION and flagged_models == CONVERSATION
@@ -143,7 +164,9 @@ async def test_an_agent_reading_message_attributes_keeps_working_and_is_told_onc
 async def test_a_wrong_evalkit_messages_value_is_a_setup_error() -> None:
     flagged.evalkit_messages = "pydantic"  # type: ignore[attr-defined]
     try:
-        with pytest.raises(AgentSetupError, match=r"evalkit_messages = 'pydantic'; expected one of \['dicts', 'models'\]"):
+        with pytest.raises(
+            AgentSetupError, match=r"evalkit_messages = 'pydantic'; expected one of \['dicts', 'models'\]"
+        ):
             await build_callable_agent("test_agent_protocol:flagged", model=None, params={})
     finally:
         flagged.evalkit_messages = "models"  # type: ignore[attr-defined]
@@ -153,39 +176,50 @@ async def test_a_wrong_evalkit_messages_value_is_a_setup_error() -> None:
 @pytest.mark.asyncio
 async def test_a_factory_gets_the_bare_model_name_and_the_provider_when_it_asks() -> None:
     MADE.clear()
-    a = await build_callable_agent("test_agent_protocol:make_with_provider", model="anthropic:claude-sonnet-4-5",
-                                   params={"greeting": "ahoy"})
+    a = await build_callable_agent(
+        "test_agent_protocol:make_with_provider", model="anthropic:claude-sonnet-4-5", params={"greeting": "ahoy"}
+    )
     b = await build_callable_agent("test_agent_protocol:make_model_only", model="openai:llama3.1:8b", params={"t": 1})
     assert (await a.respond(CONVERSATION, CTX)).text == "ahoy from claude-sonnet-4-5"
     assert (await b.respond(CONVERSATION, CTX)).text == "model llama3.1:8b"  # only the first colon is the provider's
-    assert MADE == [{"model": "claude-sonnet-4-5", "provider": "anthropic", "greeting": "ahoy"},
-                    {"model": "llama3.1:8b", "t": 1}]  # no `provider` parameter, so none given (not even into **params)
+    assert MADE == [
+        {"model": "claude-sonnet-4-5", "provider": "anthropic", "greeting": "ahoy"},
+        {"model": "llama3.1:8b", "t": 1},
+    ]  # no `provider` parameter, so none given (not even into **params)
 
 
 @pytest.mark.asyncio
-async def test_an_sdk_agent_passing_model_through_sends_the_bare_name(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_an_sdk_agent_passing_model_through_sends_the_bare_name(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
     fake_llm.add_rule(Rule(role="agent", handler=lambda request: Reply(text="Your refund is on its way.")))
-    config = FactoryAgent(kind="factory", target="test_agent_protocol:make_sdk_agent",
-                          params={"base_url": fake_llm.openai_base_url})
+    config = FactoryAgent(
+        kind="factory", target="test_agent_protocol:make_sdk_agent", params={"base_url": fake_llm.openai_base_url}
+    )
     transcript = await run_session(spec(config, agent_model="openai:gpt-4.1-mini"), hub_for(fake_llm))
     [request] = fake_llm.requests_for(role="agent")
     assert request.body["model"] == "gpt-4.1-mini"
-    assert request.body["messages"][0] == {"role": "user", "content": "my blender arrived broken"}  # dicts go straight in
+    assert request.body["messages"][0] == {
+        "role": "user",
+        "content": "my blender arrived broken",
+    }  # dicts go straight in
     assert transcript.messages[1].content == "Your refund is on its way."
 
 
 # ------------------------------------------------------------- malformed replies
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("which", "fragment"), [
-    ("number", "agent returned int 42; expected a str, a message dict"),
-    ("bad_role", "agent reply {'role': 'robot', 'content': 'beep'} could not be read (role: Input should be"),
-    ("bad_usage", "could not be read (input_tokens: Input should be a valid integer"),
-    ("bad_tool_call", "malformed tool call"),
-    ("object", "agent returned object <object object at"),
-])
+@pytest.mark.parametrize(
+    ("which", "fragment"),
+    [
+        ("number", "agent returned int 42; expected a str, a message dict"),
+        ("bad_role", "agent reply {'role': 'robot', 'content': 'beep'} could not be read (role: Input should be"),
+        ("bad_usage", "could not be read (input_tokens: Input should be a valid integer"),
+        ("bad_tool_call", "malformed tool call"),
+        ("object", "agent returned object <object object at"),
+    ],
+)
 async def test_a_malformed_reply_is_an_agent_error_with_one_line_naming_what_was_expected(
-        fake_llm, hub_for, which: str, fragment: str) -> None:  # noqa: ANN001
+    fake_llm, hub_for, which: str, fragment: str
+) -> None:
     config = CallableAgent(target="test_agent_protocol:make_bad", params={"which": which})
     transcript = await run_session(spec(config, sim_model=None), hub_for(fake_llm))
     assert transcript.termination == R.agent_error

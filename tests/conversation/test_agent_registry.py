@@ -28,23 +28,23 @@ BUILT: list[dict] = []
 
 
 # Targets for the tests below, importable as test_agent_registry:<name> (tests/conversation is on sys.path).
-def build(config):  # noqa: ANN001, ANN201 - looks like an agent (one required positional): only `kind: factory` says otherwise
+def build(config):
     BUILT.append({"config": config})
     return lambda messages: f"built with {config}"
 
 
-def make_guessed(model=None, **params):  # noqa: ANN001, ANN003, ANN201 - the classic factory shape, undeclared
+def make_guessed(model=None, **params):
     BUILT.append({"model": model, **params})
     return lambda messages: f"guessed factory for {model}"
 
 
 @agent_factory
-def make_declared(model=None, **params):  # noqa: ANN001, ANN003, ANN201
+def make_declared(model=None, **params):
     BUILT.append({"model": model, **params})
     return lambda messages: f"declared factory for {model}"
 
 
-def echo_model(model=None):  # noqa: ANN001, ANN201 - an agent whose one parameter happens to be `model`
+def echo_model(model=None):
     return f"agent got {model[-1].content}"
 
 
@@ -73,8 +73,12 @@ async def test_kind_factory_calls_the_target_as_a_factory_without_guessing():
     BUILT.clear()
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        agent = await build_agent(FactoryAgent(kind="factory", target="test_agent_registry:build", params={"config": 7}),
-                                  hub=None, model=None, params={})  # type: ignore[arg-type]
+        agent = await build_agent(
+            FactoryAgent(kind="factory", target="test_agent_registry:build", params={"config": 7}),
+            hub=None,
+            model=None,
+            params={},
+        )  # type: ignore[arg-type]
     assert (await agent.respond(MSGS, CTX)).text == "built with 7"
     assert BUILT == [{"config": 7}]
     assert not _future_warnings(record)
@@ -113,7 +117,9 @@ async def test_declared_shapes_are_obeyed_without_a_warning():
         factory = await build_callable_agent("test_agent_registry:make_declared", model="mock:b", params={})
         agent = await build_callable_agent("test_agent_registry:echo_model", model="mock:b", params={})
     assert (await factory.respond(MSGS, CTX)).text == "declared factory for b"  # the bare model name (#14)
-    assert (await agent.respond(MSGS, CTX)).text == "agent got hello"  # evalkit_factory = False: not called as a factory
+    assert (
+        await agent.respond(MSGS, CTX)
+    ).text == "agent got hello"  # evalkit_factory = False: not called as a factory
     assert BUILT == [{"model": "b"}]
     assert not _future_warnings(record)
     assert agent_shape(make_declared) == (True, False) and agent_shape(echo_model) == (False, False)
@@ -121,17 +127,17 @@ async def test_declared_shapes_are_obeyed_without_a_warning():
 
 def test_unambiguous_shapes_are_never_guesses():
     class Factory:
-        def __init__(self, model=None):  # noqa: ANN001
+        def __init__(self, model=None):
             self.model = model
 
     class Responder:
-        def respond(self, messages, context):  # noqa: ANN001, ANN201
+        def respond(self, messages, context):
             return ""
 
-    def agent(messages, context):  # noqa: ANN001, ANN201
+    def agent(messages, context):
         return ""
 
-    def keyword_only(*, model=None, **params):  # noqa: ANN001, ANN003, ANN201 - cannot take the messages
+    def keyword_only(*, model=None, **params):
         return agent
 
     assert agent_shape(Factory) == (True, False) and agent_shape(Responder()) == (False, False)
@@ -140,7 +146,7 @@ def test_unambiguous_shapes_are_never_guesses():
 
 def test_agent_factory_can_also_mark_a_shared_factory():
     @agent_factory(shared=True)
-    def make(model=None):  # noqa: ANN001, ANN202
+    def make(model=None):
         return None
 
     assert make.evalkit_factory is True and make.evalkit_shared is True
@@ -148,7 +154,7 @@ def test_agent_factory_can_also_mark_a_shared_factory():
 
 @pytest.mark.asyncio
 async def test_python_objects_reach_the_engine_through_the_object_table_not_sys_modules():
-    def polite(messages):  # noqa: ANN001, ANN202
+    def polite(messages):
         return "certainly"
 
     config = object_agent(polite)

@@ -65,8 +65,11 @@ def test_the_page_has_a_runnable_example_per_adapter() -> None:
 @pytest.mark.parametrize("name", ["callable", "factory", "model", "http"])
 def test_every_example_in_docs_agents_md_runs_and_passes(project: Path, name: str) -> None:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "EVALKIT_LIVE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "EVALKIT_LIVE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+    }
     background: list[subprocess.Popen[bytes]] = []
     try:
         for line in runs()[name]:
@@ -80,8 +83,14 @@ def test_every_example_in_docs_agents_md_runs_and_passes(project: Path, name: st
                 background.append(subprocess.Popen(command, cwd=project, env={**env, **extra}))
                 _wait_for(port)
                 continue
-            result = subprocess.run([*command, "-p", "no:cacheprovider", "-q"], cwd=project, env={**env, **extra},
-                                    capture_output=True, text=True, timeout=300)
+            result = subprocess.run(
+                [*command, "-p", "no:cacheprovider", "-q"],
+                cwd=project,
+                env={**env, **extra},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             out = result.stdout + result.stderr
             assert result.returncode == 0, out[-4000:]
             assert re.search(r"\b[1-9]\d* passed", out) and "failed" not in out, out[-4000:]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import conv_agents
 import pytest
 
-import conv_agents
 from evalkit.conversation import AgentContext, AgentSetupError, is_factory
 from evalkit.conversation.agents import build_callable_agent, load_target
 from evalkit.llm.types import Message
@@ -14,19 +14,19 @@ MSGS = [Message(role="user", content="hello")]
 
 
 def test_factory_rule() -> None:
-    def make(model=None, **params):  # noqa: ANN001, ANN003, ANN202
+    def make(model=None, **params):
         return None
 
-    def needs_model(model, temperature=0.1):  # noqa: ANN001, ANN202
+    def needs_model(model, temperature=0.1):
         return None
 
-    def agent(messages, context):  # noqa: ANN001, ANN202
+    def agent(messages, context):
         return ""
 
-    def other_name(history):  # noqa: ANN001, ANN202
+    def other_name(history):
         return ""
 
-    def star(*args):  # noqa: ANN002, ANN202
+    def star(*args):
         return ""
 
     assert not is_factory(star)

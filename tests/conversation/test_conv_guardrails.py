@@ -12,8 +12,12 @@ GOAL = "Get a refund for order 1234, a blender that arrived broken."
 
 @pytest.mark.parametrize(
     "text",
-    ["As an AI, I cannot have orders.", "Hello! How can I help you today?", "I am a virtual assistant.",
-     "Is there anything else I can help with?"],
+    [
+        "As an AI, I cannot have orders.",
+        "Hello! How can I help you today?",
+        "I am a virtual assistant.",
+        "Is there anything else I can help with?",
+    ],
 )
 def test_role_flip_fires(text: str) -> None:
     assert g.role_flip(text)
@@ -31,17 +35,19 @@ def test_goal_copy() -> None:
     assert g.goal_copy("refund order 1234", "Refund order 1234.") is None  # short goals are too common to flag
 
 
-@pytest.mark.parametrize(
-    "text", ["Sure, my home address is 5 Elm Street, Springfield.", "home address: 22 Baker St"]
-)
+@pytest.mark.parametrize("text", ["Sure, my home address is 5 Elm Street, Springfield.", "home address: 22 Baker St"])
 def test_unknown_disclosed_fires(text: str) -> None:
     assert g.unknown_disclosed(text, ["home address"])
 
 
 @pytest.mark.parametrize(
     "text",
-    ["I don't know my home address, sorry", "what is my home address?", "not sure what my home address is",
-     "my home address is something I can't remember"],
+    [
+        "I don't know my home address, sorry",
+        "what is my home address?",
+        "not sure what my home address is",
+        "my home address is something I can't remember",
+    ],
 )
 def test_unknown_disclosed_quiet(text: str) -> None:
     assert g.unknown_disclosed(text, ["home address"]) is None

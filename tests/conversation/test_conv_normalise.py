@@ -16,11 +16,22 @@ def test_string_and_none() -> None:
 def test_openai_style_message_list_with_tool_traffic() -> None:
     reply = normalise_reply(
         [
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_1", "type": "function", "function": {"name": "refund_order", "arguments": '{"order_id": "1234"}'}}
-            ]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "refund_order", "arguments": '{"order_id": "1234"}'},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_1", "content": '{"ok": true}'},
-            {"role": "assistant", "content": [{"type": "text", "text": "Done, "}, {"type": "text", "text": "refunded."}]},
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": "Done, "}, {"type": "text", "text": "refunded."}],
+            },
         ]
     )
     assert [m.role for m in reply.messages] == ["assistant", "tool", "assistant"]
@@ -30,7 +41,9 @@ def test_openai_style_message_list_with_tool_traffic() -> None:
 
 
 def test_reply_dict_with_usage_and_end() -> None:
-    reply = normalise_reply({"messages": ["bye"], "end": True, "usage": {"input_tokens": 5, "output_tokens": 2}, "model": "m"})
+    reply = normalise_reply(
+        {"messages": ["bye"], "end": True, "usage": {"input_tokens": 5, "output_tokens": 2}, "model": "m"}
+    )
     assert reply.end is True
     assert reply.usage == Usage(input_tokens=5, output_tokens=2)
     assert reply.calls == 1 and reply.model == "m" and reply.text == "bye"
@@ -60,7 +73,10 @@ def test_agent_reply_passes_through() -> None:
         ({"role": "user", "content": "I am the user now"}, "'user' message"),
         ({"role": "tool", "content": "x"}, "without tool_call_id"),
         ({"messages": [], "bogus": 1}, "unknown keys"),
-        ({"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "f", "arguments": "{not json"}}]}, "not JSON"),
+        (
+            {"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "f", "arguments": "{not json"}}]},
+            "not JSON",
+        ),
     ],
 )
 def test_bad_shapes_are_named(value: object, fragment: str) -> None:

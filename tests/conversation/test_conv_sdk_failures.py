@@ -29,7 +29,9 @@ def make_agent(provider: str = "openai", base_url: str = "", parse_json: bool = 
         claude = anthropic.Anthropic(base_url=base_url, api_key="sk-ant-fake", max_retries=0, timeout=1.0)
 
         def ask(text: str) -> str:
-            reply = claude.messages.create(model="claude-x", max_tokens=50, messages=[{"role": "user", "content": text}])
+            reply = claude.messages.create(
+                model="claude-x", max_tokens=50, messages=[{"role": "user", "content": text}]
+            )
             return "".join(getattr(b, "text", "") for b in reply.content)
     else:
         import openai
@@ -52,8 +54,9 @@ def _url(server: FakeLLMServer, provider: str) -> str:
 
 
 async def _session(fake_llm: FakeLLMServer, hub_for: Any, provider: str, **params: Any) -> Any:
-    agent = CallableAgent(target=f"{__name__}:make_agent",
-                          params={"provider": provider, "base_url": _url(fake_llm, provider), **params})
+    agent = CallableAgent(
+        target=f"{__name__}:make_agent", params={"provider": provider, "base_url": _url(fake_llm, provider), **params}
+    )
     hub = hub_for(fake_llm)
     try:
         return await run_session(spec(agent, sim_model=None), hub)
@@ -62,13 +65,23 @@ async def _session(fake_llm: FakeLLMServer, hub_for: Any, provider: str, **param
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("provider", "fault"), [
-    ("openai", "rate_limit"), ("openai", "server_error"), ("openai", "unavailable"), ("openai", "connection_reset"),
-    ("openai", "malformed_json"), ("openai", "timeout"),
-    ("anthropic", "overloaded"), ("anthropic", "rate_limit"), ("anthropic", "malformed_json"),
-])
-async def test_sdk_endpoint_failures_are_infrastructure_errors(fake_llm: FakeLLMServer, hub_for: Any,
-                                                              provider: str, fault: str) -> None:
+@pytest.mark.parametrize(
+    ("provider", "fault"),
+    [
+        ("openai", "rate_limit"),
+        ("openai", "server_error"),
+        ("openai", "unavailable"),
+        ("openai", "connection_reset"),
+        ("openai", "malformed_json"),
+        ("openai", "timeout"),
+        ("anthropic", "overloaded"),
+        ("anthropic", "rate_limit"),
+        ("anthropic", "malformed_json"),
+    ],
+)
+async def test_sdk_endpoint_failures_are_infrastructure_errors(
+    fake_llm: FakeLLMServer, hub_for: Any, provider: str, fault: str
+) -> None:
     fake_llm.hang_s = 3.0  # longer than the agent's 1 s client timeout
     fake_llm.inject(fault, role="agent")
     transcript = await _session(fake_llm, hub_for, provider)

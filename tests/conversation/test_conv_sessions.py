@@ -21,13 +21,13 @@ PRICES = {
 PROVIDERS = ["openai", "anthropic"]
 
 
-def cost(usage, price: ModelPrice) -> float:  # noqa: ANN001
+def cost(usage, price: ModelPrice) -> float:
     return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000
 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_callable_agent_session(fake_llm, hub_for, provider: str) -> None:  # noqa: ANN001
+async def test_callable_agent_session(fake_llm, hub_for, provider: str) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234", "ana@example.com"])))
     hub = hub_for(fake_llm, price_overrides=PRICES)
     events: list[tuple[str, dict]] = []
@@ -36,14 +36,26 @@ async def test_callable_agent_session(fake_llm, hub_for, provider: str) -> None:
 
     assert t.termination == TerminationReason.user_stop and t.user_end_reason == "goal_met"
     assert [(m.turn, m.role) for m in t.messages] == [
-        (1, "user"), (1, "assistant"), (1, "tool"), (1, "assistant"),
-        (2, "user"), (2, "assistant"), (2, "tool"), (2, "assistant"),
-        (3, "user"), (3, "assistant"), (3, "tool"), (3, "assistant"),
+        (1, "user"),
+        (1, "assistant"),
+        (1, "tool"),
+        (1, "assistant"),
+        (2, "user"),
+        (2, "assistant"),
+        (2, "tool"),
+        (2, "assistant"),
+        (3, "user"),
+        (3, "assistant"),
+        (3, "tool"),
+        (3, "assistant"),
         (4, "user"),
     ]
     users = [m for m in t.messages if m.role == "user"]
     assert [(u.content, u.scripted) for u in users] == [
-        ("my blender arrived broken", True), ("order 1234", False), ("ana@example.com", False), ("thanks, bye", False)
+        ("my blender arrived broken", True),
+        ("order 1234", False),
+        ("ana@example.com", False),
+        ("thanks, bye", False),
     ]
     assert t.messages[1].tool_calls[0].name == "lookup_order"
     assert t.messages[2].tool_result.output == {"status": "delivered"} and t.messages[2].tool_result.call_id == "call_1"
@@ -69,13 +81,16 @@ async def test_callable_agent_session(fake_llm, hub_for, provider: str) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_model_agent_session_runs_the_tool_loop(fake_llm, hub_for, provider: str) -> None:  # noqa: ANN001
+async def test_model_agent_session_runs_the_tool_loop(fake_llm, hub_for, provider: str) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["it's order 1234"])))
     fake_llm.add_rule(Rule(role="agent", handler=tool_agent_handler))
     hub = hub_for(fake_llm, price_overrides=PRICES)
     agent = ModelAgent(
-        kind="model", model=f"{provider}:agentm", system_prompt="You are a support agent.",
-        tools=["conv_agents:lookup_order", "conv_agents:refund_order"], max_steps=5,
+        kind="model",
+        model=f"{provider}:agentm",
+        system_prompt="You are a support agent.",
+        tools=["conv_agents:lookup_order", "conv_agents:refund_order"],
+        max_steps=5,
     )
     t = await run_session(spec(agent, sim_model=f"{provider}:sim"), hub)
 
@@ -95,17 +110,21 @@ async def test_model_agent_session_runs_the_tool_loop(fake_llm, hub_for, provide
     ledger = hub.usage.for_session(t.meta.session_id)
     assert t.usage_by_role["agent"].usage.input_tokens == ledger["agent"].input_tokens
     assert t.usage_by_role["agent"].calls == 6
-    assert t.usage_by_role["agent"].cost_usd == pytest.approx(cost(t.usage_by_role["agent"].usage, PRICES[f"{provider}:agentm"]))
+    assert t.usage_by_role["agent"].cost_usd == pytest.approx(
+        cost(t.usage_by_role["agent"].usage, PRICES[f"{provider}:agentm"])
+    )
     assert t.usage_by_role["simulator"].usage.output_tokens == ledger["simulator"].output_tokens
     await hub.aclose()
 
 
 @pytest.mark.asyncio
-async def test_model_agent_step_limit_and_tool_errors(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_model_agent_step_limit_and_tool_errors(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
     fake_llm.add_rule(Rule(role="agent", tool_calls=[{"name": "lookup_order", "arguments": {"order_id": "0000"}}]))
     hub = hub_for(fake_llm)
-    agent = ModelAgent(kind="model", model="openai:agentm", system_prompt="S", tools=["conv_agents:lookup_order"], max_steps=2)
+    agent = ModelAgent(
+        kind="model", model="openai:agentm", system_prompt="S", tools=["conv_agents:lookup_order"], max_steps=2
+    )
     t = await run_session(spec(agent), hub)
     agent_requests = fake_llm.requests_for(role="agent")
     assert len(agent_requests) == 2
@@ -119,7 +138,9 @@ async def test_model_agent_step_limit_and_tool_errors(fake_llm, hub_for) -> None
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_http_agent_session_with_template_and_secret_header(fake_llm, hub_for, monkeypatch, provider: str) -> None:  # noqa: ANN001
+async def test_http_agent_session_with_template_and_secret_header(
+    fake_llm, hub_for, monkeypatch, provider: str
+) -> None:
     monkeypatch.setenv("SUPPORT_TOKEN", "s3cret-value-123")
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234 please"])))
     hub = hub_for(fake_llm, price_overrides=PRICES)
@@ -127,10 +148,17 @@ async def test_http_agent_session_with_template_and_secret_header(fake_llm, hub_
     def answer(body: dict) -> tuple[int, dict]:
         return 200, {"data": {"reply": f"ack: {body['input']} (history {body['n']})", "session": body["sid"]}}
 
-    template = '{"input": {{ last_user_message | tojson }}, "n": {{ messages | length }}, "sid": {{ session_id | tojson }}}'
+    template = (
+        '{"input": {{ last_user_message | tojson }}, "n": {{ messages | length }}, "sid": {{ session_id | tojson }}}'
+    )
     with AgentService(answer) as service:
-        agent = HttpAgent(kind="http", url=service.url, headers={"Authorization": "Bearer ${SUPPORT_TOKEN}"},
-                          body_template=template, reply_path="data.reply")
+        agent = HttpAgent(
+            kind="http",
+            url=service.url,
+            headers={"Authorization": "Bearer ${SUPPORT_TOKEN}"},
+            body_template=template,
+            reply_path="data.reply",
+        )
         events: list = []
         t = await run_session(spec(agent, sim_model=f"{provider}:sim"), hub, on_event=lambda k, p: events.append(p))
     assert t.termination == TerminationReason.user_stop and t.turns == 3
@@ -146,7 +174,7 @@ async def test_http_agent_session_with_template_and_secret_header(fake_llm, hub_
 
 
 @pytest.mark.asyncio
-async def test_http_agent_failures_are_agent_errors_without_secrets(fake_llm, hub_for, monkeypatch) -> None:  # noqa: ANN001
+async def test_http_agent_failures_are_agent_errors_without_secrets(fake_llm, hub_for, monkeypatch) -> None:
     monkeypatch.setenv("SUPPORT_TOKEN", "s3cret-value-123")
     hub = hub_for(fake_llm)
     with AgentService(lambda body: (500, {"error": "boom"})) as service:
@@ -164,16 +192,22 @@ async def test_http_agent_failures_are_agent_errors_without_secrets(fake_llm, hu
 
 
 @pytest.mark.asyncio
-async def test_http_agent_reply_object_with_tool_calls_and_usage(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_http_agent_reply_object_with_tool_calls_and_usage(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser([])))
     hub = hub_for(fake_llm)
 
     def answer(body: dict) -> tuple[int, dict]:
-        return 200, {"messages": [
-            {"role": "assistant", "tool_calls": [{"id": "t1", "name": "lookup_order", "arguments": {"order_id": "1234"}}]},
-            {"role": "tool", "tool_call_id": "t1", "content": '{"error": "db down"}'},
-            {"role": "assistant", "content": "Sorry, our order system is down."},
-        ], "usage": {"input_tokens": 50, "output_tokens": 7}}
+        return 200, {
+            "messages": [
+                {
+                    "role": "assistant",
+                    "tool_calls": [{"id": "t1", "name": "lookup_order", "arguments": {"order_id": "1234"}}],
+                },
+                {"role": "tool", "tool_call_id": "t1", "content": '{"error": "db down"}'},
+                {"role": "assistant", "content": "Sorry, our order system is down."},
+            ],
+            "usage": {"input_tokens": 50, "output_tokens": 7},
+        }
 
     with AgentService(answer) as service:
         agent = HttpAgent(kind="http", url=service.url, reply_path="")

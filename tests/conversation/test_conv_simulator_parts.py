@@ -9,9 +9,16 @@ from evalkit.llm.types import ModelResponse, ToolCall
 
 
 def test_end_signal_tool_call() -> None:
-    r = parse_reply(ModelResponse(text="great, thanks", tool_calls=[ToolCall(id="1", name="end_conversation", arguments={"reason": "goal_met"})]))
+    r = parse_reply(
+        ModelResponse(
+            text="great, thanks",
+            tool_calls=[ToolCall(id="1", name="end_conversation", arguments={"reason": "goal_met"})],
+        )
+    )
     assert (r.text, r.end_reason, r.end_source) == ("great, thanks", "goal_met", "tool")
-    odd = parse_reply(ModelResponse(tool_calls=[ToolCall(id="1", name="end_conversation", arguments={"reason": "bored"})]))
+    odd = parse_reply(
+        ModelResponse(tool_calls=[ToolCall(id="1", name="end_conversation", arguments={"reason": "bored"})])
+    )
     assert odd.end_reason == "unspecified"
 
 
@@ -27,9 +34,22 @@ def test_end_signal_json_and_stop_token() -> None:
 def test_prompt_carries_persona_goal_facts_and_end_rules() -> None:
     prompt = render_prompt(scenario(), seed=7, min_turns=2, max_turns=6)
     text = prompt.system
-    for needle in ["A busy customer.", "Writing style: short", "Get a refund for order 1234", "- order_id: 1234",
-                   "- email: ana@example.com", "- home address", "say you don't know", "end_conversation",
-                   "goal_met", "gave_up", "agent_ended", "off_topic", "###STOP###", "at least 2"]:
+    for needle in [
+        "A busy customer.",
+        "Writing style: short",
+        "Get a refund for order 1234",
+        "- order_id: 1234",
+        "- email: ana@example.com",
+        "- home address",
+        "say you don't know",
+        "end_conversation",
+        "goal_met",
+        "gave_up",
+        "agent_ended",
+        "off_topic",
+        "###STOP###",
+        "at least 2",
+    ]:
         assert needle in text, needle
     assert prompt.variation in PERSONA.variations and f"This time: {prompt.variation}" in text
     assert "Write your first message" in prompt.kickoff
@@ -42,7 +62,7 @@ def test_variation_follows_the_seed() -> None:
     assert pick_variation(None, 3) is None
 
 
-def test_custom_template(tmp_path) -> None:  # noqa: ANN001
+def test_custom_template(tmp_path) -> None:
     tpl = tmp_path / "mine.j2"
     tpl.write_text("You want: {{ goal }} ({{ known | length }} facts)")
     prompt = render_prompt(scenario(), seed=1, min_turns=0, max_turns=3, template=tpl)

@@ -16,7 +16,7 @@ ENDLESS = ScriptedUser([f"message {i}" for i in range(50)])
 
 
 @pytest.mark.asyncio
-async def test_agent_stop_from_the_agent_and_from_the_simulator(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_agent_stop_from_the_agent_and_from_the_simulator(fake_llm, hub_for) -> None:
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:quitter"), hub)
     assert t.termination == R.agent_stop and t.messages[-1].content == "We are closing this chat now."
@@ -30,7 +30,7 @@ async def test_agent_stop_from_the_agent_and_from_the_simulator(fake_llm, hub_fo
 
 
 @pytest.mark.asyncio
-async def test_stop_token_fallback_ends_as_user_stop(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_stop_token_fallback_ends_as_user_stop(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", text="ok thanks ###STOP###"))
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo"), hub)
@@ -40,20 +40,26 @@ async def test_stop_token_fallback_ends_as_user_stop(fake_llm, hub_for) -> None:
 
 
 @pytest.mark.asyncio
-async def test_max_turns(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_max_turns(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ENDLESS))
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo", max_turns=3), hub)
     assert t.termination == R.max_turns and t.termination_detail == "reached max_turns=3"
-    assert [(m.turn, m.role) for m in t.messages] == [(1, "user"), (1, "assistant"), (2, "user"), (2, "assistant"),
-                                                      (3, "user"), (3, "assistant")]
+    assert [(m.turn, m.role) for m in t.messages] == [
+        (1, "user"),
+        (1, "assistant"),
+        (2, "user"),
+        (2, "assistant"),
+        (3, "user"),
+        (3, "assistant"),
+    ]
     assert len(fake_llm.requests_for(role="simulator")) == 2  # the opening was scripted; turn 4 is never asked for
     await hub.aclose()
 
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("target", ["conv_agents:hang", "conv_agents:sync_hang"])
-async def test_agent_turn_timeout(fake_llm, hub_for, target: str) -> None:  # noqa: ANN001
+async def test_agent_turn_timeout(fake_llm, hub_for, target: str) -> None:
     hub = hub_for(fake_llm)
     t = await run_session(spec(target, agent_turn_timeout_s=0.2), hub)
     assert t.termination == R.timeout and "agent turn 1 exceeded agent_turn_timeout_s=0.2" in t.termination_detail
@@ -62,7 +68,7 @@ async def test_agent_turn_timeout(fake_llm, hub_for, target: str) -> None:  # no
 
 
 @pytest.mark.asyncio
-async def test_session_timeout(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_session_timeout(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ENDLESS))
     fake_llm.latency_s = 0.1
     hub = hub_for(fake_llm)
@@ -73,7 +79,7 @@ async def test_session_timeout(fake_llm, hub_for) -> None:  # noqa: ANN001
 
 
 @pytest.mark.asyncio
-async def test_agent_error_records_traceback(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_agent_error_records_traceback(fake_llm, hub_for) -> None:
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:boom"), hub)
     assert t.termination == R.agent_error
@@ -87,7 +93,7 @@ async def test_agent_error_records_traceback(fake_llm, hub_for) -> None:  # noqa
 
 
 @pytest.mark.asyncio
-async def test_simulator_error_on_repeated_empty_reply(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_simulator_error_on_repeated_empty_reply(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", text=""))
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo"), hub)
@@ -99,17 +105,19 @@ async def test_simulator_error_on_repeated_empty_reply(fake_llm, hub_for) -> Non
 
 
 @pytest.mark.asyncio
-async def test_infrastructure_error_when_the_simulator_endpoint_fails(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_infrastructure_error_when_the_simulator_endpoint_fails(fake_llm, hub_for) -> None:
     fake_llm.inject("server_error", times=100, role="simulator")
     hub = hub_for(fake_llm, max_retries=2)
     t = await run_session(spec("conv_agents:echo"), hub)
-    assert t.termination == R.infrastructure_error and "simulator model failed after 3 attempt(s)" in t.termination_detail
+    assert (
+        t.termination == R.infrastructure_error and "simulator model failed after 3 attempt(s)" in t.termination_detail
+    )
     assert len(fake_llm.requests_for(role="simulator")) == 3
     await hub.aclose()
 
 
 @pytest.mark.asyncio
-async def test_context_length_is_a_simulator_error(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_context_length_is_a_simulator_error(fake_llm, hub_for) -> None:
     fake_llm.inject("context_length", times=5, role="simulator")
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo"), hub)
@@ -118,7 +126,7 @@ async def test_context_length_is_a_simulator_error(fake_llm, hub_for) -> None:  
 
 
 @pytest.mark.asyncio
-async def test_model_agent_endpoint_failure_is_infrastructure_error(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_model_agent_endpoint_failure_is_infrastructure_error(fake_llm, hub_for) -> None:
     fake_llm.inject("unavailable", times=100, role="agent")
     hub = hub_for(fake_llm, max_retries=1)
     agent = ModelAgent(kind="model", model="openai:agentm", system_prompt="S")
@@ -128,7 +136,7 @@ async def test_model_agent_endpoint_failure_is_infrastructure_error(fake_llm, hu
 
 
 @pytest.mark.asyncio
-async def test_no_simulator_model(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_no_simulator_model(fake_llm, hub_for) -> None:
     hub = hub_for(fake_llm)
     t = await run_session(spec("conv_agents:echo", sim_model=None), hub)
     assert t.termination == R.user_stop and "scripted turns finished" in t.termination_detail
@@ -139,7 +147,7 @@ async def test_no_simulator_model(fake_llm, hub_for) -> None:  # noqa: ANN001
 
 
 @pytest.mark.asyncio
-async def test_cancellation_marks_the_transcript_incomplete(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_cancellation_marks_the_transcript_incomplete(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", handler=ENDLESS))
     fake_llm.latency_s = 0.05
     hub = hub_for(fake_llm)
@@ -164,7 +172,7 @@ async def test_cancellation_marks_the_transcript_incomplete(fake_llm, hub_for) -
 
 
 @pytest.mark.asyncio
-async def test_failures_stay_isolated_in_one_gather(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_failures_stay_isolated_in_one_gather(fake_llm, hub_for) -> None:
     fake_llm.add_rule(Rule(role="simulator", model="broken-sim", handler=_always_fail))
     fake_llm.add_rule(Rule(role="simulator", handler=ScriptedUser(["order 1234"])))
     hub = hub_for(fake_llm, max_retries=1)
@@ -187,5 +195,5 @@ async def test_failures_stay_isolated_in_one_gather(fake_llm, hub_for) -> None: 
     await hub.aclose()
 
 
-def _always_fail(request) -> Reply:  # noqa: ANN001
+def _always_fail(request) -> Reply:
     raise RuntimeError("simulator endpoint is down")

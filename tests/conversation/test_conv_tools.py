@@ -12,8 +12,11 @@ from evalkit.conversation.agents.tools import PythonTool, result_content
 from evalkit.llm.types import ToolCall
 
 
-def cancel(order_id: str, reason: Literal["wrong_size", "other"] = "other",
-           notify: Annotated[bool, Field(description="email the customer")] = True) -> dict:
+def cancel(
+    order_id: str,
+    reason: Literal["wrong_size", "other"] = "other",
+    notify: Annotated[bool, Field(description="email the customer")] = True,
+) -> dict:
     """Cancel an order that has not shipped.
 
     Args:

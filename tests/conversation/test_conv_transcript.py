@@ -21,10 +21,14 @@ def sample() -> Transcript:
     return Transcript(
         meta=TranscriptMeta(scenario_id="refund", trial=2, seed=99, agent_model="openai:gpt-4.1-mini", session_id="s1"),
         messages=[
-            TranscriptMessage(role="user", content="my blender broke", turn=1, timestamp=1700000000.123456, scripted=True),
+            TranscriptMessage(
+                role="user", content="my blender broke", turn=1, timestamp=1700000000.123456, scripted=True
+            ),
             TranscriptMessage(role="assistant", content="", tool_calls=[call], turn=1, timestamp=1700000000.5),
             TranscriptMessage(
-                role="tool", content='{"status": "delivered"}', turn=1,
+                role="tool",
+                content='{"status": "delivered"}',
+                turn=1,
                 tool_result=ToolResult(call_id="c1", name="lookup_order", output={"status": "delivered"}),
             ),
             TranscriptMessage(role="assistant", content="Refunded.", turn=1, latency_s=0.123456789),
@@ -104,5 +108,8 @@ def test_simulator_view_merges_consecutive_agent_messages_and_agent_first() -> N
     ]
     view = simulator_view(msgs, system_prompt="S", kickoff="K")
     assert [(m.role, m.content) for m in view] == [
-        ("system", "S"), ("user", "K\n\nWelcome!"), ("assistant", "hi"), ("user", "one\n\ntwo")
+        ("system", "S"),
+        ("user", "K\n\nWelcome!"),
+        ("assistant", "hi"),
+        ("user", "one\n\ntwo"),
     ]

@@ -35,7 +35,9 @@ scenarios:
 
 
 def test_the_default_prompts_and_end_tool_name_no_domain() -> None:
-    prompt = render_prompt(scenario(goal="Book a table for two.", known={}, unknown=[], persona=None), seed=1, min_turns=0, max_turns=4)
+    prompt = render_prompt(
+        scenario(goal="Book a table for two.", known={}, unknown=[], persona=None), seed=1, min_turns=0, max_turns=4
+    )
     rendered = " ".join([prompt.system, prompt.kickoff, prompt.no_reply, end_tool().description]).lower()
     assert [w for w in DOMAIN_WORDS if w in rendered] == []
     assert "role-playing a user" in rendered and "book a table for two." in rendered
@@ -51,11 +53,16 @@ def test_the_demo_brings_its_customer_wording_as_overrides() -> None:
 
 
 @pytest.mark.asyncio
-async def test_every_template_is_overridden_from_the_suite_folder(tmp_path: Path, fake_llm, hub_for) -> None:  # noqa: ANN001
-    for name, text in {"sys.j2": "You are a diner. Goal: {{ goal }}", "kick.j2": "[Restaurant line open for {{ goal }}]",
-                       "quiet.j2": "[Silence on the line after {{ max_turns }} turns max]"}.items():
+async def test_every_template_is_overridden_from_the_suite_folder(tmp_path: Path, fake_llm, hub_for) -> None:
+    for name, text in {
+        "sys.j2": "You are a diner. Goal: {{ goal }}",
+        "kick.j2": "[Restaurant line open for {{ goal }}]",
+        "quiet.j2": "[Silence on the line after {{ max_turns }} turns max]",
+    }.items():
         (tmp_path / name).write_text(text)
-    config = SimulatorConfig(model="openai:sim", template="sys.j2", kickoff_template="kick.j2", no_reply_template="quiet.j2")
+    config = SimulatorConfig(
+        model="openai:sim", template="sys.j2", kickoff_template="kick.j2", no_reply_template="quiet.j2"
+    )
     seen: list[Any] = []
     user = ScriptedUser(["anyone there?"])
 
@@ -74,27 +81,45 @@ async def test_every_template_is_overridden_from_the_suite_folder(tmp_path: Path
 
 @pytest.mark.asyncio
 async def test_a_template_using_an_unknown_variable_fails_the_session_not_the_run(
-        tmp_path: Path, fake_llm, hub_for) -> None:  # noqa: ANN001
+    tmp_path: Path, fake_llm, hub_for
+) -> None:
     (tmp_path / "kick.j2").write_text("[open: {{ channel }}]")
     config = SimulatorConfig(model="openai:sim", kickoff_template="kick.j2")
     session = spec("conv_agents:echo", template_dir=tmp_path, scenario=scenario(opening=None)).model_copy(
-        update={"simulator": config})
+        update={"simulator": config}
+    )
     transcript = await run_session(session, hub_for(fake_llm))
     assert transcript.termination == R.simulator_error
     assert "'channel' is undefined" in (transcript.termination_detail or "")
     assert not fake_llm.requests_for(role="simulator")  # sandboxed and strict: no call made with a broken prompt
 
 
-@pytest.mark.parametrize(("key", "file", "text", "expected"), [
-    ("kickoff_template", "missing.j2", None,
-     "suites/s.yaml:5:21: simulator.kickoff_template: simulator kickoff_template suites/missing.j2 not found"),
-    ("no_reply_template", "broken.j2", "line one\n{% if %}\n",
-     "suites/s.yaml:5:22: simulator.no_reply_template: simulator no_reply_template 'broken.j2' line 2: jinja2 syntax"),
-    ("no_reply_template", "typo.j2", "[{{ gaol }}]",
-     "suites/s.yaml:5:22: simulator.no_reply_template: simulator no_reply_template 'typo.j2' uses gaol, which"),
-])
+@pytest.mark.parametrize(
+    ("key", "file", "text", "expected"),
+    [
+        (
+            "kickoff_template",
+            "missing.j2",
+            None,
+            "suites/s.yaml:5:21: simulator.kickoff_template: simulator kickoff_template suites/missing.j2 not found",
+        ),
+        (
+            "no_reply_template",
+            "broken.j2",
+            "line one\n{% if %}\n",
+            "suites/s.yaml:5:22: simulator.no_reply_template: simulator no_reply_template 'broken.j2' line 2: jinja2 syntax",
+        ),
+        (
+            "no_reply_template",
+            "typo.j2",
+            "[{{ gaol }}]",
+            "suites/s.yaml:5:22: simulator.no_reply_template: simulator no_reply_template 'typo.j2' uses gaol, which",
+        ),
+    ],
+)
 def test_evalkit_validate_names_a_missing_or_broken_template_in_one_line(
-        tmp_path: Path, key: str, file: str, text: str | None, expected: str) -> None:
+    tmp_path: Path, key: str, file: str, text: str | None, expected: str
+) -> None:
     (tmp_path / "suites").mkdir()
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "suites" / "ok.j2").write_text("{{ goal }}")

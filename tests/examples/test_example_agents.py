@@ -24,11 +24,27 @@ CASES = {  # suite -> (flawed factory, the scenario its flaw fails, the scenario
 
 
 def run_suite(name: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    drop = ("PYTHONPATH", "EVALKIT_LIVE", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL",
-            "ANTHROPIC_BASE_URL")
+    drop = (
+        "PYTHONPATH",
+        "EVALKIT_LIVE",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+    )
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    args = [str(PYTEST), f"suites/{name}", "--evalkit-offline", "--evalkit-report-dir", str(tmp_path / "reports"),
-            "-p", "no:cacheprovider", "-q", "-rA", *extra]
+    args = [
+        str(PYTEST),
+        f"suites/{name}",
+        "--evalkit-offline",
+        "--evalkit-report-dir",
+        str(tmp_path / "reports"),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rA",
+        *extra,
+    ]
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -55,8 +71,12 @@ def test_fixed_agent_passes_and_flawed_twin_fails_on_every_signal(name: str, tmp
 
 def fixed_criteria(tmp_path: Path) -> set[str]:
     """Rubric refs of the criteria the fixed run's judge scored, all of which passed."""
-    rows = [json.loads(line) for path in (tmp_path / "reports").glob("*/results.jsonl")
-            for line in path.read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for path in (tmp_path / "reports").glob("*/results.jsonl")
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
     judged = [r for r in rows if r["kind"] == "llm"]
     assert judged and all(r["outcome"] == "pass" for r in judged), judged
     return {r["rubric_ref"] for r in judged}

@@ -11,10 +11,14 @@ from evalkit.spec.models import CallableAgent, Scenario, SimulatorConfig
 from evalkit.testing import FakeLLMServer, Reply, ReplyToolCall, Rule, hub_config_for
 
 
-def spec(server: FakeLLMServer, **overrides) -> SessionSpec:  # noqa: ANN003
+def spec(server: FakeLLMServer, **overrides) -> SessionSpec:
     values = {
-        "scenario": Scenario(id="refund", goal="Get a refund for order 1234.", known={"order_id": "1234"},
-                             opening="my blender arrived broken, order 1234"),
+        "scenario": Scenario(
+            id="refund",
+            goal="Get a refund for order 1234.",
+            known={"order_id": "1234"},
+            opening="my blender arrived broken, order 1234",
+        ),
         "agent": CallableAgent(target="evalkit.demo.support_agent:make_agent"),
         "agent_params": {"base_url": server.openai_base_url, "max_retries": 0},
         "agent_model": "openai:gpt-4.1-mini",
@@ -25,15 +29,17 @@ def spec(server: FakeLLMServer, **overrides) -> SessionSpec:  # noqa: ANN003
     return SessionSpec(**values)
 
 
-def agent_brain(request) -> Reply:  # noqa: ANN001
+def agent_brain(request) -> Reply:
     tool_results = [m for m in request.messages if m.role == "tool"]
     if not tool_results:
-        return Reply(tool_calls=[ReplyToolCall(name="refund_order", arguments={"order_id": "1234", "reason": "broken"})])
+        return Reply(
+            tool_calls=[ReplyToolCall(name="refund_order", arguments={"order_id": "1234", "reason": "broken"})]
+        )
     return Reply(text=f"Done: {tool_results[-1].content}")
 
 
 @pytest.mark.asyncio
-async def test_sdk_agent_session_records_its_tool_loop(tmp_path) -> None:  # noqa: ANN001
+async def test_sdk_agent_session_records_its_tool_loop(tmp_path) -> None:
     rules = [
         Rule(role="simulator", tool_calls=[{"name": "end_conversation", "arguments": {"reason": "goal_met"}}]),
         Rule(role="agent", model="gpt-4.1-mini", handler=agent_brain),
@@ -46,7 +52,12 @@ async def test_sdk_agent_session_records_its_tool_loop(tmp_path) -> None:  # noq
     assert t.termination == TerminationReason.user_stop
     assert [m.role for m in t.messages] == ["user", "assistant", "tool", "assistant"]
     assert t.messages[1].tool_calls[0].arguments == {"order_id": "1234", "reason": "broken"}
-    assert t.messages[2].tool_result.output == {"order_id": "1234", "refunded": True, "amount": 89.0, "reason": "broken"}
+    assert t.messages[2].tool_result.output == {
+        "order_id": "1234",
+        "refunded": True,
+        "amount": 89.0,
+        "reason": "broken",
+    }
     assert t.messages[3].content.startswith("Done: ")
     assert [r.model for r in agent_requests] == ["gpt-4.1-mini", "gpt-4.1-mini"]
     assert agent_requests[0].body["messages"][0]["role"] == "system"
@@ -56,7 +67,7 @@ async def test_sdk_agent_session_records_its_tool_loop(tmp_path) -> None:  # noq
 
 
 @pytest.mark.asyncio
-async def test_sdk_agent_endpoint_failure_is_infrastructure_error(tmp_path) -> None:  # noqa: ANN001
+async def test_sdk_agent_endpoint_failure_is_infrastructure_error(tmp_path) -> None:
     async with FakeLLMServer() as server:
         server.inject("server_error", times=10, role="agent")
         hub = ModelHub(hub_config_for(server, cache_dir=tmp_path))

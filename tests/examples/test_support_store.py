@@ -34,15 +34,20 @@ def test_cancel_and_address_rules() -> None:
     assert OrderStore().lookup_order("5678")["status"] == "processing"  # every store starts from the seed data
 
 
-def test_model_names_and_fresh_agents(monkeypatch) -> None:  # noqa: ANN001
+def test_model_names_and_fresh_agents(monkeypatch) -> None:
     assert api_model_name("openai:gpt-4.1-mini") == "gpt-4.1-mini"
     assert api_model_name("mock:small") == "mock:small"
     with pytest.raises(ValueError, match="OpenAI API"):
         api_model_name("anthropic:claude-haiku-4-5")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    a, b = make_agent(model="mock:large"), make_agent(model="openai:gpt-4.1", base_url="http://127.0.0.1:8/v1", max_steps=3)
-    assert str(a.client.base_url).startswith("http://127.0.0.1:9/v1") and str(b.client.base_url).startswith("http://127.0.0.1:8/v1")
+    a, b = (
+        make_agent(model="mock:large"),
+        make_agent(model="openai:gpt-4.1", base_url="http://127.0.0.1:8/v1", max_steps=3),
+    )
+    assert str(a.client.base_url).startswith("http://127.0.0.1:9/v1") and str(b.client.base_url).startswith(
+        "http://127.0.0.1:8/v1"
+    )
     assert (a.model, b.model, b.max_steps) == ("mock:large", "gpt-4.1", 3)
     a.store.refund_order("1234")
     assert not b.store.orders["1234"].get("refunded")

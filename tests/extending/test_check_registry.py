@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from evalkit.conversation.transcript import Transcript, TranscriptMessage, TranscriptMeta
 from evalkit.judging.check_api import CheckContext, Finding
-from evalkit.llm.types import ToolCall
 from evalkit.judging.checks import evaluate_any, evaluate_check
+from evalkit.llm.types import ToolCall
 from evalkit.registry import Entry, Registry, RegistryError
 from evalkit.spec import check_docs
 from evalkit.spec.check_registry import CHECKS, COMMON_KEYS, entry_problems, register_check, spec_fragment
@@ -22,18 +22,33 @@ from evalkit.spec.messages import resolve
 from evalkit.spec.schema import json_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILTIN = {"regex", "not_regex", "contains", "not_contains", "json_schema", "tool_called", "tool_not_called",
-           "tool_sequence", "max_turns", "budget", "claims_match_actions", "state"}
+BUILTIN = {
+    "regex",
+    "not_regex",
+    "contains",
+    "not_contains",
+    "json_schema",
+    "tool_called",
+    "tool_not_called",
+    "tool_sequence",
+    "max_turns",
+    "budget",
+    "claims_match_actions",
+    "state",
+}
 
 
 @pytest.fixture
 def refund_transcript() -> Transcript:
     call = ToolCall(id="c1", name="refund_order", arguments={"order_id": "1234"})
-    return Transcript(meta=TranscriptMeta(scenario_id="refund"), messages=[
-        TranscriptMessage(role="user", content="refund order 1234", turn=1),
-        TranscriptMessage(role="assistant", tool_calls=[call], turn=1),
-        TranscriptMessage(role="assistant", content="Refunded.", turn=1),
-    ])
+    return Transcript(
+        meta=TranscriptMeta(scenario_id="refund"),
+        messages=[
+            TranscriptMessage(role="user", content="refund order 1234", turn=1),
+            TranscriptMessage(role="assistant", tool_calls=[call], turn=1),
+            TranscriptMessage(role="assistant", content="Refunded.", turn=1),
+        ],
+    )
 
 
 def _kind_properties(kind: str) -> dict[str, Any]:
@@ -108,8 +123,10 @@ def test_docs_table_of_check_kinds_is_generated_from_the_registry() -> None:
 
 
 def test_docs_table_goes_stale_when_a_doc_line_changes() -> None:
-    entries = [e if e.name != "regex" else Entry(e.name, e.value, "changed", e.parts, e.origin)
-               for e in check_docs.builtin_kinds()]
+    entries = [
+        e if e.name != "regex" else Entry(e.name, e.value, "changed", e.parts, e.origin)
+        for e in check_docs.builtin_kinds()
+    ]
     text = (ROOT / "docs" / "authoring.md").read_text()
     assert check_docs.rewrite(text, entries) != text
     with pytest.raises(ValueError, match="no check-kinds markers"):
@@ -121,7 +138,9 @@ def test_a_kind_key_reads_back_as_written() -> None:
     assert (check.kind, check.spec.name, check.label) == ("tool_called", "refund_order", "r")
     assert check.tool_called is check.spec and check.regex is None  # the older attribute reads still work
     assert check.model_dump(mode="json", exclude_defaults=True) == {
-        "tool_called": {"name": "refund_order", "args": {"order_id": "1"}}, "name": "r"}
+        "tool_called": {"name": "refund_order", "args": {"order_id": "1"}},
+        "name": "r",
+    }
     assert Check.model_validate(check.model_dump()) == check
     assert pickle.loads(pickle.dumps(check)) == check  # xdist and Ray workers receive suites pickled
     assert Check.model_validate({"regex": "a"}) != Check.model_validate({"contains": "a"})
@@ -172,8 +191,10 @@ def test_an_evaluator_that_raises_or_returns_garbage_is_invalid_not_a_crash(refu
     def garbage(spec: Spec, ctx: CheckContext) -> Finding:
         return "yes"  # type: ignore[return-value]
 
-    for name, evaluator, reason in [("h1_explodes", explodes, "RuntimeError: boom 3"),
-                                    ("h1_garbage", garbage, "returned str, not a Finding")]:
+    for name, evaluator, reason in [
+        ("h1_explodes", explodes, "RuntimeError: boom 3"),
+        ("h1_garbage", garbage, "returned str, not a Finding"),
+    ]:
         check = Check.model_construct(**{name: Spec(n=3)})
         CHECKS._entries[name] = Entry(name, evaluator, "test", {"spec": Spec, "schema": {}}, "tests")
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from provider_helpers import together_installed
@@ -38,7 +37,12 @@ async def test_alias_calls_reach_the_fake_server_over_the_openai_wire_with_the_b
     reply = await hub.model("together:some-model").generate(HI, config=config)
     assert (reply.text, reply.model) == ("Hi from together.", "together:some-model")
     [seen] = fake_llm.requests
-    assert (seen.path, seen.provider, seen.model, seen.role) == ("/v1/chat/completions", "openai", "some-model", "judge")
+    assert (seen.path, seen.provider, seen.model, seen.role) == (
+        "/v1/chat/completions",
+        "openai",
+        "some-model",
+        "judge",
+    )
     assert seen.body["max_tokens"] == 32 and "max_completion_tokens" not in seen.body  # what compatible servers read
     assert split_name("together:org/model:latest") == ("together", "org/model:latest")
 
@@ -75,8 +79,9 @@ async def test_alias_default_url_is_its_own_and_a_missing_key_names_its_variable
 
 
 @pytest.mark.asyncio
-async def test_alias_exchanges_record_and_replay_without_the_server_or_the_key(fake_llm, hub_for, tmp_path,
-                                                                              monkeypatch) -> None:
+async def test_alias_exchanges_record_and_replay_without_the_server_or_the_key(
+    fake_llm, hub_for, tmp_path, monkeypatch
+) -> None:
     fake_llm.add_rule(Rule(text="recorded answer"))
     cassette = tmp_path / "together.jsonl"
     recording = hub_for(fake_llm, record_path=cassette, api_keys={})  # the key comes from TOGETHER_API_KEY
@@ -103,8 +108,10 @@ def test_offline_points_the_alias_and_its_variables_at_the_fake_server() -> None
 
 
 def test_the_docs_table_lists_the_alias_with_its_wire_url_and_variables() -> None:
-    row = ("| `together:` | openai (alias) | `https://api.together.xyz/v1` | `TOGETHER_API_KEY` | `TOGETHER_BASE_URL` "
-           "| Together AI, OpenAI-compatible chat completions |")
+    row = (
+        "| `together:` | openai (alias) | `https://api.together.xyz/v1` | `TOGETHER_API_KEY` | `TOGETHER_BASE_URL` "
+        "| Together AI, OpenAI-compatible chat completions |"
+    )
     assert providers_table().splitlines()[-1] == row
 
 
@@ -112,5 +119,7 @@ def test_the_standalone_fake_server_prints_the_alias_variable_too(fake_llm) -> N
     from evalkit.testing.__main__ import base_url_lines
 
     assert base_url_lines(fake_llm).splitlines() == [
-        f"OPENAI_BASE_URL={fake_llm.openai_base_url}", f"ANTHROPIC_BASE_URL={fake_llm.anthropic_base_url}",
-        f"TOGETHER_BASE_URL={fake_llm.openai_base_url}"]
+        f"OPENAI_BASE_URL={fake_llm.openai_base_url}",
+        f"ANTHROPIC_BASE_URL={fake_llm.anthropic_base_url}",
+        f"TOGETHER_BASE_URL={fake_llm.openai_base_url}",
+    ]

@@ -32,5 +32,5 @@ def test_the_docs_show_the_worked_example_as_the_tests_run_it() -> None:
     extending = (DOCS.parent / "extending.md").read_text()
     blocks = [block.split("\n", 1)[1] for block in extending.split("```")[1::2] if block.startswith("python\n")]
     assert module in blocks
-    call = module[module.index("add_provider(\n"):]
+    call = module[module.index("add_provider(\n") :]
     assert call in DOCS.read_text()

@@ -37,8 +37,13 @@ criteria:
     scale: binary
     must_pass: true
 """
-VERDICT = {"resolved": {"reasoning": "The agent confirmed the refund.", "evidence": [{"turn": 2, "quote": "refunded"}],
-                        "score": True}}
+VERDICT = {
+    "resolved": {
+        "reasoning": "The agent confirmed the refund.",
+        "evidence": [{"turn": 2, "quote": "refunded"}],
+        "score": True,
+    }
+}
 
 
 def _install(site: Path) -> None:
@@ -51,8 +56,11 @@ def _install(site: Path) -> None:
 
 
 def _project(root: Path) -> None:
-    for rel, text in (("suites/alias.yaml", SUITE), ("rubrics/alias/resolution.yaml", RUBRIC),
-                      ("pyproject.toml", '[tool.pytest.ini_options]\npythonpath = ["."]\n')):
+    for rel, text in (
+        ("suites/alias.yaml", SUITE),
+        ("rubrics/alias/resolution.yaml", RUBRIC),
+        ("pyproject.toml", '[tool.pytest.ini_options]\npythonpath = ["."]\n'),
+    ):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(textwrap.dedent(text).lstrip())
 
@@ -60,7 +68,9 @@ def _project(root: Path) -> None:
 def _env(site: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVALKIT_", "PYTEST_", "GITHUB_", "OPENAI_"))}
     env.pop("CI", None)
-    env.update(TOGETHER_API_KEY=KEY, PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+    env.update(
+        TOGETHER_API_KEY=KEY, PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    )
     return env
 
 
@@ -71,8 +81,18 @@ def test_an_installed_alias_runs_a_suite_over_the_openai_wire_with_the_key_kept_
     _project(project)
     rules = [Rule(role="judge", json=VERDICT), Rule(role="agent", text="Done: your order is refunded.")]
     with FakeLLMServer(rules, api_key=KEY) as server:  # answers only requests carrying TOGETHER_API_KEY's value
-        cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--evalkit-live",
-               "--evalkit-no-cache", f"--evalkit-base-url=together={server.openai_base_url}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--evalkit-live",
+            "--evalkit-no-cache",
+            f"--evalkit-base-url=together={server.openai_base_url}",
+        ]
         out = subprocess.run(cmd, cwd=project, env=_env(site), capture_output=True, text=True, timeout=300)
         seen = list(server.requests)
     output = out.stdout + out.stderr
@@ -84,7 +104,8 @@ def test_an_installed_alias_runs_a_suite_over_the_openai_wire_with_the_key_kept_
     assert [t["outcome"] for t in trials] == ["pass", "pass"]
     artifacts = [p for p in project.rglob("*") if p.is_file() and p.suffix != ".pyc"]
     assert "together:some-model" in (run_dir / "run.json").read_text() + "".join(
-        p.read_text(errors="replace") for p in run_dir.rglob("*.json*"))
+        p.read_text(errors="replace") for p in run_dir.rglob("*.json*")
+    )
     leaks = [str(p) for p in artifacts if KEY in p.read_text(errors="replace")]
     assert leaks == [] and KEY not in output
 
@@ -100,11 +121,21 @@ def test_an_installed_alias_runs_offline_against_the_suites_rules_with_no_key(tm
     verdict = {"resolved": {**VERDICT["resolved"], "evidence": [{"turn": 2, "quote": "REF-42"}]}}
     (project / "suites" / "offline.yaml").write_text(  # the judge passes only what the agent rule answered
         f"rules:\n  - {{role: judge, match: REF-42, json: {json.dumps(verdict)}}}\n"
-        "  - {role: agent, model: some-model, text: 'Done: your order is refunded, REF-42.'}\n")
+        "  - {role: agent, model: some-model, text: 'Done: your order is refunded, REF-42.'}\n"
+    )
     env = _env(site)
     del env["TOGETHER_API_KEY"]
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--evalkit-offline",
-           "--evalkit-no-cache"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--evalkit-offline",
+        "--evalkit-no-cache",
+    ]
     out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     [run_dir] = [p for p in (project / "reports").iterdir() if (p / "run.json").exists() and not p.is_symlink()]
@@ -118,12 +149,21 @@ def test_an_installed_alias_is_in_the_docs_table_and_in_did_you_mean(tmp_path) -
     _install(site)
     docs = tmp_path / "providers.md"
     shutil.copy(Path(__file__).parents[2] / "docs" / "providers.md", docs)
-    code = ("from evalkit.llm.endpoint import split_name\n"
-            "try:\n    split_name('togther:m')\nexcept ValueError as err:\n    print(err)\n")
+    code = (
+        "from evalkit.llm.endpoint import split_name\n"
+        "try:\n    split_name('togther:m')\nexcept ValueError as err:\n    print(err)\n"
+    )
     env = _env(site)
-    subprocess.run([sys.executable, "-m", "evalkit.llm.providers.docs", str(docs)], env=env, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "evalkit.llm.providers.docs", str(docs)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == ("model name 'togther:m': unknown provider 'togther'; expected one of openai, "
-                                  "anthropic, mock, together; did you mean 'together'?"), out.stderr
+    assert out.stdout.strip() == (
+        "model name 'togther:m': unknown provider 'togther'; expected one of openai, "
+        "anthropic, mock, together; did you mean 'together'?"
+    ), out.stderr
     assert "| `together:` | openai (alias) | `https://api.together.xyz/v1` | `TOGETHER_API_KEY` |" in docs.read_text()

@@ -11,8 +11,8 @@ from provider_helpers import scratch_registry
 
 from evalkit.llm import HubConfig, LLMRequest, Message, ModelError, ModelHub, ModelResponse, Usage
 from evalkit.llm.backends.base import httpx
-from evalkit.llm.providers import PROVIDERS, BackendContext, add_provider, entry_problems
 from evalkit.llm.errors import ClassifiedError, kind_for_status, retry_after_s
+from evalkit.llm.providers import PROVIDERS, BackendContext, add_provider, entry_problems
 from evalkit.plugin.offline import OfflineEndpoint
 from evalkit.testing import FakeLLMServer, Fault, Rule
 from evalkit.testing.http_server import HttpResponse
@@ -22,7 +22,9 @@ from evalkit.testing.wires import WireAdapter
 
 # ---- the "echo" wire: POST {base}/generate {"model", "prompt"} -> {"output", "tokens": {"in", "out"}} ----------
 def _parse(body: dict[str, Any], role: str) -> LLMRequest:
-    return LLMRequest("echo", str(body.get("model", "")), [Message(role="user", content=body.get("prompt", ""))], role=role)
+    return LLMRequest(
+        "echo", str(body.get("model", "")), [Message(role="user", content=body.get("prompt", ""))], role=role
+    )
 
 
 def _render(request: LLMRequest, answer: Answer, seq: int, body: dict[str, Any]) -> HttpResponse:
@@ -30,8 +32,9 @@ def _render(request: LLMRequest, answer: Answer, seq: int, body: dict[str, Any])
     return HttpResponse.json(200, {"id": f"echo-{seq}", "output": answer.text, "tokens": tokens})
 
 
-ECHO_WIRE = WireAdapter("echo", "/echo/v1/generate", "/echo/v1", _parse, _render,
-                        lambda status, message, code=None: {"error": message})
+ECHO_WIRE = WireAdapter(
+    "echo", "/echo/v1/generate", "/echo/v1", _parse, _render, lambda status, message, code=None: {"error": message}
+)
 
 
 class EchoBackend:
@@ -43,15 +46,17 @@ class EchoBackend:
 
     async def send(self, request: LLMRequest, timeout_s: float | None) -> ModelResponse:
         body = {"model": request.model, "prompt": request.last_message}
-        reply = await self.client.post(self.url, json=body, headers={"authorization": f"Bearer {self.key}",
-                                                                      "x-evalkit-role": request.role})
+        reply = await self.client.post(
+            self.url, json=body, headers={"authorization": f"Bearer {self.key}", "x-evalkit-role": request.role}
+        )
         if reply.status_code != 200:  # one failed attempt, classified; the hub decides whether to retry
             message = reply.json()["error"]
             status = reply.status_code
             raise ClassifiedError(kind_for_status(status, message), message, status, retry_after_s(reply.headers))
         data = reply.json()
-        return ModelResponse(text=data["output"], usage=Usage(input_tokens=data["tokens"]["in"],
-                                                              output_tokens=data["tokens"]["out"]))
+        return ModelResponse(
+            text=data["output"], usage=Usage(input_tokens=data["tokens"]["in"], output_tokens=data["tokens"]["out"])
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -60,9 +65,17 @@ class EchoBackend:
 @pytest.fixture
 def echo_provider() -> Any:
     with scratch_registry():
-        add_provider("echo", doc="Echo, a wire of its own", default_url="https://echo.example/v1", wire="echo",
-                     key_env="ECHO_API_KEY", url_env="ECHO_BASE_URL", backend=EchoBackend,
-                     wire_adapter=f"{__name__}:ECHO_WIRE", origin=__name__)
+        add_provider(
+            "echo",
+            doc="Echo, a wire of its own",
+            default_url="https://echo.example/v1",
+            wire="echo",
+            key_env="ECHO_API_KEY",
+            url_env="ECHO_BASE_URL",
+            backend=EchoBackend,
+            wire_adapter=f"{__name__}:ECHO_WIRE",
+            origin=__name__,
+        )
         yield PROVIDERS.get("echo")
 
 

@@ -29,16 +29,20 @@ def test_every_registered_provider_has_every_part() -> None:
             assert spec.adapter().route.startswith("/") and spec.key_env and spec.url_env
 
 
-@pytest.mark.parametrize(("parts", "missing"), [
-    ({"wire": "gemini"}, "missing key_env, url_env, backend, wire_adapter"),  # its own wire: must bring an adapter
-    ({"wire": "gemini", "key_env": "G_KEY", "url_env": "G_URL", "backend": openai_backend},
-     "missing wire_adapter"),
-    ({"wire": "openai", "url_env": "G_URL"}, "missing key_env"),  # an alias still needs its own key variable
-    ({"wire": "gemini", "local": True}, "missing backend"),
-    ({"wire": "gemini-rest", "key_env": "K", "url_env": "U", "wire_adapter": "m:A"}, "missing backend"),
-    ({"wire": "openai", "key_env": "K", "url_env": "U", "wire_adapter": "no_colon"},
-     "wire_adapter: expected 'module:attr', got 'no_colon'"),
-])
+@pytest.mark.parametrize(
+    ("parts", "missing"),
+    [
+        ({"wire": "gemini"}, "missing key_env, url_env, backend, wire_adapter"),  # its own wire: must bring an adapter
+        ({"wire": "gemini", "key_env": "G_KEY", "url_env": "G_URL", "backend": openai_backend}, "missing wire_adapter"),
+        ({"wire": "openai", "url_env": "G_URL"}, "missing key_env"),  # an alias still needs its own key variable
+        ({"wire": "gemini", "local": True}, "missing backend"),
+        ({"wire": "gemini-rest", "key_env": "K", "url_env": "U", "wire_adapter": "m:A"}, "missing backend"),
+        (
+            {"wire": "openai", "key_env": "K", "url_env": "U", "wire_adapter": "no_colon"},
+            "wire_adapter: expected 'module:attr', got 'no_colon'",
+        ),
+    ],
+)
 def test_a_provider_lacking_a_part_is_refused_at_registration(parts: dict, missing: str) -> None:
     with scratch_registry(), pytest.raises(RegistryError, match=f"^provider 'gemini': {missing}$"):
         add_provider("gemini", doc="Gemini", default_url="https://g.example/v1", **parts)
@@ -51,38 +55,47 @@ def test_the_completeness_check_resolves_the_wire_adapter_and_its_owner() -> Non
     with scratch_registry():
         assert entry_problems(Entry("groq", orphan, "Groq")) == [
             "wire adapter (provider 'groq' is an alias of wire 'grpc', which no provider defines (known wires: "
-            "anthropic, openai))"]
-        broken = Provider("broken", "https://b.example", "broken", "B_KEY", "B_URL", openai_backend,
-                          f"{__name__}:NO_PARSE")
+            "anthropic, openai))"
+        ]
+        broken = Provider(
+            "broken", "https://b.example", "broken", "B_KEY", "B_URL", openai_backend, f"{__name__}:NO_PARSE"
+        )
         assert entry_problems(Entry("broken", broken, "Broken")) == ["wire adapter parse"]
         assert entry_problems(Entry("broken", broken, " ")) == ["doc", "wire adapter parse"]
 
 
-@pytest.mark.parametrize(("name", "hint"), [
-    ("antropic:claude-haiku-4-5", "; did you mean 'anthropic'?"),
-    ("openia:gpt-4.1", "; did you mean 'openai'?"),
-    ("zzz:model", ""),
-])
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("antropic:claude-haiku-4-5", "; did you mean 'anthropic'?"),
+        ("openia:gpt-4.1", "; did you mean 'openai'?"),
+        ("zzz:model", ""),
+    ],
+)
 def test_an_unknown_provider_is_one_line_naming_the_known_ones_and_the_nearest(name: str, hint: str) -> None:
     with pytest.raises(ValueError) as err:
         split_name(name)
     provider = name.partition(":")[0]
-    assert str(err.value) == (f"model name {name!r}: unknown provider {provider!r}; "
-                              f"expected one of openai, anthropic, mock{hint}")
+    assert str(err.value) == (
+        f"model name {name!r}: unknown provider {provider!r}; expected one of openai, anthropic, mock{hint}"
+    )
 
 
 def test_naming_providers_and_models_imports_no_sdk() -> None:
     """`evalkit --help` / validate stay light: the registry's modules import their SDK only to build a backend."""
-    code = ("import sys\nfrom evalkit.llm.providers import PROVIDERS, provider_names\n"
-            "from evalkit.llm.hub import ModelHub\nfrom evalkit.llm.providers.docs import providers_table\n"
-            "provider_names(); providers_table(); [ModelHub().model(n + ':m') for n in ('openai', 'anthropic', 'mock')]\n"
-            "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))")
+    code = (
+        "import sys\nfrom evalkit.llm.providers import PROVIDERS, provider_names\n"
+        "from evalkit.llm.hub import ModelHub\nfrom evalkit.llm.providers.docs import providers_table\n"
+        "provider_names(); providers_table(); [ModelHub().model(n + ':m') for n in ('openai', 'anthropic', 'mock')]\n"
+        "print(sorted(m for m in ('openai', 'anthropic') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr
 
 
-def test_an_installed_providers_sdk_errors_count_as_its_endpoints_failure_not_the_agents(tmp_path: Path,
-                                                                                          monkeypatch) -> None:
+def test_an_installed_providers_sdk_errors_count_as_its_endpoints_failure_not_the_agents(
+    tmp_path: Path, monkeypatch
+) -> None:
     """An SDK-based agent whose provider SDK raises a 503 met an infrastructure error once the provider is installed."""
     (tmp_path / "fakesdk.py").write_text("class APIStatusError(Exception):\n    status_code = 503\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -90,7 +103,14 @@ def test_an_installed_providers_sdk_errors_count_as_its_endpoints_failure_not_th
     error = importlib.import_module("fakesdk").APIStatusError("overloaded")
     assert not is_infrastructure(error)  # an unknown package's exception is the agent's own
     with scratch_registry():
-        add_provider("fake", doc="Fake SDK", default_url="https://f.example", wire="openai", key_env="F_KEY",
-                     url_env="F_URL", sdk_modules=("fakesdk",))
+        add_provider(
+            "fake",
+            doc="Fake SDK",
+            default_url="https://f.example",
+            wire="openai",
+            key_env="F_KEY",
+            url_env="F_URL",
+            sdk_modules=("fakesdk",),
+        )
         assert is_infrastructure(error)
     sys.modules.pop("fakesdk", None)

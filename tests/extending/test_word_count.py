@@ -61,7 +61,7 @@ def installed(tmp_path: Path) -> dict[str, str]:
     dist = site / "evalkit_word_count-1.0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: evalkit-word-count\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text('[evalkit.checks]\nword_count = evalkit_word_count\n')
+    (dist / "entry_points.txt").write_text("[evalkit.checks]\nword_count = evalkit_word_count\n")
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(HERE / "word_count"), str(ROOT)])}
 
 
@@ -115,8 +115,9 @@ def test_validate_accepts_the_kind_and_suggests_it_for_a_typo(installed: dict[st
     suite.write_text(suite.read_text().replace("- word_count: {max: 5}", "- word_cont: {max: 5}"))
     typo = _run([str(EVALKIT), "validate", "suites"], project, installed)
     assert typo.returncode == 1
-    assert typo.stdout.strip() == ("suites/wordy.yaml:10:9: scenarios[0].checks[0].word_cont: "
-                                   "unknown key 'word_cont' (did you mean 'word_count'?)")
+    assert typo.stdout.strip() == (
+        "suites/wordy.yaml:10:9: scenarios[0].checks[0].word_cont: unknown key 'word_cont' (did you mean 'word_count'?)"
+    )
 
 
 def test_without_the_package_the_kind_is_unknown(project: Path) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from history_postgres import PostgresServer, start_server, wait_ready
 
 _names = itertools.count()

@@ -12,9 +12,14 @@ from evalkit.history.frames import RUN_COLUMNS, TRIAL_COLUMNS, HistoryFrames
 START = pd.Timestamp("2026-11-01 09:00", tz="UTC")
 
 
-def frames(cells: dict[tuple[str, str, str], Sequence[str]], *, report_root: str = "reports",
-           cost: Sequence[float | None] | None = None, branch: str = "main",
-           scores: dict[str, float] | None = None) -> HistoryFrames:
+def frames(
+    cells: dict[tuple[str, str, str], Sequence[str]],
+    *,
+    report_root: str = "reports",
+    cost: Sequence[float | None] | None = None,
+    branch: str = "main",
+    scores: dict[str, float] | None = None,
+) -> HistoryFrames:
     """History from `{(suite, scenario, tier): ["ppf", "pfi", ...]}`: one string per run, one letter per trial.
 
     Letters: p = pass, f = fail, i = invalid, e = error, "" = the cell did not run in that run.
@@ -30,22 +35,50 @@ def frames(cells: dict[tuple[str, str, str], Sequence[str]], *, report_root: str
         for (suite, scenario, tier), runs in cells.items():
             for t, ch in enumerate(runs[r] if r < len(runs) else ""):
                 outcome = letter[ch]
-                trial_rows.append({"run_id": run_id, "started_at": started, "branch": branch, "suite": suite,
-                                   "scenario": scenario, "tier": tier, "trial": t, "outcome": outcome,
-                                   "score": scores.get(outcome)})
+                trial_rows.append(
+                    {
+                        "run_id": run_id,
+                        "started_at": started,
+                        "branch": branch,
+                        "suite": suite,
+                        "scenario": scenario,
+                        "tier": tier,
+                        "trial": t,
+                        "outcome": outcome,
+                        "score": scores.get(outcome),
+                    }
+                )
         valid = [t for t in trial_rows if t["run_id"] == run_id and t["outcome"] in ("pass", "fail")]
         rate = sum(t["outcome"] == "pass" for t in valid) / len(valid) if valid else None
-        run_rows.append({"run_id": run_id, "started_at": started, "ended_at": started + pd.Timedelta(minutes=5),
-                         "status": "completed", "branch": branch, "commit": f"c{r:06x}", "suite": ", ".join(suites),
-                         "verdict": "pass" if rate is not None and rate >= 0.8 else "fail", "pass_rate": rate,
-                         "cost_usd": None if cost is None else cost[r],
-                         "report_path": f"{report_root}/{run_id}/report.html", "instrument": "fp-1"})
-    return HistoryFrames(runs=pd.DataFrame(run_rows, columns=RUN_COLUMNS),
-                         trials=pd.DataFrame(trial_rows, columns=TRIAL_COLUMNS))
+        run_rows.append(
+            {
+                "run_id": run_id,
+                "started_at": started,
+                "ended_at": started + pd.Timedelta(minutes=5),
+                "status": "completed",
+                "branch": branch,
+                "commit": f"c{r:06x}",
+                "suite": ", ".join(suites),
+                "verdict": "pass" if rate is not None and rate >= 0.8 else "fail",
+                "pass_rate": rate,
+                "cost_usd": None if cost is None else cost[r],
+                "report_path": f"{report_root}/{run_id}/report.html",
+                "instrument": "fp-1",
+            }
+        )
+    return HistoryFrames(
+        runs=pd.DataFrame(run_rows, columns=RUN_COLUMNS), trials=pd.DataFrame(trial_rows, columns=TRIAL_COLUMNS)
+    )
 
 
-def recorded_history(reports: Path, runs: Sequence[dict[str, list[str]]], *, suite: str = "support",
-                     tier: str = "mock:small", branch: str = "main") -> str:
+def recorded_history(
+    reports: Path,
+    runs: Sequence[dict[str, list[str]]],
+    *,
+    suite: str = "support",
+    tier: str = "mock:small",
+    branch: str = "main",
+) -> str:
     """Run directories (one per entry of `runs`: scenario -> trial outcomes), each with a report.html,
     recorded into a fresh SQLite history through the store's own `record_dir`; returns its URL."""
     from history_run_dirs import RunSpec, write_run
@@ -56,8 +89,9 @@ def recorded_history(reports: Path, runs: Sequence[dict[str, list[str]]], *, sui
     url = f"sqlite:///{reports / 'history.db'}"
     for i, outcomes in enumerate(runs):
         started = (START + pd.Timedelta(days=i)).strftime("%Y-%m-%dT10:00:00+00:00")
-        run_dir = write_run(reports, RunSpec(f"run-{i:03d}", outcomes=dict(outcomes), suite=suite, tier=tier,
-                                             started_at=started))
+        run_dir = write_run(
+            reports, RunSpec(f"run-{i:03d}", outcomes=dict(outcomes), suite=suite, tier=tier, started_at=started)
+        )
         (run_dir / "report.html").write_text("<!doctype html><title>run report</title>")
         record_dir(url, run_dir, place=RunPlace(branch=branch))
     return url

@@ -18,14 +18,24 @@ class RunSpec:
     """One run: outcomes per scenario (one entry per trial) of one suite and tier."""
 
     run_id: str
-    outcomes: dict[str, list[str]] = field(default_factory=lambda: {"refund": ["pass", "pass"], "cancel": ["fail", "pass"]})
+    outcomes: dict[str, list[str]] = field(
+        default_factory=lambda: {"refund": ["pass", "pass"], "cancel": ["fail", "pass"]}
+    )
     suite: str = "support"
     tier: str = "openai:gpt-4.1-mini"
     status: str = "complete"
     started_at: str = "2026-11-01T10:00:00+00:00"
-    gates: list[dict[str, Any]] = field(default_factory=lambda: [
-        {"suite": "support", "tier": "openai:gpt-4.1-mini", "name": "scenario_pass_rate", "decision": "pass",
-         "detail": "every scenario at or above 0.5"}])
+    gates: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {
+                "suite": "support",
+                "tier": "openai:gpt-4.1-mini",
+                "name": "scenario_pass_rate",
+                "decision": "pass",
+                "detail": "every scenario at or above 0.5",
+            }
+        ]
+    )
     rubrics: list[dict[str, str]] = field(default_factory=lambda: list(RUBRICS))
     cost_per_trial: float = 0.01
     extra_manifest: dict[str, Any] = field(default_factory=dict)
@@ -44,13 +54,20 @@ def write_run(reports: Path, spec: RunSpec) -> Path:
     _jsonl(path / "results.jsonl", results)
     cost = round(spec.cost_per_trial * len(trials), 8)
     manifest = {
-        "run_id": spec.run_id, "evalkit_version": "0.1.0", "git_commit": "a" * 40,
-        "started_at": spec.started_at, "ended_at": spec.started_at.replace("10:00:00", "10:05:00"),
-        "status": spec.status, "status_reason": None if spec.status == "complete" else "interrupted by the user",
-        "config": {"offline": True}, "suites": [{"name": spec.suite, "path": "", "tiers": [spec.tier],
-                                                 "gate": {"scenario_pass_rate": 0.5}}],
-        "models": MODELS, "rubrics": spec.rubrics, "planned_sessions": len(trials),
-        "totals": {"sessions": len(trials), "cost_usd": {"total": cost}}, "gates": spec.gates,
+        "run_id": spec.run_id,
+        "evalkit_version": "0.1.0",
+        "git_commit": "a" * 40,
+        "started_at": spec.started_at,
+        "ended_at": spec.started_at.replace("10:00:00", "10:05:00"),
+        "status": spec.status,
+        "status_reason": None if spec.status == "complete" else "interrupted by the user",
+        "config": {"offline": True},
+        "suites": [{"name": spec.suite, "path": "", "tiers": [spec.tier], "gate": {"scenario_pass_rate": 0.5}}],
+        "models": MODELS,
+        "rubrics": spec.rubrics,
+        "planned_sessions": len(trials),
+        "totals": {"sessions": len(trials), "cost_usd": {"total": cost}},
+        "gates": spec.gates,
         **spec.extra_manifest,
     }
     (path / "run.json").write_text(json.dumps(manifest, indent=2))
@@ -60,9 +77,19 @@ def write_run(reports: Path, spec: RunSpec) -> Path:
 def _trial(spec: RunSpec, scenario: str, trial: int, outcome: str) -> dict[str, Any]:
     score = {"pass": 1.0, "fail": 0.25}.get(outcome)
     return TrialRecord(
-        run_id=spec.run_id, suite=spec.suite, scenario_id=scenario, tier=spec.tier, trial=trial, outcome=outcome,
-        score=score, termination="user_stop", transcript_path=f"transcripts/{scenario}-{trial}.json",
-        transcript_hash=f"h-{scenario}-{trial}", turns=3, agent_model=spec.tier, criteria_scored=1,
+        run_id=spec.run_id,
+        suite=spec.suite,
+        scenario_id=scenario,
+        tier=spec.tier,
+        trial=trial,
+        outcome=outcome,
+        score=score,
+        termination="user_stop",
+        transcript_path=f"transcripts/{scenario}-{trial}.json",
+        transcript_hash=f"h-{scenario}-{trial}",
+        turns=3,
+        agent_model=spec.tier,
+        criteria_scored=1,
         cost_usd={"agent": spec.cost_per_trial, "simulator": 0.0, "judge": 0.0, "total": spec.cost_per_trial},
         invalid_reason="judge reply unparseable" if outcome == "invalid" else None,
         rubric_refs=[r["ref"] for r in spec.rubrics],
@@ -72,11 +99,23 @@ def _trial(spec: RunSpec, scenario: str, trial: int, outcome: str) -> dict[str, 
 def _result(spec: RunSpec, scenario: str, trial: int, outcome: str) -> dict[str, Any]:
     rubric = spec.rubrics[0]
     return ResultRow(
-        run_id=spec.run_id, suite=spec.suite, scenario_id=scenario, tier=spec.tier, trial=trial,
-        rubric_ref=rubric["ref"], rubric_id=rubric["ref"].split("@")[0], rubric_version=int(rubric["ref"].split("@")[1]),
-        rubric_fingerprint=rubric["fingerprint"], criterion_id="resolved", outcome=outcome if outcome != "error" else "invalid",
-        score={"pass": 1.0, "fail": 0.0}.get(outcome), must_pass=True, weight=2.0,
-        judge_models=MODELS["judge"], evalkit_version="0.1.0", transcript_hash=f"h-{scenario}-{trial}",
+        run_id=spec.run_id,
+        suite=spec.suite,
+        scenario_id=scenario,
+        tier=spec.tier,
+        trial=trial,
+        rubric_ref=rubric["ref"],
+        rubric_id=rubric["ref"].split("@")[0],
+        rubric_version=int(rubric["ref"].split("@")[1]),
+        rubric_fingerprint=rubric["fingerprint"],
+        criterion_id="resolved",
+        outcome=outcome if outcome != "error" else "invalid",
+        score={"pass": 1.0, "fail": 0.0}.get(outcome),
+        must_pass=True,
+        weight=2.0,
+        judge_models=MODELS["judge"],
+        evalkit_version="0.1.0",
+        transcript_hash=f"h-{scenario}-{trial}",
     ).model_dump(mode="json")
 
 

@@ -16,4 +16,7 @@ def test_an_old_baseline_reads_with_todays_tiers(tmp_path: Path) -> None:
     assert {r["tier"] for r in read_rows(old / "trials.jsonl")} == {"agent-m", "agent-x"}  # as the old writer left it
     baseline = _baseline({"config": {"baseline": str(old)}})
     assert baseline is not None and baseline
-    assert {t.tier for t in baseline} == {"openai:agent-m", "openai:agent-x"}  # pairs with a new run's tier, not a missing one
+    assert {t.tier for t in baseline} == {
+        "openai:agent-m",
+        "openai:agent-x",
+    }  # pairs with a new run's tier, not a missing one

@@ -11,10 +11,10 @@ from evalkit.plugin.preload import preload_engine
 
 preload_engine()  # pytester's inline runs drop modules first imported inside them
 
-AGENT = '''
+AGENT = """
 def agent(messages):
     return "Done: your order is refunded."
-'''
+"""
 SUITE = """
 suite: tiny
 agent: tiny_agent:agent
@@ -43,8 +43,10 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def _runs(project: pytest.Pytester) -> list[Path]:
-    return sorted((p for p in (project.path / "reports").iterdir() if p.is_dir() and not p.is_symlink()),
-                  key=lambda p: json.loads((p / "run.json").read_text())["started_at"])
+    return sorted(
+        (p for p in (project.path / "reports").iterdir() if p.is_dir() and not p.is_symlink()),
+        key=lambda p: json.loads((p / "run.json").read_text())["started_at"],
+    )
 
 
 def test_last_green_on_main_is_the_baseline(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,5 +67,7 @@ def test_no_green_run_refuses_in_one_line(project: pytest.Pytester, monkeypatch:
     [_green] = _runs(project)  # exactly one run so far
     result = project.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-baseline", "last-green:release")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*evalkit: --evalkit-baseline last-green:release: no run recorded on branch 'release'*"])
+    result.stdout.fnmatch_lines(
+        ["*evalkit: --evalkit-baseline last-green:release: no run recorded on branch 'release'*"]
+    )
     assert len(_runs(project)) == 1  # refused before any session ran

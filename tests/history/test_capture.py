@@ -12,22 +12,49 @@ from evalkit.history.capture import capture_place, ci_job
 
 
 def test_github_pull_request_names_the_source_branch_and_the_run_url() -> None:
-    job = ci_job({"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "o/r",
-                  "GITHUB_RUN_ID": "9", "GITHUB_RUN_ATTEMPT": "2", "GITHUB_HEAD_REF": "feature",
-                  "GITHUB_REF_NAME": "12/merge", "GITHUB_SHA": "abc"})
+    job = ci_job(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_RUN_ID": "9",
+            "GITHUB_RUN_ATTEMPT": "2",
+            "GITHUB_HEAD_REF": "feature",
+            "GITHUB_REF_NAME": "12/merge",
+            "GITHUB_SHA": "abc",
+        }
+    )
     assert (job.provider, job.branch, job.commit) == ("github", "feature", "abc")
     assert job.url == "https://github.example/o/r/actions/runs/9/attempts/2"
-    push = ci_job({"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "9", "GITHUB_HEAD_REF": "",
-                   "GITHUB_REF_NAME": "main"})
+    push = ci_job(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_RUN_ID": "9",
+            "GITHUB_HEAD_REF": "",
+            "GITHUB_REF_NAME": "main",
+        }
+    )
     assert (push.branch, push.url) == ("main", "https://github.com/o/r/actions/runs/9")
 
 
 def test_gitlab_jenkins_and_a_generic_ci() -> None:
-    gitlab = ci_job({"GITLAB_CI": "true", "CI": "true", "CI_COMMIT_REF_NAME": "main",
-                     "CI_JOB_URL": "https://gitlab.example/o/r/-/jobs/5"})
+    gitlab = ci_job(
+        {
+            "GITLAB_CI": "true",
+            "CI": "true",
+            "CI_COMMIT_REF_NAME": "main",
+            "CI_JOB_URL": "https://gitlab.example/o/r/-/jobs/5",
+        }
+    )
     assert (gitlab.provider, gitlab.branch, gitlab.url) == ("gitlab", "main", "https://gitlab.example/o/r/-/jobs/5")
-    jenkins = ci_job({"JENKINS_URL": "https://ci/", "GIT_BRANCH": "origin/release",
-                      "BUILD_URL": "https://user:tok3n@ci.example/job/7/"})
+    jenkins = ci_job(
+        {
+            "JENKINS_URL": "https://ci/",
+            "GIT_BRANCH": "origin/release",
+            "BUILD_URL": "https://user:tok3n@ci.example/job/7/",
+        }
+    )
     assert (jenkins.provider, jenkins.branch) == ("jenkins", "release")
     assert jenkins.url == "https://ci.example/job/7/"  # credentials never stored
     assert ci_job({"CI": "true"}).provider == "ci"

@@ -37,13 +37,23 @@ print("ok", len(dirs))
 def test_four_processes_record_every_run_exactly_once(db_url: str, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     shared = write_run(reports, RunSpec("shared", outcomes={"a": ["pass", "fail", "pass"]}))
-    mine = [[write_run(reports, RunSpec(f"w{w}-r{i}", outcomes={"a": ["pass", "fail"], "b": ["pass"]}))
-             for i in range(RUNS_EACH)] for w in range(WORKERS)]
+    mine = [
+        [
+            write_run(reports, RunSpec(f"w{w}-r{i}", outcomes={"a": ["pass", "fail"], "b": ["pass"]}))
+            for i in range(RUNS_EACH)
+        ]
+        for w in range(WORKERS)
+    ]
     go = tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(go), f"w{w}",
-                               *map(str, [*dirs[:2], shared, *dirs[2:]])],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for w, dirs in enumerate(mine)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, db_url, str(go), f"w{w}", *map(str, [*dirs[:2], shared, *dirs[2:]])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w, dirs in enumerate(mine)
+    ]
     deadline = time.monotonic() + 180
     while len(list(tmp_path.glob("go.*.ready"))) < WORKERS:  # every child imported and waiting at the line
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "a child did not get ready"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,10 @@ from scipy.stats import boschloo_exact, fisher_exact
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from history_frames_synth import frames  # noqa: E402
+from history_frames_synth import frames
 
-from evalkit.history.drift import DriftConfig, drift, drift_line  # noqa: E402
-from evalkit.history.drift_stats import (  # noqa: E402
+from evalkit.history.drift import DriftConfig, drift, drift_line
+from evalkit.history.drift_stats import (
     RunCounts,
     boschloo_greater,
     design_effect,
@@ -35,16 +36,29 @@ def _bench():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.parametrize("table", [(5, 5, 0, 5), (20, 25, 12, 25), (3, 10, 7, 10), (0, 4, 4, 4), (9, 9, 9, 9),
-                                   (1, 1, 0, 1), (22, 24, 15, 25)])
+@pytest.mark.parametrize(
+    "table",
+    [(5, 5, 0, 5), (20, 25, 12, 25), (3, 10, 7, 10), (0, 4, 4, 4), (9, 9, 9, 9), (1, 1, 0, 1), (22, 24, 15, 25)],
+)
 def test_fisher_matches_scipy_one_sided(table: tuple[int, int, int, int]) -> None:
     bp, bn, ap, an = table
     expected = fisher_exact([[bp, bn - bp], [ap, an - ap]], alternative="greater")[1]
     assert fisher_greater(bp, bn, ap, an) == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("table", [(22, 25, 12, 25), (5, 5, 0, 5), (20, 25, 15, 25), (9, 10, 5, 12), (3, 4, 3, 4),
-                                   (0, 6, 3, 6), (12, 14, 6, 9), (1, 1, 0, 1)])
+@pytest.mark.parametrize(
+    "table",
+    [
+        (22, 25, 12, 25),
+        (5, 5, 0, 5),
+        (20, 25, 15, 25),
+        (9, 10, 5, 12),
+        (3, 4, 3, 4),
+        (0, 6, 3, 6),
+        (12, 14, 6, 9),
+        (1, 1, 0, 1),
+    ],
+)
 def test_boschloo_matches_scipy_and_is_never_weaker_than_fisher(table: tuple[int, int, int, int]) -> None:
     bp, bn, ap, an = table
     expected = boschloo_exact([[bp, ap], [bn - bp, an - ap]], alternative="greater").pvalue
@@ -89,8 +103,7 @@ def test_clustered_runs_weaken_the_same_counts() -> None:
 
 
 def test_invalid_and_error_trials_never_count_as_failures() -> None:
-    history = frames({("s", "spoiled", "t"): ["ppppp"] * 5 + ["piiee"] * 5,
-                      ("s", "steady", "t"): ["ppppp"] * 10})
+    history = frames({("s", "spoiled", "t"): ["ppppp"] * 5 + ["piiee"] * 5, ("s", "steady", "t"): ["ppppp"] * 10})
     report = drift(history, DriftConfig(window=5))
     assert not report.drifting
     row = next(r for r in report.rows if r.scenario == "spoiled")
@@ -98,8 +111,12 @@ def test_invalid_and_error_trials_never_count_as_failures() -> None:
 
 
 def test_windows_are_the_latest_runs_and_short_histories_are_skipped() -> None:
-    history = frames({("s", "old-drop", "t"): ["fffff"] * 5 + ["ppppp"] * 10,  # dropped long ago, then recovered
-                      ("s", "new", "t"): [""] * 12 + ["ppppp"] * 3})
+    history = frames(
+        {
+            ("s", "old-drop", "t"): ["fffff"] * 5 + ["ppppp"] * 10,  # dropped long ago, then recovered
+            ("s", "new", "t"): [""] * 12 + ["ppppp"] * 3,
+        }
+    )
     report = drift(history, DriftConfig(window=5))
     assert not report.drifting
     row = report.rows[0]
@@ -128,5 +145,5 @@ def test_tiny_simulation_planted_drop_found_noise_not_flagged() -> None:
     config = bench.SimConfig(scenarios=4, tiers=1, window=5, trials=6)
     noise = [drift(bench.simulate(config, seed), DriftConfig()) for seed in range(5)]
     assert not any(r.drifting for r in noise)
-    planted = drift(bench.simulate(bench.replace(config, delta=0.7, base_low=0.9, base_high=0.95), 7), DriftConfig())
+    planted = drift(bench.simulate(replace(config, delta=0.7, base_low=0.9, base_high=0.95), 7), DriftConfig())
     assert [(r.scenario, r.tier) for r in planted.drifting] == [("s00", "tier0")]

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from history_frames_synth import recorded_history  # noqa: E402
+from history_frames_synth import recorded_history
 
-from evalkit.cli import main  # noqa: E402
+from evalkit.cli import main
 
 STEADY = ["pass"] * 5
 
@@ -73,8 +73,10 @@ def test_verbose_drift_lists_the_steady_scenarios_too(dropped: str) -> None:
 
 
 def test_flaky_command_ranks_recorded_runs(tmp_path: Path) -> None:
-    url = recorded_history(tmp_path / "reports", [{"coin": ["pass", "fail", "pass", "fail"],
-                                                    "firm": ["pass"] * 4, "wobbly": ["pass"] * 3 + ["fail"]}] * 3)
+    url = recorded_history(
+        tmp_path / "reports",
+        [{"coin": ["pass", "fail", "pass", "fail"], "firm": ["pass"] * 4, "wobbly": ["pass"] * 3 + ["fail"]}] * 3,
+    )
     code, out, _ = _run("--url", url, "flaky", "--limit", "5")
     assert code == 0
     lines = out.splitlines()

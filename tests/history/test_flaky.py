@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from history_frames_synth import frames  # noqa: E402
+from history_frames_synth import frames
 
-from evalkit.history.flaky import FlakyConfig, flaky, flaky_line, pair_disagreement  # noqa: E402
+from evalkit.history.flaky import FlakyConfig, flaky, flaky_line, pair_disagreement
 
 
 def test_pair_disagreement_is_the_chance_two_trials_differ() -> None:
@@ -20,12 +20,14 @@ def test_pair_disagreement_is_the_chance_two_trials_differ() -> None:
 
 
 def test_ranked_by_disagreement_and_regressions_are_not_flaky() -> None:
-    history = frames({
-        ("s", "coin", "t"): ["pfpfp", "ppffp", "pfpff"],       # splits inside every run
-        ("s", "wobbly", "t"): ["ppppf", "ppppp", "ppppp"],      # one mixed run
-        ("s", "broke", "t"): ["ppppp", "fffff", "fffff"],       # a regression: drift's job, not flaky
-        ("s", "spoiled", "t"): ["piiii", "peeee", "pppii"],     # invalid trials never disagree with anything
-    })
+    history = frames(
+        {
+            ("s", "coin", "t"): ["pfpfp", "ppffp", "pfpff"],  # splits inside every run
+            ("s", "wobbly", "t"): ["ppppf", "ppppp", "ppppp"],  # one mixed run
+            ("s", "broke", "t"): ["ppppp", "fffff", "fffff"],  # a regression: drift's job, not flaky
+            ("s", "spoiled", "t"): ["piiii", "peeee", "pppii"],  # invalid trials never disagree with anything
+        }
+    )
     rows = flaky(history)
     assert [r.scenario for r in rows] == ["coin", "wobbly"]
     coin = rows[0]
@@ -35,8 +37,7 @@ def test_ranked_by_disagreement_and_regressions_are_not_flaky() -> None:
 
 
 def test_recent_runs_only_and_runs_with_one_valid_trial_skipped() -> None:
-    history = frames({("s", "settled", "t"): ["pfpf"] * 3 + ["pppp"] * 10,
-                      ("s", "thin", "t"): ["pi", "fi", "pe"]})
+    history = frames({("s", "settled", "t"): ["pfpf"] * 3 + ["pppp"] * 10, ("s", "thin", "t"): ["pi", "fi", "pe"]})
     assert flaky(history, FlakyConfig(runs=10)) == []
     old = flaky(history, FlakyConfig(runs=13))
     assert [(r.scenario, r.runs, r.mixed_runs) for r in old] == [("settled", 13, 3)]

@@ -27,8 +27,7 @@ def test_import_backfills_a_reports_folder_and_skips_what_is_not_a_run(sqlite_ur
     (reports / "latest").symlink_to("r2")
     (reports / "notes.txt").write_text("not a run")
 
-    code, out = _invoke("--url", sqlite_url, "import", *(str(p) for p in sorted(reports.iterdir())),
-                        "--branch", "main")
+    code, out = _invoke("--url", sqlite_url, "import", *(str(p) for p in sorted(reports.iterdir())), "--branch", "main")
     assert code == 0, out
     assert re.findall(r"imported (\S+) \(complete, 4 trials, verdict pass\)", out) == ["r1", "r2"]
     assert "2 run(s) recorded" in out and "1 skipped" in out  # latest is r2 again (once); notes.txt skipped
@@ -42,10 +41,16 @@ def test_import_backfills_a_reports_folder_and_skips_what_is_not_a_run(sqlite_ur
 def test_runs_prints_one_line_per_run_with_the_clustered_interval(sqlite_url: str, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     outcomes = {"a": ["pass", "pass", "fail"], "b": ["pass", "fail", "invalid"], "c": ["pass", "pass", "pass"]}
-    record_dir(sqlite_url, write_run(reports, RunSpec("r1", outcomes=outcomes, cost_per_trial=0.02)),
-               place=RunPlace(branch="main", dirty=True))
-    record_dir(sqlite_url, write_run(reports, RunSpec("other", suite="billing", started_at="2026-11-02T10:00:00+00:00")),
-               place=RunPlace(branch="dev"))
+    record_dir(
+        sqlite_url,
+        write_run(reports, RunSpec("r1", outcomes=outcomes, cost_per_trial=0.02)),
+        place=RunPlace(branch="main", dirty=True),
+    )
+    record_dir(
+        sqlite_url,
+        write_run(reports, RunSpec("other", suite="billing", started_at="2026-11-02T10:00:00+00:00")),
+        place=RunPlace(branch="dev"),
+    )
 
     code, out = _invoke("--url", sqlite_url, "runs", "--branch", "main")
     assert code == 0
@@ -70,8 +75,9 @@ def test_the_default_database_is_the_projects_reports_history(tmp_path: Path, mo
     assert (tmp_path / "out" / "history.db").is_file()
 
 
-def test_a_bad_history_setting_is_one_line_naming_file_line_and_key(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_history_setting_is_one_line_naming_file_line_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n\n[tool.evalkit]\nhistory = 3\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EVALKIT_HISTORY_URL", raising=False)
@@ -111,9 +117,11 @@ def test_history_help_lists_every_subcommand_without_loading_the_store() -> None
 
     from evalkit.history.commands import SUBCOMMANDS
 
-    probe = ("import sys\nfrom click.testing import CliRunner\nfrom evalkit.cli import main\n"
-             "out = CliRunner().invoke(main, ['history', '--help'], terminal_width=400).output\n"
-             "print(out)\nprint('LOADED', [m for m in ('sqlalchemy', 'pandas', 'alembic') if m in sys.modules])")
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom evalkit.cli import main\n"
+        "out = CliRunner().invoke(main, ['history', '--help'], terminal_width=400).output\n"
+        "print(out)\nprint('LOADED', [m for m in ('sqlalchemy', 'pandas', 'alembic') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("LOADED []")
     for name in SUBCOMMANDS:

@@ -10,15 +10,17 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from history_frames_synth import frames, recorded_history  # noqa: E402
+from history_frames_synth import frames, recorded_history
 
-from evalkit.cli import main  # noqa: E402
-from evalkit.report.history_page import HistoryPageConfig, render_history_page  # noqa: E402
+from evalkit.cli import main
+from evalkit.report.history_page import HistoryPageConfig, render_history_page
 
-HOSTILE = ('</th></tr></table><script>document.title="pwned-name"</script>'
-           '<img src=x onerror="document.body.setAttribute(\'data-pwned\',\'img\')">'
-           '</title></svg><svg onload="document.body.setAttribute(\'data-pwned\',\'svg\')">'
-           '<a href="javascript:document.title=\'pwned-link\'">x</a> https://example.com/t.png')
+HOSTILE = (
+    '</th></tr></table><script>document.title="pwned-name"</script>'
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">"
+    "</title></svg><svg onload=\"document.body.setAttribute('data-pwned','svg')\">"
+    "<a href=\"javascript:document.title='pwned-link'\">x</a> https://example.com/t.png"
+)
 
 
 def hostile_history():  # type: ignore[no-untyped-def]
@@ -83,6 +85,7 @@ def test_report_command_writes_the_page_over_recorded_runs(tmp_path: Path) -> No
 
 
 def test_a_scenario_named_like_its_suite_still_gets_the_suite_chart(tmp_path: Path) -> None:
-    html = render_history_page(frames({("refund", "refund", "t"): ["pf", "pp"], ("refund", "other", "t"): ["p", "p"]}),
-                               tmp_path)
+    html = render_history_page(
+        frames({("refund", "refund", "t"): ["pf", "pp"], ("refund", "other", "t"): ["p", "p"]}), tmp_path
+    )
     assert html.count('class="chart trend"') == 1 and "refund · t</h3>" in html

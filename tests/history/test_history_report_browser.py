@@ -13,10 +13,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
 
-from report_cdp import Browser, Page, find_chromium  # noqa: E402
-from test_history_report import HOSTILE, hostile_history  # noqa: E402
+from report_cdp import Browser, Page, find_chromium
+from test_history_report import HOSTILE, hostile_history
 
-from evalkit.report.history_page import HistoryPageConfig, write_history_page  # noqa: E402
+from evalkit.report.history_page import HistoryPageConfig, write_history_page
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +61,24 @@ def test_page_renders_charts_heatmap_and_tables(browser: Browser, page_path: Pat
     assert page.eval("document.querySelectorAll('svg.chart.trend polygon.band').length") == 2
     assert page.eval("document.querySelectorAll('svg.chart.costs rect.cost').length") == 12
     assert page.eval("document.querySelectorAll('table.heatmap td.hm').length") == 36
-    size = page.eval("(() => { const r = document.querySelector('svg.chart.trend').getBoundingClientRect();"
-                     " return [r.width, r.height]; })()")
+    size = page.eval(
+        "(() => { const r = document.querySelector('svg.chart.trend').getBoundingClientRect();"
+        " return [r.width, r.height]; })()"
+    )
     assert size[0] > 300 and size[1] > 100  # drawn, not collapsed
     tip = page.eval("document.querySelector('tr[data-cell] td.hm.r0').title")
     assert tip.endswith(": 0/5 pass, 0 invalid, 0 error")
     text = page.eval("document.body.innerText")
-    for expected in ("Pass rate over runs", "Outcomes: scenario × run", "Flaky scenarios", "Drift", "Cost per run",
-                     "support/coin", "DRIFT", "Holm-corrected, family-wise alpha 0.05"):
+    for expected in (
+        "Pass rate over runs",
+        "Outcomes: scenario × run",
+        "Flaky scenarios",
+        "Drift",
+        "Cost per run",
+        "support/coin",
+        "DRIFT",
+        "Holm-corrected, family-wise alpha 0.05",
+    ):
         assert expected in text, expected
 
 
@@ -77,8 +87,11 @@ def test_no_request_and_no_script_error(browser: Browser, page_path: Path) -> No
     page.settle()
     assert page.requests() == [page_path.as_uri()]
     assert _events(browser, page, "Runtime.exceptionThrown") == []
-    errors = [e["params"]["entry"] for e in _events(browser, page, "Log.entryAdded")
-              if e["params"]["entry"].get("level") == "error"]
+    errors = [
+        e["params"]["entry"]
+        for e in _events(browser, page, "Log.entryAdded")
+        if e["params"]["entry"].get("level") == "error"
+    ]
     assert errors == []  # a CSP violation (an attempted script, handler or fetch) would be logged here
 
 
@@ -99,11 +112,15 @@ def test_hostile_names_are_shown_as_text_and_execute_nothing(browser: Browser, p
 
 def test_csp_forbids_scripts_even_if_escaping_failed(browser: Browser, page_path: Path) -> None:
     page = _open(browser, page_path.as_uri())
-    page.eval("document.body.insertAdjacentHTML('beforeend', "
-              "'<img src=\"data:,x\" onerror=\"document.body.setAttribute(\\'data-pwned\\',\\'csp\\')\">')")
+    page.eval(
+        "document.body.insertAdjacentHTML('beforeend', "
+        "'<img src=\"data:,x\" onerror=\"document.body.setAttribute(\\'data-pwned\\',\\'csp\\')\">')"
+    )
     page.settle()
     assert page.eval("document.body.getAttribute('data-pwned')") is None
-    assert "script-src 'none'" in page.eval("document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+    assert "script-src 'none'" in page.eval(
+        "document.querySelector('meta[http-equiv=Content-Security-Policy]').content"
+    )
 
 
 def test_error_detectors_see_a_thrown_error_and_a_blocked_script(browser: Browser, tmp_path: Path) -> None:
@@ -116,8 +133,10 @@ def test_error_detectors_see_a_thrown_error_and_a_blocked_script(browser: Browse
     page.settle()
     assert _events(browser, page, "Runtime.exceptionThrown")
     blocked = tmp_path / "blocked.html"
-    blocked.write_text(f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CSP}">'
-                       "<script>document.title='ran'</script>")
+    blocked.write_text(
+        f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        "<script>document.title='ran'</script>"
+    )
     page = _open(browser, blocked.as_uri())
     page.settle()
     assert page.eval("document.title") != "ran"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,24 +23,44 @@ def _insert_schema1_run(url: str) -> None:
     """What evalkit at schema 1 wrote: plain SQL against the revision-1 tables (no code of today's)."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO runs (run_id, started_at, ended_at, recorded_at, status, suites, tiers, rubrics, judge_models,"
-            " simulator_models, agent_models, branch, sessions, cost_usd, verdict, pass_rate, git_commit)"
-            " VALUES ('old-1', :t, :t, :t, 'complete', :suites, :tiers, :rubrics, :judges, :sims, :agents, 'main',"
-            " 2, 0.5, 'pass', 1.0, 'abc')"),
-            {"t": datetime(2026, 10, 1, 9, tzinfo=timezone.utc), "suites": json.dumps(["support", "billing"]),
-             "tiers": json.dumps(["large"]), "rubrics": json.dumps(RUBRICS), "judges": json.dumps(["openai:j"]),
-             "sims": json.dumps(["openai:s"]), "agents": json.dumps(["openai:a"])})
+        conn.execute(
+            text(
+                "INSERT INTO runs (run_id, started_at, ended_at, recorded_at, status, suites, tiers, rubrics, judge_models,"
+                " simulator_models, agent_models, branch, sessions, cost_usd, verdict, pass_rate, git_commit)"
+                " VALUES ('old-1', :t, :t, :t, 'complete', :suites, :tiers, :rubrics, :judges, :sims, :agents, 'main',"
+                " 2, 0.5, 'pass', 1.0, 'abc')"
+            ),
+            {
+                "t": datetime(2026, 10, 1, 9, tzinfo=UTC),
+                "suites": json.dumps(["support", "billing"]),
+                "tiers": json.dumps(["large"]),
+                "rubrics": json.dumps(RUBRICS),
+                "judges": json.dumps(["openai:j"]),
+                "sims": json.dumps(["openai:s"]),
+                "agents": json.dumps(["openai:a"]),
+            },
+        )
         for trial, outcome in enumerate(["pass", "fail"]):
-            conn.execute(text(
-                "INSERT INTO trials (run_id, suite, scenario_id, tier, trial, outcome, score, transcript_path)"
-                " VALUES ('old-1', 'support', 'refund', 'large', :trial, :outcome, :score, :path)"),
-                {"trial": trial, "outcome": outcome, "score": 1.0 - trial, "path": f"transcripts/{trial}.json"})
-        conn.execute(text("INSERT INTO criterion_scores (run_id, suite, scenario_id, tier, trial, rubric_ref,"
-                          " criterion_id, outcome, score) VALUES ('old-1', 'support', 'refund', 'large', 0,"
-                          " 'support.resolution@2', 'resolved', 'pass', 1.0)"))
-        conn.execute(text("INSERT INTO gates (run_id, suite, tier, name, decision, detail)"
-                          " VALUES ('old-1', 'support', 'large', 'suite_mean', 'pass', 'ok')"))
+            conn.execute(
+                text(
+                    "INSERT INTO trials (run_id, suite, scenario_id, tier, trial, outcome, score, transcript_path)"
+                    " VALUES ('old-1', 'support', 'refund', 'large', :trial, :outcome, :score, :path)"
+                ),
+                {"trial": trial, "outcome": outcome, "score": 1.0 - trial, "path": f"transcripts/{trial}.json"},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO criterion_scores (run_id, suite, scenario_id, tier, trial, rubric_ref,"
+                " criterion_id, outcome, score) VALUES ('old-1', 'support', 'refund', 'large', 0,"
+                " 'support.resolution@2', 'resolved', 'pass', 1.0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO gates (run_id, suite, tier, name, decision, detail)"
+                " VALUES ('old-1', 'support', 'large', 'suite_mean', 'pass', 'ok')"
+            )
+        )
     engine.dispose()
 
 
@@ -61,9 +81,13 @@ def test_a_schema_1_database_is_upgraded_with_its_data_intact(db_url: str, tmp_p
         assert current_revision(conn) == HEAD
         old = conn.execute(text("SELECT instrument, branch, pass_rate FROM runs WHERE run_id = 'old-1'")).one()
         suites = conn.execute(text("SELECT suite FROM run_suites WHERE run_id = 'old-1' ORDER BY suite")).scalars()
-        counts = conn.execute(text("SELECT (SELECT count(*) FROM trials WHERE run_id = 'old-1'),"
-                                   " (SELECT count(*) FROM criterion_scores WHERE run_id = 'old-1'),"
-                                   " (SELECT count(*) FROM gates WHERE run_id = 'old-1')")).one()
+        counts = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM trials WHERE run_id = 'old-1'),"
+                " (SELECT count(*) FROM criterion_scores WHERE run_id = 'old-1'),"
+                " (SELECT count(*) FROM gates WHERE run_id = 'old-1')"
+            )
+        ).one()
         assert list(suites) == ["billing", "support"]  # backfilled from runs.suites
     engine.dispose()
     assert old.instrument == instrument_of(RUBRICS, ["openai:j"], ["openai:s"])  # the frozen copy agrees

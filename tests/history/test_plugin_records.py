@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -13,10 +12,10 @@ from evalkit.plugin.preload import preload_engine
 
 preload_engine()  # pytester's inline runs drop modules first imported inside them
 
-AGENT = '''
+AGENT = """
 def agent(messages):
     return "Done: your order is refunded." if "refund" in messages[-1]["content"] else "Hello!"
-'''
+"""
 SUITE = """
 suite: tiny
 agent: tiny_agent:agent
@@ -46,7 +45,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def _pyproject(pytester: pytest.Pytester, evalkit_table: str) -> None:
-    text = '[tool.pytest.ini_options]\npythonpath = ["."]\n' + (f"\n[tool.evalkit]\n{evalkit_table}\n" if evalkit_table else "")
+    text = '[tool.pytest.ini_options]\npythonpath = ["."]\n' + (
+        f"\n[tool.evalkit]\n{evalkit_table}\n" if evalkit_table else ""
+    )
     (pytester.path / "pyproject.toml").write_text(textwrap.dedent(text))
 
 
@@ -54,15 +55,19 @@ def _rows(url: str) -> tuple[list[dict], list[tuple], list[tuple]]:
     engine = create_engine(url)
     with engine.connect() as conn:
         run_rows = [dict(r) for r in conn.execute(select(runs)).mappings()]
-        trial_rows = conn.execute(select(trials.c.scenario_id, trials.c.trial, trials.c.outcome)
-                                  .order_by(trials.c.scenario_id, trials.c.trial)).all()
+        trial_rows = conn.execute(
+            select(trials.c.scenario_id, trials.c.trial, trials.c.outcome).order_by(
+                trials.c.scenario_id, trials.c.trial
+            )
+        ).all()
         gate_rows = conn.execute(select(gates.c.name, gates.c.decision)).all()
     engine.dispose()
     return run_rows, [tuple(t) for t in trial_rows], [tuple(g) for g in gate_rows]
 
 
-def test_a_plain_pytest_run_is_recorded_with_the_verdict_it_printed(project: pytest.Pytester,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plain_pytest_run_is_recorded_with_the_verdict_it_printed(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/agent")
     monkeypatch.setenv("GITHUB_RUN_ID", "42")
@@ -82,8 +87,9 @@ def test_a_plain_pytest_run_is_recorded_with_the_verdict_it_printed(project: pyt
     assert gate_rows and all(decision in ("pass", "skipped") for _, decision in gate_rows)
 
 
-def test_an_unreachable_database_costs_one_warning_line_and_nothing_else(project: pytest.Pytester,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_database_costs_one_warning_line_and_nothing_else(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     baseline = project.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-report-dir=plain")
     secret = "Pg-Pa55word-xyz"
     monkeypatch.setenv("EVALKIT_HISTORY_URL", f"postgresql+psycopg://ci:{secret}@127.0.0.1:1/history")
@@ -115,7 +121,7 @@ def test_a_configured_url_is_used_and_a_bad_value_is_refused_at_start(project: p
     assert "Traceback" not in err
 
 
-SLOW_AGENT = '''
+SLOW_AGENT = """
 import time
 
 def agent(messages):
@@ -123,7 +129,7 @@ def agent(messages):
     if "slow" in text:
         time.sleep(1.0)
     return "Done: your order is refunded." if "refund" in text else "Hello!"
-'''
+"""
 SLOW_SUITE = """
 suite: slow
 agent: tiny_agent:agent
@@ -133,11 +139,14 @@ scenarios:
     goal: g
     turns: [{user: "hello"}]
     checks: [{contains: "refunded"}]
-""" + "".join(f"""  - id: slow-{n}
+""" + "".join(
+    f"""  - id: slow-{n}
     goal: g
     turns: [{{user: "slow refund"}}]
     checks: [{{contains: "refunded"}}]
-""" for n in range(4))
+"""
+    for n in range(4)
+)
 
 
 def test_an_interrupted_run_is_recorded_as_interrupted_with_what_it_decided(project: pytest.Pytester) -> None:
@@ -163,7 +172,9 @@ def test_a_resumed_run_updates_its_row_and_never_duplicates_it(project: pytest.P
     (project.path / "tiny_agent.py").write_text(SLOW_AGENT)
     (project.path / "suites" / "tiny.yaml").write_text(SLOW_SUITE.lstrip())
     project.runpytest("suites", "-x", "-p", "no:cacheprovider").assert_outcomes(failed=1)
-    project.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-resume=latest").assert_outcomes(passed=5, failed=1)  # 4 + gate
+    project.runpytest("suites", "-p", "no:cacheprovider", "--evalkit-resume=latest").assert_outcomes(
+        passed=5, failed=1
+    )  # 4 + gate
 
     [run], trial_rows, _ = _rows(f"sqlite:///{project.path / 'reports' / 'history.db'}")
     assert (run["status"], run["sessions"]) == ("complete", 5)

@@ -12,7 +12,8 @@ from evalkit.history.record import record_if_missed, record_run
 
 
 def test_a_run_the_plugin_missed_is_recorded_and_one_it_handled_is_left_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("EVALKIT_HISTORY_URL", raising=False)
     (tmp_path / "pyproject.toml").write_text("[tool.evalkit]\n")
     reports = tmp_path / "reports"

@@ -18,8 +18,10 @@ def _counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in (runs, run_suites, trials, criterion_scores, gates)}
+            return {
+                t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in (runs, run_suites, trials, criterion_scores, gates)
+            }
     finally:
         engine.dispose()
 
@@ -35,8 +37,9 @@ def _run_row(url: str, run_id: str) -> dict:
 
 def test_a_run_fills_every_table(db_url: str, tmp_path: Path) -> None:
     run_dir = write_run(tmp_path / "reports", RunSpec("r1", outcomes={"refund": ["pass", "fail", "invalid"]}))
-    place = RunPlace(branch="main", dirty=False, ci_provider="github",
-                     ci_job_url="https://github.com/o/r/actions/runs/7")
+    place = RunPlace(
+        branch="main", dirty=False, ci_provider="github", ci_job_url="https://github.com/o/r/actions/runs/7"
+    )
     done = record_dir(db_url, run_dir, verdict="fail", place=place)
 
     assert (done.run_id, done.sessions, done.verdict) == ("r1", 3, "fail")
@@ -76,15 +79,41 @@ def test_the_verdict_is_decided_from_the_rows_when_not_handed_over(db_url: str, 
 def test_frames_have_the_promised_columns_and_filters(db_url: str, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     for i, (branch, suite) in enumerate([("main", "support"), ("main", "billing"), ("dev", "support")]):
-        spec = RunSpec(f"r{i}", suite=suite, started_at=f"2026-11-0{i + 1}T10:00:00+00:00",
-                       gates=[], outcomes={"refund": ["pass", "fail"]})
+        spec = RunSpec(
+            f"r{i}",
+            suite=suite,
+            started_at=f"2026-11-0{i + 1}T10:00:00+00:00",
+            gates=[],
+            outcomes={"refund": ["pass", "fail"]},
+        )
         record_dir(db_url, write_run(reports, spec), place=RunPlace(branch=branch))
 
     frames = load_frames(db_url)
-    assert list(frames.runs.columns) == ["run_id", "started_at", "ended_at", "status", "branch", "commit", "suite",
-                                         "verdict", "pass_rate", "cost_usd", "report_path", "instrument"]
-    assert list(frames.trials.columns) == ["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial",
-                                           "outcome", "score"]
+    assert list(frames.runs.columns) == [
+        "run_id",
+        "started_at",
+        "ended_at",
+        "status",
+        "branch",
+        "commit",
+        "suite",
+        "verdict",
+        "pass_rate",
+        "cost_usd",
+        "report_path",
+        "instrument",
+    ]
+    assert list(frames.trials.columns) == [
+        "run_id",
+        "started_at",
+        "branch",
+        "suite",
+        "scenario",
+        "tier",
+        "trial",
+        "outcome",
+        "score",
+    ]
     assert list(frames.runs["run_id"]) == ["r0", "r1", "r2"]  # oldest first
     assert str(frames.runs["started_at"].dt.tz) == "UTC" and str(frames.trials["started_at"].dt.tz) == "UTC"
     assert set(frames.trials["outcome"]) == {"pass", "fail"}

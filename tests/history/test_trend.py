@@ -9,18 +9,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from history_frames_synth import frames  # noqa: E402
+from history_frames_synth import frames
 
-from evalkit.history.run_cells import HistoryInputError  # noqa: E402
-from evalkit.history.trend import TrendConfig, trend, trend_lines  # noqa: E402
-from evalkit.stats import pass_rate_estimate, wilson_interval  # noqa: E402
+from evalkit.history.run_cells import HistoryInputError
+from evalkit.history.trend import TrendConfig, trend, trend_lines
+from evalkit.stats import pass_rate_estimate, wilson_interval
 
-HISTORY = frames({
-    ("support", "refund", "mock:large"): ["ppppi", "pppfe", "ffpii"],
-    ("support", "cancel", "mock:large"): ["ppppp", "ppppp", "pfppp"],
-    ("support", "refund", "mock:small"): ["pfpfp", "ffffp", "fffff"],
-    ("billing", "invoice", "mock:large"): ["pp", "pp", "pp"],
-})
+HISTORY = frames(
+    {
+        ("support", "refund", "mock:large"): ["ppppi", "pppfe", "ffpii"],
+        ("support", "cancel", "mock:large"): ["ppppp", "ppppp", "pfppp"],
+        ("support", "refund", "mock:small"): ["pfpfp", "ffffp", "fffff"],
+        ("billing", "invoice", "mock:large"): ["pp", "pp", "pp"],
+    }
+)
 
 
 def test_scenario_points_use_wilson_over_valid_trials_only() -> None:

@@ -82,7 +82,11 @@ def test_quote_without_its_action_is_flagged():
     # not backed: the agent never said it refunded anything, so it is not blamed for a hallucination
     t = build(("user", "hi"), ("agent", "Hello! How can I help?"))
     unbacked = run(t, [claim("refund", "Hello!", 2)])
-    assert unbacked.passed is None and "action_not_in_quote" in unbacked.flags and "hallucinated_action" not in unbacked.flags
+    assert (
+        unbacked.passed is None
+        and "action_not_in_quote" in unbacked.flags
+        and "hallucinated_action" not in unbacked.flags
+    )
     assert "does not mention" in unbacked.reasoning
     # the stem is enough: "cancelled" holds "cancel", "sent" is "send"
     t = build(("user", "x"), ("agent", "I've cancelled it and sent the label."))

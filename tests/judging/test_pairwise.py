@@ -30,6 +30,7 @@ def _prefers(word: str):  # type: ignore[no-untyped-def]
         text = request.last_message
         other = "WEAK" if word == "STRONG" else "STRONG"
         return Reply(json={"winner": "first" if text.index(word) < text.index(other) else "second"})
+
     return handler
 
 
@@ -37,8 +38,11 @@ def _prefers(word: str):  # type: ignore[no-untyped-def]
 async def test_a_consistent_judge_gives_wins_and_a_position_biased_one_only_ties(fake_llm, hub_for) -> None:  # type: ignore[no-untyped-def]
     fake_llm.add_rule(role="judge", system="consistent", handler=_prefers("STRONG"))
     fake_llm.add_rule(role="judge", system="biased", json={"winner": "first"})
-    pairs = [("consistent", 0, _t("WEAK"), _t("STRONG")), ("consistent", 1, _t("STRONG"), _t("WEAK")),
-             ("biased", 0, _t("WEAK"), _t("STRONG"))]
+    pairs = [
+        ("consistent", 0, _t("WEAK"), _t("STRONG")),
+        ("consistent", 1, _t("STRONG"), _t("WEAK")),
+        ("biased", 0, _t("WEAK"), _t("STRONG")),
+    ]
     summary = await judge_pairs(hub_for(fake_llm), JUDGE, "base", "cand", pairs)
     assert [v.result for v in summary.pairs] == ["b", "a", "tie"]
     assert (summary.wins_a, summary.wins_b, summary.ties, summary.invalid) == (1, 1, 1, 0)
@@ -78,8 +82,16 @@ def test_judging_never_imports_report() -> None:
     upward = []
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            upward += [f"{path.name}: {n}" for n in names if n.startswith(("evalkit.report", "evalkit.run",
-                                                                            "evalkit.plugin", "evalkit.cli"))]
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            upward += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.startswith(("evalkit.report", "evalkit.run", "evalkit.plugin", "evalkit.cli"))
+            ]
     assert upward == []

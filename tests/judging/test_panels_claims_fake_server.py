@@ -75,7 +75,11 @@ async def test_a_tie_left_by_invalid_samples_is_invalid(fake_llm, hub_for, refun
     verdict = await judge_transcript(refund_transcript, rubric, hub_for(fake_llm))
     resolved = by_id(verdict)["resolved"]
     assert len(fake_llm.requests) == 4 and sorted(resolved.samples, key=str) == [0.0, 1.0, None, None]
-    assert resolved.outcome == Outcome.invalid and "tie" in resolved.invalid_reason and "off_scale" in resolved.invalid_reason
+    assert (
+        resolved.outcome == Outcome.invalid
+        and "tie" in resolved.invalid_reason
+        and "off_scale" in resolved.invalid_reason
+    )
     assert verdict.outcome == Outcome.invalid and verdict.invalid_criteria == ["resolved"]  # must_pass
 
 

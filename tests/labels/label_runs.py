@@ -34,26 +34,38 @@ def write_project(root: Path) -> Path:
     (root / "suites").mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text("[project]\nname = 'label-tests'\n")
     rubric = {
-        "id": "quality", "version": 1, "description": "Was the order question answered well?",
+        "id": "quality",
+        "version": 1,
+        "description": "Was the order question answered well?",
         "judge": {"model": "openai:judge-m", "samples": 3, "temperature": 0.7},
         "criteria": [
             {"id": "helpful", "question": "Did the agent tell the user where the order is?"},
-            {"id": "tone", "question": "How polite was the agent?", "scale": {"min": 1, "max": 5},
-             "anchors": {1: "Rude", 3: "Neutral", 5: "Warm and precise"}},
+            {
+                "id": "tone",
+                "question": "How polite was the agent?",
+                "scale": {"min": 1, "max": 5},
+                "anchors": {1: "Rude", 3: "Neutral", 5: "Warm and precise"},
+            },
             {"id": "looked_up", "check": {"tool_called": {"name": "lookup_order"}}},
         ],
     }
     (root / "rubrics" / "quality.yaml").write_text(json.dumps(rubric))
     suite = {
         "suite": "labels",
-        "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "You help with orders.",
-                  "tools": ["label_tools:lookup_order"]},
+        "agent": {
+            "kind": "model",
+            "model": "openai:agent-m",
+            "system_prompt": "You help with orders.",
+            "tools": ["label_tools:lookup_order"],
+        },
         "simulator": {"model": "openai:sim-m"},
         "rubrics": [RUBRIC_REF],
         "trials": 1,
         "defaults": {"max_turns": 3},
-        "scenarios": [{"id": sid, "goal": f"Find out where order {i} is.", "trials": n}
-                      for i, (sid, n) in enumerate(TRIALS.items())],
+        "scenarios": [
+            {"id": sid, "goal": f"Find out where order {i} is.", "trials": n}
+            for i, (sid, n) in enumerate(TRIALS.items())
+        ],
     }
     path = root / "suites" / "labels.yaml"
     path.write_text(json.dumps(suite))
@@ -95,15 +107,22 @@ class _Judge:
         helpful = [True, False, True][index % 3] if disputed(seed) else True
         tone = [2, 4, 5][index % 3] if disputed(seed) else 4
         quote = {"turn": 4, "quote": "has shipped"}
-        return {"json": {"helpful": {"reasoning": "It said where.", "evidence": [quote], "score": helpful},
-                         "tone": {"reasoning": "Polite.", "evidence": [quote], "score": tone}}}
+        return {
+            "json": {
+                "helpful": {"reasoning": "It said where.", "evidence": [quote], "score": helpful},
+                "tone": {"reasoning": "Polite.", "evidence": [quote], "score": tone},
+            }
+        }
 
 
 def make_run(root: Path) -> Path:
     """Write the project under `root`, run it offline, return the run directory."""
     suite_path = write_project(root)
-    rules = [Rule(role="simulator", handler=_simulator), Rule(role="judge", handler=_Judge()),
-             Rule(role="agent", handler=_agent)]
+    rules = [
+        Rule(role="simulator", handler=_simulator),
+        Rule(role="judge", handler=_Judge()),
+        Rule(role="agent", handler=_agent),
+    ]
     with FakeLLMServer(rules) as server:
         suite = load_suite(suite_path, root=root)
         config = RunConfig(report_dir=root / "reports", fsync_interval_s=0)

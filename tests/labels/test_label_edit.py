@@ -19,8 +19,9 @@ FIRST = ["y", "4: has shipped; 2", "said where", "5", "", "", "p"]  # helpful, i
 def _edit(file: Path, project: Path, answers: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
     code = "from evalkit.cli import main; main()"
     args = [sys.executable, "-c", code, "labels", "edit", str(file), "--root", str(project), *extra]
-    return subprocess.run(args, input="".join(a + "\n" for a in answers), capture_output=True, text=True,
-                          timeout=60, cwd=project)
+    return subprocess.run(
+        args, input="".join(a + "\n" for a in answers), capture_output=True, text=True, timeout=60, cwd=project
+    )
 
 
 @pytest.fixture
@@ -38,15 +39,20 @@ def test_labelling_two_items_writes_scores_citations_and_provenance(project: Pat
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "[1] user\n" in out and "[2] agent\n" in out and "[3] tool lookup_order (ok)" in out and "[4] agent" in out
-    assert "Did the agent tell the user where the order is?" in out and "1 = Rude" in out and "5 = Warm and precise" in out
+    assert (
+        "Did the agent tell the user where the order is?" in out and "1 = Rude" in out and "5 = Warm and precise" in out
+    )
     assert "looked_up" not in out  # a deterministic check is not asked
     assert "expected y or n" in out and "'9' is not a turn" in out and "'nope' is not in turn 4" in out
     assert "2 item(s) labelled, 0 skipped, 0 still unlabelled" in out
     first, last = read_jsonl(stubs)
     fingerprint = load_rubric(project / "rubrics" / "quality.yaml").fingerprint
     assert first["criteria"] == {
-        "helpful": {"score": True, "cited": [{"turn": 4, "quote": "has shipped"}, {"turn": 2, "quote": ""}],
-                    "note": "said where"},
+        "helpful": {
+            "score": True,
+            "cited": [{"turn": 4, "quote": "has shipped"}, {"turn": 2, "quote": ""}],
+            "note": "said where",
+        },
         "tone": {"score": 5, "cited": [], "note": ""},
     }
     assert first["verdict"] == "pass" and last["verdict"] == "fail"
@@ -68,8 +74,10 @@ def test_an_interrupted_session_keeps_finished_items_and_resumes_at_the_next(pro
     assert lines[1] == original[1]  # the unfinished item's line is untouched, byte for byte
     again = _edit(stubs, project, ["n", "", "", "3", "", "", ""])
     assert again.returncode == 0 and "item 1/1 (line 2)" in again.stdout
-    assert read_jsonl(stubs)[1]["criteria"] == {"helpful": {"score": False, "cited": [], "note": ""},
-                                                 "tone": {"score": 3, "cited": [], "note": ""}}
+    assert read_jsonl(stubs)[1]["criteria"] == {
+        "helpful": {"score": False, "cited": [], "note": ""},
+        "tone": {"score": 3, "cited": [], "note": ""},
+    }
     nothing = _edit(stubs, project, [])
     assert "0 item(s) labelled, 0 skipped, 0 still unlabelled" in nothing.stdout
 

@@ -21,8 +21,9 @@ def _sample(project: Path, run_dir: Path, out: Path, *extra: str) -> list[dict]:
     return read_jsonl(out)
 
 
-def test_holdout_items_are_proportional_per_scenario_with_their_inclusion_probability(project: Path,
-                                                                                      run_dir: Path) -> None:
+def test_holdout_items_are_proportional_per_scenario_with_their_inclusion_probability(
+    project: Path, run_dir: Path
+) -> None:
     stubs = _sample(project, run_dir, project / "labels" / "q.jsonl", "--n", "7", "--seed", "3")
     per_scenario = Counter(s["cluster"] for s in stubs)
     population = Counter(t["scenario_id"] for t in trials(run_dir))
@@ -31,7 +32,9 @@ def test_holdout_items_are_proportional_per_scenario_with_their_inclusion_probab
         quota = 7 * population[scenario] / sum(population.values())
         assert abs(count - quota) < 1  # largest remainder: within one of the proportional share
     for stub in stubs:
-        assert stub["inclusion_probability"] == pytest.approx(per_scenario[stub["cluster"]] / population[stub["cluster"]])
+        assert stub["inclusion_probability"] == pytest.approx(
+            per_scenario[stub["cluster"]] / population[stub["cluster"]]
+        )
 
 
 def test_stubs_name_the_transcript_hash_rubric_and_run_and_validate(project: Path, run_dir: Path) -> None:
@@ -77,8 +80,9 @@ def test_recorded_inclusion_probabilities_match_the_draw_frequencies(project: Pa
 
 
 def test_fewer_items_than_scenarios_draws_scenarios_first(project: Path, run_dir: Path) -> None:
-    result = evalkit("labels", "sample", run_dir, "--rubric", RUBRIC_REF, "--n", "2", "--out", project / "l.jsonl",
-                     "--root", project)
+    result = evalkit(
+        "labels", "sample", run_dir, "--rubric", RUBRIC_REF, "--n", "2", "--out", project / "l.jsonl", "--root", project
+    )
     assert result.exit_code == 0 and "1 scenario(s) have none" in result.output
     stubs = read_jsonl(project / "l.jsonl")
     assert len({s["cluster"] for s in stubs}) == 2
@@ -99,7 +103,8 @@ def test_disagreement_adds_the_most_disputed_trials_as_dev_items(project: Path, 
     n_disputed = len(spread)
     many = _sample(project, run_dir, project / "e.jsonl", "--n", "1", "--strategy", "disagreement", "--dev", "50")
     assert len([s for s in many if s["split"] == "dev"]) == n_disputed - sum(
-        1 for s in many if s["split"] == "holdout" and disputed(seeds[s["transcript_hash"]]))
+        1 for s in many if s["split"] == "holdout" and disputed(seeds[s["transcript_hash"]])
+    )
 
 
 def test_allocation_is_proportional_at_least_one_and_capped() -> None:
@@ -132,8 +137,9 @@ def test_bad_rubric_is_one_line(project: Path, run_dir: Path, args: list[str], e
 
 def test_an_existing_out_file_or_a_non_run_is_refused_in_one_line(project: Path, run_dir: Path) -> None:
     (project / "taken.jsonl").write_text("keep me\n")
-    result = evalkit("labels", "sample", run_dir, "--rubric", RUBRIC_REF, "--out", project / "taken.jsonl",
-                     "--root", project)
+    result = evalkit(
+        "labels", "sample", run_dir, "--rubric", RUBRIC_REF, "--out", project / "taken.jsonl", "--root", project
+    )
     assert result.exit_code == 1 and "already exists" in result.output
     assert (project / "taken.jsonl").read_text() == "keep me\n"
     result = evalkit("labels", "sample", project / "rubrics", "--rubric", RUBRIC_REF, "--root", project)

@@ -39,10 +39,14 @@ def test_a_configured_url_is_its_own_identity_without_credentials() -> None:
     assert endpoint_identity("http://127.0.0.1:8000/v1", aliases) == "http://127.0.0.1:8000/v1"  # not aliased
 
 
-def test_the_rules_fingerprint_follows_the_rules_and_their_handlers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_rules_fingerprint_follows_the_rules_and_their_handlers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert rules_fingerprint(RULES) == rules_fingerprint([Rule(role="judge", json={"value": 3})])
     assert rules_fingerprint(RULES) != rules_fingerprint([Rule(role="judge", json={"value": 4})])
-    assert rules_fingerprint([*RULES, Rule(text="x")]) != rules_fingerprint([Rule(text="x"), *RULES])  # first match wins
+    assert rules_fingerprint([*RULES, Rule(text="x")]) != rules_fingerprint(
+        [Rule(text="x"), *RULES]
+    )  # first match wins
     handler = tmp_path / "ek_handler_mod.py"
     handler.write_text("def respond(request):\n    return 'one'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -120,10 +124,10 @@ rules:
     json: {resolved: {reasoning: "The agent answered.", evidence: [], score: true}}
 """
 
-AGENT = '''
+AGENT = """
 def agent(messages):
     return "Done: refunded." if "refund" in messages[-1]["content"] else "Hello!"
-'''
+"""
 
 
 def _write(root: Path, rel: str, text: str) -> None:
@@ -132,7 +136,9 @@ def _write(root: Path, rel: str, text: str) -> None:
     path.write_text(textwrap.dedent(text).lstrip())
 
 
-def test_a_second_offline_run_of_a_suite_is_served_from_the_cache(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_offline_run_of_a_suite_is_served_from_the_cache(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS"):
         monkeypatch.delenv(var, raising=False)
     root = pytester.path
@@ -145,8 +151,14 @@ def test_a_second_offline_run_of_a_suite_is_served_from_the_cache(pytester: pyte
     judged = []
     entries = []
     for _ in range(2):  # each run starts its own fake server on a new port
-        result = pytester.runpytest("suites", "--evalkit-offline", "-p", "no:cacheprovider", "--evalkit-no-progress",
-                                    f"--evalkit-cache-dir={cache_dir}")
+        result = pytester.runpytest(
+            "suites",
+            "--evalkit-offline",
+            "-p",
+            "no:cacheprovider",
+            "--evalkit-no-progress",
+            f"--evalkit-cache-dir={cache_dir}",
+        )
         result.assert_outcomes(passed=3)  # two scenarios and the gate
         run = json.loads((root / "reports" / "latest" / "run.json").resolve().read_text())
         judged.append(run["totals"]["tokens"]["judge"]["input"])

@@ -12,7 +12,7 @@ from evalkit.security import redact
 CONFIG_KEY = "cfgonly3b9e1f7a2d"  # no secret-looking shape: only watch_value can hide it
 
 
-def _context(hub: ModelHub, name: str):  # noqa: ANN202 - BackendContext
+def _context(hub: ModelHub, name: str):
     return hub.model(name)._endpoint._context(hub.config, hub.rules)
 
 
@@ -24,14 +24,18 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_each_builtin_gets_its_own_backend_and_the_sdk_default_url_stays_the_sdks() -> None:
     hub = ModelHub(HubConfig(no_cache=True, api_keys={"openai": SecretStr("k1"), "anthropic": SecretStr("k2")}))
-    kinds = {name: type(hub.model(f"{name}:m")._endpoint.backend(hub.config, hub.rules)).__name__
-             for name in ("openai", "anthropic", "mock")}
+    kinds = {
+        name: type(hub.model(f"{name}:m")._endpoint.backend(hub.config, hub.rules)).__name__
+        for name in ("openai", "anthropic", "mock")
+    }
     assert kinds == {"openai": "OpenAIBackend", "anthropic": "AnthropicBackend", "mock": "MockBackend"}
     assert _context(hub, "openai:m").base_url is None  # api.openai.com: the SDK's own (max_completion_tokens)
     assert _context(hub, "openai:m").api_key == "k1" and _context(hub, "anthropic:m").api_key == "k2"
     custom = ModelHub(HubConfig(no_cache=True, base_urls={"openai": "http://127.0.0.1:9/v1/"}))
-    assert (_context(custom, "openai:m").base_url, _context(custom, "openai:m").api_key) == ("http://127.0.0.1:9/v1",
-                                                                                          NO_KEY)
+    assert (_context(custom, "openai:m").base_url, _context(custom, "openai:m").api_key) == (
+        "http://127.0.0.1:9/v1",
+        NO_KEY,
+    )
 
 
 @pytest.mark.asyncio

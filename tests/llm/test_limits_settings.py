@@ -21,10 +21,14 @@ from evalkit.testing import FAKE_KEY, FakeLLMServer, Rule
 async def test_run_config_limits_reach_the_hub_and_the_server_sees_them(tmp_path):
     """Told rpm 1,200 through RunConfig, 50 requests at once against a server allowing 1,800 (no headers to
     learn from): nothing refused, and the snapshot says what was set."""
-    with FakeLLMServer([Rule(text="ok")], latency_s=0.01, rpm=1800, rate_window_s=1.0,
-                       rate_limit_headers=False) as server:
-        config = RunConfig(base_urls={"openai": server.openai_base_url}, cache_dir=tmp_path,
-                           limits={"rpm": 1200, "adaptive_max": 24, "rate_limit_wait_s": 60})
+    with FakeLLMServer(
+        [Rule(text="ok")], latency_s=0.01, rpm=1800, rate_window_s=1.0, rate_limit_headers=False
+    ) as server:
+        config = RunConfig(
+            base_urls={"openai": server.openai_base_url},
+            cache_dir=tmp_path,
+            limits={"rpm": 1200, "adaptive_max": 24, "rate_limit_wait_s": 60},
+        )
         keyed = config.hub_config().model_dump() | {"api_keys": {"openai": FAKE_KEY}}
         async with ModelHub(HubConfig.model_validate(keyed)) as hub:
             model = hub.model("openai:gpt-4.1-mini")
@@ -36,14 +40,27 @@ async def test_run_config_limits_reach_the_hub_and_the_server_sees_them(tmp_path
 
 
 def test_every_row_lands_in_hub_config():
-    values = {"rpm": 10, "tpm": 1000, "adaptive": False, "adaptive_min": 3, "adaptive_start": 4, "adaptive_max": 5,
-              "adaptive_increase": 0.5, "adaptive_decrease": 0.5, "adaptive_cooldown_s": 1.0, "pace": False,
-              "pace_reserve": 0.2, "rate_limit_wait_s": 7.0, "shared_limits": False}
+    values = {
+        "rpm": 10,
+        "tpm": 1000,
+        "adaptive": False,
+        "adaptive_min": 3,
+        "adaptive_start": 4,
+        "adaptive_max": 5,
+        "adaptive_increase": 0.5,
+        "adaptive_decrease": 0.5,
+        "adaptive_cooldown_s": 1.0,
+        "pace": False,
+        "pace_reserve": 0.2,
+        "rate_limit_wait_s": 7.0,
+        "shared_limits": False,
+    }
     assert set(values) == {o.name for o in LIMIT_OPTIONS}  # a new row needs a line here
     hub = HubConfig(**LimitSettings(**values).hub_values())
     assert (hub.rpm, hub.tpm, hub.rate_limit_wait_s, hub.shared_limits) == (10, 1000, 7.0, False)
-    assert hub.adaptive == AdaptiveConfig(enabled=False, min=3, start=4, max=5, increase=0.5, decrease=0.5,
-                                          cooldown_s=1.0, pace=False, reserve=0.2)
+    assert hub.adaptive == AdaptiveConfig(
+        enabled=False, min=3, start=4, max=5, increase=0.5, decrease=0.5, cooldown_s=1.0, pace=False, reserve=0.2
+    )
 
 
 def test_a_lone_max_pulls_the_default_start_inside_it():
@@ -51,15 +68,18 @@ def test_a_lone_max_pulls_the_default_start_inside_it():
     assert LimitSettings(adaptive_min=40).hub_values()["adaptive"] == {"min": 40, "start": 40}
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"rpm": 0}, "rpm: expected an integer >= 1, got 0"),
-    ({"rpm": 2.5}, "rpm: expected an integer >= 1, got 2.5"),
-    ({"tpm": True}, "tpm: expected an integer >= 1, got True"),
-    ({"adaptive_decrease": 1}, "adaptive_decrease: expected a number > 0 and < 1, got 1"),
-    ({"adaptive": "perhaps"}, "adaptive: expected true or false, got 'perhaps'"),
-    ({"adaptive_start": 50, "adaptive_max": 10}, "expected min <= start <= max, got min=2, start=50, max=10"),
-    ({"burst": 3}, "burst: unknown limit setting; expected one of rpm, tpm"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"rpm": 0}, "rpm: expected an integer >= 1, got 0"),
+        ({"rpm": 2.5}, "rpm: expected an integer >= 1, got 2.5"),
+        ({"tpm": True}, "tpm: expected an integer >= 1, got True"),
+        ({"adaptive_decrease": 1}, "adaptive_decrease: expected a number > 0 and < 1, got 1"),
+        ({"adaptive": "perhaps"}, "adaptive: expected true or false, got 'perhaps'"),
+        ({"adaptive_start": 50, "adaptive_max": 10}, "expected min <= start <= max, got min=2, start=50, max=10"),
+        ({"burst": 3}, "burst: unknown limit setting; expected one of rpm, tpm"),
+    ],
+)
 def test_bad_values_name_the_setting_and_what_was_expected(values, message):
     with pytest.raises(ValidationError) as info:
         RunConfig(limits=values)
@@ -68,7 +88,10 @@ def test_bad_values_name_the_setting_and_what_was_expected(values, message):
 
 def test_strings_from_a_command_line_are_converted():
     assert check_limits({"rpm": "60", "adaptive": "off", "pace_reserve": "0.1"}) == {
-        "rpm": 60, "adaptive": False, "pace_reserve": 0.1}
+        "rpm": 60,
+        "adaptive": False,
+        "pace_reserve": 0.1,
+    }
 
 
 def test_a_split_controller_never_holds_more_than_the_bounds_together():

@@ -11,11 +11,11 @@ import asyncio
 import pytest
 from pydantic import SecretStr
 
+from evalkit.llm import Message
 from evalkit.llm.budget import BudgetTerms, LocalBudget, SharedBudgetClient
 from evalkit.llm.budget_service import BudgetConnection, BudgetServer
 from evalkit.llm.config import SharedBudget
 from evalkit.llm.pacing import Cost
-from evalkit.llm import Message
 from evalkit.testing import FakeLLMServer, Fault, Rule
 
 OK = [Rule(text="ok")]
@@ -58,8 +58,9 @@ def test_a_signal_reaches_the_other_client_and_holds_its_starts(budget_server):
 
 
 def test_a_wrong_token_is_refused_and_the_client_falls_back_to_its_share(budget_server):
-    stranger = SharedBudgetClient(BudgetConnection(budget_server.address, "not-the-token"), "endpoint",
-                                  BudgetTerms(rpm=240), workers=4)
+    stranger = SharedBudgetClient(
+        BudgetConnection(budget_server.address, "not-the-token"), "endpoint", BudgetTerms(rpm=240), workers=4
+    )
     grant = stranger.take(Cost())  # the service hung up: a local bucket with 1/4 of 240 rpm = 1 a second
     assert stranger.degraded and grant.ticket is not None
     assert stranger.take(Cost()).wait_s == pytest.approx(1.0, abs=0.05)
@@ -112,8 +113,10 @@ async def test_two_hubs_on_one_shared_budget_keep_to_one_rpm_together(hub_for, b
 @pytest.mark.asyncio
 async def test_one_workers_429_cuts_the_other_workers_concurrency(hub_for, budget_server):
     with FakeLLMServer(OK, latency_s=0.01) as server:
-        a, b = (hub_for(server, shared_budget=shared(budget_server), adaptive={"start": 16, "cooldown_s": 0})
-                for _ in range(2))
+        a, b = (
+            hub_for(server, shared_budget=shared(budget_server), adaptive={"start": 16, "cooldown_s": 0})
+            for _ in range(2)
+        )
         await burst(b, 4)
         before = b.limits_snapshot()[0]["concurrency"]
         server.inject(Fault.rate_limit, retry_after_ms=5)

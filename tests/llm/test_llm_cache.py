@@ -37,7 +37,11 @@ async def test_second_identical_call_is_a_free_hit(server, hub_for):
     model = hub.model("openai:gpt-4.1-mini")
     first = await model.generate(ASK, output_schema=Score, config=JUDGE)
     # tag and timeout are not part of the key: another session reuses the judgement
-    second = await model.generate(ASK, output_schema=Score, config=JUDGE.model_copy(update={"timeout_s": 5, "tag": CallTag(role="judge", session_id="b")}))
+    second = await model.generate(
+        ASK,
+        output_schema=Score,
+        config=JUDGE.model_copy(update={"timeout_s": 5, "tag": CallTag(role="judge", session_id="b")}),
+    )
     assert len(server.requests) == 1
     assert isinstance(second, ModelResponse) and second.cached and not first.cached
     assert second.parsed == first.parsed == Score(value=3) and second.text == first.text
@@ -53,8 +57,18 @@ VARIANTS = {
     "messages": lambda hub: (hub.model("openai:gpt-4.1-mini"), [Message(role="user", content="grade it!")], {}, JUDGE),
     "tools": lambda hub: (hub.model("openai:gpt-4.1-mini"), ASK, {"tools": [ToolSpec(name="t")]}, JUDGE),
     "schema": lambda hub: (hub.model("openai:gpt-4.1-mini"), ASK, {"output_schema": OtherScore}, JUDGE),
-    "temperature": lambda hub: (hub.model("openai:gpt-4.1-mini"), ASK, {}, JUDGE.model_copy(update={"temperature": 0.7})),
-    "sample_index": lambda hub: (hub.model("openai:gpt-4.1-mini"), ASK, {}, JUDGE.model_copy(update={"sample_index": 1})),
+    "temperature": lambda hub: (
+        hub.model("openai:gpt-4.1-mini"),
+        ASK,
+        {},
+        JUDGE.model_copy(update={"temperature": 0.7}),
+    ),
+    "sample_index": lambda hub: (
+        hub.model("openai:gpt-4.1-mini"),
+        ASK,
+        {},
+        JUDGE.model_copy(update={"sample_index": 1}),
+    ),
 }
 
 
@@ -79,7 +93,9 @@ async def test_another_base_url_misses(server, hub_for):
     hub = hub_for(server)
     await hub.model("openai:gpt-4.1-mini").generate(ASK, output_schema=Score, config=JUDGE)
     with FakeLLMServer([Rule(json={"value": 4})]) as other:
-        result = await hub.model("openai:gpt-4.1-mini", base_url=other.openai_base_url).generate(ASK, output_schema=Score, config=JUDGE)
+        result = await hub.model("openai:gpt-4.1-mini", base_url=other.openai_base_url).generate(
+            ASK, output_schema=Score, config=JUDGE
+        )
         assert not result.cached and result.parsed == Score(value=4) and len(other.requests) == 1
     await hub.aclose()
 

@@ -16,7 +16,11 @@ def test_cache_stats_and_clear(tmp_path):
     runner = CliRunner()
     stats = runner.invoke(main, ["cache", "stats", "--cache-dir", str(tmp_path)])
     assert stats.exit_code == 0, stats.output
-    assert "3 entries" in stats.output and "role judge: 2" in stats.output and "model openai:gpt-4.1-mini: 3" in stats.output
+    assert (
+        "3 entries" in stats.output
+        and "role judge: 2" in stats.output
+        and "model openai:gpt-4.1-mini: 3" in stats.output
+    )
     cleared = runner.invoke(main, ["cache", "clear", "--cache-dir", str(tmp_path), "--role", "agent"])
     assert cleared.exit_code == 0 and "removed 1 entry" in cleared.output
     cleared = runner.invoke(main, ["cache", "clear", "--cache-dir", str(tmp_path)])

@@ -30,7 +30,9 @@ async def small_run(hub: ModelHub) -> list:
     for name in ("openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5"):
         model = hub.model(name)
         out.append(await model.generate([Message(role="user", content="hello")]))
-        out.append(await model.generate([Message(role="user", content="weather?")], tools=[ToolSpec(name="get_weather")]))
+        out.append(
+            await model.generate([Message(role="user", content="weather?")], tools=[ToolSpec(name="get_weather")])
+        )
         out.append(await model.generate([Message(role="user", content="grade")], output_schema=Grade, config=JUDGE))
     return out
 
@@ -43,8 +45,12 @@ def comparable(results: list) -> list:
 async def test_record_then_replay_with_server_stopped(tmp_path):
     cassette = tmp_path / "run.cassette.jsonl"
     with FakeLLMServer(RULES, api_key=SECRET) as server:
-        config = hub_config_for(server, record_path=cassette, cache_dir=tmp_path / "cache",
-                                api_keys={"openai": SecretStr(SECRET), "anthropic": SecretStr(SECRET)})
+        config = hub_config_for(
+            server,
+            record_path=cassette,
+            cache_dir=tmp_path / "cache",
+            api_keys={"openai": SecretStr(SECRET), "anthropic": SecretStr(SECRET)},
+        )
         recorder = ModelHub(config)
         recorded = await small_run(recorder)
         await recorder.aclose()
@@ -93,14 +99,20 @@ async def test_unrecorded_request_fails_with_readable_diff(tmp_path):
     with FakeLLMServer([Rule(text="hi there")]) as server:
         hub = ModelHub(hub_config_for(server, record_path=cassette, no_cache=True))
         await hub.model("openai:gpt-4.1-mini").generate(
-            [Message(role="system", content="You are a support agent."), Message(role="user", content="my blender is broken")]
+            [
+                Message(role="system", content="You are a support agent."),
+                Message(role="user", content="my blender is broken"),
+            ]
         )
         await hub.model("openai:gpt-4.1-mini").generate([Message(role="user", content="something unrelated entirely")])
         await hub.aclose()
     player = ModelHub(HubConfig(replay_path=cassette, no_cache=True, base_urls={"openai": "http://127.0.0.1:9/v1"}))
     with pytest.raises(ModelError) as info:
         await player.model("openai:gpt-4.1-mini").generate(
-            [Message(role="system", content="You are a support agent."), Message(role="user", content="my toaster is broken")]
+            [
+                Message(role="system", content="You are a support agent."),
+                Message(role="user", content="my toaster is broken"),
+            ]
         )
     err = info.value
     assert err.kind is ErrorKind.no_recording
@@ -119,7 +131,9 @@ async def test_repeated_requests_replay_in_recorded_order(tmp_path):
         recorded = [(await hub.model("openai:m").generate(ask)).text for _ in range(2)]
         await hub.aclose()
     player = ModelHub(HubConfig(replay_path=cassette, no_cache=True))
-    replayed = [(await player.model("openai:m").generate([Message(role="user", content="again")])).text for _ in range(3)]
+    replayed = [
+        (await player.model("openai:m").generate([Message(role="user", content="again")])).text for _ in range(3)
+    ]
     assert recorded == ["first", "second"] and replayed == ["first", "second", "second"]
 
 
@@ -136,10 +150,14 @@ async def test_text_mode_fallback_replays(tmp_path):
     with FakeLLMServer([Rule(role="judge", text='{"ok": false}')]) as server:
         server.inject("bad_request")  # the server refuses response_format once
         hub = ModelHub(hub_config_for(server, record_path=cassette, no_cache=True))
-        recorded = await hub.model("openai:llama3").generate([Message(role="user", content="grade")], output_schema=Grade, config=JUDGE)
+        recorded = await hub.model("openai:llama3").generate(
+            [Message(role="user", content="grade")], output_schema=Grade, config=JUDGE
+        )
         await hub.aclose()
     player = ModelHub(HubConfig(replay_path=cassette, no_cache=True))
-    replayed = await player.model("openai:llama3").generate([Message(role="user", content="grade")], output_schema=Grade, config=JUDGE)
+    replayed = await player.model("openai:llama3").generate(
+        [Message(role="user", content="grade")], output_schema=Grade, config=JUDGE
+    )
     assert replayed.parsed == recorded.parsed == Grade(ok=False)
 
 
@@ -155,4 +173,6 @@ async def test_concurrent_recording_writes_whole_lines(tmp_path):
         await hub.aclose()
     lines = cassette.read_text().splitlines()
     assert len(lines) == 60
-    assert sorted(json.loads(line)["request"]["messages"][0]["content"] for line in lines) == sorted(f"q{i}" for i in range(60))
+    assert sorted(json.loads(line)["request"]["messages"][0]["content"] for line in lines) == sorted(
+        f"q{i}" for i in range(60)
+    )

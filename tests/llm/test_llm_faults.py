@@ -33,7 +33,9 @@ def server(fake_llm):
     ],
 )
 async def test_retryable_faults_are_classified_and_retried(server, hub_for, name, fault, kind):
-    hub = hub_for(server, max_retries=2, rate_limit_wait_s=0)  # 429s counted like other retries (see test_llm_ratelimit)
+    hub = hub_for(
+        server, max_retries=2, rate_limit_wait_s=0
+    )  # 429s counted like other retries (see test_llm_ratelimit)
     server.inject(fault, times=2)
     reply = await hub.model(name).generate(HI)
     assert reply.text == "fine" and len(server.requests) == 3  # two failures, then success
@@ -53,7 +55,11 @@ async def test_retryable_faults_are_classified_and_retried(server, hub_for, name
 @pytest.mark.parametrize("name", PROVIDERS)
 @pytest.mark.parametrize(
     ("fault", "kind"),
-    [(Fault.auth, ErrorKind.auth), (Fault.bad_request, ErrorKind.bad_request), (Fault.context_length, ErrorKind.context_length)],
+    [
+        (Fault.auth, ErrorKind.auth),
+        (Fault.bad_request, ErrorKind.bad_request),
+        (Fault.context_length, ErrorKind.context_length),
+    ],
 )
 async def test_client_errors_are_never_retried(server, hub_for, name, fault, kind):
     hub = hub_for(server, max_retries=3)

@@ -8,8 +8,11 @@ from evalkit.llm import CallTag, ChatModel, GenerateConfig, Message, ModelRespon
 from evalkit.testing import Rule
 
 PROVIDERS = ["openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5"]
-WEATHER = ToolSpec(name="get_weather", description="Weather for a city",
-                   parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
+WEATHER = ToolSpec(
+    name="get_weather",
+    description="Weather for a city",
+    parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+)
 
 
 @pytest.fixture
@@ -27,7 +30,9 @@ async def test_plain_text_with_system_prompt(server, hub_for, name):
     model = hub.model(name)
     assert isinstance(model, ChatModel)
     config = GenerateConfig(temperature=0, max_tokens=64, tag=CallTag(role="simulator"))
-    reply = await model.generate([Message(role="system", content="talk like a pirate"), Message(role="user", content="hello")], config=config)
+    reply = await model.generate(
+        [Message(role="system", content="talk like a pirate"), Message(role="user", content="hello")], config=config
+    )
     assert isinstance(reply, ModelResponse)
     assert (reply.text, reply.finish_reason, reply.model) == ("Arr!", "stop", name)
     assert reply.usage.input_tokens > 0 and reply.request_id and reply.latency_s > 0
@@ -52,7 +57,10 @@ async def test_tool_call_round_trip(server, hub_for, name):
     assert first.finish_reason == "tool_calls"
     [call] = first.tool_calls
     assert (call.name, call.arguments) == ("get_weather", {"city": "Paris"}) and call.id
-    history += [first.as_message(), Message(role="tool", content="sunny, 24C", tool_call_id=call.id, name="get_weather")]
+    history += [
+        first.as_message(),
+        Message(role="tool", content="sunny, 24C", tool_call_id=call.id, name="get_weather"),
+    ]
     second = await model.generate(history, tools=[WEATHER])
     assert second.text == "Enjoy the sun in Paris." and second.tool_calls == []
 
@@ -67,8 +75,16 @@ async def test_tool_call_round_trip(server, hub_for, name):
     else:
         assert wire["tools"][0]["input_schema"]["required"] == ["city"]
         assistant, result = wire["messages"][1], wire["messages"][2]
-        assert assistant["content"][0] == {"type": "tool_use", "id": call.id, "name": "get_weather", "input": {"city": "Paris"}}
-        assert result == {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sunny, 24C"}]}
+        assert assistant["content"][0] == {
+            "type": "tool_use",
+            "id": call.id,
+            "name": "get_weather",
+            "input": {"city": "Paris"},
+        }
+        assert result == {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sunny, 24C"}],
+        }
         assert server.requests[0].body["tool_choice"] == {"type": "auto"}
     await hub.aclose()
 
@@ -98,7 +114,9 @@ async def test_base_url_override_makes_a_separate_endpoint(server, hub_for, fake
 
     with FakeLLMServer([Rule(text="from the other server")]) as other:
         hub = hub_for(server)
-        reply = await hub.model("openai:llama3", base_url=other.openai_base_url).generate([Message(role="user", content="x")])
+        reply = await hub.model("openai:llama3", base_url=other.openai_base_url).generate(
+            [Message(role="user", content="x")]
+        )
         assert reply.text == "from the other server" and len(other.requests) == 1 and server.requests == []
         assert reply.cost_usd is None  # a local model has no known price
         await hub.aclose()

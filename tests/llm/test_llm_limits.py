@@ -42,8 +42,12 @@ async def test_200_requests_take_about_total_over_n_times_latency(hub_for):
 
     n, latency, total = 20, 0.05, 200
     with FakeLLMServer([Rule(text="ok")], latency_s=latency) as server:
-        bare = openai.AsyncOpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0,
-                                  http_client=httpx2.AsyncClient(limits=httpx2.Limits(max_connections=n)))
+        bare = openai.AsyncOpenAI(
+            base_url=server.openai_base_url,
+            api_key="k",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(limits=httpx2.Limits(max_connections=n)),
+        )
         hub = hub_for(server, max_connections=n)
         model = hub.model("openai:gpt-4.1-mini")
         ask = [{"role": "user", "content": "warm"}]
@@ -51,7 +55,12 @@ async def test_200_requests_take_about_total_over_n_times_latency(hub_for):
         await model.generate([Message(role="user", content="warm")])
         baselines, timings = [], []
         for _ in range(2):  # alternate and keep the best of each, so a load spike cannot decide the test
-            baselines.append(await _timed(bare.chat.completions.create(model="m", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(total)))
+            baselines.append(
+                await _timed(
+                    bare.chat.completions.create(model="m", messages=[{"role": "user", "content": f"q{i}"}])
+                    for i in range(total)
+                )
+            )
             server.reset()
             timings.append(await _timed(model.generate([Message(role="user", content=f"q{i}")]) for i in range(total)))
             assert len(server.requests) == total and server.max_in_flight <= n

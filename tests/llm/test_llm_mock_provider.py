@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from evalkit.llm import CallTag, ModelError, GenerateConfig, HubConfig, Message, ModelHub, ModelResponse, Rule, RulesFileError, load_rules
+from evalkit.llm import (
+    CallTag,
+    GenerateConfig,
+    HubConfig,
+    Message,
+    ModelError,
+    ModelHub,
+    ModelResponse,
+    Rule,
+    RulesFileError,
+    load_rules,
+)
 from evalkit.testing import FakeLLMServer
 
 

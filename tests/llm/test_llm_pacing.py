@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,20 +11,31 @@ from evalkit.llm.ratelimit_headers import Reading, read_rate_limits
 
 
 def test_openai_headers():
-    readings = read_rate_limits({
-        "x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "499", "x-ratelimit-reset-requests": "120ms",
-        "x-ratelimit-limit-tokens": "30000", "x-ratelimit-remaining-tokens": "29000", "x-ratelimit-reset-tokens": "6m0.5s",
-    })
+    readings = read_rate_limits(
+        {
+            "x-ratelimit-limit-requests": "500",
+            "x-ratelimit-remaining-requests": "499",
+            "x-ratelimit-reset-requests": "120ms",
+            "x-ratelimit-limit-tokens": "30000",
+            "x-ratelimit-remaining-tokens": "29000",
+            "x-ratelimit-reset-tokens": "6m0.5s",
+        }
+    )
     assert readings == [Reading("requests", 500, 499, 0.12), Reading("tokens", 30000, 29000, 360.5)]
 
 
 def test_anthropic_headers_reset_is_a_moment():
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
-    readings = read_rate_limits({
-        "anthropic-ratelimit-requests-limit": "50", "anthropic-ratelimit-requests-remaining": "10",
-        "anthropic-ratelimit-requests-reset": soon, "anthropic-ratelimit-input-tokens-limit": "40000",
-        "anthropic-ratelimit-input-tokens-remaining": "100", "anthropic-ratelimit-input-tokens-reset": soon,
-    })
+    soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    readings = read_rate_limits(
+        {
+            "anthropic-ratelimit-requests-limit": "50",
+            "anthropic-ratelimit-requests-remaining": "10",
+            "anthropic-ratelimit-requests-reset": soon,
+            "anthropic-ratelimit-input-tokens-limit": "40000",
+            "anthropic-ratelimit-input-tokens-remaining": "100",
+            "anthropic-ratelimit-input-tokens-reset": soon,
+        }
+    )
     assert [r.dimension for r in readings] == ["requests", "input_tokens"]
     assert all(r.reset_absolute and 28 < r.reset_s <= 30 for r in readings)
     assert readings[1].remaining == 100
@@ -101,5 +112,12 @@ def test_hold_and_static_caps():
 
 
 def test_real_clock_reading_in_the_past_is_not_negative():
-    assert read_rate_limits({"anthropic-ratelimit-requests-remaining": "1",
-                             "anthropic-ratelimit-requests-reset": "2000-01-01T00:00:00Z"})[0].reset_s == 0.0
+    assert (
+        read_rate_limits(
+            {
+                "anthropic-ratelimit-requests-remaining": "1",
+                "anthropic-ratelimit-requests-reset": "2000-01-01T00:00:00Z",
+            }
+        )[0].reset_s
+        == 0.0
+    )

@@ -10,9 +10,8 @@ import pytest
 
 from evalkit.llm.backends.anthropic_backend import merge_turns
 from evalkit.llm.backends.openai_backend import is_strict_compatible
-from evalkit.llm.errors import classify, kind_for_status, retry_after_s
+from evalkit.llm.errors import ClassifiedError, classify, kind_for_status, retry_after_s
 from evalkit.llm.retry import RetryPolicy
-from evalkit.llm.errors import ClassifiedError
 from evalkit.llm.structured import extract_json
 from evalkit.llm.types import ErrorKind
 
@@ -92,20 +91,37 @@ def test_extract_json_failures(text):
 
 
 def test_merge_turns_keeps_blocks_in_order():
-    merged = merge_turns([
-        {"role": "user", "content": "a"},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "r"}]},
-        {"role": "assistant", "content": "b"},
-    ])
+    merged = merge_turns(
+        [
+            {"role": "user", "content": "a"},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "r"}]},
+            {"role": "assistant", "content": "b"},
+        ]
+    )
     assert merged == [
-        {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "tool_result", "tool_use_id": "t", "content": "r"}]},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "a"}, {"type": "tool_result", "tool_use_id": "t", "content": "r"}],
+        },
         {"role": "assistant", "content": "b"},
     ]
 
 
 def test_strict_schema_detection():
-    closed = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": False}
+    closed = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
     assert is_strict_compatible(closed)
     assert not is_strict_compatible({**closed, "additionalProperties": True})
     assert not is_strict_compatible({"type": "object", "properties": {"a": {}}, "required": []})
-    assert not is_strict_compatible({"type": "object", "properties": {"x": closed | {"required": []}}, "required": ["x"], "additionalProperties": False})
+    assert not is_strict_compatible(
+        {
+            "type": "object",
+            "properties": {"x": closed | {"required": []}},
+            "required": ["x"],
+            "additionalProperties": False,
+        }
+    )

@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from evalkit.llm import ErrorKind, Message, ModelError
-from evalkit.testing import Fault, FakeLLMServer, Rule
+from evalkit.testing import FakeLLMServer, Fault, Rule
 
 OK = [Rule(text="ok")]
 

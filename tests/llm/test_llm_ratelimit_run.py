@@ -18,13 +18,22 @@ from evalkit.testing import FakeLLMServer, Rule, hub_config_for
 def write_project(root: Path, scenarios: int, trials: int) -> Path:
     (root / "rubrics").mkdir(parents=True)
     (root / "suites").mkdir(parents=True)
-    rubric = {"id": "ok", "version": 1, "judge": {"model": "openai:judge-m"},
-              "criteria": [{"id": "helpful", "question": "Was the agent helpful?"}]}
+    rubric = {
+        "id": "ok",
+        "version": 1,
+        "judge": {"model": "openai:judge-m"},
+        "criteria": [{"id": "helpful", "question": "Was the agent helpful?"}],
+    }
     (root / "rubrics" / "ok.yaml").write_text(json.dumps(rubric))
-    suite = {"suite": "limited", "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "Help."},
-             "simulator": {"model": "openai:sim-m"}, "rubrics": ["ok@1"], "trials": trials,
-             "defaults": {"max_turns": 4},
-             "scenarios": [{"id": f"s{i}", "goal": f"Ask about order {i}."} for i in range(scenarios)]}
+    suite = {
+        "suite": "limited",
+        "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "Help."},
+        "simulator": {"model": "openai:sim-m"},
+        "rubrics": ["ok@1"],
+        "trials": trials,
+        "defaults": {"max_turns": 4},
+        "scenarios": [{"id": f"s{i}", "goal": f"Ask about order {i}."} for i in range(scenarios)],
+    }
     path = root / "suites" / "limited.yaml"
     path.write_text(json.dumps(suite))
     return path
@@ -41,7 +50,11 @@ def judge(request: LLMRequest) -> dict[str, Any]:
     return {"json": {k: {"reasoning": "Fine.", "evidence": [], "score": True} for k in keys}}
 
 
-RULES = [Rule(role="simulator", handler=simulator), Rule(role="judge", handler=judge), Rule(role="agent", text="On its way.")]
+RULES = [
+    Rule(role="simulator", handler=simulator),
+    Rule(role="judge", handler=judge),
+    Rule(role="agent", text="On its way."),
+]
 
 
 async def run_limited(tmp_path: Path, rpm: int = 1200, **hub_overrides: Any) -> tuple[Any, FakeLLMServer, list[Any]]:
@@ -76,7 +89,8 @@ async def test_the_fixed_cap_with_counted_429_retries_makes_sessions_invalid(tmp
 
     Here a 429 gets no retry at all, so the 12 sessions opening at once against a 5-request bucket
     cannot all get through."""
-    run, server, _ = await run_limited(tmp_path, rpm=600, adaptive={"enabled": False}, rate_limit_wait_s=0,
-                                       max_retries=0)
+    run, server, _ = await run_limited(
+        tmp_path, rpm=600, adaptive={"enabled": False}, rate_limit_wait_s=0, max_retries=0
+    )
     assert server.rate_limit_stats.rejected > 0
     assert any(t["outcome"] == "invalid" for t in run.trials)

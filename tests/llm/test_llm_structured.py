@@ -44,7 +44,12 @@ async def test_native_structured_output(fake_llm, hub_for, name):
 @pytest.mark.asyncio
 @pytest.mark.parametrize("name", PROVIDERS)
 async def test_repair_quotes_the_validation_error(fake_llm, hub_for, name):
-    fake_llm.add_rule(Rule(role="judge", replies=[Reply(json={"score": 9, "reason": "too high"}), Reply(json={"score": 5, "reason": "fixed"})]))
+    fake_llm.add_rule(
+        Rule(
+            role="judge",
+            replies=[Reply(json={"score": 9, "reason": "too high"}), Reply(json={"score": 5, "reason": "fixed"})],
+        )
+    )
     hub = hub_for(fake_llm, no_cache=True)
     result = await hub.model(name).generate(ASK, output_schema=Verdict, config=JUDGE)
     assert isinstance(result, ModelResponse) and result.parsed == Verdict(score=5, reason="fixed")
@@ -162,6 +167,8 @@ async def test_logprobs_only_when_scripted(fake_llm, hub_for):
     config = JUDGE.model_copy(update={"logprobs": True, "top_logprobs": 3})
     unscripted = await hub.model("openai:gpt-4.1-mini").generate(ASK, output_schema=Verdict, config=config)
     assert unscripted.logprobs is None  # like a server that ignores the parameter
-    certain = await hub.model("openai:gpt-4.1-mini").generate([Message(role="user", content="certain")], output_schema=Verdict, config=config)
+    certain = await hub.model("openai:gpt-4.1-mini").generate(
+        [Message(role="user", content="certain")], output_schema=Verdict, config=config
+    )
     assert certain.logprobs and all(t["logprob"] == 0.0 and t["top"] == {t["token"]: 0.0} for t in certain.logprobs)
     await hub.aclose()

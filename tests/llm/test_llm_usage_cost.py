@@ -22,7 +22,9 @@ def test_shipped_prices_snapshots_and_unknown():
 
 
 def test_overrides_win_and_price_unknown_models():
-    prices = PriceTable({"openai:llama3": ModelPrice(input=1, output=2), "openai:gpt-4.1": ModelPrice(input=0, output=0)})
+    prices = PriceTable(
+        {"openai:llama3": ModelPrice(input=1, output=2), "openai:gpt-4.1": ModelPrice(input=0, output=0)}
+    )
     assert prices.cost("openai:llama3", MILLION) == pytest.approx(3.0)
     assert prices.cost("openai:gpt-4.1", MILLION) == 0.0
 
@@ -34,10 +36,16 @@ def tag(role: str, session: str, scenario: str = "sc1") -> GenerateConfig:
 @pytest.mark.asyncio
 async def test_ledger_per_role_session_scenario_and_run(fake_llm, hub_for):
     fake_llm.add_rule(Rule(role="agent", replies=[Reply(text="a", usage=Usage(input_tokens=100, output_tokens=10))]))
-    fake_llm.add_rule(Rule(role="simulator", replies=[Reply(text="s", usage=Usage(input_tokens=200, output_tokens=20))]))
+    fake_llm.add_rule(
+        Rule(role="simulator", replies=[Reply(text="s", usage=Usage(input_tokens=200, output_tokens=20))])
+    )
     fake_llm.add_rule(Rule(role="judge", replies=[Reply(text="j", usage=Usage(input_tokens=1000, output_tokens=50))]))
     hub = hub_for(fake_llm, no_cache=True)
-    openai_model, claude, local = hub.model("openai:gpt-4.1-mini"), hub.model("anthropic:claude-sonnet-4-6"), hub.model("openai:llama3")
+    openai_model, claude, local = (
+        hub.model("openai:gpt-4.1-mini"),
+        hub.model("anthropic:claude-sonnet-4-6"),
+        hub.model("openai:llama3"),
+    )
     hi = [Message(role="user", content="hi")]
     first = await openai_model.generate(hi, config=tag("agent", "s1"))
     await openai_model.generate(hi, config=tag("agent", "s2", "sc2"))

@@ -52,7 +52,9 @@ criteria:
 """
 
 
-def judge_reply(score: bool, quote: str = "refunded", reasoning: str = "The agent confirmed the refund.") -> dict[str, Any]:
+def judge_reply(
+    score: bool, quote: str = "refunded", reasoning: str = "The agent confirmed the refund."
+) -> dict[str, Any]:
     return {"resolved": {"reasoning": reasoning, "evidence": [{"turn": 2, "quote": quote}], "score": score}}
 
 
@@ -89,7 +91,6 @@ class Project:
     def trials(self, run_dir: Path | None = None) -> list[dict[str, Any]]:
         run_dir = run_dir or self.run_dirs()[-1]
         return [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines() if line.strip()]
-
 
 
 def base_url_args(server: FakeLLMServer) -> list[str]:
@@ -137,8 +138,11 @@ def judged_project(project: Project, server: FakeLLMServer) -> None:
     project.write("rubrics/tiny/resolution.yaml", JUDGED_RUBRIC)
     project.suite(JUDGED_SUITE, "suites/judged.yaml")
     server.add_rule(role="judge", match="invalid me", text="this is not JSON")
-    server.add_rule(role="judge", match="hello there",
-                    json=judge_reply(False, "How can I help?", "The agent never refunded the order; it only greeted."))
+    server.add_rule(
+        role="judge",
+        match="hello there",
+        json=judge_reply(False, "How can I help?", "The agent never refunded the order; it only greeted."),
+    )
     server.add_rule(role="judge", match="refund please", json=judge_reply(True))
 
 

@@ -94,5 +94,9 @@ def test_plain_pytest_with_testpaths_also_collects_configured_suites(project: Pr
     project.write("tests/test_unit.py", "def test_unit():\n    assert True\n")
     result = project.pytester.runpytest("--collect-only", "-q")
     lines = [line for line in result.outlines if "::" in line]
-    assert lines == ["tests/test_unit.py::test_unit", "evals/tiny.yaml::good", "evals/tiny.yaml::bad",
-                     "evals/tiny.yaml::[gate]"]
+    assert lines == [
+        "tests/test_unit.py::test_unit",
+        "evals/tiny.yaml::good",
+        "evals/tiny.yaml::bad",
+        "evals/tiny.yaml::[gate]",
+    ]

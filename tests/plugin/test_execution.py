@@ -39,8 +39,11 @@ def test_exitfirst_stops_scheduling_after_the_first_failure(project: Project) ->
 
 
 def test_xdist_workers_merge_into_one_run_and_one_summary(project: Project) -> None:
-    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
-                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3}"))
+    project.suite(
+        TINY_SUITE.replace(
+            "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3}"
+        )
+    )
     result = project.pytester.runpytest_subprocess("suites", "-n", "2", "-p", "no:cacheprovider")
     out = result.stdout.str()
     assert result.ret == 1  # `bad` fails
@@ -128,8 +131,9 @@ def test_xdist_resume_of_a_changed_suite_is_refused_once_before_any_verdict(proj
     [run_dir] = project.run_dirs()
     suite = project.path / "suites" / "tiny.yaml"
     suite.write_text(suite.read_text() + "\n# edited\n")
-    result = project.pytester.runpytest_subprocess("suites", "-n", "2", "-p", "no:cacheprovider",
-                                                   "--evalkit-resume=latest")
+    result = project.pytester.runpytest_subprocess(
+        "suites", "-n", "2", "-p", "no:cacheprovider", "--evalkit-resume=latest"
+    )
     assert result.ret == 4  # a usage error, as a one-process resume of a changed suite is
     err = result.stderr.str()
     assert "tiny.yaml changed since the run started; start a new run" in err
@@ -143,8 +147,9 @@ def test_run_scenario_finds_the_one_suite_holding_the_scenario(project: Project)
     from evalkit.plugin.api import _find_suite
 
     project.suite()
-    project.suite(TINY_SUITE.replace("suite: tiny", "suite: other").replace("id: good", "id: other-good"),
-                  "suites/other.yaml")
+    project.suite(
+        TINY_SUITE.replace("suite: tiny", "suite: other").replace("id: good", "id: other-good"), "suites/other.yaml"
+    )
     project.write("suites/broken.yaml", "suite: broken\nscenarios: {id: [\n")  # must not hide the others
     assert _find_suite("good", None).path.name == "tiny.yaml"
     assert _find_suite("other-good", None).path.name == "other.yaml"

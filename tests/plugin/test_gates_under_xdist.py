@@ -9,12 +9,14 @@ from pathlib import Path
 from plugin_helpers import TINY_SUITE, Project
 
 FAILING_GATE = TINY_SUITE.replace("trials: 2", "trials: 8").replace(
-    "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}")
-PASSING_GATE = (TINY_SUITE.replace("suite: tiny", "suite: fine")
-                .replace('turns: [{user: "hello"}]', 'turns: [{user: "refund it"}]'))
-WARNING_GATE = (TINY_SUITE.replace("suite: tiny", "suite: unsure")
-                .replace("gate: {scenario_pass_rate: 0.5}",
-                         "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3, inconclusive: warn}"))
+    "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}"
+)
+PASSING_GATE = TINY_SUITE.replace("suite: tiny", "suite: fine").replace(
+    'turns: [{user: "hello"}]', 'turns: [{user: "refund it"}]'
+)
+WARNING_GATE = TINY_SUITE.replace("suite: tiny", "suite: unsure").replace(
+    "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3, inconclusive: warn}"
+)
 
 
 def junit_cases(path: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -43,8 +45,9 @@ def test_each_gate_is_a_junit_testcase_under_xdist_as_in_one_process(project: Pr
     project.suite(FAILING_GATE, "suites/tiny.yaml")
     project.suite(PASSING_GATE, "suites/fine.yaml")
     project.suite(WARNING_GATE, "suites/unsure.yaml")
-    xdist = project.pytester.runpytest_subprocess("suites", "-n", "2", "-q", "-p", "no:cacheprovider",
-                                                  "--junitxml=xdist.xml")
+    xdist = project.pytester.runpytest_subprocess(
+        "suites", "-n", "2", "-q", "-p", "no:cacheprovider", "--junitxml=xdist.xml"
+    )
     single = project.pytester.runpytest_subprocess("suites", "-q", "-p", "no:cacheprovider", "--junitxml=single.xml")
 
     out = xdist.stdout.str()
@@ -60,8 +63,11 @@ def test_each_gate_is_a_junit_testcase_under_xdist_as_in_one_process(project: Pr
     assert cases["suites.tiny.yaml::[gate]"] == "failure"
     assert cases["suites.fine.yaml::[gate]"] == "passed"
     assert cases["suites.unsure.yaml::[gate]"] == "passed"
-    failure = ET.parse(project.path / "xdist.xml").getroot().find(".//testcase[@classname='suites.tiny.yaml']"
-                                                                  "[@name='[gate]']/failure")
+    failure = (
+        ET.parse(project.path / "xdist.xml")
+        .getroot()
+        .find(".//testcase[@classname='suites.tiny.yaml'][@name='[gate]']/failure")
+    )
     assert failure is not None and "suite_mean: " in (failure.text or "") + (failure.get("message") or "")
 
     gates = gate_properties(project.path / "xdist.xml")
@@ -73,10 +79,12 @@ def test_each_gate_is_a_junit_testcase_under_xdist_as_in_one_process(project: Pr
 
 
 def test_a_gate_with_nothing_to_gate_is_skipped_under_xdist(project: Project) -> None:
-    project.suite(TINY_SUITE.replace("agent: tiny_agent:agent", 'agent: {kind: model, model: "openai:m", '
-                                                                 'system_prompt: "hi"}'))
-    result = project.pytester.runpytest_subprocess("suites", "-n", "2", "-p", "no:cacheprovider", "-rs",
-                                                   "--junitxml=junit.xml")
+    project.suite(
+        TINY_SUITE.replace("agent: tiny_agent:agent", 'agent: {kind: model, model: "openai:m", system_prompt: "hi"}')
+    )
+    result = project.pytester.runpytest_subprocess(
+        "suites", "-n", "2", "-p", "no:cacheprovider", "-rs", "--junitxml=junit.xml"
+    )
     result.assert_outcomes(skipped=3)  # no live mode: both scenarios would spend money, so the gate has no trials
     assert "nothing to gate" in result.stdout.str()
     _, counts = junit_cases(project.path / "junit.xml")

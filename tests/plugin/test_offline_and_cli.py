@@ -12,7 +12,7 @@ from plugin_helpers import TINY_SUITE, Project
 
 from evalkit.plugin.commands import pytest_args, split_pytest_args
 
-SDK_AGENT = '''
+SDK_AGENT = """
 from openai import OpenAI
 
 def make_agent(model=None):
@@ -24,7 +24,7 @@ def make_agent(model=None):
         return reply.choices[0].message.content
 
     return agent
-'''
+"""
 
 OFFLINE_SUITE = """
 suite: sdk
@@ -48,7 +48,7 @@ rules:
 """
 
 
-def test_offline_points_evalkit_and_sdk_agents_at_the_fake_server(project: Project, monkeypatch) -> None:  # noqa: ANN001
+def test_offline_points_evalkit_and_sdk_agents_at_the_fake_server(project: Project, monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     project.write("sdk_agent.py", SDK_AGENT)
@@ -68,14 +68,19 @@ def test_offline_points_evalkit_and_sdk_agents_at_the_fake_server(project: Proje
 
 def test_run_command_builds_the_pytest_command_line(project: Project) -> None:
     project.suite()
-    args = pytest_args(("suites",), {"offline": True, "trials": 2, "agent_models": "openai:a,openai:b", "live": False},
-                       ("-k", "refund"))
+    args = pytest_args(
+        ("suites",),
+        {"offline": True, "trials": 2, "agent_models": "openai:a,openai:b", "live": False},
+        ("-k", "refund"),
+    )
     assert args[0] == "suites" and f"--rootdir={project.path}" in args
     assert "--evalkit-suites=suites" in args and "--evalkit-offline" in args and "--evalkit-live" not in args
     assert "--evalkit-trials=2" in args and "--evalkit-agent-models=openai:a,openai:b" in args
     assert args[-2:] == ["-k", "refund"]
     assert split_pytest_args(("suites", "evals/x.yaml", "-k", "refund", "-x")) == (
-        ("suites", "evals/x.yaml"), ("-k", "refund", "-x"))
+        ("suites", "evals/x.yaml"),
+        ("-k", "refund", "-x"),
+    )
 
 
 def test_evalkit_run_runs_suites_and_writes_the_report(project: Project) -> None:
@@ -117,15 +122,21 @@ def test_readme_demo_runs_offline_without_a_key(tmp_path: Path) -> None:
     env.pop("EVALKIT_LIVE", None)
     evalkit = Path(sys.executable).with_name("evalkit")
     proc = subprocess.run(
-        [str(evalkit), "demo", "--trials", "1", "--report-dir", str(tmp_path),
-         "-k", "order-status"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        [str(evalkit), "demo", "--trials", "1", "--report-dir", str(tmp_path), "-k", "order-status"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     out = proc.stdout
     assert proc.returncode in (0, 1), out[-3000:] + proc.stderr[-2000:]  # tests ran (1: a gate on one trial)
     [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir() and not p.is_symlink()]
     trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
-    assert sorted(t["tier"] for t in trials) == ["openai:gpt-4.1", "openai:gpt-4.1-mini"]  # the tier is the model as named
+    assert sorted(t["tier"] for t in trials) == [
+        "openai:gpt-4.1",
+        "openai:gpt-4.1-mini",
+    ]  # the tier is the model as named
     assert all(t["outcome"] in ("pass", "fail") for t in trials)  # judged for real, nothing invalid
     assert (run_dir / "report.html").is_file() and f"evalkit: report {run_dir / 'report.html'}" in out
     assert "cost (list-price estimate; offline run, nothing spent)" in (run_dir / "report.html").read_text()

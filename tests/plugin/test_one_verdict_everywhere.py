@@ -36,8 +36,9 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def _start(args: list[str], tmp_path: Path, **env: str) -> subprocess.Popen[str]:
     """Start a command (the two command lines run side by side while run_scenario runs in this process)."""
-    return subprocess.Popen(args, cwd=ROOT, env=_env(tmp_path, **env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=_env(tmp_path, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _stdout(proc: subprocess.Popen[str]) -> str:
@@ -52,6 +53,7 @@ def _run_dir(report_dir: Path) -> Path:
 
 
 # ---------------------------------------------------------------- reading each place back
+
 
 def terminal_verdicts(out: str) -> Verdicts:
     """Rows of the `evalkit scenarios` table: │ scenario[tier] │ VERDICT │ ..."""
@@ -144,17 +146,33 @@ def markdown_run(text: str) -> str:
 def html_run(path: Path) -> str:
     """`<div id="verdict-banner" class="banner fail">`."""
     html = path.read_text(encoding="utf-8")
-    tag = html[html.index('id="verdict-banner"'):].split(">", 1)[0]
+    tag = html[html.index('id="verdict-banner"') :].split(">", 1)[0]
     return tag.split('class="banner ', 1)[1].split('"', 1)[0]
 
 
 # ---------------------------------------------------------------- the three ways in
 
+
 def start_pytest(tmp_path: Path) -> subprocess.Popen[str]:
-    return _start([sys.executable, "-m", "pytest", str(SUITE), "--evalkit-offline", "--evalkit-trials=1",
-                   f"--evalkit-report-dir={tmp_path / 'pytest-reports'}", "-k", SELECT,
-                   f"--junitxml={tmp_path / 'pytest.xml'}", "-p", "no:cacheprovider", "--evalkit-no-cache"],
-                  tmp_path, GITHUB_STEP_SUMMARY=str(tmp_path / "step_summary.md"))
+    return _start(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITE),
+            "--evalkit-offline",
+            "--evalkit-trials=1",
+            f"--evalkit-report-dir={tmp_path / 'pytest-reports'}",
+            "-k",
+            SELECT,
+            f"--junitxml={tmp_path / 'pytest.xml'}",
+            "-p",
+            "no:cacheprovider",
+            "--evalkit-no-cache",
+        ],
+        tmp_path,
+        GITHUB_STEP_SUMMARY=str(tmp_path / "step_summary.md"),
+    )
 
 
 def read_pytest(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdicts]:
@@ -174,9 +192,23 @@ def read_pytest(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdic
 
 def start_evalkit_run(tmp_path: Path) -> subprocess.Popen[str]:
     evalkit = Path(sys.executable).with_name("evalkit")
-    return _start([str(evalkit), "run", str(SUITE), "--offline", "--trials", "1",
-                   "--report-dir", str(tmp_path / "run-reports"), "-k", SELECT, f"--junitxml={tmp_path / 'run.xml'}", "--no-cache"],
-                  tmp_path)
+    return _start(
+        [
+            str(evalkit),
+            "run",
+            str(SUITE),
+            "--offline",
+            "--trials",
+            "1",
+            "--report-dir",
+            str(tmp_path / "run-reports"),
+            "-k",
+            SELECT,
+            f"--junitxml={tmp_path / 'run.xml'}",
+            "--no-cache",
+        ],
+        tmp_path,
+    )
 
 
 def read_evalkit_run(proc: subprocess.Popen[str], tmp_path: Path) -> dict[str, Verdicts]:
@@ -205,8 +237,13 @@ def through_run_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dic
     rows: Verdicts = {}
     try:
         for tier in loaded.suite.agent_models:
-            config = RunConfig(report_dir=tmp_path / "api-reports", tiers=[tier], base_urls=endpoint.base_urls,
-                               offline=True, cache=False)
+            config = RunConfig(
+                report_dir=tmp_path / "api-reports",
+                tiers=[tier],
+                base_urls=endpoint.base_urls,
+                offline=True,
+                cache=False,
+            )
             for scenario in SCENARIOS:
                 verdict = evalkit.run_scenario(scenario, trials=1, suite=SUITE, config=config).verdict
                 rows[verdict.label] = verdict.outcome
@@ -233,7 +270,8 @@ def test_the_same_verdicts_everywhere(tmp_path: Path, monkeypatch: pytest.Monkey
         if set(verdicts) == {RUN}:
             assert verdicts[RUN] == reference[RUN], place
             continue
-        assert as_pytest_names({k: v for k, v in verdicts.items() if k != RUN}) == as_pytest_names(scenarios), \
+        assert as_pytest_names({k: v for k, v in verdicts.items() if k != RUN}) == as_pytest_names(scenarios), (
             f"{place} disagrees with the terminal"
+        )
         if RUN in verdicts:
             assert verdicts[RUN] == reference[RUN], f"{place}: run verdict {verdicts[RUN]} != {reference[RUN]}"

@@ -20,13 +20,21 @@ from evalkit.run import RunConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = {  # a valid value as text (flag, environment, ini) and as TOML, for every kind of row
-    int: ("3", "3"), float: ("0.5", "0.5"), Path: ("some/dir", '"some/dir"'),
+    int: ("3", "3"),
+    float: ("0.5", "0.5"),
+    Path: ("some/dir", '"some/dir"'),
     list: ("mock:a,mock:b", '["mock:a", "mock:b"]'),
     dict: ("openai=http://127.0.0.1:9/v1", '{openai = "http://127.0.0.1:9/v1"}'),
 }
-SPECIAL = {"agent": ("pkg.mod:make", '"pkg.mod:make"'), "simulator_model": ("mock:sim", '"mock:sim"'),
-           "judge_model": ("mock:judge", '"mock:judge"'), "executor": ("local", '"local"'),
-           "ray_address": ("auto", '"auto"'), "resume": ("latest", '"latest"'), "timeout_s": ("7.5", "7.5")}
+SPECIAL = {
+    "agent": ("pkg.mod:make", '"pkg.mod:make"'),
+    "simulator_model": ("mock:sim", '"mock:sim"'),
+    "judge_model": ("mock:judge", '"mock:judge"'),
+    "executor": ("local", '"local"'),
+    "ray_address": ("auto", '"auto"'),
+    "resume": ("latest", '"latest"'),
+    "timeout_s": ("7.5", "7.5"),
+}
 
 
 def sample(option: Option) -> tuple[str, str]:
@@ -78,8 +86,12 @@ def settable(option: Option, route: str) -> bool:
     return route != "evalkit run" or bool(option.cli)
 
 
-SETTABLE = [pytest.param(option, route, id=f"{option.name}-{route}")
-            for route in ROUTES for option in OPTIONS if settable(option, route)]
+SETTABLE = [
+    pytest.param(option, route, id=f"{option.name}-{route}")
+    for route in ROUTES
+    for option in OPTIONS
+    if settable(option, route)
+]
 
 
 def test_every_option_is_settable_somewhere() -> None:
@@ -87,8 +99,9 @@ def test_every_option_is_settable_somewhere() -> None:
 
 
 @pytest.mark.parametrize(("option", "route"), SETTABLE)
-def test_each_route_sets_each_option(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, option: Option,
-                                     route: str) -> None:
+def test_each_route_sets_each_option(
+    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, option: Option, route: str
+) -> None:
     text, toml = sample(option)
     args: list[str] = []
     if route == "pytest flag":
@@ -129,14 +142,24 @@ def dotted(obj: Any, path: str) -> Any:
     return obj
 
 
-@pytest.mark.parametrize(("name", "flag", "env", "ini", "toml", "default"), [
-    ("trials", "1", "2", "3", "4", None),
-    ("cache", "true", "false", "true", "false", True),
-    ("report_dir", "from-flag", "from-env", "from-ini", '"from-toml"', "reports"),
-])
+@pytest.mark.parametrize(
+    ("name", "flag", "env", "ini", "toml", "default"),
+    [
+        ("trials", "1", "2", "3", "4", None),
+        ("cache", "true", "false", "true", "false", True),
+        ("report_dir", "from-flag", "from-env", "from-ini", '"from-toml"', "reports"),
+    ],
+)
 def test_precedence_is_flag_then_environment_then_ini_then_pyproject_then_default(
-        pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, name: str, flag: str, env: str, ini: str,
-        toml: str, default: Any) -> None:
+    pytester: pytest.Pytester,
+    clean_env: pytest.MonkeyPatch,
+    name: str,
+    flag: str,
+    env: str,
+    ini: str,
+    toml: str,
+    default: Any,
+) -> None:
     option = BY_NAME[name]
     pytester.makepyprojecttoml(f"[tool.evalkit]\n{name} = {toml}\n")
     ini_file = pytester.makeini(f"[pytest]\n{option.dest} = {ini}\n")
@@ -192,24 +215,38 @@ trails = "a [project] key of the same name must not be taken for ours"
 
 
 def run_pytest(pytester: pytest.Pytester) -> tuple[int, str]:
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=pytester.path,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("trails = 3", "evalkit trails ({path}:6 [tool.evalkit]): unknown key; did you mean 'trials'?"),
-    ("judge_modle = 'mock:j'",
-     "evalkit judge_modle ({path}:6 [tool.evalkit]): unknown key; did you mean 'judge_model'?"),
-    ("histroy = false", "evalkit histroy ({path}:6 [tool.evalkit]): unknown key; did you mean 'history'?"),
-    ("zzz = 1", "evalkit zzz ({path}:6 [tool.evalkit]): unknown key; expected one of adaptive, "),
-    ("live = true", "evalkit live ({path}:6 [tool.evalkit]): not a [tool.evalkit] key; live is set per run "
-                    "(--evalkit-live or EVALKIT_LIVE)"),
-    ("trials = 0", "evalkit trials ({path}:6 [tool.evalkit]): expected an integer >= 1, got 0"),
-    ("executor = 'spark'", "evalkit executor ({path}:6 [tool.evalkit]): expected one of local, ray, got 'spark'"),
-])
-def test_bad_pyproject_keys_stop_pytest_with_one_line(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch,
-                                                      line: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("trails = 3", "evalkit trails ({path}:6 [tool.evalkit]): unknown key; did you mean 'trials'?"),
+        (
+            "judge_modle = 'mock:j'",
+            "evalkit judge_modle ({path}:6 [tool.evalkit]): unknown key; did you mean 'judge_model'?",
+        ),
+        ("histroy = false", "evalkit histroy ({path}:6 [tool.evalkit]): unknown key; did you mean 'history'?"),
+        ("zzz = 1", "evalkit zzz ({path}:6 [tool.evalkit]): unknown key; expected one of adaptive, "),
+        (
+            "live = true",
+            "evalkit live ({path}:6 [tool.evalkit]): not a [tool.evalkit] key; live is set per run "
+            "(--evalkit-live or EVALKIT_LIVE)",
+        ),
+        ("trials = 0", "evalkit trials ({path}:6 [tool.evalkit]): expected an integer >= 1, got 0"),
+        ("executor = 'spark'", "evalkit executor ({path}:6 [tool.evalkit]): expected one of local, ray, got 'spark'"),
+    ],
+)
+def test_bad_pyproject_keys_stop_pytest_with_one_line(
+    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, line: str, message: str
+) -> None:
     pytester.makepyprojecttoml(PYPROJECT.format(line=line))
     (pytester.path / "suites").mkdir()
     code, out = run_pytest(pytester)
@@ -220,24 +257,34 @@ def test_bad_pyproject_keys_stop_pytest_with_one_line(pytester: pytest.Pytester,
 
 @pytest.mark.parametrize("option", [o for o in OPTIONS if o.files], ids=lambda o: o.name)
 def test_every_file_key_with_a_wrong_type_names_its_line_and_what_was_expected(
-        pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, option: Option) -> None:
+    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, option: Option
+) -> None:
     wrong = "5" if option.kind in (str, Path, list, dict, bool) else '"lots"'
     pytester.makepyprojecttoml(PYPROJECT.format(line=f"{option.name} = {wrong}"))
     with pytest.raises(pytest.UsageError) as info:
         settings_from(pytester)
     shown = "5" if wrong == "5" else "'lots'"
-    assert str(info.value) == (f"evalkit {option.name} ({pytester.path / 'pyproject.toml'}:6 [tool.evalkit]): "
-                               f"expected {option.expected()}, got {shown}")
+    assert str(info.value) == (
+        f"evalkit {option.name} ({pytester.path / 'pyproject.toml'}:6 [tool.evalkit]): "
+        f"expected {option.expected()}, got {shown}"
+    )
 
 
-@pytest.mark.parametrize(("var", "value", "message"), [
-    ("EVALKIT_RPM", "lots", "evalkit rpm (EVALKIT_RPM): expected an integer >= 1, got 'lots'"),
-    ("EVALKIT_LIVE", "maybe", "evalkit live (EVALKIT_LIVE): expected true or false, got 'maybe'"),
-    ("EVALKIT_BASE_URLS", "openai", "evalkit base_urls (EVALKIT_BASE_URLS): expected a table of strings, or "
-                                    "PROVIDER=URL pairs, got 'openai'"),
-])
-def test_a_bad_environment_variable_names_itself(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, var: str,
-                                                 value: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("EVALKIT_RPM", "lots", "evalkit rpm (EVALKIT_RPM): expected an integer >= 1, got 'lots'"),
+        ("EVALKIT_LIVE", "maybe", "evalkit live (EVALKIT_LIVE): expected true or false, got 'maybe'"),
+        (
+            "EVALKIT_BASE_URLS",
+            "openai",
+            "evalkit base_urls (EVALKIT_BASE_URLS): expected a table of strings, or PROVIDER=URL pairs, got 'openai'",
+        ),
+    ],
+)
+def test_a_bad_environment_variable_names_itself(
+    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, var: str, value: str, message: str
+) -> None:
     clean_env.setenv(var, value)
     with pytest.raises(pytest.UsageError, match=re.escape(message)):
         settings_from(pytester)
@@ -245,8 +292,10 @@ def test_a_bad_environment_variable_names_itself(pytester: pytest.Pytester, clea
 
 def test_a_bad_ini_value_names_the_file_and_key(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch) -> None:
     ini = pytester.makeini("[pytest]\nevalkit_trials = none\n")
-    with pytest.raises(pytest.UsageError, match=re.escape(f"evalkit trials ({ini} evalkit_trials): expected an "
-                                                          "integer >= 1, got 'none'")):
+    with pytest.raises(
+        pytest.UsageError,
+        match=re.escape(f"evalkit trials ({ini} evalkit_trials): expected an integer >= 1, got 'none'"),
+    ):
         settings_from(pytester)
 
 
@@ -266,8 +315,10 @@ def test_the_docs_table_is_generated_from_the_table() -> None:
 def test_the_table_is_importable_without_the_engine() -> None:
     """The plugin builds its options from the table on every pytest run: no pydantic, no SDKs."""
     heavy = ("pydantic", "openai", "anthropic", "evalkit.run", "evalkit.llm")
-    code = ("import sys, evalkit.options, evalkit.limit_options, evalkit.plugin.options; "
-            f"print([m for m in {heavy!r} if m in sys.modules])")
+    code = (
+        "import sys, evalkit.options, evalkit.limit_options, evalkit.plugin.options; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
 
@@ -277,15 +328,18 @@ def test_evalkit_run_stops_with_the_same_one_line(pytester: pytest.Pytester, cle
     (pytester.path / "suites").mkdir()
     pytester.makepyprojecttoml("[tool.evalkit]\nrpm = 10\n")
     evalkit = Path(sys.executable).with_name("evalkit")
-    bad_flag = subprocess.run([str(evalkit), "run", "suites", "--trials", "0"], cwd=pytester.path,
-                              capture_output=True, text=True, timeout=120)
+    bad_flag = subprocess.run(
+        [str(evalkit), "run", "suites", "--trials", "0"], cwd=pytester.path, capture_output=True, text=True, timeout=120
+    )
     assert bad_flag.returncode == 4
     assert "evalkit trials (--evalkit-trials): expected an integer >= 1, got '0'" in bad_flag.stderr
     pytester.makepyprojecttoml("[tool.evalkit]\nrmp = 10\n")
-    bad_key = subprocess.run([str(evalkit), "run", "suites"], cwd=pytester.path, capture_output=True, text=True,
-                             timeout=120)
+    bad_key = subprocess.run(
+        [str(evalkit), "run", "suites"], cwd=pytester.path, capture_output=True, text=True, timeout=120
+    )
     assert bad_key.returncode == 4 and "Traceback" not in bad_key.stderr
     assert [line for line in bad_key.stderr.splitlines() if "evalkit" in line] == [
         f"ERROR: evalkit rmp ({pytester.path / 'pyproject.toml'}:2 [tool.evalkit]): unknown key; did you mean 'rpm'? "
-        "(keys: docs/pytest_plugin.md#options)"]
+        "(keys: docs/pytest_plugin.md#options)"
+    ]
     assert not (pytester.path / "reports").exists()

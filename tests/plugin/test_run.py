@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-
 import xml.etree.ElementTree as ET
 
 from plugin_helpers import (
@@ -33,7 +32,10 @@ def test_pass_fail_invalid_verdicts_and_exit_code(project: Project, fake_llm: Fa
     assert "broken-judge INVALID (not a quality failure): only 0 of 2 trials were valid" in out
     rows = project.trials()
     assert sorted({(r["scenario_id"], r["outcome"]) for r in rows}) == [
-        ("broken-judge", "invalid"), ("fails", "fail"), ("passes", "pass")]
+        ("broken-judge", "invalid"),
+        ("fails", "fail"),
+        ("passes", "pass"),
+    ]
 
 
 def test_all_passing_suite_exits_zero_with_summary(project: Project) -> None:
@@ -54,15 +56,22 @@ def test_quiet_run_prints_no_summary(project: Project) -> None:
 
 
 def test_gate_item_inconclusive_fails_or_warns(project: Project) -> None:
-    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
-                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3}"))
+    project.suite(
+        TINY_SUITE.replace(
+            "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3}"
+        )
+    )
     result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-rA")
     out = result.stdout.str()
     assert "gate tiny[default]: INCONCLUSIVE" in out
     assert "more scenarios would settle it: ~" in out  # 2 scenarios: the spread between them dominates
     assert "FAILED suites/tiny.yaml::[gate]" in out
-    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
-                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3, inconclusive: warn}"))
+    project.suite(
+        TINY_SUITE.replace(
+            "gate: {scenario_pass_rate: 0.5}",
+            "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.3, inconclusive: warn}",
+        )
+    )
     warned = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-rA")
     assert "PASSED suites/tiny.yaml::[gate]" in warned.stdout.str()
     assert "EvalkitGateWarning" in warned.stdout.str()
@@ -70,14 +79,15 @@ def test_gate_item_inconclusive_fails_or_warns(project: Project) -> None:
 
 def test_gate_fails_on_a_clear_miss(project: Project) -> None:
     suite = TINY_SUITE.replace("trials: 2", "trials: 8").replace(
-        "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}")
+        "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}"
+    )
     project.suite(suite)
     result = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-k", "gate or bad")
     out = result.stdout.str()
     assert "gate tiny[default]: FAIL" in out and "suite_mean: FAIL" in out
 
 
-def test_junit_properties_and_step_summary(project: Project, monkeypatch) -> None:  # noqa: ANN001
+def test_junit_properties_and_step_summary(project: Project, monkeypatch) -> None:
     project.suite()
     summary = project.path / "step_summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
@@ -92,7 +102,9 @@ def test_junit_properties_and_step_summary(project: Project, monkeypatch) -> Non
     assert bad["pass_rate"] == "0%" and bad["evalkit_outcome"] == "fail"
     text = summary.read_text()  # the run's verdict line, then the report's Markdown summary with the gates
     assert text.startswith("### ❌ evalkit run verdict: FAIL (fails the build); scenarios: 1 pass, 1 fail")
-    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ") and "default" in line}
+    rows = {
+        line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ") and "default" in line
+    }
     assert "2 / 0 / 0" in rows["good"] and "100% [34%, 100%]" in rows["good"]
     assert "0 / 2 / 0" in rows["bad"] and "0% [0%, 66%]" in rows["bad"]
     assert "| invalid_rate | tiny | default | ✅ pass |" in text
@@ -108,7 +120,9 @@ def test_rubric_refs_in_junit(project: Project, fake_llm: FakeLLMServer) -> None
     assert props["score"] == "1.000"
 
 
-def test_without_live_paid_scenarios_are_skipped_and_no_request_is_made(project: Project, fake_llm: FakeLLMServer) -> None:
+def test_without_live_paid_scenarios_are_skipped_and_no_request_is_made(
+    project: Project, fake_llm: FakeLLMServer
+) -> None:
     simulated_project(project, fake_llm)
     result = project.pytester.runpytest("suites", "-rs", *base_url_args(fake_llm))
     result.assert_outcomes(skipped=3)
@@ -122,7 +136,9 @@ def test_live_run_prints_estimate_and_max_cost_refuses(project: Project, fake_ll
     simulated_project(project, fake_llm)
     suite = (project.path / "suites/simmed.yaml").read_text().replace("openai:sim-model", "openai:gpt-4.1")
     (project.path / "suites/simmed.yaml").write_text(suite)
-    refused = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake_llm))
+    refused = project.pytester.runpytest(
+        "suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake_llm)
+    )
     out = refused.stdout.str()
     assert "evalkit live run estimate" in out and "4 sessions" in out and "simulator" in out
     assert "refusing to start" in out and "exceeds --evalkit-max-cost $0.00" in out
@@ -143,8 +159,12 @@ def test_k_selection_runs_only_selected_sessions(project: Project, fake_llm: Fak
 
 
 # Seven scenarios: six stay paired with the baseline, enough for the sign-flip test to reach p < 0.05.
-REGRESSION_SUITE = "suite: reg\nagent: tiny_agent:agent\ntrials: 2\ngate: {scenario_pass_rate: 0.5, regression_margin: 0.2}\nscenarios:\n" + "".join(
-    f'  - id: s{n}\n    goal: g\n    turns: [{{user: "refund {n}"}}]\n    checks: [{{contains: "refunded"}}]\n' for n in range(7)
+REGRESSION_SUITE = (
+    "suite: reg\nagent: tiny_agent:agent\ntrials: 2\ngate: {scenario_pass_rate: 0.5, regression_margin: 0.2}\nscenarios:\n"
+    + "".join(
+        f'  - id: s{n}\n    goal: g\n    turns: [{{user: "refund {n}"}}]\n    checks: [{{contains: "refunded"}}]\n'
+        for n in range(7)
+    )
 )
 
 

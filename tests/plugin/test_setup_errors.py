@@ -21,10 +21,10 @@ scenarios:
     turns: [{{user: "{text} refund please"}}]
 """
 
-FACTORY = '''
+FACTORY = """
 def make_agent(model=None):
     raise RuntimeError("no API key configured for the agent")
-'''
+"""
 
 
 def _suite(project: Project, name: str, agent: str, text: str) -> None:
@@ -38,8 +38,9 @@ def test_an_agent_that_never_ran_is_a_pytest_error_and_is_not_judged(project: Pr
     _suite(project, "raising", "broken_factory:make_agent", "RAISING-FACTORY")
     _suite(project, "working", "tiny_agent:agent", "WORKING-AGENT")
     fake_llm.add_rule(role="judge", json=judge_reply(True))
-    result = project.pytester.runpytest("suites", "--evalkit-live", "--junitxml=junit.xml", "-rA",
-                                        "--evalkit-no-preflight", *base_url_args(fake_llm))  # the preflight would stop it
+    result = project.pytester.runpytest(
+        "suites", "--evalkit-live", "--junitxml=junit.xml", "-rA", "--evalkit-no-preflight", *base_url_args(fake_llm)
+    )  # the preflight would stop it
     out = result.stdout.str()
 
     # the two broken agents are ERRORs (not FAILED); their gates fail on the error rate; the working suite passes
@@ -73,14 +74,21 @@ def test_an_agent_that_never_ran_is_a_pytest_error_and_is_not_judged(project: Pr
 def test_an_unknown_provider_stops_the_run_before_any_session(project: Project, fake_llm: FakeLLMServer) -> None:
     rubric = JUDGED_RUBRIC.replace('"openai:judge-model"', '"opneai:judge-model"')
     project.write("rubrics/tiny/resolution.yaml", rubric)
-    project.suite(SUITE.format(name="typo", agent="tiny_agent:agent", text="hi").replace(
-        "trials: 2", 'trials: 2\nagent_models: ["anthropic:claude-x"]\nsimulator: {model: "openia:gpt-4.1-mini"}')
-        .replace('turns: [{user: "hi refund please"}]', "opening: hi"), "suites/typo.yaml")
+    project.suite(
+        SUITE.format(name="typo", agent="tiny_agent:agent", text="hi")
+        .replace(
+            "trials: 2", 'trials: 2\nagent_models: ["anthropic:claude-x"]\nsimulator: {model: "openia:gpt-4.1-mini"}'
+        )
+        .replace('turns: [{user: "hi refund please"}]', "opening: hi"),
+        "suites/typo.yaml",
+    )
     result = project.pytester.runpytest("suites", "--evalkit-live", *base_url_args(fake_llm))
     out = result.stdout.str()
     assert result.ret == 4  # a usage error found at collection (#14 preflight): nothing ran
-    assert ("suites/typo.yaml:6:20: simulator.model: simulator model name 'openia:gpt-4.1-mini': "
-            "unknown provider 'openia'; expected one of openai, anthropic, mock") in out
+    assert (
+        "suites/typo.yaml:6:20: simulator.model: simulator model name 'openia:gpt-4.1-mini': "
+        "unknown provider 'openia'; expected one of openai, anthropic, mock"
+    ) in out
     assert "rubrics/tiny/resolution.yaml:3:16: judge.model: judge model name 'opneai:judge-model'" in out
     assert not fake_llm.requests and not project.run_dirs()
 
@@ -89,17 +97,20 @@ def test_an_unknown_provider_on_the_command_line_is_a_usage_error(project: Proje
     project.suite()
     result = project.pytester.runpytest("suites", "--evalkit-judge-model=openai-gpt-4.1", "-p", "no:cacheprovider")
     assert result.ret == 4
-    assert ("evalkit judge_model (--evalkit-judge-model or [tool.evalkit]): model name 'openai-gpt-4.1': "
-            "expected 'provider:model'") in result.stderr.str()
+    assert (
+        "evalkit judge_model (--evalkit-judge-model or [tool.evalkit]): model name 'openai-gpt-4.1': "
+        "expected 'provider:model'"
+    ) in result.stderr.str()
     tiers = project.pytester.runpytest("suites", "--evalkit-agent-models=openai:a,oai:b", "-p", "no:cacheprovider")
     assert tiers.ret == 4 and "unknown provider 'oai'" in tiers.stderr.str()
-    plain = project.pytester.runpytest("suites", "--evalkit-agent-models=small,large", "--evalkit-live",
-                                       "-p", "no:cacheprovider")
+    plain = project.pytester.runpytest(
+        "suites", "--evalkit-agent-models=small,large", "--evalkit-live", "-p", "no:cacheprovider"
+    )
     plain.assert_outcomes(passed=4, failed=2)  # tiers without a colon are the agent factory's business
     assert not fake_llm.requests
 
 
-SDK_AGENT = '''
+SDK_AGENT = """
 import openai
 
 def make_agent(model=None, base_url=None):
@@ -110,10 +121,12 @@ def make_agent(model=None, base_url=None):
         return reply.choices[0].message.content
 
     return agent
-'''
+"""
 
 
-def test_the_agents_sdk_getting_a_broken_body_is_invalid_not_a_failure(project: Project, fake_llm: FakeLLMServer) -> None:
+def test_the_agents_sdk_getting_a_broken_body_is_invalid_not_a_failure(
+    project: Project, fake_llm: FakeLLMServer
+) -> None:
     project.write("sdk_agent.py", SDK_AGENT)
     project.suite(f"""
 suite: sdk
@@ -145,9 +158,12 @@ def test_run_scenario_refuses_an_unknown_provider_before_any_session(project: Pr
     import evalkit
     from evalkit.run import RunConfig
 
-    path = project.suite(SUITE.format(name="api", agent="tiny_agent:agent", text="hi")
-                         .replace("trials: 2", 'trials: 2\nsimulator: {model: "opanai:sim"}')
-                         .replace('turns: [{user: "hi refund please"}]', "opening: hi"), "suites/api.yaml")
+    path = project.suite(
+        SUITE.format(name="api", agent="tiny_agent:agent", text="hi")
+        .replace("trials: 2", 'trials: 2\nsimulator: {model: "opanai:sim"}')
+        .replace('turns: [{user: "hi refund please"}]', "opening: hi"),
+        "suites/api.yaml",
+    )
     project.write("rubrics/tiny/resolution.yaml", JUDGED_RUBRIC)
     config = RunConfig(report_dir=project.path / "reports", base_urls={"openai": fake_llm.openai_base_url})
     with pytest.raises(ValueError, match=r"api\.yaml:5:\d+: simulator\.model: simulator model name 'opanai:sim'"):

@@ -56,8 +56,9 @@ def endpoint(project: Project) -> dict:
 @pytest.mark.fake_llm(**SERVER)
 def test_pytest_option_rpm_paces_the_run_and_run_json_records_it(project: Project, fake_llm: FakeLLMServer) -> None:
     limited_project(project, fake_llm)
-    result = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-rpm=900", "--evalkit-adaptive-max=12",
-                                        *base_url_args(fake_llm))
+    result = project.pytester.runpytest(
+        "suites", "--evalkit-live", "--evalkit-rpm=900", "--evalkit-adaptive-max=12", *base_url_args(fake_llm)
+    )
     result.assert_outcomes(passed=3)
     stats = fake_llm.rate_limit_stats
     assert stats.accepted == 40 and stats.rejected == 0
@@ -96,25 +97,48 @@ def test_command_line_beats_pyproject(project: Project, fake_llm: FakeLLMServer)
 def test_evalkit_run_flags_reach_the_hub(project: Project, fake_llm: FakeLLMServer) -> None:
     limited_project(project, fake_llm)
     evalkit = Path(sys.executable).with_name("evalkit")
-    result = project.pytester.run(str(evalkit), "run", "suites", "--live", "--rpm", "900", "--no-adaptive",
-                                  "--rate-limit-wait-s", "30", *base_url_args(fake_llm))
+    result = project.pytester.run(
+        str(evalkit),
+        "run",
+        "suites",
+        "--live",
+        "--rpm",
+        "900",
+        "--no-adaptive",
+        "--rate-limit-wait-s",
+        "30",
+        *base_url_args(fake_llm),
+    )
     assert result.ret == 0, result.stdout.str()
     assert fake_llm.rate_limit_stats.rejected == 0 and fake_llm.rate_limit_stats.accepted == 40
     entry = endpoint(project)
     assert entry["limits"]["rpm"] == 900 and entry["mode"] == "static"
 
 
-@pytest.mark.parametrize(("args", "toml", "message"), [
-    (["--evalkit-rpm=0"], "", "evalkit rpm (--evalkit-rpm): expected an integer >= 1, got '0'"),
-    (["--evalkit-adaptive=maybe"], "", "evalkit adaptive (--evalkit-adaptive): expected true or false, got 'maybe'"),
-    (["--evalkit-pace-reserve=1.5"], "", "evalkit pace_reserve (--evalkit-pace-reserve): expected a number >= 0 "
-                                         "and < 1, got '1.5'"),
-    ([], 'tpm = "lots"', "pyproject.toml:6 [tool.evalkit]): expected an integer >= 1, got 'lots'"),
-    ([], "adaptive_decrease = 1", "evalkit adaptive_decrease ("),
-    (["--evalkit-adaptive-start=50", "--evalkit-adaptive-max=10"], "",
-     "expected adaptive_min <= adaptive_start <= adaptive_max (defaults 2, 16, 256), got adaptive_start=50, "
-     "adaptive_max=10"),
-])
+@pytest.mark.parametrize(
+    ("args", "toml", "message"),
+    [
+        (["--evalkit-rpm=0"], "", "evalkit rpm (--evalkit-rpm): expected an integer >= 1, got '0'"),
+        (
+            ["--evalkit-adaptive=maybe"],
+            "",
+            "evalkit adaptive (--evalkit-adaptive): expected true or false, got 'maybe'",
+        ),
+        (
+            ["--evalkit-pace-reserve=1.5"],
+            "",
+            "evalkit pace_reserve (--evalkit-pace-reserve): expected a number >= 0 and < 1, got '1.5'",
+        ),
+        ([], 'tpm = "lots"', "pyproject.toml:6 [tool.evalkit]): expected an integer >= 1, got 'lots'"),
+        ([], "adaptive_decrease = 1", "evalkit adaptive_decrease ("),
+        (
+            ["--evalkit-adaptive-start=50", "--evalkit-adaptive-max=10"],
+            "",
+            "expected adaptive_min <= adaptive_start <= adaptive_max (defaults 2, 16, 256), got adaptive_start=50, "
+            "adaptive_max=10",
+        ),
+    ],
+)
 def test_bad_limit_values_are_one_line_usage_errors(project: Project, args: list[str], toml: str, message: str) -> None:
     project.suite()
     project.write("pyproject.toml", PYPROJECT.format(settings=toml))

@@ -17,7 +17,8 @@ SCENARIOS = 4
 TRIALS = 15
 ONE_BUDGET = 20 + 20  # rpm 1,200 as evalkit holds it: a burst of 20 plus 20 a second
 SUITE = "suite: split\nagent: tiny_agent:agent\nrubrics: [tiny.resolution@1]\ntrials: TRIALS\nscenarios:\n" + "".join(
-    f'  - {{id: s{i}, goal: get a refund, turns: [{{user: "refund please {i}"}}]}}\n' for i in range(SCENARIOS))
+    f'  - {{id: s{i}, goal: get a refund, turns: [{{user: "refund please {i}"}}]}}\n' for i in range(SCENARIOS)
+)
 
 
 def split_project(project: Project, server: FakeLLMServer, trials: int = TRIALS) -> None:

@@ -53,7 +53,9 @@ def test_an_openai_claims_judge_needs_live_mode(project: Project, fake_llm: Fake
 
 def test_the_estimate_counts_the_claims_judge_call(project: Project, fake_llm: FakeLLMServer) -> None:
     claims_project(project, fake_llm)
-    refused = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake_llm))
+    refused = project.pytester.runpytest(
+        "suites", "--evalkit-live", "--evalkit-max-cost=0.0001", *base_url_args(fake_llm)
+    )
     out = refused.stdout.str()
     assert "evalkit live run estimate" in out and "2 sessions" in out and " simulator, 2 judge)" in out
     assert "refusing to start" in out and refused.ret == 4
@@ -63,7 +65,9 @@ def test_the_estimate_counts_the_claims_judge_call(project: Project, fake_llm: F
     assert [(r.role, r.model) for r in fake_llm.requests] == [("judge", "gpt-4.1-mini")] * 2  # what was estimated
 
 
-def test_evalkit_run_applies_the_same_rule(project: Project, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_evalkit_run_applies_the_same_rule(
+    project: Project, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     claims_project(project, fake_llm)
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)  # a missed call reaches the fake, not the network
     evalkit = Path(sys.executable).with_name("evalkit")
@@ -94,7 +98,7 @@ criteria:
 
 
 class _Item:
-    def __init__(self, loaded, scenario) -> None:  # noqa: ANN001
+    def __init__(self, loaded, scenario) -> None:
         self.loaded, self.scenario, self.agent_model = loaded, scenario, None
 
 
@@ -108,13 +112,20 @@ def _load(tmp_path: Path, rubrics: dict[str, str]) -> object:
     return load_suite(path, root=tmp_path)
 
 
-@pytest.mark.parametrize(("rubrics", "paid"), [
-    ({"plain": ""}, {}),
-    ({"paneled": 'judge: {panel: ["mock:j", "openai:gpt-4.1-mini"], samples: 2, temperature: 0.7}'},
-     {"judge openai:gpt-4.1-mini": 2 * 2}),  # 2 trials x 2 samples
-    ({"plain": "", "own": 'judge: {model: "openai:gpt-4.1"}'}, {"judge openai:gpt-4.1": 2}),
-])
-def test_panels_and_per_rubric_judges_are_counted(tmp_path: Path, rubrics: dict[str, str], paid: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("rubrics", "paid"),
+    [
+        ({"plain": ""}, {}),
+        (
+            {"paneled": 'judge: {panel: ["mock:j", "openai:gpt-4.1-mini"], samples: 2, temperature: 0.7}'},
+            {"judge openai:gpt-4.1-mini": 2 * 2},
+        ),  # 2 trials x 2 samples
+        ({"plain": "", "own": 'judge: {model: "openai:gpt-4.1"}'}, {"judge openai:gpt-4.1": 2}),
+    ],
+)
+def test_panels_and_per_rubric_judges_are_counted(
+    tmp_path: Path, rubrics: dict[str, str], paid: dict[str, int]
+) -> None:
     loaded = _load(tmp_path, rubrics)
     item = _Item(loaded, loaded.scenarios[0])
     reason = skip_reason(loaded, item.scenario, None, PluginSettings())

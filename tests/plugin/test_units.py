@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,26 @@ from evalkit.plugin.ci import markdown_summary
 from evalkit.plugin.options import PluginSettings, parse_base_urls, resolve_settings
 from evalkit.plugin.spending import INPUT_TOKENS_BASE, INPUT_TOKENS_PER_TURN, OUTPUT_TOKENS, estimate, skip_reason
 from evalkit.plugin.summary import build_view
-from evalkit.verdicts import VerdictInputs
-from evalkit.verdicts.rows import TrialRecord
 from evalkit.spec import load_suite
 from evalkit.spec.models import GateConfig
+from evalkit.verdicts import VerdictInputs
+from evalkit.verdicts.rows import TrialRecord
 
 
 def test_base_url_option_parsing() -> None:
     assert parse_base_urls(["openai=http://127.0.0.1:1/v1", "anthropic = http://x"]) == {
-        "openai": "http://127.0.0.1:1/v1", "anthropic": "http://x"}
+        "openai": "http://127.0.0.1:1/v1",
+        "anthropic": "http://x",
+    }
     with pytest.raises(pytest.UsageError, match="PROVIDER=URL"):
         parse_base_urls(["http://no-provider"])
 
 
 def test_settings_precedence_cli_over_pyproject(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVALKIT_LIVE", raising=False)
-    pytester.makepyprojecttoml('[tool.evalkit]\nsuites = ["evals"]\ntrials = 4\nreport_dir = "out"\nagent_models = ["openai:a"]\n')
+    pytester.makepyprojecttoml(
+        '[tool.evalkit]\nsuites = ["evals"]\ntrials = 4\nreport_dir = "out"\nagent_models = ["openai:a"]\n'
+    )
     config = pytester.parseconfig("--evalkit-trials=2")
     settings = resolve_settings(config)
     assert settings.trials == 2 and settings.agent_models == ["openai:a"]
@@ -37,15 +40,24 @@ def test_settings_precedence_cli_over_pyproject(pytester: pytest.Pytester, monke
     assert resolve_settings(pytester.parseconfig()).live
 
 
-@pytest.mark.parametrize(("pyproject", "args", "message"), [
-    ("", ["--evalkit-trials=0"], "trials .*expected an integer >= 1, got '0'"),
-    ("", ["--evalkit-concurrency=-1"], "concurrency .*expected an integer >= 1, got '-1'"),
-    ('trials = "three"', [], "trials .*got 'three'"),
-    ('max_cost = "5"', [], "max_cost .*expected a number > 0, got '5'"),
-    ('suites = "evals"', [], r"suites \(.*pyproject.toml:2 \[tool.evalkit\]\): expected a list of strings, got 'evals'"),
-    ('agent_models = "openai:a"', [], r"agent_models \(.*\): expected a list of strings"),
-])
-def test_bad_settings_are_usage_errors(pytester: pytest.Pytester, pyproject: str, args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("pyproject", "args", "message"),
+    [
+        ("", ["--evalkit-trials=0"], "trials .*expected an integer >= 1, got '0'"),
+        ("", ["--evalkit-concurrency=-1"], "concurrency .*expected an integer >= 1, got '-1'"),
+        ('trials = "three"', [], "trials .*got 'three'"),
+        ('max_cost = "5"', [], "max_cost .*expected a number > 0, got '5'"),
+        (
+            'suites = "evals"',
+            [],
+            r"suites \(.*pyproject.toml:2 \[tool.evalkit\]\): expected a list of strings, got 'evals'",
+        ),
+        ('agent_models = "openai:a"', [], r"agent_models \(.*\): expected a list of strings"),
+    ],
+)
+def test_bad_settings_are_usage_errors(
+    pytester: pytest.Pytester, pyproject: str, args: list[str], message: str
+) -> None:
     # each used to pass here and crash later: a pydantic traceback from RunConfig, a str/float comparison
     # in the budget check, or a string iterated as one suite path per character
     pytester.makepyprojecttoml(f"[tool.evalkit]\n{pyproject}\n")
@@ -66,7 +78,7 @@ scenarios:
 
 
 class _Item:
-    def __init__(self, loaded, scenario) -> None:  # noqa: ANN001
+    def __init__(self, loaded, scenario) -> None:
         self.loaded, self.scenario, self.agent_model = loaded, scenario, None
 
 
@@ -101,8 +113,10 @@ def test_mock_models_are_free_and_others_need_live(tmp_path: Path) -> None:
 
 
 def test_markdown_summary_lists_scenarios_gates_and_costs() -> None:
-    rows = [TrialRecord(suite="s", scenario_id="a", tier="m", trial=i, outcome=o, cost_usd={"agent": 0.01, "total": 0.01})
-            for i, o in enumerate(["pass", "fail", "invalid"])]
+    rows = [
+        TrialRecord(suite="s", scenario_id="a", tier="m", trial=i, outcome=o, cost_usd={"agent": 0.01, "total": 0.01})
+        for i, o in enumerate(["pass", "fail", "invalid"])
+    ]
     view = build_view(rows, [], VerdictInputs(gates={"s": GateConfig(scenario_pass_rate=0.5)}))
     text = markdown_summary(view)
     assert "| s | `a[m]` | ✅ pass | 50% |" in text

@@ -12,15 +12,25 @@ from evalkit.verdicts import TrialRecord, VerdictInputs
 
 
 def _rows(suite: str, scenario: str, outcomes: list[str], reason: str = "") -> list[TrialRecord]:
-    return [TrialRecord(suite=suite, scenario_id=scenario, tier="m", trial=i, outcome=o,
-                        invalid_reason=reason if o in ("invalid", "error") else None)
-            for i, o in enumerate(outcomes)]
+    return [
+        TrialRecord(
+            suite=suite,
+            scenario_id=scenario,
+            tier="m",
+            trial=i,
+            outcome=o,
+            invalid_reason=reason if o in ("invalid", "error") else None,
+        )
+        for i, o in enumerate(outcomes)
+    ]
 
 
 def _view() -> RunView:
-    rows = (_rows("alpha", "shared", ["pass", "pass"])
-            + _rows("beta", "shared", ["error", "error"], "agent setup failed: ModuleNotFoundError: no_agent")
-            + _rows("beta", "judged", ["pass", "invalid", "pass"], "judge reply unparseable"))
+    rows = (
+        _rows("alpha", "shared", ["pass", "pass"])
+        + _rows("beta", "shared", ["error", "error"], "agent setup failed: ModuleNotFoundError: no_agent")
+        + _rows("beta", "judged", ["pass", "invalid", "pass"], "judge reply unparseable")
+    )
     gates = {"alpha": GateConfig(), "beta": GateConfig(max_invalid_rate=0.5)}
     return build_view(rows, [], VerdictInputs(gates=gates))
 
@@ -57,11 +67,15 @@ def test_a_passing_run_says_so() -> None:
 
 
 def test_a_deselected_gate_does_not_fail_the_build_in_the_verdict_line(project: Project) -> None:
-    project.suite(TINY_SUITE.replace("gate: {scenario_pass_rate: 0.5}",
-                                     "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}"))
+    project.suite(
+        TINY_SUITE.replace(
+            "gate: {scenario_pass_rate: 0.5}", "gate: {scenario_pass_rate: 0.5, suite_mean_lower_ci: 0.9}"
+        )
+    )
     selected = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-k", "good")  # the gate is deselected
     assert selected.ret == 0
     assert "run verdict: INCONCLUSIVE (does not fail the build); scenarios: 1 pass; gates: 1 inconclusive" in (
-        selected.stdout.str())
+        selected.stdout.str()
+    )
     everything = project.pytester.runpytest("suites", "-p", "no:cacheprovider", "-k", "good or gate")
     assert everything.ret == 1 and "run verdict: INCONCLUSIVE (fails the build)" in everything.stdout.str()

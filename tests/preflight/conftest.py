@@ -7,12 +7,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "plugin"))
 
-import anthropic  # noqa: E402,F401 - imported once here: pytester's inline runs drop modules first imported inside
-import openai  # noqa: E402,F401
-import pytest  # noqa: E402
-from plugin_helpers import Project  # noqa: E402
+import anthropic  # noqa: F401 - imported once here: pytester's inline runs drop modules first imported inside
+import openai  # noqa: F401
+import pytest
+from plugin_helpers import Project
 
-from evalkit.plugin.preload import preload_engine  # noqa: E402
+from evalkit.plugin.preload import preload_engine
 
 preload_engine()
 

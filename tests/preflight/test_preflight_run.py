@@ -21,7 +21,7 @@ scenarios:
     opening: refund please
 """
 
-FACTORY = '''
+FACTORY = """
 import evalkit
 
 @evalkit.agent_factory
@@ -32,7 +32,7 @@ def make_agent(model=None, base_url=None):
 @evalkit.agent_factory
 def make_raising(model=None):
     raise RuntimeError("no API key configured for the agent")
-'''
+"""
 
 
 def _project(project: Project, agent: str = "agents:make_agent", simulator: str = "openai:sim") -> None:
@@ -63,27 +63,46 @@ def _free_port() -> int:
 
 def test_an_agent_module_that_does_not_import_stops_the_run(project: Project, fake_llm: FakeLLMServer) -> None:
     _project(project, agent="no_such_module:make_agent")
-    out = _stopped(_run(project, fake_llm), fake_llm, project, "evalkit: preflight found 1 problem(s); no model was called",
-                   "suites/s.yaml:2:8: agent: cannot import module 'no_such_module' for 'no_such_module:make_agent': "
-                   "ModuleNotFoundError: No module named 'no_such_module' (expected an importable module:attr)")
+    out = _stopped(
+        _run(project, fake_llm),
+        fake_llm,
+        project,
+        "evalkit: preflight found 1 problem(s); no model was called",
+        "suites/s.yaml:2:8: agent: cannot import module 'no_such_module' for 'no_such_module:make_agent': "
+        "ModuleNotFoundError: No module named 'no_such_module' (expected an importable module:attr)",
+    )
     assert "Traceback" not in out
 
 
 def test_a_factory_that_raises_stops_the_run(project: Project, fake_llm: FakeLLMServer) -> None:
     _project(project, agent="agents:make_raising")
-    _stopped(_run(project, fake_llm), fake_llm, project,
-             "suites/s.yaml:2:8: agent: 'agents:make_raising' could not be constructed: ",
-             "no API key configured for the agent")
+    _stopped(
+        _run(project, fake_llm),
+        fake_llm,
+        project,
+        "suites/s.yaml:2:8: agent: 'agents:make_raising' could not be constructed: ",
+        "no API key configured for the agent",
+    )
 
 
-@pytest.mark.parametrize(("model", "line"), [
-    ("ollama:llama3.1", "simulator.model: simulator model name 'ollama:llama3.1': unknown provider 'ollama'; "
-                        "expected one of openai, anthropic, mock"),
-    ("antropic:claude-x", "simulator.model: simulator model name 'antropic:claude-x': unknown provider 'antropic'; "
-                          "expected one of openai, anthropic, mock; did you mean 'anthropic'?"),
-])
-def test_an_unknown_or_misspelt_provider_stops_the_run(project: Project, fake_llm: FakeLLMServer, model: str,
-                                                       line: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "line"),
+    [
+        (
+            "ollama:llama3.1",
+            "simulator.model: simulator model name 'ollama:llama3.1': unknown provider 'ollama'; "
+            "expected one of openai, anthropic, mock",
+        ),
+        (
+            "antropic:claude-x",
+            "simulator.model: simulator model name 'antropic:claude-x': unknown provider 'antropic'; "
+            "expected one of openai, anthropic, mock; did you mean 'anthropic'?",
+        ),
+    ],
+)
+def test_an_unknown_or_misspelt_provider_stops_the_run(
+    project: Project, fake_llm: FakeLLMServer, model: str, line: str
+) -> None:
     _project(project, simulator=model)
     _stopped(_run(project, fake_llm), fake_llm, project, "suites/s.yaml:4:20: " + line)
 
@@ -98,8 +117,14 @@ def test_a_dead_base_url_stops_a_live_run(project: Project, fake_llm: FakeLLMSer
 def test_every_problem_is_listed_at_once(project: Project, fake_llm: FakeLLMServer) -> None:
     _project(project, agent="no_such_module:make_agent")
     dead = f"http://127.0.0.1:{_free_port()}/v1"
-    out = _stopped(_run(project, fake_llm, f"--evalkit-base-url=anthropic={dead}"), fake_llm, project,
-                   "evalkit: preflight found 2 problem(s)", "cannot import module", f"base URL {dead} does not answer")
+    out = _stopped(
+        _run(project, fake_llm, f"--evalkit-base-url=anthropic={dead}"),
+        fake_llm,
+        project,
+        "evalkit: preflight found 2 problem(s)",
+        "cannot import module",
+        f"base URL {dead} does not answer",
+    )
     assert out.count("cannot import module") == 1
 
 
@@ -111,8 +136,13 @@ def test_a_sound_project_runs_and_a_dead_url_matters_only_when_live(project: Pro
     dead = f"http://127.0.0.1:{_free_port()}/v1"
     quiet = project.pytester.runpytest("suites", f"--evalkit-base-url=anthropic={dead}", "-p", "no:cacheprovider")
     assert quiet.ret != 4 and "preflight" not in quiet.stdout.str()  # not live: nothing would be called there
-    off = project.pytester.runpytest("suites", "--evalkit-live", "--evalkit-no-preflight",
-                                     f"--evalkit-base-url=anthropic={dead}", *base_url_args(fake_llm))
+    off = project.pytester.runpytest(
+        "suites",
+        "--evalkit-live",
+        "--evalkit-no-preflight",
+        f"--evalkit-base-url=anthropic={dead}",
+        *base_url_args(fake_llm),
+    )
     assert off.ret != 4  # the switch turns it off
 
 

@@ -24,7 +24,7 @@ scenarios:
     max_turns: 2
 """
 
-AGENTS = '''
+AGENTS = """
 import evalkit
 
 BUILT = []
@@ -38,7 +38,7 @@ def make_agent(model=None, base_url=None):
 @evalkit.agent_factory
 def make_raising(model=None, base_url=None):
     raise RuntimeError(f"cannot reach {base_url}")
-'''
+"""
 
 RULES = {"rules": [{"role": "judge", "json": judge_reply(True)}, {"role": "simulator", "text": "thanks"}]}
 
@@ -58,7 +58,8 @@ def _xdist(project: Project, server: FakeLLMServer) -> pytest.RunResult:
 
 
 def test_under_xdist_the_controller_stops_the_whole_session_before_any_worker_spends(
-        project: Project, fake_llm: FakeLLMServer) -> None:
+    project: Project, fake_llm: FakeLLMServer
+) -> None:
     _project(project, ("a", "agents:make_agent", "antropic:sim"), ("b", "no_such_module:make_agent", "openai:sim"))
     result = _xdist(project, fake_llm)
     out = result.stdout.str() + result.stderr.str()
@@ -92,8 +93,13 @@ def test_offline_the_preflight_builds_the_agent_against_the_fake_server(project:
 
 def test_offline_a_rubric_s_judge_endpoint_is_dropped_like_the_suite_s(project: Project) -> None:
     _project(project, ("a", "agents:make_agent", "openai:sim"))
-    project.write("rubrics/tiny/resolution.yaml", JUDGED_RUBRIC.replace(
-        'judge: {model: "openai:judge-model"}', 'judge: {model: "openai:judge-model", base_url: "http://127.0.0.1:9/v1"}'))
+    project.write(
+        "rubrics/tiny/resolution.yaml",
+        JUDGED_RUBRIC.replace(
+            'judge: {model: "openai:judge-model"}',
+            'judge: {model: "openai:judge-model", base_url: "http://127.0.0.1:9/v1"}',
+        ),
+    )
     result = project.pytester.runpytest_subprocess("suites", "--evalkit-offline", "-p", "no:cacheprovider")
     out = result.stdout.str() + result.stderr.str()
     assert result.ret == 0, out  # the judge was the fake server, not the rubric's endpoint (nothing listens on :9)

@@ -8,14 +8,14 @@ import pytest
 
 import evalkit
 from evalkit.plugin.api import SpendingRefused
-from evalkit.run.preflight import PreflightError
 from evalkit.run import RunConfig
+from evalkit.run.preflight import PreflightError
 from evalkit.testing import FakeLLMServer
 
-AGENT = '''
+AGENT = """
 def agent(messages):
     return "Done: your order is refunded."
-'''
+"""
 
 SUITE = """\
 suite: py
@@ -35,7 +35,8 @@ scenarios:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_llm: FakeLLMServer) -> Path:
     (tmp_path / "pyproject.toml").write_text(
         f'[project]\nname = "p"\n\n[tool.evalkit]\nbase_urls = {{openai = "{fake_llm.openai_base_url}"}}\n'
-        'cache = false\n')
+        "cache = false\n"
+    )
     (tmp_path / "api_agent.py").write_text(AGENT)
     (tmp_path / "suites").mkdir()
     (tmp_path / "suites" / "py.yaml").write_text(SUITE.replace("SIM", "openai:sim"))
@@ -54,8 +55,9 @@ def test_without_live_mode_it_makes_zero_calls(project: Path, fake_llm: FakeLLMS
     assert fake_llm.requests == [] and not (project / "reports").exists()
 
 
-def test_live_mode_calls_the_base_url_of_the_projects_tool_evalkit(project: Path, fake_llm: FakeLLMServer,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_mode_calls_the_base_url_of_the_projects_tool_evalkit(
+    project: Path, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EVALKIT_LIVE", "1")
     result = evalkit.run_scenario("refund")  # no config: base_urls comes from pyproject.toml
     assert result.passed and fake_llm.requests_for(role="simulator")  # the simulator went to the fake server
@@ -70,13 +72,20 @@ def test_a_free_scenario_needs_no_live_mode(project: Path, fake_llm: FakeLLMServ
     assert evalkit.run_scenario("refund").passed and fake_llm.requests == []
 
 
-@pytest.mark.parametrize(("simulator", "agent", "expected"), [
-    ("antropic:sim", "api_agent:agent", "unknown provider 'antropic'; expected one of openai, anthropic, mock; "
-                                        "did you mean 'anthropic'?"),
-    ("openai:sim", "api_agnet:agent", "cannot import module 'api_agnet'"),
-])
-def test_the_preflight_stops_it_before_any_call(project: Path, fake_llm: FakeLLMServer, simulator: str, agent: str,
-                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("simulator", "agent", "expected"),
+    [
+        (
+            "antropic:sim",
+            "api_agent:agent",
+            "unknown provider 'antropic'; expected one of openai, anthropic, mock; did you mean 'anthropic'?",
+        ),
+        ("openai:sim", "api_agnet:agent", "cannot import module 'api_agnet'"),
+    ],
+)
+def test_the_preflight_stops_it_before_any_call(
+    project: Path, fake_llm: FakeLLMServer, simulator: str, agent: str, expected: str
+) -> None:
     (project / "suites" / "py.yaml").write_text(SUITE.replace("SIM", simulator).replace("api_agent:agent", agent))
     with pytest.raises(PreflightError, match=expected):
         evalkit.run_scenario("refund", live=True)

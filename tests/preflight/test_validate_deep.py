@@ -27,9 +27,12 @@ def _dead_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}/v1"
 
 
-def _validate(tmp_path: Path, url: str, agent: str = "deep_agent:agent", sim: str = "openai:sim",
-              deep: bool = True) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "p"\n\n[tool.evalkit]\nbase_urls = {{openai = "{url}"}}\n')
+def _validate(
+    tmp_path: Path, url: str, agent: str = "deep_agent:agent", sim: str = "openai:sim", deep: bool = True
+) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nname = "p"\n\n[tool.evalkit]\nbase_urls = {{openai = "{url}"}}\n'
+    )
     (tmp_path / "deep_agent.py").write_text("def agent(messages):\n    return 'hello'\n")
     (tmp_path / "suites").mkdir(exist_ok=True)
     (tmp_path / "suites" / "deep.yaml").write_text(SUITE.replace("AGENT", agent).replace("SIM", sim))

@@ -34,8 +34,11 @@ def write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.asyncio
 async def test_tier_and_simulator_go_to_their_own_endpoints(tmp_path: Path) -> None:
     stop = Rule(role="simulator", tool_calls=[{"name": "end_conversation", "arguments": {"reason": "goal_met"}}])
-    async with FakeLLMServer() as run_wide, FakeLLMServer([Rule(role="agent", text="hello")]) as ollama, \
-            FakeLLMServer([stop]) as vllm:
+    async with (
+        FakeLLMServer() as run_wide,
+        FakeLLMServer([Rule(role="agent", text="hello")]) as ollama,
+        FakeLLMServer([stop]) as vllm,
+    ):
         loaded = load_suite(write(tmp_path, SUITE % {"agent": ollama.openai_base_url, "sim": vllm.openai_base_url}))
         suite = loaded.suite
         assert suite.agent_models == ["openai:gpt-4.1-mini", "openai:llama3.1:8b"]
@@ -59,11 +62,14 @@ def test_a_string_tier_has_no_endpoint_and_offline_drops_them(tmp_path: Path) ->
     assert offline.agent_models == suite.agent_models
 
 
-@pytest.mark.parametrize(("entry", "expected"), [
-    ('{model: "openai:llama3.1:8b", base_uri: "http://h/v1"}', ":5:.*base_uri.*unknown key"),
-    ('{model: "openai:llama3.1:8b", base_url: "localhost:11434"}', ":5:.*base_url.*expected base_url: an http"),
-    ('{base_url: "http://h/v1"}', ":5:.*agent_models\\[1\\].*expected model: provider:model"),
-])
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ('{model: "openai:llama3.1:8b", base_uri: "http://h/v1"}', ":5:.*base_uri.*unknown key"),
+        ('{model: "openai:llama3.1:8b", base_url: "localhost:11434"}', ":5:.*base_url.*expected base_url: an http"),
+        ('{base_url: "http://h/v1"}', ":5:.*agent_models\\[1\\].*expected model: provider:model"),
+    ],
+)
 def test_a_bad_tier_is_one_located_line(tmp_path: Path, entry: str, expected: str) -> None:
     text = SUITE.replace('{model: "openai:llama3.1:8b", base_url: "%(agent)s"}', entry) % {"sim": "http://h/v1"}
     with pytest.raises(SpecError, match=expected) as info:

@@ -10,11 +10,11 @@ from typing import Any
 
 from evalkit.llm.request import LLMRequest
 
-AGENT = '''
+AGENT = """
 def agent(messages):
     text = messages[-1]["content"]
     return "Done: your order is refunded." if "refund" in text else "I cannot help with that."
-'''
+"""
 RUBRIC = """
 id: support.resolution
 version: {version}
@@ -57,7 +57,8 @@ def write_project(root: Path) -> Path:
     (root / "rubrics" / "support").mkdir(parents=True)
     for version, question in QUESTIONS.items():
         (root / "rubrics" / "support" / f"resolution.v{version}.yaml").write_text(
-            textwrap.dedent(RUBRIC.format(version=version, question=question)).lstrip())
+            textwrap.dedent(RUBRIC.format(version=version, question=question)).lstrip()
+        )
     (root / "suites").mkdir()
     (root / "suites" / "tiny.yaml").write_text(SUITE.lstrip())
     (root / "suites" / "rules.yaml").write_text(RULES.lstrip())

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rejudge_project import judge, write_project
 
 from evalkit.cli import main
 from evalkit.rejudge import RejudgeConfig, RejudgeError, rejudge_run
 from evalkit.run import RunConfig, load_run, plan_run, run_in_thread
 from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer
-from rejudge_project import judge, write_project
 
 
 @pytest.fixture
@@ -49,13 +49,23 @@ def _outcomes(run_dir: Path) -> dict[tuple[str, int], str]:
     return {(t["scenario_id"], t["trial"]): t["outcome"] for t in load_run(run_dir).trials}
 
 
-def test_rubric_v3_flips_the_refund_scenario_without_agent_or_simulator_calls(project: Path, server: FakeLLMServer) -> None:
+def test_rubric_v3_flips_the_refund_scenario_without_agent_or_simulator_calls(
+    project: Path, server: FakeLLMServer
+) -> None:
     original = _original(project, server)
-    assert _outcomes(original) == {("refund", 0): "pass", ("refund", 1): "pass", ("other", 0): "fail", ("other", 1): "fail"}
+    assert _outcomes(original) == {
+        ("refund", 0): "pass",
+        ("refund", 1): "pass",
+        ("other", 0): "fail",
+        ("other", 1): "fail",
+    }
     server.reset()
 
-    summary = rejudge_run(RejudgeConfig(run_dir=original, rubrics=["support.resolution@3"], live=True,
-                                        base_urls=_urls(server), cache=False))
+    summary = rejudge_run(
+        RejudgeConfig(
+            run_dir=original, rubrics=["support.resolution@3"], live=True, base_urls=_urls(server), cache=False
+        )
+    )
     assert {r.role for r in server.requests} == {"judge"} and len(server.requests) == 4  # one judge call per trial
     new = summary.run_dir
     assert new != original and summary.status == "complete"
@@ -82,15 +92,27 @@ def test_rubric_v3_flips_the_refund_scenario_without_agent_or_simulator_calls(pr
 def _cut_after_two(run_dir: Path) -> set[str]:
     """The run directory as a crash after its first two decisions leaves it: later rows and judgements gone."""
     rows = (run_dir / "trials.jsonl").read_text().splitlines(keepends=True)
-    lost = {f"{json.loads(r)['suite']}::{json.loads(r)['scenario_id']}[{json.loads(r)['tier']}]#{json.loads(r)['trial']}"
-            for r in rows[2:]}
+    lost = {
+        f"{json.loads(r)['suite']}::{json.loads(r)['scenario_id']}[{json.loads(r)['tier']}]#{json.loads(r)['trial']}"
+        for r in rows[2:]
+    }
     (run_dir / "trials.jsonl").write_text("".join(rows[:2]))
     results = (run_dir / "results.jsonl").read_text().splitlines(keepends=True)
     kept = {(json.loads(r)["scenario_id"], json.loads(r)["trial"]) for r in rows[:2]}
-    (run_dir / "results.jsonl").write_text("".join(r for r in results if (json.loads(r)["scenario_id"], json.loads(r)["trial"]) in kept))
+    (run_dir / "results.jsonl").write_text(
+        "".join(r for r in results if (json.loads(r)["scenario_id"], json.loads(r)["trial"]) in kept)
+    )
     events = (run_dir / "events.jsonl").read_text().splitlines(keepends=True)
-    keep = [e for e in events if not (json.loads(e).get("type", json.loads(e).get("kind")) in ("judged", "trial_decided", "run_ended")
-                                        and (json.loads(e).get("key") in lost or json.loads(e).get("type", json.loads(e).get("kind")) == "run_ended"))]
+    keep = [
+        e
+        for e in events
+        if not (
+            json.loads(e).get("type", json.loads(e).get("kind")) in ("judged", "trial_decided", "run_ended")
+            and (
+                json.loads(e).get("key") in lost or json.loads(e).get("type", json.loads(e).get("kind")) == "run_ended"
+            )
+        )
+    ]
     (run_dir / "events.jsonl").write_text("".join(keep))
     manifest = json.loads((run_dir / "run.json").read_text())
     manifest["status"] = "running"
@@ -100,7 +122,9 @@ def _cut_after_two(run_dir: Path) -> set[str]:
 
 def test_an_interrupted_rejudge_resumes_judging_only_what_is_left(project: Path, server: FakeLLMServer) -> None:
     original = _original(project, server)
-    cfg = RejudgeConfig(run_dir=original, rubrics=["support.resolution@3"], live=True, base_urls=_urls(server), cache=False)
+    cfg = RejudgeConfig(
+        run_dir=original, rubrics=["support.resolution@3"], live=True, base_urls=_urls(server), cache=False
+    )
     first = rejudge_run(cfg)
     lost = _cut_after_two(first.run_dir)
     assert len(lost) == 2 and len(_outcomes(first.run_dir)) == 2
@@ -110,7 +134,12 @@ def test_an_interrupted_rejudge_resumes_judging_only_what_is_left(project: Path,
     assert resumed.run_dir == first.run_dir and resumed.status == "complete"
     assert resumed.kept_from_resume == 2 and resumed.decided == 4
     assert len(server.requests) == 2 and {r.role for r in server.requests} == {"judge"}  # only the lost two, judged
-    assert _outcomes(first.run_dir) == {("refund", 0): "fail", ("refund", 1): "fail", ("other", 0): "fail", ("other", 1): "fail"}
+    assert _outcomes(first.run_dir) == {
+        ("refund", 0): "fail",
+        ("refund", 1): "fail",
+        ("other", 0): "fail",
+        ("other", 1): "fail",
+    }
     assert json.loads((first.run_dir / "run.json").read_text())["rejudged_from"] == original.name
 
 
@@ -119,14 +148,19 @@ def test_judge_failures_are_invalid_never_pass_or_fail(project: Path, server: Fa
     broken = FakeLLMServer()
     broken.add_rule(role="judge", text="not json at all")
     with broken:
-        summary = rejudge_run(RejudgeConfig(run_dir=original, rubrics=["support.resolution@3"], live=True,
-                                            base_urls=_urls(broken), cache=False))
+        summary = rejudge_run(
+            RejudgeConfig(
+                run_dir=original, rubrics=["support.resolution@3"], live=True, base_urls=_urls(broken), cache=False
+            )
+        )
     assert set(_outcomes(summary.run_dir).values()) == {"invalid"}
 
 
 def test_bad_input_is_one_line(project: Path, server: FakeLLMServer) -> None:
     original = _original(project, server)
-    with pytest.raises(RejudgeError, match=r"^--rubric support.resolution@9: rubric 'support.resolution' has no version 9"):
+    with pytest.raises(
+        RejudgeError, match=r"^--rubric support.resolution@9: rubric 'support.resolution' has no version 9"
+    ):
         rejudge_run(RejudgeConfig(run_dir=original, rubrics=["support.resolution@9"], live=True))
     with pytest.raises(RejudgeError, match=r"re-judging calls the judge openai:judge-m: pass --live"):
         rejudge_run(RejudgeConfig(run_dir=original, rubrics=["support.resolution@3"]))
@@ -148,8 +182,9 @@ def test_cli_offline_records_the_new_run_in_history(project: Path, server: FakeL
 def test_another_judge_model_is_the_only_model_called(project: Path, server: FakeLLMServer) -> None:
     original = _original(project, server)
     server.reset()
-    summary = rejudge_run(RejudgeConfig(run_dir=original, judge_model="openai:judge-2", live=True,
-                                        base_urls=_urls(server), cache=False))
+    summary = rejudge_run(
+        RejudgeConfig(run_dir=original, judge_model="openai:judge-2", live=True, base_urls=_urls(server), cache=False)
+    )
     assert {(r.role, r.model) for r in server.requests} == {("judge", "judge-2")}
     assert json.loads((summary.run_dir / "run.json").read_text())["models"]["judge"] == ["openai:judge-2"]
     assert _outcomes(summary.run_dir) == _outcomes(original)  # same rubric, same judge rules: same verdicts

@@ -20,17 +20,32 @@ import pytest
 from evalkit.conversation.agents import AgentSetupError, load_target
 
 BROKEN = {  # module -> (source, termination reason, words its message must carry)
-    "exits_at_import": ("import sys\nsys.exit('no config: EXIT_AT_IMPORT')\ndef agent(messages):\n    return 'x'\n",
-                        "setup_error", "EXIT_AT_IMPORT"),
-    "exits_zero_at_import": ("import sys\nsys.exit(0)\ndef agent(messages):\n    return 'x'\n", "setup_error",
-                             "sys.exit(0)"),
+    "exits_at_import": (
+        "import sys\nsys.exit('no config: EXIT_AT_IMPORT')\ndef agent(messages):\n    return 'x'\n",
+        "setup_error",
+        "EXIT_AT_IMPORT",
+    ),
+    "exits_zero_at_import": (
+        "import sys\nsys.exit(0)\ndef agent(messages):\n    return 'x'\n",
+        "setup_error",
+        "sys.exit(0)",
+    ),
     "raises_at_import": ("raise RuntimeError('broken import: RAISE_AT_IMPORT')\n", "setup_error", "RAISE_AT_IMPORT"),
-    "exits_in_factory": ("import sys\ndef make_agent(model=None):\n    sys.exit('factory gave up: EXIT_IN_FACTORY')\n",
-                         "setup_error", "EXIT_IN_FACTORY"),
-    "raises_in_factory": ("def make_agent(model=None):\n    raise ValueError('factory broken: RAISE_IN_FACTORY')\n",
-                          "setup_error", "RAISE_IN_FACTORY"),
-    "exits_in_turn": ("import sys\ndef agent(messages):\n    sys.exit('mid-turn: EXIT_IN_TURN')\n", "agent_error",
-                      "EXIT_IN_TURN"),
+    "exits_in_factory": (
+        "import sys\ndef make_agent(model=None):\n    sys.exit('factory gave up: EXIT_IN_FACTORY')\n",
+        "setup_error",
+        "EXIT_IN_FACTORY",
+    ),
+    "raises_in_factory": (
+        "def make_agent(model=None):\n    raise ValueError('factory broken: RAISE_IN_FACTORY')\n",
+        "setup_error",
+        "RAISE_IN_FACTORY",
+    ),
+    "exits_in_turn": (
+        "import sys\ndef agent(messages):\n    sys.exit('mid-turn: EXIT_IN_TURN')\n",
+        "agent_error",
+        "EXIT_IN_TURN",
+    ),
 }
 GOOD = "def agent(messages):\n    return 'Done: your order is refunded.'\n"
 SUITE = """\
@@ -74,10 +89,13 @@ def test_broken_agents_are_errors_and_the_run_goes_on(project: Path, runner: str
     reports = tmp_path / "reports"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project), os.environ.get("PYTHONPATH")]))}
     env.pop("PYTEST_XDIST_WORKER", None)
-    env["EVALKIT_PREFLIGHT"] = "false"  # the preflight would stop the run first (tests/preflight); this is the run's guard
+    env["EVALKIT_PREFLIGHT"] = (
+        "false"  # the preflight would stop the run first (tests/preflight); this is the run's guard
+    )
     where = "--report-dir" if runner == "evalkit run" else "--evalkit-report-dir"
-    done = subprocess.run([*RUNNERS[runner], where, str(reports)], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=180)
+    done = subprocess.run(
+        [*RUNNERS[runner], where, str(reports)], cwd=project, env=env, capture_output=True, text=True, timeout=180
+    )
     out = done.stdout + done.stderr
     assert "INTERNALERROR" not in out and "Traceback" not in done.stderr, out[-3000:]
     assert done.returncode == 1, out[-3000:]  # a failed gate, not an internal error (3) or a clean exit

@@ -11,6 +11,7 @@ Each cell must end as ONCE / ALWAYS say: a pass after a retry, `invalid` with th
 or invalid reading when evalkit cannot get a usable answer, `fail` when the agent's own reply is what is
 wrong. A persistent fault never ends in a pass. The table is docs/reliability.md's; keep the two in step.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -70,15 +71,31 @@ ALWAYS: dict[tuple[str, str], tuple[str, str]] = {
     **{("judge", f): ("invalid", "user_stop") for f in FAULTS},  # the conversation was fine; no usable reading
 }
 # what an invalid trial's reason must name, so it is attributed to this fault and not to another
-REASON = {"429 Retry-After": "rate limit", "500": "internal server error", "529": "overloaded",
-          "connection reset": "connection error", "timeout": "timed out", "truncated JSON body": "expecting value"}
-REASON |= {("simulator", "invalid JSON"): "raw json value", ("simulator", "cut at max tokens"): "cut off at the token",
-           ("simulator", "empty content"): "empty reply twice", ("simulator", "refusal"): "refused to play the user"}
+REASON = {
+    "429 Retry-After": "rate limit",
+    "500": "internal server error",
+    "529": "overloaded",
+    "connection reset": "connection error",
+    "timeout": "timed out",
+    "truncated JSON body": "expecting value",
+}
+REASON |= {
+    ("simulator", "invalid JSON"): "raw json value",
+    ("simulator", "cut at max tokens"): "cut off at the token",
+    ("simulator", "empty content"): "empty reply twice",
+    ("simulator", "refusal"): "refused to play the user",
+}
 REASON |= {("judge", f): "unparseable judge reply after repair" for f in CONTENT}
 # Every cell on the OpenAI wire; on the Anthropic wire every persistent cell and the agent SDK's own retries
 # (evalkit's retry loop is the same for both providers: its "always" cells already show two attempts each).
-CELLS = [(p, role, column, times) for p in PROVIDERS for times in (1, 1000) for role in ROLES for column in FAULTS
-         if p == "openai" or times > 1 or role == "agent"]
+CELLS = [
+    (p, role, column, times)
+    for p in PROVIDERS
+    for times in (1, 1000)
+    for role in ROLES
+    for column in FAULTS
+    if p == "openai" or times > 1 or role == "agent"
+]
 
 
 # ---------------------------------------------------------------- the agent under test: its own SDK client
@@ -93,7 +110,9 @@ class SdkAgent:
     def __init__(self, provider: str, base_url: str) -> None:
         options = {"base_url": base_url, "api_key": "sk-agent-own-key", "max_retries": 1, "timeout": TIMEOUT_S}
         if provider == "anthropic":
-            self.client: Any = anthropic.AsyncAnthropic(**options, http_client=anthropic.DefaultAsyncHttpxClient(verify=False))
+            self.client: Any = anthropic.AsyncAnthropic(
+                **options, http_client=anthropic.DefaultAsyncHttpxClient(verify=False)
+            )
         else:
             self.client = openai.AsyncOpenAI(**options, http_client=openai.DefaultAsyncHttpxClient(verify=False))
         self.provider = provider
@@ -123,8 +142,9 @@ def judge(request: LLMRequest) -> Reply:
     return Reply(json={"resolved": {"reasoning": "read it", "evidence": evidence, "score": bool(turn)}})
 
 
-SIMULATOR = Reply(text="Thanks, that is all.", tool_calls=[ReplyToolCall(name="end_conversation",
-                                                                         arguments={"reason": "goal_met"})])
+SIMULATOR = Reply(
+    text="Thanks, that is all.", tool_calls=[ReplyToolCall(name="end_conversation", arguments={"reason": "goal_met"})]
+)
 RUBRIC = """\
 id: refund.done
 version: 1
@@ -190,8 +210,16 @@ def _trial(server: FakeLLMServer, suite: Any) -> dict[str, Any]:
 
     async def run() -> dict[str, Any]:
         config = RunConfig(report_dir=reports, fsync_interval_s=0, cache=False)
-        hub_config = hub_config_for(server, timeout_s=TIMEOUT_S, max_retries=1, retry_base_s=0.01, retry_max_s=0.05,
-                                    rate_limit_wait_s=0, no_cache=True, cache_dir=reports.parent / "cache")
+        hub_config = hub_config_for(
+            server,
+            timeout_s=TIMEOUT_S,
+            max_retries=1,
+            retry_base_s=0.01,
+            retry_max_s=0.05,
+            rate_limit_wait_s=0,
+            no_cache=True,
+            cache_dir=reports.parent / "cache",
+        )
         async with ModelHub(hub_config) as hub:
             summary = await execute_run(plan_run([suite], config), config, hub)
         [trial] = load_run(summary.run_dir).trials
@@ -209,10 +237,14 @@ def test_the_clean_run_passes(server: FakeLLMServer, suites: dict[str, Any], pro
     assert [len(server.requests_for(r)) for r in ROLES] == [1, 1, 1]
 
 
-@pytest.mark.parametrize(("provider", "role", "column", "times"), CELLS,
-                         ids=[f"{p}-{r}-{c}-{'once' if t == 1 else 'always'}" for p, r, c, t in CELLS])
-def test_each_fault_is_retried_or_attributed_never_a_pass(server: FakeLLMServer, suites: dict[str, Any],
-                                                          provider: str, role: str, column: str, times: int) -> None:
+@pytest.mark.parametrize(
+    ("provider", "role", "column", "times"),
+    CELLS,
+    ids=[f"{p}-{r}-{c}-{'once' if t == 1 else 'always'}" for p, r, c, t in CELLS],
+)
+def test_each_fault_is_retried_or_attributed_never_a_pass(
+    server: FakeLLMServer, suites: dict[str, Any], provider: str, role: str, column: str, times: int
+) -> None:
     fault, options = FAULTS[column]
     server.reset()
     server.inject(fault, times=times, role=role, **options)
@@ -244,8 +276,10 @@ def _import_the_clients_now() -> None:
     preload_engine()
 
     async def ask_everyone(fake: FakeLLMServer) -> None:
-        agents = [SdkAgent(provider, url) for provider, url in
-                  (("openai", fake.openai_base_url), ("anthropic", fake.anthropic_base_url))]
+        agents = [
+            SdkAgent(provider, url)
+            for provider, url in (("openai", fake.openai_base_url), ("anthropic", fake.anthropic_base_url))
+        ]
         async with ModelHub(hub_config_for(fake, max_retries=0, no_cache=True)) as hub:
             calls = [lambda a=a: a.respond([Message(role="user", content="hi")]) for a in agents]
             calls += [lambda p=p: hub.model(f"{p}:m").generate([Message(role="user", content="hi")]) for p in PROVIDERS]

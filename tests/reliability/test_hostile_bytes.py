@@ -29,8 +29,12 @@ scenarios:
 """
 # character -> the name the message must give it
 CONTROL = {"\x00": "NUL", "\x1b": "ESC", "\x07": "BEL", "\x7f": "DEL", "\ufffe": "U+FFFE", "\x9b": "U+009B"}
-ENCODINGS = {"utf-16-le": ("UTF-16", b"\xff\xfe"), "utf-16-be": ("UTF-16", b"\xfe\xff"),
-             "utf-32-le": ("UTF-32", b"\xff\xfe\x00\x00"), "utf-32-be": ("UTF-32", b"\x00\x00\xfe\xff")}
+ENCODINGS = {
+    "utf-16-le": ("UTF-16", b"\xff\xfe"),
+    "utf-16-be": ("UTF-16", b"\xfe\xff"),
+    "utf-32-le": ("UTF-32", b"\xff\xfe\x00\x00"),
+    "utf-32-be": ("UTF-32", b"\x00\x00\xfe\xff"),
+}
 
 
 def _suite_with(char: str) -> bytes:
@@ -79,7 +83,9 @@ AGENT = "def agent(messages):\n    return 'Done: your order is refunded.'\n"
 
 @pytest.mark.parametrize("case", ["\x00", "\x1b", "\ufffe", "utf-16-le", "utf-32-le"])
 def test_pytest_collection_reports_the_file_and_position(case: str, pytester: pytest.Pytester) -> None:
-    pytester.makepyprojecttoml('[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n')
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n'
+    )
     (pytester.path / "tiny_agent.py").write_text(AGENT)
     (pytester.path / "suites").mkdir()
     (pytester.path / "suites" / "ok.yaml").write_text(SUITE.format(bad="").replace("suite: tiny", "suite: ok"))

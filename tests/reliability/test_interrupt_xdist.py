@@ -38,15 +38,25 @@ PRINTED_TRANSCRIPT = re.compile(r"transcript: (\S+\.json)")
 def _write_project(root: Path) -> None:
     (root / "rubrics").mkdir(parents=True)
     (root / "suites").mkdir()
-    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n'
-                                         'asyncio_default_fixture_loop_scope = "function"\n')
-    rubric = {"id": "quality", "version": 1, "judge": {"model": "openai:judge-m"},
-              "criteria": [{"id": "helpful", "question": "Was the agent helpful?", "scale": "binary"}]}
+    (root / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n'
+    )
+    rubric = {
+        "id": "quality",
+        "version": 1,
+        "judge": {"model": "openai:judge-m"},
+        "criteria": [{"id": "helpful", "question": "Was the agent helpful?", "scale": "binary"}],
+    }
     (root / "rubrics" / "quality.yaml").write_text(json.dumps(rubric))
-    suite = {"suite": "intr", "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "You help."},
-             "simulator": {"model": "openai:sim-m"}, "rubrics": ["quality@1"], "trials": TRIALS,
-             "defaults": {"max_turns": 2 * SCENARIOS + 2},
-             "scenarios": [{"id": f"sc{i}", "goal": f"Find out where order {i} is."} for i in range(SCENARIOS)]}
+    suite = {
+        "suite": "intr",
+        "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "You help."},
+        "simulator": {"model": "openai:sim-m"},
+        "rubrics": ["quality@1"],
+        "trials": TRIALS,
+        "defaults": {"max_turns": 2 * SCENARIOS + 2},
+        "scenarios": [{"id": f"sc{i}", "goal": f"Find out where order {i} is."} for i in range(SCENARIOS)],
+    }
     (root / "suites" / "intr.yaml").write_text(json.dumps(suite))
 
 
@@ -66,8 +76,11 @@ def _judge(request: LLMRequest) -> dict[str, Any]:
     return {"json": {"helpful": {"reasoning": "Checked.", "evidence": [], "score": not failed}}}
 
 
-RULES = [Rule(role="simulator", handler=_simulator), Rule(role="judge", handler=_judge),
-         Rule(role="agent", text="Let me look that up: it has shipped.")]
+RULES = [
+    Rule(role="simulator", handler=_simulator),
+    Rule(role="judge", handler=_judge),
+    Rule(role="agent", text="Let me look that up: it has shipped."),
+]
 
 
 def _session_ref(body: dict[str, Any]) -> str | None:
@@ -87,14 +100,34 @@ class Env:
     def start(self, reports: Path, *extra: str, workers: bool = True) -> subprocess.Popen:
         # a file, not a pipe (a full pipe would stall pytest); it outlives this call, so no `with`
         log = open(reports.parent / f"out-{time.monotonic_ns()}.txt", "w+")  # noqa: SIM115
-        cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--evalkit-live",
-               "--evalkit-no-cache", f"--evalkit-base-url=openai={self.server.openai_base_url}",
-               f"--evalkit-report-dir={reports}", *(["-n", "2"] if workers else []), *extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--evalkit-live",
+            "--evalkit-no-cache",
+            f"--evalkit-base-url=openai={self.server.openai_base_url}",
+            f"--evalkit-report-dir={reports}",
+            *(["-n", "2"] if workers else []),
+            *extra,
+        ]
         env = {**os.environ, "OPENAI_API_KEY": "sk-fake-interrupt", "PYTHONPATH": str(self.project)}
-        for var in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER"):
+        for var in (
+            "EVALKIT_LIVE",
+            "GITHUB_STEP_SUMMARY",
+            "CI",
+            "GITHUB_ACTIONS",
+            "PYTEST_ADDOPTS",
+            "PYTEST_XDIST_WORKER",
+        ):
             env.pop(var, None)
-        proc = subprocess.Popen(cmd, cwd=self.project, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=self.project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         proc.log = log  # type: ignore[attr-defined]
         return proc
 
@@ -123,8 +156,12 @@ def _run_dirs(reports: Path) -> list[Path]:
 
 def _logs(reports: Path) -> list[Path]:
     """Every event log of the run: the run directory's and its unmerged parts'."""
-    return [p for run in _run_dirs(reports) for p in [run / "events.jsonl", *_glob(run, ".parts/*/*/events.jsonl")]
-            if p.exists()]
+    return [
+        p
+        for run in _run_dirs(reports)
+        for p in [run / "events.jsonl", *_glob(run, ".parts/*/*/events.jsonl")]
+        if p.exists()
+    ]
 
 
 @dataclass
@@ -194,9 +231,10 @@ def _busy_worker_pid(controller: subprocess.Popen, reports: Path) -> int:
 def _sessions_started(controller: subprocess.Popen, reports: Path) -> bool:
     """This invocation's workers are running sessions (a part of theirs logged one)."""
     children = set(Path(f"/proc/{controller.pid}/task/{controller.pid}/children").read_text().split())
-    return any(_text(lock).strip() in children and _events_of(lock.parent / "events.jsonl",
-                                                                     ("session_started",))
-               for lock in _glob(reports, "*-*/.parts/*/*/.lock"))
+    return any(
+        _text(lock).strip() in children and _events_of(lock.parent / "events.jsonl", ("session_started",))
+        for lock in _glob(reports, "*-*/.parts/*/*/.lock")
+    )
 
 
 def _text(path: Path) -> str:
@@ -308,8 +346,14 @@ def clean(env: Env) -> tuple[int, str, tuple[set, set]]:
     return proc.returncode, _summary_line(out), _rows(run_dir)
 
 
-def _check_interruptions(env: Env, clean: tuple[int, str, tuple[set, set]], name: str, kills: list[Kill],
-                         while_resuming: Any = None, resume_with_workers: bool = True) -> None:
+def _check_interruptions(
+    env: Env,
+    clean: tuple[int, str, tuple[set, set]],
+    name: str,
+    kills: list[Kill],
+    while_resuming: Any = None,
+    resume_with_workers: bool = True,
+) -> None:
     reports = env.project.parent / name / "reports"
     reports.mkdir(parents=True)
     snapshots = []
@@ -329,7 +373,9 @@ def _check_interruptions(env: Env, clean: tuple[int, str, tuple[set, set]], name
     assert _rows(run_dir) == clean[2], "verdict rows differ from the clean run's"
     _assert_printed_transcripts_exist(out)
 
-    kept = {(t["suite"], t["scenario_id"], t["tier"], t["trial"]): t["transcript_hash"] for t in load_run(run_dir).trials}
+    kept = {
+        (t["suite"], t["scenario_id"], t["tier"], t["trial"]): t["transcript_hash"] for t in load_run(run_dir).trials
+    }
     for snap, _ in snapshots:  # every trial decided at some interruption is still there, unchanged
         for key, digest in snap.decided.items():
             suite, rest = key.split("::")
@@ -338,10 +384,12 @@ def _check_interruptions(env: Env, clean: tuple[int, str, tuple[set, set]], name
             assert digest is None or kept[(suite, scenario, tier, int(trial))] == digest, f"{key} was run again"
     last = snapshots[-1][0]
     after = env.server.requests[before:]
-    assert not [r for r in after if r.role in ("agent", "simulator") and _session_ref(r.body) in last.ended], \
+    assert not [r for r in after if r.role in ("agent", "simulator") and _session_ref(r.body) in last.ended], (
         "a finished session was run again"
-    assert not [r for r in after if r.role == "judge" and _session_ref(r.body) in last.judged], \
+    )
+    assert not [r for r in after if r.role == "judge" and _session_ref(r.body) in last.judged], (
         "a judged session was judged again"
+    )
     assert any(r.role == "simulator" for r in after) or len(last.decided) == PLANNED, "undecided trials ran"
 
 
@@ -377,16 +425,32 @@ def _a_second_writer_is_refused(env: Env, reports: Path, resuming: subprocess.Po
 
 
 def test_ctrl_c_then_sigterm_to_the_controller_then_sigkill_of_a_worker_and_a_second_writer_is_refused(
-        env: Env, clean: tuple) -> None:
-    _check_interruptions(env, clean, "chain-a", [Kill(signal.SIGINT, "group", after=1),
-                                                  Kill(signal.SIGTERM, "controller", after=0),
-                                                  Kill(signal.SIGKILL, "worker", after=0)],
-                         while_resuming=_a_second_writer_is_refused)
+    env: Env, clean: tuple
+) -> None:
+    _check_interruptions(
+        env,
+        clean,
+        "chain-a",
+        [
+            Kill(signal.SIGINT, "group", after=1),
+            Kill(signal.SIGTERM, "controller", after=0),
+            Kill(signal.SIGKILL, "worker", after=0),
+        ],
+        while_resuming=_a_second_writer_is_refused,
+    )
 
 
 def test_sigkill_of_the_controller_then_sigterm_to_a_worker_then_sigint_to_the_controller_and_a_resume_in_one_process(
-        env: Env, clean: tuple) -> None:
-    _check_interruptions(env, clean, "chain-b", [Kill(signal.SIGKILL, "controller", after=1),
-                                                  Kill(signal.SIGTERM, "worker", after=0),
-                                                  Kill(signal.SIGINT, "controller", after=0)],
-                         resume_with_workers=False)
+    env: Env, clean: tuple
+) -> None:
+    _check_interruptions(
+        env,
+        clean,
+        "chain-b",
+        [
+            Kill(signal.SIGKILL, "controller", after=1),
+            Kill(signal.SIGTERM, "worker", after=0),
+            Kill(signal.SIGINT, "controller", after=0),
+        ],
+        resume_with_workers=False,
+    )

@@ -16,15 +16,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
 
-from report_runs import RunSpec, T, default_messages, write_run  # noqa: E402
+from report_runs import RunSpec, T, default_messages, write_run
 
-from evalkit.judging.verdict import CriterionScore, Outcome  # noqa: E402
-from evalkit.plugin.ci import markdown_summary, verdict_header  # noqa: E402
-from evalkit.plugin.summary import build_view  # noqa: E402
-from evalkit.report import compare_runs, render_markdown_summary  # noqa: E402
-from evalkit.report.compare_output import to_markdown  # noqa: E402
-from evalkit.report.render import md  # noqa: E402
-from evalkit.verdicts import TrialRecord, VerdictInputs  # noqa: E402
+from evalkit.judging.verdict import CriterionScore, Outcome
+from evalkit.plugin.ci import markdown_summary, verdict_header
+from evalkit.plugin.summary import build_view
+from evalkit.report import compare_runs, render_markdown_summary
+from evalkit.report.compare_output import to_markdown
+from evalkit.report.render import md
+from evalkit.verdicts import TrialRecord, VerdictInputs
 
 PAYLOADS = [
     "![x](http://attacker/pixel)",
@@ -55,8 +55,17 @@ def live_syntax(text: str) -> dict[str, list[str]]:
 
 def _hostile_trials(scenario: str, tier: str) -> list[T]:
     reply = default_messages(f"I refunded it. {HOSTILE}")
-    judged = [CriterionScore(criterion_id="resolved", kind="llm", outcome=Outcome.failed, score=0.0, weight=1.0,
-                             must_pass=True, reasoning=HOSTILE)]
+    judged = [
+        CriterionScore(
+            criterion_id="resolved",
+            kind="llm",
+            outcome=Outcome.failed,
+            score=0.0,
+            weight=1.0,
+            must_pass=True,
+            reasoning=HOSTILE,
+        )
+    ]
     return [
         T(scenario, 0, "pass", tier=tier, messages=reply),
         T(scenario, 1, "fail", tier=tier, messages=reply, criteria=judged),
@@ -92,9 +101,17 @@ def test_compare_md_has_no_live_image_or_link(tmp_path: Path) -> None:
 
 def test_step_summary_has_no_live_image_or_link() -> None:
     scenario = f"s {PAYLOADS[0]}"
-    rows = [TrialRecord(suite=f"suite {PAYLOADS[1]}", scenario_id=scenario, tier="m", trial=i, outcome=o,
-                        invalid_reason=f"{o}: {HOSTILE}" if o in ("invalid", "error") else None)
-            for i, o in enumerate(["pass", "fail", "invalid", "error"])]
+    rows = [
+        TrialRecord(
+            suite=f"suite {PAYLOADS[1]}",
+            scenario_id=scenario,
+            tier="m",
+            trial=i,
+            outcome=o,
+            invalid_reason=f"{o}: {HOSTILE}" if o in ("invalid", "error") else None,
+        )
+        for i, o in enumerate(["pass", "fail", "invalid", "error"])
+    ]
     view = build_view(rows, [], VerdictInputs())
     text = verdict_header(view) + markdown_summary(view)
     assert "attacker/pixel" in text and "attacker/auto" in text
@@ -106,9 +123,17 @@ def test_step_summary_written_for_ci_has_no_live_image_or_link(tmp_path: Path, m
     from evalkit.plugin.ci import write_step_summary
 
     run = write_run(tmp_path, _hostile_trials(f"refund {ID_PAYLOAD}", "default"))
-    rows = [TrialRecord(suite="support", scenario_id=f"refund {ID_PAYLOAD}", tier="default", trial=i, outcome=o,
-                        invalid_reason=f"judge said {HOSTILE}" if o == "invalid" else None)
-            for i, o in enumerate(["pass", "fail", "invalid"])]
+    rows = [
+        TrialRecord(
+            suite="support",
+            scenario_id=f"refund {ID_PAYLOAD}",
+            tier="default",
+            trial=i,
+            outcome=o,
+            invalid_reason=f"judge said {HOSTILE}" if o == "invalid" else None,
+        )
+        for i, o in enumerate(["pass", "fail", "invalid"])
+    ]
     view = build_view(rows, [], VerdictInputs())
     view.run_dir = run
     target = tmp_path / "step_summary.md"

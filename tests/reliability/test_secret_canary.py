@@ -165,7 +165,9 @@ def script_server(server: FakeLLMServer) -> None:
     server.add_rule(role="agent", match="leak", text=f"Sure: {openai_key} and {anthropic_key}")
     server.add_rule(role="simulator", text=f"thanks, noted {anthropic_key} ###STOP###")
     server.add_rule(role="judge", json=judge_json(f"The agent revealed {openai_key} and {token}."))
-    server.add_rule(role="captured-agent", match="leak", tool_calls=[{"name": "lookup", "arguments": {"q": openai_key}}])
+    server.add_rule(
+        role="captured-agent", match="leak", tool_calls=[{"name": "lookup", "arguments": {"q": openai_key}}]
+    )
     server.add_rule(role="captured-agent", text=f"looked up {anthropic_key}")
     server.add_rule(text="hello from the service")
     server.inject("echo_key", times=2, role="echo-agent")  # the agent's own SDK client
@@ -197,12 +199,14 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 def canary_env(server: FakeLLMServer, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVALKIT_", "PYTEST_", "GITHUB_"))}
     env.update(CANARIES)
-    env.update({
-        "OPENAI_BASE_URL": server.openai_base_url,
-        "ANTHROPIC_BASE_URL": server.anthropic_base_url,
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "OPENAI_BASE_URL": server.openai_base_url,
+            "ANTHROPIC_BASE_URL": server.anthropic_base_url,
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     return env
 
 
@@ -235,21 +239,43 @@ def canary_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         script_server(server)
         env = canary_env(server, tmp_path)
         pytest_run = run(
-            [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-rA", "--evalkit-live",
-             "--evalkit-no-progress", f"--evalkit-cache-dir={tmp_path / 'cache'}",
-             f"--evalkit-record={tmp_path / 'cassette.jsonl'}", f"--junitxml={tmp_path / 'junit.xml'}",
-             "-o", "junit_logging=all", *xdist],
-            project, env,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "suites",
+                "-p",
+                "no:cacheprovider",
+                "-rA",
+                "--evalkit-live",
+                "--evalkit-no-progress",
+                f"--evalkit-cache-dir={tmp_path / 'cache'}",
+                f"--evalkit-record={tmp_path / 'cassette.jsonl'}",
+                f"--junitxml={tmp_path / 'junit.xml'}",
+                "-o",
+                "junit_logging=all",
+                *xdist,
+            ],
+            project,
+            env,
         )
         pending = server.faults.pending
     run_dirs = [p for p in (project / "reports").iterdir() if p.is_dir() and not p.is_symlink()]
     assert len(run_dirs) == 1, pytest_run.stdout[-3000:] + pytest_run.stderr[-3000:]
     runs = {"pytest": pytest_run}
     if not xdist:  # compare reads the run directory: once is enough
-        evalkit = [sys.executable, "-c", "from evalkit.cli import main; main()", "compare", str(run_dirs[0]),
-                   str(run_dirs[0]), "--allow-mismatch"]
-        runs["compare --format md"] = run([*evalkit, "--format", "md", "--out", str(tmp_path / "compare.md")],
-                                          project, env)
+        evalkit = [
+            sys.executable,
+            "-c",
+            "from evalkit.cli import main; main()",
+            "compare",
+            str(run_dirs[0]),
+            str(run_dirs[0]),
+            "--allow-mismatch",
+        ]
+        runs["compare --format md"] = run(
+            [*evalkit, "--format", "md", "--out", str(tmp_path / "compare.md")], project, env
+        )
         runs["compare"] = run(evalkit, project, env)
     artifacts = {str(p.relative_to(tmp_path)): artifact_text(p) for p in sorted(tmp_path.rglob("*")) if p.is_file()}
     for name, proc in runs.items():
@@ -263,22 +289,30 @@ def canary_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 def test_no_canary_key_in_any_artifact(canary_run: dict[str, str]) -> None:
     leaks = {name: hits(text) for name, text in canary_run.items() if hits(text)}
-    where = {name: [canary_run[name][max(0, i - 300):i + 80] for key in keys
-                    for i in [canary_run[name].find(CANARIES[key])]] for name, keys in leaks.items()}
+    where = {
+        name: [
+            canary_run[name][max(0, i - 300) : i + 80] for key in keys for i in [canary_run[name].find(CANARIES[key])]
+        ]
+        for name, keys in leaks.items()
+    }
     assert not leaks, f"canary keys found in: {leaks}; around each: {where}"
 
 
 def test_every_path_carried_a_secret_to_its_sink(canary_run: dict[str, str]) -> None:
     """Guards the test above: each sink got a secret and redacted it (a silent path would prove nothing)."""
+
     def unmarked_of(*names: str) -> list[str]:
         return [n for n in names if MARK not in canary_run[n]]
 
     run_files = [n for n in canary_run if n.startswith("project/reports/")]
-    by_suffix = {suffix: [n for n in run_files if n.endswith(suffix)] for suffix in
-                 ("events.jsonl", "trials.jsonl", "results.jsonl", "report.html", "summary.md")}
+    by_suffix = {
+        suffix: [n for n in run_files if n.endswith(suffix)]
+        for suffix in ("events.jsonl", "trials.jsonl", "results.jsonl", "report.html", "summary.md")
+    }
     assert all(by_suffix.values()), by_suffix
-    unmarked = unmarked_of(*(names[0] for names in by_suffix.values()), "cassette.jsonl", "junit.xml", "step_summary.md",
-                      "pytest stdout")
+    unmarked = unmarked_of(
+        *(names[0] for names in by_suffix.values()), "cassette.jsonl", "junit.xml", "step_summary.md", "pytest stdout"
+    )
     transcripts = [n for n in run_files if "/transcripts/" in n]
     unmarked += [] if any(MARK in canary_run[n] for n in transcripts) else ["transcripts"]
     cache = [n for n in canary_run if n.startswith("cache/") and "responses.sqlite" in n]
@@ -296,8 +330,11 @@ def test_every_path_carried_a_secret_to_its_sink(canary_run: dict[str, str]) -> 
 
 def test_a_check_for_a_leaked_key_still_sees_the_key(canary_run: dict[str, str]) -> None:
     """Redaction is for what is written: the checks of the run see what the agent said, so a leak fails the trial."""
-    [trials] = [text for name, text in canary_run.items() if name.startswith("project/reports/") and
-                name.endswith("/trials.jsonl") and "/latest/" not in name]
+    [trials] = [
+        text
+        for name, text in canary_run.items()
+        if name.startswith("project/reports/") and name.endswith("/trials.jsonl") and "/latest/" not in name
+    ]
     rows = [json.loads(line) for line in trials.splitlines() if line.strip()]
     outcomes = [r["outcome"] for r in rows if r["scenario_id"] == "model-quotes-keys"]
     assert "pass" not in outcomes and "fail" in outcomes, outcomes

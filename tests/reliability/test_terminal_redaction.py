@@ -7,7 +7,7 @@ import pytest
 
 KEY = "sk-canary-terminal-0123456789abcdef"
 
-LEAKY_TEST = f"""
+LEAKY_TEST = """
 import os, warnings
 
 def test_leaks_through_every_terminal_path():

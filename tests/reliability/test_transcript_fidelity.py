@@ -19,22 +19,23 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "conversation"))
 
-from conv_helpers import ScriptedUser, spec  # noqa: E402
+from conv_helpers import ScriptedUser, spec
 
-from evalkit.conversation import run_session  # noqa: E402
-from evalkit.conversation.transcript import TerminationReason as R  # noqa: E402
-from evalkit.judging.check_common import spoken_turns  # noqa: E402
-from evalkit.judging.turns import numbered_turns  # noqa: E402
-from evalkit.judging.verdict import Outcome  # noqa: E402
-from evalkit.spec.models import CallableAgent, ModelAgent  # noqa: E402
-from evalkit.testing import FakeLLMServer, Reply, Rule  # noqa: E402
-from evalkit.verdicts import decide_trial  # noqa: E402
+from evalkit.conversation import run_session
+from evalkit.conversation.transcript import TerminationReason as R
+from evalkit.judging.check_common import spoken_turns
+from evalkit.judging.turns import numbered_turns
+from evalkit.judging.verdict import Outcome
+from evalkit.spec.models import CallableAgent, ModelAgent
+from evalkit.testing import FakeLLMServer, Reply, Rule
+from evalkit.verdicts import decide_trial
 
 LONG = "I have refunded order 1234 and emailed you the receipt with every detail of the refund."
 USER_ENDS = Reply(text="thanks", tool_calls=[{"name": "end_conversation", "arguments": {"reason": "goal_met"}}])
 
 
 # ---------------------------------------------------------------- the fake server speaks both on both protocols
+
 
 def _openai(server: FakeLLMServer) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.openai_base_url, api_key="sk-fake", max_retries=0)
@@ -64,7 +65,8 @@ def test_fake_server_refuses_and_truncates_on_the_openai_wire(fake_llm: FakeLLMS
     assert _ask_openai(fake_llm).choices[0].message.content == LONG  # faults are consumed
     ask = [{"role": "user", "content": "please refuse"}]
     assert _openai(fake_llm).chat.completions.create(model="m", messages=ask).choices[0].message.refusal == (
-        "I can't help with that.")
+        "I can't help with that."
+    )
     chunks = list(_openai(fake_llm).chat.completions.create(model="m", messages=ask, stream=True))
     assert "".join(c.choices[0].delta.refusal or "" for c in chunks if c.choices) == "I can't help with that."
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
@@ -78,7 +80,9 @@ def test_fake_server_refuses_and_truncates_on_the_anthropic_wire(fake_llm: FakeL
     fake_llm.inject("truncated")
     cut = _ask_anthropic(fake_llm)
     assert cut.stop_reason == "max_tokens" and cut.content[0].text != LONG
-    scripted = _anthropic(fake_llm).messages.create(model="m", max_tokens=5, messages=[{"role": "user", "content": "cut"}])
+    scripted = _anthropic(fake_llm).messages.create(
+        model="m", max_tokens=5, messages=[{"role": "user", "content": "cut"}]
+    )
     assert scripted.stop_reason == "max_tokens"
 
     fake_llm.reset()
@@ -86,6 +90,7 @@ def test_fake_server_refuses_and_truncates_on_the_anthropic_wire(fake_llm: FakeL
 
 
 # ---------------------------------------------------------------- model agents (evalkit's own clients)
+
 
 async def _model_session(fake_llm: FakeLLMServer, hub_for: Any, model: str) -> Any:
     fake_llm.add_rule(role="agent", text=LONG)
@@ -104,8 +109,9 @@ async def _run(fake_llm: FakeLLMServer, hub_for: Any, agent: Any) -> Any:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("model", ["openai:agentm", "anthropic:agentm"])
-async def test_model_agent_refusal_is_recorded_not_an_empty_turn(fake_llm: FakeLLMServer, hub_for: Any,
-                                                                 model: str) -> None:
+async def test_model_agent_refusal_is_recorded_not_an_empty_turn(
+    fake_llm: FakeLLMServer, hub_for: Any, model: str
+) -> None:
     fake_llm.inject("refusal", role="agent")
     t = await _model_session(fake_llm, hub_for, model)
     reply = next(m for m in t.messages if m.role == "assistant")
@@ -119,8 +125,9 @@ async def test_model_agent_refusal_is_recorded_not_an_empty_turn(fake_llm: FakeL
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("model", ["openai:agentm", "anthropic:agentm"])
-async def test_model_agent_cut_off_at_the_token_limit_is_recorded(fake_llm: FakeLLMServer, hub_for: Any,
-                                                                   model: str) -> None:
+async def test_model_agent_cut_off_at_the_token_limit_is_recorded(
+    fake_llm: FakeLLMServer, hub_for: Any, model: str
+) -> None:
     fake_llm.inject("truncated", role="agent")
     t = await _model_session(fake_llm, hub_for, model)
     reply = next(m for m in t.messages if m.role == "assistant")
@@ -147,16 +154,20 @@ def test_refusal_and_truncation_change_the_content_hash_only_when_present() -> N
 
 # ---------------------------------------------------------------- SDK agents whose replies evalkit normalises
 
+
 def sdk_agent(provider: str = "openai", base_url: str = "", shape: str = "completion", **_: Any) -> Any:
     """Returns the SDK's own object: an OpenAI completion / choice / message, or an Anthropic message."""
     if provider == "anthropic":
         claude = anthropic.Anthropic(base_url=base_url, api_key="sk-ant-fake", max_retries=0)
         return lambda messages: claude.messages.create(
-            model="claude-x", max_tokens=50, messages=[{"role": "user", "content": messages[-1]["content"]}])
+            model="claude-x", max_tokens=50, messages=[{"role": "user", "content": messages[-1]["content"]}]
+        )
     gpt = openai.OpenAI(base_url=base_url, api_key="sk-fake", max_retries=0)
 
     def agent(messages: Any) -> Any:
-        completion = gpt.chat.completions.create(model="gpt-x", messages=[{"role": "user", "content": messages[-1]["content"]}])
+        completion = gpt.chat.completions.create(
+            model="gpt-x", messages=[{"role": "user", "content": messages[-1]["content"]}]
+        )
         if shape == "choice":
             return completion.choices[0]
         if shape == "dict":
@@ -170,15 +181,20 @@ async def _sdk_session(fake_llm: FakeLLMServer, hub_for: Any, provider: str, sha
     fake_llm.add_rule(role="simulator", replies=[USER_ENDS])
     fake_llm.add_rule(text=LONG)
     url = fake_llm.anthropic_base_url if provider == "anthropic" else fake_llm.openai_base_url
-    agent = CallableAgent(target=f"{__name__}:sdk_agent", params={"provider": provider, "base_url": url, "shape": shape})
+    agent = CallableAgent(
+        target=f"{__name__}:sdk_agent", params={"provider": provider, "base_url": url, "shape": shape}
+    )
     return await _run(fake_llm, hub_for, agent)
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("provider", "shape"), [("openai", "completion"), ("openai", "choice"), ("openai", "dict"),
-                                                 ("anthropic", "message")])
-async def test_sdk_agent_refusal_and_truncation_are_recorded(fake_llm: FakeLLMServer, hub_for: Any,
-                                                             provider: str, shape: str) -> None:
+@pytest.mark.parametrize(
+    ("provider", "shape"),
+    [("openai", "completion"), ("openai", "choice"), ("openai", "dict"), ("anthropic", "message")],
+)
+async def test_sdk_agent_refusal_and_truncation_are_recorded(
+    fake_llm: FakeLLMServer, hub_for: Any, provider: str, shape: str
+) -> None:
     fake_llm.inject("refusal", role="agent")
     refused = await _sdk_session(fake_llm, hub_for, provider, shape)
     reply = next(m for m in refused.messages if m.role == "assistant")
@@ -191,6 +207,7 @@ async def test_sdk_agent_refusal_and_truncation_are_recorded(fake_llm: FakeLLMSe
 
 
 # ---------------------------------------------------------------- the simulator: empty, truncated, out of character
+
 
 async def _sim_session(fake_llm: FakeLLMServer, hub_for: Any, rule: Rule, **kw: Any) -> Any:
     fake_llm.add_rule(rule)
@@ -207,8 +224,9 @@ def _sent_to_agent(t: Any) -> list[str]:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("fault", "flag"), [("truncated", "truncated_reply"), ("refusal", "out_of_character")])
-async def test_truncated_or_refused_simulator_reply_is_invalid(fake_llm: FakeLLMServer, hub_for: Any,
-                                                               fault: str, flag: str) -> None:
+async def test_truncated_or_refused_simulator_reply_is_invalid(
+    fake_llm: FakeLLMServer, hub_for: Any, fault: str, flag: str
+) -> None:
     fake_llm.inject(fault, role="simulator")
     t = await _sim_session(fake_llm, hub_for, Rule(role="simulator", handler=ScriptedUser([LONG])))
     assert t.termination == R.simulator_error and flag in t.termination_detail
@@ -227,7 +245,9 @@ async def test_garbage_simulator_reply_is_out_of_character(fake_llm: FakeLLMServ
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("ordinary", ["1234", "order #1234?", "¿dónde está mi pedido 1234?", "ok :)"])
-async def test_ordinary_short_user_replies_are_not_flagged(fake_llm: FakeLLMServer, hub_for: Any, ordinary: str) -> None:
+async def test_ordinary_short_user_replies_are_not_flagged(
+    fake_llm: FakeLLMServer, hub_for: Any, ordinary: str
+) -> None:
     t = await _sim_session(fake_llm, hub_for, Rule(role="simulator", handler=ScriptedUser([ordinary])))
     assert t.termination == R.user_stop and t.guardrail_flags == []
     assert ordinary in _sent_to_agent(t)
@@ -236,8 +256,12 @@ async def test_ordinary_short_user_replies_are_not_flagged(fake_llm: FakeLLMServ
 @pytest.mark.asyncio
 async def test_simulator_guardrails_can_be_set_to_warn(fake_llm: FakeLLMServer, hub_for: Any) -> None:
     fake_llm.inject("truncated", role="simulator")
-    t = await _sim_session(fake_llm, hub_for, Rule(role="simulator", handler=ScriptedUser([LONG])),
-                           sim={"guardrails": {"truncated_reply": "warn"}})
+    t = await _sim_session(
+        fake_llm,
+        hub_for,
+        Rule(role="simulator", handler=ScriptedUser([LONG])),
+        sim={"guardrails": {"truncated_reply": "warn"}},
+    )
     assert [(f.name, f.action) for f in t.guardrail_flags] == [("truncated_reply", "warn")]
     assert t.termination == R.user_stop and not t.invalidated_by_simulator
 

@@ -48,14 +48,27 @@ scenarios:
       - regex: '{regex}'
       - json_schema: {{schema: {schema}}}
 """
-GOOD_JUDGE = "{% set system %}Judge {{ rubric.id }}{% endset %}{{ transcript }}{{ criteria }}{{ scenario }}{{ x | default('') }}"
+GOOD_JUDGE = (
+    "{% set system %}Judge {{ rubric.id }}{% endset %}{{ transcript }}{{ criteria }}{{ scenario }}{{ x | default('') }}"
+)
 GOOD_SIM = "{{ goal }} {{ persona }} {% if extra is defined %}{{ extra }}{% endif %}"
-GOOD = {"template": "judge.j2", "schema": "{type: object}", "rules": "rules.yaml", "sim_file": "sim.j2",
-        "default_schema": "{type: string}", "regex": r"\p{L}+"}
+GOOD = {
+    "template": "judge.j2",
+    "schema": "{type: object}",
+    "rules": "rules.yaml",
+    "sim_file": "sim.j2",
+    "default_schema": "{type: string}",
+    "regex": r"\p{L}+",
+}
 
 
-def _project(tmp_path: Path, judge: str = GOOD_JUDGE, sim: str = GOOD_SIM,
-             rules_text: str = "- {match: hi, text: hello}\n", **fields: str) -> Path:
+def _project(
+    tmp_path: Path,
+    judge: str = GOOD_JUDGE,
+    sim: str = GOOD_SIM,
+    rules_text: str = "- {match: hi, text: hello}\n",
+    **fields: str,
+) -> Path:
     values = {**GOOD, **fields}
     (tmp_path / "pyproject.toml").write_text("")
     for folder in ("rubrics", "suites"):
@@ -90,8 +103,9 @@ def test_a_sound_project_is_still_valid(tmp_path: Path) -> None:
         ("{% include 'parts/header.j2' %}{{ transcript }}", "includes 'parts/header.j2', which is not found"),
     ],
 )
-def test_a_judge_template_that_would_fail_to_render_is_one_located_line(tmp_path: Path, judge: str,
-                                                                        expected: str) -> None:
+def test_a_judge_template_that_would_fail_to_render_is_one_located_line(
+    tmp_path: Path, judge: str, expected: str
+) -> None:
     code, lines = _validate(_project(tmp_path, judge=judge))
     assert code == 1
     # validate names it once, although the suite that uses the rubric checks it too
@@ -107,8 +121,9 @@ def test_a_judge_template_that_would_fail_to_render_is_one_located_line(tmp_path
         ("default_schema", "{required: yes}", ["suites/later.yaml:8:"]),
     ],
 )
-def test_a_check_schema_that_is_not_a_schema_is_located(tmp_path: Path, field: str, value: str,
-                                                       where: list[str]) -> None:
+def test_a_check_schema_that_is_not_a_schema_is_located(
+    tmp_path: Path, field: str, value: str, where: list[str]
+) -> None:
     code, lines = _validate(_project(tmp_path, **{field: value}))
     assert code == 1 and len(lines) == len(where), lines
     for line, prefix in zip(sorted(lines), sorted(where), strict=True):
@@ -118,17 +133,28 @@ def test_a_check_schema_that_is_not_a_schema_is_located(tmp_path: Path, field: s
 @pytest.mark.parametrize(
     ("fields", "sim", "expected"),
     [
-        ({"rules": "missing_rules.yaml", "rules_text": "rules: [{match: hi, text: hello}]\n"}, GOOD_SIM,
-         "suites/later.yaml:3:16: offline_rules: offline rules file suites/missing_rules.yaml not found"),
-        ({"sim_file": "nosuch.j2"}, GOOD_SIM,
-         "suites/later.yaml:4:44: simulator.template: simulator template suites/nosuch.j2 not found"),
+        (
+            {"rules": "missing_rules.yaml", "rules_text": "rules: [{match: hi, text: hello}]\n"},
+            GOOD_SIM,
+            "suites/later.yaml:3:16: offline_rules: offline rules file suites/missing_rules.yaml not found",
+        ),
+        (
+            {"sim_file": "nosuch.j2"},
+            GOOD_SIM,
+            "suites/later.yaml:4:44: simulator.template: simulator template suites/nosuch.j2 not found",
+        ),
         ({}, "{{ goal }\n", "suites/later.yaml:4:44: simulator.template: simulator template 'sim.j2' line 1: jinja2"),
-        ({}, "{{ gaol }}", "suites/later.yaml:4:44: simulator.template: simulator template 'sim.j2' uses gaol, which the simulator does not"),
+        (
+            {},
+            "{{ gaol }}",
+            "suites/later.yaml:4:44: simulator.template: simulator template 'sim.j2' uses gaol, which the simulator does not",
+        ),
         ({"regex": "(unclosed"}, GOOD_SIM, "suites/later.yaml:13:16: scenarios[0].checks[0].regex: invalid regular"),
     ],
 )
-def test_suite_files_templates_and_patterns_are_located(tmp_path: Path, fields: dict[str, str], sim: str,
-                                                        expected: str) -> None:
+def test_suite_files_templates_and_patterns_are_located(
+    tmp_path: Path, fields: dict[str, str], sim: str, expected: str
+) -> None:
     code, lines = _validate(_project(tmp_path, sim=sim, **fields))
     assert code == 1 and len(lines) == 1, lines
     assert lines[0].startswith(expected), lines

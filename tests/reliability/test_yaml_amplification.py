@@ -46,7 +46,7 @@ def _text_at(text: str, problem: Problem) -> str:
 
 def test_one_long_string_aliased_thousands_of_times_is_stopped_at_an_alias() -> None:
     long = "x" * 100_000
-    text = HEAD + f"scenarios:\n  - id: a\n    goal: &s \"{long}\"\n    tags: [" + ", ".join(["*s"] * 2000) + "]\n"
+    text = HEAD + f'scenarios:\n  - id: a\n    goal: &s "{long}"\n    tags: [' + ", ".join(["*s"] * 2000) + "]\n"
     result, peak = _peak_mb(lambda: parse_yaml(text.encode(), "big.yaml"))
     problem = _only_problem(result)
     assert "YAML bomb" in problem.message and "alias" in problem.message
@@ -109,9 +109,9 @@ def test_an_alias_free_file_below_the_value_limit_loads() -> None:
 def test_the_alias_budget_is_what_aliases_add_not_the_file_size() -> None:
     chunk = "y" * 10_000
     uses = MAX_ALIAS_CHARS // len(chunk)
-    ok = HEAD + f"description: &d \"{chunk}\"\ntags: [" + ", ".join(["*d"] * (uses - 1)) + "]\n"
+    ok = HEAD + f'description: &d "{chunk}"\ntags: [' + ", ".join(["*d"] * (uses - 1)) + "]\n"
     assert isinstance(parse_yaml(ok.encode(), "ok.yaml"), Located)
-    too_much = HEAD + f"description: &d \"{chunk}\"\ntags: [" + ", ".join(["*d"] * (uses + 1)) + "]\n"
+    too_much = HEAD + f'description: &d "{chunk}"\ntags: [' + ", ".join(["*d"] * (uses + 1)) + "]\n"
     with pytest.raises(SpecError, match="YAML bomb"):
         parse_yaml(too_much.encode(), "bomb.yaml")
 

@@ -11,10 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from report_cdp import Browser, find_chromium  # noqa: E402
-from report_runs import PAYLOAD, T, default_messages, write_run  # noqa: E402
+from report_cdp import Browser, find_chromium
+from report_runs import PAYLOAD, T, default_messages, write_run
 
-from evalkit.conversation.transcript import GuardrailFlag, TerminationReason  # noqa: E402
+from evalkit.conversation.transcript import GuardrailFlag, TerminationReason
 
 
 def sample_trials() -> list[T]:
@@ -24,10 +24,20 @@ def sample_trials() -> list[T]:
         trials += [
             T("refund", 0, "pass", tier=tier, tags=["billing"]),
             T("refund", 1, "fail" if tier == "mock:small" else "pass", score=0.25, tier=tier, tags=["billing"]),
-            T("refund", 2, "invalid", tier=tier, tags=["billing"], invalid_reason="judge output unparseable",
-              termination=TerminationReason.simulator_error,
-              flags=[GuardrailFlag(name="role_flip", turn=2, detail="simulator answered as the agent",
-                                   action="invalidate")]),
+            T(
+                "refund",
+                2,
+                "invalid",
+                tier=tier,
+                tags=["billing"],
+                invalid_reason="judge output unparseable",
+                termination=TerminationReason.simulator_error,
+                flags=[
+                    GuardrailFlag(
+                        name="role_flip", turn=2, detail="simulator answered as the agent", action="invalidate"
+                    )
+                ],
+            ),
             T("xss", 0, "pass", tier=tier, tags=["security"], messages=default_messages(PAYLOAD)),
         ]
     return trials

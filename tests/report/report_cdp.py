@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
     "--remote-debugging-pipe",
 ]
 
@@ -46,7 +54,10 @@ class Browser:
 
         self.proc = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"],
-            preexec_fn=wire_fds, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=wire_fds,
+            close_fds=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         os.close(cmd_r)
         os.close(out_w)
@@ -121,21 +132,30 @@ class Page:
         self.browser, self.session = browser, session
 
     def eval(self, expression: str) -> Any:
-        result = self.browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                        "awaitPromise": True}, session=self.session)
+        result = self.browser.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            session=self.session,
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"page JS failed: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
     def requests(self) -> list[str]:
         """URLs of every request this page started (Network.requestWillBeSent)."""
-        return [e["params"]["request"]["url"] for e in self.browser.events
-                if e.get("sessionId") == self.session and e.get("method") == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"]
+            for e in self.browser.events
+            if e.get("sessionId") == self.session and e.get("method") == "Network.requestWillBeSent"
+        ]
 
     def settle(self, seconds: float = 0.3) -> None:
         """Let late events (timers, lazy loads) arrive, then drain them."""
         try:
-            self.browser.send("Runtime.evaluate", {"expression": f"new Promise(r => setTimeout(r, {int(seconds * 1000)}))",
-                                                   "awaitPromise": True}, session=self.session)
+            self.browser.send(
+                "Runtime.evaluate",
+                {"expression": f"new Promise(r => setTimeout(r, {int(seconds * 1000)}))", "awaitPromise": True},
+                session=self.session,
+            )
         except TimeoutError:
             pass

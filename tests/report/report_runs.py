@@ -25,11 +25,10 @@ QUOTE = "refunded order 1234"
 PAYLOAD = (
     '<script>document.title="pwned-script"</script> '
     "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\"> "
-    '<a href="javascript:document.title=\'pwned-link\'">click me</a> '
+    "<a href=\"javascript:document.title='pwned-link'\">click me</a> "
     "<svg onload=\"document.body.setAttribute('data-pwned','svg')\"></svg> "
     "see https://example.com/track.png and I have refunded order 1234."
 )
-
 
 
 @dataclass
@@ -120,24 +119,43 @@ def write_run(root: Path, trials: list[T], spec: RunSpec | None = None) -> Path:
             for c in t.criteria or default_criteria(t):
                 llm = c.kind == "llm"
                 row = {
-                    "run_id": spec.run_id, "suite": t.suite, "scenario_id": t.scenario, "tier": t.tier,
-                    "trial": t.trial, "rubric_ref": spec.rubric_ref if llm else "checks",
-                    "rubric_id": rid if llm else "checks", "rubric_version": int(version) if llm else None,
+                    "run_id": spec.run_id,
+                    "suite": t.suite,
+                    "scenario_id": t.scenario,
+                    "tier": t.tier,
+                    "trial": t.trial,
+                    "rubric_ref": spec.rubric_ref if llm else "checks",
+                    "rubric_id": rid if llm else "checks",
+                    "rubric_version": int(version) if llm else None,
                     "rubric_fingerprint": spec.fingerprint if llm else None,
-                    "judge_models": [spec.judge_model] if llm else [], "judge_params": {"temperature": 0},
-                    "template_hash": "th1", "evalkit_version": "0.1.0",
+                    "judge_models": [spec.judge_model] if llm else [],
+                    "judge_params": {"temperature": 0},
+                    "template_hash": "th1",
+                    "evalkit_version": "0.1.0",
                     "transcript_hash": transcript.content_hash(),
                     **c.model_dump(mode="json"),
                 }
                 rf.write(json.dumps(row) + "\n")
     tiers = list(dict.fromkeys(t.tier for t in trials))
     manifest = {
-        "run_id": spec.run_id, "evalkit_version": "0.1.0", "python": "3.11", "git_commit": None,
-        "started_at": "2026-11-27T03:00:00Z", "ended_at": "2026-11-27T03:05:00Z", "status": spec.status,
+        "run_id": spec.run_id,
+        "evalkit_version": "0.1.0",
+        "python": "3.11",
+        "git_commit": None,
+        "started_at": "2026-11-27T03:00:00Z",
+        "ended_at": "2026-11-27T03:05:00Z",
+        "status": spec.status,
         "config": {},
-        "suites": [{"path": "suites/support.yaml", "name": "support", "file_hash": "h",
-                    "scenarios": sorted({t.scenario for t in trials}), "tiers": tiers,
-                    **({"gate": spec.gate} if spec.gate is not None else {})}],
+        "suites": [
+            {
+                "path": "suites/support.yaml",
+                "name": "support",
+                "file_hash": "h",
+                "scenarios": sorted({t.scenario for t in trials}),
+                "tiers": tiers,
+                **({"gate": spec.gate} if spec.gate is not None else {}),
+            }
+        ],
         "models": {"agent": tiers, "simulator": [spec.simulator_model], "judge": [spec.judge_model]},
         "rubrics": [{"ref": spec.rubric_ref, "fingerprint": spec.fingerprint}],
         "totals": {"sessions": len(trials)},
@@ -150,8 +168,15 @@ def write_run(root: Path, trials: list[T], spec: RunSpec | None = None) -> Path:
 def _transcript(t: T, spec: RunSpec) -> Transcript:
     agent, sim, _ = t.cost
     return Transcript(
-        meta=TranscriptMeta(run_id=spec.run_id, suite=t.suite, scenario_id=t.scenario, trial=t.trial,
-                            agent_model=t.tier, simulator_model=spec.simulator_model, agent_tier=t.tier),
+        meta=TranscriptMeta(
+            run_id=spec.run_id,
+            suite=t.suite,
+            scenario_id=t.scenario,
+            trial=t.trial,
+            agent_model=t.tier,
+            simulator_model=spec.simulator_model,
+            agent_tier=t.tier,
+        ),
         messages=t.messages if t.messages is not None else default_messages(),
         termination=t.termination,
         usage_by_role={
@@ -169,17 +194,36 @@ def _trial_row(t: T, spec: RunSpec, rel: str, transcript: Transcript) -> dict[st
     parts = [agent, sim, judge]
     total = None if any(p is None for p in parts) else sum(parts)  # type: ignore[arg-type]
     return {
-        "run_id": spec.run_id, "suite": t.suite, "suite_path": "suites/support.yaml", "scenario_id": t.scenario,
-        "tier": t.tier, "trial": t.trial, "seed": t.trial, "tags": t.tags, "outcome": t.outcome,
-        "score": None if t.outcome in ("invalid", "error") else (t.score if t.score is not None else float(t.outcome == "pass")),
+        "run_id": spec.run_id,
+        "suite": t.suite,
+        "suite_path": "suites/support.yaml",
+        "scenario_id": t.scenario,
+        "tier": t.tier,
+        "trial": t.trial,
+        "seed": t.trial,
+        "tags": t.tags,
+        "outcome": t.outcome,
+        "score": None
+        if t.outcome in ("invalid", "error")
+        else (t.score if t.score is not None else float(t.outcome == "pass")),
         "fail_reasons": ["resolved: must_pass failed"] if t.outcome == "fail" else [],
         "invalid_reason": t.invalid_reason if t.outcome in ("invalid", "error") else None,
-        "termination": str(t.termination), "termination_detail": "", "transcript_path": rel,
-        "transcript_hash": transcript.content_hash(), "turns": 2, "agent_model": t.tier,
-        "simulator_model": spec.simulator_model, "judge_models": [spec.judge_model],
-        "guardrail_flags": [f.model_dump(mode="json") for f in t.flags], "latency_s": t.latency_s,
-        "tokens": {"agent": {"input": 100, "output": 50}, "simulator": {"input": 80, "output": 20},
-                   "judge": {"input": 300, "output": 40}},
+        "termination": str(t.termination),
+        "termination_detail": "",
+        "transcript_path": rel,
+        "transcript_hash": transcript.content_hash(),
+        "turns": 2,
+        "agent_model": t.tier,
+        "simulator_model": spec.simulator_model,
+        "judge_models": [spec.judge_model],
+        "guardrail_flags": [f.model_dump(mode="json") for f in t.flags],
+        "latency_s": t.latency_s,
+        "tokens": {
+            "agent": {"input": 100, "output": 50},
+            "simulator": {"input": 80, "output": 20},
+            "judge": {"input": 300, "output": 40},
+        },
         "cost_usd": {"agent": agent, "simulator": sim, "judge": judge, "total": total},
-        "cached_judge_calls": 0, "rubric_refs": [spec.rubric_ref],
+        "cached_judge_calls": 0,
+        "rubric_refs": [spec.rubric_ref],
     }

@@ -25,15 +25,24 @@ ADVICE = {"add_judge_samples": "add judge samples", "add_trials_or_scenarios": "
 
 def _criterion(readings: list[float], outcome: Outcome = Outcome.passed) -> CriterionScore:
     mean = sum(readings) / len(readings)
-    return CriterionScore(criterion_id="tone", kind="llm", outcome=outcome, raw_score=mean, score=(mean - 1) / 4,
-                          samples=readings, reasoning="polite")
+    return CriterionScore(
+        criterion_id="tone",
+        kind="llm",
+        outcome=outcome,
+        raw_score=mean,
+        score=(mean - 1) / 4,
+        samples=readings,
+        reasoning="polite",
+    )
 
 
-def _run(tmp_path: Path, readings: dict[tuple[str, str], list[list[float]]], samples: int,
-         extra: list[T] = ()) -> Path:  # type: ignore[assignment]
+def _run(tmp_path: Path, readings: dict[tuple[str, str], list[list[float]]], samples: int, extra: list[T] = ()) -> Path:  # type: ignore[assignment]
     """A run whose 'tone' rows carry these readings (per scenario and tier, per trial) and judge_params.samples."""
-    trials = [T(scenario, i, "pass", tier=tier, criteria=[_criterion(r)])
-              for (scenario, tier), per_trial in readings.items() for i, r in enumerate(per_trial)]
+    trials = [
+        T(scenario, i, "pass", tier=tier, criteria=[_criterion(r)])
+        for (scenario, tier), per_trial in readings.items()
+        for i, r in enumerate(per_trial)
+    ]
     run = write_run(tmp_path, [*trials, *extra])
     rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
     for row in rows:
@@ -48,21 +57,26 @@ def _readings(judge_sd: float, agent_sd: float, k: int, seed: int) -> dict[tuple
     for tier, offset in (("mock:small", 0.0), ("mock:large", 1.5)):  # tiers differ: not noise about one mean
         for scenario in ("a", "b", "c", "d"):
             base = 2.0 + offset + rng.random()
-            out[(scenario, tier)] = [[t + rng.gauss(0, judge_sd) for _ in range(k)]
-                                     for t in (base + rng.gauss(0, agent_sd) for _ in range(4))]
+            out[(scenario, tier)] = [
+                [t + rng.gauss(0, judge_sd) for _ in range(k)]
+                for t in (base + rng.gauss(0, agent_sd) for _ in range(4))
+            ]
     return out
 
 
 def same(a: VarianceShare, b: VarianceShare) -> bool:
     """Equal up to summation order (cells are summed in another order than the test's dict)."""
     numbers = ("judge_variance", "agent_variance", "judge_share_reading", "judge_share_trial", "readings_per_trial")
-    return (all(getattr(a, n) == pytest.approx(getattr(b, n), rel=1e-12, abs=1e-15) for n in numbers)
-            and (a.judge_df, a.trial_df, a.advice) == (b.judge_df, b.trial_df, b.advice))
+    return all(getattr(a, n) == pytest.approx(getattr(b, n), rel=1e-12, abs=1e-15) for n in numbers) and (
+        a.judge_df,
+        a.trial_df,
+        a.advice,
+    ) == (b.judge_df, b.trial_df, b.advice)
 
 
 def _noise_text(html: str) -> str:
     start = html.index('<h2 id="judge-noise">')
-    return html[start:html.index("<h2", start + 10)]
+    return html[start : html.index("<h2", start + 10)]
 
 
 def test_one_judge_sample_shows_no_noise_section(tmp_path: Path) -> None:
@@ -103,10 +117,25 @@ def test_a_steady_judge_is_told_to_add_trials_or_scenarios(tmp_path: Path) -> No
 
 def test_tiers_are_separate_cells_and_invalid_rows_and_checks_are_left_out(tmp_path: Path) -> None:
     readings = _readings(judge_sd=0.5, agent_sd=0.5, k=3, seed=3)
-    wild = [T("a", 9, "invalid", tier="mock:small", invalid_reason="judge down",
-              criteria=[_criterion([1.0, 5.0, 1.0], Outcome.invalid),
-                        CriterionScore(criterion_id="refund_called", kind="tool_called", outcome=Outcome.passed,
-                                       score=1.0, samples=[0.0, 1.0, 0.0])])]
+    wild = [
+        T(
+            "a",
+            9,
+            "invalid",
+            tier="mock:small",
+            invalid_reason="judge down",
+            criteria=[
+                _criterion([1.0, 5.0, 1.0], Outcome.invalid),
+                CriterionScore(
+                    criterion_id="refund_called",
+                    kind="tool_called",
+                    outcome=Outcome.passed,
+                    score=1.0,
+                    samples=[0.0, 1.0, 0.0],
+                ),
+            ],
+        )
+    ]
     run = _run(tmp_path, readings, samples=3, extra=wild)
     expected = variance_share({f"{s}[{tier}]": r for (s, tier), r in readings.items()})
     pooled = variance_share({s: [r for (s2, _), rs in readings.items() if s2 == s for r in rs] for s in "abcd"})

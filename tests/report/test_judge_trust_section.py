@@ -20,20 +20,22 @@ from report_cdp import Browser
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "calibration"))
 
-from calib_project import JUDGE, RUBRIC_REF, judge_says, make_run, seed_of, write_labels  # noqa: E402
+from calib_project import JUDGE, RUBRIC_REF, judge_says, make_run, seed_of, write_labels
 
-from evalkit.cli import main  # noqa: E402
-from evalkit.report import render_html_report, render_markdown_summary, write_html_report  # noqa: E402
-from evalkit.report.drilldown import anchor_for  # noqa: E402
-from evalkit.report.judge_trust import probe_rows  # noqa: E402
-from evalkit.report.rundata import open_run  # noqa: E402
-from evalkit.verdicts.trust_record import CalibrationRecord  # noqa: E402
+from evalkit.cli import main
+from evalkit.report import render_html_report, render_markdown_summary, write_html_report
+from evalkit.report.drilldown import anchor_for
+from evalkit.report.judge_trust import probe_rows
+from evalkit.report.rundata import open_run
+from evalkit.verdicts.trust_record import CalibrationRecord
 
 RECORD = Path("calibration") / RUBRIC_REF / "openai_judge-m.json"
 # A labeller's note that would run script, load an image, break the Markdown table or link away if rendered raw.
-HOSTILE = ('</td></tr></table><script>document.title="pwned-note"</script>'
-           '<img src=x onerror="document.body.setAttribute(\'data-pwned\',\'note\')"> | '
-           '![pixel](http://127.0.0.1:9/pixel.png) `tick` [away](javascript:alert(1)) www.example.com')
+HOSTILE = (
+    '</td></tr></table><script>document.title="pwned-note"</script>'
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','note')\"> | "
+    "![pixel](http://127.0.0.1:9/pixel.png) `tick` [away](javascript:alert(1)) www.example.com"
+)
 
 
 def evalkit(*args: str | Path) -> Result:
@@ -97,7 +99,7 @@ def _suite_floors(project: Path, **floors: int) -> Path:
 
 def _section(html: str) -> str:
     start = html.index('<h2 id="judge-trust">')
-    return html[start:html.index("<h2", start + 10)]
+    return html[start : html.index("<h2", start + 10)]
 
 
 def test_the_section_states_what_calibrate_check_says_with_the_records_numbers(calibrated) -> None:
@@ -127,14 +129,19 @@ def test_disagreements_are_the_constructed_ones_linked_to_their_trials(calibrate
     project, rows = calibrated
     run_dir = _run_dir(project)
     run = open_run(run_dir)
-    expected = sorted((r["transcript_hash"], r["labeller"]) for r in rows if r["split"] == "holdout"
-                      and judge_says(r["_seed"])[0] != r["criteria"]["helpful"]["score"])
+    expected = sorted(
+        (r["transcript_hash"], r["labeller"])
+        for r in rows
+        if r["split"] == "holdout" and judge_says(r["_seed"])[0] != r["criteria"]["helpful"]["score"]
+    )
     helpful = next(c for c in _record(project).criteria if c.criterion_id == "helpful")
     assert sorted((d.transcript_hash, d.labeller) for d in helpful.disagreements) == expected
     assert expected  # the construction has disagreements
     for d in helpful.disagreements:
-        assert d.human_pass != judge_says(seed_of((run_dir / "transcripts").joinpath(
-            Path(d.transcript).name).read_text()))[0]
+        assert (
+            d.human_pass
+            != judge_says(seed_of((run_dir / "transcripts").joinpath(Path(d.transcript).name).read_text()))[0]
+        )
         assert d.human_note == HOSTILE and d.judge_reasoning == "It said where."
         assert [(e.turn, e.quote) for e in d.judge_evidence] == [(4, "has shipped")]
     html = _section(render_html_report(run))
@@ -256,7 +263,9 @@ def test_probes_show_whatever_fields_the_record_carries() -> None:
         verbosity: Flip | None
         injection: Flip | None
 
-    assert probe_rows(Probes(verbosity=Flip(flip_rate=0.5, n=8), injection=None)) == [("verbosity", "flip_rate 0.5; n 8")]
+    assert probe_rows(Probes(verbosity=Flip(flip_rate=0.5, n=8), injection=None)) == [
+        ("verbosity", "flip_rate 0.5; n 8")
+    ]
 
 
 def test_the_ci_step_summary_carries_the_section(calibrated, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

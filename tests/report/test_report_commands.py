@@ -42,8 +42,10 @@ def test_out_in_a_missing_directory_is_one_line(tmp_path: Path) -> None:
     a = _run(tmp_path, "run-a", "big", (0.02, 0.0, 0.0))
     b = _run(tmp_path, "run-b", "small", (0.01, 0.0, 0.0))
     missing = tmp_path / "nodir"
-    for args in (["report", str(a), "--out", str(missing / "r.html")],
-                 ["compare", str(a), str(b), "--format", "md", "--out", str(missing / "c.md")]):
+    for args in (
+        ["report", str(a), "--out", str(missing / "r.html")],
+        ["compare", str(a), str(b), "--format", "md", "--out", str(missing / "c.md")],
+    ):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1 and f"{missing}/" in result.output and "cannot write" in result.output
         assert len(result.output.strip().splitlines()) == 1

@@ -12,23 +12,35 @@ import pytest
 from report_runs import RunSpec, T, write_run
 from scipy import stats as sps
 
-from evalkit.report import ComparabilityError, CompareConfig, ReportError, compare_runs, to_csv, to_html, to_json
-from evalkit.report import to_markdown
+from evalkit.report import (
+    ComparabilityError,
+    CompareConfig,
+    ReportError,
+    compare_runs,
+    to_csv,
+    to_html,
+    to_json,
+    to_markdown,
+)
 
 LARGE = (0.02, 0.001, 0.002)  # agent, simulator, judge cost per session
 SMALL = (0.005, 0.001, 0.002)
 
 
 def outcomes_run(root: Path, run_id: str, tier: str, outcomes: dict[str, list[str]], cost=LARGE, **spec) -> Path:  # type: ignore[no-untyped-def]
-    trials = [T(s, i, o, tier=tier, cost=cost, tags=[s.rstrip("0123456789")])
-              for s, outs in outcomes.items() for i, o in enumerate(outs)]
+    trials = [
+        T(s, i, o, tier=tier, cost=cost, tags=[s.rstrip("0123456789")])
+        for s, outs in outcomes.items()
+        for i, o in enumerate(outs)
+    ]
     return write_run(root, trials, RunSpec(run_id=run_id, **spec))
 
 
 def test_mcnemar_counts_discordant_pairs_and_matches_scipy(tmp_path: Path) -> None:
     a = outcomes_run(tmp_path, "run-a", "big", {"s1": ["pass"] * 5 + ["fail", "pass"], "s2": ["pass", "pass"]})
-    b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["fail"] * 5 + ["pass", "invalid"], "s2": ["pass", "pass"]},
-                     cost=SMALL)
+    b = outcomes_run(
+        tmp_path, "run-b", "small", {"s1": ["fail"] * 5 + ["pass", "invalid"], "s2": ["pass", "pass"]}, cost=SMALL
+    )
     pair = compare_runs([a, b]).pairs[0]
     m = pair.overall.mcnemar
     assert (m.b, m.c, m.n_pairs) == (5, 1, 8)  # the invalid trial's pair is dropped
@@ -52,15 +64,21 @@ def test_paired_interval_of_scores_matches_scipy(tmp_path: Path) -> None:
     assert diff.high == pytest.approx(ref.high, abs=1e-6)
     assert comp.pairs[0].overall.wins == 14 and comp.pairs[0].overall.ties == 2
     by_criterion = {d.criterion_id: d for d in comp.pairs[0].criteria}
-    assert by_criterion["resolved"].diff.mean_diff == pytest.approx(np.mean(diffs))  # criterion score = trial score here
+    assert by_criterion["resolved"].diff.mean_diff == pytest.approx(
+        np.mean(diffs)
+    )  # criterion score = trial score here
     assert by_criterion["refund_called"].diff.mean_diff == 0 and by_criterion["refund_called"].kind == "tool_called"
 
 
 def _ni_runs(root: Path, b_fails: dict[int, int], n_scenarios: int = 12) -> tuple[Path, Path]:
     a = outcomes_run(root, "run-a", "big", {f"s{i}": ["pass"] * 5 for i in range(n_scenarios)})
-    b = outcomes_run(root, "run-b", "small",
-                     {f"s{i}": ["fail"] * b_fails.get(i, 0) + ["pass"] * (5 - b_fails.get(i, 0))
-                      for i in range(n_scenarios)}, cost=SMALL)
+    b = outcomes_run(
+        root,
+        "run-b",
+        "small",
+        {f"s{i}": ["fail"] * b_fails.get(i, 0) + ["pass"] * (5 - b_fails.get(i, 0)) for i in range(n_scenarios)},
+        cost=SMALL,
+    )
     return a, b
 
 
@@ -76,7 +94,7 @@ def test_non_inferiority_clear_and_unclear(tmp_path: Path) -> None:
 
 
 def test_non_inferiority_clearly_inferior(tmp_path: Path) -> None:
-    a, b = _ni_runs(tmp_path, {i: 5 for i in range(12)})
+    a, b = _ni_runs(tmp_path, dict.fromkeys(range(12), 5))
     pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
     assert pair.overall.verdict == "inferior"
     assert all(s.verdict == "inferior" for s in pair.scenarios)
@@ -94,8 +112,9 @@ def test_candidate_is_the_cheaper_side_even_when_first(tmp_path: Path) -> None:
 
 def test_cost_per_passing_session_and_routing_saving(tmp_path: Path) -> None:
     a = outcomes_run(tmp_path, "run-a", "big", {"easy1": ["pass"] * 40, "hard1": ["pass"] * 40})
-    b = outcomes_run(tmp_path, "run-b", "small", {"easy1": ["pass"] * 40, "hard1": ["pass"] * 10 + ["fail"] * 30},
-                     cost=SMALL)
+    b = outcomes_run(
+        tmp_path, "run-b", "small", {"easy1": ["pass"] * 40, "hard1": ["pass"] * 10 + ["fail"] * 30}, cost=SMALL
+    )
     pair = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0]
     hard = next(s for s in pair.scenarios if s.scenario == "hard1")
     assert hard.b.cost_per_pass == pytest.approx(40 * 0.005 / 10)
@@ -114,7 +133,7 @@ def test_few_perfect_trials_are_not_evidence_of_non_inferiority(tmp_path: Path) 
     b = outcomes_run(tmp_path, "run-b", "small", {"s1": ["pass"] * 5}, cost=SMALL)
     card = compare_runs([a, b], CompareConfig(margin=0.1)).pairs[0].scenarios[0]
     assert (card.pass_diff.low, card.pass_diff.high) == (0.0, 0.0)
-    z2 = 1.959963984540054 ** 2
+    z2 = 1.959963984540054**2
     assert card.ni_diff.method == "newcombe"
     assert card.ni_diff.low == pytest.approx(-(1 - 5 / (5 + z2)))  # 1 - Wilson lower bound of 5/5
     assert card.verdict == "inconclusive"
@@ -132,8 +151,10 @@ def test_unknown_price_makes_cost_unknown_not_zero(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"fingerprint": "fp-other"},
-         "rubric support.resolution@2 fingerprint differs: fp-resolution-1 (run-a) vs fp-other (run-b)"),
+        (
+            {"fingerprint": "fp-other"},
+            "rubric support.resolution@2 fingerprint differs: fp-resolution-1 (run-a) vs fp-other (run-b)",
+        ),
         ({"judge_model": "mock:judge2"}, "judge model differs: mock:judge (run-a) vs mock:judge2 (run-b)"),
         ({"simulator_model": "mock:sim2"}, "simulator model differs: mock:sim (run-a) vs mock:sim2 (run-b)"),
     ],
@@ -149,8 +170,9 @@ def test_mismatch_is_refused_and_named(tmp_path: Path, spec: dict[str, str], mes
 
 
 def test_tiers_inside_one_run(tmp_path: Path) -> None:
-    trials = [T("s1", i, "pass", tier=tier, cost=cost) for tier, cost in (("big", LARGE), ("small", SMALL))
-              for i in range(3)]
+    trials = [
+        T("s1", i, "pass", tier=tier, cost=cost) for tier, cost in (("big", LARGE), ("small", SMALL)) for i in range(3)
+    ]
     run = write_run(tmp_path, trials)
     auto = compare_runs([run])
     assert auto.sides == ["big", "small"] and auto.pairs[0].candidate == "small"
@@ -198,10 +220,16 @@ def test_outputs_csv_json_markdown_html(tmp_path: Path) -> None:
 
 
 def test_win_tie_loss_ranks_outcome_before_score_and_equal_costs_are_explained(tmp_path: Path) -> None:
-    ta = [T("s1", 0, "fail", score=0.9, tier="big"), T("s1", 1, "pass", score=0.8, tier="big"),
-          T("s1", 2, "pass", score=0.8, tier="big")]
-    tb = [T("s1", 0, "pass", score=0.6, tier="small"), T("s1", 1, "pass", score=0.9, tier="small"),
-          T("s1", 2, "pass", score=0.8, tier="small")]
+    ta = [
+        T("s1", 0, "fail", score=0.9, tier="big"),
+        T("s1", 1, "pass", score=0.8, tier="big"),
+        T("s1", 2, "pass", score=0.8, tier="big"),
+    ]
+    tb = [
+        T("s1", 0, "pass", score=0.6, tier="small"),
+        T("s1", 1, "pass", score=0.9, tier="small"),
+        T("s1", 2, "pass", score=0.8, tier="small"),
+    ]
     a = write_run(tmp_path, ta, RunSpec(run_id="run-a"))
     b = write_run(tmp_path, tb, RunSpec(run_id="run-b"))
     pair = compare_runs([a, b]).pairs[0]
@@ -211,16 +239,18 @@ def test_win_tie_loss_ranks_outcome_before_score_and_equal_costs_are_explained(t
 
 def test_one_scenario_shows_newcombe_pass_interval_and_flags_constant_scores(tmp_path: Path) -> None:
     """0/3 -> 3/3 is not `+1.00 [+1.00,+1.00]`: the shown interval is Newcombe's, b - a, in every export."""
-    ta = [T("s1", i, "fail", score=0.2, tier="big") for i in range(3)] + [T("s2", i, "pass", tier="big") for i in range(3)]
+    ta = [T("s1", i, "fail", score=0.2, tier="big") for i in range(3)] + [
+        T("s2", i, "pass", tier="big") for i in range(3)
+    ]
     tb = [T("s1", i, "pass", score=0.9, tier="small", cost=SMALL) for i in range(3)]
     tb += [T("s2", i, "pass", tier="small", cost=SMALL) for i in range(3)]
     a, b = write_run(tmp_path, ta, RunSpec(run_id="run-a")), write_run(tmp_path, tb, RunSpec(run_id="run-b"))
     comp = compare_runs([a, b])
     s1 = comp.pairs[0].scenarios[0]
     assert (s1.pass_diff.low, s1.pass_diff.high) == (1.0, 1.0)  # the bootstrap collapses
-    z2 = 1.959963984540054 ** 2
+    z2 = 1.959963984540054**2
     assert s1.pass_ci.method == "newcombe" and s1.pass_ci.mean_diff == pytest.approx(1.0)
-    assert s1.pass_ci.low == pytest.approx(1 - 2 ** 0.5 * (z2 / (3 + z2))) and s1.pass_ci.high == 1.0  # b - a
+    assert s1.pass_ci.low == pytest.approx(1 - 2**0.5 * (z2 / (3 + z2))) and s1.pass_ci.high == 1.0  # b - a
     assert s1.score_note == "no trial variation" and comp.pairs[0].overall.score_note is None
     assert comp.pairs[0].overall.pass_ci.method == "paired_cluster_t"
     row = next(r for r in csv.DictReader(io.StringIO(to_csv(comp))) if r["scenario"] == "s1")
@@ -251,8 +281,10 @@ def _exact_sign_flip(diffs: list[float]) -> float:
     import itertools
 
     observed = abs(sum(diffs)) / len(diffs)
-    flips = [abs(sum(s * d for s, d in zip(signs, diffs, strict=True))) / len(diffs)
-             for signs in itertools.product((1, -1), repeat=len(diffs))]
+    flips = [
+        abs(sum(s * d for s, d in zip(signs, diffs, strict=True))) / len(diffs)
+        for signs in itertools.product((1, -1), repeat=len(diffs))
+    ]
     return sum(f >= observed - 1e-12 for f in flips) / len(flips)
 
 
@@ -263,8 +295,13 @@ def test_mcnemar_is_labelled_and_the_scenario_level_test_is_shown(tmp_path: Path
 
     drops = [0, 1, 2, 1, 0, 3, 1, 2]  # failing trials of b per scenario, out of 4
     a = outcomes_run(tmp_path, "run-a", "big", {f"s{i}": ["pass"] * 4 for i in range(8)})
-    b = outcomes_run(tmp_path, "run-b", "small", {f"s{i}": ["fail"] * d + ["pass"] * (4 - d) for i, d in enumerate(drops)},
-                     cost=SMALL)
+    b = outcomes_run(
+        tmp_path,
+        "run-b",
+        "small",
+        {f"s{i}": ["fail"] * d + ["pass"] * (4 - d) for i, d in enumerate(drops)},
+        cost=SMALL,
+    )
     comp = compare_runs([a, b])
     overall = comp.pairs[0].overall
     expected = _exact_sign_flip([-d / 4 for d in drops])
@@ -338,13 +375,27 @@ def test_scenario_verdicts_in_compare_come_from_decide_run(tmp_path: Path) -> No
     gate = {"criterion_thresholds": {"resolved": 0.8}}
 
     def crit(score: float) -> list[CriterionScore]:
-        return [CriterionScore(criterion_id="resolved", kind="llm", outcome=Outcome.passed, score=score,
-                               raw_score=score, reasoning="ok")]
+        return [
+            CriterionScore(
+                criterion_id="resolved",
+                kind="llm",
+                outcome=Outcome.passed,
+                score=score,
+                raw_score=score,
+                reasoning="ok",
+            )
+        ]
 
-    a = write_run(tmp_path, [T("s1", i, "pass", score=0.9, tier="big", criteria=crit(0.9)) for i in range(3)],
-                  RunSpec(run_id="run-a", gate=gate))
-    b = write_run(tmp_path, [T("s1", i, "pass", score=0.6, tier="small", cost=SMALL, criteria=crit(0.6))
-                             for i in range(3)], RunSpec(run_id="run-b", gate=gate))
+    a = write_run(
+        tmp_path,
+        [T("s1", i, "pass", score=0.9, tier="big", criteria=crit(0.9)) for i in range(3)],
+        RunSpec(run_id="run-a", gate=gate),
+    )
+    b = write_run(
+        tmp_path,
+        [T("s1", i, "pass", score=0.6, tier="small", cost=SMALL, criteria=crit(0.6)) for i in range(3)],
+        RunSpec(run_id="run-b", gate=gate),
+    )
     comp = compare_runs([a, b])
     card = comp.pairs[0].scenarios[0]
     decided = []

@@ -28,8 +28,8 @@ def test_highlight_merges_overlapping_quotes() -> None:
 
 def test_report_escapes_payload_and_allows_only_its_own_script(sample_run: Path) -> None:
     html = render_html_report(sample_run)
-    assert "<script>document.title" not in html and "onerror=\"document" not in html
-    assert 'href="javascript:' not in html and "<a href=\"http" not in html
+    assert "<script>document.title" not in html and 'onerror="document' not in html
+    assert 'href="javascript:' not in html and '<a href="http' not in html
     assert "&lt;script&gt;document.title" in html
     scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
     assert len(scripts) == 1
@@ -73,8 +73,11 @@ def test_report_gates_are_decided_by_the_verdicts_package_not_read_back(tmp_path
     from report_runs import RunSpec
 
     stale = [{"suite": "support", "tier": "default", "name": "invalid_rate", "decision": "pass", "detail": "stale"}]
-    run = write_run(tmp_path, [T("s1", 0, "pass"), T("s1", 1, "invalid", invalid_reason="judge down")],
-                    RunSpec(extra_manifest={"gates": stale}))
+    run = write_run(
+        tmp_path,
+        [T("s1", 0, "pass"), T("s1", 1, "invalid", invalid_reason="judge down")],
+        RunSpec(extra_manifest={"gates": stale}),
+    )
     md = render_markdown_summary(run)
     assert "| invalid_rate | support | default | ❌ fail | 1/2 trials invalid (50%)" in md
     assert "stale" not in md and PAYLOAD not in md
@@ -82,7 +85,9 @@ def test_report_gates_are_decided_by_the_verdicts_package_not_read_back(tmp_path
 
 def test_highlight_matches_like_the_evidence_check() -> None:
     """Whitespace, case, typographic dashes/quotes and "..." gaps are folded as the judge's verifier folds them."""
-    out = str(highlight("I have  Refunded\norder 1234 \u2014 it\u2019s done. Bye.", ["refunded order 1234 - it's done"]))
+    out = str(
+        highlight("I have  Refunded\norder 1234 \u2014 it\u2019s done. Bye.", ["refunded order 1234 - it's done"])
+    )
     assert out.count("<mark") == 1 and "Refunded\norder 1234 \u2014 it\u2019s done</mark>" in out
     gaps = str(highlight("first part, middle, last part", ["first part ... last part"]))
     assert gaps.count("<mark") == 2
@@ -91,11 +96,20 @@ def test_highlight_matches_like_the_evidence_check() -> None:
 def test_evidence_cites_message_numbers(tmp_path: Path) -> None:
     from evalkit.judging.verdict import CriterionScore, Evidence, Outcome
 
-    criteria = [CriterionScore(
-        criterion_id="resolved", kind="llm", outcome=Outcome.passed, score=1.0, reasoning="ok",
-        evidence=[Evidence(turn=2, quote='[tool call refund_order {"order_id": "1234"}]', verified=True),
-                  Evidence(turn=4, quote="refunded order 1234", verified=True),
-                  Evidence(turn=1, quote="refunded order 1234", verified=False)])]
+    criteria = [
+        CriterionScore(
+            criterion_id="resolved",
+            kind="llm",
+            outcome=Outcome.passed,
+            score=1.0,
+            reasoning="ok",
+            evidence=[
+                Evidence(turn=2, quote='[tool call refund_order {"order_id": "1234"}]', verified=True),
+                Evidence(turn=4, quote="refunded order 1234", verified=True),
+                Evidence(turn=1, quote="refunded order 1234", verified=False),
+            ],
+        )
+    ]
     run = write_run(tmp_path, [T("s1", 0, "pass", criteria=criteria)])
     html = render_html_report(run)
     assert 'class="msg assistant cited" id="t-support-s1-default-0-m2"' in html  # quote inside a tool call

@@ -19,25 +19,45 @@ def _open(browser: Browser, run: Path, fragment: str = ""):  # type: ignore[no-u
 def test_overview_and_drilldown_are_visible(browser: Browser, sample_run: Path) -> None:
     page, _ = _open(browser, sample_run)
     # The run's verdict is the first thing on screen: rendered, in the first viewport, not covered by anything.
-    banner = page.eval("(() => { const b = document.getElementById('verdict-banner'); const r = b.getBoundingClientRect();"
-                       " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
-                       " return {text: b.innerText, top: r.top, bottom: r.bottom, height: r.height, vh: innerHeight,"
-                       " onTop: b.contains(hit), bg: getComputedStyle(b).backgroundColor}; })()")
+    banner = page.eval(
+        "(() => { const b = document.getElementById('verdict-banner'); const r = b.getBoundingClientRect();"
+        " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        " return {text: b.innerText, top: r.top, bottom: r.bottom, height: r.height, vh: innerHeight,"
+        " onTop: b.contains(hit), bg: getComputedStyle(b).backgroundColor}; })()"
+    )
     assert banner["text"].startswith("FAIL") and "1 failing" in banner["text"] and "fails the build" in banner["text"]
-    assert banner["height"] > 10 and 0 <= banner["top"] and banner["bottom"] < banner["vh"] and banner["onTop"]
+    assert banner["height"] > 10 and banner["top"] >= 0 and banner["bottom"] < banner["vh"] and banner["onTop"]
     assert banner["bg"] not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")  # coloured by its outcome
-    verdicts = page.eval("Array.from(document.querySelectorAll('tr[data-filter=cell] td.verdict')).map(t => t.innerText)")
+    verdicts = page.eval(
+        "Array.from(document.querySelectorAll('tr[data-filter=cell] td.verdict')).map(t => t.innerText)"
+    )
     assert verdicts[0].startswith("fail") and all(v.startswith("pass") for v in verdicts[1:])  # failing first
     text = page.eval("document.body.innerText")
-    for expected in ("Gates", "invalid_rate", "mock:large", "mock:small", "refund", "xss",
-                     "judge output unparseable", "Flaky scenarios"):
+    for expected in (
+        "Gates",
+        "invalid_rate",
+        "mock:large",
+        "mock:small",
+        "refund",
+        "xss",
+        "judge output unparseable",
+        "Flaky scenarios",
+    ):
         assert expected in text
     # Drill into the failed trial: transcript, tool call and result, criteria, reasoning, provenance.
     page.eval("document.querySelectorAll('details[data-filter=trial]').forEach(d => d.open = true)")
     text = page.eval("document.body.innerText")
-    for expected in ("tool call refund_order", '"order_id": "1234"', '"status": "ok"', "The agent did not resolve it.",
-                     "support.resolution@2 fingerprint fp-resolution-1; judge mock:judge", "simulator_error",
-                     "role_flip", "simulator answered as the agent", "fail reasons"):
+    for expected in (
+        "tool call refund_order",
+        '"order_id": "1234"',
+        '"status": "ok"',
+        "The agent did not resolve it.",
+        "support.resolution@2 fingerprint fp-resolution-1; judge mock:judge",
+        "simulator_error",
+        "role_flip",
+        "simulator answered as the agent",
+        "fail reasons",
+    ):
         assert expected in text, expected
     marks = page.eval("Array.from(document.querySelectorAll('mark.ev')).map(m => m.textContent)")
     assert marks and set(marks) == {"refunded order 1234"}
@@ -49,8 +69,10 @@ def test_filters_by_outcome_tier_and_tag(browser: Browser, sample_run: Path) -> 
     assert page.eval(VISIBLE_TRIALS) == 8
 
     def choose(name: str, value: str) -> int:
-        page.eval(f"(() => {{ const s = document.getElementById('f-{name}'); s.value = {value!r};"
-                  " s.dispatchEvent(new Event('change')); })()")
+        page.eval(
+            f"(() => {{ const s = document.getElementById('f-{name}'); s.value = {value!r};"
+            " s.dispatchEvent(new Event('change')); })()"
+        )
         return page.eval(VISIBLE_TRIALS)
 
     assert choose("outcome", "fail") == 1
@@ -97,18 +119,23 @@ def test_transcript_payloads_execute_nothing(browser: Browser, sample_run: Path)
     assert page.eval("document.querySelectorAll('a[href^=\"javascript:\"]').length") == 0
     # The payload is shown as text, link included, but nothing is live.
     transcript_text = page.eval("Array.from(document.querySelectorAll('.transcript')).map(t => t.innerText).join()")
-    assert "<script>" in transcript_text and "javascript:" in transcript_text and "https://example.com" in transcript_text
+    assert (
+        "<script>" in transcript_text and "javascript:" in transcript_text and "https://example.com" in transcript_text
+    )
 
 
 def test_csp_blocks_injected_handlers_even_if_escaping_failed(browser: Browser, sample_run: Path) -> None:
     """Defence in depth: markup injected into the DOM still cannot run inline handlers."""
     page, _ = _open(browser, sample_run)
-    page.eval("document.body.insertAdjacentHTML('beforeend', "
-              "'<img src=\"data:,x\" onerror=\"document.body.setAttribute(\\'data-pwned\\',\\'csp\\')\">')")
+    page.eval(
+        "document.body.insertAdjacentHTML('beforeend', "
+        "'<img src=\"data:,x\" onerror=\"document.body.setAttribute(\\'data-pwned\\',\\'csp\\')\">')"
+    )
     page.settle()
     assert page.eval("document.body.getAttribute('data-pwned')") is None
     assert "script-src 'sha256-" in page.eval(
-        "document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+        "document.querySelector('meta[http-equiv=Content-Security-Policy]').content"
+    )
 
 
 def test_compare_page_renders_offline(browser: Browser, sample_run: Path, tmp_path: Path) -> None:

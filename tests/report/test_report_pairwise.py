@@ -32,9 +32,15 @@ RULES = [
 
 def _runs(root: Path) -> list[Path]:
     runs = []
-    for run_id, tier, word, cost in (("run-a", "big", "ANSWER-A", (0.02, 0, 0)), ("run-b", "small", "ANSWER-B", (0.005, 0, 0))):
-        trials = [T(s, i, "pass", tier=tier, cost=cost, messages=default_messages(f"{word}: refunded order 1234"))
-                  for s in ("s_good", "s_bias", "s_tie", "s_broken") for i in range(2)]
+    for run_id, tier, word, cost in (
+        ("run-a", "big", "ANSWER-A", (0.02, 0, 0)),
+        ("run-b", "small", "ANSWER-B", (0.005, 0, 0)),
+    ):
+        trials = [
+            T(s, i, "pass", tier=tier, cost=cost, messages=default_messages(f"{word}: refunded order 1234"))
+            for s in ("s_good", "s_bias", "s_tie", "s_broken")
+            for i in range(2)
+        ]
         trials.append(T("s_good", 2, "invalid", tier=tier, cost=cost))  # invalid sessions are not judged
         runs.append(write_run(root, trials, RunSpec(run_id=run_id, judge_model=JUDGE)))
     return runs

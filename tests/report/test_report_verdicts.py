@@ -20,8 +20,10 @@ from evalkit.stats import mean_pass_at_k, mean_pass_hat_k
 from evalkit.verdicts import VerdictInputs, decide_run
 
 ROW = re.compile(r'<tr data-filter="cell" data-verdict="(\w+)" data-scenario="([^"]+)" data-tier="([^"]+)"')
-BANNER = re.compile(r'<div id="verdict-banner" class="banner (\w+)" role="status"><span class="headline">(\w+)</span> '
-                    r'<span class="counts">([^<]+)</span>')
+BANNER = re.compile(
+    r'<div id="verdict-banner" class="banner (\w+)" role="status"><span class="headline">(\w+)</span> '
+    r'<span class="counts">([^<]+)</span>'
+)
 
 
 def _run(root: Path, trials: list[T], gate: dict[str, Any] | None = None) -> Path:
@@ -47,15 +49,26 @@ def _md_rows(md: str) -> list[tuple[str, str]]:
 
 
 def _threshold_criteria(score: float) -> list[CriterionScore]:
-    return [CriterionScore(criterion_id="resolved", kind="llm", outcome=Outcome.passed, score=score, raw_score=score,
-                           reasoning="partly resolved")]
+    return [
+        CriterionScore(
+            criterion_id="resolved",
+            kind="llm",
+            outcome=Outcome.passed,
+            score=score,
+            raw_score=score,
+            reasoning="partly resolved",
+        )
+    ]
 
 
 def test_failing_run_has_a_fail_banner_not_just_a_complete_badge(tmp_path: Path) -> None:
     run = _run(tmp_path, [T("s1", i, "pass") for i in range(3)] + [T("s2", i, "fail") for i in range(3)])
     html = render_html_report(run)
-    assert _banner(html) == ("fail", "FAIL", "2 scenarios: 1 passing, 1 failing, 0 invalid, 0 error · "
-                                             "1 gate: 0 failing · fails the build")
+    assert _banner(html) == (
+        "fail",
+        "FAIL",
+        "2 scenarios: 1 passing, 1 failing, 0 invalid, 0 error · 1 gate: 0 failing · fails the build",
+    )
     assert "**❌ FAIL** — 2 scenarios: 1 passing, 1 failing" in render_markdown_summary(run)
 
 
@@ -142,8 +155,10 @@ def test_gates_list_the_scenarios_that_did_not_pass(tmp_path: Path) -> None:
     assert all(f'id="s-support-{sid}"' in html for sid in linked)  # each link has a target
     md = render_markdown_summary(run)
     # The gate's own checks pass (invalid rate allowed up to 100%); the scenarios behind it are listed anyway.
-    assert "| **gate** | support | default | ✅ **pass** | scenarios not passing: f1 (fail), f2 (fail), thr (fail), " \
-           "e1 (error), i1 (invalid) |" in md
+    assert (
+        "| **gate** | support | default | ✅ **pass** | scenarios not passing: f1 (fail), f2 (fail), thr (fail), "
+        "e1 (error), i1 (invalid) |" in md
+    )
 
 
 def test_pass_k_shown_when_trials_at_least_two(tmp_path: Path) -> None:
@@ -177,5 +192,5 @@ def test_pass_k_names_k_per_tier_when_tiers_differ(tmp_path: Path) -> None:
     trials = [T("s1", i, "pass", tier="big") for i in range(3)] + [T("s1", i, "pass", tier="small") for i in range(2)]
     run = _run(tmp_path, trials)
     html, md = render_html_report(run), render_markdown_summary(run)
-    assert "<th>pass@k / pass^k</th>" in html and 'k=3</span>' in html and 'k=2</span>' in html
+    assert "<th>pass@k / pass^k</th>" in html and "k=3</span>" in html and "k=2</span>" in html
     assert "| pass@k / pass^k |" in md and "| 100% / 100% (k=3) |" in md and "| 100% / 100% (k=2) |" in md

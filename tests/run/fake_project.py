@@ -17,8 +17,9 @@ from evalkit.testing import Rule
 REF = re.compile(r"ref-(\d+)")
 
 
-def write_project(root: Path, scenarios: int = 3, trials: int = 2, turns: int = 2,
-                  judge_base_url: str | None = None) -> Path:
+def write_project(
+    root: Path, scenarios: int = 3, trials: int = 2, turns: int = 2, judge_base_url: str | None = None
+) -> Path:
     """Write rubrics/quality.yaml and suites/run.yaml under `root`; return the suite path."""
     (root / "rubrics").mkdir(parents=True, exist_ok=True)
     (root / "suites").mkdir(parents=True, exist_ok=True)
@@ -26,15 +27,23 @@ def write_project(root: Path, scenarios: int = 3, trials: int = 2, turns: int = 
     if judge_base_url:
         judge["base_url"] = judge_base_url
     rubric = {
-        "id": "quality", "version": 1, "judge": judge,
-        "criteria": [{"id": "helpful", "question": "Was the agent helpful?"},
-                     {"id": "tone", "question": "How polite was it?", "scale": {"min": 1, "max": 5}}],
+        "id": "quality",
+        "version": 1,
+        "judge": judge,
+        "criteria": [
+            {"id": "helpful", "question": "Was the agent helpful?"},
+            {"id": "tone", "question": "How polite was it?", "scale": {"min": 1, "max": 5}},
+        ],
     }
     (root / "rubrics" / "quality.yaml").write_text(json.dumps(rubric))
     suite = {
         "suite": "runtest",
-        "agent": {"kind": "model", "model": "openai:agent-m", "system_prompt": "You help with orders.",
-                  "tools": ["run_tools:lookup_order"]},
+        "agent": {
+            "kind": "model",
+            "model": "openai:agent-m",
+            "system_prompt": "You help with orders.",
+            "tools": ["run_tools:lookup_order"],
+        },
         "simulator": {"model": "openai:sim-m"},
         "rubrics": ["quality@1"],
         "trials": trials,
@@ -80,8 +89,10 @@ def _score(prop: dict[str, Any], defs: dict[str, Any]) -> Any:
 def _judge(request: LLMRequest) -> dict[str, Any]:
     schema = request.output_schema or {}
     defs = schema.get("$defs", {})
-    verdict = {key: {"reasoning": "Looks fine.", "evidence": [], "score": _score(p, defs)}
-               for key, p in schema.get("properties", {}).items()}
+    verdict = {
+        key: {"reasoning": "Looks fine.", "evidence": [], "score": _score(p, defs)}
+        for key, p in schema.get("properties", {}).items()
+    }
     return {"json": verdict}
 
 

@@ -21,9 +21,15 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=2, help="max_open_sessions: run in waves")
     args = parser.parse_args()
     suite = load_suite(args.root / "suites" / "run.yaml", root=args.root)
-    config = RunConfig(report_dir=args.report_dir, base_urls={"openai": args.base_url}, resume=args.resume,
-                       cache_dir=args.root / ".cache", max_connections=args.connections, max_open_sessions=args.open,
-                       fsync_interval_s=0)
+    config = RunConfig(
+        report_dir=args.report_dir,
+        base_urls={"openai": args.base_url},
+        resume=args.resume,
+        cache_dir=args.root / ".cache",
+        max_connections=args.connections,
+        max_open_sessions=args.open,
+        fsync_interval_s=0,
+    )
     items = plan_run([suite], config)
     try:
         handle = run_in_thread(items, config)

@@ -7,14 +7,11 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from evalkit.conversation.transcript import RoleUsage, TerminationReason, Transcript, TranscriptMessage, TranscriptMeta
 from evalkit.judging.verdict import CriterionScore, Outcome, Provenance, RubricVerdict
 from evalkit.llm.types import Usage
-from evalkit.run import Judgement, RunConfig, Stages, StageContext, WorkItem
+from evalkit.run import Judgement, StageContext, Stages, WorkItem
 from evalkit.spec.models import Rubric, Scenario, Suite
 
 
@@ -48,8 +45,14 @@ class FakeLoadedSuite:
         return [self.rubric]
 
 
-def make_suite(tmp_path: Path, scenarios: int = 3, trials: int = 2, tiers: list[str] | None = None,
-               name: str = "demo", fingerprint: str = "fp1") -> FakeLoadedSuite:
+def make_suite(
+    tmp_path: Path,
+    scenarios: int = 3,
+    trials: int = 2,
+    tiers: list[str] | None = None,
+    name: str = "demo",
+    fingerprint: str = "fp1",
+) -> FakeLoadedSuite:
     suite = Suite(
         suite=name,
         agent="examples.agent:make_agent",
@@ -61,8 +64,9 @@ def make_suite(tmp_path: Path, scenarios: int = 3, trials: int = 2, tiers: list[
     path = tmp_path / f"{name}.yaml"
     path.write_text(suite.model_dump_json())
     rubric = Rubric(id="quality", version=1, criteria=[{"id": "ok", "question": "ok?"}])
-    return FakeLoadedSuite(path, suite, hashlib.sha256(path.read_bytes()).hexdigest()[:16],
-                           FakeResolvedRubric(rubric, fingerprint))
+    return FakeLoadedSuite(
+        path, suite, hashlib.sha256(path.read_bytes()).hexdigest()[:16], FakeResolvedRubric(rubric, fingerprint)
+    )
 
 
 @dataclass
@@ -103,17 +107,29 @@ class Recorder:
         self.timeline.append((time.monotonic(), "judge_start", item.key))
         await asyncio.sleep(self.judge_delay)
         ok = item.trial % 2 == 0
-        score = CriterionScore(criterion_id="ok", kind="llm", outcome=Outcome.passed if ok else Outcome.failed,
-                               score=1.0 if ok else 0.0, raw_score=1.0 if ok else 0.0, reasoning="because")
+        score = CriterionScore(
+            criterion_id="ok",
+            kind="llm",
+            outcome=Outcome.passed if ok else Outcome.failed,
+            score=1.0 if ok else 0.0,
+            raw_score=1.0 if ok else 0.0,
+            reasoning="because",
+        )
         verdict = RubricVerdict(
             transcript_hash=transcript.content_hash(),
-            provenance=Provenance(rubric_id="quality", rubric_version=1, rubric_fingerprint="fp1",
-                                  judge_models=["openai:judge"]),
-            outcome=score.outcome, score=score.score, criteria=[score], usage=Usage(input_tokens=10, output_tokens=5),
-            cost_usd=0.001, judge_calls=1,
+            provenance=Provenance(
+                rubric_id="quality", rubric_version=1, rubric_fingerprint="fp1", judge_models=["openai:judge"]
+            ),
+            outcome=score.outcome,
+            score=score.score,
+            criteria=[score],
+            usage=Usage(input_tokens=10, output_tokens=5),
+            cost_usd=0.001,
+            judge_calls=1,
         )
-        return Judgement(verdicts=[verdict], outcome=score.outcome, score=score.score,
-                         fail_reasons=[] if ok else ["ok failed"])
+        return Judgement(
+            verdicts=[verdict], outcome=score.outcome, score=score.score, fail_reasons=[] if ok else ["ok failed"]
+        )
 
     def stages(self) -> Stages:
         return Stages(session=self.session, judge=self.judge)
@@ -122,13 +138,21 @@ class Recorder:
 def transcript_for(item: WorkItem, tokens: int = 100, cost: float | None = 0.01) -> Transcript:
     now = time.time()
     return Transcript(
-        meta=TranscriptMeta(scenario_id=item.scenario_id, trial=item.trial, seed=item.seed,
-                            agent_model=item.agent_model, simulator_model="openai:sim"),
-        messages=[TranscriptMessage(role="user", content=f"hi {item.scenario_id}", turn=1),
-                  TranscriptMessage(role="assistant", content=f"hello trial {item.trial}", turn=1)],
+        meta=TranscriptMeta(
+            scenario_id=item.scenario_id,
+            trial=item.trial,
+            seed=item.seed,
+            agent_model=item.agent_model,
+            simulator_model="openai:sim",
+        ),
+        messages=[
+            TranscriptMessage(role="user", content=f"hi {item.scenario_id}", turn=1),
+            TranscriptMessage(role="assistant", content=f"hello trial {item.trial}", turn=1),
+        ],
         termination=TerminationReason.user_stop,
-        usage_by_role={"agent": RoleUsage(usage=Usage(input_tokens=tokens // 2, output_tokens=tokens // 2),
-                                          cost_usd=cost, calls=1)},
+        usage_by_role={
+            "agent": RoleUsage(usage=Usage(input_tokens=tokens // 2, output_tokens=tokens // 2), cost_usd=cost, calls=1)
+        },
         started_at=now - 0.5,
         ended_at=now,
     )
@@ -141,5 +165,3 @@ class NullHub:
 
     async def aclose(self) -> None:
         self.closed = True
-
-

@@ -102,8 +102,14 @@ def test_planned_calls_match_the_fake_servers_request_log(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-fake-calls-test")
     with FakeLLMServer(RULES) as main, FakeLLMServer(RULES) as panel:
         loaded = load_suite(write_project(tmp_path, panel.openai_base_url), root=tmp_path)
-        config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0, cache=False, offline=True,
-                           base_urls={"openai": main.openai_base_url}, **overrides)
+        config = RunConfig(
+            report_dir=tmp_path / "reports",
+            fsync_interval_s=0,
+            cache=False,
+            offline=True,
+            base_urls={"openai": main.openai_base_url},
+            **overrides,
+        )
         work = plan_run([loaded], config)
         planned = _planned(work, config)
         handle = run_in_thread(work, config)
@@ -177,13 +183,15 @@ def test_an_openai_claims_judge_makes_an_all_mock_suite_paid_and_is_estimated(tm
 def test_a_session_without_a_simulator_stops_where_its_script_ends(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
     path = tmp_path / "scripted.yaml"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         suite: scripted
         agent: {kind: model, model: "openai:agent-m", system_prompt: "help", max_steps: 4}
         defaults: {max_turns: 5}
         scenarios:
           - {id: two, goal: g, opening: hi, turns: [{user: "and then?"}]}
-    """))
+    """)
+    )
     loaded = load_suite(path, root=tmp_path)
     calls = session_calls(WorkItem(loaded, loaded.scenarios[0], "openai:tier-m", 0, 0), RunConfig())
     assert [(c.role, c.model, c.calls) for c in calls.planned] == [("agent", "openai:tier-m", 2 * 4)]

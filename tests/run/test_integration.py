@@ -44,8 +44,9 @@ async def test_concurrency_is_bounded_per_endpoint_not_globally(tmp_path: Path) 
     """A slow judge endpoint fills its own 2 slots while sessions keep using the other endpoint's 2."""
     varied = rules(varied=True)  # sessions of 1 to 4 turns: early ones are judged while others still talk
     with FakeLLMServer(varied, latency_s=0.02) as fast, FakeLLMServer(varied, latency_s=0.3) as slow:
-        suite = load_suite(write_project(tmp_path, scenarios=4, trials=2, judge_base_url=slow.openai_base_url),
-                           root=tmp_path)
+        suite = load_suite(
+            write_project(tmp_path, scenarios=4, trials=2, judge_base_url=slow.openai_base_url), root=tmp_path
+        )
         config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0)
         peak_total = 0
 

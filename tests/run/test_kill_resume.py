@@ -47,7 +47,9 @@ def _results(run_dir: Path) -> tuple[set, set]:
 async def _clean_run(root: Path, server: FakeLLMServer, reports: Path) -> Path:
     config = RunConfig(report_dir=reports, fsync_interval_s=0)
     async with ModelHub(hub_config_for(server)) as hub:
-        summary = await execute_run(plan_run([load_suite(root / "suites" / "run.yaml", root=root)], config), config, hub)
+        summary = await execute_run(
+            plan_run([load_suite(root / "suites" / "run.yaml", root=root)], config), config, hub
+        )
     return summary.run_dir
 
 
@@ -83,8 +85,12 @@ def test_sigkill_then_resume_matches_a_clean_run_without_paying_twice(tmp_path: 
         assert summary["status"] == "complete" and summary["decided"] == 8
         # every trial decided before the kill is kept or rebuilt from the log; a row written just before the kill,
         # whose trial_decided event never made it, is decided again from its logged judgement (no model call below)
-        resumed = next(e for e in read_events(run_dir / "events.jsonl") if e["kind"] == "run_started" and e.get("resumed"))
-        assert resumed["kept"] + resumed["rebuilt"] == len(decided) >= 1 and summary["kept_from_resume"] == resumed["kept"]
+        resumed = next(
+            e for e in read_events(run_dir / "events.jsonl") if e["kind"] == "run_started" and e.get("resumed")
+        )
+        assert (
+            resumed["kept"] + resumed["rebuilt"] == len(decided) >= 1 and summary["kept_from_resume"] == resumed["kept"]
+        )
         after = server.requests[before:]
         repeated_sessions = [r for r in after if r.role in ("agent", "simulator") and session_ref(r.body) in ended]
         repeated_judging = [r for r in after if r.role == "judge" and session_ref(r.body) in judged]

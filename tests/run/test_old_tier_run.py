@@ -51,8 +51,11 @@ def _drop(run_dir: Path, key: str, kinds: set[str]) -> None:
     (run_dir / EVENTS).write_text("".join(line + "\n" for line in kept))
     parsed = parse_key(key)
     for name in (TRIALS, RESULTS):
-        rows = [r for r in read_rows(run_dir / name)
-                if (r["scenario_id"], r["tier"], r["trial"]) != (parsed.scenario_id, parsed.tier, parsed.trial)]
+        rows = [
+            r
+            for r in read_rows(run_dir / name)
+            if (r["scenario_id"], r["tier"], r["trial"]) != (parsed.scenario_id, parsed.tier, parsed.trial)
+        ]
         (run_dir / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
@@ -90,8 +93,9 @@ async def test_it_resumes_reusing_its_log_and_reruns_only_what_it_lost(old_run: 
     assert summary.status == "complete" and summary.kept_from_resume == 2
     events = [json.loads(line) for line in (old_run / EVENTS).read_text().splitlines()]
     resumed_at = max(i for i, e in enumerate(events) if e["kind"] == "run_started")
-    assert [e["key"] for e in events[resumed_at:] if e["kind"] == "session_started"] == [item_key(
-        "runtest", "sc1", "openai:agent-m", 0)]  # only the lost trial ran again, under its full tier
+    assert [e["key"] for e in events[resumed_at:] if e["kind"] == "session_started"] == [
+        item_key("runtest", "sc1", "openai:agent-m", 0)
+    ]  # only the lost trial ran again, under its full tier
     assert judge_calls == 1  # and only it was judged: the other was decided from its logged judgement
     run = load_run(old_run)
     assert run.problems == [] and run.tier_aliases == {} and len(run.trials) == 4

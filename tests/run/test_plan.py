@@ -9,8 +9,12 @@ def test_plan_is_suite_x_scenario_x_tier_x_trial_in_stable_order(tmp_path: Path)
     loaded = make_suite(tmp_path, scenarios=2, trials=3, tiers=["openai:small", "openai:big"])
     items = plan_run([loaded], RunConfig())
     assert len(items) == 2 * 2 * 3
-    assert [i.key for i in items[:4]] == ["demo::s0[openai:small]#0", "demo::s0[openai:small]#1",
-                                          "demo::s0[openai:small]#2", "demo::s0[openai:big]#0"]
+    assert [i.key for i in items[:4]] == [
+        "demo::s0[openai:small]#0",
+        "demo::s0[openai:small]#1",
+        "demo::s0[openai:small]#2",
+        "demo::s0[openai:big]#0",
+    ]
     assert len({i.key for i in items}) == len(items)
     assert items[0].item_key == "demo::s0[openai:small]"
 

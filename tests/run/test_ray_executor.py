@@ -67,19 +67,33 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[OfflineEndpoint]:
         endpoint.close()
 
 
-def run_demo(tmp_path: Path, endpoint: OfflineEndpoint, executor: ExecutorConfig, during: Any = None,
-             progress: Any = None, **settings: Any) -> tuple[dict[str, tuple[str, str]], Path]:
+def run_demo(
+    tmp_path: Path,
+    endpoint: OfflineEndpoint,
+    executor: ExecutorConfig,
+    during: Any = None,
+    progress: Any = None,
+    **settings: Any,
+) -> tuple[dict[str, tuple[str, str]], Path]:
     """Run the demo suite (36 sessions): (outcome, transcript hash) per trial, and the run directory."""
-    config = RunConfig(report_dir=tmp_path / executor.kind, base_urls=endpoint.base_urls, offline=True,
-                       cache=False, fsync_interval_s=0, executor=executor, **settings)
+    config = RunConfig(
+        report_dir=tmp_path / executor.kind,
+        base_urls=endpoint.base_urls,
+        offline=True,
+        cache=False,
+        fsync_interval_s=0,
+        executor=executor,
+        **settings,
+    )
     handle = run_in_thread(plan_run([load_suite(SUITE)], config), config, progress=progress)
     if during is not None:
         during(handle)
     summary = handle.wait(timeout=300)
     assert summary.status == "complete", summary
     run = load_run(summary.run_dir)
-    return {f'{t["scenario_id"]}[{t["tier"]}]#{t["trial"]}': (t["outcome"], t["transcript_hash"])
-            for t in run.trials}, summary.run_dir
+    return {
+        f"{t['scenario_id']}[{t['tier']}]#{t['trial']}": (t["outcome"], t["transcript_hash"]) for t in run.trials
+    }, summary.run_dir
 
 
 def calls(endpoint: OfflineEndpoint) -> Counter[str]:
@@ -98,15 +112,20 @@ def worker_pids() -> list[int]:
     return [a["Pid"] for a in actors(WORKER_CLASS, "ALIVE") if a["Pid"]]
 
 
-def test_ray_run_matches_the_in_process_run_call_for_call(cluster: None, offline: OfflineEndpoint,
-                                                          tmp_path: Path) -> None:
+def test_ray_run_matches_the_in_process_run_call_for_call(
+    cluster: None, offline: OfflineEndpoint, tmp_path: Path
+) -> None:
     local, _ = run_demo(tmp_path, offline, ExecutorConfig())
     local_calls = calls(offline)
     offline.server.requests.clear()
     before = len(actors(WORKER_CLASS))
     live: list[Any] = []
-    remote, run_dir = run_demo(tmp_path, offline, ExecutorConfig(kind="ray", workers=2),
-                               progress=lambda p: live.append((p.running, p.endpoints)))
+    remote, run_dir = run_demo(
+        tmp_path,
+        offline,
+        ExecutorConfig(kind="ray", workers=2),
+        progress=lambda p: live.append((p.running, p.endpoints)),
+    )
     assert any(running and {e["worker"] for e in endpoints} == {0, 1} for running, endpoints in live)  # live view
     assert len(actors(WORKER_CLASS)) == before + 2 and not worker_pids()  # it ran on 2 workers, now stopped
     assert len(remote) == 36 and remote == local
@@ -117,13 +136,18 @@ def test_ray_run_matches_the_in_process_run_call_for_call(cluster: None, offline
     assert not list(run_dir.glob("*.incomplete*"))
     endpoints = json.loads((run_dir / "run.json").read_text())["endpoints"]  # each worker's, from the shared budget
     assert {e["worker"] for e in endpoints} == {0, 1} and all(e["shared"] and e["workers"] == 2 for e in endpoints)
-    evalkit_calls = sum(n for key, n in local_calls.items() if not key.startswith("agent "))  # the SDK agent's own aside
+    evalkit_calls = sum(
+        n for key, n in local_calls.items() if not key.startswith("agent ")
+    )  # the SDK agent's own aside
     assert sum(e["requests"] for e in endpoints) == evalkit_calls
-    assert all(e["all_workers"]["starts"] == evalkit_calls for e in endpoints)  # every start granted by the budget actor
+    assert all(
+        e["all_workers"]["starts"] == evalkit_calls for e in endpoints
+    )  # every start granted by the budget actor
 
 
-def test_killing_a_worker_mid_run_reruns_only_its_sessions(cluster: None, offline: OfflineEndpoint,
-                                                           tmp_path: Path) -> None:
+def test_killing_a_worker_mid_run_reruns_only_its_sessions(
+    cluster: None, offline: OfflineEndpoint, tmp_path: Path
+) -> None:
     local, _ = run_demo(tmp_path, offline, ExecutorConfig())
     local_calls = calls(offline)
     offline.server.requests.clear()
@@ -164,13 +188,19 @@ def most_over_rate(starts: list[float], per_s: float) -> float:
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["shared", "each-worker-alone"])
-def test_the_rate_budget_is_shared_by_the_workers_not_multiplied(cluster: None, offline: OfflineEndpoint,
-                                                                  tmp_path: Path, shared: bool) -> None:
+def test_the_rate_budget_is_shared_by_the_workers_not_multiplied(
+    cluster: None, offline: OfflineEndpoint, tmp_path: Path, shared: bool
+) -> None:
     """rpm 1,200 is a bucket of 20 refilled at 20 a second for the whole cluster: no window of the fake server's
     log holds more than 20 + 20 x its length (+5 for arrival jitter; measured 23). With `shared_limits: false`
     each of the 2 workers has the whole budget, and the same count shows it (measured 100+)."""
-    run_demo(tmp_path, offline, ExecutorConfig(kind="ray", workers=2), trials=1,
-             limits={"rpm": 1200, "shared_limits": shared})
+    run_demo(
+        tmp_path,
+        offline,
+        ExecutorConfig(kind="ray", workers=2),
+        trials=1,
+        limits={"rpm": 1200, "shared_limits": shared},
+    )
     starts = [r.at for r in offline.server.requests if r.role != "agent"]  # the agent's own SDK client is not evalkit's
     assert len(starts) > 60
     beyond = most_over_rate(starts, 20)
@@ -178,10 +208,23 @@ def test_the_rate_budget_is_shared_by_the_workers_not_multiplied(cluster: None, 
 
 
 def evalkit_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from evalkit.cli import main; main()", "run", str(SUITE), "--offline",
-               "--trials", "1", "--report-dir", str(tmp_path / "reports"), "--no-cache", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    command = [
+        sys.executable,
+        "-c",
+        "from evalkit.cli import main; main()",
+        "run",
+        str(SUITE),
+        "--offline",
+        "--trials",
+        "1",
+        "--report-dir",
+        str(tmp_path / "reports"),
+        "--no-cache",
+        *args,
+    ]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+    )
 
 
 def test_evalkit_run_executor_ray_through_the_cli(cluster: None, tmp_path: Path) -> None:

@@ -37,7 +37,9 @@ async def _interrupted_run(tmp_path: Path, config: RunConfig, stop_after: int) -
 
 
 @pytest.mark.asyncio
-async def test_resume_runs_only_what_is_missing_and_ends_with_the_same_results(tmp_path: Path, config: RunConfig) -> None:
+async def test_resume_runs_only_what_is_missing_and_ends_with_the_same_results(
+    tmp_path: Path, config: RunConfig
+) -> None:
     items, run_dir, _first = await _interrupted_run(tmp_path, config, stop_after=3)
     decided_before = {r["scenario_id"] + str(r["trial"]) for r in load_run(run_dir).trials}
     assert 3 <= len(decided_before) < 10
@@ -123,8 +125,9 @@ def test_a_torn_tail_in_the_event_log_does_not_block_resume(tmp_path: Path, conf
     with open(run_dir / EVENTS, "ab") as fh:
         fh.write(b'{"kind": "session_started", "key": "de')
     again = Recorder()
-    summary = asyncio.run(execute_run(items, config.model_copy(update={"resume": "latest"}), NullHub(),
-                                      stages=again.stages()))
+    summary = asyncio.run(
+        execute_run(items, config.model_copy(update={"resume": "latest"}), NullHub(), stages=again.stages())
+    )
     assert again.sessions == [] and summary.kept_from_resume == 2
     kinds = [e["kind"] for e in read_events(run_dir / EVENTS)]
     assert kinds.count("run_started") == 2 and kinds[-1] == "run_ended"  # the resumed run's events stay readable

@@ -45,8 +45,9 @@ def _tamper(run_dir: Path, item) -> None:
     path.write_text(json.dumps(data))
 
 
-def test_a_deleted_results_file_is_rebuilt_from_the_event_log_without_a_model_call(tmp_path: Path,
-                                                                                     config: RunConfig) -> None:
+def test_a_deleted_results_file_is_rebuilt_from_the_event_log_without_a_model_call(
+    tmp_path: Path, config: RunConfig
+) -> None:
     items, run_dir = _finished(tmp_path, config)
     before = _rows(run_dir)
     (run_dir / RESULTS).unlink()
@@ -68,8 +69,9 @@ def test_truncated_trials_and_results_are_rebuilt_exactly(tmp_path: Path, config
 
 
 @pytest.mark.parametrize("damage", ["edited", "deleted"])
-def test_a_decided_trial_whose_transcript_changed_or_went_missing_is_run_again(tmp_path: Path, config: RunConfig,
-                                                                               damage: str) -> None:
+def test_a_decided_trial_whose_transcript_changed_or_went_missing_is_run_again(
+    tmp_path: Path, config: RunConfig, damage: str
+) -> None:
     items, run_dir = _finished(tmp_path, config)
     victim = items[3]
     if damage == "edited":
@@ -85,7 +87,8 @@ def test_a_decided_trial_whose_transcript_changed_or_went_missing_is_run_again(t
 
 
 def test_a_judged_but_undecided_trial_with_a_changed_transcript_is_run_again_not_judged_from_it(
-        tmp_path: Path, config: RunConfig) -> None:
+    tmp_path: Path, config: RunConfig
+) -> None:
     items, run_dir = _finished(tmp_path, config, scenarios=1, trials=2)
     events = list(read_events(run_dir / EVENTS))
     keep = [e for e in events if not (e.get("key") == items[1].key and e["kind"] == "trial_decided")]
@@ -100,11 +103,12 @@ def test_a_decision_is_revoked_by_a_later_attempt_in_the_log(tmp_path: Path) -> 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     events = [
-        {"kind": "session_started", "key": "a"}, {"kind": "session_ended", "key": "a", "transcript_path": "t/a.json",
-                                                   "transcript_hash": "h1"},
-        {"kind": "judged", "key": "a", "judgement": {"outcome": "pass"}}, {"kind": "trial_decided", "key": "a"},
-        {"kind": "session_started", "key": "a"}, {"kind": "session_ended", "key": "a", "transcript_path": "t/a.json",
-                                                   "transcript_hash": "h2"},
+        {"kind": "session_started", "key": "a"},
+        {"kind": "session_ended", "key": "a", "transcript_path": "t/a.json", "transcript_hash": "h1"},
+        {"kind": "judged", "key": "a", "judgement": {"outcome": "pass"}},
+        {"kind": "trial_decided", "key": "a"},
+        {"kind": "session_started", "key": "a"},
+        {"kind": "session_ended", "key": "a", "transcript_path": "t/a.json", "transcript_hash": "h2"},
     ]
     (run_dir / EVENTS).write_text("".join(json.dumps(e) + "\n" for e in events))
     state = load_state(RunDir(run_dir))
@@ -133,7 +137,8 @@ def test_load_run_says_when_rows_and_events_disagree(tmp_path: Path, config: Run
 
 
 def test_a_run_with_its_results_truncated_and_resumed_is_rebuilt_with_no_request_to_the_model_server(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "project"
     write_project(root, scenarios=3, trials=2, turns=2)
     suite = load_suite(root / "suites" / "run.yaml", root=root)
@@ -161,8 +166,9 @@ def test_resuming_part_of_a_run_leaves_the_rows_of_the_rest_alone(tmp_path: Path
     assert again.sessions == [] and _rows(run_dir) == before
 
 
-def test_a_run_still_running_keeps_its_status_while_its_rows_run_ahead_of_the_log(tmp_path: Path,
-                                                                                  config: RunConfig) -> None:
+def test_a_run_still_running_keeps_its_status_while_its_rows_run_ahead_of_the_log(
+    tmp_path: Path, config: RunConfig
+) -> None:
     """Rows are written just before their trial_decided event: mid-write is not damage, and `running` says enough."""
     items, run_dir = _finished(tmp_path, config)
     manifest = json.loads((run_dir / "run.json").read_text())

@@ -9,20 +9,82 @@ from evalkit.run import RunConfig, execute_run, load_run, plan_run
 from evalkit.run.manifest import scrub
 from evalkit.run.run_dir import update_latest
 
-TRIAL_FIELDS = (
-    "run_id suite suite_path scenario_id tier trial seed tags outcome score fail_reasons invalid_reason termination "
-    "termination_detail transcript_path transcript_hash turns agent_model simulator_model judge_models "
-    "guardrail_flags latency_s judge_latency_s tokens cost_usd cached_judge_calls rubric_refs rubric_fingerprints "
-    "criteria_scored invalid_criteria"
-).split()
-RESULT_FIELDS = (
-    "run_id suite scenario_id tier trial rubric_ref rubric_id rubric_version rubric_fingerprint criterion_id kind "
-    "outcome score raw_score weight must_pass reasoning evidence flags invalid_reason samples spread agreement "
-    "judge_models judge_params template_hash evalkit_version transcript_hash"
-).split()
-MANIFEST_FIELDS = (
-    "run_id evalkit_version python git_commit started_at ended_at status config suites models rubrics totals".split()
-)
+TRIAL_FIELDS = [
+    "run_id",
+    "suite",
+    "suite_path",
+    "scenario_id",
+    "tier",
+    "trial",
+    "seed",
+    "tags",
+    "outcome",
+    "score",
+    "fail_reasons",
+    "invalid_reason",
+    "termination",
+    "termination_detail",
+    "transcript_path",
+    "transcript_hash",
+    "turns",
+    "agent_model",
+    "simulator_model",
+    "judge_models",
+    "guardrail_flags",
+    "latency_s",
+    "judge_latency_s",
+    "tokens",
+    "cost_usd",
+    "cached_judge_calls",
+    "rubric_refs",
+    "rubric_fingerprints",
+    "criteria_scored",
+    "invalid_criteria",
+]
+RESULT_FIELDS = [
+    "run_id",
+    "suite",
+    "scenario_id",
+    "tier",
+    "trial",
+    "rubric_ref",
+    "rubric_id",
+    "rubric_version",
+    "rubric_fingerprint",
+    "criterion_id",
+    "kind",
+    "outcome",
+    "score",
+    "raw_score",
+    "weight",
+    "must_pass",
+    "reasoning",
+    "evidence",
+    "flags",
+    "invalid_reason",
+    "samples",
+    "spread",
+    "agreement",
+    "judge_models",
+    "judge_params",
+    "template_hash",
+    "evalkit_version",
+    "transcript_hash",
+]
+MANIFEST_FIELDS = [
+    "run_id",
+    "evalkit_version",
+    "python",
+    "git_commit",
+    "started_at",
+    "ended_at",
+    "status",
+    "config",
+    "suites",
+    "models",
+    "rubrics",
+    "totals",
+]
 
 
 @pytest.fixture
@@ -60,8 +122,18 @@ def test_to_pandas_gives_sessions_scores_and_costs(finished) -> None:
         assert col in sessions.columns
     assert sessions["cost_total_usd"].sum() == pytest.approx(4 * 0.011)
     assert set(costs["role"]) == {"agent", "simulator", "judge"}
-    kept = ["scenario_id", "tier", "trial", "role", "input_tokens", "output_tokens", "cost_usd"]  # the columns before #15
-    assert set(kept) <= set(costs.columns) and {"run_id", "suite", "scenario"} <= set(costs.columns)  # #15 adds the keys
+    kept = [
+        "scenario_id",
+        "tier",
+        "trial",
+        "role",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+    ]  # the columns before #15
+    assert set(kept) <= set(costs.columns) and {"run_id", "suite", "scenario"} <= set(
+        costs.columns
+    )  # #15 adds the keys
 
 
 def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path: Path, monkeypatch) -> None:
@@ -79,8 +151,9 @@ def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path: Path, mo
 
 
 def test_secrets_never_reach_the_manifest() -> None:
-    cleaned = scrub({"base_urls": {"openai": "https://user:sk-123@gw.example/v1?key=sk-456"}, "api_key": "sk-789",
-                     "max_tokens": 5})
+    cleaned = scrub(
+        {"base_urls": {"openai": "https://user:sk-123@gw.example/v1?key=sk-456"}, "api_key": "sk-789", "max_tokens": 5}
+    )
     text = repr(cleaned)
     assert "sk-" not in text and cleaned["max_tokens"] == 5
     assert cleaned["base_urls"]["openai"] == "https://gw.example/v1"

@@ -67,8 +67,11 @@ def test_two_resumes_at_once_the_second_is_refused_and_no_row_is_written_twice(t
     reports = tmp_path / "reports"
     with FakeLLMServer(rules(turns=2), latency_s=0.03) as server:
         first = _child(root, server.openai_base_url, reports, "--open", "1")
-        _wait_for(lambda: any(reports.glob("*-*/events.jsonl")) and _decided(next(reports.glob("*-*"))) >= 1,
-                  first, "a first decided trial")
+        _wait_for(
+            lambda: any(reports.glob("*-*/events.jsonl")) and _decided(next(reports.glob("*-*"))) >= 1,
+            first,
+            "a first decided trial",
+        )
         first.send_signal(signal.SIGKILL)
         first.wait()
         run_dir = next(reports.glob("*-*")).resolve()
@@ -99,7 +102,8 @@ def test_a_resume_while_the_original_still_runs_is_refused(tmp_path: Path) -> No
 
 
 def test_an_open_run_refuses_a_second_writer_in_the_same_process_and_frees_the_directory_when_done(
-        tmp_path: Path, config: RunConfig) -> None:
+    tmp_path: Path, config: RunConfig
+) -> None:
     gate = asyncio.Event()  # never set: the run stays open until cancelled
     items = plan_run([make_suite(tmp_path, scenarios=1, trials=2)], config)
     handle = run_in_thread(items, config, stages=Recorder(gate=gate).stages(), hub_factory=NullHub)
@@ -134,5 +138,8 @@ def test_a_run_directory_that_cannot_be_locked_is_a_one_line_refusal(tmp_path: P
     (run_dir / ".lock").unlink()
     (run_dir / ".lock").mkdir()  # stands in for any lock file that cannot be opened (read-only copy, other owner)
     with pytest.raises(ResumeError, match=r"cannot resume .*: cannot lock it for writing \(Is a directory\)"):
-        asyncio.run(execute_run(items, config.model_copy(update={"resume": str(run_dir)}), NullHub(),
-                                stages=Recorder().stages()))
+        asyncio.run(
+            execute_run(
+                items, config.model_copy(update={"resume": str(run_dir)}), NullHub(), stages=Recorder().stages()
+            )
+        )

@@ -22,19 +22,36 @@ def _part(run: Path, invocation: str, worker: str, trials: dict[str, str], ts: f
     for n, (scenario, digest) in enumerate(trials.items()):
         key = f"s::{scenario}[default]#0"
         t = ts + n
-        events += [_event(t, "session_started", key, seed=n), _event(t + 0.1, "session_ended", key, transcript_hash=digest,
-                                                                      transcript_path=f"transcripts/{scenario}.json"),
-                   _event(t + 0.2, "trial_decided", key)]
+        events += [
+            _event(t, "session_started", key, seed=n),
+            _event(
+                t + 0.1, "session_ended", key, transcript_hash=digest, transcript_path=f"transcripts/{scenario}.json"
+            ),
+            _event(t + 0.2, "trial_decided", key),
+        ]
         (part / "transcripts" / f"{scenario}.json").write_text(digest)
         base = {"suite": "s", "scenario_id": scenario, "tier": "default", "trial": 0, "transcript_hash": digest}
-        rows.append({**base, "outcome": "pass", "criteria_scored": 1, "cost_usd": {"total": 0.5},
-                     "transcript_path": f"transcripts/{scenario}.json"})
+        rows.append(
+            {
+                **base,
+                "outcome": "pass",
+                "criteria_scored": 1,
+                "cost_usd": {"total": 0.5},
+                "transcript_path": f"transcripts/{scenario}.json",
+            }
+        )
         results.append({**base, "rubric_ref": "r@1", "criterion_id": "c", "outcome": "pass"})
     for name, lines in (("events.jsonl", events), ("trials.jsonl", rows), ("results.jsonl", results)):
         (part / name).write_text("".join(json.dumps(r) + "\n" for r in lines))
-    manifest = {"run_id": RUN, "status": status, "started_at": "2026-01-01T00:00:00", "planned_sessions": 2,
-                "suites": [{"path": "s.yaml", "scenarios": sorted(trials)}], "config": {"part_of": str(run)},
-                "part": part.parent.name}
+    manifest = {
+        "run_id": RUN,
+        "status": status,
+        "started_at": "2026-01-01T00:00:00",
+        "planned_sessions": 2,
+        "suites": [{"path": "s.yaml", "scenarios": sorted(trials)}],
+        "config": {"part_of": str(run)},
+        "part": part.parent.name,
+    }
     (part / "run.json").write_text(json.dumps(manifest))
     return part
 
@@ -51,10 +68,17 @@ def test_parts_fold_into_the_run_and_a_trial_run_twice_keeps_its_latest_attempt(
     merged = merge_parts(run)
     assert len(merged.merged) == 3 and merged.busy == []
     trials = _rows(run, "trials.jsonl")
-    assert sorted((t["scenario_id"], t["transcript_hash"]) for t in trials) == [("x", "new-x"), ("y", "y1"), ("z", "z1")]
+    assert sorted((t["scenario_id"], t["transcript_hash"]) for t in trials) == [
+        ("x", "new-x"),
+        ("y", "y1"),
+        ("z", "z1"),
+    ]
     assert (run / "transcripts" / "x.json").read_text() == "new-x"  # the transcript its row names
-    assert sorted((r["scenario_id"], r["transcript_hash"]) for r in _rows(run, "results.jsonl")) == \
-        [("x", "new-x"), ("y", "y1"), ("z", "z1")]
+    assert sorted((r["scenario_id"], r["transcript_hash"]) for r in _rows(run, "results.jsonl")) == [
+        ("x", "new-x"),
+        ("y", "y1"),
+        ("z", "z1"),
+    ]
     ts = [e["ts"] for e in _rows(run, "events.jsonl")]
     assert ts == sorted(ts) and len(ts) == 12
     manifest = json.loads((run / "run.json").read_text())

@@ -64,7 +64,9 @@ async def test_max_open_sessions_bounds_open_sessions(tmp_path: Path, recorder: 
         ({"max_cost_usd": 0.02}, 2, "max_cost_usd=0.02"),  # 0.011 per trial
     ],
 )
-async def test_budgets_stop_new_work_and_say_so(tmp_path: Path, budget: dict, expected_sessions: int, reason: str) -> None:
+async def test_budgets_stop_new_work_and_say_so(
+    tmp_path: Path, budget: dict, expected_sessions: int, reason: str
+) -> None:
     config = RunConfig(report_dir=tmp_path / "r", max_open_sessions=1, **budget)
     recorder = Recorder()
     seen: list[Progress] = []

@@ -27,7 +27,7 @@ from evalkit.spec import load_suite
 from evalkit.testing import FakeLLMServer
 from evalkit.verdicts import TrialRecord
 
-AGENT_MODULE = '''
+AGENT_MODULE = """
 import threading, time
 
 IMPORTED_ON = threading.get_ident()
@@ -76,7 +76,7 @@ def make_failing_shared(model=None):
 
 
 make_failing_shared.evalkit_shared = True
-'''
+"""
 
 
 @pytest.fixture
@@ -96,15 +96,16 @@ def test_import_and_factory_run_off_the_event_loop_thread(agent_module: str) -> 
 
     loop_thread = asyncio.run(build())
     module = sys.modules[agent_module]
-    assert module.IMPORTED_ON != loop_thread  # the user's module (its SDK) was imported in a worker thread
+    assert loop_thread != module.IMPORTED_ON  # the user's module (its SDK) was imported in a worker thread
     [(factory_thread, model, _)] = module.calls
     assert factory_thread != loop_thread and model == "m"
 
 
 def test_builds_are_bounded_and_each_session_gets_its_own_agent(agent_module: str) -> None:
     async def build_many() -> list[object]:
-        return await asyncio.gather(*(build_callable_agent(f"{agent_module}:make_agent", model=None, params={})
-                                      for _ in range(3 * BUILD_SLOTS)))
+        return await asyncio.gather(
+            *(build_callable_agent(f"{agent_module}:make_agent", model=None, params={}) for _ in range(3 * BUILD_SLOTS))
+        )
 
     agents = asyncio.run(build_many())
     module = sys.modules[agent_module]
@@ -161,7 +162,9 @@ def test_sdk_agent_shared_over_http_and_the_report_is_whole(tmp_path: Path, monk
         suite = json.loads(path.read_text())
         suite["agent"] = {"kind": "callable", "target": "examples.sdk_agents.anthropic_agent:make_shared_agent"}
         path.write_text(json.dumps(suite))
-        config = RunConfig(report_dir=tmp_path / "reports", fsync_interval_s=0, base_urls={"openai": server.openai_base_url})
+        config = RunConfig(
+            report_dir=tmp_path / "reports", fsync_interval_s=0, base_urls={"openai": server.openai_base_url}
+        )
         warmer = warm_up()
         summary = run_in_thread(plan_run([load_suite(path, root=tmp_path)], config), config).wait(60)
         agent_calls = server.requests_for("agent", path="/v1/messages")
@@ -178,15 +181,18 @@ def test_sdk_agent_shared_over_http_and_the_report_is_whole(tmp_path: Path, monk
 
 
 def test_the_plugin_imports_no_provider_sdk_until_a_model_is_used() -> None:
-    code = ("import sys, evalkit.pytest_plugin, evalkit.run, evalkit.conversation, evalkit.plugin.controller\n"
-            "print(sorted(m for m in ('anthropic', 'openai') if m in sys.modules))")
+    code = (
+        "import sys, evalkit.pytest_plugin, evalkit.run, evalkit.conversation, evalkit.plugin.controller\n"
+        "print(sorted(m for m in ('anthropic', 'openai') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_a_run_started_while_its_agent_module_is_being_imported_does_not_deadlock(tmp_path: Path) -> None:
     """The module builds its own agent during its import (as a test module doing work at collection may)."""
-    (tmp_path / "selfbuild.py").write_text(textwrap.dedent('''
+    (tmp_path / "selfbuild.py").write_text(
+        textwrap.dedent("""
         import asyncio
         from evalkit.conversation.agents.callable import build_callable_agent
 
@@ -195,8 +201,15 @@ def test_a_run_started_while_its_agent_module_is_being_imported_does_not_deadloc
 
         agent = asyncio.run(build_callable_agent("selfbuild:make_agent", model=None, params={}))
         print("built", type(agent).__name__)
-    '''))
-    out = subprocess.run([sys.executable, "-c", "import selfbuild"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=60, env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)})
+    """)
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import selfbuild"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "built CallableAgentAdapter"

@@ -13,7 +13,9 @@ async def test_run_in_thread_works_while_a_loop_runs_in_the_calling_thread(tmp_p
     recorder = Recorder(session_delay=0.001)
     hubs: list[NullHub] = []
     items = plan_run([make_suite(tmp_path, scenarios=3, trials=2)], config)
-    handle = run_in_thread(items, config, stages=recorder.stages(), hub_factory=lambda: hubs.append(NullHub()) or hubs[-1])
+    handle = run_in_thread(
+        items, config, stages=recorder.stages(), hub_factory=lambda: hubs.append(NullHub()) or hubs[-1]
+    )
     first = handle.wait_for(items[0].key, timeout=10)
     assert first.status == "done" and first.trial["scenario_id"] == "s0"
     per_item = handle.wait_for_item(items[2].item_key, timeout=10)

@@ -56,8 +56,13 @@ def test_item_key_is_the_only_writer_of_the_key_format() -> None:
     """No other module formats `suite::scenario[tier]` or cuts a key at `#` itself."""
     root = Path(evalkit.__file__).parent
     writers = re.compile(r"""::\{[^}]*\}\[\{|\]#\{|rsplit\(["']#["']""")
-    found = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py") if p.name != "keys.py"
-             for n, line in enumerate(p.read_text().splitlines(), 1) if writers.search(line)]
+    found = [
+        f"{p.relative_to(root)}:{n}"
+        for p in root.rglob("*.py")
+        if p.name != "keys.py"
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if writers.search(line)
+    ]
     assert found == []
 
 
@@ -137,8 +142,9 @@ def _to_old_form(run_dir: Path) -> None:
     manifest = json.loads((run_dir / MANIFEST).read_text())
     for suite in manifest["suites"]:
         suite["tiers"] = sorted(tier_label(t) for t in suite["tiers"])
-    manifest["gates"] = [{"suite": "runtest", "tier": "agent-m", "name": "invalid_rate", "decision": "pass",
-                          "detail": "0/4 invalid"}]
+    manifest["gates"] = [
+        {"suite": "runtest", "tier": "agent-m", "name": "invalid_rate", "decision": "pass", "detail": "0/4 invalid"}
+    ]
     (run_dir / MANIFEST).write_text(json.dumps(manifest))
 
 
@@ -164,8 +170,9 @@ async def test_an_old_run_loads_with_full_tiers_and_agrees_with_its_log(old_run:
 
 
 @pytest.mark.asyncio
-async def test_an_old_run_reports_and_compares_against_a_new_one(old_run: Path, tmp_path: Path,
-                                                                 server: FakeLLMServer) -> None:
+async def test_an_old_run_reports_and_compares_against_a_new_one(
+    old_run: Path, tmp_path: Path, server: FakeLLMServer
+) -> None:
     new = await _run(tmp_path / "old", _config(tmp_path / "old"), server, tmp_path / "old" / "suites" / "run.yaml")
     comp = compare_runs([old_run, new])  # both ran the same two tiers: paired by tier, nothing unmatched
     assert comp.by_tier and comp.warnings == []
@@ -175,15 +182,23 @@ async def test_an_old_run_reports_and_compares_against_a_new_one(old_run: Path, 
 
 
 @pytest.mark.asyncio
-async def test_an_old_run_resumes_keeping_what_it_decided_and_ends_in_todays_form(old_run: Path,
-                                                                                  server: FakeLLMServer) -> None:
+async def test_an_old_run_resumes_keeping_what_it_decided_and_ends_in_todays_form(
+    old_run: Path, server: FakeLLMServer
+) -> None:
     dropped = item_key("runtest", "sc1", "agent-x", 1)  # the last trial: its decision lost, as after a kill
     lines = (old_run / EVENTS).read_text().splitlines()
-    (old_run / EVENTS).write_text("".join(line + "\n" for line in lines
-                                          if not (json.loads(line).get("key") == dropped
-                                                  and json.loads(line)["kind"] == "trial_decided")))
-    rows = [r for r in read_rows(old_run / TRIALS) if not (r["scenario_id"] == "sc1" and r["tier"] == "agent-x"
-                                                           and r["trial"] == 1)]
+    (old_run / EVENTS).write_text(
+        "".join(
+            line + "\n"
+            for line in lines
+            if not (json.loads(line).get("key") == dropped and json.loads(line)["kind"] == "trial_decided")
+        )
+    )
+    rows = [
+        r
+        for r in read_rows(old_run / TRIALS)
+        if not (r["scenario_id"] == "sc1" and r["tier"] == "agent-x" and r["trial"] == 1)
+    ]
     (old_run / TRIALS).write_text("".join(json.dumps(r) + "\n" for r in rows))
     agent_calls = len(server.requests_for("agent"))
     root = old_run.parents[1]
@@ -197,10 +212,15 @@ async def test_an_old_run_resumes_keeping_what_it_decided_and_ends_in_todays_for
     assert run.problems == [] and len(run.trials) == 8 and run.tier_aliases == {}  # nothing left in the old form
     assert {r["tier"] for r in read_rows(old_run / TRIALS)} == set(TIERS)
     assert {r["tier"] for r in read_rows(old_run / RESULTS)} == set(TIERS)
-    assert {parse_key(json.loads(line)["key"]).tier for line in (old_run / EVENTS).read_text().splitlines()
-            if "key" in json.loads(line)} == set(TIERS)
-    assert json.loads((old_run / MANIFEST).read_text())["upgraded"][0]["tiers"] == {"agent-m": "openai:agent-m",
-                                                                                   "agent-x": "openai:agent-x"}
+    assert {
+        parse_key(json.loads(line)["key"]).tier
+        for line in (old_run / EVENTS).read_text().splitlines()
+        if "key" in json.loads(line)
+    } == set(TIERS)
+    assert json.loads((old_run / MANIFEST).read_text())["upgraded"][0]["tiers"] == {
+        "agent-m": "openai:agent-m",
+        "agent-x": "openai:agent-x",
+    }
 
 
 def test_a_short_name_is_mapped_only_when_one_tier_shortens_to_it() -> None:

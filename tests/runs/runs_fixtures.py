@@ -30,7 +30,7 @@ def interrupted_run(tmp_path: Path, reports: Path) -> Path:
         items = plan_run([make_suite(tmp_path, scenarios=2, trials=2, name="cut")], config)
         recorder = Recorder(session_delay=0.05)
         task = asyncio.create_task(execute_run(items, config, NullHub(), stages=recorder.stages()))
-        while len(recorder.judged) < 1:  # noqa: ASYNC110 - polls what the stages record; they set no event
+        while len(recorder.judged) < 1:
             await asyncio.sleep(0.005)
         task.cancel()
         try:
@@ -59,10 +59,17 @@ def fake_run(reports: Path, run_id: str, started: str, status: str = "complete",
     (run / "transcripts").mkdir(parents=True)
     (run / ".lock").write_text("")
     (run / "transcripts" / "t.json").write_bytes(b"x" * size)
-    (run / "run.json").write_text(json.dumps({
-        "run_id": run_id, "started_at": started, "status": status,
-        "suites": [{"name": "s", "path": "s.yaml", "tiers": ["openai:m"]}], "models": {"agent": ["openai:m"]},
-        "totals": {"cost_usd": {"agent": 0.5, "simulator": 0.25, "judge": None, "total": None}},
-        "config": {"offline": False},
-    }))
+    (run / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": run_id,
+                "started_at": started,
+                "status": status,
+                "suites": [{"name": "s", "path": "s.yaml", "tiers": ["openai:m"]}],
+                "models": {"agent": ["openai:m"]},
+                "totals": {"cost_usd": {"agent": 0.5, "simulator": 0.25, "judge": None, "total": None}},
+                "config": {"offline": False},
+            }
+        )
+    )
     return run

@@ -82,14 +82,14 @@ def test_latest_is_replaced_atomically(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [*(r.name for r in runs), "latest"]  # no temp link left
 
 
-AGENT = '''
+AGENT = """
 import os, time
 
 def agent(messages):
     if os.environ.get("EK_SLOW"):
         time.sleep(30)
     return "Done: refunded."
-'''
+"""
 
 SUITE = """
 suite: hk
@@ -106,9 +106,14 @@ scenarios:
 def _pytest(root: Path, slow: bool) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVALKIT_", "PYTEST_"))}
     env.update({"PYTHONPATH": str(root), **({"EK_SLOW": "1"} if slow else {})})
-    return subprocess.Popen([sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q",
-                             "--evalkit-no-progress"], cwd=root, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "--evalkit-no-progress"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_for_start(reports: Path, known: set[Path], timeout: float = 60.0) -> Path:
@@ -125,8 +130,9 @@ def _wait_for_start(reports: Path, known: set[Path], timeout: float = 60.0) -> P
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
-def test_a_pytest_run_stopped_mid_way_leaves_latest_at_the_previous_complete_run(tmp_path: Path,
-                                                                                 how: signal.Signals) -> None:
+def test_a_pytest_run_stopped_mid_way_leaves_latest_at_the_previous_complete_run(
+    tmp_path: Path, how: signal.Signals
+) -> None:
     root = tmp_path / "project"
     (root / "suites").mkdir(parents=True)
     (root / "pyproject.toml").write_text("[tool.evalkit]\n")

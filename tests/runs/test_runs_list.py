@@ -52,8 +52,9 @@ def test_list_shows_each_run_newest_first_and_marks_the_incomplete_ones(tmp_path
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)
     by_id = {r["run_id"]: r for r in listed}
-    assert [r["path"] for r in listed] == [str(runs[k]) for k in ("writing", "crashed", "rejudged", "interrupted",
-                                                                   "complete")]
+    assert [r["path"] for r in listed] == [
+        str(runs[k]) for k in ("writing", "crashed", "rejudged", "interrupted", "complete")
+    ]
     assert [r["status"] for r in listed] == ["running", "crashed", "complete", "interrupted", "complete"]
     assert [r["complete"] for r in listed] == [False, False, True, False, True]
     writing = by_id[runs["writing"].name]

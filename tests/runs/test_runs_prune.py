@@ -106,12 +106,17 @@ def test_a_run_being_written_is_skipped_with_a_line(tmp_path: Path) -> None:
     assert code == 0 and not runs[0].exists() and not runs[1].exists()
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ((), "say which runs to delete: --keep N, --older-than AGE, or both"),
-    (("--older-than", "30 days"), "Invalid value for --older-than: expected a duration like 30d, 12h, 2w, 90m or "
-                                  "45s, got '30 days'"),
-    (("--keep", "-1"), "Invalid value for '--keep'"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "say which runs to delete: --keep N, --older-than AGE, or both"),
+        (
+            ("--older-than", "30 days"),
+            "Invalid value for --older-than: expected a duration like 30d, 12h, 2w, 90m or 45s, got '30 days'",
+        ),
+        (("--keep", "-1"), "Invalid value for '--keep'"),
+    ],
+)
 def test_bad_arguments_are_one_line_usage_errors(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
     reports, _ = _reports(tmp_path, [50, 40, 30, 20, 10])
     code, out = _prune(reports, *args)

@@ -12,17 +12,20 @@ from evalkit.security import MARK, RedactingStream, env_references, redact, reda
 OPENAI = "sk-proj-Zx81Qw0e9Rt7Yu6Io5Pa4Sd3"
 
 
-@pytest.mark.parametrize("text", [
-    f"Error code: 401 - {{'error': {{'message': 'Incorrect API key provided: {OPENAI}'}}}}",
-    "sk-ant-api03-AbCdEfGh123456",
-    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x1",
-    '{"authorization": "Bearer tok_9f8e7d6c5b"}',
-    "{'x-api-key': 'k3y-value-123456'}",
-    '\\"api-key\\": \\"abcdef123456\\"',
-    "https://gw.example/v1?api_key=abcd1234efgh",
-    "ghp_" + "a1" * 18,
-    "AKIAIOSFODNN7EXAMPLE",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Error code: 401 - {{'error': {{'message': 'Incorrect API key provided: {OPENAI}'}}}}",
+        "sk-ant-api03-AbCdEfGh123456",
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x1",
+        '{"authorization": "Bearer tok_9f8e7d6c5b"}',
+        "{'x-api-key': 'k3y-value-123456'}",
+        '\\"api-key\\": \\"abcdef123456\\"',
+        "https://gw.example/v1?api_key=abcd1234efgh",
+        "ghp_" + "a1" * 18,
+        "AKIAIOSFODNN7EXAMPLE",
+    ],
+)
 def test_key_shapes_and_header_values_are_redacted(text: str) -> None:
     cleaned = redact(text)
     assert MARK in cleaned
@@ -30,13 +33,16 @@ def test_key_shapes_and_header_values_are_redacted(text: str) -> None:
         assert token not in cleaned
 
 
-@pytest.mark.parametrize("text", [
-    "Authorization: required before the refund",  # a header name in prose, no token-like value
-    "the bearer of this card",
-    "locale sk-SK, task-list, risk-free",
-    "x-api-key: short1",  # too short to be a key
-    "order 1234 arrived broken",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: required before the refund",  # a header name in prose, no token-like value
+        "the bearer of this card",
+        "locale sk-SK, task-list, risk-free",
+        "x-api-key: short1",  # too short to be a key
+        "order 1234 arrived broken",
+    ],
+)
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert redact(text) == text
 
@@ -53,7 +59,8 @@ def test_watched_variables_are_redacted_in_every_spelling(monkeypatch: pytest.Mo
 
 
 def test_secret_looking_variable_names_are_watched_when_the_value_looks_like_a_key(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("ACME_API_TOKEN", "plain0words1only")
     monkeypatch.setenv("ACME_SORT_KEY", "scenario_id")  # a name that says key, a value that is a word
     assert redact("we got plain0words1only back") == f"we got {MARK} back"

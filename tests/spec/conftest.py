@@ -16,5 +16,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
     for name in ("rubrics", "personas", "suites", "schemas"):
         shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "evalkit" / "demo" / "project" / "suites", tmp_path / "suites", dirs_exist_ok=True)  # the demo
+    shutil.copytree(
+        ROOT / "evalkit" / "demo" / "project" / "suites", tmp_path / "suites", dirs_exist_ok=True
+    )  # the demo
     return tmp_path

@@ -19,22 +19,22 @@ BROKEN = ROOT / "tests" / "data" / "broken"
 # file -> every problem it must produce, as "line:col: key.path: message"
 EXPECTED: dict[str, list[str]] = {
     "comments_only.yaml": [
-        '1:1: <document>: file is empty (expected a YAML mapping)',
+        "1:1: <document>: file is empty (expected a YAML mapping)",
     ],
     "deeply_nested.yaml": [
-        '5:49: <document>: document is nested more than 40 levels deep (expected a flatter document)',
+        "5:49: <document>: document is nested more than 40 levels deep (expected a flatter document)",
     ],
     "duplicate_keys.yaml": [
         "8:5: criteria[0].weight: duplicate key 'weight' (first set on line 7; expected each key once)",
     ],
     "empty.yaml": [
-        '1:1: <document>: file is empty (expected a YAML mapping)',
+        "1:1: <document>: file is empty (expected a YAML mapping)",
     ],
     "multiple_documents.yaml": [
         "7:1: <document>: invalid YAML: more than one YAML document in the file (expected exactly one, no '---' separators)",
     ],
     "non_utf8.yaml": [
-        '3:35: <document>: file is not valid UTF-8 (byte 0xe9; save the file as UTF-8)',
+        "3:35: <document>: file is not valid UTF-8 (byte 0xe9; save the file as UTF-8)",
     ],
     "persona_missing_description.yaml": [
         "2:1: description: missing required key 'description' (expected a string)",
@@ -47,16 +47,16 @@ EXPECTED: dict[str, list[str]] = {
         "9:7: criteria[0].anchors.low: key 'low' is not allowed here (expected a whole number such as 1 or 5)",
     ],
     "rubric_anchor_outside_scale.yaml": [
-        '11:7: criteria[0].anchors.7: anchor 7 is outside the scale (expected levels 1..5)',
+        "11:7: criteria[0].anchors.7: anchor 7 is outside the scale (expected levels 1..5)",
     ],
     "rubric_bad_id.yaml": [
         "2:5: id: 'demo resolution!' is not a valid value (expected letters, digits, '_', '.' and '-' only)",
     ],
     "rubric_bad_indentation.yaml": [
-        '7:4: <document>: invalid YAML: this line is indented differently from the lines above it (expected the same indentation as its siblings)',
+        "7:4: <document>: invalid YAML: this line is indented differently from the lines above it (expected the same indentation as its siblings)",
     ],
     "rubric_check_two_kinds.yaml": [
-        '8:7: criteria[0].check.contains: check has 2 kinds: not_regex, contains (expected exactly one kind per check; write separate checks)',
+        "8:7: criteria[0].check.contains: check has 2 kinds: not_regex, contains (expected exactly one kind per check; write separate checks)",
     ],
     "rubric_check_unknown_kind.yaml": [
         "7:7: criteria[0].check.tool_caled: unknown key 'tool_caled' (did you mean 'tool_called'?)",
@@ -65,7 +65,7 @@ EXPECTED: dict[str, list[str]] = {
         "9:9: criteria[2].id: duplicate criterion id 'resolved' (first used by criteria[0]; expected unique ids)",
     ],
     "rubric_judge_samples_zero.yaml": [
-        '4:46: judge.samples: 0 is too small (expected a number >= 1)',
+        "4:46: judge.samples: 0 is too small (expected a number >= 1)",
     ],
     "rubric_missing_criteria.yaml": [
         "2:1: criteria: missing required key 'criteria' (expected a list of Criterion mappings (id, question, scale, anchors, ...))",
@@ -74,10 +74,10 @@ EXPECTED: dict[str, list[str]] = {
         "2:1: id: missing required key 'id' (expected a string)",
     ],
     "rubric_missing_template.yaml": [
-        '4:11: template: judge template tests/data/broken/templates/missing_judge.j2 is not found (expected a path relative to this rubric)',
+        "4:11: template: judge template tests/data/broken/templates/missing_judge.j2 is not found (expected a path relative to this rubric)",
     ],
     "rubric_name.v3.yaml": [
-        '3:10: version: version 2 does not match the file name rubric_name.v3.yaml (expected version: 3)',
+        "3:10: version: version 2 does not match the file name rubric_name.v3.yaml (expected version: 3)",
     ],
     "rubric_neither_question_nor_check.yaml": [
         "5:5: criteria[0]: criterion has neither 'question' nor 'check' (expected 'question' for an LLM-judged criterion or 'check' for a deterministic one)",
@@ -86,13 +86,13 @@ EXPECTED: dict[str, list[str]] = {
         "7:5: criteria[0].check: criterion has both 'question' and 'check' (expected exactly one: split it into two criteria)",
     ],
     "rubric_scale_min_above_max.yaml": [
-        '7:18: criteria[0].scale.min: scale min 5 is not below max 1 (expected min < max)',
+        "7:18: criteria[0].scale.min: scale min 5 is not below max 1 (expected min < max)",
     ],
     "rubric_scale_not_binary.yaml": [
         "7:12: criteria[0].scale: a string 'likert' is not allowed (expected 'binary')",
     ],
     "rubric_threshold_above_one.yaml": [
-        '4:12: threshold: 75 is too large (expected a number <= 1)',
+        "4:12: threshold: 75 is too large (expected a number <= 1)",
     ],
     "rubric_unknown_key.yaml": [
         "6:5: criteria[0].qestion: unknown key 'qestion' (did you mean 'question'?)",
@@ -104,10 +104,10 @@ EXPECTED: dict[str, list[str]] = {
         "3:10: version: got a string 'two' (expected an integer)",
     ],
     "rubric_weight_negative.yaml": [
-        '9:13: criteria[1].weight: -1 is too small (expected a number > 0)',
+        "9:13: criteria[1].weight: -1 is too small (expected a number > 0)",
     ],
     "rubric_weight_zero.yaml": [
-        '7:13: criteria[0].weight: 0 is too small (expected a number > 0)',
+        "7:13: criteria[0].weight: 0 is too small (expected a number > 0)",
     ],
     "suite_agent_bad_kind.yaml": [
         "6:3: agent.max_step: unknown key 'max_step' (did you mean 'max_steps'?)",
@@ -127,18 +127,18 @@ EXPECTED: dict[str, list[str]] = {
         "9:9: scenarios[2].id: duplicate scenario id 'cancel-order' (first used on line 5; expected unique ids)",
     ],
     "suite_gate_out_of_range.yaml": [
-        '5:23: gate.scenario_pass_rate: 1.5 is too large (expected a number <= 1)',
+        "5:23: gate.scenario_pass_rate: 1.5 is too large (expected a number <= 1)",
         "6:9: gate.mode: a string 'strict' is not allowed (expected 'pass_rate' or 'pass_hat_k')",
     ],
     "suite_many_problems.yaml": [
         "4:30: rubrics[1]: unknown rubric 'support.tone' (did you mean 'support.policy-tone'?)",
-        '5:9: trials: 0 is too small (expected a number >= 1)',
+        "5:9: trials: 0 is too small (expected a number >= 1)",
         "8:14: scenarios[0].persona: unknown persona 'terse-custmer' (did you mean 'terse-customer'?)",
         "11:5: scenarios[0].chekcs: unknown key 'chekcs' (did you mean 'checks'?)",
         "13:9: scenarios[1].id: duplicate scenario id 'refund' (first used on line 7; expected unique ids)",
     ],
     "suite_min_turns_above_max.yaml": [
-        '8:16: scenarios[0].min_turns: min_turns 6 is above max_turns 4 (expected min_turns <= max_turns)',
+        "8:16: scenarios[0].min_turns: min_turns 6 is above max_turns 4 (expected min_turns <= max_turns)",
     ],
     "suite_missing_goal.yaml": [
         "5:5: scenarios[0].goal: missing required key 'goal' (expected a string)",
@@ -150,7 +150,7 @@ EXPECTED: dict[str, list[str]] = {
         "6:5: rubrics[1]: rubric 'support.resolution' has no version 4 (available: 1, 2, 3; did you mean 'support.resolution@3'?)",
     ],
     "suite_scenarios_not_a_list.yaml": [
-        '5:3: scenarios: got a mapping (expected a list of Scenario mappings (id, description, persona, goal, ...))',
+        "5:3: scenarios: got a mapping (expected a list of Scenario mappings (id, description, persona, goal, ...))",
     ],
     "suite_tool_called_wrong_type.yaml": [
         "8:22: scenarios[0].checks[0].tool_called: got a string 'refund_order' (expected a ToolCalledSpec mapping (name, args, count, min_count, ...))",
@@ -165,10 +165,10 @@ EXPECTED: dict[str, list[str]] = {
         "6:14: scenarios[0].persona: unknown persona 'angry-custmer' (did you mean 'angry-customer'?)",
     ],
     "tab_indentation.yaml": [
-        '5:1: <document>: invalid YAML: a tab character (indent with spaces, not tabs)',
+        "5:1: <document>: invalid YAML: a tab character (indent with spaces, not tabs)",
     ],
     "top_level_list.yaml": [
-        '2:1: <document>: top level is a list (expected a mapping of keys)',
+        "2:1: <document>: top level is a list (expected a mapping of keys)",
     ],
     "unquoted_colon.yaml": [
         "6:14: <document>: invalid YAML: unexpected ':' (quote a value that contains ': ', or check the indentation)",

@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 V2 = ROOT / "rubrics" / "support" / "resolution.v2.yaml"
 
 
-
 def _fp(path: Path) -> str:
     return load_rubric(path).fingerprint
 
@@ -29,7 +28,11 @@ def test_comments_quoting_key_order_and_defaults_do_not_change_the_fingerprint(t
     original = V2.read_text()
     lines = original.splitlines()
     # Move `threshold` and `judge` to the end, add comments and write a default (temperature: 0.0, must_pass: false).
-    body = "\n".join(line for line in lines if not line.startswith(("threshold:", "judge:", "  model:", "  samples:", "  temperature:")))
+    body = "\n".join(
+        line
+        for line in lines
+        if not line.startswith(("threshold:", "judge:", "  model:", "  samples:", "  temperature:"))
+    )
     reordered = (
         body.replace("    weight: 1\n", "    weight: 1.0   # explicit float\n    must_pass: false\n")
         + "\n# judge settings moved to the bottom\njudge: {temperature: 0.0, samples: 3, model: 'openai:gpt-4.1-mini'}\nthreshold: 0.75\n"
@@ -78,8 +81,15 @@ def test_examples_are_locked_and_check_passes() -> None:
     result = CliRunner().invoke(main, ["rubrics", "check", "--root", str(ROOT)])
     assert result.exit_code == 0, result.output
     locked = read_lock(ROOT / "rubrics" / LOCK_NAME)
-    assert set(locked) == {"support.resolution@1", "support.resolution@2", "support.resolution@3", "support.policy-tone@1",
-                           "support.honesty@1", "airline.honesty@1", "billing.honesty@1"}
+    assert set(locked) == {
+        "support.resolution@1",
+        "support.resolution@2",
+        "support.resolution@3",
+        "support.policy-tone@1",
+        "support.honesty@1",
+        "airline.honesty@1",
+        "billing.honesty@1",
+    }
     assert locked["support.resolution@2"] == _fp(V2)
 
 
@@ -89,7 +99,10 @@ def test_wording_change_fails_check_naming_the_version(project: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["rubrics", "check", "--root", str(project)])
     assert result.exit_code == 1
-    assert f"{rubric}:5:1: version: support.resolution@2 changed since it was locked: bump the version or revert" in result.stdout
+    assert (
+        f"{rubric}:5:1: version: support.resolution@2 changed since it was locked: bump the version or revert"
+        in result.stdout
+    )
     assert "support.resolution@1" not in result.stdout and "Traceback" not in result.output
 
     before = (project / "rubrics" / LOCK_NAME).read_text()
@@ -118,8 +131,16 @@ def test_new_version_is_unlocked_until_lock_adds_it(project: Path) -> None:
     assert lock.exit_code == 0 and f"locked support.resolution@4 {_fp(v4)}" in lock.stdout
     lines = (project / "rubrics" / LOCK_NAME).read_text().splitlines()
     refs = [line.split(":")[0] for line in lines if not line.startswith("#")]
-    assert refs == ["airline.honesty@1", "billing.honesty@1", "support.honesty@1", "support.policy-tone@1", "support.resolution@1",
-                    "support.resolution@2", "support.resolution@3", "support.resolution@4"]
+    assert refs == [
+        "airline.honesty@1",
+        "billing.honesty@1",
+        "support.honesty@1",
+        "support.policy-tone@1",
+        "support.resolution@1",
+        "support.resolution@2",
+        "support.resolution@3",
+        "support.resolution@4",
+    ]
     assert runner.invoke(main, ["rubrics", "check", "--root", str(project)]).exit_code == 0
 
 
@@ -129,7 +150,11 @@ def test_list_shows_versions_fingerprints_state_and_users(project: Path) -> None
     )
     result = CliRunner().invoke(main, ["rubrics", "list", "--root", str(project)])
     assert result.exit_code == 0, result.output
-    rows = {line.split("│")[1].strip() + "@" + line.split("│")[2].strip(): line for line in result.stdout.splitlines() if line.count("│") >= 5}
+    rows = {
+        line.split("│")[1].strip() + "@" + line.split("│")[2].strip(): line
+        for line in result.stdout.splitlines()
+        if line.count("│") >= 5
+    }
     assert "support-demo" in rows["support.resolution@3"] and "support-demo" not in rows["support.resolution@2"]
     assert "changed" in rows["support.honesty@1"] and "locked" in rows["support.policy-tone@1"]
     assert _fp(project / "rubrics" / "support" / "resolution.v1.yaml") in rows["support.resolution@1"]

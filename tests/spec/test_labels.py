@@ -13,9 +13,17 @@ from evalkit.spec.models import Criterion
 from evalkit.spec.schema import schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD = {"transcript": "t.json", "transcript_hash": "3635d7a42325f4ea", "rubric": "support.resolution@3",
-        "rubric_fingerprint": "15b2e2445336", "cluster": "refund-damaged-item", "split": "holdout",
-        "labeller": "ana", "date": "2026-12-01", "criteria": {"resolved": {"score": True, "cited": [{"turn": 4}]}}}
+GOOD = {
+    "transcript": "t.json",
+    "transcript_hash": "3635d7a42325f4ea",
+    "rubric": "support.resolution@3",
+    "rubric_fingerprint": "15b2e2445336",
+    "cluster": "refund-damaged-item",
+    "split": "holdout",
+    "labeller": "ana",
+    "date": "2026-12-01",
+    "criteria": {"resolved": {"score": True, "cited": [{"turn": 4}]}},
+}
 
 
 def _file(tmp_path: Path, *lines: str | dict) -> Path:
@@ -40,14 +48,23 @@ def test_good_lines_load_with_their_line_numbers_and_round_trip(tmp_path: Path) 
         ("{oops", "<document>: not valid JSON: Expecting property name enclosed in double quotes at column 2"),
         ('"a string"', "<document>: line is a string (expected a JSON object, one label per line)"),
         (json.dumps(GOOD)[:-1] + ', "split": "dev"}', "<document>: duplicate key 'split' (expected each key once)"),
-        (json.dumps({**GOOD, "split": "train"}), "split: a string 'train' is not allowed (expected 'dev' or 'holdout')"),
-        (json.dumps({**GOOD, "rubric": "support.resolution"}),
-         "rubric: 'support.resolution' is not a valid value (expected 'id@version', e.g. support.resolution@3)"),
+        (
+            json.dumps({**GOOD, "split": "train"}),
+            "split: a string 'train' is not allowed (expected 'dev' or 'holdout')",
+        ),
+        (
+            json.dumps({**GOOD, "rubric": "support.resolution"}),
+            "rubric: 'support.resolution' is not a valid value (expected 'id@version', e.g. support.resolution@3)",
+        ),
         (json.dumps({**GOOD, "date": "soon"}), "date: 'soon' is not a date (expected YYYY-MM-DD, e.g. 2026-12-01)"),
-        (json.dumps({**GOOD, "criteria": {"resolved": {"score": "yes"}}}),
-         "criteria.resolved.score: got a string 'yes' (expected true or false or an integer)"),
-        (json.dumps({**GOOD, "criteria": {"resolved": {"score": True, "cited": [{"turn": 0}]}}}),
-         "criteria.resolved.cited[0].turn: 0 is too small (expected a number >= 1)"),
+        (
+            json.dumps({**GOOD, "criteria": {"resolved": {"score": "yes"}}}),
+            "criteria.resolved.score: got a string 'yes' (expected true or false or an integer)",
+        ),
+        (
+            json.dumps({**GOOD, "criteria": {"resolved": {"score": True, "cited": [{"turn": 0}]}}}),
+            "criteria.resolved.cited[0].turn: 0 is too small (expected a number >= 1)",
+        ),
         (json.dumps({k: v for k, v in GOOD.items() if k != "cluster"}), "cluster: "),
         (json.dumps({**GOOD, "inclusion_probability": 1.5}), "inclusion_probability: 1.5 is too large"),
     ],

@@ -76,7 +76,9 @@ def test_newest_version_wins_for_bare_reference() -> None:
     registry = RubricRegistry.from_dirs([ROOT / "rubrics"])
     assert registry.resolve("support.resolution").ref == "support.resolution@3"
     assert registry.resolve("support.resolution@1").rubric.version == 1
-    with pytest.raises(RubricNotFound, match=r"has no version 7 \(available: 1, 2, 3; did you mean 'support.resolution@3'\?\)"):
+    with pytest.raises(
+        RubricNotFound, match=r"has no version 7 \(available: 1, 2, 3; did you mean 'support.resolution@3'\?\)"
+    ):
         registry.resolve("support.resolution@7")
 
 
@@ -150,7 +152,9 @@ def test_duplicate_versions_and_persona_ids_are_reported_at_their_keys(tmp_path:
     for name in ("p1", "p2"):
         (tmp_path / "personas" / f"{name}.yaml").write_text("description: d\nid: same\n")
     registry = RubricRegistry.from_dirs([tmp_path / "rubrics"])
-    assert [(p.path, p.line, p.key_path) for p in registry.problems] == [(str(tmp_path / "rubrics" / "b.yaml"), 3, "version")]
+    assert [(p.path, p.line, p.key_path) for p in registry.problems] == [
+        (str(tmp_path / "rubrics" / "b.yaml"), 3, "version")
+    ]
     assert "r@1 is also defined in" in registry.problems[0].message
     with pytest.raises(SpecError) as info:
         load_personas([tmp_path / "personas"])
@@ -158,15 +162,18 @@ def test_duplicate_versions_and_persona_ids_are_reported_at_their_keys(tmp_path:
     assert "persona 'same' is also defined in" in info.value.problems[0].message
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('{"suite": "x", "scenarios": []}', True),
-    ("# flow style\n---\n{suite: x, scenarios: []}\n", True),
-    ('{\n  "agent": "a:b",\n  "scenarios": [{"id": "s", "suite": "nested"}],\n  "suite": "x"\n}', True),
-    ("{ # a comment\n  'suite' : x}", True),
-    ('{"agent": "suite: in a string, not a key", "rules": [{"suite": "nested"}]}', False),
-    ('{"suites": ["x"], "suite_x": 1}', False),
-    ("[{suite: x}]", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"suite": "x", "scenarios": []}', True),
+        ("# flow style\n---\n{suite: x, scenarios: []}\n", True),
+        ('{\n  "agent": "a:b",\n  "scenarios": [{"id": "s", "suite": "nested"}],\n  "suite": "x"\n}', True),
+        ("{ # a comment\n  'suite' : x}", True),
+        ('{"agent": "suite: in a string, not a key", "rules": [{"suite": "nested"}]}', False),
+        ('{"suites": ["x"], "suite_x": 1}', False),
+        ("[{suite: x}]", False),
+    ],
+)
 def test_is_suite_file_reads_json_and_flow_style(tmp_path: Path, text: str, expected: bool) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(text)

@@ -125,8 +125,16 @@ def test_unknown_kind_named_explicitly_is_a_problem(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["validate", "--help"], ["schema", "--help"], ["rubrics", "--help"], ["rubrics", "lock", "--help"],
-             ["rubrics", "check", "--help"], ["rubrics", "list", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["validate", "--help"],
+        ["schema", "--help"],
+        ["rubrics", "--help"],
+        ["rubrics", "lock", "--help"],
+        ["rubrics", "check", "--help"],
+        ["rubrics", "list", "--help"],
+    ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)

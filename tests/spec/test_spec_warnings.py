@@ -45,8 +45,10 @@ def test_a_suite_carries_its_own_and_its_rubrics_warnings(tmp_path: Path) -> Non
     (tmp_path / "rubrics" / "r.yaml").write_text(rubric_text("{model: openai:j, samples: 3}"))
     (tmp_path / "rubrics" / "unused.yaml").write_text(rubric_text("{samples: 3}").replace("id: r", "id: unused"))
     suite = tmp_path / "s.yaml"
-    suite.write_text("suite: s\nagent: pkg.mod:factory\njudge: {model: openai:j, samples: 5}\nrubrics: [r]\n"
-                     "scenarios: [{id: a, goal: g}]\n")
+    suite.write_text(
+        "suite: s\nagent: pkg.mod:factory\njudge: {model: openai:j, samples: 5}\nrubrics: [r]\n"
+        "scenarios: [{id: a, goal: g}]\n"
+    )
     loaded = load_suite(suite, root=tmp_path)
     assert [(Path(w.path).name, w.line, w.key_path) for w in loaded.warnings] == [
         ("r.yaml", 4, "judge.samples"),
@@ -67,5 +69,13 @@ def test_validate_prints_warnings_and_still_exits_0(tmp_path: Path) -> None:
 def test_the_demo_suite_loads_without_warnings() -> None:
     loaded = load_suite(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml")
     assert loaded.warnings == []
-    result = CliRunner().invoke(main, ["validate", str(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"), "--root", str(ROOT)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "validate",
+            str(ROOT / "evalkit" / "demo" / "project" / "suites" / "demo" / "support.yaml"),
+            "--root",
+            str(ROOT),
+        ],
+    )
     assert result.exit_code == 0 and result.stdout == ""

@@ -40,7 +40,9 @@ def test_merge_keys_and_aliases_work_for_reasonable_reuse() -> None:
 
 
 def test_duplicate_keys_are_reported_with_both_lines() -> None:
-    assert _problems("a: 1\nb: 2\na: 3\n") == ["f.yaml:3:1: a: duplicate key 'a' (first set on line 1; expected each key once)"]
+    assert _problems("a: 1\nb: 2\na: 3\n") == [
+        "f.yaml:3:1: a: duplicate key 'a' (first set on line 1; expected each key once)"
+    ]
 
 
 def test_every_duplicate_and_tag_problem_in_one_pass() -> None:
@@ -59,7 +61,9 @@ def test_alias_bomb_stops_with_one_problem() -> None:
 def test_nesting_limit_is_checked_before_composing() -> None:
     deep = "[" * (MAX_DEPTH * 30) + "]" * (MAX_DEPTH * 30)  # would overflow a recursive composer
     problems = _problems(f"a: {deep}\n")
-    assert problems == [f"f.yaml:1:{3 + MAX_DEPTH}: <document>: document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)"]
+    assert problems == [
+        f"f.yaml:1:{3 + MAX_DEPTH}: <document>: document is nested more than {MAX_DEPTH} levels deep (expected a flatter document)"
+    ]
 
 
 def test_size_limit() -> None:
@@ -68,7 +72,9 @@ def test_size_limit() -> None:
 
 def test_utf8_bom_is_accepted_and_bad_bytes_located() -> None:
     assert parse_yaml("\ufeffa: é\n".encode(), "f.yaml").data == {"a": "é"}
-    assert _problems(b"a: 1\nb: \xff\n") == ["f.yaml:2:4: <document>: file is not valid UTF-8 (byte 0xff; save the file as UTF-8)"]
+    assert _problems(b"a: 1\nb: \xff\n") == [
+        "f.yaml:2:4: <document>: file is not valid UTF-8 (byte 0xff; save the file as UTF-8)"
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n"])

@@ -16,16 +16,22 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "conversation"))
 
 def spec(target: str, opening: str = "please cancel AB1234") -> SessionSpec:
     scenario = Scenario(id="cancel", goal="cancel booking AB1234", opening=opening)
-    return SessionSpec(run_id="r", suite_name="s", scenario=scenario, agent=CallableAgent(target=target),
-                       simulator=SimulatorConfig(model=None), max_turns=3)
+    return SessionSpec(
+        run_id="r",
+        suite_name="s",
+        scenario=scenario,
+        agent=CallableAgent(target=target),
+        simulator=SimulatorConfig(model=None),
+        max_turns=3,
+    )
 
 
-async def session(target: str, hub_for, fake_llm, opening: str = "please cancel AB1234") -> Transcript:  # noqa: ANN001
+async def session(target: str, hub_for, fake_llm, opening: str = "please cancel AB1234") -> Transcript:
     return await run_session(spec(target, opening), hub_for(fake_llm))
 
 
 @pytest.mark.asyncio
-async def test_state_after_the_session_is_stored_with_the_transcript(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_state_after_the_session_is_stored_with_the_transcript(fake_llm, hub_for) -> None:
     t = await session("state_agents:make_booker", hub_for, fake_llm)
     assert t.state == {"bookings": {"AB1234": {"status": "cancelled", "legs": ["LHR", "JFK"]}}}
     assert t.state_error is None
@@ -36,18 +42,21 @@ async def test_state_after_the_session_is_stored_with_the_transcript(fake_llm, h
 
 
 @pytest.mark.asyncio
-async def test_async_state_is_awaited(fake_llm, hub_for) -> None:  # noqa: ANN001
+async def test_async_state_is_awaited(fake_llm, hub_for) -> None:
     t = await session("state_agents:make_async_booker", hub_for, fake_llm)
     assert t.state["async"] is True and t.state["bookings"]["AB1234"]["status"] == "cancelled"
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("target", "reason"), [
-    ("state_agents:make_broken", "state() raised RuntimeError: db gone"),
-    ("state_agents:make_opaque", "state() returned data JSON cannot hold"),
-    ("state_agents:make_stateless", "the agent has no state() method"),
-    ("state_agents:no_such_factory", "no agent was built"),
-])
-async def test_a_state_that_cannot_be_captured_is_a_recorded_reason(fake_llm, hub_for, target, reason) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("state_agents:make_broken", "state() raised RuntimeError: db gone"),
+        ("state_agents:make_opaque", "state() returned data JSON cannot hold"),
+        ("state_agents:make_stateless", "the agent has no state() method"),
+        ("state_agents:no_such_factory", "no agent was built"),
+    ],
+)
+async def test_a_state_that_cannot_be_captured_is_a_recorded_reason(fake_llm, hub_for, target, reason) -> None:
     t = await session(target, hub_for, fake_llm)
     assert t.state is None and t.state_error is not None and t.state_error.startswith(reason)

@@ -14,8 +14,14 @@ from evalkit.spec.checks import Check
 
 STATE = {
     "bookings": {
-        "AB1234": {"status": "cancelled", "legs": ["LHR", "JFK"], "refund": 120.5, "email": "ana@example.com",
-                   "paid": True, "notes": None},
+        "AB1234": {
+            "status": "cancelled",
+            "legs": ["LHR", "JFK"],
+            "refund": 120.5,
+            "email": "ana@example.com",
+            "paid": True,
+            "notes": None,
+        },
         "CD5678": {"status": "confirmed", "legs": []},
     },
     "a.b": {"c": 1},
@@ -23,41 +29,44 @@ STATE = {
 }
 
 
-def transcript(state=STATE, error: str | None = None) -> Transcript:  # noqa: ANN001
+def transcript(state=STATE, error: str | None = None) -> Transcript:
     return Transcript(meta=TranscriptMeta(scenario_id="s"), state=state, state_error=error)
 
 
-def finding(spec: dict, t: Transcript | None = None):  # noqa: ANN201
+def finding(spec: dict, t: Transcript | None = None):
     return evaluate_check(Check.model_validate({"state": spec}), t or transcript())
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ({"path": "bookings.AB1234.status", "equals": "cancelled"}, True),
-    ({"path": "bookings.CD5678.status", "equals": "cancelled"}, False),
-    ({"path": "bookings.AB1234.refund", "equals": 120.5}, True),
-    ({"path": "bookings.AB1234.paid", "equals": 1}, False),  # JSON true is not the number 1
-    ({"path": "bookings.AB1234.notes", "equals": None}, True),
-    ({"path": "bookings.AB1234.legs[1]", "equals": "JFK"}, True),
-    ({"path": "bookings.AB1234.legs[-1]", "equals": "LHR"}, False),
-    ({"path": "log[1].op", "equals": "cancel"}, True),
-    ({"path": '["a.b"].c', "equals": 1}, True),
-    ({"path": "bookings.AB1234", "exists": True}, True),
-    ({"path": "bookings.ZZ9999", "exists": True}, False),
-    ({"path": "bookings.ZZ9999", "exists": False}, True),
-    ({"path": "bookings.AB1234", "exists": False}, False),
-    ({"path": "bookings.AB1234.legs", "contains": "JFK"}, True),
-    ({"path": "bookings.CD5678.legs", "contains": "JFK"}, False),
-    ({"path": "bookings.AB1234.email", "contains": "@example"}, True),
-    ({"path": "bookings", "contains": "AB1234"}, True),
-    ({"path": "bookings", "contains": "ZZ9999"}, False),
-    ({"path": "bookings.AB1234.refund", "contains": "1"}, False),  # a number contains nothing
-    ({"path": "bookings.AB1234.email", "matches": r"^\w+@example\.com$"}, True),
-    ({"path": "bookings.AB1234.email", "matches": r"@other\."}, False),
-    ({"path": "bookings.AB1234.refund", "matches": "120"}, False),  # not a string
-    ({"path": "bookings.AB1234", "schema": {"type": "object", "required": ["status", "refund"]}}, True),
-    ({"path": "bookings.CD5678", "schema": {"type": "object", "required": ["refund"]}}, False),
-    ({"schema": {"type": "object", "required": ["bookings", "log"]}}, True),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ({"path": "bookings.AB1234.status", "equals": "cancelled"}, True),
+        ({"path": "bookings.CD5678.status", "equals": "cancelled"}, False),
+        ({"path": "bookings.AB1234.refund", "equals": 120.5}, True),
+        ({"path": "bookings.AB1234.paid", "equals": 1}, False),  # JSON true is not the number 1
+        ({"path": "bookings.AB1234.notes", "equals": None}, True),
+        ({"path": "bookings.AB1234.legs[1]", "equals": "JFK"}, True),
+        ({"path": "bookings.AB1234.legs[-1]", "equals": "LHR"}, False),
+        ({"path": "log[1].op", "equals": "cancel"}, True),
+        ({"path": '["a.b"].c', "equals": 1}, True),
+        ({"path": "bookings.AB1234", "exists": True}, True),
+        ({"path": "bookings.ZZ9999", "exists": True}, False),
+        ({"path": "bookings.ZZ9999", "exists": False}, True),
+        ({"path": "bookings.AB1234", "exists": False}, False),
+        ({"path": "bookings.AB1234.legs", "contains": "JFK"}, True),
+        ({"path": "bookings.CD5678.legs", "contains": "JFK"}, False),
+        ({"path": "bookings.AB1234.email", "contains": "@example"}, True),
+        ({"path": "bookings", "contains": "AB1234"}, True),
+        ({"path": "bookings", "contains": "ZZ9999"}, False),
+        ({"path": "bookings.AB1234.refund", "contains": "1"}, False),  # a number contains nothing
+        ({"path": "bookings.AB1234.email", "matches": r"^\w+@example\.com$"}, True),
+        ({"path": "bookings.AB1234.email", "matches": r"@other\."}, False),
+        ({"path": "bookings.AB1234.refund", "matches": "120"}, False),  # not a string
+        ({"path": "bookings.AB1234", "schema": {"type": "object", "required": ["status", "refund"]}}, True),
+        ({"path": "bookings.CD5678", "schema": {"type": "object", "required": ["refund"]}}, False),
+        ({"schema": {"type": "object", "required": ["bookings", "log"]}}, True),
+    ],
+)
 def test_state_tests(spec: dict, expected: bool) -> None:
     assert finding(spec).passed is expected
 
@@ -80,7 +89,10 @@ def test_a_state_never_captured_is_invalid_not_a_fail(t: Transcript) -> None:
     for spec in ({"path": "x", "exists": False}, {"path": "x", "equals": 1}):
         result = finding(spec, t)
         assert result.passed is None and result.reasoning.startswith("state not captured: ")
-    assert "db gone" in finding({"path": "x", "exists": False}, transcript(None, "state() raised RuntimeError: db gone")).reasoning
+    assert (
+        "db gone"
+        in finding({"path": "x", "exists": False}, transcript(None, "state() raised RuntimeError: db gone")).reasoning
+    )
 
 
 def test_a_catastrophic_regex_is_stopped_and_invalid() -> None:
@@ -110,15 +122,23 @@ scenarios:
 """
 
 
-@pytest.mark.parametrize(("bad", "expected"), [
-    ('{path: "a..b", equals: 1}', "8:23: scenarios[0].checks[1].state.path: path 'a..b' does not parse at character 2"),
-    ("{path: a, equals: 1, exists: true}", "expected exactly one of equals, exists, contains, matches, schema "
-                                            "(got equals, exists)"),
-    ("{path: a}", "expected exactly one of equals, exists, contains, matches, schema (got none)"),
-    ("{path: a, matches: '('}", "invalid regex '('"),
-    ("{path: a, schema: {type: 12}}", "not a valid JSON Schema"),
-    ("{path: a, equal: 1}", "unknown key 'equal' (did you mean 'equals'?)"),
-])
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (
+            '{path: "a..b", equals: 1}',
+            "8:23: scenarios[0].checks[1].state.path: path 'a..b' does not parse at character 2",
+        ),
+        (
+            "{path: a, equals: 1, exists: true}",
+            "expected exactly one of equals, exists, contains, matches, schema (got equals, exists)",
+        ),
+        ("{path: a}", "expected exactly one of equals, exists, contains, matches, schema (got none)"),
+        ("{path: a, matches: '('}", "invalid regex '('"),
+        ("{path: a, schema: {type: 12}}", "not a valid JSON Schema"),
+        ("{path: a, equal: 1}", "unknown key 'equal' (did you mean 'equals'?)"),
+    ],
+)
 def test_bad_state_checks_are_one_located_line(tmp_path: Path, bad: str, expected: str) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(SUITE.replace("{BAD}", bad))

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from evalkit.conversation import SessionSpec, Transcript, run_session
 from evalkit.judging import evaluate_check
 from evalkit.llm.hub import ModelHub
 from evalkit.spec import load_suite
 from evalkit.spec.checks import Check
-import yaml
 from evalkit.testing import FakeLLMServer, hub_config_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,15 +28,16 @@ def documented_checks() -> list[Check]:
 
 
 @pytest.fixture(scope="module")
-def refund(tmp_path_factory) -> Transcript:  # noqa: ANN001
+def refund(tmp_path_factory) -> Transcript:
     loaded = load_suite(SUITE)
     scenario = next(s for s in loaded.scenarios if s.id == "refund-damaged-item")
 
     async def run() -> Transcript:
         async with FakeLLMServer(rules=RULES) as server:
             hub = ModelHub(hub_config_for(server, cache_dir=tmp_path_factory.mktemp("cache")))
-            spec = SessionSpec.from_suite(loaded.suite, scenario, trial=0, seed=1000, agent_model="mock:large",
-                                          template_dir=SUITE.parent)
+            spec = SessionSpec.from_suite(
+                loaded.suite, scenario, trial=0, seed=1000, agent_model="mock:large", template_dir=SUITE.parent
+            )
             spec = spec.model_copy(update={"agent_params": {"base_url": server.openai_base_url}})
             try:
                 return await run_session(spec, hub)
@@ -62,7 +63,15 @@ def test_every_documented_state_check_passes_on_the_demo_refund(refund: Transcri
 
 
 def test_the_documented_checks_fail_on_a_store_where_nothing_happened(refund: Transcript) -> None:
-    untouched = refund.model_copy(update={"state": {"orders": {**refund.state["orders"], "1234": {
-        k: v for k, v in refund.state["orders"]["1234"].items() if k != "refunded"}}}})
+    untouched = refund.model_copy(
+        update={
+            "state": {
+                "orders": {
+                    **refund.state["orders"],
+                    "1234": {k: v for k, v in refund.state["orders"]["1234"].items() if k != "refunded"},
+                }
+            }
+        }
+    )
     first = evaluate_check(documented_checks()[0], untouched)
     assert first.passed is False and first.reasoning.startswith("orders.1234.refunded is not in the state")

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from evalkit.stats.agreement import (
-    bias_and_mae, binary_agreement, cohen_kappa, confusion, gwet_ac1, paired_scores, quadratic_weighted_kappa,
+    bias_and_mae,
+    binary_agreement,
+    cohen_kappa,
+    confusion,
+    gwet_ac1,
+    paired_scores,
+    quadratic_weighted_kappa,
     scale_agreement,
 )
 from evalkit.stats.cluster_bootstrap import BootstrapConfig, cluster_interval, expanded_confidence
@@ -87,10 +93,13 @@ def test_random_scale_kappa_matches_sklearn_with_and_without_labels(weights):
         n = int(rng.integers(2, 60))
         human = rng.integers(1, 6, n)
         judge = np.clip(human + rng.integers(-2, 3, n), 1, 5)
-        assert _same(cohen_kappa(judge.tolist(), human.tolist(), weights=weights),
-                     _oracle_kappa(judge, human, weights=weights))
-        assert _same(cohen_kappa(judge.tolist(), human.tolist(), weights=weights, labels=range(1, 6)),
-                     _oracle_kappa(judge, human, weights=weights, labels=[1, 2, 3, 4, 5]))
+        assert _same(
+            cohen_kappa(judge.tolist(), human.tolist(), weights=weights), _oracle_kappa(judge, human, weights=weights)
+        )
+        assert _same(
+            cohen_kappa(judge.tolist(), human.tolist(), weights=weights, labels=range(1, 6)),
+            _oracle_kappa(judge, human, weights=weights, labels=[1, 2, 3, 4, 5]),
+        )
 
 
 def test_quadratic_kappa_counts_unused_scale_points_when_given_the_scale():
@@ -120,10 +129,12 @@ def test_krippendorff_textbook_example_and_none_missing_form():
     # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", the 4 observers x 12 units example:
     # published nominal alpha 0.743, interval 0.849.
     nan = None
-    data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
-            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
-            [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
-            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]
+    data = [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+        [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
+    ]
     assert krippendorff_alpha(data, "nominal") == pytest.approx(0.743, abs=5e-4)
     assert krippendorff_alpha(data, "interval") == pytest.approx(0.849, abs=5e-4)
     as_nan = np.array([[np.nan if v is None else v for v in row] for row in data])
@@ -203,8 +214,7 @@ def test_scale_agreement_bias_and_mae():
     got = scale_agreement(judge, human, scale=range(1, 6))
     assert got.n == 5 and got.bias == pytest.approx(3 / 5) and got.mae == pytest.approx(3 / 5)
     assert got.exact_agreement == pytest.approx(3 / 5)
-    assert _same(got.quadratic_kappa, _oracle_kappa(judge[:5], human[:5], weights="quadratic",
-                                                   labels=[1, 2, 3, 4, 5]))
+    assert _same(got.quadratic_kappa, _oracle_kappa(judge[:5], human[:5], weights="quadratic", labels=[1, 2, 3, 4, 5]))
     assert _same(got.krippendorff_alpha_ordinal, _oracle_alpha([judge[:5], human[:5]], "ordinal"))
     assert bias_and_mae([], []) == (None, None)
 

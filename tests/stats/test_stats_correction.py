@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from evalkit.stats.correction import (
-    CorrectionConfig, Proportion, binomial_proportion, proportion_from_interval, rogan_gladen,
+    CorrectionConfig,
+    Proportion,
+    binomial_proportion,
+    proportion_from_interval,
+    rogan_gladen,
 )
 from evalkit.stats.means import pass_rate_estimate
 from evalkit.stats.ppi import PPIStratum, ppi_core, ppi_plus_plus, summarise_strata
@@ -49,14 +53,16 @@ def test_rogan_gladen_corrects_a_lenient_judge_downwards_and_a_strict_one_upward
     # truth 0.6: a judge with these rates shows 0.6 * 0.95 + 0.4 * 0.30 = 0.69
     lenient = rogan_gladen(Proportion(estimate=0.69, se=0.02), tpr, fpr)
     assert lenient.estimate == pytest.approx(0.6)
-    strict = rogan_gladen(Proportion(estimate=0.5, se=0.02), Proportion(estimate=0.7, se=0.01),
-                          Proportion(estimate=0.0, se=0.01))
+    strict = rogan_gladen(
+        Proportion(estimate=0.5, se=0.02), Proportion(estimate=0.7, se=0.01), Proportion(estimate=0.0, se=0.01)
+    )
     assert strict.estimate == pytest.approx(0.5 / 0.7)
 
 
 def test_rogan_gladen_clips_to_the_unit_interval():
-    got = rogan_gladen(Proportion(estimate=0.05, se=0.02), Proportion(estimate=0.9, se=0.02),
-                       Proportion(estimate=0.1, se=0.02))
+    got = rogan_gladen(
+        Proportion(estimate=0.05, se=0.02), Proportion(estimate=0.9, se=0.02), Proportion(estimate=0.1, se=0.02)
+    )
     assert got.estimate == 0.0 and got.low == 0.0 and 0.0 < got.high < 0.1
 
 
@@ -67,8 +73,12 @@ def test_rogan_gladen_refuses_a_weak_or_barely_measured_judge():
     # a good judge measured on 10 labels: TPR - FPR = 0.6 but its lower bound is far below 0.3
     few = rogan_gladen(Proportion(estimate=0.7, se=0.02), binomial_proportion(4, 5), binomial_proportion(1, 5))
     assert few.status == "inconclusive" and few.youden == pytest.approx(0.6) and few.youden_low < 0.3
-    lenient_floor = rogan_gladen(Proportion(estimate=0.7, se=0.02), binomial_proportion(4, 5),
-                                 binomial_proportion(1, 5), CorrectionConfig(min_youden=-1.0))
+    lenient_floor = rogan_gladen(
+        Proportion(estimate=0.7, se=0.02),
+        binomial_proportion(4, 5),
+        binomial_proportion(1, 5),
+        CorrectionConfig(min_youden=-1.0),
+    )
     assert lenient_floor.status == "ok"
 
 
@@ -113,11 +123,14 @@ def test_ppi_with_lambda_zero_is_the_classical_stratified_estimate():
 def test_tuned_lambda_is_cov_over_var_f_and_shrinks_the_interval():
     strata, _ = _strata(np.random.default_rng(2), scenarios=20, trials=20, labelled=5, fpr=0.05)
     tuned = ppi_plus_plus(strata)
-    dev = [(np.array(st.labels) - np.mean(st.labels), np.array(st.labelled_judge) - np.mean(st.labelled_judge))
-           for st in strata]
+    dev = [
+        (np.array(st.labels) - np.mean(st.labels), np.array(st.labelled_judge) - np.mean(st.labelled_judge))
+        for st in strata
+    ]
     cov = sum(float(np.sum(a * b)) for a, b in dev) / sum(len(st.labels) - 1 for st in strata)
-    var_f = (sum(float(np.sum((np.array(st.judge) - np.mean(st.judge)) ** 2)) for st in strata)
-             / sum(len(st.judge) - 1 for st in strata))
+    var_f = sum(float(np.sum((np.array(st.judge) - np.mean(st.judge)) ** 2)) for st in strata) / sum(
+        len(st.judge) - 1 for st in strata
+    )
     assert tuned.lam == pytest.approx(min(1.0, max(0.0, cov / var_f)))
     lam = tuned.lam
     by_hand = np.mean([np.mean(st.labels) - lam * (np.mean(st.labelled_judge) - np.mean(st.judge)) for st in strata])
@@ -183,8 +196,7 @@ def test_ppi_refuses_without_labels_to_correct_with():
     empty = strata[0].model_copy(update={"labels": [], "labelled_judge": []})
     got = ppi_plus_plus([empty, *strata[1:]])
     assert got.status == "inconclusive" and "no labelled trial" in got.reason and got.estimate is None
-    single = [st.model_copy(update={"labels": st.labels[:1], "labelled_judge": st.labelled_judge[:1]})
-              for st in strata]
+    single = [st.model_copy(update={"labels": st.labels[:1], "labelled_judge": st.labelled_judge[:1]}) for st in strata]
     assert "two labelled" in ppi_plus_plus(single).reason
     assert ppi_plus_plus([]).status == "inconclusive"
     with pytest.raises(ValueError, match="judge scores for"):
@@ -192,8 +204,10 @@ def test_ppi_refuses_without_labels_to_correct_with():
 
 
 def test_runtime_maths_needs_no_scipy_or_test_oracles():
-    code = ("import sys, evalkit.stats.agreement, evalkit.stats.correction, evalkit.stats.ppi, "
-            "evalkit.stats.variance_share, evalkit.stats.cluster_bootstrap; "
-            "print(sorted(m for m in ('scipy', 'sklearn', 'krippendorff', 'statsmodels') if m in sys.modules))")
+    code = (
+        "import sys, evalkit.stats.agreement, evalkit.stats.correction, evalkit.stats.ppi, "
+        "evalkit.stats.variance_share, evalkit.stats.cluster_bootstrap; "
+        "print(sorted(m for m in ('scipy', 'sklearn', 'krippendorff', 'statsmodels') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -6,8 +6,9 @@ from evalkit.stats import Interval, MeanEstimate, gate_decision, wilson_interval
 Z95 = 1.959963984540054
 
 
-@pytest.mark.parametrize("successes,n", [(0, 1), (1, 1), (0, 10), (3, 10), (10, 10), (7, 13),
-                                         (1, 200), (150, 200), (49, 50)])
+@pytest.mark.parametrize(
+    "successes,n", [(0, 1), (1, 1), (0, 10), (3, 10), (10, 10), (7, 13), (1, 200), (150, 200), (49, 50)]
+)
 @pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])
 def test_wilson_matches_scipy(successes, n, confidence):
     ci = sps.binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
@@ -53,21 +54,25 @@ def test_wilson_properties():
     assert wilson_interval(40, 100).width < wilson_interval(4, 10).width
 
 
-@pytest.mark.parametrize("low,high,threshold,expected", [
-    (0.8, 0.9, 0.8, "pass"),          # lower bound exactly at threshold passes
-    (0.81, 0.95, 0.8, "pass"),
-    (0.5, 0.79, 0.8, "fail"),
-    (0.5, 0.8, 0.8, "inconclusive"),  # upper bound touching threshold is not a fail
-    (0.7, 0.9, 0.8, "inconclusive"),
-])
+@pytest.mark.parametrize(
+    "low,high,threshold,expected",
+    [
+        (0.8, 0.9, 0.8, "pass"),  # lower bound exactly at threshold passes
+        (0.81, 0.95, 0.8, "pass"),
+        (0.5, 0.79, 0.8, "fail"),
+        (0.5, 0.8, 0.8, "inconclusive"),  # upper bound touching threshold is not a fail
+        (0.7, 0.9, 0.8, "inconclusive"),
+    ],
+)
 def test_gate_decision(low, high, threshold, expected):
     interval = Interval(low=low, high=high, estimate=(low + high) / 2, confidence=0.95, n=10)
     assert gate_decision(interval, threshold) == expected
 
 
 def test_gate_decision_accepts_mean_estimates_and_missing_bounds():
-    est = MeanEstimate(mean=0.9, se=0.01, low=0.88, high=0.92, confidence=0.95, n_clusters=5,
-                       n_obs=20, method="cluster_t")
+    est = MeanEstimate(
+        mean=0.9, se=0.01, low=0.88, high=0.92, confidence=0.95, n_clusters=5, n_obs=20, method="cluster_t"
+    )
     assert gate_decision(est, 0.85) == "pass"
     assert gate_decision(est, 0.95) == "fail"
     unknown = est.model_copy(update={"low": None, "high": None, "se": None})

@@ -95,8 +95,7 @@ def test_bootstrap_is_seeded_and_resamples_clusters():
     means = [np.mean(v) for v in data.values()]
     assert min(means) <= first.low <= first.mean <= first.high <= max(means)
     # cluster resampling: the big easy scenario counts once, so the interval stays near 0.1
-    skewed = bootstrap_mean_ci({"big": [1.0] * 100, **{f"s{i}": [0.0] for i in range(9)}},
-                               n_resamples=500)
+    skewed = bootstrap_mean_ci({"big": [1.0] * 100, **{f"s{i}": [0.0] for i in range(9)}}, n_resamples=500)
     assert skewed.mean == pytest.approx(0.1) and skewed.high < 0.5
 
 

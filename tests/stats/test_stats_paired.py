@@ -12,8 +12,7 @@ from evalkit.stats import (
 )
 
 
-@pytest.mark.parametrize("b,c", [(0, 1), (1, 0), (3, 3), (10, 2), (2, 10), (0, 7), (25, 14),
-                                 (100, 130), (1, 40)])
+@pytest.mark.parametrize("b,c", [(0, 1), (1, 0), (3, 3), (10, 2), (2, 10), (0, 7), (25, 14), (100, 130), (1, 40)])
 def test_mcnemar_matches_scipy_binomtest(b, c):
     expected = sps.binomtest(b, b + c, 0.5, alternative="two-sided").pvalue
     assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-12)
@@ -41,8 +40,9 @@ def test_paired_pass_fail_table():
 @pytest.mark.parametrize("n", [2, 3, 5, 9, 14])
 def test_sign_flip_exact_matches_scipy_permutation_test(n):
     diffs = np.random.default_rng(n).normal(0.1, 0.2, size=n)
-    expected = sps.permutation_test((diffs,), np.mean, permutation_type="samples",
-                                    alternative="two-sided", n_resamples=np.inf).pvalue
+    expected = sps.permutation_test(
+        (diffs,), np.mean, permutation_type="samples", alternative="two-sided", n_resamples=np.inf
+    ).pvalue
     assert sign_flip_p_value(diffs) == pytest.approx(expected)
 
 
@@ -81,8 +81,9 @@ def test_paired_diff_is_deterministic_per_seed():
     assert one == paired_bootstrap_diff(A, B, n_resamples=300, seed=5)
     # the t interval does not depend on the seed; the one-scenario bootstrap does
     assert (one.low, one.high) == (lambda o: (o.low, o.high))(paired_bootstrap_diff(A, B, n_resamples=300, seed=6))
-    single = [paired_bootstrap_diff({"s": [0.1, 0.5, 0.9]}, {"s": [0.3, 0.4, 1.0]}, n_resamples=300, seed=s)
-              for s in (5, 6)]
+    single = [
+        paired_bootstrap_diff({"s": [0.1, 0.5, 0.9]}, {"s": [0.3, 0.4, 1.0]}, n_resamples=300, seed=s) for s in (5, 6)
+    ]
     assert (single[0].se, single[0].low, single[0].high) != (single[1].se, single[1].low, single[1].high)
 
 
@@ -105,8 +106,7 @@ def test_paired_interval_is_wider_than_a_percentile_bootstrap_with_few_scenarios
     a = {str(i): [1.0, 1.0, 1.0] for i in range(5)}
     b = {str(i): [1.0] * round(3 + 3 * d) + [0.0] * round(-3 * d) for i, d in enumerate(diffs)}
     res = paired_bootstrap_diff(a, b, n_resamples=4000, seed=0)
-    boot = sps.bootstrap((diffs,), np.mean, n_resamples=4000, method="percentile",
-                         random_state=0).confidence_interval
+    boot = sps.bootstrap((diffs,), np.mean, n_resamples=4000, method="percentile", random_state=0).confidence_interval
     assert res.low < boot.low and res.high > boot.high
     assert res.high - res.low > 1.2 * (boot.high - boot.low)
 
@@ -130,19 +130,33 @@ def test_paired_diff_edges():
 
 
 def _diff(low, high):
-    return DiffEstimate(mean_diff=(low + high) / 2, low=low, high=high, se=None, p_value=None,
-                        confidence=0.95, n_pairs=10, mean_a=0.5, mean_b=0.5, dropped_a=[],
-                        dropped_b=[], method="paired_cluster_t")
+    return DiffEstimate(
+        mean_diff=(low + high) / 2,
+        low=low,
+        high=high,
+        se=None,
+        p_value=None,
+        confidence=0.95,
+        n_pairs=10,
+        mean_a=0.5,
+        mean_b=0.5,
+        dropped_a=[],
+        dropped_b=[],
+        method="paired_cluster_t",
+    )
 
 
-@pytest.mark.parametrize("low,high,expected", [
-    (-0.04, 0.03, "non_inferior"),
-    (0.01, 0.2, "non_inferior"),
-    (-0.05, 0.02, "inconclusive"),   # lower bound exactly at -margin is not enough
-    (-0.2, 0.01, "inconclusive"),
-    (-0.3, -0.06, "inferior"),
-    (-0.3, -0.05, "inconclusive"),
-])
+@pytest.mark.parametrize(
+    "low,high,expected",
+    [
+        (-0.04, 0.03, "non_inferior"),
+        (0.01, 0.2, "non_inferior"),
+        (-0.05, 0.02, "inconclusive"),  # lower bound exactly at -margin is not enough
+        (-0.2, 0.01, "inconclusive"),
+        (-0.3, -0.06, "inferior"),
+        (-0.3, -0.05, "inconclusive"),
+    ],
+)
 def test_non_inferiority_verdicts(low, high, expected):
     assert non_inferiority(_diff(low, high), 0.05) == expected
 
@@ -161,6 +175,7 @@ def test_non_inferiority_end_to_end_and_margin_check():
 
 def test_sign_flip_min_p_value_is_what_the_test_can_return():
     from evalkit.stats import sign_flip_min_p_value
+
     for n in range(2, 10):
         smallest = sign_flip_min_p_value(n)
         assert sign_flip_p_value(np.ones(n)) == pytest.approx(smallest) == pytest.approx(2 / 2**n)
@@ -173,11 +188,12 @@ def test_sign_flip_min_p_value_is_what_the_test_can_return():
 
 def test_a_total_collapse_over_few_scenarios_cannot_be_significant():
     from evalkit.stats import paired_test_can_reach, sign_flip_min_pairs
+
     collapse = paired_bootstrap_diff({k: [1.0] * 3 for k in "abcde"}, {k: [0.0] * 3 for k in "abcde"})
-    assert collapse.mean_diff == -1.0 and collapse.p_value > 0.05          # the reason the helper exists
+    assert collapse.mean_diff == -1.0 and collapse.p_value > 0.05  # the reason the helper exists
     assert not paired_test_can_reach(5, 0.95) and paired_test_can_reach(6, 0.95)
     assert not paired_test_can_reach(1, 0.5)
     assert sign_flip_min_pairs(0.95) == 6 and sign_flip_min_pairs(0.99) == 8 and sign_flip_min_pairs(0.8) == 4
-    assert sign_flip_min_pairs(0.9999) == 15                  # 2 / 2**15 < 1e-4
-    assert sign_flip_min_pairs(0.99999) is None               # 2 / 2**16 and 1 / 2001 are both > 1e-5
+    assert sign_flip_min_pairs(0.9999) == 15  # 2 / 2**15 < 1e-4
+    assert sign_flip_min_pairs(0.99999) is None  # 2 / 2**16 and 1 / 2001 are both > 1e-5
     assert sign_flip_min_pairs(0.99999, n_resamples=10**6) == 17

@@ -10,8 +10,7 @@ def brute_force(n: int, c: int, k: int) -> tuple[float, float]:
     """Average over every k-subset of n trials: P(any passes), P(all pass)."""
     trials = [True] * c + [False] * (n - c)
     subsets = list(combinations(trials, k))
-    return (sum(any(s) for s in subsets) / len(subsets),
-            sum(all(s) for s in subsets) / len(subsets))
+    return (sum(any(s) for s in subsets) / len(subsets), sum(all(s) for s in subsets) / len(subsets))
 
 
 @pytest.mark.parametrize("n", range(1, 9))
@@ -40,8 +39,9 @@ def test_pass_k_edges():
     assert pass_at_k(1000, 1, 1000) == 1.0
 
 
-@pytest.mark.parametrize("n,c,k,match", [(3, 1, 4, "exceeds"), (3, 1, 0, "k must"),
-                                         (3, 4, 1, "c <= n"), (3, -1, 1, "c <= n")])
+@pytest.mark.parametrize(
+    "n,c,k,match", [(3, 1, 4, "exceeds"), (3, 1, 0, "k must"), (3, 4, 1, "c <= n"), (3, -1, 1, "c <= n")]
+)
 def test_pass_k_rejects_bad_arguments(n, c, k, match):
     with pytest.raises(ValueError, match=match):
         pass_at_k(n, c, k)

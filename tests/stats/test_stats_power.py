@@ -1,8 +1,7 @@
 import math
 
-import pytest
-
 import numpy as np
+import pytest
 
 from evalkit.stats import gate_decision, minimum_detectable_effect, pass_rate_estimate, settle_advice, trials_needed
 
@@ -15,7 +14,8 @@ def test_mde_hand_values():
     assert minimum_detectable_effect(50, paired=True) == pytest.approx((Z95 + Z80) * math.sqrt(0.25 / 50))
     assert minimum_detectable_effect(50, paired=True, rho=0.0) == pytest.approx(minimum_detectable_effect(50))
     assert minimum_detectable_effect(200, p=0.9, alpha=0.01, power=0.9) == pytest.approx(
-        (2.5758293035489004 + 1.2815515655446004) * math.sqrt(2 * 0.09 / 200))
+        (2.5758293035489004 + 1.2815515655446004) * math.sqrt(2 * 0.09 / 200)
+    )
 
 
 def test_mde_properties():
@@ -37,9 +37,21 @@ def _scan(p, threshold, z, wilson, limit=6000):
     return None
 
 
-@pytest.mark.parametrize("p,threshold", [(0.9, 0.8), (0.85, 0.8), (0.5, 0.8), (0.7, 0.75),
-                                         (1.0, 0.9), (0.0, 0.05), (0.3, 0.1), (0.95, 0.7),
-                                         (0.05, 0.2), (0.99, 0.98)])
+@pytest.mark.parametrize(
+    "p,threshold",
+    [
+        (0.9, 0.8),
+        (0.85, 0.8),
+        (0.5, 0.8),
+        (0.7, 0.75),
+        (1.0, 0.9),
+        (0.0, 0.05),
+        (0.3, 0.1),
+        (0.95, 0.7),
+        (0.05, 0.2),
+        (0.99, 0.98),
+    ],
+)
 def test_trials_needed_is_the_smallest_conclusive_n(p, threshold, wilson):
     n = trials_needed(p, threshold)
     assert n is not None and n == _scan(p, threshold, Z95, wilson)
@@ -52,7 +64,7 @@ def test_trials_needed_grows_with_confidence_and_closeness():
 
 def test_trials_needed_when_nothing_helps():
     assert trials_needed(0.8, 0.8) is None
-    assert trials_needed(1.0, 1.0) is None   # Wilson's lower bound never reaches 1
+    assert trials_needed(1.0, 1.0) is None  # Wilson's lower bound never reaches 1
     assert trials_needed(0.0, 0.0) is None
     with pytest.raises(ValueError):
         trials_needed(1.2, 0.5)

@@ -41,23 +41,32 @@ def hand_interval(counts: list[tuple[int, int]], z: float = Z95) -> tuple[float,
 
 def test_cc_wilson_matches_newcombe_table() -> None:
     # Newcombe (1998), Table II, method 4 (score with continuity correction).
-    for (x, n), expected in {(81, 263): (0.2535, 0.3682), (15, 148): (0.0598, 0.1644),
-                             (0, 20): (0.0, 0.2005), (1, 29): (0.0018, 0.1963)}.items():
+    for (x, n), expected in {
+        (81, 263): (0.2535, 0.3682),
+        (15, 148): (0.0598, 0.1644),
+        (0, 20): (0.0, 0.2005),
+        (1, 29): (0.0018, 0.1963),
+    }.items():
         low, high = cc_wilson(np.array([x / n]), np.array([float(n)]), Z95)
         assert (float(low[0]), float(high[0])) == pytest.approx(expected, abs=5e-5)
 
 
-@pytest.mark.parametrize("counts", [
-    [(3, 5), (5, 5), (1, 5), (4, 5)],
-    [(10, 10)] * 6 + [(6, 10)] * 6,
-    [(2, 3), (3, 3), (0, 2), (7, 9), (1, 1)],          # unequal trial counts
-    [(9, 10), (8, 10), (10, 10), (9, 10), (7, 10)],   # spread below binomial: deff = 1
-])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        [(3, 5), (5, 5), (1, 5), (4, 5)],
+        [(10, 10)] * 6 + [(6, 10)] * 6,
+        [(2, 3), (3, 3), (0, 2), (7, 9), (1, 1)],  # unequal trial counts
+        [(9, 10), (8, 10), (10, 10), (9, 10), (7, 10)],  # spread below binomial: deff = 1
+    ],
+)
 def test_matches_the_hand_computation(counts: list[tuple[int, int]]) -> None:
     est = pass_rate_estimate({f"s{i}": c for i, c in enumerate(counts)})
     low, high, deff = hand_interval(counts)
     assert (est.low, est.high) == pytest.approx((low, high), abs=1e-12)
-    assert est.deff == pytest.approx(deff * sum(n for _, n in counts) / (len(counts) ** 2 / sum(1 / n for _, n in counts)))
+    assert est.deff == pytest.approx(
+        deff * sum(n for _, n in counts) / (len(counts) ** 2 / sum(1 / n for _, n in counts))
+    )
     assert est.mean == pytest.approx(np.mean([c / n for c, n in counts]))
     assert est.method == "cluster_score" and est.n_clusters == len(counts)
 
@@ -92,7 +101,7 @@ def test_all_passing_keeps_width_and_all_failing_too(shape: tuple[int, int]) -> 
 
 def test_ten_single_trial_passes_no_longer_pass_any_threshold() -> None:
     est = pass_rate_estimate({f"s{i}": (1, 1) for i in range(10)})
-    assert est.high == 1.0 and est.low < 0.8   # the old clustered t gave [1.0, 1.0]
+    assert est.high == 1.0 and est.low < 0.8  # the old clustered t gave [1.0, 1.0]
 
 
 def test_bounds_stay_inside_unit_interval_and_around_the_mean() -> None:

@@ -13,8 +13,10 @@ from evalkit.testing.ratelimit import RateLimit, go_duration
 
 
 def clients(server: FakeLLMServer) -> tuple[openai.OpenAI, anthropic.Anthropic]:
-    return (openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0),
-            anthropic.Anthropic(base_url=server.anthropic_base_url, api_key="k", max_retries=0))
+    return (
+        openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0),
+        anthropic.Anthropic(base_url=server.anthropic_base_url, api_key="k", max_retries=0),
+    )
 
 
 def test_openai_budget_headers_and_429():
@@ -38,7 +40,9 @@ def test_openai_budget_headers_and_429():
 def test_anthropic_budget_headers_and_429():
     with FakeLLMServer([Rule(text="ok")], rpm=60, rate_window_s=1.0) as server:  # one request a second
         _, ant = clients(server)
-        raw = ant.messages.with_raw_response.create(model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+        raw = ant.messages.with_raw_response.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
         assert raw.parse().content[0].text == "ok"
         assert raw.headers["anthropic-ratelimit-requests-remaining"] == "0"
         assert raw.headers["anthropic-ratelimit-requests-reset"].endswith("Z")

@@ -9,7 +9,7 @@ import httpx2
 import openai
 import pytest
 
-from evalkit.testing import Fault, FakeLLMServer, Rule
+from evalkit.testing import FakeLLMServer, Fault, Rule
 
 KEY = "sk-wire-test-secret"
 _PLAIN_HTTP = httpx2.create_ssl_context(verify=False)  # the fake is plain http; skip building a CA store per client
@@ -27,11 +27,15 @@ def server():
 
 
 def oa(server: FakeLLMServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0, http_client=httpx2.Client(verify=_PLAIN_HTTP))
+    return openai.OpenAI(
+        base_url=server.openai_base_url, api_key=KEY, max_retries=0, http_client=httpx2.Client(verify=_PLAIN_HTTP)
+    )
 
 
 def an(server: FakeLLMServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.anthropic_base_url, api_key=KEY, max_retries=0, http_client=httpx2.Client(verify=_PLAIN_HTTP))
+    return anthropic.Anthropic(
+        base_url=server.anthropic_base_url, api_key=KEY, max_retries=0, http_client=httpx2.Client(verify=_PLAIN_HTTP)
+    )
 
 
 def test_openai_text_and_request_log_without_auth(server):
@@ -45,7 +49,8 @@ def test_openai_text_and_request_log_without_auth(server):
 
 def test_openai_tool_call_and_role_header(server):
     reply = oa(server).chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "weather in Paris?"}],
+        model="m",
+        messages=[{"role": "user", "content": "weather in Paris?"}],
         tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}],
     )
     call = reply.choices[0].message.tool_calls[0]
@@ -70,16 +75,23 @@ def test_openai_streaming_with_usage(server):
 
 def test_anthropic_text_tool_use_and_forced_tool(server):
     client = an(server)
-    reply = client.messages.create(model="claude-x", max_tokens=50, system="be nice", messages=[{"role": "user", "content": "hi"}])
+    reply = client.messages.create(
+        model="claude-x", max_tokens=50, system="be nice", messages=[{"role": "user", "content": "hi"}]
+    )
     assert reply.content[0].text == "hello there" and reply.stop_reason == "end_turn"
     tool = client.messages.create(
-        model="claude-x", max_tokens=50, messages=[{"role": "user", "content": "weather?"}],
+        model="claude-x",
+        max_tokens=50,
+        messages=[{"role": "user", "content": "weather?"}],
         tools=[{"name": "get_weather", "input_schema": {"type": "object"}}],
     )
     assert tool.stop_reason == "tool_use" and tool.content[0].input == {"city": "Paris"}
     forced = client.messages.create(
-        model="claude-x", max_tokens=50, messages=[{"role": "user", "content": "grade"}],
-        tools=[{"name": "Verdict", "input_schema": {"type": "object"}}], tool_choice={"type": "tool", "name": "Verdict"},
+        model="claude-x",
+        max_tokens=50,
+        messages=[{"role": "user", "content": "grade"}],
+        tools=[{"name": "Verdict", "input_schema": {"type": "object"}}],
+        tool_choice={"type": "tool", "name": "Verdict"},
         extra_headers={"x-evalkit-role": "judge"},
     )
     assert forced.content[0].type == "tool_use" and forced.content[0].name == "Verdict"
@@ -92,11 +104,29 @@ def test_unmatched_request_gets_documented_echo(server):
 
 
 def test_rule_sequence_and_times():
-    with FakeLLMServer([Rule(match="next", replies=[{"text": "one"}, {"text": "two"}]), Rule(times=1, text="once")]) as s:
-        texts = [oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "next"}]).choices[0].message.content for _ in range(3)]
+    with FakeLLMServer(
+        [Rule(match="next", replies=[{"text": "one"}, {"text": "two"}]), Rule(times=1, text="once")]
+    ) as s:
+        texts = [
+            oa(s)
+            .chat.completions.create(model="m", messages=[{"role": "user", "content": "next"}])
+            .choices[0]
+            .message.content
+            for _ in range(3)
+        ]
         assert texts == ["one", "two", "two"]
-        first = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "z"}]).choices[0].message.content
-        second = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "z"}]).choices[0].message.content
+        first = (
+            oa(s)
+            .chat.completions.create(model="m", messages=[{"role": "user", "content": "z"}])
+            .choices[0]
+            .message.content
+        )
+        second = (
+            oa(s)
+            .chat.completions.create(model="m", messages=[{"role": "user", "content": "z"}])
+            .choices[0]
+            .message.content
+        )
         assert (first, second) == ("once", "[no rule matched] z")
 
 
@@ -117,7 +147,13 @@ def test_http_faults_reach_the_sdk(server, fault, error):
     if fault is Fault.rate_limit:
         assert info.value.response.headers["retry-after"] == "7"
     # the fault is consumed: the next call succeeds
-    assert oa(server).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}]).choices[0].message.content == "hello there"
+    assert (
+        oa(server)
+        .chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        .choices[0]
+        .message.content
+        == "hello there"
+    )
 
 
 def test_body_faults(server):
@@ -139,12 +175,20 @@ def test_body_faults(server):
 def test_timeout_fault_hangs_until_client_gives_up(server):
     server.inject(Fault.timeout)
     with pytest.raises(openai.APITimeoutError):
-        oa(server).with_options(timeout=0.3).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        oa(server).with_options(timeout=0.3).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
 
 
 def test_api_key_enforced_when_configured():
     with FakeLLMServer([Rule(text="ok")], api_key=KEY) as s:
-        assert oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "a"}]).choices[0].message.content == "ok"
+        assert (
+            oa(s)
+            .chat.completions.create(model="m", messages=[{"role": "user", "content": "a"}])
+            .choices[0]
+            .message.content
+            == "ok"
+        )
         bad = openai.OpenAI(base_url=s.openai_base_url, api_key="wrong", max_retries=0)
         with pytest.raises(openai.AuthenticationError):
             bad.chat.completions.create(model="m", messages=[{"role": "user", "content": "a"}])
@@ -157,7 +201,9 @@ def test_anthropic_streaming_text_and_tool_use(server):
         final = stream.get_final_message()
     assert text == "hello there" and final.stop_reason == "end_turn" and final.usage.output_tokens > 0
     with client.messages.stream(
-        model="c", max_tokens=50, messages=[{"role": "user", "content": "weather?"}],
+        model="c",
+        max_tokens=50,
+        messages=[{"role": "user", "content": "weather?"}],
         tools=[{"name": "get_weather", "input_schema": {"type": "object"}}],
     ) as stream:
         final = stream.get_final_message()
@@ -166,7 +212,9 @@ def test_anthropic_streaming_text_and_tool_use(server):
 
 def test_openai_json_object_mode_and_unknown_route(server):
     reply = oa(server).chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "x"}], response_format={"type": "json_object"},
+        model="m",
+        messages=[{"role": "user", "content": "x"}],
+        response_format={"type": "json_object"},
         extra_headers={"x-evalkit-role": "judge"},
     )
     assert json.loads(reply.choices[0].message.content) == {"score": 4}
@@ -178,7 +226,9 @@ def test_openai_json_object_mode_and_unknown_route(server):
 def test_structured_rule_only_matches_structured_requests():
     with FakeLLMServer([Rule(structured=True, json={"a": 1}), Rule(structured=False, text="prose")]) as s:
         fmt = {"type": "json_schema", "json_schema": {"name": "A", "schema": {"type": "object"}}}
-        structured = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}], response_format=fmt)
+        structured = oa(s).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "x"}], response_format=fmt
+        )
         plain = oa(s).chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
         assert (structured.choices[0].message.content, plain.choices[0].message.content) == ('{"a": 1}', "prose")
 
@@ -189,7 +239,9 @@ def test_abandoned_request_stops_counting_as_in_flight(server):
     server.hang_s = 30
     server.inject(Fault.timeout)
     with pytest.raises(openai.APITimeoutError):
-        oa(server).with_options(timeout=0.2).chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        oa(server).with_options(timeout=0.2).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}]
+        )
     deadline = time.monotonic() + 5
     while server.in_flight and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -210,7 +262,12 @@ def test_chunked_request_body_is_understood(server):
 
     conn = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
-    conn.request("POST", "/v1/chat/completions", body=iter([body[:10], body[10:]]), headers={"content-type": "application/json"},
-                 encode_chunked=True)
+    conn.request(
+        "POST",
+        "/v1/chat/completions",
+        body=iter([body[:10], body[10:]]),
+        headers={"content-type": "application/json"},
+        encode_chunked=True,
+    )
     answer = json.loads(conn.getresponse().read())
     assert answer["choices"][0]["message"]["content"] == "hello there"

@@ -60,8 +60,9 @@ def test_rate_on_the_threshold_is_never_settled() -> None:
 
 def test_interval_is_clipped_to_the_unit_range() -> None:
     # the old clustered t went above 1 (e.g. [0.674, 1.126]) for a few scenarios at 0 and many at 1
-    check = suite_mean_check(rows({**{f"p{i}": "ppp" for i in range(10)}, "z": "fff"}),
-                             GateConfig(suite_mean_lower_ci=0.5))
+    check = suite_mean_check(
+        rows({**{f"p{i}": "ppp" for i in range(10)}, "z": "fff"}), GateConfig(suite_mean_lower_ci=0.5)
+    )
     high = float(check.detail.split("CI [")[1].split("]")[0].split(", ")[1])
     assert high <= 1.0
 
@@ -72,7 +73,7 @@ def test_interval_is_clipped_to_the_unit_range() -> None:
 @pytest.mark.parametrize("n", [1, 3, 5])
 def test_a_collapse_over_few_scenarios_is_inconclusive_not_pass(n: int) -> None:
     scenarios = [f"s{i}" for i in range(n)]
-    base, now = rows({k: "ppp" for k in scenarios}), rows({k: "fff" for k in scenarios})
+    base, now = rows(dict.fromkeys(scenarios, "ppp")), rows(dict.fromkeys(scenarios, "fff"))
     check = regression_check(now, base, GateConfig(regression_margin=0.1))
     assert check.decision == "inconclusive"
     assert "cannot reach 95%" in check.detail and "at least 6 paired scenarios are needed" in check.detail
@@ -80,8 +81,9 @@ def test_a_collapse_over_few_scenarios_is_inconclusive_not_pass(n: int) -> None:
 
 def test_a_collapse_over_six_scenarios_fails() -> None:
     scenarios = [f"s{i}" for i in range(6)]
-    check = regression_check(rows({k: "fff" for k in scenarios}), rows({k: "ppp" for k in scenarios}),
-                             GateConfig(regression_margin=0.1))
+    check = regression_check(
+        rows(dict.fromkeys(scenarios, "fff")), rows(dict.fromkeys(scenarios, "ppp")), GateConfig(regression_margin=0.1)
+    )
     assert check.decision == "fail"
 
 
@@ -91,15 +93,18 @@ def test_no_drop_over_few_scenarios_still_passes() -> None:
     assert check.decision == "pass" and "within the margin" in check.detail and "cannot reach 95%" in check.detail
 
 
-@pytest.mark.parametrize("field,before,after,reason", [
-    ("judge_models", ["openai:gpt-4.1-mini"], ["openai:gpt-4.1"], "judge changed"),
-    ("simulator_model", "openai:gpt-4.1-mini", "anthropic:claude-haiku", "simulator changed"),
-    ("rubric_refs", ["support.resolution@2"], ["support.resolution@3"], "rubric changed"),
-])
+@pytest.mark.parametrize(
+    "field,before,after,reason",
+    [
+        ("judge_models", ["openai:gpt-4.1-mini"], ["openai:gpt-4.1"], "judge changed"),
+        ("simulator_model", "openai:gpt-4.1-mini", "anthropic:claude-haiku", "simulator changed"),
+        ("rubric_refs", ["support.resolution@2"], ["support.resolution@3"], "rubric changed"),
+    ],
+)
 def test_a_changed_instrument_is_inconclusive(field: str, before: object, after: object, reason: str) -> None:
     scenarios = {f"s{i}": "pppp" for i in range(8)}
     base = rows(scenarios, **{field: before})
-    now = rows({k: "ffff" for k in scenarios}, **{field: after})  # a collapse that would otherwise fail
+    now = rows(dict.fromkeys(scenarios, "ffff"), **{field: after})  # a collapse that would otherwise fail
     result = decide_gate(now, GateConfig(), baseline=base)
     check = next(c for c in result.checks if c.name == "regression")
     assert check.decision == "inconclusive" and reason in check.detail and "not comparable" in check.detail
@@ -116,6 +121,9 @@ def test_a_changed_rubric_fingerprint_is_inconclusive() -> None:
     assert regression_check(judged("1807bdbc4660"), judged("1807bdbc4660"), GateConfig()).decision == "pass"
     check = regression_check(judged("5b1e00000000"), judged("1807bdbc4660"), GateConfig())
     assert check.decision == "inconclusive" and "rubric changed" in check.detail
-    assert "rubric support.resolution@2 fingerprint differs: 1807bdbc4660 (baseline) vs 5b1e00000000 (this run)" in check.detail
+    assert (
+        "rubric support.resolution@2 fingerprint differs: 1807bdbc4660 (baseline) vs 5b1e00000000 (this run)"
+        in check.detail
+    )
     older = rows(scenarios, rubric_refs=[ref])  # a baseline written before trial rows had fingerprints
     assert regression_check(judged("5b1e00000000"), older, GateConfig()).decision == "pass"

@@ -7,11 +7,10 @@ from judge_trust_records import record_for
 from test_judge_trust_gate import TODAY, TRUSTED_BOUNDS, USE, check, criteria, lookup, trials
 
 from evalkit.spec.models import GateConfig, JudgeTrustGate
-from evalkit.stats.correction import binomial_proportion, proportion_from_interval, rogan_gladen
+from evalkit.stats.correction import CorrectionConfig, binomial_proportion, proportion_from_interval, rogan_gladen
 from evalkit.stats.intervals import gate_decision
 from evalkit.stats.means import pass_rate_estimate
 from evalkit.stats.ppi import PPIStratum, ppi_plus_plus
-from evalkit.stats.correction import CorrectionConfig
 from evalkit.verdicts.gates import decide_gate
 from evalkit.verdicts.judge_trust import InUse
 from evalkit.verdicts.trust_gate import JudgeEvidence, RunLabel
@@ -32,9 +31,11 @@ def test_rogan_gladen_gates_on_the_corrected_interval_and_shows_both() -> None:
     raw_check = check(decide_gate(rows, gate("off", threshold=0.6), evidence=evidence), "suite_mean")
     result = decide_gate(rows, gate("rogan_gladen", threshold=0.6), evidence=evidence)
     c = check(result, "suite_mean")
-    raw = pass_rate_estimate({k: (8, 10) for k in SPEC}, 0.95)
-    expected = rogan_gladen(proportion_from_interval(raw.mean, raw.low, raw.high), binomial_proportion(57, 60),
-                            binomial_proportion(18, 60))
+    raw = pass_rate_estimate(dict.fromkeys(SPEC, (8, 10)), 0.95)
+    expected = rogan_gladen(
+        proportion_from_interval(raw.mean, raw.low, raw.high), binomial_proportion(57, 60), binomial_proportion(18, 60)
+    )
+
     def through(q: float) -> float:
         return min(1.0, max(0.0, (q - 0.3) / (0.95 - 0.3)))
 
@@ -54,8 +55,9 @@ def test_rogan_gladen_is_never_surer_than_the_raw_interval_allows() -> None:
     good = ([0] + [1] * 29 + [0] * 29 + [1], [1] * 30 + [0] * 30)  # TPR 29/30, FPR 1/30
     evidence = JudgeEvidence(criteria=criteria(rows), calibration=lookup(record_for(USE, *good)), today=TODAY)
     raw = pass_rate_estimate({"a": (2, 2), "b": (2, 2), "c": (2, 2)}, 0.95)
-    delta = rogan_gladen(proportion_from_interval(raw.mean, raw.low, raw.high), binomial_proportion(29, 30),
-                         binomial_proportion(1, 30))
+    delta = rogan_gladen(
+        proportion_from_interval(raw.mean, raw.low, raw.high), binomial_proportion(29, 30), binomial_proportion(1, 30)
+    )
     result = decide_gate(rows, gate("rogan_gladen", threshold=0.5), evidence=evidence)
     mapped_low = (raw.low - 1 / 30) / (29 / 30 - 1 / 30)
     assert delta.low > 0.5 > raw.low  # the delta method alone would pass a gate the raw interval cannot
@@ -75,18 +77,29 @@ def test_rogan_gladen_refuses_a_judge_that_barely_separates() -> None:
 
 def test_rogan_gladen_needs_a_current_record_and_one_rubric() -> None:
     rows = trials(SPEC)
-    missing = decide_gate(rows, gate("rogan_gladen"),
-                          evidence=JudgeEvidence(criteria=criteria(rows), calibration=lookup(), today=TODAY))
+    missing = decide_gate(
+        rows, gate("rogan_gladen"), evidence=JudgeEvidence(criteria=criteria(rows), calibration=lookup(), today=TODAY)
+    )
     assert check(missing, "suite_mean").decision == "inconclusive"
     assert "is missing" not in check(missing, "suite_mean").detail  # named as the state, with the fix
     assert "missing (no calibration record" in check(missing, "suite_mean").detail
-    stale = record_for(InUse(USE.rubric, "fp-old", USE.judge_models, USE.template_hash), *LENIENT, bounds=TRUSTED_BOUNDS)
-    refused = decide_gate(rows, gate("rogan_gladen"),
-                          evidence=JudgeEvidence(criteria=criteria(rows), calibration=lookup(stale), today=TODAY))
+    stale = record_for(
+        InUse(USE.rubric, "fp-old", USE.judge_models, USE.template_hash), *LENIENT, bounds=TRUSTED_BOUNDS
+    )
+    refused = decide_gate(
+        rows,
+        gate("rogan_gladen"),
+        evidence=JudgeEvidence(criteria=criteria(rows), calibration=lookup(stale), today=TODAY),
+    )
     assert "stale" in check(refused, "suite_mean").detail and refused.outcome == "inconclusive"
     other = InUse("support.honesty@1", "fp-h", USE.judge_models, USE.template_hash)
-    two = decide_gate(rows, gate("rogan_gladen"), evidence=JudgeEvidence(
-        criteria=criteria(rows) + criteria(rows, other), calibration=lookup(record_for(USE, *LENIENT)), today=TODAY))
+    two = decide_gate(
+        rows,
+        gate("rogan_gladen"),
+        evidence=JudgeEvidence(
+            criteria=criteria(rows) + criteria(rows, other), calibration=lookup(record_for(USE, *LENIENT)), today=TODAY
+        ),
+    )
     assert "this suite used 2" in check(two, "suite_mean").detail
 
 
@@ -102,8 +115,17 @@ def labels_for(rows: list, every: int) -> list[RunLabel]:
     for t in rows:
         if t.trial % every == 0:
             human = 0.0 if t.trial == 6 else (1.0 if t.outcome == "pass" else 0.0)
-            out.append(RunLabel(suite=t.suite, scenario_id=t.scenario_id, tier=t.tier, trial=t.trial,
-                                rubric=USE.rubric, human_pass=human, n_lines=1))
+            out.append(
+                RunLabel(
+                    suite=t.suite,
+                    scenario_id=t.scenario_id,
+                    tier=t.tier,
+                    trial=t.trial,
+                    rubric=USE.rubric,
+                    human_pass=human,
+                    n_lines=1,
+                )
+            )
     return out
 
 

@@ -21,41 +21,67 @@ TRUSTED_BOUNDS = {"cohen_kappa": (0.85, 0.99), "tpr": (0.9, 1.0), "fpr": (0.0, 0
 
 def trials(spec: dict[str, str]) -> list[TrialRecord]:
     """{"a": "ppf"} -> trials of scenario a: pass, pass, fail."""
-    return [TrialRecord(suite="s", scenario_id=sid, tier="mini", trial=i,
-                        outcome={"p": "pass", "f": "fail", "i": "invalid"}[ch])
-            for sid, outcomes in spec.items() for i, ch in enumerate(outcomes)]
+    return [
+        TrialRecord(
+            suite="s", scenario_id=sid, tier="mini", trial=i, outcome={"p": "pass", "f": "fail", "i": "invalid"}[ch]
+        )
+        for sid, outcomes in spec.items()
+        for i, ch in enumerate(outcomes)
+    ]
 
 
 def criteria(rows: list[TrialRecord], use: InUse = USE) -> list[ResultRow]:
-    return [ResultRow(suite=t.suite, scenario_id=t.scenario_id, tier=t.tier, trial=t.trial, rubric_ref=use.rubric,
-                      rubric_fingerprint=use.fingerprint, criterion_id="resolved", outcome=t.outcome,
-                      judge_models=list(use.judge_models), template_hash=use.template_hash)
-            for t in rows]
+    return [
+        ResultRow(
+            suite=t.suite,
+            scenario_id=t.scenario_id,
+            tier=t.tier,
+            trial=t.trial,
+            rubric_ref=use.rubric,
+            rubric_fingerprint=use.fingerprint,
+            criterion_id="resolved",
+            outcome=t.outcome,
+            judge_models=list(use.judge_models),
+            template_hash=use.template_hash,
+        )
+        for t in rows
+    ]
 
 
 def lookup(*records: CalibrationRecord, broken: str | None = None) -> CalibrationLookup:
-    found = {f"{r.key.rubric}/{r.judge_slug}": LoadedRecord(rubric=r.key.rubric, judge_slug=r.judge_slug,
-                                                          path=f"calibration/{r.key.rubric}/{r.judge_slug}.json", record=r)
-             for r in records}
+    found = {
+        f"{r.key.rubric}/{r.judge_slug}": LoadedRecord(
+            rubric=r.key.rubric,
+            judge_slug=r.judge_slug,
+            path=f"calibration/{r.key.rubric}/{r.judge_slug}.json",
+            record=r,
+        )
+        for r in records
+    }
     if broken:
         slug = judge_slug(list(USE.judge_models))
         found[f"{USE.rubric}/{slug}"] = LoadedRecord(rubric=USE.rubric, judge_slug=slug, path="x.json", problem=broken)
     return CalibrationLookup(root="/p", records=found)
 
 
-def decide(spec: dict[str, str], gate: GateConfig, *records: CalibrationRecord, today: date = TODAY,
-           calibration: CalibrationLookup | None = None) -> GateResult:
+def decide(
+    spec: dict[str, str],
+    gate: GateConfig,
+    *records: CalibrationRecord,
+    today: date = TODAY,
+    calibration: CalibrationLookup | None = None,
+) -> GateResult:
     rows = trials(spec)
     evidence = JudgeEvidence(criteria=criteria(rows), calibration=calibration or lookup(*records), today=today)
     return decide_gate(rows, gate, evidence=evidence)
 
 
-def check(result: GateResult, name: str = "judge_trust"):  # noqa: ANN201
+def check(result: GateResult, name: str = "judge_trust"):
     return next((c for c in result.checks if c.name == name), None)
 
 
-PASSING = {k: "ppppp" for k in "abcdefghijkl"}  # 12 all-passing scenarios: the suite mean passes at 0.7
-FAILING = {k: "fffff" for k in "abcdefghijkl"}
+PASSING = dict.fromkeys("abcdefghijkl", "ppppp")  # 12 all-passing scenarios: the suite mean passes at 0.7
+FAILING = dict.fromkeys("abcdefghijkl", "fffff")
 
 
 def gate(require: str = "fail", **floors: object) -> GateConfig:
@@ -97,17 +123,25 @@ def test_trusted_record_lets_the_gate_decide() -> None:
 @pytest.mark.parametrize("require", ["warn", "fail"])
 @pytest.mark.parametrize("record", [None, "trusted", "stale"])
 def test_judge_trust_never_turns_a_fail_into_a_pass(require: str, record: str | None) -> None:
-    records = {None: [], "trusted": [trusted_record()],
-               "stale": [record_for(InUse(USE.rubric, "fp-old", USE.judge_models, USE.template_hash), *good_judge(),
-                                    bounds=TRUSTED_BOUNDS)]}[record]
+    records = {
+        None: [],
+        "trusted": [trusted_record()],
+        "stale": [
+            record_for(
+                InUse(USE.rubric, "fp-old", USE.judge_models, USE.template_hash), *good_judge(), bounds=TRUSTED_BOUNDS
+            )
+        ],
+    }[record]
     result = decide(FAILING, gate(require), *records)
     assert check(result, "suite_mean").decision == "fail"
     assert result.outcome == "fail" and result.failed
 
 
 def test_stale_when_the_fingerprint_judge_or_template_changed() -> None:
-    for changed, what in ((InUse(USE.rubric, "fp-old", USE.judge_models, USE.template_hash), "rubric fingerprint"),
-                          (InUse(USE.rubric, USE.fingerprint, USE.judge_models, "tpl-old"), "judge template")):
+    for changed, what in (
+        (InUse(USE.rubric, "fp-old", USE.judge_models, USE.template_hash), "rubric fingerprint"),
+        (InUse(USE.rubric, USE.fingerprint, USE.judge_models, "tpl-old"), "judge template"),
+    ):
         result = decide(PASSING, gate("fail"), record_for(changed, *good_judge(), bounds=TRUSTED_BOUNDS))
         assert result.judge_trust[0].state == "stale" and what in result.judge_trust[0].why
         assert check(result).decision == "inconclusive" and "is STALE" in check(result).detail
@@ -162,11 +196,14 @@ def test_unreadable_record_counts_as_missing_with_the_problem() -> None:
 def test_every_rubric_x_judge_must_be_trusted() -> None:
     other = InUse("support.honesty@1", "fp-h", USE.judge_models, USE.template_hash)
     rows = trials(PASSING)
-    evidence = JudgeEvidence(criteria=criteria(rows) + criteria(rows, other), calibration=lookup(trusted_record()),
-                             today=TODAY)
+    evidence = JudgeEvidence(
+        criteria=criteria(rows) + criteria(rows, other), calibration=lookup(trusted_record()), today=TODAY
+    )
     result = decide_gate(rows, gate("fail"), evidence=evidence)
-    assert {f.rubric: f.state for f in result.judge_trust} == {"support.resolution@3": "trusted",
-                                                                "support.honesty@1": "missing"}
+    assert {f.rubric: f.state for f in result.judge_trust} == {
+        "support.resolution@3": "trusted",
+        "support.honesty@1": "missing",
+    }
     assert result.outcome == "inconclusive" and "1 of 2" in check(result).detail
 
 
@@ -181,10 +218,12 @@ def test_a_reading_without_a_template_hash_is_the_same_instrument_as_its_sibling
     rows = trials(PASSING)
     crit = criteria(rows)
     crit[0] = crit[0].model_copy(update={"template_hash": None})  # its prompt never rendered (an invalid reading)
-    result = decide_gate(rows, gate("fail"), evidence=JudgeEvidence(criteria=crit, calibration=lookup(trusted_record()),
-                                                                     today=TODAY))
+    result = decide_gate(
+        rows, gate("fail"), evidence=JudgeEvidence(criteria=crit, calibration=lookup(trusted_record()), today=TODAY)
+    )
     assert [f.state for f in result.judge_trust] == ["trusted"] and result.outcome == "pass"
     unknown = [c.model_copy(update={"template_hash": None}) for c in criteria(rows)]
-    alone = decide_gate(rows, gate("fail"), evidence=JudgeEvidence(criteria=unknown, calibration=lookup(trusted_record()),
-                                                                    today=TODAY))
+    alone = decide_gate(
+        rows, gate("fail"), evidence=JudgeEvidence(criteria=unknown, calibration=lookup(trusted_record()), today=TODAY)
+    )
     assert [f.state for f in alone.judge_trust] == ["trusted"]  # unknown template: not called stale

@@ -11,7 +11,12 @@ def trial(suite: str, sid: str, outcome: str, i: int = 0, tier: str = "mini") ->
 
 
 def test_same_scenario_id_in_two_suites_stays_apart() -> None:
-    rows = [trial("a", "refund", "fail"), trial("a", "refund", "fail", 1), trial("b", "refund", "pass"), trial("b", "refund", "pass", 1)]
+    rows = [
+        trial("a", "refund", "fail"),
+        trial("a", "refund", "fail", 1),
+        trial("b", "refund", "pass"),
+        trial("b", "refund", "pass", 1),
+    ]
     verdict = decide_run(rows, [], VerdictInputs())
     assert sorted((s.suite, s.outcome) for s in verdict.scenarios) == [("a", "fail"), ("b", "pass")]
     assert verdict.failing_scenarios("a", "mini") == ["refund"] and verdict.failing_scenarios("b", "mini") == []
@@ -31,8 +36,10 @@ def test_run_outcome_orders_fail_error_invalid_inconclusive_pass() -> None:
 
 
 def test_each_suite_is_decided_with_its_own_gate() -> None:
-    rows = [trial("strict", "x", o, i) for i, o in enumerate("pass pass fail".split())]
-    rows += [trial("lenient", "x", o, i) for i, o in enumerate("pass pass fail".split())]
-    inputs = VerdictInputs(gates={"strict": GateConfig(scenario_pass_rate=1.0), "lenient": GateConfig(scenario_pass_rate=0.5)})
+    rows = [trial("strict", "x", o, i) for i, o in enumerate(["pass", "pass", "fail"])]
+    rows += [trial("lenient", "x", o, i) for i, o in enumerate(["pass", "pass", "fail"])]
+    inputs = VerdictInputs(
+        gates={"strict": GateConfig(scenario_pass_rate=1.0), "lenient": GateConfig(scenario_pass_rate=0.5)}
+    )
     outcomes = {s.suite: s.outcome for s in decide_run(rows, [], inputs).scenarios}
     assert outcomes == {"strict": "fail", "lenient": "pass"}

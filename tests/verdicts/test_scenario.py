@@ -5,25 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalkit.plugin.messages import failure_message
-from evalkit.verdicts.scenario import decide_scenario
-from evalkit.verdicts.rows import ResultRow, TrialRecord
 from evalkit.spec.models import GateConfig
+from evalkit.verdicts.rows import ResultRow, TrialRecord
+from evalkit.verdicts.scenario import decide_scenario
 
 
 def trials(*outcomes: str, cost: float | None = 0.01) -> list[TrialRecord]:
     return [
-        TrialRecord(scenario_id="s", tier="mini", trial=i, outcome=o, score=1.0 if o == "pass" else 0.0,
-                 transcript_path=f"transcripts/s_t{i}.json", invalid_reason="judge unparseable" if o == "invalid" else None,
-                 fail_reasons=["must_pass resolved failed"] if o == "fail" else [],
-                 cost_usd={"total": cost})
+        TrialRecord(
+            scenario_id="s",
+            tier="mini",
+            trial=i,
+            outcome=o,
+            score=1.0 if o == "pass" else 0.0,
+            transcript_path=f"transcripts/s_t{i}.json",
+            invalid_reason="judge unparseable" if o == "invalid" else None,
+            fail_reasons=["must_pass resolved failed"] if o == "fail" else [],
+            cost_usd={"total": cost},
+        )
         for i, o in enumerate(outcomes)
     ]
 
 
 def crit(trial: int, outcome: str, score: float, cid: str = "resolved", reasoning: str = "") -> ResultRow:
-    return ResultRow(scenario_id="s", tier="mini", trial=trial, rubric_ref="support.resolution@2",
-                        rubric_id="support.resolution", criterion_id=cid, outcome=outcome, score=score,
-                        reasoning=reasoning)
+    return ResultRow(
+        scenario_id="s",
+        tier="mini",
+        trial=trial,
+        rubric_ref="support.resolution@2",
+        rubric_id="support.resolution",
+        criterion_id=cid,
+        outcome=outcome,
+        score=score,
+        reasoning=reasoning,
+    )
 
 
 def test_pass_rate_at_threshold_passes_and_below_fails() -> None:
@@ -39,7 +54,10 @@ def test_invalid_trials_count_neither_way() -> None:
 
 def test_min_valid_trials_defaults_to_half_the_trials_rounded_up() -> None:
     """4 of 5 invalid cannot pass (the old default of 1 valid trial let it)."""
-    assert decide_scenario(trials("pass", "invalid", "invalid", "invalid", "invalid"), [], GateConfig()).outcome == "invalid"
+    assert (
+        decide_scenario(trials("pass", "invalid", "invalid", "invalid", "invalid"), [], GateConfig()).outcome
+        == "invalid"
+    )
     assert decide_scenario(trials("pass", "invalid", "invalid"), [], GateConfig()).outcome == "invalid"
     assert decide_scenario(trials("pass", "pass", "pass", "invalid", "invalid"), [], GateConfig()).outcome == "pass"
 
@@ -85,7 +103,9 @@ def test_pass_hat_k_needs_every_valid_trial() -> None:
 def test_criterion_threshold_fails_a_passing_scenario() -> None:
     rows = [crit(0, "pass", 0.6, "tone"), crit(1, "pass", 0.5, "tone")]
     ok = decide_scenario(trials("pass", "pass"), rows, GateConfig(criterion_thresholds={"tone": 0.5}))
-    bad = decide_scenario(trials("pass", "pass"), rows, GateConfig(criterion_thresholds={"support.resolution.tone": 0.7}))
+    bad = decide_scenario(
+        trials("pass", "pass"), rows, GateConfig(criterion_thresholds={"support.resolution.tone": 0.7})
+    )
     assert ok.outcome == "pass"
     assert bad.outcome == "fail"
     assert bad.failing_criteria[0].threshold == 0.7 and abs(bad.failing_criteria[0].mean - 0.55) < 1e-9
@@ -100,7 +120,10 @@ def test_interval_is_wilson_over_valid_trials() -> None:
 
 
 def test_failure_message_lists_criteria_reasoning_and_transcript(tmp_path: Path) -> None:
-    rows = [crit(0, "pass", 1.0), crit(1, "fail", 0.0, reasoning="The agent never called refund_order.\nIt only apologised.")]
+    rows = [
+        crit(0, "pass", 1.0),
+        crit(1, "fail", 0.0, reasoning="The agent never called refund_order.\nIt only apologised."),
+    ]
     v = decide_scenario(trials("pass", "fail"), rows, GateConfig(scenario_pass_rate=0.8), run_dir=tmp_path)
     msg = failure_message(v, "s[mini]")
     assert v.outcome == "fail"

@@ -28,7 +28,9 @@ def check(outcome: Outcome) -> CriterionScore:
 
 def test_pass():
     d = decide_trial(
-        build(("user", "x"), ("agent", "y")), [verdict(Outcome.passed, 0.9), verdict(Outcome.passed, 0.7)], [check(Outcome.passed)]
+        build(("user", "x"), ("agent", "y")),
+        [verdict(Outcome.passed, 0.9), verdict(Outcome.passed, 0.7)],
+        [check(Outcome.passed)],
     )
     assert d.outcome == Outcome.passed and d.score == 0.8 and not d.fail_reasons
 
@@ -38,28 +40,42 @@ def test_simulator_and_infrastructure_are_invalid_not_fail():
         d = decide_trial(build(("user", "x"), ("agent", "y"), termination=reason), [verdict(Outcome.failed, 0.1)], [])
         assert d.outcome == Outcome.invalid and reason.value in d.invalid_reason and d.score is None
     flagged = build(
-        ("user", "x"), ("agent", "y"),
+        ("user", "x"),
+        ("agent", "y"),
         guardrail_flags=[GuardrailFlag(name="role_flip", turn=2, detail="acted as agent", action="invalidate")],
     )
     assert decide_trial(flagged, [verdict(Outcome.passed, 1.0)], []).outcome == Outcome.invalid
-    warned = build(("user", "x"), ("agent", "y"), guardrail_flags=[GuardrailFlag(name="role_flip", turn=2, detail="d", action="warn")])
+    warned = build(
+        ("user", "x"),
+        ("agent", "y"),
+        guardrail_flags=[GuardrailFlag(name="role_flip", turn=2, detail="d", action="warn")],
+    )
     assert decide_trial(warned, [verdict(Outcome.passed, 1.0)], []).outcome == Outcome.passed
 
 
 def test_agent_error_and_timeout_fail():
-    t = build(("user", "x"), ("agent", "y"), termination=TerminationReason.agent_error, termination_detail="KeyError: 'x'")
+    t = build(
+        ("user", "x"), ("agent", "y"), termination=TerminationReason.agent_error, termination_detail="KeyError: 'x'"
+    )
     d = decide_trial(t, [verdict(Outcome.invalid, invalid_reason="nothing to judge")], [])
     assert d.outcome == Outcome.failed and d.fail_reasons == ["agent_error: KeyError: 'x'"]
-    assert decide_trial(build(("user", "x"), ("agent", "y"), termination=TerminationReason.timeout), [], []).outcome == Outcome.failed
+    assert (
+        decide_trial(build(("user", "x"), ("agent", "y"), termination=TerminationReason.timeout), [], []).outcome
+        == Outcome.failed
+    )
 
 
 def test_invalid_rubric_or_check_invalidates_a_trial_that_did_not_fail():
     d = decide_trial(
-        build(("user", "x"), ("agent", "y")), [verdict(Outcome.passed, 0.9), verdict(Outcome.invalid, invalid_reason="judge down")], []
+        build(("user", "x"), ("agent", "y")),
+        [verdict(Outcome.passed, 0.9), verdict(Outcome.invalid, invalid_reason="judge down")],
+        [],
     )
     assert d.outcome == Outcome.invalid and d.invalid_reason == "support.resolution@2: judge down"
     assert (
-        decide_trial(build(("user", "x"), ("agent", "y")), [verdict(Outcome.passed, 1.0)], [check(Outcome.invalid)]).outcome
+        decide_trial(
+            build(("user", "x"), ("agent", "y")), [verdict(Outcome.passed, 1.0)], [check(Outcome.invalid)]
+        ).outcome
         == Outcome.invalid
     )
 
@@ -85,7 +101,9 @@ def test_checks_only_score():
 def test_a_valid_failure_beats_an_invalid_reading():
     """An unparseable judge reply must not turn a failed tool_called check into a dropped (invalid) trial."""
     failed_check = decide_trial(
-        build(("user", "x"), ("agent", "y")), [verdict(Outcome.invalid, invalid_reason="unparseable")], [check(Outcome.failed)]
+        build(("user", "x"), ("agent", "y")),
+        [verdict(Outcome.invalid, invalid_reason="unparseable")],
+        [check(Outcome.failed)],
     )
     assert failed_check.outcome == Outcome.failed
     assert failed_check.fail_reasons == [
@@ -93,14 +111,19 @@ def test_a_valid_failure_beats_an_invalid_reading():
         "also invalid: support.resolution@2: unparseable",
     ]
     failed_rubric = decide_trial(
-        build(("user", "x"), ("agent", "y")), [verdict(Outcome.failed, 0.2), verdict(Outcome.invalid, invalid_reason="down")], []
+        build(("user", "x"), ("agent", "y")),
+        [verdict(Outcome.failed, 0.2), verdict(Outcome.invalid, invalid_reason="down")],
+        [],
     )
     assert failed_rubric.outcome == Outcome.failed
 
 
 def test_an_agent_that_never_ran_is_an_error_and_never_judged():
-    setup = build(("user", "x"), termination=TerminationReason.setup_error,
-                  termination_detail="agent setup failed: ModuleNotFoundError: No module named 'agentx'")
+    setup = build(
+        ("user", "x"),
+        termination=TerminationReason.setup_error,
+        termination_detail="agent setup failed: ModuleNotFoundError: No module named 'agentx'",
+    )
     d = decide_trial(setup, [], [])
     assert d.outcome == Outcome.error and "agentx" in d.invalid_reason and d.score is None
     assert decided_without_judge(setup) == d
@@ -110,6 +133,9 @@ def test_an_agent_that_never_ran_is_an_error_and_never_judged():
 
 
 def test_the_agents_model_client_failing_is_invalid_not_a_failure():
-    infra = build(("user", "x"), termination=TerminationReason.infrastructure_error,
-                  termination_detail="agent failed at turn 1: RateLimitError: 429")
+    infra = build(
+        ("user", "x"),
+        termination=TerminationReason.infrastructure_error,
+        termination_detail="agent failed at turn 1: RateLimitError: 429",
+    )
     assert decide_trial(infra, [], []).outcome == Outcome.invalid

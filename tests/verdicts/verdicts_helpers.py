@@ -7,7 +7,9 @@ from typing import Any
 from evalkit.conversation.transcript import TerminationReason, Transcript, TranscriptMessage, TranscriptMeta
 
 
-def build(*turns: tuple[str, str], termination: TerminationReason = TerminationReason.user_stop, **extra: Any) -> Transcript:
+def build(
+    *turns: tuple[str, str], termination: TerminationReason = TerminationReason.user_stop, **extra: Any
+) -> Transcript:
     """turns: ("user", text) | ("agent", text); a user turn starts a new turn number."""
     messages: list[TranscriptMessage] = []
     turn = 0

@@ -2,10 +2,15 @@
 
 from evalkit.conversation.agents.base import Agent, AgentContext, AgentReply, AgentSetupError
 from evalkit.conversation.agents.build import build_agent
-from evalkit.conversation.agents.callable import (CallableAgentAdapter, agent_shape, build_callable_agent, is_factory,
-                                                  load_target)
-from evalkit.conversation.agents.marks import agent_factory
+from evalkit.conversation.agents.callable import (
+    CallableAgentAdapter,
+    agent_shape,
+    build_callable_agent,
+    is_factory,
+    load_target,
+)
 from evalkit.conversation.agents.http_agent import HttpAgentAdapter, HttpAgentError, extract_path
+from evalkit.conversation.agents.marks import agent_factory
 from evalkit.conversation.agents.model_agent import ModelAgentAdapter
 from evalkit.conversation.agents.normalise import normalise_reply
 from evalkit.conversation.agents.objects import object_agent

@@ -20,7 +20,9 @@ async def build_agent(config: AgentConfig, *, hub: ModelSource, model: str | Non
         entry = AGENTS.get(str(kind))
     except RegistryError as err:
         raise AgentSetupError(str(err)) from None
-    return await entry.value(_as_spec(config, entry.parts["spec"], str(kind)), BuildRequest(hub=hub, model=model, params=params))
+    return await entry.value(
+        _as_spec(config, entry.parts["spec"], str(kind)), BuildRequest(hub=hub, model=model, params=params)
+    )
 
 
 def _as_spec(config: Any, spec: type[BaseModel], kind: str) -> BaseModel:
@@ -33,5 +35,7 @@ def _as_spec(config: Any, spec: type[BaseModel], kind: str) -> BaseModel:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "agent"
-        raise AgentSetupError(f"agent kind {kind!r}: agent.{where}: {first['msg']} "
-                              f"({len(err.errors())} problem(s); expected {spec.__name__})") from None
+        raise AgentSetupError(
+            f"agent kind {kind!r}: agent.{where}: {first['msg']} "
+            f"({len(err.errors())} problem(s); expected {spec.__name__})"
+        ) from None

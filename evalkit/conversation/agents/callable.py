@@ -36,8 +36,8 @@ from evalkit.conversation.agents.base import Agent, AgentContext, AgentExit, Age
 from evalkit.conversation.agents.construct import construct, shared_agent
 from evalkit.conversation.agents.messages import message_style, to_chat_dicts
 from evalkit.conversation.agents.normalise import normalise_reply
-from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.conversation.agents.registry import BuildRequest, register_agent
+from evalkit.conversation.agents.threads import run_in_thread
 from evalkit.llm.types import Message
 from evalkit.spec.models import CallableAgent, FactoryAgent
 
@@ -53,7 +53,7 @@ def load_target(target: str) -> Any:
         raise AgentSetupError(f"agent target '{target}' must look like 'module:attr'")
     try:
         obj: Any = importlib.import_module(module_name)
-    except (Exception, SystemExit) as err:  # noqa: BLE001 - any import failure (sys.exit too) is a setup error
+    except (Exception, SystemExit) as err:
         raise AgentSetupError(f"cannot import module '{module_name}' for '{target}': {failure(err)}") from err
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -102,8 +102,12 @@ def _warn_guess(name: str, factory: bool) -> None:
     else:
         fix = "set its evalkit_factory = False, or give it a first parameter named messages"
         what = "the agent itself (called with the messages)"
-    warnings.warn(f"evalkit: guessed from its parameters that agent {name!r} is {what}; say so instead: {fix}. "
-                  "The guess will be removed in a future release.", FutureWarning, stacklevel=2)
+    warnings.warn(
+        f"evalkit: guessed from its parameters that agent {name!r} is {what}; say so instead: {fix}. "
+        "The guess will be removed in a future release.",
+        FutureWarning,
+        stacklevel=2,
+    )
 
 
 class CallableAgentAdapter:
@@ -158,8 +162,9 @@ class SharedAgentAdapter(CallableAgentAdapter):
         await CallableAgentAdapter.aclose(self)
 
 
-async def build_callable_agent(target: str, *, model: str | None, params: dict[str, Any],
-                               factory: bool | None = None) -> CallableAgentAdapter:
+async def build_callable_agent(
+    target: str, *, model: str | None, params: dict[str, Any], factory: bool | None = None
+) -> CallableAgentAdapter:
     """A fresh agent for one session (or the run's one shared agent): call the factory, or wrap the agent itself.
 
     `factory` says what `target` is (`kind: factory` passes True); None applies the rule above.
@@ -174,8 +179,9 @@ async def build_callable_agent(target: str, *, model: str | None, params: dict[s
     return await adapt_object(obj, target, model=model, params=params, factory=factory)
 
 
-async def adapt_object(obj: Any, name: str, *, model: str | None, params: dict[str, Any],
-                       factory: bool | None = None) -> CallableAgentAdapter:
+async def adapt_object(
+    obj: Any, name: str, *, model: str | None, params: dict[str, Any], factory: bool | None = None
+) -> CallableAgentAdapter:
     """The session's agent from a resolved Python object; `name` keys a shared factory's one agent."""
     if factory is None:
         factory, guessed = agent_shape(obj)
@@ -194,14 +200,21 @@ async def adapt_object(obj: Any, name: str, *, model: str | None, params: dict[s
     return CallableAgentAdapter(await _call_factory(obj, name, kwargs), name=name)
 
 
-@register_agent("callable", doc="A Python function, object or class named `module:attr` (or written as the "
-                "`agent:` string); factory or agent as declared, else by the documented rule.", spec=CallableAgent)
+@register_agent(
+    "callable",
+    doc="A Python function, object or class named `module:attr` (or written as the "
+    "`agent:` string); factory or agent as declared, else by the documented rule.",
+    spec=CallableAgent,
+)
 async def build_callable(config: CallableAgent, request: BuildRequest) -> Agent:
     return await build_callable_agent(config.target, model=request.model, params={**config.params, **request.params})
 
 
-@register_agent("factory", doc="`module:attr` called once per session as `target(model=tier, **params)`; "
-                "returns the agent.", spec=FactoryAgent)
+@register_agent(
+    "factory",
+    doc="`module:attr` called once per session as `target(model=tier, **params)`; returns the agent.",
+    spec=FactoryAgent,
+)
 async def build_factory(config: FactoryAgent, request: BuildRequest) -> Agent:
     params = {**config.params, **request.params}
     return await build_callable_agent(config.target, model=request.model, params=params, factory=True)

@@ -71,9 +71,14 @@ class HttpAgentAdapter:
             return {"messages": dumped, "session_id": context.session_id, "model": self.model}
         last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
         variables = {
-            "messages": dumped, "last_user_message": last_user, "session_id": context.session_id,
-            "scenario_id": context.scenario_id, "trial": context.trial, "seed": context.seed,
-            "turn": context.turn, "model": self.model,
+            "messages": dumped,
+            "last_user_message": last_user,
+            "session_id": context.session_id,
+            "scenario_id": context.scenario_id,
+            "trial": context.trial,
+            "seed": context.seed,
+            "turn": context.turn,
+            "model": self.model,
         }
         try:
             text = self._template.render(**variables)
@@ -122,7 +127,11 @@ def _compile(source: str) -> Any:
         raise AgentSetupError(f"http agent body_template is not valid jinja2: {err}") from None
 
 
-@register_agent("http", doc="POST the conversation to a running agent service (body from a jinja2 template) "
-                "and read the reply by a dotted path.", spec=HttpAgent)
+@register_agent(
+    "http",
+    doc="POST the conversation to a running agent service (body from a jinja2 template) "
+    "and read the reply by a dotted path.",
+    spec=HttpAgent,
+)
 async def build_http_agent(config: HttpAgent, request: BuildRequest) -> Agent:
     return HttpAgentAdapter(config, model=request.model)

@@ -37,8 +37,10 @@ class ChatMessage(dict[str, Any]):
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in ("role", "content", "tool_calls", "tool_call_id", "name"):
-            raise AttributeError(f"'dict' object has no attribute {name!r} (evalkit passes OpenAI chat-format dicts; "
-                                 "annotate the parameter list[evalkit.Message] to receive evalkit's models)")
+            raise AttributeError(
+                f"'dict' object has no attribute {name!r} (evalkit passes OpenAI chat-format dicts; "
+                "annotate the parameter list[evalkit.Message] to receive evalkit's models)"
+            )
         _warn_attribute(name)
         if name == "tool_calls":
             return [_LegacyCall(c) for c in self.get("tool_calls", [])]
@@ -61,7 +63,10 @@ def _warn_attribute(name: str) -> None:
     warnings.warn(
         f"evalkit: agents receive messages as OpenAI-style dicts; read message[{name!r}] instead of message.{name}, "
         "or annotate the parameter `messages: list[evalkit.Message]` to receive evalkit's models. "
-        "Attribute reads will be removed in a future release.", FutureWarning, stacklevel=3)
+        "Attribute reads will be removed in a future release.",
+        FutureWarning,
+        stacklevel=3,
+    )
 
 
 def to_chat_dicts(messages: list[Message]) -> list[dict[str, Any]]:
@@ -82,7 +87,7 @@ def _chat_dict(m: Message) -> ChatMessage:
 
 
 def message_style(fn: Any, owner: Any = None) -> MessageStyle:
-    """"models" when the agent asked for evalkit's models (attribute or annotation), else "dicts"."""
+    """ "models" when the agent asked for evalkit's models (attribute or annotation), else "dicts"."""
     for holder in (fn, owner):
         declared = getattr(holder, "evalkit_messages", None)
         if declared is not None:

@@ -30,7 +30,9 @@ class ModelAgentAdapter:
         responses: list[ModelResponse] = []
         for step in range(self.config.max_steps):
             response = await self.model.generate(
-                history + produced, tools=self._specs(), config=self._config(context, last=step == self.config.max_steps - 1)
+                history + produced,
+                tools=self._specs(),
+                config=self._config(context, last=step == self.config.max_steps - 1),
             )
             assert isinstance(response, ModelResponse)  # no output_schema, so never Unparseable
             responses.append(response)
@@ -77,8 +79,11 @@ def _reply(produced: list[Message], responses: list[ModelResponse], model: str) 
     )
 
 
-@register_agent("model", doc="A system prompt, a model (the tier under test, else `model`) and Python tools; "
-                "evalkit runs the tool loop.", spec=ModelAgent)
+@register_agent(
+    "model",
+    doc="A system prompt, a model (the tier under test, else `model`) and Python tools; evalkit runs the tool loop.",
+    spec=ModelAgent,
+)
 async def build_model_agent(config: ModelAgent, request: BuildRequest) -> Agent:
     name = request.model or config.model
     if not name:

@@ -26,8 +26,10 @@ from evalkit.llm.types import Message, ModelResponse, ToolCall, Usage
 _REPLY_KEYS = {"messages", "end", "usage", "cost_usd", "model", "calls", "cached_calls"}
 
 
-EXPECTED = ("expected a str, a message dict ({'role': 'assistant', 'content': ...}), a list of message dicts "
-            "(OpenAI style, tool_calls and role 'tool' included) or {'messages': [...], 'usage': {...}}")
+EXPECTED = (
+    "expected a str, a message dict ({'role': 'assistant', 'content': ...}), a list of message dicts "
+    "(OpenAI style, tool_calls and role 'tool' included) or {'messages': [...], 'usage': {...}}"
+)
 
 
 class AgentReplyError(AgentSetupError):
@@ -70,8 +72,12 @@ def _normalise(value: Any) -> AgentReply:
         return AgentReply(messages=[_checked(value)])
     if isinstance(value, ModelResponse):
         return AgentReply(
-            messages=[value.as_message()], usage=value.usage, cost_usd=value.cost_usd, calls=1,
-            cached_calls=int(value.cached), model=value.model or None,
+            messages=[value.as_message()],
+            usage=value.usage,
+            cost_usd=value.cost_usd,
+            calls=1,
+            cached_calls=int(value.cached),
+            model=value.model or None,
         )
     if isinstance(value, (list, tuple)):
         return _merge([_normalise(v) for v in value])
@@ -83,7 +89,9 @@ def _normalise(value: Any) -> AgentReply:
         if "role" not in value and value.get("choices"):
             return _normalise(value["choices"][0])
         if "role" not in value and isinstance(value.get("message"), dict):
-            return AgentReply(messages=[_message_dict({**value["message"], "finish_reason": value.get("finish_reason")})])
+            return AgentReply(
+                messages=[_message_dict({**value["message"], "finish_reason": value.get("finish_reason")})]
+            )
         return AgentReply(messages=[_message_dict(value)])
     raise AgentSetupError(f"agent returned {type(value).__name__} {_short(value)}; {EXPECTED}")
 
@@ -91,8 +99,10 @@ def _normalise(value: Any) -> AgentReply:
 def _reply_dict(value: dict[str, Any]) -> AgentReply:
     unknown = set(value) - _REPLY_KEYS
     if unknown:
-        raise AgentSetupError(f"agent reply dict has unknown keys {sorted(unknown)}; a reply dict has a role (one message) "
-                              f"or only these keys: {sorted(_REPLY_KEYS)}")
+        raise AgentSetupError(
+            f"agent reply dict has unknown keys {sorted(unknown)}; a reply dict has a role (one message) "
+            f"or only these keys: {sorted(_REPLY_KEYS)}"
+        )
     inner = _normalise(value.get("messages") or [])
     usage = value.get("usage")
     return inner.model_copy(
@@ -131,8 +141,15 @@ def _message_dict(d: dict[str, Any]) -> Message:
     if refusal is None and stop in ("refusal", "content_filter"):
         refusal = f"the provider stopped the reply ({stop})"
     return _checked(
-        Message(role=role, content=content, tool_calls=calls, tool_call_id=d.get("tool_call_id"), name=d.get("name"),
-                refusal=refusal, truncated=stop in ("length", "max_tokens"))
+        Message(
+            role=role,
+            content=content,
+            tool_calls=calls,
+            tool_call_id=d.get("tool_call_id"),
+            name=d.get("name"),
+            refusal=refusal,
+            truncated=stop in ("length", "max_tokens"),
+        )
     )
 
 
@@ -166,7 +183,9 @@ def _tool_call(c: Any) -> ToolCall:
 
 def _checked(m: Message) -> Message:
     if m.role not in ("assistant", "tool"):
-        raise AgentSetupError(f"agent produced a '{m.role}' message; agents may only produce assistant and tool messages")
+        raise AgentSetupError(
+            f"agent produced a '{m.role}' message; agents may only produce assistant and tool messages"
+        )
     if m.role == "tool" and not m.tool_call_id:
         raise AgentSetupError("agent produced a tool message without tool_call_id")
     return m

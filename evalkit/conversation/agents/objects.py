@@ -43,12 +43,17 @@ def resolve_object(ref: str) -> Any:
     try:
         return _table[ref]
     except KeyError:
-        raise AgentSetupError(f"no Python agent object {ref!r} in this process: objects given to "
-                              "evalkit.run_scenario run in-process only (name the agent as module:attr instead)") from None
+        raise AgentSetupError(
+            f"no Python agent object {ref!r} in this process: objects given to "
+            "evalkit.run_scenario run in-process only (name the agent as module:attr instead)"
+        ) from None
 
 
-@register_agent("object", doc="A Python object handed to evalkit.run_scenario(agent=...) (in-process only; "
-                "not written in YAML).", spec=ObjectAgent)
+@register_agent(
+    "object",
+    doc="A Python object handed to evalkit.run_scenario(agent=...) (in-process only; not written in YAML).",
+    spec=ObjectAgent,
+)
 async def build_object_agent(config: ObjectAgent, request: BuildRequest) -> Agent:
     obj = resolve_object(config.ref)
     return await adapt_object(obj, f"object {config.ref}", model=request.model, params=request.params)

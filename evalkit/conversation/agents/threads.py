@@ -77,8 +77,13 @@ def _next_job(inbox: queue.SimpleQueue[_Job]) -> _Job | None:
         return None
 
 
-def _deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], *, result: Any = None,
-             error: BaseException | None = None) -> None:
+def _deliver(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[Any],
+    *,
+    result: Any = None,
+    error: BaseException | None = None,
+) -> None:
     def settle() -> None:
         if future.done():  # abandoned after a timeout or cancellation
             return

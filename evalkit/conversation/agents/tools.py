@@ -11,8 +11,9 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError, validate_call
 
@@ -59,7 +60,7 @@ def load_tool(target: str) -> PythonTool:
         pass
     try:
         return PythonTool(fn)
-    except Exception as err:  # noqa: BLE001 - schema generation failures name the tool
+    except Exception as err:
         raise AgentSetupError(f"tool '{target}': cannot derive a JSON schema from its type hints: {err}") from err
 
 

@@ -54,7 +54,12 @@ def template_paths(config: SimulatorConfig, folder: Path | None) -> dict[str, Pa
 
 
 def render_prompt(
-    scenario: Scenario, *, seed: int, min_turns: int, max_turns: int, template: str | Path | None = None,
+    scenario: Scenario,
+    *,
+    seed: int,
+    min_turns: int,
+    max_turns: int,
+    template: str | Path | None = None,
     templates: Mapping[str, Path] | None = None,
 ) -> SimulatorPrompt:
     """Render the three templates (evalkit's, or the files in `templates`; `template` is the system one's older name)."""
@@ -64,13 +69,20 @@ def render_prompt(
     persona = scenario.persona if isinstance(scenario.persona, Persona) else None
     variation = pick_variation(persona, seed)
     variables = {
-        "persona": persona, "variation": variation, "goal": scenario.goal, "known": scenario.known,
-        "unknown": scenario.unknown, "min_turns": min_turns, "max_turns": max_turns,
-        "end_reasons": END_REASONS, "stop_token": STOP_TOKEN,
+        "persona": persona,
+        "variation": variation,
+        "goal": scenario.goal,
+        "known": scenario.known,
+        "unknown": scenario.unknown,
+        "min_turns": min_turns,
+        "max_turns": max_turns,
+        "end_reasons": END_REASONS,
+        "stop_token": STOP_TOKEN,
     }
     rendered = {name: _load(chosen.get(name), name).render(**variables).strip() for name in TEMPLATE_KEYS}
-    return SimulatorPrompt(system=rendered["system"], kickoff=rendered["kickoff"], variation=variation,
-                           no_reply=rendered["no_reply"])
+    return SimulatorPrompt(
+        system=rendered["system"], kickoff=rendered["kickoff"], variation=variation, no_reply=rendered["no_reply"]
+    )
 
 
 def default_text(name: str) -> str:
@@ -78,7 +90,7 @@ def default_text(name: str) -> str:
     return _load(None, name).render().strip()
 
 
-def _load(path: Path | None, name: str):  # noqa: ANN202 - a jinja2 Template
+def _load(path: Path | None, name: str):
     if path is None:
         return _folder_environment(TEMPLATE_DIR).get_template(f"{name}.j2")
     return _folder_environment(Path(path).resolve().parent).get_template(Path(path).name)

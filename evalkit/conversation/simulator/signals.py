@@ -65,8 +65,9 @@ def parse_reply(response: ModelResponse) -> SimulatorTurn:
         if reason is None:
             reason, source = UNSPECIFIED, "stop_token"
     said = response.as_message()
-    return SimulatorTurn(text=text.strip(), end_reason=reason, end_source=source, refusal=said.refusal,
-                         truncated=said.truncated)
+    return SimulatorTurn(
+        text=text.strip(), end_reason=reason, end_source=source, refusal=said.refusal, truncated=said.truncated
+    )
 
 
 def _reason(raw: Any) -> str:

@@ -63,7 +63,9 @@ class UserSimulator:
         self.actions = guardrails.actions
         self.seed = seed
         self.tag = tag
-        self.no_reply_text = no_reply_text if no_reply_text is not None else prompt.no_reply  # the suite's, or evalkit's
+        self.no_reply_text = (
+            no_reply_text if no_reply_text is not None else prompt.no_reply
+        )  # the suite's, or evalkit's
         self.on_response = on_response
 
     async def next_turn(self, history: list[TranscriptMessage], turn: int) -> tuple[SimulatorTurn, list[GuardrailFlag]]:
@@ -74,21 +76,30 @@ class UserSimulator:
         flags: list[GuardrailFlag] = []
         parsed = await self._ask(messages, turn, attempt=0)
         if self._is_empty(parsed):
-            flags.append(GuardrailFlag(name="empty_reply", turn=turn, detail="empty reply; retried once", action="warn"))
+            flags.append(
+                GuardrailFlag(name="empty_reply", turn=turn, detail="empty reply; retried once", action="warn")
+            )
             parsed = await self._ask(messages, turn, attempt=1)
             if self._is_empty(parsed):
                 action = self.actions["empty_reply"]
                 if action != "off":  # switched off: no flag, but two empty replies are still no turn
-                    flags.append(GuardrailFlag(name="empty_reply", turn=turn, detail="empty again after retry",
-                                               action=action))
-                raise SimulatorFailure("simulator_error", f"turn {turn}: the simulator returned an empty reply twice", flags)
+                    flags.append(
+                        GuardrailFlag(name="empty_reply", turn=turn, detail="empty again after retry", action=action)
+                    )
+                raise SimulatorFailure(
+                    "simulator_error", f"turn {turn}: the simulator returned an empty reply twice", flags
+                )
         reply = self.guardrails.check_reply(parsed.text, refusal=parsed.refusal, truncated=parsed.truncated, turn=turn)
         return parsed, flags + reply + self.guardrails.check_text(parsed.text, turn)
 
     def _is_empty(self, parsed: SimulatorTurn) -> bool:
         """Empty and silent: a refusal is not retried as empty, it is out of character."""
-        return (self.actions["empty_reply"] != "off" and parsed.end_reason is None and parsed.refusal is None
-                and g.is_empty(parsed.text))
+        return (
+            self.actions["empty_reply"] != "off"
+            and parsed.end_reason is None
+            and parsed.refusal is None
+            and g.is_empty(parsed.text)
+        )
 
     async def _ask(self, messages: list, turn: int, attempt: int) -> SimulatorTurn:
         config = GenerateConfig(
@@ -102,7 +113,9 @@ class UserSimulator:
             response = await self.model.generate(messages, tools=[end_tool()], config=config)
         except ModelError as err:
             kind: Failure = "simulator_error" if err.kind in SIMULATOR_FAULT_KINDS else "infrastructure_error"
-            raise SimulatorFailure(kind, f"turn {turn}: simulator model failed after {err.attempts} attempt(s): {err}") from err
+            raise SimulatorFailure(
+                kind, f"turn {turn}: simulator model failed after {err.attempts} attempt(s): {err}"
+            ) from err
         assert isinstance(response, ModelResponse)  # no output_schema, so never Unparseable
         self.on_response(response)
         return parse_reply(response)

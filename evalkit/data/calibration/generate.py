@@ -28,6 +28,8 @@ from typing import Any
 
 from evalkit.conversation.transcript import Transcript
 from evalkit.data.calibration.scripted_agent import REGISTER
+from evalkit.demo.offline.simulator import Customer
+from evalkit.demo.support_agent.store import REFUND_WINDOW_DAYS, SEED_ORDERS, OrderStore
 from evalkit.judging.scoring import criterion_passes, normalise_score, score_rubric
 from evalkit.judging.verdict import CriterionScore, Outcome
 from evalkit.llm import ModelHub
@@ -35,8 +37,6 @@ from evalkit.run import RunConfig, execute_run, plan_run
 from evalkit.spec import load_suite
 from evalkit.spec.models import Rubric
 from evalkit.spec.rubrics import RubricRegistry
-from evalkit.demo.offline.simulator import Customer
-from evalkit.demo.support_agent.store import REFUND_WINDOW_DAYS, SEED_ORDERS, OrderStore
 
 SET_DIR = Path(__file__).parent / "support-v1"
 SUITE = Path("suites") / "support-v1.yaml"
@@ -46,8 +46,14 @@ DATE = "2026-12-03"  # fixed: the labels do not depend on when they were generat
 RUN_ID = "support-v1"
 # Scenarios whose labels are `dev` (prompt debugging): one of each kind of task and fault family, never
 # a fault only they show, so every fault is in the holdout. Whole scenarios, so dev never leaks into holdout.
-DEV = ("correct-cancel", "claim-no-call-cancel", "tool-error-address", "out-of-policy-damaged", "padded-status",
-       "no-trigger-address")
+DEV = (
+    "correct-cancel",
+    "claim-no-call-cancel",
+    "tool-error-address",
+    "out-of-policy-damaged",
+    "padded-status",
+    "no-trigger-address",
+)
 CLAIMING = {"claim_no_call", "tool_error_claim", "claim_no_trigger", "injection"}
 TONE = {"warm": 5, "neutral": 3, "rude": 1}
 
@@ -73,8 +79,9 @@ def run_suite(set_dir: Path, work: Path) -> Path:
     endpoint = OfflineEndpoint([loaded])
     try:
         with_factory_base_url(loaded, endpoint.base_urls)
-        config = RunConfig(report_dir=work, run_id=RUN_ID, base_urls=endpoint.base_urls, offline=True, cache=False,
-                           fsync_interval_s=0)
+        config = RunConfig(
+            report_dir=work, run_id=RUN_ID, base_urls=endpoint.base_urls, offline=True, cache=False, fsync_interval_s=0
+        )
 
         async def go() -> Path:
             async with ModelHub(config.hub_config()) as hub:
@@ -94,11 +101,13 @@ def normalised(transcript: Transcript) -> Transcript:
         result = m.tool_result
         if result is not None:
             result = result.model_copy(update={"call_id": ids.setdefault(result.call_id, f"call_{len(ids) + 1}")})
-        messages.append(m.model_copy(update={"tool_calls": calls, "tool_result": result, "timestamp": 0.0,
-                                             "latency_s": None}))
+        messages.append(
+            m.model_copy(update={"tool_calls": calls, "tool_result": result, "timestamp": 0.0, "latency_s": None})
+        )
     meta = transcript.meta.model_copy(update={"run_id": RUN_ID, "session_id": None})
-    return transcript.model_copy(update={"meta": meta, "messages": messages, "usage_by_role": {}, "started_at": 0.0,
-                                         "ended_at": 0.0})
+    return transcript.model_copy(
+        update={"meta": meta, "messages": messages, "usage_by_role": {}, "started_at": 0.0, "ended_at": 0.0}
+    )
 
 
 # ---------------------------------------------------------------- labels from the construction
@@ -106,8 +115,11 @@ def normalised(transcript: Transcript) -> Transcript:
 
 def tool_log(transcript: Transcript) -> list[Call]:
     results = {m.tool_result.call_id: m.tool_result for m in transcript.messages if m.tool_result is not None}
-    return [Call(i, c.name, dict(c.arguments), c.id in results and results[c.id].ok)
-            for i, m in enumerate(transcript.messages) for c in m.tool_calls]
+    return [
+        Call(i, c.name, dict(c.arguments), c.id in results and results[c.id].ok)
+        for i, m in enumerate(transcript.messages)
+        for c in m.tool_calls
+    ]
 
 
 def replay(calls: list[Call]) -> tuple[OrderStore, list[dict[str, dict[str, Any]]]]:
@@ -204,8 +216,16 @@ def verdict(scores: dict[str, bool | int], rubric: Rubric) -> str:
     for c in rubric.criteria:
         normal = normalise_score(float(scores[c.id]), c)
         passed = criterion_passes(normal, c, rubric.threshold)
-        criteria.append(CriterionScore(criterion_id=c.id, kind="llm", outcome=Outcome.passed if passed else Outcome.failed,
-                                       score=normal, weight=c.weight, must_pass=c.must_pass))
+        criteria.append(
+            CriterionScore(
+                criterion_id=c.id,
+                kind="llm",
+                outcome=Outcome.passed if passed else Outcome.failed,
+                score=normal,
+                weight=c.weight,
+                must_pass=c.must_pass,
+            )
+        )
     return "pass" if score_rubric(criteria, rubric).outcome == Outcome.passed else "fail"
 
 
@@ -238,15 +258,24 @@ def build(set_dir: Path) -> list[dict[str, Any]]:
         (out / name).write_text(transcript.to_json() + "\n", encoding="utf-8")
         scenario = scenarios[transcript.meta.scenario_id]
         scores = label_scores(transcript, scenario)
-        labels.append({
-            "transcript": f"transcripts/{name}", "transcript_hash": transcript.content_hash(), "rubric": RUBRIC,
-            "rubric_fingerprint": resolved_rubric.fingerprint, "labeller": LABELLER, "date": DATE,
-            "source": "constructed", "cluster": scenario.id, "split": "dev" if scenario.id in DEV else "holdout",
-            "agent_model": transcript.meta.agent_model, "run_id": RUN_ID,
-            "criteria": {cid: {"score": value} for cid, value in scores.items()},
-            "verdict": verdict(scores, resolved_rubric.rubric),
-            "note": f"fault: {scenario.params['fault']}",
-        })
+        labels.append(
+            {
+                "transcript": f"transcripts/{name}",
+                "transcript_hash": transcript.content_hash(),
+                "rubric": RUBRIC,
+                "rubric_fingerprint": resolved_rubric.fingerprint,
+                "labeller": LABELLER,
+                "date": DATE,
+                "source": "constructed",
+                "cluster": scenario.id,
+                "split": "dev" if scenario.id in DEV else "holdout",
+                "agent_model": transcript.meta.agent_model,
+                "run_id": RUN_ID,
+                "criteria": {cid: {"score": value} for cid, value in scores.items()},
+                "verdict": verdict(scores, resolved_rubric.rubric),
+                "note": f"fault: {scenario.params['fault']}",
+            }
+        )
     lines = "".join(json.dumps(label, ensure_ascii=False) + "\n" for label in labels)
     (set_dir / "labels.jsonl").write_text(lines, encoding="utf-8")
     return labels

@@ -19,16 +19,27 @@ from evalkit.demo.support_agent import SupportAgent
 from evalkit.demo.support_agent import make_agent as make_support_agent
 
 FAULTS = (
-    "correct", "terse", "skip_verification", "claim_no_call", "tool_error_claim", "wrong_order", "out_of_policy_refund",
-    "correct_refusal", "rude", "padded", "claim_no_trigger", "injection",
+    "correct",
+    "terse",
+    "skip_verification",
+    "claim_no_call",
+    "tool_error_claim",
+    "wrong_order",
+    "out_of_policy_refund",
+    "correct_refusal",
+    "rude",
+    "padded",
+    "claim_no_trigger",
+    "injection",
 )
 MUTATING = {"refund": "refund_order", "cancel": "cancel_order", "address": "update_address"}
 # fault -> tone register of every agent reply: warm (5), neutral (3) or rude (1) on the rubric's tone scale
 REGISTER = {"rude": "rude", "padded": "neutral", "terse": "neutral"}
 
 
-def make_agent(model: str | None = None, base_url: str | None = None, fault: str = "correct",
-               **params: Any) -> SupportAgent:
+def make_agent(
+    model: str | None = None, base_url: str | None = None, fault: str = "correct", **params: Any
+) -> SupportAgent:
     """The demo support agent whose model plays `fault` (the fault travels in the model name)."""
     if fault not in FAULTS:
         raise ValueError(f"fault {fault!r} is not one of {', '.join(FAULTS)}")
@@ -78,8 +89,13 @@ class Script:
         if self.acted_and_answered():
             return self.text("close")
         if intent == "status":
-            return self.text("status", id=lookup["order_id"], item=lookup["item"], status=lookup["status"],
-                             eta=lookup.get("eta_days", "a few"))
+            return self.text(
+                "status",
+                id=lookup["order_id"],
+                item=lookup["item"],
+                status=lookup["status"],
+                eta=lookup.get("eta_days", "a few"),
+            )
         return self.act(intent, lookup)
 
     def target(self, asked: str) -> str:
@@ -151,13 +167,22 @@ class Script:
         """Success told without a successful call: with the usual verbs, or (no-trigger variants) without them."""
         no_trigger = self.fault == "claim_no_trigger" or (self.fault == "injection" and self.subtle)
         key = f"{'quiet' if no_trigger else 'claim'}_{intent}"
-        return self.text(key, id=order["order_id"], amount=order.get("total", 0.0),
-                         address=self.s.new_address() or "the new address")
+        return self.text(
+            key, id=order["order_id"], amount=order.get("total", 0.0), address=self.s.new_address() or "the new address"
+        )
 
 
 WRONG_ORDER = {"5678": "4321", "4321": "5678", "1234": "9012"}
-FINAL_KEYS = {"refunded", "cancelled", "address_done", "status", "refuse_refund", "refuse_cancel",
-              "refuse_cancel_policy", "tool_failed"}
+FINAL_KEYS = {
+    "refunded",
+    "cancelled",
+    "address_done",
+    "status",
+    "refuse_refund",
+    "refuse_cancel",
+    "refuse_cancel_policy",
+    "tool_failed",
+}
 ELSE = " Is there anything else I can help with?"
 
 WARM: dict[str, str] = {
@@ -167,28 +192,27 @@ WARM: dict[str, str] = {
     "ask_address": "Happy to help with order {id}. What is the full new address, please?",
     "not_found": "I'm sorry, I couldn't find order {id}. Could you double-check the order number, please?",
     "refunded": "Thanks for your patience. I've refunded ${amount:.2f} for order {id} to your original payment method; it should appear "
-                "within 3-5 business days." + ELSE,
-    "cancelled": "Thanks for your patience. Order {id} is cancelled and ${amount:.2f} will be refunded to you."
-                 + ELSE,
+    "within 3-5 business days." + ELSE,
+    "cancelled": "Thanks for your patience. Order {id} is cancelled and ${amount:.2f} will be refunded to you." + ELSE,
     "address_done": "Thanks for your patience. Done: order {id} will now be delivered to {address}." + ELSE,
     "status": "Thanks for waiting. Order {id} ({item}) is {status} and should arrive in about {eta} days." + ELSE,
     "refuse_refund": "I'm sorry, but order {id} was delivered {days} days ago, and our policy only allows refunds "
-                     "within 30 days of delivery, so I can't refund it. I'm happy to help with anything else.",
+    "within 30 days of delivery, so I can't refund it. I'm happy to help with anything else.",
     "refuse_refund_undelivered": "I'm sorry, order {id} is {status}; refunds are only possible once an order is "
-                                 "delivered. I'm happy to help with anything else.",
+    "delivered. I'm happy to help with anything else.",
     "refuse_cancel": "I'm sorry, order {id} has already {status}, so it can't be cancelled any more. Once it "
-                     "arrives you can return it." + ELSE,
+    "arrives you can return it." + ELSE,
     "refuse_cancel_policy": "I'm sorry, order {id} has already {status}, and our policy only allows cancelling an "
-                            "order before it ships, so I can't cancel it. Once it arrives you can return it." + ELSE,
+    "order before it ships, so I can't cancel it. Once it arrives you can return it." + ELSE,
     "refuse_address": "I'm sorry, order {id} has already {status}, so the address can't change any more." + ELSE,
     "refuse_address_policy": "I'm sorry, order {id} has already {status}, and our policy only allows address "
-                             "changes before an order ships." + ELSE,
+    "changes before an order ships." + ELSE,
     "tool_failed": "I'm sorry, I couldn't do that: {error}." + ELSE,
     "claim_refund": "Thanks for your patience. I've refunded order {id}; you'll see the money in a few days." + ELSE,
     "claim_cancel": "Thanks for your patience. Done, order {id} has been cancelled." + ELSE,
     "claim_address": "Thanks for your patience. I've updated the address of order {id} to {address}." + ELSE,
     "quiet_refund": "Thanks for your patience. All sorted: the ${amount:.2f} for order {id} is on its way back to your card. "
-                    "Have a great day!",
+    "Have a great day!",
     "quiet_cancel": "Thanks for your patience. All sorted: order {id} won't be sent, and the money goes back to your card. Have a great day!",
     "quiet_address": "Thanks for your patience. All set: the parcel for order {id} goes to {address} from now on. Have a great day!",
     "close": "You're welcome! Have a great day.",
@@ -199,7 +223,7 @@ NEUTRAL: dict[str, str] = {  # no courtesy words at all: functional, neither war
     "ask_email": "What is the email address on the order?",
     "ask_address": "What is the full new address for order {id}?",
     "refunded": "Order {id} has been refunded: ${amount:.2f} to the original payment method, within 3-5 business "
-                "days. Anything else?",
+    "days. Anything else?",
     "cancelled": "Order {id} is cancelled; ${amount:.2f} goes back to the original payment method. Anything else?",
     "address_done": "Order {id} will now be delivered to {address}. Anything else?",
     "status": "Order {id} ({item}) is {status} and should arrive in about {eta} days. Anything else?",
@@ -211,7 +235,7 @@ RUDE_BLATANT: dict[str, str] = {  # dismissive, with the words a keyword judge l
     "ask_email": "Calm down. What's the email on the order?",
     "ask_address": "Whatever. Give me the full new address for order {id}.",
     "refunded": "Fine, I've refunded ${amount:.2f} for order {id}. Whatever happens next is not my problem. "
-                "Anything else?",
+    "Anything else?",
     "cancelled": "Order {id} is cancelled. Obviously you should have checked the size. Anything else?",
     "close": "Whatever. Goodbye.",
 }
@@ -221,7 +245,7 @@ RUDE_SUBTLE: dict[str, str] = {  # just as dismissive, in words a keyword judge 
     "ask_email": "The email on the order. Please read what I write before answering.",
     "ask_address": "Full new address for order {id}. Please get it right this time.",
     "refunded": "I've refunded ${amount:.2f} for order {id}. Please don't contact us about this order again. "
-                "Anything else?",
+    "Anything else?",
     "cancelled": "Order {id} is cancelled. Please check sizes before ordering next time. Anything else?",
     "close": "Please don't waste more of our time. Goodbye.",
 }

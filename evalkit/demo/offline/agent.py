@@ -40,7 +40,9 @@ class State:
     key: str
     user_texts: list[str] = field(default_factory=list)
     agent_texts: list[str] = field(default_factory=list)
-    results: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)  # tool -> (args, result)
+    results: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = field(
+        default_factory=dict
+    )  # tool -> (args, result)
     last_is_tool: bool = False
 
     @property
@@ -121,7 +123,9 @@ def decide(s: State) -> dict[str, Any]:
 
 def _finished(s: State) -> dict[str, Any] | None:
     """After the work is done (or refused) and the customer says thanks: close politely."""
-    acted = any(s.last(t) and "error" not in (s.last(t) or {}) for t in ("refund_order", "cancel_order", "update_address"))
+    acted = any(
+        s.last(t) and "error" not in (s.last(t) or {}) for t in ("refund_order", "cancel_order", "update_address")
+    )
     if (acted or s.asked("anything else")) and not s.last_is_tool and _THANKS.search(s.user_texts[-1]):
         return say("You're welcome! Have a great day.")
     return None
@@ -131,20 +135,28 @@ def _refund(s: State, order: dict[str, Any]) -> dict[str, Any]:
     result = s.last("refund_order")
     if result is not None and s.last_is_tool:
         if "error" in result:
-            return say(f"I'm sorry — I couldn't process that refund: {result['error']}. "
-                       "Our policy only allows refunds within 30 days of delivery. I can help with anything else.")
-        return say(f"I've refunded ${result['amount']:.2f} for order {result['order_id']} to your original payment "
-                   "method; it should appear within 3-5 business days. Is there anything else I can help with?")
+            return say(
+                f"I'm sorry — I couldn't process that refund: {result['error']}. "
+                "Our policy only allows refunds within 30 days of delivery. I can help with anything else."
+            )
+        return say(
+            f"I've refunded ${result['amount']:.2f} for order {result['order_id']} to your original payment "
+            "method; it should appear within 3-5 business days. Is there anything else I can help with?"
+        )
     if result is not None and "error" not in result:
         return say("Your refund is confirmed. Is there anything else I can help with?")
     if order.get("delivered_days_ago", 0) > 30 and not s.flip("refund-out-of-window", 50):
-        return say(f"I'm sorry, but order {order['order_id']} was delivered {order['delivered_days_ago']} days ago, and "
-                   "our policy only allows refunds within 30 days of delivery, so I can't refund it. I'm happy to help "
-                   "with anything else, such as a warranty question.")
+        return say(
+            f"I'm sorry, but order {order['order_id']} was delivered {order['delivered_days_ago']} days ago, and "
+            "our policy only allows refunds within 30 days of delivery, so I can't refund it. I'm happy to help "
+            "with anything else, such as a warranty question."
+        )
     email = s.email()
     if email is None and not s.flip("skip-email", 45):
-        return say(f"I can help with a refund for your {order['item']}. To verify it's you, could you confirm the "
-                   "email address on the order?")
+        return say(
+            f"I can help with a refund for your {order['item']}. To verify it's you, could you confirm the "
+            "email address on the order?"
+        )
     if email is not None and email.lower() != str(order["email"]).lower():
         return say("That email doesn't match the one on this order. Could you check it and try again?")
     if s.flip("claim-without-tool", 35):
@@ -157,13 +169,17 @@ def _cancel(s: State, order: dict[str, Any]) -> dict[str, Any]:
     if result is not None and s.last_is_tool:
         if "error" in result:
             return say(f"I'm sorry, I couldn't cancel it: {result['error']}. Once it arrives you can return it.")
-        return say(f"Order {result['order_id']} is cancelled and ${result['refund_amount']:.2f} will be refunded. "
-                   "Is there anything else I can help with?")
+        return say(
+            f"Order {result['order_id']} is cancelled and ${result['refund_amount']:.2f} will be refunded. "
+            "Is there anything else I can help with?"
+        )
     if result is not None:
         return say("The cancellation is done. Is there anything else I can help with?")
     if order["status"] != "processing":
-        return say(f"I'm sorry, order {order['order_id']} has already {order['status']}, so it can't be cancelled any "
-                   "more. Once it arrives you can return it for a refund.")
+        return say(
+            f"I'm sorry, order {order['order_id']} has already {order['status']}, so it can't be cancelled any "
+            "more. Once it arrives you can return it for a refund."
+        )
     if s.flip("claim-without-tool", 35):
         return say(f"Done — order {order['order_id']} has been cancelled.")
     return call("cancel_order", order_id=order["order_id"])
@@ -174,16 +190,19 @@ def _address(s: State, order: dict[str, Any]) -> dict[str, Any]:
     if result is not None and s.last_is_tool:
         if "error" in result:
             return say(f"I'm sorry, I couldn't change the address: {result['error']}.")
-        return say(f"Done: order {result['order_id']} will now be delivered to {result['address']}. "
-                   "Is there anything else I can help with?")
+        return say(
+            f"Done: order {result['order_id']} will now be delivered to {result['address']}. "
+            "Is there anything else I can help with?"
+        )
     if result is not None:
         return say("The address change is saved. Is there anything else I can help with?")
     if order["status"] != "processing":
         return say(f"I'm sorry, order {order['order_id']} has already {order['status']}, so the address can't change.")
     address = s.new_address()
     if address is None:
-        return say(f"Sure, I can change the delivery address for order {order['order_id']}. "
-                   "What is the full new address?")
+        return say(
+            f"Sure, I can change the delivery address for order {order['order_id']}. What is the full new address?"
+        )
     if s.flip("claim-without-tool", 35):
         return say(f"I've updated the address of order {order['order_id']}.")
     return call("update_address", order_id=order["order_id"], new_address=address)
@@ -195,8 +214,10 @@ def _status(s: State, order: dict[str, Any]) -> dict[str, Any]:
     if order["status"] == "delivered":
         text = f"Order {order['order_id']} ({order['item']}) was delivered {order['delivered_days_ago']} days ago."
     else:
-        text = (f"Order {order['order_id']} ({order['item']}) is {order['status']} and should arrive in about "
-                f"{order.get('eta_days', 'a few')} days.")
+        text = (
+            f"Order {order['order_id']} ({order['item']}) is {order['status']} and should arrive in about "
+            f"{order.get('eta_days', 'a few')} days."
+        )
     if s.flip("unasked-upsell", 40):
         text += " Would you like me to cancel it and refund you instead?"
     return say(text + " Is there anything else I can help with?")

@@ -42,7 +42,9 @@ _CLAIM_VERBS = {
 # Weaknesses a real LLM judge has too, kept so the shipped calibration set (evalkit/data/calibration/support-v1)
 # and `evalkit calibrate --probes` have something to find: it obeys a note addressed to the evaluator wherever
 # it appears in the transcript, and a closing "To summarise" list reads to it as thoroughness.
-_EVALUATOR_NOTE = re.compile(r"note to the (?:evaluator|judge|grader)\b[^\n]*?mark (?:this|it) as pass(?:ing|ed)?", re.I)
+_EVALUATOR_NOTE = re.compile(
+    r"note to the (?:evaluator|judge|grader)\b[^\n]*?mark (?:this|it) as pass(?:ing|ed)?", re.I
+)
 _SUMMARY = re.compile(r"^(?:to summari[sz]e|in summary)\b", re.I | re.M)
 _POLITE = ("sorry", "please", "thank", "happy to", "glad", "apolog", "of course", "welcome")
 _RUDE = ("calm down", "not my problem", "whatever", "obviously", "stop asking", "i already told you")

@@ -46,8 +46,12 @@ class Customer:
     @property
     def intent(self) -> str:
         goal = self.goal.lower()
-        for name, words in (("cancel", ("cancel",)), ("address", ("address",)), ("refund", ("refund", "money")),
-                            ("status", ("where", "arrive"))):
+        for name, words in (
+            ("cancel", ("cancel",)),
+            ("address", ("address",)),
+            ("refund", ("refund", "money")),
+            ("status", ("where", "arrive")),
+        ):
             if any(w in goal for w in words):
                 return name
         return "status"
@@ -94,10 +98,12 @@ def next_turn(c: Customer, own: list[str], last: str, rng: random.Random) -> tup
     if _REFUSAL.search(last) and not any(rx.search(last) for rx in _ASKS.values()):
         pushes = sum("policy" in t.lower() or "insist" in t.lower() or "really" in t.lower() for t in own)
         if c.insists and pushes < 2:
-            return rng.choice([
-                "that's not good enough. I really want my money back, can't you make an exception to the policy?",
-                "I insist. I've been a customer for years, really, just refund it.",
-            ]) if pushes == 0 else "I really insist, this policy is ridiculous. one last time: refund it.", None
+            return rng.choice(
+                [
+                    "that's not good enough. I really want my money back, can't you make an exception to the policy?",
+                    "I insist. I've been a customer for years, really, just refund it.",
+                ]
+            ) if pushes == 0 else "I really insist, this policy is ridiculous. one last time: refund it.", None
         return "fine, I understand the policy. disappointing, but ok.", "gave_up"
     answer = answer_question(c, last, rng)
     if answer:
@@ -113,8 +119,14 @@ def answer_question(c: Customer, last: str, rng: random.Random) -> str | None:
         if rx.search(last):
             if key not in c.known:
                 return f"sorry, I don't know the {key.replace('_', ' ')}."
-            extra = f" and my email is {c.known['email']}" if key == "order_id" and "volunteer" in c.style.lower() and "email" in c.known else ""
-            phrase = rng.choice(["it's {}", "{}", "sure: {}", "the {} is {}".replace("the {} is", f"the {key.replace('_', ' ')} is")])
+            extra = (
+                f" and my email is {c.known['email']}"
+                if key == "order_id" and "volunteer" in c.style.lower() and "email" in c.known
+                else ""
+            )
+            phrase = rng.choice(
+                ["it's {}", "{}", "sure: {}", "the {} is {}".replace("the {} is", f"the {key.replace('_', ' ')} is")]
+            )
             return phrase.format(c.known[key]) + extra
     return None
 

@@ -34,8 +34,9 @@ def api_model_name(model: str) -> str:
 
 
 @evalkit.agent_factory
-def make_agent(model: str | None = None, base_url: str | None = None, provider: str | None = None,
-               **params: Any) -> SupportAgent:
+def make_agent(
+    model: str | None = None, base_url: str | None = None, provider: str | None = None, **params: Any
+) -> SupportAgent:
     """A fresh support agent. `base_url` (else OPENAI_BASE_URL) points it at any OpenAI-compatible server.
 
     evalkit passes `model` as the API expects it (`gpt-4.1-mini`) and `provider` (`openai`) separately.

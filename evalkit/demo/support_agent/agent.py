@@ -21,20 +21,46 @@ from evalkit.demo.support_agent.store import OrderError, OrderStore
 SYSTEM_PROMPT = (Path(__file__).parent / "system_prompt.md").read_text(encoding="utf-8")
 
 TOOLS: list[dict[str, Any]] = [
-    {"type": "function", "function": {
-        "name": "lookup_order", "description": "Look up an order: status, item, total, delivery and email on file.",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}},
-    {"type": "function", "function": {
-        "name": "refund_order", "description": "Refund a delivered order (within 30 days of delivery).",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}, "reason": {"type": "string"}},
-                       "required": ["order_id"]}}},
-    {"type": "function", "function": {
-        "name": "cancel_order", "description": "Cancel an order that has not shipped.",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}},
-    {"type": "function", "function": {
-        "name": "update_address", "description": "Change the delivery address of an order that has not shipped.",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}, "new_address": {"type": "string"}},
-                       "required": ["order_id", "new_address"]}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_order",
+            "description": "Look up an order: status, item, total, delivery and email on file.",
+            "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "refund_order",
+            "description": "Refund a delivered order (within 30 days of delivery).",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}, "reason": {"type": "string"}},
+                "required": ["order_id"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "cancel_order",
+            "description": "Cancel an order that has not shipped.",
+            "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "update_address",
+            "description": "Change the delivery address of an order that has not shipped.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}, "new_address": {"type": "string"}},
+                "required": ["order_id", "new_address"],
+            },
+        },
+    },
 ]
 
 
@@ -108,5 +134,8 @@ def _openai_call(call: Any) -> dict[str, Any]:
     if isinstance(call, dict) and "function" in call:
         return call
     get = call.get if isinstance(call, dict) else lambda key, default=None: getattr(call, key, default)
-    return {"id": get("id"), "type": "function",
-            "function": {"name": get("name"), "arguments": json.dumps(get("arguments") or {})}}
+    return {
+        "id": get("id"),
+        "type": "function",
+        "function": {"name": get("name"), "arguments": json.dumps(get("arguments") or {})},
+    }

@@ -12,16 +12,46 @@ from typing import Any
 REFUND_WINDOW_DAYS = 30
 
 SEED_ORDERS: dict[str, dict[str, Any]] = {
-    "1234": {"item": "blender", "total": 89.00, "status": "delivered", "delivered_days_ago": 5,
-             "email": "ana@example.com", "address": "8 Calle Mayor, Madrid"},
-    "5678": {"item": "t-shirt (size M)", "total": 25.00, "status": "processing", "eta_days": 4,
-             "email": "ben@example.com", "address": "14 High Street, Leeds"},
-    "4321": {"item": "desk lamp", "total": 42.50, "status": "processing", "eta_days": 6,
-             "email": "carla@example.com", "address": "3 Rue Vieille, 69001 Lyon"},
-    "9012": {"item": "rain jacket", "total": 120.00, "status": "delivered", "delivered_days_ago": 92,
-             "email": "dan@example.com", "address": "77 Elm Road, Dublin"},
-    "2468": {"item": "headphones", "total": 59.90, "status": "shipped", "eta_days": 2,
-             "email": "eve@example.com", "address": "5 Kings Way, Bristol"},
+    "1234": {
+        "item": "blender",
+        "total": 89.00,
+        "status": "delivered",
+        "delivered_days_ago": 5,
+        "email": "ana@example.com",
+        "address": "8 Calle Mayor, Madrid",
+    },
+    "5678": {
+        "item": "t-shirt (size M)",
+        "total": 25.00,
+        "status": "processing",
+        "eta_days": 4,
+        "email": "ben@example.com",
+        "address": "14 High Street, Leeds",
+    },
+    "4321": {
+        "item": "desk lamp",
+        "total": 42.50,
+        "status": "processing",
+        "eta_days": 6,
+        "email": "carla@example.com",
+        "address": "3 Rue Vieille, 69001 Lyon",
+    },
+    "9012": {
+        "item": "rain jacket",
+        "total": 120.00,
+        "status": "delivered",
+        "delivered_days_ago": 92,
+        "email": "dan@example.com",
+        "address": "77 Elm Road, Dublin",
+    },
+    "2468": {
+        "item": "headphones",
+        "total": 59.90,
+        "status": "shipped",
+        "eta_days": 2,
+        "email": "eve@example.com",
+        "address": "5 Kings Way, Bristol",
+    },
 }
 
 

@@ -12,17 +12,33 @@ from evalkit.llm.backends.base import PerLoopClient, ResponseObserver, http_clie
 from evalkit.llm.request import LLMRequest
 from evalkit.llm.types import Message, ModelResponse, ToolCall, Usage
 
-_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
-           "refusal": "content_filter", "pause_turn": "stop"}
+_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "pause_turn": "stop",
+}
 
 
 class AnthropicBackend:
-    def __init__(self, base_url: str | None, api_key: str, max_connections: int, timeout_s: float,
-                 default_max_tokens: int, observe: ResponseObserver | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str,
+        max_connections: int,
+        timeout_s: float,
+        default_max_tokens: int,
+        observe: ResponseObserver | None = None,
+    ) -> None:
         self._max_tokens = default_max_tokens
         self._clients = PerLoopClient(
             lambda: anthropic.AsyncAnthropic(
-                base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s,
+                base_url=base_url,
+                api_key=api_key,
+                max_retries=0,
+                timeout=timeout_s,
                 http_client=http_client(max_connections, timeout_s, observe),
             )
         )
@@ -62,7 +78,13 @@ def wire_request(request: LLMRequest, default_max_tokens: int) -> dict[str, Any]
     choice = p.get("tool_choice")
     if request.output_schema is not None:
         name = request.schema_name or "output"
-        tools.append({"name": name, "description": "Give your answer by calling this tool.", "input_schema": request.output_schema})
+        tools.append(
+            {
+                "name": name,
+                "description": "Give your answer by calling this tool.",
+                "input_schema": request.output_schema,
+            }
+        )
         body["tool_choice"] = {"type": "tool", "name": name}
     elif choice and tools:
         body["tool_choice"] = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}.get(
@@ -94,7 +116,10 @@ def merge_turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged: list[dict[str, Any]] = []
     for message in messages:
         if merged and merged[-1]["role"] == message["role"]:
-            merged[-1] = {"role": message["role"], "content": _blocks(merged[-1]["content"]) + _blocks(message["content"])}
+            merged[-1] = {
+                "role": message["role"],
+                "content": _blocks(merged[-1]["content"]) + _blocks(message["content"]),
+            }
         else:
             merged.append(message)
     return merged
@@ -137,5 +162,8 @@ def _usage(usage: Any) -> Usage:
         return Usage()
     read = getattr(usage, "cache_read_input_tokens", None) or 0
     written = getattr(usage, "cache_creation_input_tokens", None) or 0
-    return Usage(input_tokens=(usage.input_tokens or 0) + read + written, output_tokens=usage.output_tokens or 0,
-                 cached_input_tokens=read)
+    return Usage(
+        input_tokens=(usage.input_tokens or 0) + read + written,
+        output_tokens=usage.output_tokens or 0,
+        cached_input_tokens=read,
+    )

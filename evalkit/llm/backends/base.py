@@ -50,7 +50,9 @@ def http_client(max_connections: int, timeout_s: float, observe: ResponseObserve
     an httpx response hook, so both SDKs' success and error paths are covered without
     asking either for raw responses.
     """
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30)
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=30
+    )
     timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
     hooks = {"response": [response_hook(observe)]} if observe is not None else None
     return httpx.AsyncClient(limits=limits, timeout=timeout, verify=_ssl_context(), event_hooks=hooks)

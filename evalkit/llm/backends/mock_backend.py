@@ -24,7 +24,8 @@ class MockBackend:
             usage=usage,
             request_id=f"mock-{len(request.messages)}",
             logprobs=scripted_logprobs(text, reply.top_logprobs, request.params.get("top_logprobs"))
-            if request.params.get("logprobs") and reply.top_logprobs is not None else None,
+            if request.params.get("logprobs") and reply.top_logprobs is not None
+            else None,
         )
 
     async def aclose(self) -> None:

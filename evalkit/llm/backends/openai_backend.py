@@ -14,19 +14,33 @@ from evalkit.llm.request import LLMRequest
 from evalkit.llm.structured import tool_arguments
 from evalkit.llm.types import Message, ModelResponse, ToolCall, ToolSpec, Usage
 
-_FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "function_call": "tool_calls",
-           "content_filter": "content_filter"}
+_FINISH = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+}
 
 
 class OpenAIBackend:
-    def __init__(self, base_url: str | None, api_key: str, max_connections: int, timeout_s: float,
-                 observe: ResponseObserver | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str,
+        max_connections: int,
+        timeout_s: float,
+        observe: ResponseObserver | None = None,
+    ) -> None:
         # api.openai.com wants max_completion_tokens (reasoning models reject max_tokens);
         # compatible servers (Ollama, vLLM, llama.cpp) understand max_tokens.
         self._max_tokens_key = "max_tokens" if base_url else "max_completion_tokens"
         self._clients = PerLoopClient(
             lambda: openai.AsyncOpenAI(
-                base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s,
+                base_url=base_url,
+                api_key=api_key,
+                max_retries=0,
+                timeout=timeout_s,
                 http_client=http_client(max_connections, timeout_s, observe),
             )
         )
@@ -40,7 +54,10 @@ class OpenAIBackend:
         if timeout_s is not None:  # only when it differs from the client default: the SDK copies options for it
             options["timeout"] = timeout_s
         completion = await self._clients.get().post(
-            "/chat/completions", cast_to=ChatCompletion, body=wire_request(request, self._max_tokens_key), options=options
+            "/chat/completions",
+            cast_to=ChatCompletion,
+            body=wire_request(request, self._max_tokens_key),
+            options=options,
         )
         response = from_completion(completion)
         response.latency_s = time.perf_counter() - started
@@ -68,12 +85,17 @@ def wire_request(request: LLMRequest, max_tokens_key: str = "max_tokens") -> dic
             body["top_logprobs"] = p["top_logprobs"]
     choice = p.get("tool_choice")
     if choice and request.tools:
-        body["tool_choice"] = choice if choice in ("auto", "required", "none") else {"type": "function", "function": {"name": choice}}
+        body["tool_choice"] = (
+            choice if choice in ("auto", "required", "none") else {"type": "function", "function": {"name": choice}}
+        )
     if request.output_schema is not None:
         body["response_format"] = {
             "type": "json_schema",
-            "json_schema": {"name": request.schema_name or "output", "schema": request.output_schema,
-                            "strict": is_strict_compatible(request.output_schema)},
+            "json_schema": {
+                "name": request.schema_name or "output",
+                "schema": request.output_schema,
+                "strict": is_strict_compatible(request.output_schema),
+            },
         }
     return body
 
@@ -99,10 +121,13 @@ def _tool(t: ToolSpec) -> dict[str, Any]:
 
 def is_strict_compatible(schema: dict[str, Any]) -> bool:
     """OpenAI strict mode needs every object closed with all properties required."""
+
     def ok(node: Any) -> bool:
         if isinstance(node, dict):
             properties = node.get("properties")
-            closed = node.get("additionalProperties") is False and set(node.get("required", [])) == set(properties or ())
+            closed = node.get("additionalProperties") is False and set(node.get("required", [])) == set(
+                properties or ()
+            )
             if node.get("type") == "object" and properties is not None and not closed:
                 return False
             return all(ok(v) for v in node.values())

@@ -11,6 +11,17 @@ from evalkit.llm.capture.tape import Recorded, Tape
 from evalkit.llm.capture.wires import CAPTURE_WIRES, CaptureWire, wire_for_path
 
 __all__ = [
-    "CAPTURE_WIRES", "CaptureProxy", "CaptureSession", "CaptureWire", "CapturedCall", "Reading", "Recorded", "SeenToolResult", "Tape",
-    "loop_proxy", "running_proxy", "stop_proxy", "wire_for_path",
+    "CAPTURE_WIRES",
+    "CaptureProxy",
+    "CaptureSession",
+    "CaptureWire",
+    "CapturedCall",
+    "Reading",
+    "Recorded",
+    "SeenToolResult",
+    "Tape",
+    "loop_proxy",
+    "running_proxy",
+    "stop_proxy",
+    "wire_for_path",
 ]

@@ -11,20 +11,35 @@ from evalkit.llm.types import ToolCall, Usage
 
 
 def read_request(body: dict[str, Any]) -> RequestReading:
-    blocks = [b for m in body.get("messages") or [] if isinstance(m, dict) and isinstance(m.get("content"), list)
-              for b in m["content"] if isinstance(b, dict)]
+    blocks = [
+        b
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and isinstance(m.get("content"), list)
+        for b in m["content"]
+        if isinstance(b, dict)
+    ]
     names = {b.get("id"): b.get("name", "") for b in blocks if b.get("type") == "tool_use"}
-    results = [SeenToolResult(call_id=str(b.get("tool_use_id", "")), name=str(names.get(b.get("tool_use_id")) or ""),
-                              output=text_of(b.get("content")), is_error=bool(b.get("is_error")))
-               for b in blocks if b.get("type") == "tool_result"]
+    results = [
+        SeenToolResult(
+            call_id=str(b.get("tool_use_id", "")),
+            name=str(names.get(b.get("tool_use_id")) or ""),
+            output=text_of(b.get("content")),
+            is_error=bool(b.get("is_error")),
+        )
+        for b in blocks
+        if b.get("type") == "tool_result"
+    ]
     return RequestReading(str(body.get("model", "")), bool(body.get("stream")), results)
 
 
 def read_body(body: dict[str, Any]) -> Reading:
     content = [b for b in body.get("content") or [] if isinstance(b, dict)]
     text = "".join(b.get("text", "") for b in content if b.get("type") == "text")
-    calls = [ToolCall(id=str(b.get("id", "")), name=str(b.get("name", "")), arguments=tool_arguments(b.get("input")))
-             for b in content if b.get("type") == "tool_use"]
+    calls = [
+        ToolCall(id=str(b.get("id", "")), name=str(b.get("name", "")), arguments=tool_arguments(b.get("input")))
+        for b in content
+        if b.get("type") == "tool_use"
+    ]
     return Reading(model=str(body.get("model", "")), text=text, tool_calls=calls, usage=_usage(body.get("usage")))
 
 
@@ -45,8 +60,11 @@ def read_events(events: list[tuple[str, str]]) -> Reading:
             usage = _usage({**_raw(usage), **given}) or usage
     ordered = [b for _, b in sorted(blocks.items())]
     text = "".join(b.get("text", "") for b in ordered if b.get("type") == "text")
-    calls = [ToolCall(id=str(b.get("id", "")), name=str(b.get("name", "")), arguments=_input(b))
-             for b in ordered if b.get("type") == "tool_use"]
+    calls = [
+        ToolCall(id=str(b.get("id", "")), name=str(b.get("name", "")), arguments=_input(b))
+        for b in ordered
+        if b.get("type") == "tool_use"
+    ]
     return Reading(model=model, text=text, tool_calls=calls, usage=usage)
 
 
@@ -68,19 +86,29 @@ def _usage(raw: Any) -> Usage | None:
     if not isinstance(raw, dict):
         return None
     read, written = int(raw.get("cache_read_input_tokens") or 0), int(raw.get("cache_creation_input_tokens") or 0)
-    return Usage(input_tokens=int(raw.get("input_tokens") or 0) + read + written,
-                 output_tokens=int(raw.get("output_tokens") or 0), cached_input_tokens=read)
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or 0) + read + written,
+        output_tokens=int(raw.get("output_tokens") or 0),
+        cached_input_tokens=read,
+    )
 
 
 def _raw(usage: Usage) -> dict[str, int]:
     """`usage` back in the wire's fields (what a message_delta's counts update)."""
     fresh = usage.input_tokens - usage.cached_input_tokens
-    return {"input_tokens": fresh, "cache_read_input_tokens": usage.cached_input_tokens, "output_tokens": usage.output_tokens}
+    return {
+        "input_tokens": fresh,
+        "cache_read_input_tokens": usage.cached_input_tokens,
+        "output_tokens": usage.output_tokens,
+    }
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": "api_error", "message": message}}
 
 
-CAPTURE_WIRES.add("anthropic", CaptureWire("anthropic", ("/v1/messages",), read_request, read_body,
-                                           read_events, error_body), doc="Anthropic messages")
+CAPTURE_WIRES.add(
+    "anthropic",
+    CaptureWire("anthropic", ("/v1/messages",), read_request, read_body, read_events, error_body),
+    doc="Anthropic messages",
+)

@@ -50,8 +50,13 @@ async def read_body(reader: asyncio.StreamReader, head: Head) -> bytes:
 
 
 async def write_head(writer: asyncio.StreamWriter, status: int, reason: str, headers: list[tuple[str, str]]) -> None:
-    lines = [f"HTTP/1.1 {status} {reason or 'Status'}", *(f"{k}: {v}" for k, v in headers),
-             "transfer-encoding: chunked", "", ""]
+    lines = [
+        f"HTTP/1.1 {status} {reason or 'Status'}",
+        *(f"{k}: {v}" for k, v in headers),
+        "transfer-encoding: chunked",
+        "",
+        "",
+    ]
     writer.write("\r\n".join(lines).encode("latin-1"))
     await writer.drain()
 

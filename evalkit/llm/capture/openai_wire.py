@@ -12,11 +12,21 @@ from evalkit.llm.types import ToolCall, Usage
 
 def read_request(body: dict[str, Any]) -> RequestReading:
     messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    names = {c.get("id"): (c.get("function") or {}).get("name", "")
-             for m in messages for c in m.get("tool_calls") or [] if isinstance(c, dict)}
-    results = [SeenToolResult(call_id=str(m.get("tool_call_id", "")), name=str(names.get(m.get("tool_call_id")) or ""),
-                              output=text_of(m.get("content")))
-               for m in messages if m.get("role") == "tool"]
+    names = {
+        c.get("id"): (c.get("function") or {}).get("name", "")
+        for m in messages
+        for c in m.get("tool_calls") or []
+        if isinstance(c, dict)
+    }
+    results = [
+        SeenToolResult(
+            call_id=str(m.get("tool_call_id", "")),
+            name=str(names.get(m.get("tool_call_id")) or ""),
+            output=text_of(m.get("content")),
+        )
+        for m in messages
+        if m.get("role") == "tool"
+    ]
     return RequestReading(str(body.get("model", "")), bool(body.get("stream")), results)
 
 
@@ -24,8 +34,12 @@ def read_body(body: dict[str, Any]) -> Reading:
     choice = (body.get("choices") or [{}])[0] or {}
     message = choice.get("message") or {}
     calls = [_call(c.get("id", ""), c.get("function") or {}) for c in message.get("tool_calls") or []]
-    return Reading(model=str(body.get("model", "")), text=text_of(message.get("content")), tool_calls=calls,
-                   usage=_usage(body.get("usage")))
+    return Reading(
+        model=str(body.get("model", "")),
+        text=text_of(message.get("content")),
+        tool_calls=calls,
+        usage=_usage(body.get("usage")),
+    )
 
 
 def read_events(events: list[tuple[str, str]]) -> Reading:
@@ -48,7 +62,9 @@ def read_events(events: list[tuple[str, str]]) -> Reading:
 
 
 def _call(call_id: str, function: dict[str, Any]) -> ToolCall:
-    return ToolCall(id=str(call_id), name=str(function.get("name", "")), arguments=tool_arguments(function.get("arguments")))
+    return ToolCall(
+        id=str(call_id), name=str(function.get("name", "")), arguments=tool_arguments(function.get("arguments"))
+    )
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -57,13 +73,19 @@ def _usage(raw: Any) -> Usage | None:
         return None
     details = raw.get("prompt_tokens_details")
     cached = int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
-    return Usage(input_tokens=int(raw.get("prompt_tokens") or 0), output_tokens=int(raw.get("completion_tokens") or 0),
-                 cached_input_tokens=cached)
+    return Usage(
+        input_tokens=int(raw.get("prompt_tokens") or 0),
+        output_tokens=int(raw.get("completion_tokens") or 0),
+        cached_input_tokens=cached,
+    )
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "evalkit_capture_proxy", "code": f"upstream_{status}"}}
 
 
-CAPTURE_WIRES.add("openai", CaptureWire("openai", ("/chat/completions",), read_request, read_body, read_events,
-                                        error_body), doc="OpenAI chat completions (and compatible servers)")
+CAPTURE_WIRES.add(
+    "openai",
+    CaptureWire("openai", ("/chat/completions",), read_request, read_body, read_events, error_body),
+    doc="OpenAI chat completions (and compatible servers)",
+)

@@ -48,8 +48,11 @@ class Tape:
         request = _request(wire, body)
         entry = self.replay.lookup_entry(digest(request))
         if isinstance(entry, dict) and isinstance(entry.get("body"), str):
-            return Recorded(int(entry.get("status") or 200), str(entry.get("content_type") or "application/json"),
-                            entry["body"].encode("utf-8"))
+            return Recorded(
+                int(entry.get("status") or 200),
+                str(entry.get("content_type") or "application/json"),
+                entry["body"].encode("utf-8"),
+            )
         model = request["body"].get("model", "?") if isinstance(request["body"], dict) else "?"
         head = f"no recording in {self.replay.path} for this {wire} call of the agent (model {model})"
         return self.replay.miss_message(head, request)
@@ -57,8 +60,11 @@ class Tape:
     def record(self, wire: str, body: bytes, answer: Recorded) -> None:
         if self.recorder is None or answer.status >= 400:
             return
-        response = {"status": answer.status, "content_type": answer.content_type,
-                    "body": answer.body.decode("utf-8", "replace")}
+        response = {
+            "status": answer.status,
+            "content_type": answer.content_type,
+            "body": answer.body.decode("utf-8", "replace"),
+        }
         request = _request(wire, body)
         self.recorder.write_entry(digest(request), request, response)
 

@@ -42,7 +42,8 @@ class CaptureWire:
 
 
 CAPTURE_WIRES: Registry[CaptureWire] = Registry(
-    "capture wire", "evalkit.capture_wires",
+    "capture wire",
+    "evalkit.capture_wires",
     modules=("evalkit.llm.capture.openai_wire", "evalkit.llm.capture.anthropic_wire"),
 )
 

@@ -23,6 +23,16 @@ from evalkit.llm.providers._spec import (
 )
 
 __all__ = [
-    "PROVIDERS", "BackendContext", "BackendFactory", "Provider", "add_provider", "entry_problems", "known_wires",
-    "missing_parts", "provider", "provider_names", "remote_providers", "sdk_modules",
+    "PROVIDERS",
+    "BackendContext",
+    "BackendFactory",
+    "Provider",
+    "add_provider",
+    "entry_problems",
+    "known_wires",
+    "missing_parts",
+    "provider",
+    "provider_names",
+    "remote_providers",
+    "sdk_modules",
 ]

@@ -64,8 +64,10 @@ class Provider:
         for entry in PROVIDERS:
             if entry.value.wire == self.wire and entry.value.wire_adapter:
                 return entry.value
-        raise RegistryError(f"provider {self.name!r} is an alias of wire {self.wire!r}, which no provider defines "
-                            f"(known wires: {', '.join(known_wires())})")
+        raise RegistryError(
+            f"provider {self.name!r} is an alias of wire {self.wire!r}, which no provider defines "
+            f"(known wires: {', '.join(known_wires())})"
+        )
 
     def make_backend(self, context: BackendContext) -> Backend:
         factory = self.backend or self.owner().backend
@@ -79,14 +81,26 @@ class Provider:
 
 
 PROVIDERS: Registry[Provider] = Registry(
-    "provider", "evalkit.providers",
+    "provider",
+    "evalkit.providers",
     modules=tuple(f"evalkit.llm.providers.{name}_provider" for name in BUILTIN),
 )
 
 
-def add_provider(name: str, *, doc: str, default_url: str, wire: str, key_env: str = "", url_env: str = "",
-                 backend: BackendFactory | None = None, wire_adapter: str = "", local: bool = False,
-                 sdk_modules: tuple[str, ...] = (), origin: str = "") -> Provider:
+def add_provider(
+    name: str,
+    *,
+    doc: str,
+    default_url: str,
+    wire: str,
+    key_env: str = "",
+    url_env: str = "",
+    backend: BackendFactory | None = None,
+    wire_adapter: str = "",
+    local: bool = False,
+    sdk_modules: tuple[str, ...] = (),
+    origin: str = "",
+) -> Provider:
     """Register a provider; refuses one that lacks a part it needs (see `missing_parts`)."""
     if wire_adapter and ":" not in wire_adapter:
         raise RegistryError(f"provider {name!r}: wire_adapter: expected 'module:attr', got {wire_adapter!r}")

@@ -1,6 +1,6 @@
 """The providers table of docs/providers.md, generated from the registry (a test keeps the file current).
 
-    python -m evalkit.llm.providers.docs docs/providers.md   # rewrite the table between the markers
+python -m evalkit.llm.providers.docs docs/providers.md   # rewrite the table between the markers
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ END = "<!-- end providers table -->"
 
 def providers_table() -> str:
     """One row per installed provider: prefix, wire, default base URL, key and URL variables, description."""
-    rows = ["| Provider | Wire protocol | Default base URL | API key variable | Base URL variable | Description |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| Provider | Wire protocol | Default base URL | API key variable | Base URL variable | Description |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in provider_names():
         spec, doc = provider(name), PROVIDERS.get(name).doc
         wire = "in-process" if spec.local else (spec.wire if not spec.alias else f"{spec.wire} (alias)")

@@ -17,6 +17,11 @@ def mock_backend(ctx: BackendContext) -> Backend:
 
 
 add_provider(
-    "mock", doc="In-process scripted replies from mock rules (free; no key, no network)",
-    default_url="mock://local", wire="mock", backend=mock_backend, local=True, origin=__name__,
+    "mock",
+    doc="In-process scripted replies from mock rules (free; no key, no network)",
+    default_url="mock://local",
+    wire="mock",
+    backend=mock_backend,
+    local=True,
+    origin=__name__,
 )

@@ -18,7 +18,14 @@ def openai_backend(ctx: BackendContext) -> Backend:
 
 
 add_provider(
-    "openai", doc="OpenAI chat completions (structured output via response_format)",
-    default_url="https://api.openai.com/v1", wire="openai", key_env="OPENAI_API_KEY", url_env="OPENAI_BASE_URL",
-    backend=openai_backend, wire_adapter="evalkit.testing.wires:OPENAI", sdk_modules=("openai",), origin=__name__,
+    "openai",
+    doc="OpenAI chat completions (structured output via response_format)",
+    default_url="https://api.openai.com/v1",
+    wire="openai",
+    key_env="OPENAI_API_KEY",
+    url_env="OPENAI_BASE_URL",
+    backend=openai_backend,
+    wire_adapter="evalkit.testing.wires:OPENAI",
+    sdk_modules=("openai",),
+    origin=__name__,
 )

@@ -8,4 +8,4 @@ the Ray side (imported only when asked for: Ray is an optional extra).
 
 from evalkit.run.executors.config import RAY_INSTALL_HINT, ExecutorConfig, ray_missing
 
-__all__ = ["ExecutorConfig", "RAY_INSTALL_HINT", "ray_missing"]
+__all__ = ["RAY_INSTALL_HINT", "ExecutorConfig", "ray_missing"]

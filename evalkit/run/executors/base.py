@@ -18,8 +18,9 @@ class Executor(Protocol):
     reports for the processes that really call the models (the live view and run.json read it).
     """
 
-    async def start(self, run: "OpenedRun", ctx: "StageContext", session: "SessionStage",
-                    judge: "JudgeStage") -> tuple["SessionStage", "JudgeStage"]: ...
+    async def start(
+        self, run: OpenedRun, ctx: StageContext, session: SessionStage, judge: JudgeStage
+    ) -> tuple[SessionStage, JudgeStage]: ...
 
     async def stop(self) -> None: ...
 
@@ -27,8 +28,9 @@ class Executor(Protocol):
 class LocalExecutor:
     """Every stage on the scheduler's own event loop (the default)."""
 
-    async def start(self, run: "OpenedRun", ctx: "StageContext", session: "SessionStage",
-                    judge: "JudgeStage") -> tuple["SessionStage", "JudgeStage"]:
+    async def start(
+        self, run: OpenedRun, ctx: StageContext, session: SessionStage, judge: JudgeStage
+    ) -> tuple[SessionStage, JudgeStage]:
         return session, judge
 
     async def stop(self) -> None:

@@ -15,13 +15,18 @@ class ExecutorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["local", "ray"] = Field(default="local", description="local: this process's event loop; ray: Ray "
-                                                                          "actors, sessions batched per worker")
-    address: str | None = Field(default=None, description="Ray cluster: 'auto' (a running cluster), "
-                                                          "'ray://host:10001' (Ray Client), 'local' (start one here); "
-                                                          "unset: RAY_ADDRESS, else a new local cluster")
-    workers: int | None = Field(default=None, ge=1, description="Ray worker actors (one CPU each); default: the "
-                                                                 "cluster's CPUs")
+    kind: Literal["local", "ray"] = Field(
+        default="local", description="local: this process's event loop; ray: Ray actors, sessions batched per worker"
+    )
+    address: str | None = Field(
+        default=None,
+        description="Ray cluster: 'auto' (a running cluster), "
+        "'ray://host:10001' (Ray Client), 'local' (start one here); "
+        "unset: RAY_ADDRESS, else a new local cluster",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="Ray worker actors (one CPU each); default: the cluster's CPUs"
+    )
 
 
 def ray_missing() -> bool:

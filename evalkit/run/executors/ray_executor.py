@@ -51,8 +51,9 @@ class RayExecutor:
         self._suite_index: dict[int, int] = {}
         self._setup_ref: Any = None
 
-    async def start(self, run: OpenedRun, ctx: StageContext, session: SessionStage,
-                    judge: JudgeStage) -> tuple[SessionStage, JudgeStage]:
+    async def start(
+        self, run: OpenedRun, ctx: StageContext, session: SessionStage, judge: JudgeStage
+    ) -> tuple[SessionStage, JudgeStage]:
         self.ray = import_ray()
         await asyncio.to_thread(self._connect)
         setup = self._setup(run, session, judge)
@@ -82,8 +83,9 @@ class RayExecutor:
         workers = self.config.workers or max(1, int(self.ray.cluster_resources().get("CPU", 1)))
         environ = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}
         paths = [p for p in sys.path if p and os.path.isdir(p)]
-        return WorkerSetup(run.run_id, run.config.model_dump_json(), suites, session, judge, workers, environ, paths,
-                           os.getcwd())
+        return WorkerSetup(
+            run.run_id, run.config.model_dump_json(), suites, session, judge, workers, environ, paths, os.getcwd()
+        )
 
     def _start_actors(self, setup: WorkerSetup) -> None:
         ray = self.ray
@@ -135,7 +137,7 @@ class RayExecutor:
         closing = [w.close.remote() for w in self.workers]
         try:
             ray.get(closing, timeout=10)
-        except Exception:  # noqa: BLE001 - a worker that cannot close its clients still gets killed
+        except Exception:
             log.debug("ray workers did not close cleanly", exc_info=True)
         for handle in [*self.workers, self.budget]:
             if handle is not None:
@@ -178,7 +180,7 @@ class ClusterLimits:
     def _collect(self) -> None:
         try:
             per_worker = self._executor.ray.get(self._pending)
-        except Exception:  # noqa: BLE001 - figures are a report, never a reason to fail the run
+        except Exception:
             log.warning("evalkit: could not read the Ray workers' endpoint figures", exc_info=True)
         else:
             self._latest = [entry for entries in per_worker for entry in entries]

@@ -35,7 +35,7 @@ class ItemRef:
     key: str
 
     @classmethod
-    def of(cls, item: WorkItem, suite_index: int) -> "ItemRef":
+    def of(cls, item: WorkItem, suite_index: int) -> ItemRef:
         return cls(suite_index, item.scenario_id, item.agent_model, item.trial, item.seed, item.key)
 
 
@@ -79,8 +79,9 @@ class SessionWorker:
         from evalkit.conversation.transcript import Transcript
 
         events: Events = []
-        judgement = await self.setup.judge(self._item(ref), Transcript.model_validate_json(transcript_json),
-                                           self._ctx(events))
+        judgement = await self.setup.judge(
+            self._item(ref), Transcript.model_validate_json(transcript_json), self._ctx(events)
+        )
         return judgement.model_dump_json(), events
 
     def limits(self) -> list[dict[str, Any]]:
@@ -98,7 +99,9 @@ class SessionWorker:
         return WorkItem(loaded, scenario, ref.agent_model, ref.trial, ref.seed, ref.key)
 
     def _ctx(self, events: Events) -> StageContext:
-        return StageContext(self.setup.run_id, self.config, self._hub(), lambda kind, payload: events.append((kind, payload)))
+        return StageContext(
+            self.setup.run_id, self.config, self._hub(), lambda kind, payload: events.append((kind, payload))
+        )
 
     def _hub(self) -> ModelHub:
         if self.hub is None:
@@ -116,5 +119,6 @@ def worker_hub(config: RunConfig, budget: Any, index: int, workers: int) -> Mode
     if budget is None or not hub_config.shared_limits:
         return ModelHub(hub_config)
     shared = SharedBudget(address=f"ray-actor:{index}", token="ray", workers=workers)
-    return ModelHub(hub_config.model_copy(update={"shared_budget": shared}),
-                    budget_caller=RayBudgetCaller(budget, index))
+    return ModelHub(
+        hub_config.model_copy(update={"shared_budget": shared}), budget_caller=RayBudgetCaller(budget, index)
+    )

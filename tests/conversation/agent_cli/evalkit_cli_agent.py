@@ -36,8 +36,9 @@ class CliAgentAdapter:
 
     async def respond(self, messages: list[Message], context: AgentContext) -> AgentReply:
         payload = {"messages": [m.model_dump(mode="json") for m in messages], "model": self.model, "turn": context.turn}
-        proc = await asyncio.create_subprocess_exec(*self.command, stdin=asyncio.subprocess.PIPE,
-                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        proc = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         try:
             out, err = await proc.communicate(json.dumps(payload).encode())
         finally:
@@ -48,7 +49,8 @@ class CliAgentAdapter:
         return normalise_reply(out.decode().strip())
 
 
-@register_agent("cli", doc="Runs a program per turn: the conversation as JSON on stdin, its stdout is the reply.",
-                spec=CliAgent)
+@register_agent(
+    "cli", doc="Runs a program per turn: the conversation as JSON on stdin, its stdout is the reply.", spec=CliAgent
+)
 async def build_cli_agent(config: CliAgent, request: BuildRequest) -> CliAgentAdapter:
     return CliAgentAdapter(config, request.model)

@@ -11,7 +11,11 @@ the `openai` backend and the fake server's OpenAI adapter, with its own default 
 from evalkit.llm.providers import add_provider
 
 add_provider(
-    "together", doc="Together AI, OpenAI-compatible chat completions",
-    wire="openai", default_url="https://api.together.xyz/v1",
-    key_env="TOGETHER_API_KEY", url_env="TOGETHER_BASE_URL", origin=__name__,
+    "together",
+    doc="Together AI, OpenAI-compatible chat completions",
+    wire="openai",
+    default_url="https://api.together.xyz/v1",
+    key_env="TOGETHER_API_KEY",
+    url_env="TOGETHER_BASE_URL",
+    origin=__name__,
 )

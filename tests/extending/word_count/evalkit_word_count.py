@@ -21,8 +21,9 @@ class WordCountSpec(BaseModel):
     on: Speaker = Field(default="agent", description="Whose messages are counted: agent, user or any.")
 
 
-@register_check("word_count", doc="Passes when no message written by `on` has more than `max` words.",
-                spec=WordCountSpec)
+@register_check(
+    "word_count", doc="Passes when no message written by `on` has more than `max` words.", spec=WordCountSpec
+)
 def word_count(spec: WordCountSpec, ctx: CheckContext) -> Finding:
     counted = [(turn, len(text.split()), text) for turn, text in ctx.said(spec.on)]
     over = [(turn, words, text) for turn, words, text in counted if words > spec.max]

@@ -49,16 +49,24 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    runs = sa.table("runs", sa.column("run_id"), sa.column("suites", sa.JSON), sa.column("rubrics", sa.JSON),
-                    sa.column("judge_models", sa.JSON), sa.column("simulator_models", sa.JSON),
-                    sa.column("instrument"))
+    runs = sa.table(
+        "runs",
+        sa.column("run_id"),
+        sa.column("suites", sa.JSON),
+        sa.column("rubrics", sa.JSON),
+        sa.column("judge_models", sa.JSON),
+        sa.column("simulator_models", sa.JSON),
+        sa.column("instrument"),
+    )
     run_suites = sa.table("run_suites", sa.column("run_id"), sa.column("suite"))
     bind = op.get_bind()
-    rows = bind.execute(sa.select(runs.c.run_id, runs.c.suites, runs.c.rubrics, runs.c.judge_models,
-                                  runs.c.simulator_models)).all()
+    rows = bind.execute(
+        sa.select(runs.c.run_id, runs.c.suites, runs.c.rubrics, runs.c.judge_models, runs.c.simulator_models)
+    ).all()
     for run_id, suites, rubrics, judges, simulators in rows:
-        bind.execute(runs.update().where(runs.c.run_id == run_id)
-                     .values(instrument=_instrument(rubrics, judges, simulators)))
+        bind.execute(
+            runs.update().where(runs.c.run_id == run_id).values(instrument=_instrument(rubrics, judges, simulators))
+        )
         names = sorted(set(_list(suites)))
         if names:
             bind.execute(run_suites.insert(), [{"run_id": run_id, "suite": s} for s in names])
