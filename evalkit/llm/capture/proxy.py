@@ -41,8 +41,19 @@ from evalkit.security import redact
 
 log = logging.getLogger(__name__)
 PREFIX = "/s/"
-_HOP = {"host", "connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding", "upgrade",
-        "proxy-connection", "te", "trailer", "content-encoding"}
+_HOP = {
+    "host",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "accept-encoding",
+    "upgrade",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "content-encoding",
+}
 
 
 @dataclass
@@ -59,7 +70,7 @@ class CaptureSession:
 
     def drain(self) -> list[CapturedCall]:
         """The calls completed since the last drain, in the order they completed."""
-        new, self._taken = self.calls[self._taken:], len(self.calls)
+        new, self._taken = self.calls[self._taken :], len(self.calls)
         return new
 
 
@@ -100,8 +111,10 @@ class CaptureProxy:
         self.sessions.pop(session.key, None)
 
     async def aclose(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        """Idempotent, and safe when two closers overlap (stop_proxy and the loop's end): the first takes the server."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
             tasks = list(self._connections.values())
             for writer in list(self._connections):
                 writer.close()  # an idle keep-alive connection reads EOF and its handler returns
@@ -111,8 +124,7 @@ class CaptureProxy:
                 task.cancel()
             self._connections.clear()
             await asyncio.sleep(0)  # let the closed transports release their sockets
-            await self._server.wait_closed()
-            self._server = None
+            await server.wait_closed()
         await self._client.aclose()
 
     # ------------------------------------------------------------ serving
@@ -146,7 +158,9 @@ class CaptureProxy:
         path = "/" + rest.partition("?")[0]
         wire = wire_for_path(path) if head.method == "POST" else None
         if session is None:
-            await _refuse(writer, wire, 404, "evalkit capture proxy: no open session for this URL (finished, or never opened)")
+            await _refuse(
+                writer, wire, 404, "evalkit capture proxy: no open session for this URL (finished, or never opened)"
+            )
             return True
         if session.tape.replaying:
             return await self._replay(session, wire, path, body, writer)
@@ -154,37 +168,55 @@ class CaptureProxy:
         started = time.monotonic()
         base = session.by_wire.get(wire.name, session.upstream) if wire else session.upstream
         try:
-            upstream = await self._client.send(self._client.build_request(
-                head.method, f"{base}/{rest}", headers=_forwarded(head.headers), content=body), stream=True)
+            upstream = await self._client.send(
+                self._client.build_request(
+                    head.method, f"{base}/{rest}", headers=_forwarded(head.headers), content=body
+                ),
+                stream=True,
+            )
         except httpx2.HTTPError as err:  # no answer at all: the agent sees its connection drop, as it would unproxied
             reason = f"evalkit capture proxy: upstream {base} unreachable: {type(err).__name__}: {err}"
             _finish(session, call, started, error=redact(reason), status=0)
             return False
         return await self._relay(session, call, upstream, writer, started, body)
 
-    async def _replay(self, session: CaptureSession, wire: CaptureWire | None, path: str, body: bytes,
-                      writer: asyncio.StreamWriter) -> bool:
+    async def _replay(
+        self, session: CaptureSession, wire: CaptureWire | None, path: str, body: bytes, writer: asyncio.StreamWriter
+    ) -> bool:
         """Answer from the cassette; False when the connection must close (no recording: no answer)."""
         call = _start_call(wire, path, body)
         if wire is None or call is None:
-            await _refuse(writer, None, 404, f"evalkit capture proxy: replaying from a cassette, which records chat "
-                                             f"calls only; nothing is recorded for {path}")
+            await _refuse(
+                writer,
+                None,
+                404,
+                f"evalkit capture proxy: replaying from a cassette, which records chat "
+                f"calls only; nothing is recorded for {path}",
+            )
             return True
         started, call.replayed = time.monotonic(), True
         answer = session.tape.play(wire.name, body)
         if isinstance(answer, str):
             _finish(session, call, started, status=0, error=redact(f"evalkit capture proxy: {answer}"))
             return False
-        await write_head(writer, answer.status, "OK" if answer.status < 400 else "Error",
-                         [("content-type", answer.content_type)])
+        await write_head(
+            writer, answer.status, "OK" if answer.status < 400 else "Error", [("content-type", answer.content_type)]
+        )
         await write_chunk(writer, answer.body)
         await write_chunk(writer, b"")
         _read_response(call, answer)
         _finish(session, call, started, status=answer.status, error=call.error)
         return True
 
-    async def _relay(self, session: CaptureSession, call: CapturedCall | None, upstream: httpx2.Response,
-                     writer: asyncio.StreamWriter, started: float, request: bytes) -> bool:
+    async def _relay(
+        self,
+        session: CaptureSession,
+        call: CapturedCall | None,
+        upstream: httpx2.Response,
+        writer: asyncio.StreamWriter,
+        started: float,
+        request: bytes,
+    ) -> bool:
         copied: list[bytes] = []
         headers = [(k, v) for k, v in upstream.headers.multi_items() if k.lower() not in _HOP]
         try:
@@ -197,8 +229,13 @@ class CaptureProxy:
                 await write_chunk(writer, chunk)
             await write_chunk(writer, b"")
         except (httpx2.HTTPError, ConnectionError) as err:
-            _finish(session, call, started, status=upstream.status_code,
-                    error=redact(f"evalkit capture proxy: the response broke off: {type(err).__name__}: {err}"))
+            _finish(
+                session,
+                call,
+                started,
+                status=upstream.status_code,
+                error=redact(f"evalkit capture proxy: the response broke off: {type(err).__name__}: {err}"),
+            )
             return False
         finally:
             await upstream.aclose()
@@ -242,8 +279,9 @@ def _read_response(call: CapturedCall, answer: Recorded) -> None:
     call.text, call.tool_calls, call.usage = redact(reading.text), reading.tool_calls, reading.usage
 
 
-def _finish(session: CaptureSession, call: CapturedCall | None, started: float, *, status: int,
-            error: str | None) -> None:
+def _finish(
+    session: CaptureSession, call: CapturedCall | None, started: float, *, status: int, error: str | None
+) -> None:
     if call is None:
         return
     call.status, call.error, call.latency_s = status, error, time.monotonic() - started
@@ -258,7 +296,8 @@ def _forwarded(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
 async def _refuse(writer: asyncio.StreamWriter, wire: CaptureWire | None, status: int, message: str) -> None:
     payload: dict[str, Any] = wire.error_body(status, message) if wire else {"error": {"message": message}}
     data = json.dumps(payload).encode()
-    await write_head(writer, status, "Bad Gateway" if status == 502 else "Not Found",
-                     [("content-type", "application/json")])
+    await write_head(
+        writer, status, "Bad Gateway" if status == 502 else "Not Found", [("content-type", "application/json")]
+    )
     await write_chunk(writer, data)
     await write_chunk(writer, b"")
