@@ -176,7 +176,40 @@ def test_run_directory_and_report_are_uploaded_always(workflow: dict[Any, Any]) 
     assert any(p.rstrip("/").endswith("RUN_DIR }}") for p in paths)  # the whole run directory
     finder = [s for s in steps(workflow) if "RUN_DIR=" in s.get("run", "")]
     assert finder and "always()" in finder[0].get("if", "")
-    assert f"{BY_NAME['report_dir'].default}/latest" in finder[0]["run"]  # evalkit's report_dir default
+
+
+def _found_run_dir(workflow: dict[Any, Any], workdir: Path) -> str:
+    """Run the workflow's 'Find the run directory' step in `workdir`, as the runner's bash would."""
+    [finder] = [s for s in steps(workflow) if "RUN_DIR=" in s.get("run", "")]
+    env_file = workdir / "github_env"
+    env_file.write_text("")
+    subprocess.run(
+        ["bash", "-e", "-c", finder["run"]], cwd=workdir, env={"GITHUB_ENV": str(env_file)}, check=True, timeout=30
+    )
+    [line] = env_file.read_text().splitlines()
+    return line.removeprefix("RUN_DIR=")
+
+
+def test_an_interrupted_run_is_the_one_uploaded(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """A cancelled or timed-out job: the run started last never completed, so `latest` still names an older
+    run (or nothing, on a fresh checkout); the step finds the interrupted run's directory all the same."""
+    from evalkit.run.latest import mark_started
+    from evalkit.run.run_dir import LATEST, MANIFEST, point_link
+
+    reports = tmp_path / BY_NAME["report_dir"].default
+    older, interrupted = reports / "20261201-000000-aaaa", reports / "20261202-000000-bbbb"
+    for run in (older, interrupted):
+        run.mkdir(parents=True)
+        (run / MANIFEST).write_text("{}")
+    point_link(reports, LATEST, older)
+    mark_started(interrupted)
+    assert (tmp_path / _found_run_dir(workflow, tmp_path)).resolve() == interrupted.resolve()
+
+
+def test_with_no_run_the_whole_reports_directory_is_uploaded(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    (tmp_path / BY_NAME["report_dir"].default).mkdir()
+    found = tmp_path / _found_run_dir(workflow, tmp_path)
+    assert found.resolve() == (tmp_path / BY_NAME["report_dir"].default).resolve()
 
 
 def _strings(node: Any, path: str = "") -> list[tuple[str, str]]:
