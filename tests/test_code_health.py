@@ -134,7 +134,11 @@ def test_ruff_reports_no_finding_of_the_hand_fixed_rules_in_evalkit(rule: str) -
     """The rules fixed by hand (not by `ruff check --fix`) stay fixed: one fast ruff call per rule family."""
     result = subprocess.run(
         [*_ruff(), "check", "--no-cache", "--output-format", "concise", "--select", rule, "evalkit"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -144,9 +148,21 @@ def test_ruff_flags_what_the_config_says_it_flags(tmp_path: Path) -> None:
     planted = tmp_path / "evalkit_planted.py"
     planted.write_text("def f(a, b):\n    return list(zip(a, b))\n", encoding="utf-8")
     result = subprocess.run(
-        [*_ruff(), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), "--output-format", "concise",
-         str(planted)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        [
+            *_ruff(),
+            "check",
+            "--no-cache",
+            "--config",
+            str(ROOT / "pyproject.toml"),
+            "--output-format",
+            "concise",
+            str(planted),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 1 and "B905" in result.stdout, result.stdout + result.stderr
 
@@ -162,3 +178,15 @@ def test_an_unknown_scenario_is_a_key_error_naming_the_suite() -> None:
     assert loaded.rubrics_for("upgrade") == []
     with pytest.raises(KeyError, match="suite 'billing' has no scenario 'refund'"):
         loaded.rubrics_for("refund")
+
+
+def test_ci_runs_the_code_health_steps_before_the_tests() -> None:
+    """Acceptance of #15: `.ci/run` runs ruff (lint and format) and mypy, and fails before the tests when one fails."""
+    script = (ROOT / ".ci" / "run").read_text("utf-8")
+    lines = [line.strip() for line in script.splitlines() if not line.strip().startswith("#")]
+    steps_line = next(line for line in lines if line.startswith("for step in"))
+    assert all(step in steps_line for step in ('"ruff check ."', '"ruff format --check ."', '"mypy"'))
+    first_pytest = next(i for i, line in enumerate(lines) if re.match(r"^(CI=true )?pytest\b", line))
+    assert lines.index(steps_line) < first_pytest
+    loop_body = lines[lines.index(steps_line) : lines.index(steps_line) + 4]
+    assert any("exit 1" in line for line in loop_body), "a failing step must stop CI"
