@@ -173,7 +173,7 @@ async def test_an_unreachable_upstream_fails_the_agent_with_the_reason(fake_llm,
     script(fake_llm)
     transcript = await run_session(spec(target, tier=None, base_url=dead, api_key=KEY), hub_for(fake_llm))
     assert transcript.termination in (TerminationReason.infrastructure_error, TerminationReason.agent_error)
-    assert "connection error" in transcript.termination_detail.lower()  # what its SDK says unproxied
+    assert "apiconnectionerror" in transcript.termination_detail.lower()  # what its SDK raises unproxied
     assert transcript.agent_calls and all(c.status == 0 for c in transcript.agent_calls)  # the SDK's own retries too
     assert all("unreachable" in c.error and dead in c.error for c in transcript.agent_calls)
     assert not fake_llm.requests_for(role="agent")

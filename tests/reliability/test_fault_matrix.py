@@ -75,7 +75,9 @@ REASON = {
     "429 Retry-After": "rate limit",
     "500": "internal server error",
     "529": "overloaded",
-    "connection reset": "connection error",
+    # the SDK's wording changes between releases ("Connection error." in older releases, "Connection to
+    # HOST failed: ..." after); "connection" is in both, in the error's class name and in evalkit's category
+    "connection reset": "connection",
     "timeout": "timed out",
     "truncated JSON body": "expecting value",
 }
