@@ -190,3 +190,18 @@ def test_ci_runs_the_code_health_steps_before_the_tests() -> None:
     assert lines.index(steps_line) < first_pytest
     loop_body = lines[lines.index(steps_line) : lines.index(steps_line) + 4]
     assert any("exit 1" in line for line in loop_body), "a failing step must stop CI"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI is the README's "Run the tests" line: its pytest command (with its xdist flags) and its install's extras."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = re.search(r"\*\*Run the tests:\*\*\s*```bash\n(.+?)\n```", readme, re.S)
+    assert block, "README has a 'Run the tests' command block"
+    parts = [part.strip() for part in block.group(1).split("&&")]
+    install = next(p for p in parts if p.startswith("pip install"))
+    test = next(p for p in parts if p.startswith("pytest"))
+    script = [line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()]
+    assert test in script, f"CI's first pytest line is not the README's {test!r}"
+    extras = re.search(r"\[(.+?)\]", install)
+    ci_install = next(line for line in script if line.startswith("pip install -e"))
+    assert extras and set(extras.group(1).split(",")) <= set(re.search(r"\[(.+?)\]", ci_install).group(1).split(","))
