@@ -18,23 +18,8 @@ from sqlalchemy import Select, select
 
 from evalkit.history.engine import READONLY, open_engine
 from evalkit.history.migrate import upgrade
+from evalkit.history.run_cells import RUN_COLUMNS, TRIAL_COLUMNS
 from evalkit.history.schema import run_suites, runs, trials
-
-RUN_COLUMNS = [
-    "run_id",
-    "started_at",
-    "ended_at",
-    "status",
-    "branch",
-    "commit",
-    "suite",
-    "verdict",
-    "pass_rate",
-    "cost_usd",
-    "report_path",
-    "instrument",
-]
-TRIAL_COLUMNS = ["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial", "outcome", "score"]
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Protocol
 import pandas as pd
 
 CELL = ["suite", "scenario", "tier"]
+# the history frames' fixed columns (history/frames.py builds its frames with them; this module stays free of SQLAlchemy)
 TRIAL_COLUMNS = ["run_id", "started_at", "branch", "suite", "scenario", "tier", "trial", "outcome", "score"]
 RUN_COLUMNS = [
     "run_id",
