@@ -21,7 +21,7 @@ _ID_PATTERN = "^[A-Za-z0-9_.-]+$"
 _LEVEL_PATTERN = "^-?[0-9]+$"
 _PATTERN_WORDS = {
     _ID_PATTERN: "letters, digits, '_', '.' and '-' only",
-    r"^[\w.]+:[\w.]+$": "'module:attribute', e.g. examples.support_agent:make_agent",
+    r"^[\w.]+:[\w.]+$": "'module:attribute', e.g. my_agent:make_agent",
     "^[A-Za-z0-9_.-]+@[0-9]+$": "'id@version', e.g. support.resolution@3",
 }
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}

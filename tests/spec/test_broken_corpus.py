@@ -113,7 +113,7 @@ EXPECTED: dict[str, list[str]] = {
         "6:3: agent.max_step: unknown key 'max_step' (did you mean 'max_steps'?)",
     ],
     "suite_agent_not_module_attr.yaml": [
-        "3:8: agent: 'examples.support_agent.make_agent' is not a valid value (expected 'module:attribute', e.g. examples.support_agent:make_agent)",
+        "3:8: agent: 'my_agent.make_agent' is not a valid value (expected 'module:attribute', e.g. my_agent:make_agent)",
     ],
     "suite_check_conflicting_counts.yaml": [
         "8:53: scenarios[0].checks[0].tool_called.max_count: 'count' and 'max_count' both set (expected either an exact count or a range)",
