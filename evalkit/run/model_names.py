@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evalkit.llm.endpoint import split_name
+from evalkit.llm.endpoint import split_name, unknown_provider
+from evalkit.llm.providers import PROVIDERS
 from evalkit.run.calls import HTTP, session_calls
 from evalkit.run.config import RunConfig
 from evalkit.run.plan import WorkItem
@@ -46,6 +47,13 @@ def model_name_problems(loaded: Any, config: RunConfig, tiers: list[str | None] 
                 except ValueError as err:
                     bad[call.model] = f"{call.role} {err}"
     return [str(_locate(loaded, name, message)) for name, message in bad.items()]
+
+
+def base_url_problems(config: RunConfig) -> list[str]:
+    """One line per configured base URL keyed by a provider evalkit does not know (`--evalkit-base-url
+    opnai=...`, `[tool.evalkit.base_urls]`): nothing would read it, and that provider's calls would go to
+    their default endpoint, a live one, instead of the URL the user meant."""
+    return [f"base_urls.{name}: {unknown_provider(name)}" for name in config.base_urls if name not in PROVIDERS]
 
 
 def _locate(loaded: Any, name: str, message: str) -> Problem:

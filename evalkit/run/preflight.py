@@ -6,7 +6,8 @@ preflight runs before any session (pytest and `evalkit run`: before the run star
 `evalkit validate --deep`) and returns one line per problem; the plugin stops with exit status 4.
 
 What it checks, per suite:
-- every model name the run will call resolves to a registered provider (typo: did-you-mean);
+- every model name the run will call, and every provider a base URL is configured for, resolves to a registered
+  provider (typo: did-you-mean);
 - each Python agent imports and its factory constructs once, with the first tier and the suite's params
   (no model is called: constructing an SDK client opens no connection); a model agent's tools import;
 - judge, simulator and HTTP-body templates compile with the variables their renderers give, and check schemas
@@ -33,7 +34,7 @@ from evalkit.conversation.agents.base import AgentSetupError
 from evalkit.conversation.agents.callable import _accepts, adapt_object, failure, load_target
 from evalkit.conversation.agents.tools import load_tool
 from evalkit.run.config import RunConfig
-from evalkit.run.model_names import model_name_problems
+from evalkit.run.model_names import base_url_problems, model_name_problems
 from evalkit.spec.models import CallableAgent, FactoryAgent, HttpAgent, ModelAgent
 from evalkit.spec.problems import display_path
 from evalkit.spec.survey import later_suite_problems
@@ -61,7 +62,7 @@ class PreflightError(ValueError):
 
 def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | None = None) -> list[str]:
     """One line per problem in `suites` (LoadedSuite) under `check`; [] when the run may start."""
-    problems: list[str] = []
+    problems = base_url_problems(check.config)
     for loaded in suites:
         wanted = tiers or list(check.config.tiers or loaded.suite.agent_models) or [None]
         problems += model_name_problems(loaded, check.config, wanted)

@@ -114,6 +114,17 @@ def test_a_dead_base_url_stops_a_live_run(project: Project, fake_llm: FakeLLMSer
     _stopped(result, fake_llm, project, f"base URL {dead} does not answer (", "connecting to 127.0.0.1:")
 
 
+def test_a_base_url_for_an_unknown_provider_stops_the_run(project: Project, fake_llm: FakeLLMServer) -> None:
+    """A typo'd provider in --evalkit-base-url was read by nobody: its calls went to the default (live) endpoint."""
+    _project(project)
+    _stopped(
+        _run(project, fake_llm, "--evalkit-base-url=opnai=http://127.0.0.1:9/v1"),
+        fake_llm,
+        project,
+        "base_urls.opnai: unknown provider 'opnai'; expected one of openai, anthropic, mock; did you mean 'openai'?",
+    )
+
+
 def test_every_problem_is_listed_at_once(project: Project, fake_llm: FakeLLMServer) -> None:
     _project(project, agent="no_such_module:make_agent")
     dead = f"http://127.0.0.1:{_free_port()}/v1"
