@@ -23,9 +23,18 @@ if TYPE_CHECKING:
 
 def stop_on_problems(ctl: Controller, suites: list[Any]) -> None:
     """Exit 4 with one line per problem when the preflight finds any; return when the run may start."""
-    problems = _problems(ctl, suites)
+    from evalkit.llm import RulesFileError
+
+    try:
+        problems = _problems(ctl, suites)
+    except RulesFileError as err:
+        pytest.exit(bad_rules(err), returncode=pytest.ExitCode.USAGE_ERROR)
     if problems:
         pytest.exit(message(problems), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def bad_rules(err: Exception) -> str:
+    return f"evalkit: bad offline_rules file: {err}"
 
 
 def message(problems: list[str]) -> str:
@@ -58,11 +67,14 @@ def controller_preflight(config: pytest.Config, settings: PluginSettings, is_sui
     suites = named_suites(config, settings, is_suite)
     if not suites:
         return
+    from evalkit.llm import RulesFileError
     from evalkit.plugin.controller import Controller
 
     probe = Controller(config, settings)  # only for its run config and offline endpoint; it starts nothing
     try:
         problems = _problems(probe, suites)
+    except RulesFileError as err:
+        raise pytest.UsageError(bad_rules(err)) from None
     finally:
         if probe.offline is not None:
             probe.offline.close()
@@ -71,15 +83,13 @@ def controller_preflight(config: pytest.Config, settings: PluginSettings, is_sui
 
 
 def _problems(ctl: Controller, suites: list[Any]) -> list[str]:
-    from evalkit.llm import RulesFileError
+    """The preflight's problems; raises RulesFileError when offline rules do not load (each caller stops the
+    session its own way, so the line is printed once)."""
     from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
     from evalkit.run.preflight import Preflight, preflight
 
     if ctl.settings.offline:
-        try:
-            ctl.offline = ctl.offline or OfflineEndpoint(suites)  # the run's own endpoint: start() reuses it
-        except RulesFileError as err:
-            pytest.exit(f"evalkit: bad offline_rules file: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
+        ctl.offline = ctl.offline or OfflineEndpoint(suites)  # the run's own endpoint: start() reuses it
         for loaded in suites:
             with_factory_base_url(loaded, ctl.offline.base_urls)
     run_config = ctl.run_config(probe=True).model_copy(update={"offline": ctl.settings.offline})

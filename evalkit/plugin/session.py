@@ -187,6 +187,7 @@ def start_run(session: pytest.Session) -> None:
     if ctl.settings.preflight:
         _preflight(ctl)
     from evalkit.llm import RulesFileError
+    from evalkit.plugin.preflight_gate import bad_rules
     from evalkit.run import ResumeError
 
     display = None
@@ -200,7 +201,7 @@ def start_run(session: pytest.Session) -> None:
     except ResumeError as err:
         pytest.exit(f"evalkit: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
     except RulesFileError as err:
-        pytest.exit(f"evalkit: bad offline_rules file: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
+        pytest.exit(bad_rules(err), returncode=pytest.ExitCode.USAGE_ERROR)
     if ctl.batches and display is not None:
         display.wait(lambda: all(h.done() for h in ctl.batches))
 

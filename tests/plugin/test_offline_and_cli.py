@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from plugin_helpers import TINY_SUITE, Project
 
 from evalkit.plugin.commands import pytest_args, split_pytest_args
@@ -104,14 +105,17 @@ def test_evalkit_run_runs_suites_and_writes_the_report(project: Project) -> None
     assert (run_dir / "report.html").is_file() and project.run_dirs() == [run_dir]
 
 
-def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_broken_offline_rules_stop_the_run_with_a_clear_message(project: Project, workers: list[str]) -> None:
+    """Once: under xdist the controller's preflight found it, and pytest.exit that early printed it twice."""
     project.write("sdk_agent.py", SDK_AGENT)
     project.suite(OFFLINE_SUITE, "suites/sdk.yaml")
     project.write("suites/rules/offline.yaml", "rules:\n  - {role: agent}\n")  # a rule with no reply
-    result = project.pytester.runpytest("suites", "--evalkit-offline", "-p", "no:cacheprovider")
-    out = result.stdout.str()
+    run = project.pytester.runpytest_subprocess if workers else project.pytester.runpytest
+    result = run("suites", "--evalkit-offline", "-p", "no:cacheprovider", *workers)
+    out = result.stdout.str() + result.stderr.str()
     assert result.ret == 4
-    assert "evalkit: bad offline_rules file:" in out and "offline.yaml:2" in out
+    assert out.count("evalkit: bad offline_rules file:") == 1 and "offline.yaml:2" in out, out
     assert "Traceback" not in out
 
 
