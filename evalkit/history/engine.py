@@ -4,6 +4,8 @@ SQLAlchemy URL; a URL is only ever shown with its password hidden."""
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +81,7 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi.isolation_level = None  # transactions are begun below, not by the driver
         cursor = dbapi.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -89,3 +91,20 @@ def _sqlite_engine(url: URL) -> Engine:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def enable_wal(cursor: Any, wait_s: float = SQLITE_BUSY_MS / 1000) -> None:
+    """Switch the database to WAL (a property of the file: the first connection's switch holds for all).
+
+    Processes opening a new database at once race to switch it. SQLite refuses the loser at once with
+    "database is locked" instead of waiting out busy_timeout (waiting could deadlock), so the switch is
+    tried again until `wait_s`; by then the winner has switched and the retry is a no-op."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
