@@ -65,6 +65,9 @@ def make_agent(model: str | None = None, **params: Any) -> Counter:
     return Counter(model=model, **params)
 
 
+make_agent.evalkit_factory = True  # type: ignore[attr-defined]
+
+
 def make_tool_agent(model: str | None = None) -> Any:
     """A factory returning an agent that reports its own tool call and result, plus token usage."""
 
@@ -91,6 +94,9 @@ def make_tool_agent(model: str | None = None) -> Any:
         }
 
     return respond
+
+
+make_tool_agent.evalkit_factory = True  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- tools for model agents

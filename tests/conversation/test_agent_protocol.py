@@ -62,6 +62,9 @@ def make_with_provider(model: str, provider: str, greeting: str = "hi") -> Any:
     return lambda messages: f"{greeting} from {model}"
 
 
+make_with_provider.evalkit_factory = True  # type: ignore[attr-defined]
+
+
 def make_model_only(model: str | None = None, **params: Any) -> Any:
     MADE.append({"model": model, **params})
     return lambda messages: f"model {model}"

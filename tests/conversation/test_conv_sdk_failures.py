@@ -49,6 +49,9 @@ def make_agent(provider: str = "openai", base_url: str = "", parse_json: bool = 
     return agent
 
 
+make_agent.evalkit_factory = True  # type: ignore[attr-defined]
+
+
 def _url(server: FakeLLMServer, provider: str) -> str:
     return server.anthropic_base_url if provider == "anthropic" else server.openai_base_url
 

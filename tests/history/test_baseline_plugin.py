@@ -38,7 +38,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     (pytester.path / "tiny_agent.py").write_text(AGENT)
     (pytester.path / "suites").mkdir()
     (pytester.path / "suites" / "tiny.yaml").write_text(SUITE.lstrip())
-    (pytester.path / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    (pytester.path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n'
+    )
     return pytester
 
 

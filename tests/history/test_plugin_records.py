@@ -45,7 +45,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def _pyproject(pytester: pytest.Pytester, evalkit_table: str) -> None:
-    text = '[tool.pytest.ini_options]\npythonpath = ["."]\n' + (
+    text = '[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n' + (
         f"\n[tool.evalkit]\n{evalkit_table}\n" if evalkit_table else ""
     )
     (pytester.path / "pyproject.toml").write_text(textwrap.dedent(text))
@@ -117,7 +117,7 @@ def test_a_configured_url_is_used_and_a_bad_value_is_refused_at_start(project: p
     result = project.runpytest("suites", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
-    assert f"evalkit: history ({project.path / 'pyproject.toml'}:5 [tool.evalkit]): expected true, false" in err
+    assert f"evalkit: history ({project.path / 'pyproject.toml'}:6 [tool.evalkit]): expected true, false" in err
     assert "Traceback" not in err
 
 

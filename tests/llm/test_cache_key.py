@@ -142,7 +142,9 @@ def test_a_second_offline_run_of_a_suite_is_served_from_the_cache(
     for var in ("EVALKIT_LIVE", "GITHUB_STEP_SUMMARY", "CI", "GITHUB_ACTIONS"):
         monkeypatch.delenv(var, raising=False)
     root = pytester.path
-    pytester.makepyprojecttoml('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\npythonpath = ["."]\nasyncio_default_fixture_loop_scope = "function"\n'
+    )
     _write(root, "keyed_agent.py", AGENT)
     _write(root, "suites/keyed.yaml", SUITE)
     _write(root, "suites/offline_rules.yaml", OFFLINE_RULES)

@@ -25,6 +25,8 @@ def make_agent(model=None):
         return reply.choices[0].message.content
 
     return agent
+
+make_agent.evalkit_factory = True
 """
 
 OFFLINE_SUITE = """

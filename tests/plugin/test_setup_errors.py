@@ -24,6 +24,8 @@ scenarios:
 FACTORY = """
 def make_agent(model=None):
     raise RuntimeError("no API key configured for the agent")
+
+make_agent.evalkit_factory = True
 """
 
 
@@ -121,6 +123,8 @@ def make_agent(model=None, base_url=None):
         return reply.choices[0].message.content
 
     return agent
+
+make_agent.evalkit_factory = True
 """
 
 

@@ -120,7 +120,7 @@ class SdkAgent:
         self.provider = provider
 
     async def respond(self, messages: list[Any]) -> Any:
-        history = [{"role": m.role, "content": m.content} for m in messages if m.role in ("user", "assistant")]
+        history = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] in ("user", "assistant")]
         if self.provider == "anthropic":
             return await self.client.messages.create(model="agent-m", max_tokens=200, messages=history)
         return await self.client.chat.completions.create(model="agent-m", messages=history)
@@ -131,6 +131,9 @@ class SdkAgent:
 
 def make_agent(model: str | None = None, provider: str = "openai", base_url: str = "") -> SdkAgent:
     return SdkAgent(provider, base_url)
+
+
+make_agent.evalkit_factory = True  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- the scripted models
@@ -283,7 +286,7 @@ def _import_the_clients_now() -> None:
             for provider, url in (("openai", fake.openai_base_url), ("anthropic", fake.anthropic_base_url))
         ]
         async with ModelHub(hub_config_for(fake, max_retries=0, no_cache=True)) as hub:
-            calls = [lambda a=a: a.respond([Message(role="user", content="hi")]) for a in agents]
+            calls = [lambda a=a: a.respond([{"role": "user", "content": "hi"}]) for a in agents]
             calls += [lambda p=p: hub.model(f"{p}:m").generate([Message(role="user", content="hi")]) for p in PROVIDERS]
             for fault in (None, Fault.connection_reset):
                 for call in calls:

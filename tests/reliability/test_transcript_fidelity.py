@@ -177,6 +177,9 @@ def sdk_agent(provider: str = "openai", base_url: str = "", shape: str = "comple
     return agent
 
 
+sdk_agent.evalkit_factory = True  # type: ignore[attr-defined]
+
+
 async def _sdk_session(fake_llm: FakeLLMServer, hub_for: Any, provider: str, shape: str) -> Any:
     fake_llm.add_rule(role="simulator", replies=[USER_ENDS])
     fake_llm.add_rule(text=LONG)

@@ -66,6 +66,7 @@ def make_shared(model=None, tag="a"):
 
 
 make_shared.evalkit_shared = True
+make_agent.evalkit_factory = make_shared.evalkit_factory = True
 
 
 def make_failing_shared(model=None):
@@ -75,7 +76,7 @@ def make_failing_shared(model=None):
     return Agent("failing")
 
 
-make_failing_shared.evalkit_shared = True
+make_failing_shared.evalkit_shared = make_failing_shared.evalkit_factory = True
 """
 
 
@@ -143,7 +144,9 @@ def test_a_failed_shared_build_is_retried_by_the_next_session(agent_module: str)
 
 
 def test_a_factory_that_exits_in_its_thread_is_still_a_setup_error(agent_module: str, tmp_path: Path) -> None:
-    (tmp_path / f"{agent_module}_exit.py").write_text("import sys\ndef make_agent(model=None):\n    sys.exit(3)\n")
+    (tmp_path / f"{agent_module}_exit.py").write_text(
+        "import sys\ndef make_agent(model=None):\n    sys.exit(3)\nmake_agent.evalkit_factory = True\n"
+    )
 
     async def build() -> None:
         await build_callable_agent(f"{agent_module}_exit:make_agent", model=None, params={})
