@@ -19,10 +19,11 @@ from evalkit.testing import FAKE_KEY, FakeLLMServer, Rule
 
 @pytest.mark.asyncio
 async def test_run_config_limits_reach_the_hub_and_the_server_sees_them(tmp_path):
-    """Told rpm 1,200 through RunConfig, 50 requests at once against a server allowing 1,800 (no headers to
-    learn from): nothing refused, and the snapshot says what was set."""
+    """Told rpm 1,200 through RunConfig, 50 requests at once against a server allowing 1,800 with a burst of 48
+    (no headers to learn from): nothing refused, and the snapshot says what was set. Unpaced, 2 would be refused;
+    paced (20 at once, then 20 a second), a request may reach the server 1.4 s after its grant and still fit."""
     with FakeLLMServer(
-        [Rule(text="ok")], latency_s=0.01, rpm=1800, rate_window_s=1.0, rate_limit_headers=False
+        [Rule(text="ok")], latency_s=0.01, rpm=1800, rate_window_s=1.6, rate_limit_headers=False
     ) as server:
         config = RunConfig(
             base_urls={"openai": server.openai_base_url},
