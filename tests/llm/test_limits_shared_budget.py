@@ -43,7 +43,7 @@ def test_two_clients_draw_on_one_bucket(budget_server):
     first = a.take(Cost())
     second = b.take(Cost())
     assert first.ticket is not None and first.wait_s == 0
-    assert second.ticket is None and second.wait_s == pytest.approx(1.0, abs=0.05)
+    assert second.ticket is None and second.wait_s == pytest.approx(1.0, abs=0.25)
     assert second.workers == 2  # both connections drew on the endpoint just now
     figures = budget_server.service.figures()["endpoint"]
     assert figures["granted"] == 1 and figures["waits"] == 1
@@ -54,7 +54,7 @@ def test_a_signal_reaches_the_other_client_and_holds_its_starts(budget_server):
     before = b.take(Cost()).signals
     assert a.signal(2.0) == before + 1
     after = b.take(Cost())
-    assert after.signals == before + 1 and after.ticket is None and after.wait_s == pytest.approx(2.0, abs=0.05)
+    assert after.signals == before + 1 and after.ticket is None and after.wait_s == pytest.approx(2.0, abs=0.25)
 
 
 def test_a_wrong_token_is_refused_and_the_client_falls_back_to_its_share(budget_server):
@@ -63,7 +63,7 @@ def test_a_wrong_token_is_refused_and_the_client_falls_back_to_its_share(budget_
     )
     grant = stranger.take(Cost())  # the service hung up: a local bucket with 1/4 of 240 rpm = 1 a second
     assert stranger.degraded and grant.ticket is not None
-    assert stranger.take(Cost()).wait_s == pytest.approx(1.0, abs=0.05)
+    assert stranger.take(Cost()).wait_s == pytest.approx(1.0, abs=0.25)
     assert budget_server.service.figures() == {}
 
 
@@ -74,14 +74,14 @@ def test_a_service_that_dies_leaves_a_bounded_local_share(budget_server):
     grants = [a.take(Cost()) for _ in range(3)]
     assert a.degraded
     assert [g.ticket is not None for g in grants] == [True, False, False]  # 60 rpm locally: one now, then 1 s
-    assert grants[1].wait_s == pytest.approx(1.0, abs=0.05)
+    assert grants[1].wait_s == pytest.approx(1.0, abs=0.25)
 
 
 def test_the_local_budget_keeps_the_old_behaviour():
     assert not LocalBudget(BudgetTerms()).paced()  # nothing known, nothing set: starts need not queue
     local = LocalBudget(BudgetTerms(rpm=60))
     assert local.paced() and local.take(Cost()).ticket is not None
-    assert local.take(Cost()).wait_s == pytest.approx(1.0, abs=0.05)
+    assert local.take(Cost()).wait_s == pytest.approx(1.0, abs=0.25)
 
 
 @pytest.mark.asyncio
