@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from evalkit.history.verdict import _baseline
+from evalkit.run.recorded_verdict import _baseline
 from evalkit.run.run_dir import read_rows
 
 OLD_RUN = Path(__file__).parents[1] / "run" / "data" / "old_tier_run"
