@@ -26,6 +26,7 @@ from evalkit.plugin.controller_slot import get_controller
 from evalkit.plugin.messages import counts_text, failure_message
 from evalkit.plugin.offline import OfflineEndpoint
 from evalkit.plugin.options import PluginSettings
+from evalkit.plugin.replay_guard import guarded
 from evalkit.plugin.spending import is_free, skip_reason
 from evalkit.run import RunConfig, plan_run, run_in_thread
 from evalkit.run.preflight import Preflight, require
@@ -108,13 +109,14 @@ def run_scenario(
     run_config = _with_project(config, settings).model_copy(update={"trials": trials} if trials else {})
     live = settings.live if live is None else live
     tiers: list[str | None] = list(run_config.tiers or loaded.suite.agent_models) or [None]
-    require(  # before any session, as the plugin does
-        [loaded], Preflight(run_config, live=live and not run_config.offline), tiers[:1]
-    )
-    _refuse_spending(loaded, scenario, tiers[0], run_config, settings, live)
-    work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
-    handle = run_in_thread(work, run_config)
-    handle.wait()
+    with guarded(run_config, live) as run_config:
+        require(  # before any session, as the plugin does
+            [loaded], Preflight(run_config, live=live and not run_config.offline), tiers[:1]
+        )
+        _refuse_spending(loaded, scenario, tiers[0], run_config, settings, live)
+        work = [w for w in plan_run([loaded], run_config) if w.scenario_id == scenario and w.agent_model == tiers[0]]
+        handle = run_in_thread(work, run_config)
+        handle.wait()
     results = [r for r in handle.results.values() if r.status == "done" and r.trial]
     rows = sorted((TrialRecord.model_validate(r.trial) for r in results), key=lambda t: t.trial)
     criteria = [ResultRow.model_validate(c) for r in results for c in r.results]

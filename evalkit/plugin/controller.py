@@ -17,6 +17,7 @@ from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.offline import OfflineEndpoint, with_factory_base_url
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.preload import preload
+from evalkit.plugin.replay_guard import ReplayGuard, guards
 from evalkit.plugin.reports import warm_up
 from evalkit.plugin.spending import estimate, skip_reason
 from evalkit.plugin.xdist import WorkerPart
@@ -62,6 +63,7 @@ class Controller:
         self.outcomes: dict[str, ItemOutcome] = {}
         self.gates: dict[str, GateResult] = {}
         self.offline: OfflineEndpoint | None = None
+        self.replay_guard: ReplayGuard | None = None
         self.progress: Any = None
         self.stopped = False
         self.batches: list[RunHandle] = []
@@ -71,6 +73,12 @@ class Controller:
         self.xdist_gates: list[dict[str, Any]] = []  # on an xdist worker: the gate items it hands the controller
 
     # ---------------------------------------------------------------- starting
+    def guard_replay(self) -> None:
+        """A replay without live mode: agents reading their endpoint from the environment are refused (replay_guard)."""
+        s = self.settings
+        if self.replay_guard is None and guards(s.replay, offline=s.offline, live=s.live):
+            self.replay_guard = ReplayGuard(dict(s.base_urls))
+
     def select(self, items: list[pytest.Item]) -> None:
         self.selected = [i for i in items if isinstance(i, ScenarioItem)]
 
@@ -114,7 +122,8 @@ class Controller:
         """The settings' RunConfig (the option table says which field each fills), plus what this session decided;
         `probe`: without the baseline, to learn the run's instrument before a history baseline is chosen."""
         s, part = self.settings, self.part
-        base_urls = {**s.base_urls, **(self.offline.base_urls if self.offline is not None else {})}
+        pinned = self.replay_guard.pinned if self.replay_guard is not None else {}
+        base_urls = {**pinned, **s.base_urls, **(self.offline.base_urls if self.offline is not None else {})}
         return RunConfig.from_options(
             s.run_values(),
             report_dir=part.report_dir(len(self.batches)) if part else s.report_dir,
@@ -270,6 +279,9 @@ class Controller:
         if self.offline is not None:
             self.offline.close()
             self.offline = None
+        if self.replay_guard is not None:
+            self.replay_guard.close()
+            self.replay_guard = None
 
     def all_trials(self) -> list[TrialRecord]:
         return [t for o in self.outcomes.values() for t in o.trials]

@@ -123,7 +123,9 @@ def _new_controller(config: pytest.Config) -> Controller:
     part = None
     if xdist.RUN_DIR in info:
         part = xdist.WorkerPart(Path(info[xdist.RUN_DIR]), info[xdist.INVOCATION], xdist.worker_id(config))
-    return Controller(config, settings, info.get(xdist.RUN_ID), part)
+    controller = Controller(config, settings, info.get(xdist.RUN_ID), part)
+    controller.guard_replay()  # before any agent module is imported: a module-level client reads the variables then
+    return controller
 
 
 def may_be_suite(file_path: Path, config: pytest.Config) -> bool:
