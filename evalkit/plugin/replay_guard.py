@@ -49,9 +49,9 @@ def guarded(config: RunConfig, live: bool) -> Iterator[RunConfig]:
 def refusal(variable: str) -> str:
     return (
         f"evalkit --evalkit-replay: this call reached evalkit through {variable}, which evalkit cannot capture, "
-        "record or replay, so it was refused and nothing was sent (a replayed run calls no model). Give the "
-        "agent's factory a `base_url` parameter so evalkit records and replays its calls (docs/capture.md), "
-        "or run with --evalkit-live"
+        "record or replay, so it was refused and nothing was sent (a replayed run calls no model). evalkit "
+        "records and replays an agent whose factory takes a `base_url` parameter and is not shared "
+        "(docs/capture.md); or run with --evalkit-live"
     )
 
 
