@@ -4,9 +4,11 @@ When is an agent captured? When it is built by a factory (`kind: factory`, or a 
 the factory rule says is one) that declares a `base_url` parameter, is not shared between sessions
 (`evalkit_shared`: one client cannot tell sessions apart) and has not opted out
 (`evalkit_capture = False`). The factory then receives the session's proxy prefix as `base_url`;
-the upstream is the `base_url` it would have received (offline: the fake server), else the run's
-endpoint for the wire each call speaks (the tier's provider for its wire, each wire's own provider
-for the others), so a factory that was not told its provider still reaches the right endpoint.
+the upstream is the `base_url` it would have received (its params', else its tier's from
+`agent_models: [{model, base_url}]`; offline: the fake server), else the run's endpoint for the wire
+each call speaks (the tier's provider for its wire, each wire's own provider for the others), so a
+factory that was not told its provider still reaches the right endpoint. A factory that is not
+captured but takes `base_url` gets its tier's endpoint directly.
 
 Why not OPENAI_BASE_URL / ANTHROPIC_BASE_URL: environment variables are per process, and a run's
 sessions share one process, so traffic arriving through them cannot be told apart by session; an
@@ -113,6 +115,8 @@ async def open_capture(spec: SessionSpec, hub: ModelSource) -> tuple[dict[str, A
         factory = load_target(target) if module in sys.modules else await construct(load_target, target)
     except Exception:  # noqa: BLE001 - building the agent reports a broken target with its own message
         return params, None
+    if spec.agent_base_url and "base_url" not in given and _takes_base_url(factory):
+        params["base_url"] = given["base_url"] = spec.agent_base_url  # the tier's endpoint, proxied when captured
     if not _capturable(factory, forced=getattr(spec.agent, "kind", "") == "factory"):
         return params, None
     provider = _provider(spec, given)
@@ -223,6 +227,10 @@ def _capturable(obj: Any, *, forced: bool) -> bool:
         return False
     if not (forced or agent_shape(obj)[0]):
         return False
+    return _takes_base_url(obj)
+
+
+def _takes_base_url(obj: Any) -> bool:
     try:
         return "base_url" in inspect.signature(obj).parameters
     except (TypeError, ValueError):

@@ -28,6 +28,7 @@ class SessionSpec(BaseModel):
     agent: AgentConfig
     agent_params: dict[str, Any] = Field(default_factory=dict)
     agent_model: str | None = None  # the tier under test; None = the agent's own default
+    agent_base_url: str | None = None  # a Python agent's tier endpoint (agent_models {model, base_url}): its base_url
     simulator: SimulatorConfig = Field(default_factory=SimulatorConfig)
     max_turns: int = Field(default=10, gt=0)
     min_turns: int = Field(default=0, ge=0)
@@ -66,8 +67,9 @@ class SessionSpec(BaseModel):
         defaults = suite.defaults
         agent = suite.agent_config
         params = {**suite.agent_params, **scenario.params}  # CallableAgent.params sit beneath these
-        if isinstance(agent, ModelAgent) and (url := suite.tier_base_url(agent_model)):
-            agent = agent.model_copy(update={"base_url": url})  # the tier's endpoint, from agent_models
+        url = suite.tier_base_url(agent_model)  # the tier's endpoint, from agent_models
+        if isinstance(agent, ModelAgent) and url:
+            agent, url = agent.model_copy(update={"base_url": url}), None
         return cls(
             suite_name=suite.suite,
             scenario=scenario,
@@ -76,6 +78,7 @@ class SessionSpec(BaseModel):
             agent=agent,
             agent_params=params,
             agent_model=agent_model,
+            agent_base_url=url,
             simulator=suite.simulator,
             max_turns=scenario.max_turns or defaults.max_turns,
             min_turns=scenario.min_turns if scenario.min_turns is not None else defaults.min_turns,

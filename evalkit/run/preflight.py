@@ -68,6 +68,7 @@ def preflight(suites: list[Any], check: Preflight, tiers: list[str | None] | Non
         problems += model_name_problems(loaded, check.config, wanted)
         problems += template_problems(loaded)
         problems += agent_problems(loaded, wanted[0], construct=check.endpoint_up or not check.config.offline)
+        problems += tier_url_problems(loaded)
     dial = check.endpoint_up if check.config.offline else check.live
     if dial:
         urls = {url: where for loaded in suites for where, url in base_urls(loaded, check.config)}
@@ -110,12 +111,42 @@ def agent_problems(loaded: Any, tier: str | None, construct: bool = True) -> lis
     return [f"{where}: {error}"] if error else []
 
 
-def _where(loaded: Any, key: str) -> str:
-    """`file:line:col: key` of a top-level suite key (the file alone when it cannot be read again)."""
+def tier_url_problems(loaded: Any) -> list[str]:
+    """A tier's `base_url` its agent would never use (a Python agent without a `base_url` parameter, an HTTP agent):
+    a setting nobody reads would send that tier's calls to the default endpoint instead."""
+    urls = getattr(loaded.suite, "tier_base_urls", None) or {}
+    agent = loaded.suite.agent_config
+    if not urls or isinstance(agent, ModelAgent):
+        return []
+    params = {**(getattr(agent, "params", None) or {}), **(getattr(loaded.suite, "agent_params", None) or {})}
+    if "base_url" in params:
+        why = "the agent's params set base_url for every tier"
+    elif isinstance(agent, (CallableAgent, FactoryAgent)):
+        try:
+            if _accepts(load_target(agent.target), "base_url"):
+                return []
+        except BaseException:  # noqa: BLE001 - an agent that does not import is agent_problems' line
+            return []
+        why = f"agent '{agent.target}' takes no base_url parameter (give its factory one)"
+    elif isinstance(agent, HttpAgent):
+        why = "an HTTP agent calls its own url"
+    else:
+        return []  # an installed agent kind is built by its own code: what it does with the tier is its business
+    tiers = list(loaded.suite.agent_models)
+    return [
+        f"{_where(loaded, 'agent_models', tiers.index(tier) if tier in tiers else 0)}: {tier}: base_url {url} "
+        f"would not be used: {why}"
+        for tier, url in urls.items()
+    ]
+
+
+def _where(loaded: Any, key: str, *within: str | int) -> str:
+    """`file:line:col: key` of a top-level suite key, or of an entry `within` it (the file alone when it cannot be
+    read again)."""
     from evalkit.spec.yamlsource import read_yaml
 
     try:
-        line, col = read_yaml(loaded.path).where((key,))
+        line, col = read_yaml(loaded.path).where((key, *within))
     except Exception:  # noqa: BLE001 - it loaded a moment ago; without a position the message still stands
         return f"{display_path(loaded.path)}: {key}"
     return f"{display_path(loaded.path)}:{line}:{col}: {key}"
