@@ -9,9 +9,10 @@ Credentials in a URL (`https://user:secret@host`) never enter a key.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -50,7 +51,8 @@ def offline_identity(rules: Iterable[Rule]) -> str:
 
 
 def rules_fingerprint(rules: Iterable[Rule]) -> str:
-    """16 hex digits over the rules (in order) and the source of each `module:function` handler they name.
+    """16 hex digits over the rules (in order) and the source of each `module:function` handler they name (with
+    the project modules it imports).
 
     A changed rule or handler changes what the fake endpoint answers, so it must change the key;
     the same rules served on another port must not.
@@ -74,12 +76,74 @@ def _callable_name(handler: Any) -> str:
 
 
 def _source_digest(module: str) -> str:
-    """sha256 of the handler module's file, or "" when it cannot be found (then only its name is keyed)."""
+    """sha256 over the handler module's file and the project files it imports, directly or through each other,
+    or "" when it cannot be found (then only its name is keyed). A handler that delegates to a helper module
+    answers differently when only the helper changes, so the helper is keyed too; the standard library and
+    installed packages are left out (they change with the environment, not with the rules)."""
+    origin = _origin(module)
+    if origin is None:
+        return ""
+    digest = hashlib.sha256()
+    for path in local_sources(module, origin):
+        digest.update(path.relative_to(_project_root(module, origin)).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def local_sources(module: str, origin: Path) -> list[Path]:
+    """The module's file and every file under its project root that its imports name, transitively (read, not
+    imported: nothing runs). The root is the folder holding the module's top-level package (or the module)."""
+    root = _project_root(module, origin)
+    found: dict[Path, str] = {origin: module}
+    queue = [(module, origin)]
+    while queue:
+        name, path = queue.pop()
+        for imported in _imported_names(name, path):
+            target = _file_under(root, imported)
+            if target is not None and target not in found:
+                found[target] = imported
+                queue.append((imported, target))
+    return sorted(found)
+
+
+def _origin(module: str) -> Path | None:
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
-        return ""
+        return None
     origin = getattr(spec, "origin", None) if spec is not None else None
-    if not origin or not Path(origin).is_file():
-        return ""
-    return hashlib.sha256(Path(origin).read_bytes()).hexdigest()
+    return Path(origin).resolve() if origin and Path(origin).is_file() else None
+
+
+def _project_root(module: str, origin: Path) -> Path:
+    depth = module.count(".") + (1 if origin.name == "__init__.py" else 0)
+    return origin.parents[depth]
+
+
+def _imported_names(module: str, path: Path) -> Iterator[str]:
+    """Dotted names a module's import statements may load (`from a import b` may mean module `a.b`)."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                parent = ".".join(parts[: len(parts) - node.level + 1]) if node.level - 1 <= len(parts) else ""
+                base = f"{parent}.{base}".strip(".") if base else parent
+            if base:
+                yield base
+                yield from (f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+
+
+def _file_under(root: Path, name: str) -> Path | None:
+    stem = root.joinpath(*name.split("."))
+    for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None

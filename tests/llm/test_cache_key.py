@@ -57,6 +57,37 @@ def test_the_rules_fingerprint_follows_the_rules_and_their_handlers(
     assert offline_identity(RULES) == f"offline:{rules_fingerprint(RULES)}"
 
 
+def test_the_fingerprint_follows_the_project_modules_a_handler_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handler that delegates to helpers answers differently when only a helper changes: an offline cache kept
+    between CI runs would otherwise serve the old helper's answers."""
+    package = tmp_path / "ek_rules_pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "handlers.py").write_text(
+        "import json\nfrom ek_rules_pkg.scoring import score\nfrom .sub import wording\n\n"
+        "def respond(request):\n    return json.dumps({'value': score()}) + wording.SUFFIX\n"
+    )
+    (package / "scoring.py").write_text("from . import weights\n\ndef score():\n    return weights.W\n")
+    (package / "weights.py").write_text("W = 3\n")
+    (package / "sub" / "wording.py").write_text("SUFFIX = ''\n")
+    (package / "unrelated.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    rules = [Rule(handler="ek_rules_pkg.handlers:respond")]
+
+    def after(path: Path, text: str) -> str:
+        path.write_text(text)
+        return rules_fingerprint(rules)
+
+    first = rules_fingerprint(rules)
+    assert after(package / "unrelated.py", "X = 2\n") == first  # not imported by the handler
+    assert after(package / "weights.py", "W = 4\n") != first  # imported through a helper's relative import
+    second = rules_fingerprint(rules)
+    assert after(package / "sub" / "wording.py", "SUFFIX = '!'\n") != second  # `from .sub import wording`
+
+
 async def _judge(server: FakeLLMServer, cache_dir: Path, **config: object) -> bool:
     hub = ModelHub(hub_config_for(server, cache_dir=cache_dir, **config))
     try:
