@@ -77,6 +77,7 @@ def run_calibration(config: CalibrateConfig, resolved: ResolvedRubric) -> Calibr
             importlib.import_module(module)  # here, not in the server's threads
     run_config = RunConfig(
         base_urls=base_urls,
+        endpoint_ids=endpoint.endpoint_ids if endpoint is not None else {},  # the rules, not the port, key the cache
         offline=config.offline,
         replay_path=config.replay,
         cache_dir=config.cache_dir or config.project / ".evalkit" / "cache",

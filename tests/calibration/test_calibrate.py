@@ -133,9 +133,12 @@ def test_rejudge_reads_past_the_cache_and_measures_no_noise_from_a_deterministic
     assert all(c.judge_noise is None for c in first.criteria)
     assert len(JUDGE_CALLS) - before == first.n_transcripts  # one request per transcript (samples: 1)
     before = len(JUDGE_CALLS)
+    repeated = calibrate(project, labels)
+    assert len(JUDGE_CALLS) == before  # the same rules on another port: every reading comes from the response cache
+    assert repeated.criteria == first.criteria
     again = calibrate(project, labels, "--rejudge", "2")
-    # the production pass fills the response cache; the two re-readings still reach the model
-    assert len(JUDGE_CALLS) - before == 3 * again.n_transcripts
+    # the production pass reads the response cache; the two re-readings still reach the model
+    assert len(JUDGE_CALLS) - before == 2 * again.n_transcripts
     for criterion in again.criteria:
         noise = criterion.judge_noise
         assert noise is not None and noise.readings_per_trial == 3 and noise.judge_variance == 0
