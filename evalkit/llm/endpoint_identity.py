@@ -78,8 +78,9 @@ def _callable_name(handler: Any) -> str:
 def _source_digest(module: str) -> str:
     """sha256 over the handler module's file and the project files it imports, directly or through each other,
     or "" when it cannot be found (then only its name is keyed). A handler that delegates to a helper module
-    answers differently when only the helper changes, so the helper is keyed too; the standard library and
-    installed packages are left out (they change with the environment, not with the rules)."""
+    answers differently when only the helper changes, so the helper is keyed too. Files outside the folder that
+    holds the handler's top-level package are left out: for a project's handler, the standard library and the
+    installed packages (they change with the environment, not with the rules)."""
     origin = _origin(module)
     if origin is None:
         return ""
