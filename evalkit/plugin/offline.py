@@ -9,9 +9,10 @@ the provider registry), so an installed provider or alias runs offline unchanged
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
+
+from evalkit.plugin.environment import EnvironmentPatch
 
 DUMMY_KEY = "sk-evalkit-offline"
 DUMMY_KEYS = {"ANTHROPIC_API_KEY": "sk-ant-evalkit-offline"}  # a key shaped like the real ones, where SDKs check
@@ -51,10 +52,9 @@ class OfflineEndpoint:
         rules = [rule for path in rules_files(loaded_suites) for rule in load_rules(path)]
         self.identity = offline_identity(rules)  # what the response cache keys this endpoint by, not its port
         self.server = FakeLLMServer(rules).start()
-        self._saved: dict[str, str | None] = {}
+        self._environment = EnvironmentPatch()
         for name, value in offline_environment(self.base_urls).items():
-            self._saved[name] = os.environ.get(name)
-            os.environ[name] = value
+            self._environment.set(name, value)
 
     def handler_modules(self) -> list[str]:
         """Modules of the rules' `module:function` handlers (imported up front, see `evalkit.plugin.preload`)."""
@@ -75,12 +75,7 @@ class OfflineEndpoint:
         return dict.fromkeys(self.base_urls.values(), self.identity)
 
     def close(self) -> None:
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved.clear()
+        self._environment.restore()
         self.server.stop()
 
 

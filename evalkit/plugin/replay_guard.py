@@ -13,13 +13,13 @@ clients keep the endpoints they resolved before (`pinned`): their cache keys do 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from evalkit.plugin.environment import EnvironmentPatch
 from evalkit.plugin.offline import DUMMY_KEY, DUMMY_KEYS
 
 if TYPE_CHECKING:
@@ -73,27 +73,18 @@ class ReplayGuard:
         self._thread = threading.Thread(target=self._server.serve_forever, name="evalkit-replay-guard", daemon=True)
         self._thread.start()
         port = self._server.server_address[1]
-        self._saved: dict[str, str | None] = {}
+        self._environment = EnvironmentPatch()
         for spec in specs:
-            self._set(spec.url_env, f"http://127.0.0.1:{port}{GUARD_PREFIX}{spec.url_env}")
+            self._environment.set(spec.url_env, f"http://127.0.0.1:{port}{GUARD_PREFIX}{spec.url_env}")
             if spec.key_env:
-                self._set(spec.key_env, DUMMY_KEYS.get(spec.key_env, DUMMY_KEY))
-
-    def _set(self, name: str, value: str) -> None:
-        self._saved.setdefault(name, os.environ.get(name))
-        os.environ[name] = value
+                self._environment.set(spec.key_env, DUMMY_KEYS.get(spec.key_env, DUMMY_KEY))
 
     def count(self) -> None:
         with self._lock:
             self.refused += 1
 
     def close(self) -> None:
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved.clear()
+        self._environment.restore()
         self._server.shutdown()
         self._server.server_close()
 

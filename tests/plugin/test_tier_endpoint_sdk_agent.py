@@ -67,6 +67,12 @@ def tier_project(project: Project, hosted: FakeLLMServer, local: FakeLLMServer, 
     local.add_rule(text="local answer")
 
 
+def run_live(project: Project, hosted: FakeLLMServer) -> pytest.RunResult:
+    """The run's OpenAI endpoint is the hosted server; only the tier written with base_url goes elsewhere."""
+    args = ("suites", "--evalkit-live", f"--evalkit-base-url=openai={hosted.openai_base_url}", "-p", "no:cacheprovider")
+    return project.pytester.runpytest_subprocess(*args)
+
+
 def models_called(server: FakeLLMServer) -> list[str]:
     return [r.body.get("model") for r in server.requests]
 
@@ -78,13 +84,7 @@ def test_each_tier_reaches_its_own_endpoint(
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.openai_base_url)  # where an uncaptured client goes by itself
     with FakeLLMServer() as local:
         tier_project(project, fake_llm, local, factory)
-        result = project.pytester.runpytest_subprocess(
-            "suites",
-            "--evalkit-live",
-            f"--evalkit-base-url=openai={fake_llm.openai_base_url}",
-            "-p",
-            "no:cacheprovider",
-        )
+        result = run_live(project, fake_llm)
         result.assert_outcomes(passed=4)  # two tiers x (scenario + gate)
         assert models_called(local) == ["llama3.1:8b"]
         assert models_called(fake_llm) == ["gpt-4.1-mini"]
@@ -106,13 +106,7 @@ def test_a_tier_endpoint_the_agent_cannot_take_stops_the_run(project: Project, f
             SUITE.format(factory="plain", local=local.openai_base_url).replace("kind: factory", "kind: callable"),
             "suites/tiers.yaml",
         )
-        result = project.pytester.runpytest_subprocess(
-            "suites",
-            "--evalkit-live",
-            f"--evalkit-base-url=openai={fake_llm.openai_base_url}",
-            "-p",
-            "no:cacheprovider",
-        )
+        result = run_live(project, fake_llm)
         assert result.ret == 4
         assert local.requests == [] and fake_llm.requests == []
     out = result.stdout.str() + result.stderr.str()
