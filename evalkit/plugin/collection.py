@@ -15,12 +15,12 @@ import pytest
 
 from evalkit.conversation.agents.import_root import add_import_root
 from evalkit.conversation.agents.override import override_target
+from evalkit.plugin.item_names import scenario_items, suite_tiers, tier_names
 from evalkit.plugin.items import GateItem, ScenarioItem
 from evalkit.plugin.model_names import model_name_problems
 from evalkit.plugin.options import PluginSettings
 from evalkit.plugin.session import PREFLIGHT_PROBLEMS, SETTINGS_KEY, get_controller
 from evalkit.plugin.spending import run_config
-from evalkit.run.keys import tier_label
 from evalkit.spec import SpecError, SpecWarning, is_suite_file, load_suite
 
 
@@ -45,30 +45,20 @@ class SuiteFile(pytest.File):
         if unknown:  # before any session: a misspelt provider would otherwise cost every trial
             self.config.stash.setdefault(PREFLIGHT_PROBLEMS, []).extend(unknown)  # the run then exits 4
             raise self.CollectError("invalid evalkit suite:\n" + "\n".join(unknown))
-        tiers: list[str | None] = list(settings.agent_models or loaded.suite.agent_models) or [None]
+        tiers = suite_tiers(loaded, settings)
         _register_markers(self.config, [t for s in loaded.scenarios for t in s.tags])
-        show_tier = len(tiers) > 1 or tiers[0] is not None
+        for name, scenario, model in scenario_items(loaded, tiers):
+            item = ScenarioItem.from_parent(self, name=name, loaded=loaded, scenario=scenario, agent_model=model)
+            item.add_marker("evalkit")
+            for tag in scenario.tags:
+                item.add_marker(tag)
+            yield item
         shown = tier_names(tiers)
-        for scenario in loaded.scenarios:
-            for model in tiers:
-                name = f"{scenario.id}[{shown[model]}]" if show_tier else scenario.id
-                item = ScenarioItem.from_parent(self, name=name, loaded=loaded, scenario=scenario, agent_model=model)
-                item.add_marker("evalkit")
-                for tag in scenario.tags:
-                    item.add_marker(tag)
-                yield item
         for model in tiers:
             name = f"[gate][{shown[model]}]" if len(tiers) > 1 else "[gate]"
             gate = GateItem.from_parent(self, name=name, loaded=loaded, agent_model=model)
             gate.add_marker("evalkit")
             yield gate
-
-
-def tier_names(tiers: list[str | None]) -> dict[str | None, str]:
-    """How item ids show each tier: the short label (`gpt-4.1`), or the full tier when two tiers share a
-    label (`openai:gpt-4.1`, `azure:gpt-4.1`), since one id for two items breaks --lf and selection by id."""
-    labels = [tier_label(t) for t in tiers]
-    return {t: label if labels.count(label) == 1 else (t or label) for t, label in zip(tiers, labels, strict=True)}
 
 
 def _register_markers(config: pytest.Config, tags: list[str]) -> None:

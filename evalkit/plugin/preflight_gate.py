@@ -2,8 +2,8 @@
 
 Without xdist it runs in `start_run`, over the selected items' suites. Under pytest-xdist the controller runs it
 in `pytest_sessionstart`, before any worker is started (workers never run it): the controller collects nothing,
-so it loads the suites named on the command line (or configured) itself; every scenario of those suites is
-checked, also ones `-k` would deselect. Offline, the fake server starts first, so each agent is built against it
+so it loads the suites named on the command line (or configured) itself, and leaves out a suite none of whose
+items `-k` / `-m` would select (plugin/keyword_selection.py). Offline, the fake server starts first, so each agent is built against it
 and the URLs it hands out are checked, as the run will use them; under xdist that server is the controller's own,
 stopped after the preflight (each worker starts its own).
 """
@@ -64,7 +64,9 @@ def controller_preflight(config: pytest.Config, settings: PluginSettings, is_sui
     Problems raise a usage error (exit 4, printed once): pytest.exit this early would print its message twice."""
     if not settings.preflight or config.getoption("collectonly", False):
         return
-    suites = named_suites(config, settings, is_suite)
+    from evalkit.plugin.keyword_selection import selects_any
+
+    suites = [loaded for loaded in named_suites(config, settings, is_suite) if selects_any(config, settings, loaded)]
     if not suites:
         return
     from evalkit.llm import RulesFileError

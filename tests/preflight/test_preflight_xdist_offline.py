@@ -72,6 +72,40 @@ def test_under_xdist_the_controller_stops_the_whole_session_before_any_worker_sp
     assert fake_llm.requests == [] and project.run_dirs() == []
 
 
+@pytest.mark.parametrize(
+    ("select", "xdist"),
+    [
+        (["-k", "a-scenario"], True),
+        (["-k", "not b"], True),
+        (["-m", "not broken"], True),
+        (["-m", "not broken"], False),
+    ],
+    ids=["k-name-xdist", "k-not-file-xdist", "m-tag-xdist", "m-tag-one-process"],
+)
+def test_a_suite_deselected_by_k_or_m_is_not_preflighted_under_xdist_either(
+    project: Project, fake_llm: FakeLLMServer, xdist: bool, select: list[str]
+) -> None:
+    """Suite b's agent does not import; a run that selects only suite a's items is not stopped by it, with -n as
+    without (under xdist the controller matches -k / -m against the names the items will have)."""
+    _project(project, ("a", "agents:make_agent", "openai:sim"), ("b", "no_such_module:make_agent", "openai:sim"))
+    project.suite(
+        SUITE.format(name="b", agent="no_such_module:make_agent", simulator="openai:sim") + "    tags: [broken]\n",
+        "suites/b.yaml",
+    )
+    fake_llm.add_rule(role="judge", json=judge_reply(True))
+    fake_llm.add_rule(role="simulator", text="thanks")
+    args = ["suites", *select, "--evalkit-live", *base_url_args(fake_llm), *(["-n", "2"] if xdist else [])]
+    result = project.pytester.runpytest_subprocess(*args)
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 0, out
+    assert "preflight found" not in out and fake_llm.requests_for(role="judge")
+    if select == ["-k", "a-scenario"]:
+        everything = project.pytester.runpytest_subprocess(
+            "suites", "--evalkit-live", *base_url_args(fake_llm), "-n", "2"
+        )
+        assert everything.ret == 4  # selected, suite b stops the run
+
+
 def test_under_xdist_a_sound_project_still_runs(project: Project, fake_llm: FakeLLMServer) -> None:
     _project(project, ("a", "agents:make_agent", "openai:sim"), ("b", "agents:make_agent", "openai:sim"))
     result = _xdist(project, fake_llm)
