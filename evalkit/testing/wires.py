@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from evalkit.llm.request import LLMRequest
-from evalkit.testing import wire_in, wire_out
+from evalkit.testing import responses_wire, wire_in, wire_out
 from evalkit.testing.http_server import HttpResponse
 from evalkit.testing.wire_out import Answer
 
@@ -48,6 +48,16 @@ def _anthropic_render(request: LLMRequest, answer: Answer, seq: int, body: dict[
     return HttpResponse.json(200, wire_out.anthropic_body(request, answer, seq), {"request-id": f"req_fake_{seq}"})
 
 
+def _responses_render(request: LLMRequest, answer: Answer, seq: int, body: dict[str, Any]) -> HttpResponse:
+    if body.get("stream"):
+        pairs = responses_wire.responses_stream(request, answer, seq)
+        events = [f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in pairs]
+        return HttpResponse(status=200, content_type="text/event-stream", events=events)
+    return HttpResponse.json(
+        200, responses_wire.responses_body(request, answer, seq), {"x-request-id": f"req_fake_{seq}"}
+    )
+
+
 OPENAI = WireAdapter(
     "openai",
     "/v1/chat/completions",
@@ -65,12 +75,21 @@ ANTHROPIC = WireAdapter(
     partial(wire_out.error_body, "anthropic"),
 )
 
+OPENAI_RESPONSES = WireAdapter(  # the OpenAI wire's other API, at the same base URL (named `openai` for its headers)
+    "openai",
+    "/v1/responses",
+    "/v1",
+    responses_wire.responses_request,
+    _responses_render,
+    partial(wire_out.error_body, "openai"),
+)
+
 
 def by_route() -> dict[str, WireAdapter]:
     """Route -> adapter for every installed provider's wire (built-ins first)."""
     from evalkit.llm.providers import PROVIDERS
 
-    routes = {OPENAI.route: OPENAI, ANTHROPIC.route: ANTHROPIC}
+    routes = {OPENAI.route: OPENAI, OPENAI_RESPONSES.route: OPENAI_RESPONSES, ANTHROPIC.route: ANTHROPIC}
     for entry in PROVIDERS:
         spec = entry.value
         if spec.wire_adapter and not spec.local:

@@ -271,3 +271,27 @@ def test_chunked_request_body_is_understood(server):
     )
     answer = json.loads(conn.getresponse().read())
     assert answer["choices"][0]["message"]["content"] == "hello there"
+
+
+def test_openai_responses_api_text_tool_calls_and_stream(server):
+    """`client.responses` reaches the same base URL: instructions and input items become the messages the rules
+    match, tool calls come back as function_call items, usage as the Responses API words it."""
+    client = oa(server)
+    tools = [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}]
+    asked = client.responses.create(model="gpt-4.1", instructions="Be brief.", input="weather in Paris?", tools=tools)
+    [call] = asked.output
+    assert (
+        call.type == "function_call" and call.name == "get_weather" and json.loads(call.arguments) == {"city": "Paris"}
+    )
+    assert asked.usage is not None and asked.usage.input_tokens > 0 and asked.usage.output_tokens > 0
+    [request] = server.requests
+    assert request.path == "/v1/responses" and request.wire == "openai" and request.model == "gpt-4.1"
+
+    said = client.responses.create(
+        model="gpt-4.1", input=[{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}]
+    )
+    assert said.output_text == "hello there"
+    with client.responses.stream(model="gpt-4.1", input="hi") as stream:
+        deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert "".join(deltas) == final.output_text == "hello there"
