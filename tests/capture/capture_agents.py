@@ -135,6 +135,49 @@ class AnthropicAgent:
         await self.client.close()
 
 
+RESPONSES_TOOLS = [
+    {
+        "type": "function",
+        "name": "refund_order",
+        "description": "Refund an order.",
+        "parameters": OPENAI_TOOLS[0]["function"]["parameters"],
+    }
+]
+
+
+class ResponsesAgent:
+    """The OpenAI Responses API (`client.responses`), as new OpenAI code and the OpenAI Agents SDK call it."""
+
+    def __init__(self, model: str, base_url: str | None, api_key: str, stream: bool) -> None:
+        self.client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+        self.model, self.stream = model, stream
+
+    async def respond(self, messages: list[Any]) -> str:
+        items: list[dict[str, Any]] = list(_said(messages))
+        for _ in range(4):
+            response = await self._ask(items)
+            calls = [o for o in response.output if o.type == "function_call"]
+            if not calls:
+                return response.output_text
+            for call in calls:
+                output = json.dumps(refund_order(**json.loads(call.arguments)))
+                items.append(
+                    {"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments}
+                )
+                items.append({"type": "function_call_output", "call_id": call.call_id, "output": output})
+        return "gave up"
+
+    async def _ask(self, items: list[dict[str, Any]]) -> Any:
+        kwargs = {"model": self.model, "input": items, "tools": RESPONSES_TOOLS}
+        if not self.stream:
+            return await self.client.responses.create(**kwargs)
+        async with self.client.responses.stream(**kwargs) as stream:
+            return await stream.get_final_response()
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+
 def plain_agent(messages: list[Any]) -> str:
     """An agent function (no factory, no client): nothing to capture."""
     return "hello"
@@ -156,6 +199,12 @@ def make_anthropic(
     return AnthropicAgent(model, base_url, api_key, stream)
 
 
+def make_openai_responses(
+    model: str = "gpt-4.1", base_url: str | None = None, api_key: str = "sk-test", stream: bool = False
+) -> ResponsesAgent:
+    return ResponsesAgent(model, base_url, api_key, stream)
+
+
 def make_shared(model: str = "gpt-4.1", base_url: str | None = None, api_key: str = "sk-test") -> OpenAIAgent:
     return OpenAIAgent(model, base_url, api_key, False, "")
 
@@ -164,7 +213,7 @@ def make_opted_out(model: str = "gpt-4.1", base_url: str | None = None, api_key:
     return OpenAIAgent(model, base_url, api_key, False, "")
 
 
-for _factory in (make_openai, make_anthropic, make_shared, make_opted_out):
+for _factory in (make_openai, make_anthropic, make_openai_responses, make_shared, make_opted_out):
     _factory.evalkit_factory = True  # type: ignore[attr-defined]
 make_shared.evalkit_shared = True  # type: ignore[attr-defined]
 make_opted_out.evalkit_capture = False  # type: ignore[attr-defined]

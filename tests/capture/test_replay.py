@@ -19,6 +19,7 @@ from evalkit.testing import FakeLLMServer
 TARGETS = [
     ("capture_agents:make_openai", "openai:gpt-4.1"),
     ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5"),
+    ("capture_agents:make_openai_responses", "openai:gpt-4.1"),
 ]
 
 

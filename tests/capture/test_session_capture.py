@@ -87,6 +87,7 @@ def assert_refund_trajectory(transcript: Transcript) -> None:
     [
         ("capture_agents:make_openai", "openai:gpt-4.1"),
         ("capture_agents:make_anthropic", "anthropic:claude-sonnet-4-5"),
+        ("capture_agents:make_openai_responses", "openai:gpt-4.1"),
     ],
 )
 async def test_tool_calls_results_usage_and_cost_come_from_the_traffic(fake_llm, hub_for, target, tier, stream):

@@ -44,7 +44,11 @@ class CaptureWire:
 CAPTURE_WIRES: Registry[CaptureWire] = Registry(
     "capture wire",
     "evalkit.capture_wires",
-    modules=("evalkit.llm.capture.openai_wire", "evalkit.llm.capture.anthropic_wire"),
+    modules=(
+        "evalkit.llm.capture.openai_wire",
+        "evalkit.llm.capture.openai_responses_wire",
+        "evalkit.llm.capture.anthropic_wire",
+    ),
 )
 
 
