@@ -14,9 +14,16 @@ from typing import Any
 
 from evalkit.llm.capture.calls import Reading, SeenToolResult
 from evalkit.llm.capture.openai_wire import error_body
-from evalkit.llm.capture.wires import CAPTURE_WIRES, CaptureWire, RequestReading, json_objects, text_of
+from evalkit.llm.capture.wires import (
+    CAPTURE_WIRES,
+    CaptureWire,
+    RequestReading,
+    json_objects,
+    openai_usage,
+    text_of,
+)
 from evalkit.llm.structured import tool_arguments
-from evalkit.llm.types import ToolCall, Usage
+from evalkit.llm.types import ToolCall
 
 
 def read_request(body: dict[str, Any]) -> RequestReading:
@@ -49,7 +56,9 @@ def read_body(body: dict[str, Any]) -> Reading:
         for part in i.get("content") or []
         if isinstance(part, dict) and part.get("type") == "output_text"
     )
-    return Reading(model=str(body.get("model", "")), text=text, tool_calls=calls, usage=_usage(body.get("usage")))
+    return Reading(
+        model=str(body.get("model", "")), text=text, tool_calls=calls, usage=openai_usage(body.get("usage"), "input")
+    )
 
 
 def read_events(events: list[tuple[str, str]]) -> Reading:
@@ -66,19 +75,6 @@ def read_events(events: list[tuple[str, str]]) -> Reading:
 
 def _output(raw: Any) -> str:
     return raw if isinstance(raw, str) else text_of(raw)
-
-
-def _usage(raw: Any) -> Usage | None:
-    """input_tokens includes the cached ones (`input_tokens_details.cached_tokens`)."""
-    if not isinstance(raw, dict):
-        return None
-    details = raw.get("input_tokens_details")
-    cached = int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
-    return Usage(
-        input_tokens=int(raw.get("input_tokens") or 0),
-        output_tokens=int(raw.get("output_tokens") or 0),
-        cached_input_tokens=cached,
-    )
 
 
 CAPTURE_WIRES.add(

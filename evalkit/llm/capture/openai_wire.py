@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from evalkit.llm.capture.calls import Reading, SeenToolResult
-from evalkit.llm.capture.wires import CAPTURE_WIRES, CaptureWire, RequestReading, json_objects, text_of
+from evalkit.llm.capture.wires import (
+    CAPTURE_WIRES,
+    CaptureWire,
+    RequestReading,
+    json_objects,
+    openai_usage,
+    text_of,
+)
 from evalkit.llm.structured import tool_arguments
-from evalkit.llm.types import ToolCall, Usage
+from evalkit.llm.types import ToolCall
 
 
 def read_request(body: dict[str, Any]) -> RequestReading:
@@ -38,7 +45,7 @@ def read_body(body: dict[str, Any]) -> Reading:
         model=str(body.get("model", "")),
         text=text_of(message.get("content")),
         tool_calls=calls,
-        usage=_usage(body.get("usage")),
+        usage=openai_usage(body.get("usage"), "prompt"),
     )
 
 
@@ -47,7 +54,7 @@ def read_events(events: list[tuple[str, str]]) -> Reading:
     calls: dict[int, dict[str, str]] = {}
     for _, chunk in json_objects(events):
         model = model or str(chunk.get("model", ""))
-        usage = _usage(chunk.get("usage")) or usage
+        usage = openai_usage(chunk.get("usage"), "prompt") or usage
         for choice in chunk.get("choices") or []:
             delta = choice.get("delta") or {}
             text.append(delta.get("content") or "")
@@ -64,19 +71,6 @@ def read_events(events: list[tuple[str, str]]) -> Reading:
 def _call(call_id: str, function: dict[str, Any]) -> ToolCall:
     return ToolCall(
         id=str(call_id), name=str(function.get("name", "")), arguments=tool_arguments(function.get("arguments"))
-    )
-
-
-def _usage(raw: Any) -> Usage | None:
-    """prompt_tokens includes the cached ones (`prompt_tokens_details.cached_tokens`)."""
-    if not isinstance(raw, dict):
-        return None
-    details = raw.get("prompt_tokens_details")
-    cached = int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
-    return Usage(
-        input_tokens=int(raw.get("prompt_tokens") or 0),
-        output_tokens=int(raw.get("completion_tokens") or 0),
-        cached_input_tokens=cached,
     )
 
 

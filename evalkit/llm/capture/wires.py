@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalkit.llm.capture.calls import Reading, SeenToolResult
+from evalkit.llm.types import Usage
 from evalkit.registry import Registry
 
 
@@ -90,3 +91,16 @@ def text_of(content: Any) -> str:
     if isinstance(content, list):
         return "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
     return ""
+
+
+def openai_usage(raw: Any, prefix: str) -> Usage | None:
+    """OpenAI's usage object, of either API: `<prefix>_tokens` in and `completion`/`output` out; the input count
+    includes the cached tokens (`<prefix>_tokens_details.cached_tokens`). prefix: "prompt" (chat) or "input"."""
+    if not isinstance(raw, dict):
+        return None
+    details = raw.get(f"{prefix}_tokens_details")
+    cached = int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
+    output = raw.get("completion_tokens") if prefix == "prompt" else raw.get("output_tokens")
+    return Usage(
+        input_tokens=int(raw.get(f"{prefix}_tokens") or 0), output_tokens=int(output or 0), cached_input_tokens=cached
+    )
