@@ -5,7 +5,7 @@ from the cassette. An SDK agent that reads only OPENAI_BASE_URL / ANTHROPIC_BASE
 (docs/capture.md), so its calls were never recorded; left alone it would call its real endpoint with
 whatever key it holds, and a "replayed" run would spend money and change from run to run. So for the
 run each remote provider's base-URL variable points at a local endpoint that refuses every request
-with a message saying why (the agent's SDK raises, the session is recorded as failed with that reason,
+with a message saying why (the agent's SDK raises, the session is recorded as invalid with that reason,
 never a pass), and its key variable holds a placeholder, so no key is sent anywhere. evalkit's own
 clients keep the endpoints they resolved before (`pinned`): their cache keys do not change.
 """
